@@ -1,0 +1,40 @@
+# Event Composer — the two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench package install-desktop clean system-deps
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 14), "Python 3.11 to 3.13 is needed, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+# Installs what the app and the tests need from Debian's packages when it is absent:
+# gnome-keyring and D-Bus for a real Secret Service, and the X/EGL libraries Qt loads.
+system-deps:
+	@bash .ci/system-deps
+
+run: $(STAMP)
+	$(BIN)/event-composer
+
+lint: $(STAMP)
+	$(BIN)/ruff check composer tests
+	$(BIN)/ruff format --check composer tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: $(STAMP) system-deps lint
+	@echo "== everything but the GUI, with PySide6 and qasync blocked from import"
+	EVENT_COMPOSER_BLOCK_QT=1 QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m pytest -q -p no:pytestqt --ignore=tests/ui --ignore=tests/flows
+	@echo "== the whole suite, GUI included"
+	QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m pytest -q
+
+bench: $(STAMP) system-deps
+	QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m tests.benchmarks
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

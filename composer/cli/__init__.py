@@ -1,0 +1,84 @@
+"""`event-composer`: the command line. Each subcommand lives in its own module here with
+``add_parser(subparsers)`` and keeps heavy imports inside its handler, so that
+`event-composer validate` starts fast and never loads Qt."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from composer import __version__
+
+# Subcommand name -> module. A module that is absent (not built yet) is simply not offered.
+SUBCOMMANDS = {
+    "gui": "composer.cli.gui",
+    "validate": "composer.cli.validate",
+    "send": "composer.cli.send",
+    "replay": "composer.cli.replay",
+    "history": "composer.cli.history",
+    "key": "composer.cli.key",
+    "sandbox": "composer.cli.sandbox",
+}
+
+EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="event-composer",
+        description="Compose, validate and send Klaviyo Create Event requests "
+        "(POST /api/events/, revision 2023-01-24). Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, metavar="DIR",
+        help="keep all state (history, settings) in DIR; also EVENT_COMPOSER_DATA_DIR",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in SUBCOMMANDS.values():
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        importlib.import_module(module_name).add_parser(sub)
+    return parser
+
+
+def data_dir_from(args: argparse.Namespace) -> Path | None:
+    """The --data-dir option, else EVENT_COMPOSER_DATA_DIR, else None (platform folders)."""
+    if getattr(args, "data_dir", None):
+        return Path(args.data_dir)
+    env = os.environ.get("EVENT_COMPOSER_DATA_DIR")
+    return Path(env) if env else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        if "gui" in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
+            args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
+        else:
+            parser.print_help()
+            return EXIT_OK
+    handler = args.handler
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

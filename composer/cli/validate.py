@@ -1,0 +1,96 @@
+"""`event-composer validate [--revision R] [--json] PATH...`"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK
+
+
+def add_parser(sub: Any) -> None:
+    from composer.domain.revisions import DEFAULT_REVISION, REVISIONS
+
+    p = sub.add_parser(
+        "validate",
+        help="check event files against the Create Event contract",
+        description="Check Create Event bodies against the published schema and the limits in "
+        "its prose. Exit 0 when every input is valid, 1 when any is invalid, 2 when any could "
+        "not be read or parsed.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a JSON file, or - for stdin")
+    p.add_argument("--revision", default=DEFAULT_REVISION, choices=sorted(REVISIONS),
+                   help=f"API revision (default {DEFAULT_REVISION})")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per input per line, for scripts")
+    p.set_defaults(handler=run)
+
+
+def read_input(path: str) -> tuple[bytes | None, str | None]:
+    """Bytes of a file or stdin, or a sentence saying why they could not be read."""
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read(), None
+        with open(path, "rb") as fh:
+            return fh.read(), None
+    except FileNotFoundError:
+        return None, f"{path}: no such file"
+    except IsADirectoryError:
+        return None, f"{path}: is a folder, not a file"
+    except PermissionError:
+        return None, f"{path}: permission denied; check the file's permissions"
+    except OSError as exc:
+        return None, f"{path}: cannot be read ({exc.strerror or exc})"
+
+
+def run(args: argparse.Namespace) -> int:
+    from composer.domain.findings import Finding, Severity
+    from composer.domain.validator import Validator
+
+    validator = Validator(args.revision)
+    worst = EXIT_OK
+    for path in args.paths:
+        raw, problem = read_input(path)
+        if raw is None:
+            finding = Finding("", Severity.ERROR, "unreadable", problem or "cannot be read")
+            findings: tuple[Finding, ...] = (finding,)
+        else:
+            findings = validator.validate_text(raw).findings
+        unreadable = any(f.rule in ("unreadable", "json-syntax") for f in findings)
+        valid = not any(f.is_error for f in findings)
+        if unreadable:
+            worst = EXIT_BAD_INPUT
+        elif not valid and worst == EXIT_OK:
+            worst = EXIT_INVALID
+        name = "<stdin>" if path == "-" else path
+        if args.json:
+            print(json.dumps({
+                "path": name,
+                "valid": valid,
+                "findings": [f.to_json() for f in findings],
+            }, ensure_ascii=False))
+        else:
+            print(_report(name, findings, valid))
+    return worst
+
+
+def _report(name: str, findings: tuple[Any, ...], valid: bool) -> str:
+    errors = sum(1 for f in findings if f.is_error)
+    warnings = len(findings) - errors
+    if valid and not findings:
+        return f"{name}: valid"
+    head = f"{name}: {'valid' if valid else 'INVALID'}"
+    counts = []
+    if errors:
+        counts.append(f"{errors} error{'s' * (errors != 1)}")
+    if warnings:
+        counts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    lines = [f"{head} ({', '.join(counts)})"]
+    for f in findings:
+        where = f.pointer or "(document)"
+        if f.line is not None:
+            where = f"line {f.line}, column {f.column}"
+        lines.append(f"  {f.severity.value:7} {where}: {f.message}  [{f.rule}]")
+    return "\n".join(lines)

@@ -1,0 +1,135 @@
+"""The one type for every problem found in an event, by our validator or by the server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How bad a finding is: an error makes Klaviyo reject the event, a warning does not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, located by an RFC 6901 JSON pointer into the request body.
+
+    ``message`` names the field, says what is wrong and what would be right. ``line`` and
+    ``column`` (1-based) are set for JSON syntax errors. ``source`` tells who found it:
+    ``"validator"`` (this app) or ``"server"`` (an errors[] entry of a response).
+    """
+
+    pointer: str
+    severity: Severity
+    rule: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    source: str = "validator"
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape used by `event-composer validate --json` and the history."""
+        out: dict[str, Any] = {
+            "pointer": self.pointer,
+            "severity": self.severity.value,
+            "rule": self.rule,
+            "message": self.message,
+        }
+        if self.line is not None:
+            out["line"] = self.line
+            out["column"] = self.column
+        if self.source != "validator":
+            out["source"] = self.source
+        if self.meta:
+            out["meta"] = self.meta
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Finding:
+        """Inverse of :meth:`to_json` (used when reading findings back from the history)."""
+        return cls(
+            pointer=str(obj.get("pointer", "")),
+            severity=Severity(obj.get("severity", "error")),
+            rule=str(obj.get("rule", "")),
+            message=str(obj.get("message", "")),
+            line=obj.get("line"),
+            column=obj.get("column"),
+            source=str(obj.get("source", "validator")),
+            meta=dict(obj.get("meta") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """Everything the validator found in one payload, errors first."""
+
+    findings: tuple[Finding, ...]
+    payload: Any = field(default=None, compare=False)
+    """The parsed JSON value, when the text parsed (None otherwise)."""
+
+    @property
+    def valid(self) -> bool:
+        """True when no finding is an error (warnings do not make an event invalid)."""
+        return not any(f.is_error for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.is_error)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.is_error)
+
+    @property
+    def parsed(self) -> bool:
+        return not any(f.rule in ("json-syntax", "unreadable") for f in self.findings)
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Errors before warnings; otherwise in document order of their pointers."""
+    return tuple(sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.pointer)))
+
+
+def escape_token(token: str) -> str:
+    """Escape one reference token of a JSON pointer (RFC 6901 section 3)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape_token(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def pointer(parts: Sequence[str | int]) -> str:
+    """Build a JSON pointer from path parts: ``pointer(["data", "attributes"])``."""
+    return "".join("/" + escape_token(str(p)) for p in parts)
+
+
+def split_pointer(ptr: str) -> list[str]:
+    """Split a JSON pointer into unescaped tokens; ``""`` is the whole document."""
+    if not ptr:
+        return []
+    if not ptr.startswith("/"):
+        raise ValueError(f"not a JSON pointer: {ptr!r}")
+    return [unescape_token(t) for t in ptr[1:].split("/")]
+
+
+def describe_pointer(ptr: str) -> str:
+    """A short human name for the field a pointer names, e.g. ``metric.name``."""
+    parts = split_pointer(ptr) if ptr.startswith("/") or not ptr else [ptr]
+    if parts[:2] == ["data", "attributes"]:
+        parts = parts[2:]
+    elif parts[:1] == ["data"]:
+        parts = parts[1:] or ["data"]
+    if not parts:
+        return "the request body"
+    return ".".join(parts)

@@ -1,0 +1,113 @@
+"""What happened to one send, as plain data shared by the client, the history and the views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from composer.domain.findings import Finding
+
+REDACTED = "Klaviyo-API-Key ***"
+
+
+class TransportErrorKind(StrEnum):
+    """Why no HTTP response came back, in classes a person can act on."""
+
+    DNS = "dns"
+    REFUSED = "refused"
+    TLS = "tls"
+    TIMEOUT = "timeout"
+    RESET = "reset"
+    CANCELLED = "cancelled"
+    PROTOCOL = "protocol"
+    OTHER = "other"
+
+
+TRANSPORT_ERROR_ADVICE = {
+    TransportErrorKind.DNS: "the host name could not be resolved: check the URL and the network",
+    TransportErrorKind.REFUSED: "the connection was refused: is the server running at that "
+    "address and port?",
+    TransportErrorKind.TLS: "the secure connection failed (certificate or TLS): check the URL "
+    "and the system's certificates",
+    TransportErrorKind.TIMEOUT: "no answer in time: the server or network is slow or down",
+    TransportErrorKind.RESET: "the connection was dropped mid-request: try again",
+    TransportErrorKind.CANCELLED: "you cancelled the send; the server may or may not have "
+    "received it",
+    TransportErrorKind.PROTOCOL: "the server's answer was not valid HTTP",
+    TransportErrorKind.OTHER: "the request failed before a response arrived",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TransportError:
+    kind: TransportErrorKind
+    message: str
+
+    @property
+    def advice(self) -> str:
+        return TRANSPORT_ERROR_ADVICE[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitInfo:
+    """The steady window's state as the server reported it (RateLimit-* headers)."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_seconds: float | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try of a send: its status or transport error, its duration, and the wait before."""
+
+    number: int
+    status: int | None
+    error: TransportError | None
+    duration_ms: float
+    waited_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """The request as it went out, with Authorization already redacted."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """The outcome of one send: a response (any status) or a transport error, never both."""
+
+    request: RequestRecord
+    status: int | None = None
+    response_headers: tuple[tuple[str, str], ...] = ()
+    response_body: bytes = b""
+    findings: tuple[Finding, ...] = ()
+    attempts: tuple[Attempt, ...] = ()
+    total_ms: float = 0.0
+    rate_limit: RateLimitInfo | None = None
+    error: TransportError | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == 202
+
+    @property
+    def status_class(self) -> str:
+        """``2xx``, ``4xx``, ``5xx`` ... or ``error`` when no response came back."""
+        if self.status is None:
+            return "error"
+        return f"{self.status // 100}xx"
+
+
+def redact_headers(headers: list[tuple[str, str]] | tuple[tuple[str, str], ...]
+                   ) -> tuple[tuple[str, str], ...]:
+    """Headers with Authorization replaced, safe to store, show and export."""
+    return tuple((k, REDACTED if k.lower() == "authorization" else v) for k, v in headers)

@@ -1,0 +1,129 @@
+"""The published JSON Schema of one revision, with its errors rewritten for people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError
+
+from composer.domain.findings import Finding, Severity, describe_pointer, pointer
+from composer.domain.revisions import Revision
+
+_MEMBER_HINTS = {
+    "data": '"data": {"type": "event", "attributes": {...}}',
+    "type": '"type": "event"',
+    "attributes": '"attributes": {"profile": {...}, "metric": {...}, "properties": {...}}',
+    "profile": '"profile": {"$email": "ann@example.com"}',
+    "metric": '"metric": {"name": "Viewed Product"}',
+    "properties": '"properties": {} (it may be empty)',
+    "name": '"name": "Viewed Product"',
+}
+
+_TYPE_WORDS = {
+    "object": "an object ({...})",
+    "array": "an array ([...])",
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON type of a Python value, as a person would say it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@cache
+def _validator(schema_file: str, revision: Revision) -> Draft7Validator:
+    return Draft7Validator(revision.schema)
+
+
+def _required(error: ValidationError, ptr: str) -> Iterator[Finding]:
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for name in error.validator_value:
+        if name in instance:
+            continue
+        hint = _MEMBER_HINTS.get(name, f'"{name}": ...')
+        where = describe_pointer(ptr)
+        yield Finding(
+            pointer=ptr,
+            severity=Severity.ERROR,
+            rule="schema-required",
+            message=f'{where} is missing the required member "{name}"; add {hint}',
+        )
+
+
+def _type(error: ValidationError, ptr: str) -> Finding:
+    expected = error.validator_value
+    expected_list = expected if isinstance(expected, list) else [expected]
+    want = " or ".join(_TYPE_WORDS.get(t, t) for t in expected_list)
+    got = error.instance
+    field = describe_pointer(ptr)
+    message = f"{field} must be {want}, not {json_type_name(got)} {_short(got)}"
+    if "number" in expected_list and isinstance(got, str):
+        try:
+            float(got)
+            message += f": write {got.strip()} without quotes"
+        except ValueError:
+            message += ": write a number such as 9.99"
+    elif "string" in expected_list and not isinstance(got, dict | list):
+        message += f": put it in quotes, e.g. {json.dumps(str(got))}"
+    return Finding(ptr, Severity.ERROR, "schema-type", message)
+
+
+def _enum(error: ValidationError, ptr: str) -> Finding:
+    allowed = " or ".join(json.dumps(v) for v in error.validator_value)
+    return Finding(
+        ptr,
+        Severity.ERROR,
+        "schema-enum",
+        f"{describe_pointer(ptr)} must be {allowed}, not {_short(error.instance)}",
+    )
+
+
+def schema_findings(payload: Any, revision: Revision) -> list[Finding]:
+    """Check a parsed body against the revision's published request schema."""
+    validator = _validator(revision.schema_file, revision)
+    if validator.is_valid(payload):
+        return []
+    findings: list[Finding] = []
+    for error in validator.iter_errors(payload):
+        ptr = pointer(list(error.absolute_path))
+        if error.validator == "required":
+            findings.extend(_required(error, ptr))
+        elif error.validator == "type":
+            findings.append(_type(error, ptr))
+        elif error.validator == "enum":
+            findings.append(_enum(error, ptr))
+        else:
+            findings.append(
+                Finding(ptr, Severity.ERROR, f"schema-{error.validator}",
+                        f"{describe_pointer(ptr)}: {error.message}")
+            )
+    unique: dict[tuple[str, str, str], Finding] = {}
+    for f in findings:  # "required" reports once per missing member, each with the full list
+        unique.setdefault((f.pointer, f.rule, f.message), f)
+    return list(unique.values())
