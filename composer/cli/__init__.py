@@ -37,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
-        "--data-dir", type=Path, default=None, metavar="DIR",
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="keep all state (history, settings) in DIR; also EVENT_COMPOSER_DATA_DIR",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
@@ -65,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     if args.command is None:
-        if "gui" in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
+        if importlib.util.find_spec(SUBCOMMANDS["gui"]) is not None:
             args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
         else:
             parser.print_help()

@@ -21,10 +21,15 @@ def add_parser(sub: Any) -> None:
         "not be read or parsed.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="a JSON file, or - for stdin")
-    p.add_argument("--revision", default=DEFAULT_REVISION, choices=sorted(REVISIONS),
-                   help=f"API revision (default {DEFAULT_REVISION})")
-    p.add_argument("--json", action="store_true",
-                   help="one JSON object per input per line, for scripts")
+    p.add_argument(
+        "--revision",
+        default=DEFAULT_REVISION,
+        choices=sorted(REVISIONS),
+        help=f"API revision (default {DEFAULT_REVISION})",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="one JSON object per input per line, for scripts"
+    )
     p.set_defaults(handler=run)
 
 
@@ -66,11 +71,16 @@ def run(args: argparse.Namespace) -> int:
             worst = EXIT_INVALID
         name = "<stdin>" if path == "-" else path
         if args.json:
-            print(json.dumps({
-                "path": name,
-                "valid": valid,
-                "findings": [f.to_json() for f in findings],
-            }, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "path": name,
+                        "valid": valid,
+                        "findings": [f.to_json() for f in findings],
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             print(_report(name, findings, valid))
     return worst

@@ -14,16 +14,32 @@ from typing import Any
 
 # The profile's special string fields at revision 2023-01-24, in the spec's order.
 PROFILE_FIELDS: tuple[str, ...] = (
-    "$email", "$phone_number", "$first_name", "$last_name",
-    "$city", "$region", "$country", "$zip", "$image",
+    "$email",
+    "$phone_number",
+    "$first_name",
+    "$last_name",
+    "$city",
+    "$region",
+    "$country",
+    "$zip",
+    "$image",
 )
 CONSENT_KEY = "$consent"
 ATTRIBUTE_KEYS = ("profile", "metric", "properties", "time", "value", "unique_id")
 
 COMMON_METRICS: tuple[str, ...] = (
-    "Viewed Product", "Added to Cart", "Started Checkout", "Placed Order",
-    "Ordered Product", "Fulfilled Order", "Cancelled Order", "Refunded Order",
-    "Active on Site", "Viewed Category", "Searched Site", "Subscribed to List",
+    "Viewed Product",
+    "Added to Cart",
+    "Started Checkout",
+    "Placed Order",
+    "Ordered Product",
+    "Fulfilled Order",
+    "Cancelled Order",
+    "Refunded Order",
+    "Active on Site",
+    "Viewed Category",
+    "Searched Site",
+    "Subscribed to List",
 )
 
 _MISSING: Any = object()
@@ -92,8 +108,9 @@ class EventDraft:
             for k, v in value.items():
                 if k in PROFILE_FIELDS and isinstance(v, str):
                     self.profile[k] = v
-                elif k == CONSENT_KEY and isinstance(v, list) and all(
-                        isinstance(c, str) for c in v):
+                elif (
+                    k == CONSENT_KEY and isinstance(v, list) and all(isinstance(c, str) for c in v)
+                ):
                     self.consent = v
                 else:
                     self.profile_properties[k] = v

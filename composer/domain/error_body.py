@@ -56,8 +56,15 @@ def parse_error_body(body: bytes | str | None, status: int | None = None) -> lis
         if isinstance(item, dict):
             findings.append(_from_error(item, status))
         else:
-            findings.append(Finding("", Severity.ERROR, "server-error",
-                                    f"the server said: {str(item)[:300]}", source="server"))
+            findings.append(
+                Finding(
+                    "",
+                    Severity.ERROR,
+                    "server-error",
+                    f"the server said: {str(item)[:300]}",
+                    source="server",
+                )
+            )
     return findings
 
 
@@ -104,5 +111,10 @@ def _opaque(text: str, status: int | None) -> Finding:
     else:
         what = "a body that is not Klaviyo's JSON error format"
     title = status_title(status) if status else "Error"
-    return Finding("", Severity.ERROR, "server-unparsed",
-                   f"{title}: the server sent {what}: {snippet}", source="server")
+    return Finding(
+        "",
+        Severity.ERROR,
+        "server-unparsed",
+        f"{title}: the server sent {what}: {snippet}",
+        source="server",
+    )

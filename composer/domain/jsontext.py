@@ -117,15 +117,17 @@ def parse_json_text(text: str | bytes) -> ParsedText:
                 "single quotes?)"
             )
         return ParsedText(
-            None, _syntax(f"JSON syntax error: {message[0].lower()}{message[1:]}", exc.lineno,
-                          exc.colno), size
+            None,
+            _syntax(f"JSON syntax error: {message[0].lower()}{message[1:]}", exc.lineno, exc.colno),
+            size,
         )
     except _NonStandardConstant as exc:
         line, column = line_column(text, _find_outside_strings(text, exc.name))
         return ParsedText(
             None,
             _syntax(
-                f"JSON syntax error: {exc.name} is not valid JSON; use a number or null", line,
+                f"JSON syntax error: {exc.name} is not valid JSON; use a number or null",
+                line,
                 column,
             ),
             size,

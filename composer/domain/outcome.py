@@ -107,7 +107,8 @@ class SendOutcome:
         return f"{self.status // 100}xx"
 
 
-def redact_headers(headers: list[tuple[str, str]] | tuple[tuple[str, str], ...]
-                   ) -> tuple[tuple[str, str], ...]:
+def redact_headers(
+    headers: list[tuple[str, str]] | tuple[tuple[str, str], ...],
+) -> tuple[tuple[str, str], ...]:
     """Headers with Authorization replaced, safe to store, show and export."""
     return tuple((k, REDACTED if k.lower() == "authorization" else v) for k, v in headers)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -73,8 +73,15 @@ _FLAT_PROFILE = ProfileShape(
     phone_key="$phone_number",
     other_identifier_keys=("$id", "$anonymous", "$exchange_id", "_kx"),
     string_fields=(
-        "$email", "$phone_number", "$first_name", "$last_name",
-        "$city", "$region", "$country", "$zip", "$image",
+        "$email",
+        "$phone_number",
+        "$first_name",
+        "$last_name",
+        "$city",
+        "$region",
+        "$country",
+        "$zip",
+        "$image",
     ),
     consent_key="$consent",
 )
@@ -88,8 +95,8 @@ _RELATIONSHIP_PROFILE = ProfileShape(
     consent_key=None,
 )
 
-_Y2000 = datetime(2000, 1, 1, tzinfo=timezone.utc)
-_Y1990 = datetime(1990, 1, 1, tzinfo=timezone.utc)
+_Y2000 = datetime(2000, 1, 1, tzinfo=UTC)
+_Y1990 = datetime(1990, 1, 1, tzinfo=UTC)
 _BASE_MEMBERS = ("profile", "metric", "properties", "time", "value", "unique_id")
 
 REVISIONS: dict[str, Revision] = {

@@ -7,7 +7,7 @@ import difflib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import phonenumbers
@@ -61,23 +61,30 @@ def metric_findings(payload: Any, rev: Revision) -> list[Finding]:
         return []
     ptr = pointer(rev.metric_name_path)
     if not name.strip():
-        return [_error(ptr, "metric-name-empty",
-                       'metric.name is empty; name the metric, e.g. "Placed Order"')]
+        return [
+            _error(
+                ptr,
+                "metric-name-empty",
+                'metric.name is empty; name the metric, e.g. "Placed Order"',
+            )
+        ]
     if len(name) > rev.max_metric_name_chars:
-        return [_error(
-            ptr, "metric-name-length",
-            f"metric.name is {len(name)} characters long; Klaviyo needs fewer than "
-            f"{rev.max_metric_name_chars + 1}: shorten it to {rev.max_metric_name_chars} or fewer",
-        )]
+        return [
+            _error(
+                ptr,
+                "metric-name-length",
+                f"metric.name is {len(name)} characters long; Klaviyo needs fewer than "
+                f"{rev.max_metric_name_chars + 1}: shorten it to "
+                f"{rev.max_metric_name_chars} or fewer",
+            )
+        ]
     return []
 
 
 # --- properties -----------------------------------------------------------------------------
 
 
-def properties_findings(
-    payload: Any, rev: Revision, text_bytes: int | None
-) -> list[Finding]:
+def properties_findings(payload: Any, rev: Revision, text_bytes: int | None) -> list[Finding]:
     path = ("data", "attributes", "properties")
     props = _get(payload, path)
     if not isinstance(props, dict):
@@ -85,21 +92,30 @@ def properties_findings(
     base = pointer(path)
     findings: list[Finding] = []
     if len(props) > rev.max_properties:
-        findings.append(_error(
-            base, "properties-count",
-            f"properties has {len(props)} top-level properties; Klaviyo allows at most "
-            f"{rev.max_properties}: move some into $extra or an object",
-        ))
+        findings.append(
+            _error(
+                base,
+                "properties-count",
+                f"properties has {len(props)} top-level properties; Klaviyo allows at most "
+                f"{rev.max_properties}: move some into $extra or an object",
+            )
+        )
     # Compact serialization is never longer than text of the same value that parsed, short of
     # pathological number spellings (1e5), so small texts need no second serialization.
     if text_bytes is None or text_bytes > rev.max_properties_bytes // 2:
-        size = len(json.dumps(props, ensure_ascii=False, separators=(",", ":")).encode())
+        try:
+            size = len(json.dumps(props, ensure_ascii=False, separators=(",", ":")).encode())
+        except RecursionError:  # absurdly deep: the nesting-depth finding says what matters
+            size = 0
         if size > rev.max_properties_bytes:
-            findings.append(_error(
-                base, "properties-size",
-                f"properties is {_human_bytes(size)} serialized; Klaviyo allows at most "
-                f"{_human_bytes(rev.max_properties_bytes)}: send less data in one event",
-            ))
+            findings.append(
+                _error(
+                    base,
+                    "properties-size",
+                    f"properties is {_human_bytes(size)} serialized; Klaviyo allows at most "
+                    f"{_human_bytes(rev.max_properties_bytes)}: send less data in one event",
+                )
+            )
     findings.extend(_walk_properties(props, base, rev))
     return findings
 
@@ -122,7 +138,8 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
         if level > max_levels:
             if too_deep is None:
                 too_deep = _error(
-                    ptr, "nesting-depth",
+                    ptr,
+                    "nesting-depth",
                     f"properties nests {level} levels deep here; Klaviyo allows at most "
                     f"{max_levels} (properties itself is level 1): flatten the data",
                 )
@@ -131,11 +148,14 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
         if isinstance(node, list) and len(node) > max_items:
             counts["array"] += 1
             if len(long_arrays) < MAX_PER_RULE:
-                long_arrays.append(_error(
-                    ptr, "array-length",
-                    f"{_field(ptr)} has {len(node)} items; Klaviyo allows at most {max_items} "
-                    "per array: split it or send fewer",
-                ))
+                long_arrays.append(
+                    _error(
+                        ptr,
+                        "array-length",
+                        f"{_field(ptr)} has {len(node)} items; Klaviyo allows at most {max_items} "
+                        "per array: split it or send fewer",
+                    )
+                )
         for key, value in items:
             if isinstance(value, str):
                 if len(value) > char_floor:
@@ -144,12 +164,16 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
                         counts["string"] += 1
                         if len(long_strings) < MAX_PER_RULE:
                             child = f"{ptr}/{_esc(key)}"
-                            long_strings.append(_error(
-                                child, "string-size",
-                                f"{_field(child)} is a string of {_human_bytes(size)}; Klaviyo "
-                                f"allows at most {_human_bytes(max_string)} per string: shorten "
-                                "it or host the content elsewhere and send a URL",
-                            ))
+                            long_strings.append(
+                                _error(
+                                    child,
+                                    "string-size",
+                                    f"{_field(child)} is a string of {_human_bytes(size)}; Klaviyo "
+                                    f"allows at most {_human_bytes(max_string)} per string: "
+                                    "shorten "
+                                    "it or host the content elsewhere and send a URL",
+                                )
+                            )
             elif isinstance(value, dict | list):
                 stack.append((value, f"{ptr}/{_esc(key)}", level + 1))
     findings = long_strings + long_arrays
@@ -201,9 +225,9 @@ def parse_event_time(text: str) -> tuple[datetime | None, str | None, bool]:
         if hours > 23 or minutes > 59:
             return None, f"has an impossible UTC offset {tz}", False
         offset = timedelta(hours=hours, minutes=minutes) * sign
-        parsed = parsed.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=timezone(offset)).astimezone(UTC)
     else:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed, None, bool(m["frac"])
 
 
@@ -215,35 +239,51 @@ def time_findings(payload: Any, rev: Revision, clock: Clock) -> list[Finding]:
     ptr = pointer(path)
     parsed, problem, fractional = parse_event_time(value)
     if parsed is None:
-        return [_error(
-            ptr, "time-format",
-            f"time {json.dumps(value)} {problem}; write it like 2022-11-08T00:00:00Z "
-            "(the offset is optional; without one it is read as UTC), or leave time out to use "
-            "the time Klaviyo receives the event",
-        )]
+        return [
+            _error(
+                ptr,
+                "time-format",
+                f"time {json.dumps(value)} {problem}; write it like 2022-11-08T00:00:00Z "
+                "(the offset is optional; without one it is read as UTC), or leave time out to use "
+                "the time Klaviyo receives the event",
+            )
+        ]
     findings: list[Finding] = []
     year = rev.min_time.year
     if parsed <= rev.min_time:
-        findings.append(_error(
-            ptr, "time-too-early",
-            f"time {value} is not after the year {year}; Klaviyo needs a time after "
-            f"{rev.min_time:%Y-%m-%d} and at most one year ahead",
-        ))
+        findings.append(
+            _error(
+                ptr,
+                "time-too-early",
+                f"time {value} is not after the year {year}; Klaviyo needs a time after "
+                f"{rev.min_time:%Y-%m-%d} and at most one year ahead",
+            )
+        )
     now = clock()
-    latest = now.replace(year=now.year + 1) if not (now.month == 2 and now.day == 29) else (
-        now + timedelta(days=365))
+    latest = (
+        now.replace(year=now.year + 1)
+        if not (now.month == 2 and now.day == 29)
+        else (now + timedelta(days=365))
+    )
     if parsed > latest:
-        findings.append(_error(
-            ptr, "time-too-late",
-            f"time {value} is more than one year ahead; Klaviyo accepts at most "
-            f"{latest:%Y-%m-%dT%H:%M:%SZ} (one year from now)",
-        ))
+        findings.append(
+            _error(
+                ptr,
+                "time-too-late",
+                f"time {value} is more than one year ahead; Klaviyo accepts at most "
+                f"{latest:%Y-%m-%dT%H:%M:%SZ} (one year from now)",
+            )
+        )
     if fractional:
-        findings.append(_warning(
-            ptr, "time-fraction",
-            f"time {value} has fractional seconds; Klaviyo truncates the time to the second and "
-            f"records {parsed.replace(microsecond=0):%Y-%m-%dT%H:%M:%SZ}",
-        ))
+        findings.append(
+            _warning(
+                ptr,
+                "time-fraction",
+                f"time {value} has fractional seconds; Klaviyo truncates the time to the "
+                "second and "
+                f"records {parsed.replace(microsecond=0):%Y-%m-%dT%H:%M:%SZ}",
+            )
+        )
     return findings
 
 
@@ -263,28 +303,39 @@ def profile_findings(payload: Any, rev: Revision) -> list[Finding]:
         if key in profile and not isinstance(profile[key], str):
             identifier = key in (shape.email_key, shape.phone_key)
             make = _error if identifier else _warning
-            findings.append(make(
-                f"{base}/{_esc(key)}", "profile-field-type",
-                f"profile {key} must be a string, not {json.dumps(profile[key])[:40]}: put it in "
-                "quotes",
-            ))
+            findings.append(
+                make(
+                    f"{base}/{_esc(key)}",
+                    "profile-field-type",
+                    f"profile {key} must be a string, not {json.dumps(profile[key])[:40]}: "
+                    "put it in "
+                    "quotes",
+                )
+            )
     has_email = isinstance(email, str) and email.strip() != ""
     has_phone = isinstance(phone, str) and phone.strip() != ""
     if not (has_email or has_phone):
         others = [k for k in shape.other_identifier_keys if profile.get(k) not in (None, "")]
         if others:
-            findings.append(_warning(
-                base, "profile-identifier",
-                f"profile is identified only by {', '.join(others)}; the spec names "
-                f"{shape.email_key} and/or {shape.phone_key} as the identifier: add one of them "
-                "so Klaviyo can match the profile",
-            ))
+            findings.append(
+                _warning(
+                    base,
+                    "profile-identifier",
+                    f"profile is identified only by {', '.join(others)}; the spec names "
+                    f"{shape.email_key} and/or {shape.phone_key} as the identifier: "
+                    "add one of them "
+                    "so Klaviyo can match the profile",
+                )
+            )
         else:
-            findings.append(_error(
-                base, "profile-identifier",
-                f"profile has no identifier; add {shape.email_key} (e.g. \"ann@example.com\") "
-                f"and/or {shape.phone_key} in E.164 (e.g. \"+15005550006\")",
-            ))
+            findings.append(
+                _error(
+                    base,
+                    "profile-identifier",
+                    f'profile has no identifier; add {shape.email_key} (e.g. "ann@example.com") '
+                    f'and/or {shape.phone_key} in E.164 (e.g. "+15005550006")',
+                )
+            )
     if has_email:
         assert isinstance(email, str)
         findings.extend(_email_findings(email, f"{base}/{_esc(shape.email_key)}", shape.email_key))
@@ -292,8 +343,11 @@ def profile_findings(payload: Any, rev: Revision) -> list[Finding]:
         assert isinstance(phone, str)
         findings.extend(_phone_findings(phone, f"{base}/{_esc(shape.phone_key)}", shape.phone_key))
     if shape.consent_key and shape.consent_key in profile:
-        findings.extend(_consent_findings(profile[shape.consent_key],
-                                          f"{base}/{_esc(shape.consent_key)}", shape.consent_key))
+        findings.extend(
+            _consent_findings(
+                profile[shape.consent_key], f"{base}/{_esc(shape.consent_key)}", shape.consent_key
+            )
+        )
     return findings
 
 
@@ -301,11 +355,14 @@ def _email_findings(email: str, ptr: str, key: str) -> list[Finding]:
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
-        return [_warning(
-            ptr, "email-format",
-            f"profile {key} {json.dumps(email)} does not look like an email address ({exc}); "
-            "Klaviyo may not match or create the profile: write it like ann@example.com",
-        )]
+        return [
+            _warning(
+                ptr,
+                "email-format",
+                f"profile {key} {json.dumps(email)} does not look like an email address ({exc}); "
+                "Klaviyo may not match or create the profile: write it like ann@example.com",
+            )
+        ]
     return []
 
 
@@ -330,33 +387,44 @@ def _phone_findings(phone: str, ptr: str, key: str) -> list[Finding]:
     elif phone.strip().startswith("+"):
         hint = f'write it as "{suggestion}" (E.164 has no spaces or punctuation)'
     else:
-        hint = f'write it as "{suggestion}" if it is a US number (E.164 starts with "+" and ' \
-               "the country code)"
-    return [_warning(
-        ptr, "phone-e164",
-        f"profile {key} {json.dumps(phone)} is not in E.164; Klaviyo may accept the event but "
-        f"never record it: {hint}",
-    )]
+        hint = (
+            f'write it as "{suggestion}" if it is a US number (E.164 starts with "+" and '
+            "the country code)"
+        )
+    return [
+        _warning(
+            ptr,
+            "phone-e164",
+            f"profile {key} {json.dumps(phone)} is not in E.164; Klaviyo may accept the event but "
+            f"never record it: {hint}",
+        )
+    ]
 
 
 def _consent_findings(consent: Any, ptr: str, key: str) -> list[Finding]:
     channels = ", ".join(KNOWN_CONSENT_CHANNELS)
     if not isinstance(consent, list):
-        return [_warning(
-            ptr, "consent-channel",
-            f"profile {key} must be a list of channels such as [\"email\", \"sms\"], not "
-            f"{json.dumps(consent)[:40]}",
-        )]
+        return [
+            _warning(
+                ptr,
+                "consent-channel",
+                f'profile {key} must be a list of channels such as ["email", "sms"], not '
+                f"{json.dumps(consent)[:40]}",
+            )
+        ]
     findings = []
     for i, item in enumerate(consent):
         if item not in KNOWN_CONSENT_CHANNELS:
             close = difflib.get_close_matches(str(item), KNOWN_CONSENT_CHANNELS, n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
-            findings.append(_warning(
-                f"{ptr}/{i}", "consent-channel",
-                f"profile {key} has {json.dumps(item)}, which is not a known consent channel"
-                f"{hint}; Klaviyo knows {channels}",
-            ))
+            findings.append(
+                _warning(
+                    f"{ptr}/{i}",
+                    "consent-channel",
+                    f"profile {key} has {json.dumps(item)}, which is not a known consent channel"
+                    f"{hint}; Klaviyo knows {channels}",
+                )
+            )
     return findings
 
 
@@ -373,17 +441,23 @@ def attributes_findings(payload: Any, rev: Revision) -> list[Finding]:
         if key not in rev.attribute_members:
             close = difflib.get_close_matches(key, rev.attribute_members, n=1, cutoff=0.6)
             hint = f'; did you mean "{close[0]}"?' if close else ""
-            findings.append(_warning(
-                f"{base}/{_esc(key)}", "unknown-member",
-                f"{key} is not a member of data.attributes at revision {rev.name}; Klaviyo "
-                f"ignores or rejects it{hint}",
-            ))
+            findings.append(
+                _warning(
+                    f"{base}/{_esc(key)}",
+                    "unknown-member",
+                    f"{key} is not a member of data.attributes at revision {rev.name}; Klaviyo "
+                    f"ignores or rejects it{hint}",
+                )
+            )
     unique_id = attributes.get("unique_id")
     if unique_id is None or (isinstance(unique_id, str) and not unique_id.strip()):
-        findings.append(_warning(
-            base if unique_id is None else f"{base}/unique_id", "unique-id-missing",
-            "unique_id is missing; without it Klaviyo records only one event per profile and "
-            "metric per second, and a retried send could be recorded twice: add a unique_id "
-            "such as a UUID",
-        ))
+        findings.append(
+            _warning(
+                base if unique_id is None else f"{base}/unique_id",
+                "unique-id-missing",
+                "unique_id is missing; without it Klaviyo records only one event per profile and "
+                "metric per second, and a retried send could be recorded twice: add a unique_id "
+                "such as a UUID",
+            )
+        )
     return findings

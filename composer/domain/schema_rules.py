@@ -63,7 +63,8 @@ def _validator(schema_file: str, revision: Revision) -> Draft7Validator:
 
 def _required(error: ValidationError, ptr: str) -> Iterator[Finding]:
     instance = error.instance if isinstance(error.instance, dict) else {}
-    for name in error.validator_value:
+    names: Any = error.validator_value
+    for name in names:
         if name in instance:
             continue
         hint = _MEMBER_HINTS.get(name, f'"{name}": ...')
@@ -77,9 +78,9 @@ def _required(error: ValidationError, ptr: str) -> Iterator[Finding]:
 
 
 def _type(error: ValidationError, ptr: str) -> Finding:
-    expected = error.validator_value
+    expected: Any = error.validator_value
     expected_list = expected if isinstance(expected, list) else [expected]
-    want = " or ".join(_TYPE_WORDS.get(t, t) for t in expected_list)
+    want = " or ".join(str(_TYPE_WORDS.get(t, t)) for t in expected_list)
     got = error.instance
     field = describe_pointer(ptr)
     message = f"{field} must be {want}, not {json_type_name(got)} {_short(got)}"
@@ -95,7 +96,8 @@ def _type(error: ValidationError, ptr: str) -> Finding:
 
 
 def _enum(error: ValidationError, ptr: str) -> Finding:
-    allowed = " or ".join(json.dumps(v) for v in error.validator_value)
+    values: Any = error.validator_value
+    allowed = " or ".join(json.dumps(v) for v in values)
     return Finding(
         ptr,
         Severity.ERROR,
@@ -120,8 +122,12 @@ def schema_findings(payload: Any, revision: Revision) -> list[Finding]:
             findings.append(_enum(error, ptr))
         else:
             findings.append(
-                Finding(ptr, Severity.ERROR, f"schema-{error.validator}",
-                        f"{describe_pointer(ptr)}: {error.message}")
+                Finding(
+                    ptr,
+                    Severity.ERROR,
+                    f"schema-{error.validator}",
+                    f"{describe_pointer(ptr)}: {error.message}",
+                )
             )
     unique: dict[tuple[str, str, str], Finding] = {}
     for f in findings:  # "required" reports once per missing member, each with the full list

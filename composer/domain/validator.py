@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from composer.domain import rules
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Validator:
@@ -26,8 +26,9 @@ class Validator:
     "at most one year ahead" rule.
     """
 
-    def __init__(self, revision: str | Revision = DEFAULT_REVISION,
-                 clock: rules.Clock = utc_now) -> None:
+    def __init__(
+        self, revision: str | Revision = DEFAULT_REVISION, clock: rules.Clock = utc_now
+    ) -> None:
         self.revision = revision if isinstance(revision, Revision) else get_revision(revision)
         self.clock = clock
 
@@ -54,25 +55,31 @@ class Validator:
             findings.extend(rules.properties_findings(payload, rev, text_bytes))
         except Exception as exc:  # the validator must never take the app down
             log.exception("validator failed")
-            findings.append(Finding(
-                "", Severity.ERROR, "validator-internal",
-                f"the validator could not check this body ({type(exc).__name__}); "
-                "please report it with the payload",
-            ))
+            findings.append(
+                Finding(
+                    "",
+                    Severity.ERROR,
+                    "validator-internal",
+                    f"the validator could not check this body ({type(exc).__name__}); "
+                    "please report it with the payload",
+                )
+            )
         return ValidationReport(sort_findings(findings), payload)
 
 
 _cache: dict[str, Validator] = {}
 
 
-def validate_text(text: str | bytes, revision: str = DEFAULT_REVISION,
-                  clock: rules.Clock | None = None) -> ValidationReport:
+def validate_text(
+    text: str | bytes, revision: str = DEFAULT_REVISION, clock: rules.Clock | None = None
+) -> ValidationReport:
     """Module-level shortcut: validate JSON text at a revision (default 2023-01-24)."""
     return _validator(revision, clock).validate_text(text)
 
 
-def validate_payload(payload: Any, revision: str = DEFAULT_REVISION,
-                     clock: rules.Clock | None = None) -> ValidationReport:
+def validate_payload(
+    payload: Any, revision: str = DEFAULT_REVISION, clock: rules.Clock | None = None
+) -> ValidationReport:
     """Module-level shortcut: validate a parsed body at a revision."""
     return _validator(revision, clock).validate_payload(payload)
 

@@ -1,0 +1,196 @@
+"""Every prose rule of Create Event, on both sides of every limit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.domain.helpers import event, rules_of, validator
+
+
+def props(**kw):  # type: ignore[no-untyped-def]
+    return event(properties=kw)
+
+
+def nested(levels: int) -> dict:  # type: ignore[type-arg]
+    """properties whose deepest container is at `levels` (properties itself is level 1)."""
+    node: dict = {"leaf": 1}  # type: ignore[type-arg]
+    for _ in range(levels - 1):
+        node = {"n": node}
+    return node
+
+
+CASES = [
+    # (id, body, rule expected or None, severity)
+    ("base is valid", event(), None, None),
+    ("metric name 127 chars", event(metric={"name": "m" * 127}), None, None),
+    ("metric name 128 chars", event(metric={"name": "m" * 128}), "metric-name-length", "error"),
+    ("metric name empty", event(metric={"name": " "}), "metric-name-empty", "error"),
+    ("300 properties", event(properties={f"p{i}": i for i in range(300)}), None, None),
+    (
+        "301 properties",
+        event(properties={f"p{i}": i for i in range(301)}),
+        "properties-count",
+        "error",
+    ),
+    ("string of 100 kB", props(s="x" * 100_000), None, None),
+    ("string over 100 kB", props(s="x" * 100_001), "string-size", "error"),
+    ("multibyte string over 100 kB", props(s="é" * 50_001), "string-size", "error"),
+    ("nested string over 100 kB", props(a=[{"b": "x" * 100_001}]), "string-size", "error"),
+    ("array of 4000", props(a=list(range(4000))), None, None),
+    ("array of 4001", props(a=list(range(4001))), "array-length", "error"),
+    ("nested array of 4001", props(a={"b": list(range(4001))}), "array-length", "error"),
+    ("10 levels", event(properties=nested(10)), None, None),
+    ("11 levels", event(properties=nested(11)), "nesting-depth", "error"),
+    (
+        "arrays count as levels",
+        event(properties={"a": [[[[[[[[[["x"]]]]]]]]]]}),
+        "nesting-depth",
+        "error",
+    ),
+    ("properties 5 MB", props(**{f"s{i}": "x" * 99_990 for i in range(50)}), None, None),
+    (
+        "properties over 5 MB",
+        props(**{f"s{i}": "x" * 99_990 for i in range(51)}),
+        "properties-size",
+        "error",
+    ),
+    ("time without offset (spec example)", event(time="2022-11-08T00:00:00"), None, None),
+    ("time with Z", event(time="2022-11-08T00:00:00Z"), None, None),
+    ("time with offset", event(time="2022-11-08T00:00:00+05:30"), None, None),
+    ("time with fraction", event(time="2022-11-08T00:00:00.250Z"), "time-fraction", "warning"),
+    ("time not ISO", event(time="yesterday"), "time-format", "error"),
+    ("time date only", event(time="2022-11-08"), "time-format", "error"),
+    ("time impossible date", event(time="2022-02-30T00:00:00"), "time-format", "error"),
+    ("time in 2000 start", event(time="2000-01-01T00:00:00Z"), "time-too-early", "error"),
+    ("time just after 2000 start", event(time="2000-01-01T00:00:01Z"), None, None),
+    ("time exactly a year ahead", event(time="2027-11-26T12:00:00Z"), None, None),
+    ("time over a year ahead", event(time="2027-11-26T12:00:01Z"), "time-too-late", "error"),
+    ("no identifier", event(profile={"$first_name": "Ann"}), "profile-identifier", "error"),
+    ("empty email is no identifier", event(profile={"$email": ""}), "profile-identifier", "error"),
+    ("phone only", event(profile={"$phone_number": "+15005550006"}), None, None),
+    ("legacy $id only", event(profile={"$id": "42"}), "profile-identifier", "warning"),
+    ("phone not E.164", event(profile={"$phone_number": "5005550006"}), "phone-e164", "warning"),
+    (
+        "phone with spaces",
+        event(profile={"$phone_number": "+1 500 555 0006"}),
+        "phone-e164",
+        "warning",
+    ),
+    (
+        "phone garbage",
+        event(profile={"$email": "a@example.com", "$phone_number": "call me"}),
+        "phone-e164",
+        "warning",
+    ),
+    ("malformed email", event(profile={"$email": "ann@"}), "email-format", "warning"),
+    ("email not a string", event(profile={"$email": 5}), "profile-field-type", "error"),
+    (
+        "known consent",
+        event(profile={"$email": "a@example.com", "$consent": ["sms", "email"]}),
+        None,
+        None,
+    ),
+    (
+        "unknown consent",
+        event(profile={"$email": "a@example.com", "$consent": ["fax"]}),
+        "consent-channel",
+        "warning",
+    ),
+    ("missing unique_id", event(unique_id=...), "unique-id-missing", "warning"),
+    ("unknown attribute", event(valeu=1), "unknown-member", "warning"),
+    ("value as string", event(value="9.99"), "schema-type", "error"),
+    ("missing metric", event(metric=...), "schema-required", "error"),
+    ("missing properties", event(properties=...), "schema-required", "error"),
+    (
+        "wrong type",
+        {"data": {"type": "events", "attributes": event()["data"]["attributes"]}},
+        "schema-enum",
+        "error",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "rule", "severity"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_rule(body, rule, severity):  # type: ignore[no-untyped-def]
+    found = rules_of(body)
+    if rule is None:
+        assert found == {}, found
+    else:
+        assert found.get(rule) == severity, found
+
+
+def test_warnings_do_not_make_an_event_invalid() -> None:
+    report = validator().validate_payload(event(unique_id=..., time="2022-11-08T00:00:00.5"))
+    assert report.valid
+    assert {f.rule for f in report.warnings} == {"unique-id-missing", "time-fraction"}
+
+
+def test_missing_member_points_at_the_object_that_lacks_it() -> None:
+    report = validator().validate_payload(event(metric={}))
+    (finding,) = report.errors
+    assert finding.pointer == "/data/attributes/metric"
+    assert '"name"' in finding.message
+
+
+def test_messages_name_the_field_and_what_would_be_right() -> None:
+    report = validator().validate_payload(event(profile={"$phone_number": "5005550006"}))
+    (finding,) = report.findings
+    assert finding.pointer == "/data/attributes/profile/$phone_number"
+    assert "$phone_number" in finding.message and "+15005550006" in finding.message
+
+
+def test_pointer_escapes_slash_and_tilde_in_keys() -> None:
+    report = validator().validate_payload(props(**{"a/b~c": "x" * 100_001}))
+    assert report.errors[0].pointer == "/data/attributes/properties/a~1b~0c"
+
+
+def test_a_flood_of_long_strings_is_summed_up() -> None:
+    body = props(**{f"s{i}": "x" * 100_001 for i in range(30)})
+    report = validator().validate_payload(body)
+    string_findings = [f for f in report.findings if f.rule == "string-size"]
+    assert len(string_findings) == 21
+    assert "10 more" in string_findings[-1].message or any(
+        "10 more" in f.message for f in string_findings
+    )
+
+
+def test_deep_input_does_not_crash() -> None:
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    report = validator().validate_payload(event(properties={"deep": deep}))
+    assert "nesting-depth" in {f.rule for f in report.findings}
+
+
+def test_non_object_bodies_get_findings_not_exceptions() -> None:
+    for body in ([], "x", 3, None, {"data": []}, {"data": {"attributes": "x"}}):
+        report = validator().validate_text(json.dumps(body))
+        assert not report.valid
+
+
+def test_later_revision_slots_in() -> None:
+    from composer.domain.validator import Validator
+
+    body = {
+        "data": {
+            "type": "event",
+            "attributes": {
+                "properties": {},
+                "metric": {"data": {"type": "metric", "attributes": {"name": "X"}}},
+                "profile": {
+                    "data": {"type": "profile", "attributes": {"phone_number": "5005550006"}}
+                },
+                "unique_id": "u1",
+            },
+        }
+    }
+    report = Validator("2024-10-15").validate_payload(body)
+    assert report.valid
+    assert [f.rule for f in report.findings] == ["phone-e164"]
+    assert report.findings[0].pointer == ("/data/attributes/profile/data/attributes/phone_number")
+    # the old flat shape is wrong at the new revision
+    assert not Validator("2024-10-15").validate_payload(event()).valid
