@@ -100,9 +100,9 @@ def properties_findings(payload: Any, rev: Revision, text_bytes: int | None) -> 
                 f"{rev.max_properties}: move some into $extra or an object",
             )
         )
-    # Compact serialization is never longer than text of the same value that parsed, short of
-    # pathological number spellings (1e5), so small texts need no second serialization.
-    if text_bytes is None or text_bytes > rev.max_properties_bytes // 2:
+    # properties is part of the body: when the whole body text is within the limit, so is
+    # properties as sent, and the costly re-serialization is skipped.
+    if text_bytes is None or text_bytes > rev.max_properties_bytes:
         try:
             size = len(json.dumps(props, ensure_ascii=False, separators=(",", ":")).encode())
         except RecursionError:  # absurdly deep: the nesting-depth finding says what matters
@@ -121,69 +121,110 @@ def properties_findings(payload: Any, rev: Revision, text_bytes: int | None) -> 
 
 
 def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Finding]:
-    """Strings, arrays and depth, in one iterative pass (no recursion limit on deep input)."""
-    long_strings: list[Finding] = []
-    long_arrays: list[Finding] = []
-    too_deep: Finding | None = None
-    # A quick cut-off: a str of n code points is at most 4n bytes in UTF-8.
-    char_floor = rev.max_string_bytes // 4
+    """Strings, arrays and depth, in one iterative pass (no recursion limit on deep input).
+
+    This is the hot path for multi-megabyte events: it touches every value once, compares
+    types with ``is`` and builds a JSON pointer only for a value that has a finding (each
+    container carries a link to its parent instead of a pointer string).
+    """
     max_string = rev.max_string_bytes
+    char_floor = max_string // 4  # a str of n code points is at most 4n bytes in UTF-8
     max_items = rev.max_array_items
     max_levels = rev.max_nesting_levels
-    counts = {"string": 0, "array": 0}
-    # (container, pointer, level): properties itself is level 1.
-    stack: list[tuple[Any, str, int]] = [(props, base, 1)]
+    long_strings: list[tuple[Any, int]] = []
+    long_arrays: list[tuple[Any, int]] = []
+    too_deep: tuple[Any, int] | None = None
+    # Stack entries: (container, level, link) with link = (parent_link, parent, container) or
+    # None for properties itself, which is level 1.
+    stack: list[tuple[Any, int, Any]] = [(props, 1, None)]
+    str_t, dict_t, list_t = str, dict, list
     while stack:
-        node, ptr, level = stack.pop()
+        node, level, link = stack.pop()
         if level > max_levels:
             if too_deep is None:
-                too_deep = _error(
-                    ptr,
-                    "nesting-depth",
-                    f"properties nests {level} levels deep here; Klaviyo allows at most "
-                    f"{max_levels} (properties itself is level 1): flatten the data",
-                )
+                too_deep = (link, level)
             continue
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        if isinstance(node, list) and len(node) > max_items:
-            counts["array"] += 1
-            if len(long_arrays) < MAX_PER_RULE:
-                long_arrays.append(
-                    _error(
-                        ptr,
-                        "array-length",
-                        f"{_field(ptr)} has {len(node)} items; Klaviyo allows at most {max_items} "
-                        "per array: split it or send fewer",
-                    )
-                )
-        for key, value in items:
-            if isinstance(value, str):
+        if type(node) is dict_t:
+            values = node.values()
+        else:
+            values = node
+            if len(node) > max_items:
+                long_arrays.append((link, len(node)))
+        child_level = level + 1
+        for value in values:
+            t = type(value)
+            if t is str_t:
                 if len(value) > char_floor:
                     size = len(value.encode("utf-8", "surrogatepass"))
                     if size > max_string:
-                        counts["string"] += 1
-                        if len(long_strings) < MAX_PER_RULE:
-                            child = f"{ptr}/{_esc(key)}"
-                            long_strings.append(
-                                _error(
-                                    child,
-                                    "string-size",
-                                    f"{_field(child)} is a string of {_human_bytes(size)}; Klaviyo "
-                                    f"allows at most {_human_bytes(max_string)} per string: "
-                                    "shorten "
-                                    "it or host the content elsewhere and send a URL",
-                                )
-                            )
-            elif isinstance(value, dict | list):
-                stack.append((value, f"{ptr}/{_esc(key)}", level + 1))
-    findings = long_strings + long_arrays
-    for kind, listed in (("string", long_strings), ("array", long_arrays)):
-        extra = counts[kind] - len(listed)
-        if extra > 0:
-            rule = "string-size" if kind == "string" else "array-length"
-            findings.append(_error(base, rule, f"and {extra} more {kind}s over the limit"))
+                        long_strings.append(((link, node, value), size))
+            elif t is dict_t or t is list_t:
+                stack.append((value, child_level, (link, node, value)))
+    return _walk_findings(base, rev, long_strings, long_arrays, too_deep)
+
+
+def _key_of(parent: Any, child: Any) -> str:
+    items = parent.items() if isinstance(parent, dict) else enumerate(parent)
+    for key, value in items:
+        if value is child:
+            return str(key)
+    return "?"
+
+
+def _link_pointer(base: str, link: Any) -> str:
+    keys: list[str] = []
+    while link is not None:
+        link, parent, child = link
+        keys.append(_key_of(parent, child))
+    return base + "".join("/" + _esc(k) for k in reversed(keys))
+
+
+def _walk_findings(
+    base: str,
+    rev: Revision,
+    long_strings: list[tuple[Any, int]],
+    long_arrays: list[tuple[Any, int]],
+    too_deep: tuple[Any, int] | None,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for link, size in long_strings[:MAX_PER_RULE]:
+        ptr = _link_pointer(base, link)
+        findings.append(
+            _error(
+                ptr,
+                "string-size",
+                f"{_field(ptr)} is a string of {_human_bytes(size)}; Klaviyo allows at most "
+                f"{_human_bytes(rev.max_string_bytes)} per string: shorten it or host the "
+                "content elsewhere and send a URL",
+            )
+        )
+    if len(long_strings) > MAX_PER_RULE:
+        more = len(long_strings) - MAX_PER_RULE
+        findings.append(_error(base, "string-size", f"and {more} more strings over the limit"))
+    for link, count in long_arrays[:MAX_PER_RULE]:
+        ptr = _link_pointer(base, link)
+        findings.append(
+            _error(
+                ptr,
+                "array-length",
+                f"{_field(ptr)} has {count} items; Klaviyo allows at most "
+                f"{rev.max_array_items} per array: split it or send fewer",
+            )
+        )
+    if len(long_arrays) > MAX_PER_RULE:
+        more = len(long_arrays) - MAX_PER_RULE
+        findings.append(_error(base, "array-length", f"and {more} more arrays over the limit"))
     if too_deep is not None:
-        findings.append(too_deep)
+        link, level = too_deep
+        ptr = _link_pointer(base, link)
+        findings.append(
+            _error(
+                ptr,
+                "nesting-depth",
+                f"properties nests {level} levels deep here; Klaviyo allows at most "
+                f"{rev.max_nesting_levels} (properties itself is level 1): flatten the data",
+            )
+        )
     return findings
 
 
