@@ -29,7 +29,7 @@ lint: $(STAMP)
 
 test: $(STAMP) system-deps lint
 	@echo "== everything but the GUI, with PySide6 and qasync blocked from import"
-	EVENT_COMPOSER_BLOCK_QT=1 QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m pytest -q -p no:pytestqt --ignore=tests/ui --ignore=tests/flows
+	EVENT_COMPOSER_BLOCK_QT=1 QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m pytest -q -p no:pytest-qt --ignore=tests/ui --ignore=tests/flows
 	@echo "== the whole suite, GUI included"
 	QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m pytest -q
 
