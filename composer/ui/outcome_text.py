@@ -1,0 +1,167 @@
+"""What a send outcome means, in words a marketer understands (no Qt here, so it is testable
+alone). The response view and the status bar read these instead of interpreting statuses
+themselves."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from composer.domain.error_body import status_title
+from composer.domain.outcome import SendOutcome
+
+_EXPECTED_IN = re.compile(r"Expected available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+
+
+class Tone(StrEnum):
+    """How a status should look: the colour *and* the symbol that go with it."""
+
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+    NEUTRAL = "neutral"
+
+
+SYMBOLS = {Tone.OK: "✓", Tone.WARNING: "⚠", Tone.ERROR: "✕", Tone.NEUTRAL: "•"}
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeText:
+    """The headline and explanation of one outcome."""
+
+    tone: Tone
+    headline: str
+    """E.g. ``202 Accepted: queued for processing, not yet recorded``."""
+    explanation: str
+    """What it means and what to do next."""
+
+
+def wait_seconds(outcome: SendOutcome) -> float | None:
+    """How long Klaviyo asked us to wait after a 429: Retry-After, else the seconds named in
+    the error detail ("Expected available in N seconds"), else None."""
+    if outcome.rate_limit is not None and outcome.rate_limit.retry_after is not None:
+        return outcome.rate_limit.retry_after
+    for name, value in outcome.response_headers:
+        if name.lower() == "retry-after":
+            try:
+                return float(value)
+            except ValueError:
+                break
+    for finding in outcome.findings:
+        match = _EXPECTED_IN.search(finding.message)
+        if match:
+            return float(match.group(1))
+    match = _EXPECTED_IN.search(outcome.response_body.decode("utf-8", "replace"))
+    return float(match.group(1)) if match else None
+
+
+def _seconds(value: float) -> str:
+    whole = round(value)
+    if abs(value - whole) < 0.05:
+        return f"{whole} second{'s' * (whole != 1)}"
+    return f"{value:.1f} seconds"
+
+
+def describe_outcome(outcome: SendOutcome) -> OutcomeText:
+    """The headline and explanation for the response view."""
+    if outcome.error is not None:
+        return OutcomeText(
+            Tone.ERROR,
+            "No response",
+            f"{outcome.error.advice[:1].upper()}{outcome.error.advice[1:]}. "
+            f"({outcome.error.message})",
+        )
+    status = outcome.status or 0
+    if status == 202:
+        return OutcomeText(
+            Tone.OK,
+            "202 Accepted: queued for processing, not yet recorded",
+            "Klaviyo (or the sandbox) took the event. It is processed later, so it may take a "
+            "moment to show on the profile; a 202 does not promise the event will be recorded.",
+        )
+    if 200 <= status < 300:
+        return OutcomeText(
+            Tone.OK, f"{status} {status_title(status)}", "The server accepted the request."
+        )
+    if status == 400:
+        count = len(outcome.findings)
+        what = f"{count} problem{'s' * (count != 1)}" if count else "a problem"
+        return OutcomeText(
+            Tone.ERROR,
+            "400 Bad request: the event was rejected",
+            f"The server found {what} in the event; each is listed under Problems beside the "
+            "field it names. Fix them and send again. Nothing was recorded.",
+        )
+    if status == 401:
+        return OutcomeText(
+            Tone.ERROR,
+            "401 Not authorized: the API key is missing or not valid",
+            "Check the account's private key under Account ▸ Manage keys…: it starts with pk_ "
+            "and must belong to the Klaviyo account you send to.",
+        )
+    if status == 403:
+        return OutcomeText(
+            Tone.ERROR,
+            "403 Forbidden: the API key may not write events",
+            "The key works but lacks the Events Write scope (or a firewall refused the "
+            "request). In Klaviyo, create a private key with Events: Full Access and store it "
+            "under Account ▸ Manage keys….",
+        )
+    if status == 429:
+        wait = wait_seconds(outcome)
+        when = (
+            f"Try again in {_seconds(wait)}."
+            if wait is not None
+            else ("Try again in a few seconds.")
+        )
+        return OutcomeText(
+            Tone.WARNING,
+            "429 Rate limited: too many requests",
+            f"Klaviyo allows 350 events per second and 3,500 per minute for this endpoint. "
+            f"{when} Nothing was recorded.",
+        )
+    if status >= 500:
+        return OutcomeText(
+            Tone.ERROR,
+            f"{status} {status_title(status)}",
+            "Something went wrong on the server's side, not in your event. Try again later; "
+            "with a unique_id a retry can never record the event twice.",
+        )
+    return OutcomeText(
+        Tone.ERROR,
+        f"{status} {status_title(status)}",
+        "The server refused the request; see the body for details.",
+    )
+
+
+def timing_line(outcome: SendOutcome) -> str:
+    """``118 ms · 1 try · 3,499 left this minute``."""
+    tries = len(outcome.attempts) or 1
+    parts = [f"{outcome.total_ms:,.0f} ms", f"{tries} {'try' if tries == 1 else 'tries'}"]
+    remaining = outcome.rate_limit.remaining if outcome.rate_limit else None
+    if remaining is not None:
+        parts.append(f"{remaining:,} left this minute")
+    return " · ".join(parts)
+
+
+def pretty_body(body: bytes) -> str:
+    """The response or request body, indented when it is JSON, else as text."""
+    if not body:
+        return "(empty body)"
+    text = body.decode("utf-8", "replace")
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def headers_text(headers: tuple[tuple[str, str], ...]) -> str:
+    """One ``Name: value`` line per header, as they were sent or received."""
+    return "\n".join(f"{k}: {v}" for k, v in headers) or "(no headers)"
+
+
+def status_class_label(status: int | None) -> str:
+    """A status cell for listings: ``202`` or ``—`` for a pending/failed send."""
+    return "—" if status is None else str(status)

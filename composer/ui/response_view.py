@@ -1,0 +1,214 @@
+"""The response view: what the server answered, in words first and in exact bytes one click
+away (headers, pretty body, the request as sent, attempts with timings)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.domain.findings import Finding, describe_pointer
+from composer.domain.outcome import SendOutcome
+from composer.ui import theme
+from composer.ui.outcome_text import (
+    SYMBOLS,
+    Tone,
+    describe_outcome,
+    headers_text,
+    pretty_body,
+    timing_line,
+)
+
+_IDLE_TEXT = (
+    "Nothing sent yet. Press Send (Ctrl+Enter) and the answer appears here: what it means, "
+    "the headers, the body and how long it took."
+)
+
+
+def _mono() -> QFont:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def _readonly_text(name: str) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setReadOnly(True)
+    edit.setFont(_mono())
+    edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    edit.setAccessibleName(name)
+    return edit
+
+
+class ResponseView(QWidget):
+    """Shows one :class:`SendOutcome`; emits ``findingActivated`` when the user picks one of
+    the server's findings (the window then takes the composer to that field)."""
+
+    findingActivated = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Response")
+        self._outcome: SendOutcome | None = None
+        title = QLabel("Response")
+        title.setObjectName("paneTitle")
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+
+        self.status_label = QLabel()
+        self.status_label.setObjectName("responseStatus")
+        self.status_label.setAccessibleName("Response status")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        big = self.status_label.font()
+        big.setPointSizeF(big.pointSizeF() * 1.25)
+        big.setBold(True)
+        self.status_label.setFont(big)
+
+        self.timing_label = QLabel()
+        self.timing_label.setAccessibleName("Timing, tries and rate limit remaining")
+        self.timing_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+
+        self.explanation = QLabel(_IDLE_TEXT)
+        self.explanation.setWordWrap(True)
+        self.explanation.setAccessibleName("What the response means")
+        self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(6)
+        self.progress.hide()
+
+        self.findings_list = QListWidget()
+        self.findings_list.setAccessibleName("Problems the server reported")
+        self.findings_list.setWordWrap(True)
+        self.findings_list.itemActivated.connect(self._on_finding_item)
+        self.findings_list.itemClicked.connect(self._on_finding_item)
+        self.findings_list.hide()
+
+        self.body_view = _readonly_text("Response body")
+        self.headers_view = _readonly_text("Response headers")
+        self.request_view = _readonly_text("Request as sent")
+        self.attempts_table = QTableWidget(0, 4)
+        self.attempts_table.setAccessibleName("Attempts")
+        self.attempts_table.setHorizontalHeaderLabels(["Try", "Result", "Waited before", "Took"])
+        self.attempts_table.verticalHeader().hide()
+        self.attempts_table.horizontalHeader().setStretchLastSection(True)
+        self.attempts_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.body_view, "Body")
+        self.tabs.addTab(self.headers_view, "Headers")
+        self.tabs.addTab(self.request_view, "Request")
+        self.tabs.addTab(self.attempts_table, "Attempts")
+        self.tabs.setEnabled(False)
+
+        head = QHBoxLayout()
+        head.addWidget(self.status_label, 1)
+        head.addWidget(self.timing_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(title)
+        layout.addLayout(head)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.findings_list, 1)
+        layout.addWidget(self.tabs, 3)
+        self.show_idle()
+
+    # -- states ------------------------------------------------------------------------------
+
+    def show_idle(self) -> None:
+        self._set_status(Tone.NEUTRAL, "Ready to send")
+        self.timing_label.clear()
+        self.explanation.setText(_IDLE_TEXT)
+
+    def show_sending(self, target_label: str) -> None:
+        """A send is running: say where to, and that Esc cancels it."""
+        self._set_status(Tone.NEUTRAL, f"Sending to {target_label}…")
+        self.timing_label.clear()
+        self.explanation.setText("Waiting for the answer. Press Esc (or Cancel) to stop.")
+        self.progress.show()
+
+    def show_failure(self, headline: str, message: str) -> None:
+        """Something went wrong before a request could go out (no key, a bug): say what."""
+        self.progress.hide()
+        self._set_status(Tone.ERROR, headline)
+        self.timing_label.clear()
+        self.explanation.setText(message)
+
+    def show_outcome(self, outcome: SendOutcome) -> None:
+        """Show one outcome: its meaning, timings, server findings, headers and bodies."""
+        self._outcome = outcome
+        self.progress.hide()
+        words = describe_outcome(outcome)
+        self._set_status(words.tone, words.headline)
+        self.timing_label.setText(timing_line(outcome))
+        self.explanation.setText(words.explanation)
+        self.findings_list.clear()
+        for finding in outcome.findings:
+            where = describe_pointer(finding.pointer) if finding.pointer else "the request"
+            item = QListWidgetItem(f"✕ {where}: {finding.message}")
+            item.setData(Qt.ItemDataRole.UserRole, finding)
+            self.findings_list.addItem(item)
+        self.findings_list.setVisible(bool(outcome.findings) and outcome.status == 400)
+        self.body_view.setPlainText(pretty_body(outcome.response_body))
+        self.headers_view.setPlainText(headers_text(outcome.response_headers))
+        req = outcome.request
+        self.request_view.setPlainText(
+            f"{req.method} {req.url}\n{headers_text(req.headers)}\n\n{pretty_body(req.body)}"
+        )
+        self._fill_attempts(outcome)
+        self.tabs.setEnabled(True)
+
+    def outcome(self) -> SendOutcome | None:
+        return self._outcome
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _set_status(self, tone: Tone, text: str) -> None:
+        color = getattr(theme.colors(), tone.value)
+        self.status_label.setText(f"{SYMBOLS[tone]} {text}")
+        self.status_label.setStyleSheet(f"color: {color};")
+        self.status_label.setProperty("tone", tone.value)
+
+    def _fill_attempts(self, outcome: SendOutcome) -> None:
+        self.attempts_table.setRowCount(len(outcome.attempts))
+        for row, attempt in enumerate(outcome.attempts):
+            if attempt.error is not None:
+                result = f"no response ({attempt.error.kind.value})"
+            else:
+                result = str(attempt.status)
+            cells = [
+                str(attempt.number),
+                result,
+                f"{attempt.waited_ms:,.0f} ms",
+                f"{attempt.duration_ms:,.0f} ms",
+            ]
+            for col, text in enumerate(cells):
+                self.attempts_table.setItem(row, col, QTableWidgetItem(text))
+        self.attempts_table.resizeColumnsToContents()
+
+    def _on_finding_item(self, item: QListWidgetItem) -> None:
+        finding = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(finding, Finding):
+            self.findingActivated.emit(finding)
+
+    def refresh_colors(self) -> None:
+        """Re-apply status colours after a theme change."""
+        tone = self.status_label.property("tone") or Tone.NEUTRAL.value
+        color = getattr(theme.colors(), str(tone))
+        self.status_label.setStyleSheet(f"color: {color};")
