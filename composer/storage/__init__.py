@@ -1,1 +1,64 @@
-"""composer.storage"""
+"""State that outlives a run: the send history (SQLite), the settings (a JSON file) and the API
+keys (the OS keyring, or memory for this run only). ``open_storage`` wires the three together
+for the CLI and the GUI alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from composer.storage.history import HistoryStore
+from composer.storage.paths import StoragePaths
+from composer.storage.secrets import SecretStore
+from composer.storage.settings import SettingsStore
+
+__all__ = [
+    "HistoryStore",
+    "SecretStore",
+    "SettingsStore",
+    "Storage",
+    "StoragePaths",
+    "open_storage",
+]
+
+
+@dataclass(slots=True)
+class Storage:
+    """The three stores and where they live. Close it (or use ``with``) when done."""
+
+    paths: StoragePaths
+    history: HistoryStore
+    settings: SettingsStore
+    secrets: SecretStore
+
+    def close(self) -> None:
+        self.history.close()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_storage(
+    data_dir: Path | None, *, apply_retention: bool = True, secrets: SecretStore | None = None
+) -> Storage:
+    """Open the history and the settings in ``data_dir`` (all state in that one folder) or,
+    when None, in the platform's data and config folders; apply the user's retention.
+
+    The keyring is not touched here (probing it may block): ``storage.secrets.status`` probes
+    on first use. Raises ``HistoryError`` when the history cannot be opened.
+    """
+    paths = StoragePaths.resolve(data_dir)
+    paths.ensure()
+    settings = SettingsStore(paths.settings_file)
+    history = HistoryStore(paths.history_db)
+    if apply_retention:
+        keep = settings.settings.retention
+        if keep.keep_last is not None or keep.keep_days is not None:
+            history.apply_retention(keep.keep_last, keep.keep_days)
+    if secrets is None:
+        secrets = SecretStore(known_accounts=lambda: settings.settings.accounts)
+    return Storage(paths, history, settings, secrets)

@@ -1,0 +1,150 @@
+"""The history database: connections tuned for two writers at once, and schema migrations.
+
+The GUI and a CLI replay may write to the same file at the same time. WAL lets readers and one
+writer proceed together; ``busy_timeout`` makes the other writer wait its turn instead of failing;
+every write is one short ``BEGIN IMMEDIATE`` transaction so nobody waits long. ``synchronous =
+NORMAL`` in WAL mode keeps every committed transaction through a process crash (kill -9); only a
+power cut can drop the last few, and it never corrupts the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class HistoryError(Exception):
+    """The history database cannot be opened or written; the message says why in plain words."""
+
+
+# Each migration is a list of statements, applied in one transaction; the database's
+# ``user_version`` is the number of migrations applied. Never edit a released migration: add one.
+MIGRATIONS: list[list[str]] = [
+    # v1: entries, their full-text index, and the indexes the listing and filters use.
+    [
+        """CREATE TABLE entry (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_ms INTEGER NOT NULL,
+            completed_ms INTEGER,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'complete', 'imported')),
+            target TEXT NOT NULL,
+            account TEXT,
+            revision TEXT NOT NULL,
+            method TEXT NOT NULL,
+            url TEXT NOT NULL,
+            request_headers TEXT NOT NULL,
+            request_body BLOB NOT NULL,
+            metric TEXT,
+            profile TEXT,
+            status INTEGER,
+            status_class TEXT NOT NULL,
+            response_headers TEXT,
+            response_body BLOB,
+            findings TEXT,
+            finding_count INTEGER NOT NULL DEFAULT 0,
+            attempts TEXT,
+            total_ms REAL,
+            rate_limit TEXT,
+            error_kind TEXT,
+            error_message TEXT,
+            writer_pid INTEGER
+        )""",
+        "CREATE INDEX entry_by_time ON entry (created_ms, id)",
+        "CREATE INDEX entry_by_class ON entry (status_class, created_ms, id)",
+        "CREATE INDEX entry_by_metric ON entry (metric, created_ms)",
+        "CREATE INDEX entry_by_target ON entry (target, created_ms)",
+        "CREATE VIRTUAL TABLE entry_fts USING fts5 (metric, profile, properties, response)",
+        """CREATE TRIGGER entry_fts_delete AFTER DELETE ON entry BEGIN
+            DELETE FROM entry_fts WHERE rowid = old.id;
+        END""",
+    ],
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit) with the pragmas we rely on."""
+    try:
+        conn = sqlite3.connect(
+            str(path),
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            log.warning("history database is in %s mode, not WAL", mode)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+    except sqlite3.DatabaseError as exc:
+        raise HistoryError(_explain(path, exc)) from None
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One short write transaction; it takes the write lock up front so it cannot deadlock."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> int:
+    """Bring the schema up to date; safe when two processes open a new file at once."""
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{path}: the history was written by a newer Event Composer (schema version "
+                f"{version}; this version knows up to {SCHEMA_VERSION}). Update the app, or "
+                "point --data-dir at another folder."
+            )
+        if version == SCHEMA_VERSION:
+            return version
+        with write_transaction(conn):
+            # Read again under the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number]:
+                    conn.execute(statement)
+                log.info("history schema migrated to version %d", number + 1)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return SCHEMA_VERSION
+    except sqlite3.DatabaseError as exc:
+        raise HistoryError(_explain(path, exc)) from None
+
+
+def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return (
+            f"{path}: the history file is damaged or is not a history database ({text}). "
+            "Move it aside to start a new history; the old file is kept for recovery."
+        )
+    if "locked" in text or "busy" in text:
+        return (
+            f"{path}: the history is busy: another Event Composer kept it locked for more "
+            f"than {BUSY_TIMEOUT_MS // 1000} s. Try again."
+        )
+    if "readonly" in text or "unable to open" in text:
+        return (
+            f"{path}: the history cannot be opened for writing ({text}); check the folder "
+            "exists and its permissions."
+        )
+    return f"{path}: history database error: {text}"
+
+
+def explain(path: Path, exc: sqlite3.DatabaseError) -> str:
+    """A plain sentence for a database error (no SQL, no traceback)."""
+    return _explain(path, exc)

@@ -1,0 +1,508 @@
+"""The send history: one SQLite entry per send, written pending first and completed after.
+
+``HistoryStore`` implements the services' ``HistorySink`` (``begin``/``complete``) structurally:
+storage sits below services and does not import them. It is safe to use from several threads
+(each thread gets its own connection) and from several processes at once (see ``db``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+from composer.domain.outcome import RequestRecord, SendOutcome, redact_headers
+from composer.storage import db
+from composer.storage.db import HistoryError
+from composer.storage.records import (
+    EntryContext,
+    HistoryEntry,
+    HistoryQuery,
+    HistoryRow,
+    attempts_from_json,
+    attempts_to_json,
+    datetime_to_ms,
+    describe_body,
+    error_from_json,
+    findings_from_json,
+    findings_to_json,
+    headers_from_json,
+    headers_to_json,
+    rate_limit_from_json,
+    rate_limit_to_json,
+    status_class,
+)
+
+__all__ = ["HistoryEntry", "HistoryError", "HistoryQuery", "HistoryRow", "HistoryStore"]
+
+log = logging.getLogger(__name__)
+
+# The response text indexed for search; bodies beyond this are stored whole but searched in part.
+_FTS_RESPONSE_CHARS = 64_000
+
+_ROW_COLUMNS = (
+    "id, created_ms, state, target, account, revision, method, url, metric, profile, status, "
+    "status_class, total_ms, error_kind, finding_count"
+)
+_ENTRY_COLUMNS = (
+    _ROW_COLUMNS + ", completed_ms, request_headers, request_body, response_headers, "
+    "response_body, findings, attempts, rate_limit, error_message"
+)
+_INSERT = (
+    "INSERT INTO entry (created_ms, completed_ms, state, target, account, revision, method, "
+    "url, request_headers, request_body, metric, profile, status, status_class, "
+    "response_headers, response_body, findings, finding_count, attempts, total_ms, rate_limit, "
+    "error_kind, error_message, writer_pid) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_FTS = (
+    "INSERT INTO entry_fts (rowid, metric, profile, properties, response) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def fts_query(text: str) -> str | None:
+    """The user's search words as an FTS5 query: every word must match, the last one as a
+    prefix (type-ahead). Words are quoted, so FTS5 operators in the text are taken literally.
+    None when the text holds nothing searchable."""
+    words = [w for w in text.split() if re.search(r"\w", w)]
+    if not words:
+        return None
+    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+class HistoryStore:
+    """The history database at ``path`` (created, and migrated to the current schema, on open)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.schema_version = db.migrate(self._conn(), self.path)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise HistoryError(f"{self.path}: the history is closed")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = db.connect(self.path)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection (from any thread). The store cannot be used afterwards."""
+        self._closed = True
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, fn: Any, *args: Any) -> Any:
+        """Call ``fn(conn, *args)``, turning database errors into a plain HistoryError."""
+        try:
+            return fn(self._conn(), *args)
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(db.explain(self.path, exc)) from None
+
+    # -- the HistorySink protocol ------------------------------------------------------------
+
+    def begin(self, request: RequestRecord, context: EntryContext) -> int:
+        """Write a pending entry before the request goes out; returns its id."""
+        now = int(time.time() * 1000)
+        row, fts = _new_row(request, context, None, now, "pending")
+
+        def write(conn: sqlite3.Connection) -> int:
+            with db.write_transaction(conn):
+                entry_id = int(conn.execute(_INSERT, row).lastrowid or 0)
+                conn.execute(_INSERT_FTS, (entry_id, *fts))
+            return entry_id
+
+        entry_id: int = self._run(write)
+        return entry_id
+
+    def complete(self, entry_id: int, outcome: SendOutcome) -> None:
+        """Record the outcome of a pending entry (a response of any status, or a transport
+        error). An entry deleted meanwhile (retention, clear) is silently left deleted."""
+        now = int(time.time() * 1000)
+        response_text = outcome.response_body[: _FTS_RESPONSE_CHARS * 4].decode(
+            "utf-8", errors="replace"
+        )[:_FTS_RESPONSE_CHARS]
+
+        def write(conn: sqlite3.Connection) -> None:
+            with db.write_transaction(conn):
+                conn.execute(
+                    "UPDATE entry SET state = 'complete', completed_ms = ?, status = ?, "
+                    "status_class = ?, response_headers = ?, response_body = ?, findings = ?, "
+                    "finding_count = ?, attempts = ?, total_ms = ?, rate_limit = ?, "
+                    "error_kind = ?, error_message = ? WHERE id = ?",
+                    (*_outcome_columns(outcome, now), entry_id),
+                )
+                conn.execute(
+                    "UPDATE entry_fts SET response = ? WHERE rowid = ?", (response_text, entry_id)
+                )
+
+        self._run(write)
+
+    # -- bulk writes (imports, tools) --------------------------------------------------------
+
+    def add_many(
+        self,
+        items: Iterable[tuple[RequestRecord, EntryContext, SendOutcome | None, int]],
+        *,
+        state: str = "complete",
+    ) -> int:
+        """Insert finished entries in one transaction: (request, context, outcome or None,
+        created_ms). ``state`` is ``complete`` for recorded sends, ``imported`` for events
+        that were never sent from here. Returns the number inserted."""
+        rows: list[tuple[Any, ...]] = []
+        fts: list[tuple[Any, ...]] = []
+        for request, context, outcome, created_ms in items:
+            row, fts_row = _new_row(request, context, outcome, created_ms, state)
+            rows.append(row)
+            fts.append(fts_row)
+        if not rows:
+            return 0
+
+        def write(conn: sqlite3.Connection) -> None:
+            with db.write_transaction(conn):
+                conn.executemany(_INSERT, rows)
+                # We hold the write lock, so the new ids are consecutive and end at the last.
+                last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+                first = last - len(rows) + 1
+                conn.executemany(_INSERT_FTS, [(first + i, *f) for i, f in enumerate(fts)])
+
+        self._run(write)
+        return len(rows)
+
+    def delete(self, ids: Iterable[int]) -> int:
+        """Delete these entries; returns how many existed."""
+        id_list = json.dumps([int(i) for i in ids])
+
+        def write(conn: sqlite3.Connection) -> int:
+            with db.write_transaction(conn):
+                cur = conn.execute(
+                    "DELETE FROM entry WHERE id IN (SELECT value FROM json_each(?))", (id_list,)
+                )
+            return cur.rowcount
+
+        deleted: int = self._run(write)
+        return deleted
+
+    def clear(self) -> int:
+        """Delete every entry; returns how many there were."""
+
+        def write(conn: sqlite3.Connection) -> int:
+            with db.write_transaction(conn):
+                count = conn.execute("SELECT COUNT(*) FROM entry").fetchone()[0]
+                conn.execute("DELETE FROM entry")
+                conn.execute("DELETE FROM entry_fts")
+            return int(count)
+
+        cleared: int = self._run(write)
+        return cleared
+
+    def apply_retention(
+        self,
+        keep_last: int | None = None,
+        keep_days: float | None = None,
+        *,
+        now_ms: int | None = None,
+    ) -> int:
+        """Delete what the user's retention says to drop: all but the newest ``keep_last``
+        entries, and entries older than ``keep_days`` days. None keeps everything on that
+        count. Returns the number deleted."""
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+
+        def write(conn: sqlite3.Connection) -> int:
+            deleted = 0
+            with db.write_transaction(conn):
+                if keep_days is not None:
+                    cutoff = now - int(keep_days * 86_400_000)
+                    deleted += conn.execute(
+                        "DELETE FROM entry WHERE created_ms < ?", (cutoff,)
+                    ).rowcount
+                if keep_last is not None:
+                    deleted += conn.execute(
+                        "DELETE FROM entry WHERE id IN (SELECT id FROM entry "
+                        "ORDER BY created_ms DESC, id DESC LIMIT -1 OFFSET ?)",
+                        (max(0, int(keep_last)),),
+                    ).rowcount
+            return deleted
+
+        removed: int = self._run(write)
+        if removed:
+            log.info("history retention removed %d entries", removed)
+        return removed
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def count(self, query: HistoryQuery | None = None) -> int:
+        """How many entries match (all of them without a query)."""
+        where, params = _where(query)
+        sql = f"SELECT COUNT(*) FROM entry e {where}"  # noqa: S608 (fixed SQL, bound values)
+        result: int = self._run(lambda c: c.execute(sql, params).fetchone()[0])
+        return result
+
+    def page(
+        self, query: HistoryQuery | None = None, offset: int = 0, limit: int = 100
+    ) -> list[HistoryRow]:
+        """Rows ``offset`` to ``offset + limit`` of the listing, newest first."""
+        where, params = _where(query)
+        sql = (
+            f"SELECT {_ROW_COLUMNS} FROM entry e {where} "  # noqa: S608 (as in count)
+            "ORDER BY e.created_ms DESC, e.id DESC LIMIT ? OFFSET ?"
+        )
+        rows = self._run(lambda c: c.execute(sql, (*params, int(limit), int(offset))).fetchall())
+        return [HistoryRow(*r) for r in rows]
+
+    def get(self, entry_id: int) -> HistoryEntry | None:
+        """The full entry, or None when there is no entry with this id."""
+        sql = f"SELECT {_ENTRY_COLUMNS} FROM entry WHERE id = ?"  # noqa: S608
+        found = self._run(lambda c: c.execute(sql, (int(entry_id),)).fetchone())
+        return None if found is None else _entry_from(found)
+
+    def iter_entries(
+        self, query: HistoryQuery | None = None, batch: int = 500
+    ) -> Iterator[HistoryEntry]:
+        """Full entries in the order they were made (oldest first), read in small batches so
+        an export of the whole history neither holds a transaction open nor fills memory."""
+        where, params = _where(query)
+        keyset = "AND" if where else "WHERE"
+        sql = (
+            f"SELECT {_ENTRY_COLUMNS} FROM entry e {where} {keyset} "  # noqa: S608
+            "(e.created_ms, e.id) > (?, ?) ORDER BY e.created_ms, e.id LIMIT ?"
+        )
+        last = (-(2**62), 0)
+        while True:
+            args = (*params, *last, batch)
+            rows = self._run(lambda c, a=args: c.execute(sql, a).fetchall())
+            for r in rows:
+                yield _entry_from(r)
+            if len(rows) < batch:
+                return
+            last = (rows[-1][1], rows[-1][0])
+
+    def metrics(self) -> list[str]:
+        """Distinct metric names, for a filter's choices."""
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT DISTINCT metric FROM entry WHERE metric IS NOT NULL ORDER BY metric"
+            ).fetchall()
+        )
+        return [r[0] for r in rows]
+
+    def targets(self) -> list[str]:
+        """Distinct targets, for a filter's choices."""
+        rows = self._run(
+            lambda c: c.execute("SELECT DISTINCT target FROM entry ORDER BY target").fetchall()
+        )
+        return [r[0] for r in rows]
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (another thread or process) commits: poll it
+        cheaply to notice entries a CLI replay added while the GUI is open."""
+        value: int = self._run(lambda c: c.execute("PRAGMA data_version").fetchone()[0])
+        return value
+
+    def integrity_check(self) -> str:
+        """``ok`` when the database file is sound, else SQLite's description of the damage."""
+        rows = self._run(lambda c: c.execute("PRAGMA integrity_check").fetchall())
+        return "\n".join(str(r[0]) for r in rows)
+
+    # -- export and import -------------------------------------------------------------------
+
+    def export(self, fmt: str, out: TextIO, query: HistoryQuery | None = None) -> int:
+        """Write the matching entries to ``out`` as ``har``, ``ndjson`` or ``curl``; returns the
+        number written (NDJSON skips bodies that are not JSON). The key is never written: the
+        Authorization header is stored redacted and cURL uses ``$KLAVIYO_API_KEY``."""
+        from composer.storage import exports
+
+        return exports.write(fmt, self.iter_entries(query), out)
+
+    def import_file(self, source: Path | BinaryIO, *, fmt: str | None = None) -> Any:
+        """Import NDJSON (or a JSON array) of event bodies, or a HAR file, into the history.
+        Returns an ``imports.ImportResult`` (how many, and what was skipped and why)."""
+        from composer.storage import imports
+
+        return imports.import_into(self, source, fmt=fmt)
+
+
+# -- row building ----------------------------------------------------------------------------
+
+
+def _outcome_columns(outcome: SendOutcome, completed_ms: int) -> tuple[Any, ...]:
+    return (
+        completed_ms,
+        outcome.status,
+        status_class(outcome.status, outcome.error, "complete"),
+        headers_to_json(outcome.response_headers),
+        outcome.response_body,
+        findings_to_json(outcome.findings),
+        len(outcome.findings),
+        attempts_to_json(outcome.attempts),
+        outcome.total_ms,
+        rate_limit_to_json(outcome.rate_limit),
+        outcome.error.kind.value if outcome.error else None,
+        outcome.error.message if outcome.error else None,
+    )
+
+
+def _new_row(
+    request: RequestRecord,
+    context: EntryContext,
+    outcome: SendOutcome | None,
+    created_ms: int,
+    state: str,
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The entry row and its full-text row. Authorization is redacted again here, whoever
+    built the request record: the history must never hold a key."""
+    body = bytes(request.body)
+    metric, profile, props_text = describe_body(body)
+    metric = context.metric if context.metric is not None else metric
+    profile = context.profile if context.profile is not None else profile
+    if outcome is not None and state == "complete":
+        done = _outcome_columns(outcome, created_ms + int(outcome.total_ms))
+    else:
+        done = (
+            None,
+            None,
+            status_class(None, None, state),
+            None,
+            None,
+            None,
+            0,
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
+    (
+        completed_ms,
+        status,
+        klass,
+        resp_headers,
+        resp_body,
+        findings,
+        finding_count,
+        attempts,
+        total_ms,
+        rate_limit,
+        error_kind,
+        error_message,
+    ) = done
+    row = (
+        created_ms,
+        completed_ms,
+        state,
+        context.target,
+        context.account,
+        context.revision,
+        request.method,
+        request.url,
+        headers_to_json(redact_headers(request.headers)),
+        body,
+        metric,
+        profile,
+        status,
+        klass,
+        resp_headers,
+        resp_body,
+        findings,
+        finding_count,
+        attempts,
+        total_ms,
+        rate_limit,
+        error_kind,
+        error_message,
+        os.getpid(),
+    )
+    response_text = ""
+    if outcome is not None:
+        response_text = outcome.response_body.decode("utf-8", errors="replace")
+    fts = (metric or "", profile or "", props_text, response_text[:_FTS_RESPONSE_CHARS])
+    return row, fts
+
+
+def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
+    row = HistoryRow(*r[:15])
+    (
+        completed_ms,
+        req_headers,
+        req_body,
+        resp_headers,
+        resp_body,
+        findings,
+        attempts,
+        rate_limit,
+        error_message,
+    ) = r[15:]
+    error = None
+    if row.error_kind:
+        error = error_from_json({"kind": row.error_kind, "message": error_message or ""})
+    return HistoryEntry(
+        row=row,
+        request=RequestRecord(
+            row.method, row.url, headers_from_json(req_headers), bytes(req_body or b"")
+        ),
+        completed_ms=completed_ms,
+        response_headers=headers_from_json(resp_headers),
+        response_body=bytes(resp_body or b""),
+        findings=findings_from_json(findings),
+        attempts=attempts_from_json(attempts),
+        rate_limit=rate_limit_from_json(rate_limit),
+        error=error,
+    )
+
+
+def _where(query: HistoryQuery | None) -> tuple[str, tuple[Any, ...]]:
+    """A WHERE clause made only of fixed SQL fragments; every value is a bound parameter."""
+    if query is None:
+        return "", ()
+    clauses: list[str] = []
+    params: list[Any] = []
+    if query.text:
+        match = fts_query(query.text)
+        if match is not None:
+            clauses.append("e.id IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
+            params.append(match)
+    if query.status_classes:
+        marks = ", ".join("?" for _ in query.status_classes)
+        clauses.append(f"e.status_class IN ({marks})")
+        params.extend(query.status_classes)
+    for column in ("metric", "target", "account"):
+        value = getattr(query, column)
+        if value is not None:
+            clauses.append(f"e.{column} = ?")
+            params.append(value)
+    if query.since is not None:
+        clauses.append("e.created_ms >= ?")
+        params.append(datetime_to_ms(query.since))
+    if query.until is not None:
+        clauses.append("e.created_ms < ?")
+        params.append(datetime_to_ms(query.until))
+    if query.ids is not None:
+        clauses.append("e.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps([int(i) for i in query.ids]))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)

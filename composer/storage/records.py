@@ -1,0 +1,291 @@
+"""The shapes the history hands out: light rows for listings, full entries by id, and queries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from composer.domain.findings import Finding
+from composer.domain.outcome import (
+    Attempt,
+    RateLimitInfo,
+    RequestRecord,
+    SendOutcome,
+    TransportError,
+    TransportErrorKind,
+)
+
+STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx", "error", "pending", "none")
+"""``error``: no response came back; ``pending``: no outcome was recorded (still running, or the
+app stopped mid-send: the outcome is unknown); ``none``: imported, never sent from here."""
+
+
+class EntryContext(Protocol):
+    """What an entry records besides the request: the services' ``SendContext`` has these."""
+
+    @property
+    def target(self) -> str: ...
+    @property
+    def account(self) -> str | None: ...
+    @property
+    def revision(self) -> str: ...
+    @property
+    def metric(self) -> str | None: ...
+    @property
+    def profile(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlainContext:
+    """An :class:`EntryContext` for imports and tools that have no ``SendContext`` at hand."""
+
+    target: str
+    account: str | None
+    revision: str
+    metric: str | None
+    profile: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    """Which entries a listing, count or export covers. Empty fields do not filter."""
+
+    text: str | None = None
+    """Full-text search over metric, profile, properties and the response body."""
+    status_classes: tuple[str, ...] = ()
+    """Any of STATUS_CLASSES, e.g. ``("4xx", "5xx")``."""
+    metric: str | None = None
+    target: str | None = None
+    account: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    ids: tuple[int, ...] | None = None
+    """Only these entries (e.g. the rows selected in a table)."""
+
+
+def ms_to_datetime(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def datetime_to_ms(when: datetime) -> int:
+    if when.tzinfo is None:
+        when = when.astimezone()  # a naive datetime means local time, as a person typed it
+    return int(when.timestamp() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One line of the history listing: cheap to load by the hundred."""
+
+    id: int
+    created_ms: int
+    state: str
+    """``pending``, ``complete`` or ``imported``."""
+    target: str
+    account: str | None
+    revision: str
+    method: str
+    url: str
+    metric: str | None
+    profile: str | None
+    status: int | None
+    status_class: str
+    total_ms: float | None
+    error_kind: str | None
+    finding_count: int
+
+    @property
+    def created_at(self) -> datetime:
+        return ms_to_datetime(self.created_ms)
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """True when the request may have gone out but no outcome was recorded."""
+        return self.state == "pending"
+
+    @property
+    def status_text(self) -> str:
+        """What a listing shows in its status column."""
+        if self.state == "pending":
+            return "unknown outcome"
+        if self.status is not None:
+            return str(self.status)
+        if self.error_kind:
+            return f"no response ({self.error_kind})"
+        return "not sent"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """Everything recorded about one send (Authorization already redacted)."""
+
+    row: HistoryRow
+    request: RequestRecord
+    completed_ms: int | None
+    response_headers: tuple[tuple[str, str], ...] = ()
+    response_body: bytes = b""
+    findings: tuple[Finding, ...] = ()
+    attempts: tuple[Attempt, ...] = ()
+    rate_limit: RateLimitInfo | None = None
+    error: TransportError | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+    def to_outcome(self) -> SendOutcome | None:
+        """The recorded outcome, or None while it is unknown (pending) or never sent."""
+        if self.row.state != "complete":
+            return None
+        return SendOutcome(
+            request=self.request,
+            status=self.row.status,
+            response_headers=self.response_headers,
+            response_body=self.response_body,
+            findings=self.findings,
+            attempts=self.attempts,
+            total_ms=self.row.total_ms or 0.0,
+            rate_limit=self.rate_limit,
+            error=self.error,
+        )
+
+
+# -- (de)serialisation of the JSON columns ---------------------------------------------------
+
+
+def headers_to_json(headers: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> str:
+    return json.dumps([[k, v] for k, v in headers], ensure_ascii=False)
+
+
+def headers_from_json(text: str | None) -> tuple[tuple[str, str], ...]:
+    if not text:
+        return ()
+    return tuple((str(k), str(v)) for k, v in json.loads(text))
+
+
+def error_to_json(error: TransportError | None) -> dict[str, str] | None:
+    return None if error is None else {"kind": error.kind.value, "message": error.message}
+
+
+def error_from_json(obj: Any) -> TransportError | None:
+    if not isinstance(obj, dict):
+        return None
+    try:
+        kind = TransportErrorKind(obj.get("kind", "other"))
+    except ValueError:
+        kind = TransportErrorKind.OTHER
+    return TransportError(kind, str(obj.get("message", "")))
+
+
+def attempts_to_json(attempts: tuple[Attempt, ...]) -> str:
+    return json.dumps(
+        [
+            {
+                "number": a.number,
+                "status": a.status,
+                "error": error_to_json(a.error),
+                "duration_ms": a.duration_ms,
+                "waited_ms": a.waited_ms,
+            }
+            for a in attempts
+        ]
+    )
+
+
+def attempts_from_json(text: str | None) -> tuple[Attempt, ...]:
+    if not text:
+        return ()
+    return tuple(
+        Attempt(
+            number=int(a.get("number", i + 1)),
+            status=a.get("status"),
+            error=error_from_json(a.get("error")),
+            duration_ms=float(a.get("duration_ms", 0.0)),
+            waited_ms=float(a.get("waited_ms", 0.0)),
+        )
+        for i, a in enumerate(json.loads(text))
+    )
+
+
+def findings_to_json(findings: tuple[Finding, ...]) -> str:
+    return json.dumps([f.to_json() for f in findings], ensure_ascii=False)
+
+
+def findings_from_json(text: str | None) -> tuple[Finding, ...]:
+    if not text:
+        return ()
+    return tuple(Finding.from_json(f) for f in json.loads(text))
+
+
+def rate_limit_to_json(info: RateLimitInfo | None) -> str | None:
+    if info is None:
+        return None
+    return json.dumps(
+        {
+            "limit": info.limit,
+            "remaining": info.remaining,
+            "reset_seconds": info.reset_seconds,
+            "retry_after": info.retry_after,
+        }
+    )
+
+
+def rate_limit_from_json(text: str | None) -> RateLimitInfo | None:
+    if not text:
+        return None
+    obj = json.loads(text)
+    return RateLimitInfo(
+        obj.get("limit"), obj.get("remaining"), obj.get("reset_seconds"), obj.get("retry_after")
+    )
+
+
+def status_class(status: int | None, error: TransportError | None, state: str) -> str:
+    if status is not None:
+        return f"{status // 100}xx"
+    if error is not None:
+        return "error"
+    return "pending" if state == "pending" else "none"
+
+
+def describe_body(body: bytes) -> tuple[str | None, str | None, str]:
+    """(metric name, profile identifier, properties text) of a Create Event body, for listing
+    and search columns. Tolerant: a body that is not an event gives what can be found."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return None, None, text
+    attributes = payload.get("data", {}).get("attributes") if isinstance(payload, dict) else None
+    if not isinstance(attributes, dict):
+        return None, None, text
+    metric = attributes.get("metric")
+    name: Any = None
+    if isinstance(metric, dict):
+        name = metric.get("name")
+        nested = metric.get("data")  # newer revisions: metric.data.attributes.name
+        if name is None and isinstance(nested, dict):
+            name = (nested.get("attributes") or {}).get("name")
+    profile = attributes.get("profile")
+    ident: Any = None
+    if isinstance(profile, dict):
+        nested = profile.get("data")
+        fields = (nested.get("attributes") or {}) if isinstance(nested, dict) else profile
+        if isinstance(fields, dict):
+            ident = (
+                fields.get("$email")
+                or fields.get("email")
+                or fields.get("$phone_number")
+                or fields.get("phone_number")
+                or fields.get("$id")
+                or fields.get("external_id")
+            )
+    props = attributes.get("properties")
+    props_text = json.dumps(props, ensure_ascii=False) if props is not None else ""
+    return (
+        name if isinstance(name, str) else None,
+        ident if isinstance(ident, str) else None,
+        props_text,
+    )

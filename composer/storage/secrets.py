@@ -1,0 +1,264 @@
+"""API keys in the OS keyring, one entry per named account; memory only when no keyring works.
+
+A keyring that "exists" may still fail: no Secret Service on the bus, a locked collection whose
+unlock prompt cannot be shown or was dismissed, access denied. So the store probes with a real
+read and treats keyring's ``fail`` and ``null`` backends (and a chainer with nothing to chain)
+as unavailable. Then keys live in this process's memory for this run only: never in a file.
+
+Every call may block on keyring I/O (D-Bus, an unlock prompt); the GUI calls them from a worker
+thread, and the store is safe to use from several threads. No message, log line or exception
+raised here contains a key.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SERVICE = "event-composer"
+DEFAULT_ACCOUNT = "default"
+PROBE_ACCOUNT = "__event-composer-probe__"
+MEMORY_ONLY = "keys are kept in memory for this run only"
+
+_BACKEND_NAMES = {
+    "keyring.backends.SecretService.Keyring": "Secret Service",
+    "keyring.backends.libsecret.Keyring": "Secret Service (libsecret)",
+    "keyring.backends.kwallet.DBusKeyring": "KWallet",
+    "keyring.backends.macOS.Keyring": "macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Locker",
+}
+
+
+class SecretStoreError(Exception):
+    """A keyring operation failed; the message says what and why, never the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyringStatus:
+    """Whether keys can be kept in the OS keyring, in words a person can act on."""
+
+    available: bool
+    backend: str
+    """The keyring's name ("Secret Service", "macOS Keychain"), or "memory"."""
+    message: str
+    """e.g. "Secret Service (unlocked)" or "no working keyring (the keyring is locked ...):
+    keys are kept in memory for this run only"."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def mask_key(key: str | None) -> str:
+    """A key as it may be shown: ``pk_…a1b2``. Short keys show no characters at all."""
+    if not key:
+        return "(none)"
+    prefix = "pk_" if key.startswith("pk_") else ""
+    tail = key[-4:] if len(key) >= 12 else ""
+    return f"{prefix}…{tail}"
+
+
+def describe_backend(backend: Any) -> str:
+    """A person's name for a keyring backend."""
+    cls = type(backend)
+    return _BACKEND_NAMES.get(f"{cls.__module__}.{cls.__qualname__}", cls.__qualname__)
+
+
+def _unusable_reason(backend: Any) -> str | None:
+    """Why this backend can never store a key, or None when it might."""
+    from keyring.backends import chainer, fail, null
+
+    if isinstance(backend, fail.Keyring):
+        return (
+            "no keyring service was found: no Secret Service, macOS Keychain or Windows "
+            "Credential Locker is running"
+        )
+    if isinstance(backend, null.Keyring):
+        return "the keyring is switched off (keyring's null backend is selected)"
+    if isinstance(backend, chainer.ChainerBackend) and not list(backend.backends):
+        return "no keyring service was found (the keyring chain is empty)"
+    return None
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """Why a keyring call failed, in plain words. Built from the exception's type, never its
+    text, since a backend's message could echo what it was given."""
+    from keyring import errors
+
+    if isinstance(exc, errors.KeyringLocked):
+        return (
+            "the keyring is locked and could not be unlocked (the unlock prompt was "
+            "dismissed or could not be shown)"
+        )
+    if isinstance(exc, errors.NoKeyringError):
+        return "no keyring service was found"
+    if isinstance(exc, errors.InitError):
+        return "the keyring could not be opened"
+    if isinstance(exc, PermissionError) or "denied" in type(exc).__name__.lower():
+        return "access to the keyring was denied"
+    return f"the keyring failed ({type(exc).__name__})"
+
+
+class SecretStore:
+    """Keys by account label in the OS keyring (service ``event-composer``).
+
+    ``known_accounts`` lists the account labels the settings know about: keyrings cannot be
+    enumerated portably, so :meth:`list_accounts` checks those (and any set in this run).
+    ``backend`` defaults to ``keyring.get_keyring()`` (which honours PYTHON_KEYRING_BACKEND).
+    """
+
+    def __init__(
+        self,
+        service: str = SERVICE,
+        *,
+        known_accounts: Callable[[], Iterable[str]] | None = None,
+        backend: Any = None,
+        probe_timeout: float = 30.0,
+    ) -> None:
+        self.service = service
+        self._known = known_accounts or (lambda: ())
+        self._backend = backend
+        self._probe_timeout = probe_timeout
+        self._memory: dict[str, str] = {}
+        self._seen: list[str] = []
+        self._status: KeyringStatus | None = None
+        self._lock = threading.RLock()
+
+    # -- status ------------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> Any:
+        if self._backend is None:
+            import keyring
+
+            self._backend = keyring.get_keyring()
+        return self._backend
+
+    @property
+    def status(self) -> KeyringStatus:
+        """The keyring's state; the first access probes it (a real read, which may block)."""
+        with self._lock:
+            if self._status is None:
+                self._status = self._probe()
+            return self._status
+
+    @property
+    def available(self) -> bool:
+        return self.status.available
+
+    def probe(self) -> KeyringStatus:
+        """Probe the keyring again (e.g. after the user unlocked it) and return its state."""
+        with self._lock:
+            self._status = self._probe()
+            return self._status
+
+    def _probe(self) -> KeyringStatus:
+        backend = self.backend
+        reason = _unusable_reason(backend)
+        if reason is None:
+            reason = self._probe_read(backend)
+        if reason is not None:
+            return self._unavailable(reason, log_it=False)
+        name = describe_backend(backend)
+        label = f"{name} (unlocked)" if name.startswith("Secret Service") else name
+        return KeyringStatus(True, name, label)
+
+    def _probe_read(self, backend: Any) -> str | None:
+        """Read a key that does not exist, in a thread with a deadline: a keyring waiting on an
+        unlock prompt nobody answers must not hang the app."""
+        outcome: list[BaseException | None] = []
+
+        def read() -> None:
+            try:
+                backend.get_password(self.service, PROBE_ACCOUNT)
+                outcome.append(None)
+            except BaseException as exc:  # any failure means "unavailable"
+                outcome.append(exc)
+
+        worker = threading.Thread(target=read, name="keyring-probe", daemon=True)
+        worker.start()
+        worker.join(self._probe_timeout)
+        if not outcome:
+            return f"the keyring did not answer within {self._probe_timeout:g} s"
+        exc = outcome[0]
+        return None if exc is None else _failure_reason(exc)
+
+    def _unavailable(self, reason: str, *, log_it: bool = True) -> KeyringStatus:
+        status = KeyringStatus(False, "memory", f"no working keyring ({reason}): {MEMORY_ONLY}")
+        with self._lock:
+            self._status = status
+        if log_it:
+            log.warning("%s", status.message)
+        return status
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def get_key(self, account: str) -> str | None:
+        """The key of ``account``, or None when it has none. May block (keyring I/O)."""
+        if not self.available:
+            with self._lock:
+                return self._memory.get(account)
+        try:
+            key: str | None = self.backend.get_password(self.service, account)
+            return key
+        except Exception as exc:
+            self._unavailable(_failure_reason(exc))
+            with self._lock:
+                return self._memory.get(account)
+
+    def set_key(self, account: str, key: str) -> str:
+        """Keep ``key`` for ``account``; returns where: ``"keyring"``, or ``"memory"`` (for this
+        run only) when no keyring works. Raises ValueError for an empty key or account."""
+        account, key = account.strip(), key.strip()
+        if not account:
+            raise ValueError("account: the account name is empty; give a label such as Staging")
+        if not key:
+            raise ValueError("key: the API key is empty; paste the private key (pk_...)")
+        with self._lock:
+            if account not in self._seen:
+                self._seen.append(account)
+        if self.available:
+            try:
+                self.backend.set_password(self.service, account, key)
+                with self._lock:
+                    self._memory.pop(account, None)
+                return "keyring"
+            except Exception as exc:
+                self._unavailable(_failure_reason(exc))
+        with self._lock:
+            self._memory[account] = key
+        return "memory"
+
+    def delete_key(self, account: str) -> bool:
+        """Forget the key of ``account``; False when there was none."""
+        with self._lock:
+            had = self._memory.pop(account, None) is not None
+        if not self.available:
+            return had
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            if self.backend.get_password(self.service, account) is None:
+                return had
+            self.backend.delete_password(self.service, account)
+            return True
+        except PasswordDeleteError:
+            return had
+        except Exception as exc:
+            reason = _failure_reason(exc)
+            raise SecretStoreError(
+                f"account {account!r}: the key could not be deleted from the keyring: {reason}"
+            ) from None
+
+    def has_key(self, account: str) -> bool:
+        return self.get_key(account) is not None
+
+    def list_accounts(self) -> list[str]:
+        """Accounts that have a key, known from the settings or set in this run."""
+        with self._lock:
+            names = list(dict.fromkeys([*self._known(), *self._seen, *self._memory]))
+        return [name for name in names if self.get_key(name) is not None]
