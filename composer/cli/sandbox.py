@@ -1,0 +1,218 @@
+"""`event-composer sandbox [--host H] [--port P] [--burst-limit N] [--steady-limit N]
+[--fault-rate X --fault-seed N] [--fault-kinds K,...] [--deny-events-write]`"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import signal
+import sys
+from typing import Any, NoReturn
+
+from composer.cli import EXIT_BAD_INPUT, EXIT_OK
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number; give a share such as 0.1"
+        ) from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(
+            f"{text} is outside 0..1; give a share such as 0.1"
+        ) from None
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1") from None
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a port (0..65535; 0 picks a free one)"
+        ) from None
+    return value
+
+
+def _kinds(text: str) -> tuple[Any, ...]:
+    from composer.sandbox.config import FaultKind
+
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    known = ", ".join(k.value for k in FaultKind)
+    out = []
+    for name in names:
+        try:
+            out.append(FaultKind(name))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"unknown fault kind {name!r}; known: {known}"
+            ) from None
+    if not out:
+        raise argparse.ArgumentTypeError(f"no fault kind given; known: {known}") from None
+    return tuple(out)
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "sandbox",
+        help="run the local emulator of Klaviyo's Create Event API",
+        description="Serve a local emulator of Klaviyo's POST /api/events/ (not Klaviyo: "
+        "nothing leaves this machine). It validates bodies like the app, applies per-key rate "
+        "limits, records accepted events (GET /sandbox/events, GET /sandbox/stats) and can "
+        "inject faults. The first line printed is 'Sandbox listening on URL'. Ctrl-C stops it.",
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    p.add_argument(
+        "--port", type=_port, default=8787, help="port to bind (default 8787; 0 picks a free port)"
+    )
+    p.add_argument(
+        "--burst-limit",
+        type=_positive,
+        default=350,
+        metavar="N",
+        help="requests per key per second (default 350, as Klaviyo)",
+    )
+    p.add_argument(
+        "--steady-limit",
+        type=_positive,
+        default=3500,
+        metavar="N",
+        help="requests per key per minute (default 3500, as Klaviyo)",
+    )
+    p.add_argument(
+        "--fault-rate",
+        type=_share,
+        default=0.0,
+        metavar="X",
+        help="share of POSTs (0..1) answered with an injected fault (default 0: off)",
+    )
+    p.add_argument(
+        "--fault-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the fault draw, for reproducible runs",
+    )
+    p.add_argument(
+        "--fault-kinds",
+        type=_kinds,
+        default=None,
+        metavar="K,...",
+        help="faults to draw from: 429, 429-bare (no Retry-After), 500, 503, 504, "
+        "slow, drop (default: all)",
+    )
+    p.add_argument(
+        "--slow-seconds",
+        type=float,
+        default=2.0,
+        metavar="S",
+        help="delay of a 'slow' fault (default 2)",
+    )
+    p.add_argument(
+        "--deny-events-write",
+        "--deny-scope",
+        dest="deny_events_write",
+        action="store_true",
+        help="treat every API key as lacking the Events Write scope (answers 403 "
+        "permission_denied)",
+    )
+    p.add_argument(
+        "--retired-revisions",
+        choices=("serve", "gone"),
+        default="serve",
+        help="serve retired revisions such as 2023-01-24 as published (default), or "
+        "answer them 410 Gone",
+    )
+    p.set_defaults(handler=run)
+
+
+def _stop_cleanly(signum: int, frame: Any) -> NoReturn:
+    raise SystemExit(EXIT_OK)
+
+
+def run(args: argparse.Namespace) -> int:
+    from composer.sandbox.app import SandboxApp
+    from composer.sandbox.config import ALL_FAULT_KINDS, RetiredRevisionPolicy, SandboxConfig
+    from composer.sandbox.server import base_url_of, bind_socket, serve_forever
+
+    if args.slow_seconds < 0:
+        print("--slow-seconds must not be negative", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    config = SandboxConfig(
+        burst_limit=args.burst_limit,
+        steady_limit=args.steady_limit,
+        fault_rate=args.fault_rate,
+        fault_seed=args.fault_seed,
+        fault_kinds=args.fault_kinds or ALL_FAULT_KINDS,
+        slow_seconds=args.slow_seconds,
+        deny_events_write=args.deny_events_write,
+        retired_revisions=RetiredRevisionPolicy(args.retired_revisions),
+    )
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(
+                f"port {args.port} on {args.host} is in use: choose another with --port, "
+                "or --port 0 for a free one",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr
+            )
+        return EXIT_BAD_INPUT
+    print(f"Sandbox listening on {base_url_of(sock)}", flush=True)
+    print(
+        "This is a local emulator of Klaviyo's Create Event API (POST /api/events/), NOT "
+        "Klaviyo: events sent here are only kept in memory. Press Ctrl-C to stop."
+    )
+    faults = (
+        "off"
+        if config.fault_rate == 0
+        else (
+            f"{config.fault_rate:g} of requests "
+            f"({', '.join(k.value for k in config.fault_kinds)}), "
+            f"seed {config.fault_seed if config.fault_seed is not None else 'random'}"
+        )
+    )
+    scope = "; every key lacks Events Write (403)" if config.deny_events_write else ""
+    print(
+        f"Limits per key: {config.burst_limit}/s burst, {config.steady_limit}/min steady; "
+        f"faults: {faults}{scope}. Inspect: GET /sandbox/events, GET /sandbox/stats.",
+        flush=True,
+    )
+    if args.host not in _LOOPBACK:
+        print(
+            f"warning: bound to {args.host}, so other machines may reach the sandbox",
+            file=sys.stderr,
+        )
+    # uvicorn handles SIGINT/SIGTERM (graceful shutdown) and re-raises them afterwards: both
+    # then end the process with exit 0 here, not with a traceback or a signal status.
+    signal.signal(signal.SIGTERM, _stop_cleanly)
+    try:
+        serve_forever(SandboxApp(config), sock, log_level="info" if args.verbose else "warning")
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        sock.close()
+    print("Sandbox stopped.", flush=True)
+    return EXIT_OK

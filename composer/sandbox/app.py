@@ -1,0 +1,402 @@
+"""The sandbox ASGI application: Klaviyo's POST /api/events/ as a tester can observe it.
+
+Plain ASGI rather than a framework: the hot path (one POST) is a handful of dictionary look-ups
+plus the domain validator, which keeps the per-request overhead low enough for replay tests.
+
+Order of checks for POST /api/events/ (each one answers and stops):
+fault draw -> 401 key -> 400/410 revision -> 403 scope -> 429 rate limit -> 415 media type ->
+413 size -> 400 body (one error per ERROR finding) -> 202 (recorded once per profile, metric and
+unique_id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from composer.domain.findings import Severity
+from composer.domain.revisions import Revision
+from composer.domain.validator import Validator
+from composer.sandbox import jsonapi
+from composer.sandbox.config import FaultKind, SandboxConfig
+from composer.sandbox.faults import DroppedConnection, FaultInjector
+from composer.sandbox.jsonapi import ApiError, Headers, Reply
+from composer.sandbox.ratelimit import RateLimiter, Verdict
+from composer.sandbox.recorder import EventRecorder, RecordedEvent
+from composer.sandbox.revision_header import RevisionResolver
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+EVENTS_PATHS = frozenset({"/api/events/", "/api/events"})
+"""The trailing slash of revision 2023-01-24 and the slash-less path of 2024-10-15 on."""
+ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "application/vnd.api+json"})
+_KEY_RE = re.compile(r"pk_[A-Za-z0-9]+")
+_AUTH_SCHEME = "klaviyo-api-key"
+_SYNTAX_RULES = frozenset({"json-syntax", "unreadable"})
+
+
+@dataclass
+class SandboxStats:
+    """Counts since start (or the last reset), as GET /sandbox/stats reports them."""
+
+    requests: int = 0
+    accepted: int = 0
+    recorded: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    throttled: int = 0
+    rejected_by_status: Counter[int] = field(default_factory=Counter)
+
+    def to_json(self, faults: FaultInjector) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "accepted": self.accepted,
+            "recorded": self.recorded,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "rejected_by_status": {str(k): v for k, v in sorted(self.rejected_by_status.items())},
+            "throttled": self.throttled,
+            "faults_injected": faults.total,
+            "faults_by_kind": {k.value: v for k, v in sorted(faults.injected.items())},
+        }
+
+
+class SandboxApp:
+    """One sandbox: an ASGI callable that keeps its state (events, windows, counts) in the
+    instance, so one in-process sandbox remembers events across requests."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        cfg = self.config
+        self.stats = SandboxStats()
+        self.recorder = EventRecorder(cfg.max_recorded)
+        self.limiter = RateLimiter(cfg.burst_limit, cfg.steady_limit)
+        self.faults = FaultInjector(cfg.fault_rate, cfg.fault_seed, cfg.fault_kinds)
+        self._resolver = RevisionResolver(cfg.clock, cfg.retired_revisions)
+        self._validators: dict[str, Validator] = {}
+        self._media = cfg.error_media_type
+
+    # -- Python surface for tests and the GUI (no HTTP needed) -----------------------------
+
+    def events(self, limit: int | None = None) -> list[RecordedEvent]:
+        """Recorded events, newest first."""
+        return self.recorder.newest_first(limit)
+
+    def stats_json(self) -> dict[str, Any]:
+        """The counts GET /sandbox/stats returns."""
+        return self.stats.to_json(self.faults)
+
+    def reset(self) -> None:
+        """Forget events, counts and rate-limit windows, and restart the fault sequence."""
+        self.recorder.clear()
+        self.stats = SandboxStats()
+        self.limiter.reset()
+        self.faults.reset()
+
+    # -- ASGI -------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            reply = await self._route(scope, receive)
+            await send(
+                {"type": "http.response.start", "status": reply.status, "headers": reply.headers}
+            )
+            await send({"type": "http.response.body", "body": reply.body})
+        elif kind == "lifespan":
+            await _lifespan(receive, send)
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+
+    async def _route(self, scope: Scope, receive: Receive) -> Reply:
+        path: str = scope["path"]
+        method: str = scope["method"]
+        if path in EVENTS_PATHS:
+            if method != "POST":
+                return self._refused(
+                    405,
+                    jsonapi.method_not_allowed_error(method, "POST"),
+                    None,
+                    [(b"allow", b"POST")],
+                )
+            return await self._post_event(scope, receive)
+        if path.startswith("/sandbox/"):
+            return self._inspect(path, method, scope)
+        return self._refused(404, jsonapi.not_found_error(path), None)
+
+    # -- POST /api/events/ --------------------------------------------------------------------
+
+    async def _post_event(self, scope: Scope, receive: Receive) -> Reply:
+        self.stats.requests += 1
+        fault = self.faults.draw()
+        if fault is not None:
+            if fault is FaultKind.SLOW:
+                await asyncio.sleep(self.config.slow_seconds)
+            elif fault not in (FaultKind.GATEWAY_TIMEOUT, FaultKind.DROP):
+                return self._fault_reply(fault)
+        reply = await self._create_event(scope, receive)
+        if fault is FaultKind.GATEWAY_TIMEOUT:
+            return self._fault_reply(fault)
+        if fault is FaultKind.DROP:
+            raise DroppedConnection()
+        return reply
+
+    async def _create_event(self, scope: Scope, receive: Receive) -> Reply:
+        headers = dict(scope["headers"])
+        now = self.config.clock()
+        key, auth_error = _api_key(headers.get(b"authorization"))
+        if auth_error is not None:
+            return self._refused(
+                401,
+                auth_error,
+                self.limiter.state(None, now),
+                [(b"www-authenticate", b'Klaviyo-API-Key realm="api"')],
+            )
+        assert key is not None
+        raw_revision = headers.get(b"revision")
+        resolution = self._resolver.resolve(
+            raw_revision.decode("latin-1") if raw_revision is not None else None
+        )
+        if resolution.revision is None:
+            assert resolution.error is not None
+            return self._refused(resolution.status, resolution.error, self.limiter.state(key, now))
+        revision = resolution.revision
+        if self.config.deny_events_write or key in self.config.scope_denied_keys:
+            return self._refused(
+                403, jsonapi.permission_denied_error(), self.limiter.state(key, now)
+            )
+        verdict = self.limiter.hit(key, now)
+        if not verdict.allowed:
+            self.stats.throttled += 1
+            retry = str(verdict.retry_after).encode("ascii")
+            return jsonapi.error_reply(
+                429,
+                [jsonapi.throttled_error(verdict.retry_after)],
+                self._media,
+                [(b"retry-after", retry)],
+            )
+        media_error = _media_type_error(headers, revision)
+        if media_error is not None:
+            return self._refused(415, media_error, verdict)
+        body, too_large = await _read_body(scope, headers, receive, self.config.max_body_bytes)
+        if too_large:
+            return self._refused(
+                413,
+                ApiError(
+                    "request_too_large",
+                    "Request entity too large.",
+                    f"The request body is larger than {self.config.max_body_bytes} bytes; "
+                    "Klaviyo accepts bodies of at most 5 MB.",
+                ),
+                verdict,
+            )
+        report = self._validator(revision).validate_text(body)
+        errors = [f for f in report.findings if f.severity is Severity.ERROR]
+        if errors:
+            if any(f.rule in _SYNTAX_RULES for f in errors):
+                api_errors = [
+                    ApiError(
+                        "parse_error",
+                        "Malformed request.",
+                        f.message,
+                        pointer=f.pointer,
+                        meta={"line": f.line, "column": f.column} if f.line is not None else {},
+                    )
+                    for f in errors
+                ]
+            else:
+                api_errors = [
+                    ApiError("invalid", jsonapi.INVALID_TITLE, f.message, pointer=f.pointer)
+                    for f in errors
+                ]
+            return self._refused(400, api_errors, verdict)
+        self.stats.accepted += 1
+        received = datetime.fromtimestamp(now, UTC)
+        if self.recorder.record(report.payload, revision, received):
+            self.stats.recorded += 1
+        else:
+            self.stats.duplicates += 1
+        return Reply(202, [(b"content-length", b"0"), *_rate_headers(verdict)])
+
+    def _validator(self, revision: Revision) -> Validator:
+        validator = self._validators.get(revision.name)
+        if validator is None:
+            clock = self.config.clock
+            validator = self._validators[revision.name] = Validator(
+                revision, lambda: datetime.fromtimestamp(clock(), UTC)
+            )
+        return validator
+
+    def _refused(
+        self,
+        status: int,
+        error: ApiError | list[ApiError],
+        verdict: Verdict | None,
+        extra: Headers | None = None,
+    ) -> Reply:
+        """A 4xx answer (never 429) with the RateLimit-* headers of the steady window."""
+        if status >= 400:
+            self.stats.rejected += 1
+            self.stats.rejected_by_status[status] += 1
+        if verdict is None:
+            verdict = self.limiter.state(None, self.config.clock())
+        headers = _rate_headers(verdict)
+        if extra:
+            headers.extend(extra)
+        errors = error if isinstance(error, list) else [error]
+        return jsonapi.error_reply(status, errors, self._media, headers)
+
+    def _fault_reply(self, fault: FaultKind) -> Reply:
+        if fault is FaultKind.THROTTLED:
+            return jsonapi.error_reply(
+                429, [jsonapi.throttled_error(1)], self._media, [(b"retry-after", b"1")]
+            )
+        if fault is FaultKind.THROTTLED_NO_RETRY_AFTER:
+            # As Klaviyo answered in March 2023: no Retry-After, and "0 seconds" in the detail.
+            return jsonapi.error_reply(429, [jsonapi.throttled_error(0)], self._media)
+        status = {
+            FaultKind.SERVER_ERROR: 500,
+            FaultKind.UNAVAILABLE: 503,
+            FaultKind.GATEWAY_TIMEOUT: 504,
+        }[fault]
+        return jsonapi.error_reply(status, [jsonapi.server_error(status)], self._media)
+
+    # -- /sandbox/ inspection -----------------------------------------------------------------
+
+    def _inspect(self, path: str, method: str, scope: Scope) -> Reply:
+        if path == "/sandbox/events":
+            if method == "GET":
+                limit = _limit_param(scope.get("query_string", b""))
+                events = self.events(limit)
+                return jsonapi.json_reply(
+                    200,
+                    {
+                        "count": len(self.recorder),
+                        "events": [e.to_json() for e in events],
+                    },
+                )
+            if method == "DELETE":
+                return jsonapi.json_reply(200, {"cleared": self.recorder.clear()})
+            return self._inspection_405(method, "GET, DELETE")
+        if path == "/sandbox/stats":
+            if method == "GET":
+                return jsonapi.json_reply(200, self.stats_json())
+            return self._inspection_405(method, "GET")
+        if path == "/sandbox/reset":
+            if method == "POST":
+                self.reset()
+                return jsonapi.json_reply(200, {"reset": True})
+            return self._inspection_405(method, "POST")
+        return jsonapi.error_reply(404, [jsonapi.not_found_error(path)], self._media)
+
+    def _inspection_405(self, method: str, allowed: str) -> Reply:
+        return jsonapi.error_reply(
+            405,
+            [jsonapi.method_not_allowed_error(method, allowed)],
+            self._media,
+            [(b"allow", allowed.encode("ascii"))],
+        )
+
+
+def create_app(config: SandboxConfig | None = None) -> SandboxApp:
+    """A new sandbox with its own state. Serve it with uvicorn (composer.sandbox.server) or
+    use it in-process through ``httpx.ASGITransport(app=create_app())``."""
+    return SandboxApp(config)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _api_key(header: bytes | None) -> tuple[str | None, ApiError | None]:
+    """The private key of an Authorization header, or the 401 error that refuses it.
+
+    Messages never repeat the key: it is a secret.
+    """
+    if header is None or not header.strip():
+        return None, jsonapi.not_authenticated_error()
+    text = header.decode("latin-1").strip()
+    scheme, _, key = text.partition(" ")
+    if scheme.lower() != _AUTH_SCHEME:
+        return None, jsonapi.authentication_failed_error(
+            "The Authorization header must start with 'Klaviyo-API-Key' followed by a space "
+            "and your private API key."
+        )
+    key = key.strip()
+    if not _KEY_RE.fullmatch(key):
+        return None, jsonapi.authentication_failed_error(
+            "The API key after 'Klaviyo-API-Key' must be a private key: 'pk_' followed by "
+            "letters and digits (a public site ID or other text will not do)."
+        )
+    return key, None
+
+
+def _media_type_error(headers: dict[bytes, bytes], revision: Revision) -> ApiError | None:
+    raw = headers.get(b"content-type")
+    media = raw.decode("latin-1").split(";", 1)[0].strip().lower() if raw else ""
+    if media not in ACCEPTED_MEDIA_TYPES:
+        return jsonapi.unsupported_media_type_error(media or "(none)", revision.content_type)
+    encoding = headers.get(b"content-encoding")
+    if encoding is not None and encoding.strip().lower() not in (b"", b"identity"):
+        return ApiError(
+            "unsupported_media_type",
+            "Unsupported content encoding.",
+            f"Content-Encoding {encoding.decode('latin-1')!r} is not supported; send the "
+            "body uncompressed.",
+        )
+    return None
+
+
+async def _read_body(
+    scope: Scope, headers: dict[bytes, bytes], receive: Receive, limit: int
+) -> tuple[bytes, bool]:
+    declared = headers.get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return b"", True
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), False
+
+
+def _rate_headers(verdict: Verdict) -> Headers:
+    return [
+        (b"ratelimit-limit", str(verdict.limit).encode("ascii")),
+        (b"ratelimit-remaining", str(verdict.remaining).encode("ascii")),
+        (b"ratelimit-reset", str(verdict.reset_seconds).encode("ascii")),
+    ]
+
+
+def _limit_param(query: bytes) -> int | None:
+    values = parse_qs(query.decode("latin-1")).get("limit")
+    if values and values[0].isdigit():
+        return int(values[0])
+    return None
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,85 @@
+"""How one sandbox behaves: limits, clock, faults, scopes, revisions. Plain frozen data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+Clock = Callable[[], float]
+"""Seconds since the epoch (like :func:`time.time`); tests inject a fake one."""
+
+JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
+"""What Klaviyo was seen sending with its JSON:API error bodies (a real 429, March 2023)."""
+
+
+class FaultKind(StrEnum):
+    """One kind of trouble the sandbox can inject, as a tester names it on the command line."""
+
+    THROTTLED = "429"
+    """429 ``throttled`` with a Retry-After header."""
+    THROTTLED_NO_RETRY_AFTER = "429-bare"
+    """429 ``throttled`` without Retry-After (as Klaviyo was seen answering), detail says 0 s."""
+    SERVER_ERROR = "500"
+    UNAVAILABLE = "503"
+    GATEWAY_TIMEOUT = "504"
+    """504 after the event was processed: the answer is lost, the event may be recorded."""
+    SLOW = "slow"
+    """The normal answer, after ``slow_seconds``."""
+    DROP = "drop"
+    """The connection closes with no response, after the event was processed."""
+
+
+ALL_FAULT_KINDS: tuple[FaultKind, ...] = tuple(FaultKind)
+
+
+class RetiredRevisionPolicy(StrEnum):
+    """What the sandbox does with a revision Klaviyo has retired (e.g. 2023-01-24)."""
+
+    SERVE = "serve"
+    """Serve it as published: the app's default revision keeps working (the default)."""
+    GONE = "gone"
+    """Answer 410 Gone, as a retired revision may be answered by Klaviyo today."""
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything that makes one sandbox differ from another. All fields have safe defaults:
+    Klaviyo's documented limits for Create Event, the real clock, no faults."""
+
+    burst_limit: int = 350
+    """Requests per key per one-second fixed window."""
+    steady_limit: int = 3500
+    """Requests per key per one-minute fixed window."""
+    clock: Clock = time.time
+    fault_rate: float = 0.0
+    """Share of POST /api/events/ requests (0..1) answered with an injected fault."""
+    fault_seed: int | None = None
+    """Seed of the fault draw; the same seed and request sequence give the same faults."""
+    fault_kinds: tuple[FaultKind, ...] = ALL_FAULT_KINDS
+    slow_seconds: float = 2.0
+    """How long a ``slow`` fault holds the answer back (real time, not ``clock``)."""
+    deny_events_write: bool = False
+    """Treat every key as lacking the Events Write scope (403 ``permission_denied``)."""
+    scope_denied_keys: frozenset[str] = field(default=frozenset(), repr=False)
+    """Particular keys that lack Events Write (kept out of repr: they are secrets)."""
+    retired_revisions: RetiredRevisionPolicy = RetiredRevisionPolicy.SERVE
+    error_media_type: str = JSONAPI_MEDIA_TYPE
+    """Content-Type of error bodies; the published spec says application/json."""
+    max_recorded: int = 10_000
+    """Recorded events kept in memory (oldest forgotten first, de-duplication with them)."""
+    max_body_bytes: int = 10_000_000
+    """Larger bodies get 413 without being read (twice Klaviyo's documented 5 MB)."""
+
+    def __post_init__(self) -> None:
+        if self.burst_limit < 1 or self.steady_limit < 1:
+            raise ValueError("burst_limit and steady_limit must be at least 1")
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError(f"fault_rate must be between 0 and 1, not {self.fault_rate}")
+        if self.fault_rate > 0 and not self.fault_kinds:
+            raise ValueError("fault_kinds is empty but fault_rate is above 0")
+        if self.slow_seconds < 0:
+            raise ValueError("slow_seconds must not be negative")
+        if self.max_recorded < 1:
+            raise ValueError("max_recorded must be at least 1")
