@@ -1,0 +1,98 @@
+"""Transport failures (no HTTP response) classified into kinds a person can act on."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import ssl
+
+import httpx
+
+from composer.domain.outcome import TransportError, TransportErrorKind
+
+_DNS_WORDS = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "getaddrinfo",
+    "no address associated",
+    "name resolution",
+)
+_TLS_WORDS = ("certificate", "ssl", "tls", "handshake")
+_REFUSED_ERRNOS = {errno.ECONNREFUSED}
+_RESET_ERRNOS = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it was raised from, bounded against cycles."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 16:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def classify_kind(exc: BaseException) -> TransportErrorKind:
+    """The kind of a transport failure, from the httpx exception and its causes."""
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain).lower()
+    # Look at the outermost exception first: httpx implements its timeouts with cancellation,
+    # so a CancelledError deeper in the chain of a ReadTimeout is still a timeout.
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return TransportErrorKind.TIMEOUT
+    if isinstance(exc, asyncio.CancelledError):
+        return TransportErrorKind.CANCELLED
+    if any(isinstance(e, httpx.TimeoutException | TimeoutError) for e in chain):
+        return TransportErrorKind.TIMEOUT
+    if any(isinstance(e, ssl.SSLError | ssl.CertificateError) for e in chain):
+        return TransportErrorKind.TLS
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(w in text for w in _DNS_WORDS):
+        return TransportErrorKind.DNS
+    if (
+        any(isinstance(e, ConnectionRefusedError) for e in chain)
+        or any(isinstance(e, OSError) and e.errno in _REFUSED_ERRNOS for e in chain)
+        or "connection refused" in text
+        or "connect call failed" in text
+    ):
+        return TransportErrorKind.REFUSED
+    if isinstance(exc, httpx.ConnectError) and any(w in text for w in _TLS_WORDS):
+        return TransportErrorKind.TLS
+    if any(isinstance(e, ConnectionResetError | BrokenPipeError) for e in chain) or any(
+        isinstance(e, OSError) and e.errno in _RESET_ERRNOS for e in chain
+    ):
+        return TransportErrorKind.RESET
+    if isinstance(exc, httpx.RemoteProtocolError):
+        # "Server disconnected without sending a response" is a dropped connection, which a
+        # person reads as a reset, not as a malformed answer.
+        if "disconnect" in text or "connection closed" in text or "incomplete" in text:
+            return TransportErrorKind.RESET
+        return TransportErrorKind.PROTOCOL
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return TransportErrorKind.RESET
+    if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+        return TransportErrorKind.PROTOCOL
+    return TransportErrorKind.OTHER
+
+
+def classify(exc: BaseException) -> TransportError:
+    """A :class:`TransportError` for a failure; the message never holds request headers."""
+    kind = classify_kind(exc)
+    message = str(exc).strip() or type(exc).__name__
+    if kind is TransportErrorKind.CANCELLED:
+        message = "the send was cancelled before an answer arrived"
+    elif kind is TransportErrorKind.TIMEOUT and not str(exc).strip():
+        message = f"timed out ({type(exc).__name__})"
+    return TransportError(kind, message[:500])
+
+
+RETRYABLE_KINDS = frozenset(
+    {
+        TransportErrorKind.REFUSED,
+        TransportErrorKind.RESET,
+        TransportErrorKind.TIMEOUT,
+    }
+)
+"""Connection failures worth another try. DNS and TLS failures do not fix themselves in
+seconds, and a protocol error means the peer is not speaking HTTP as expected."""

@@ -1,0 +1,258 @@
+"""Client-side rate limiting as a transport: never be the reason for a 429.
+
+Klaviyo counts requests per account in fixed windows (burst: 1 s, steady: 1 min) whose start we
+cannot observe. A request is therefore counted here from the moment it is sent until one window
+length after its response arrived: any server window that holds a request's arrival lies inside
+that span, so at most ``limit`` requests can ever land in one server window, whatever its
+alignment and whatever the network latency. The cost is one round trip per window, which on a
+1 s window and loopback is under 1%.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from composer.client.timing import Clock, Sleep, monotonic, real_sleep
+from composer.client.trace import trace_of
+
+log = logging.getLogger(__name__)
+
+_EXPECTED_RE = re.compile(rb"expected available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """At most ``limit`` requests per ``seconds``."""
+
+    limit: int
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.seconds <= 0:
+            raise ValueError(f"a rate window needs a limit >= 1 and seconds > 0, got {self}")
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """The windows of one endpoint; Create Event's documented ones by default."""
+
+    burst: Window = Window(350, 1.0)
+    steady: Window = Window(3500, 60.0)
+
+    @property
+    def sustained_per_second(self) -> float:
+        """The long-run rate both windows allow."""
+        return min(self.burst.limit / self.burst.seconds, self.steady.limit / self.steady.seconds)
+
+
+class _WindowState:
+    """Requests in flight plus finish times of those still counting against one window."""
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        self.in_flight = 0
+        self.finished: deque[float] = deque()
+
+    def count(self, now: float) -> int:
+        horizon = now - self.window.seconds
+        while self.finished and self.finished[0] <= horizon:
+            self.finished.popleft()
+        return self.in_flight + len(self.finished)
+
+    def wait_needed(self, now: float) -> float | None:
+        """0 when a slot is free; seconds until one frees; None when only a completion can."""
+        if self.count(now) < self.window.limit:
+            return 0.0
+        if self.finished:
+            return self.finished[0] + self.window.seconds - now
+        return None
+
+
+class RateLimiter:
+    """Admits requests under every window; shared by all sends to one account.
+
+    Also obeys the server: ``RateLimit-Remaining``/``RateLimit-Reset`` (steady window) pause
+    sending once the server's budget is spent, and a 429 with a wait pauses everyone.
+    """
+
+    def __init__(
+        self,
+        limits: RateLimits | None = None,
+        *,
+        clock: Clock = monotonic,
+        sleep: Sleep = real_sleep,
+    ) -> None:
+        self.limits = limits or RateLimits()
+        self._clock = clock
+        self._sleep = sleep
+        self._windows = [_WindowState(self.limits.burst), _WindowState(self.limits.steady)]
+        self._lock = asyncio.Lock()
+        self._completed = asyncio.Event()
+        self._paused_until = 0.0
+        self._server_budget: int | None = None
+        self._server_reset_at = 0.0
+        self.waited_total = 0.0
+        """Seconds spent waiting for a slot, over all requests (for benchmarks and logs)."""
+
+    async def acquire(self) -> float:
+        """Wait for a slot and take it; returns the seconds waited. Callers must release."""
+        start = self._clock()
+        async with self._lock:  # FIFO: the first to ask is the first to go
+            while True:
+                now = self._clock()
+                wait = self._wait_needed(now)
+                if wait is None:
+                    self._completed.clear()
+                    await self._completed.wait()
+                    continue
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            for state in self._windows:
+                state.in_flight += 1
+            if self._server_budget is not None:
+                self._server_budget -= 1
+        waited = self._clock() - start
+        self.waited_total += waited
+        return waited
+
+    def release(self) -> None:
+        """The request's answer (or failure) arrived: it keeps counting for a window length."""
+        now = self._clock()
+        for state in self._windows:
+            state.in_flight -= 1
+            state.finished.append(now)
+        self._completed.set()
+
+    def _wait_needed(self, now: float) -> float | None:
+        waits: list[float] = []
+        if self._paused_until > now:
+            waits.append(self._paused_until - now)
+        if self._server_budget is not None:
+            if now >= self._server_reset_at:
+                self._server_budget = None
+            elif self._server_budget <= 0:
+                waits.append(self._server_reset_at - now)
+        for state in self._windows:
+            w = state.wait_needed(now)
+            if w is None:
+                if not waits:
+                    return None
+                continue
+            waits.append(w)
+        return max(waits, default=0.0)
+
+    def observe(self, response: httpx.Response) -> None:
+        """Learn from the server's rate-limit headers and 429 answers."""
+        now = self._clock()
+        if response.status_code == 429:
+            wait = retry_after_seconds(response)
+            if wait is not None and wait > 0:
+                self._paused_until = max(self._paused_until, now + wait)
+            return
+        remaining = _int_header(response, "RateLimit-Remaining")
+        reset = _float_header(response, "RateLimit-Reset")
+        if remaining is None or reset is None:
+            return
+        # Our own windows already keep us under the configured limits; this budget matters
+        # when the account's real limit is lower (another integration shares it).
+        self._server_budget = remaining
+        self._server_reset_at = now + reset
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    try:
+        return int(value.strip()) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _float_header(response: httpx.Response, name: str) -> float | None:
+    value = response.headers.get(name)
+    try:
+        number = float(value.strip()) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and number >= 0 else None
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """How long a 429 asks to wait: ``Retry-After`` (seconds or an HTTP date), else the
+    "Expected available in N seconds" of Klaviyo's error detail, else None."""
+    value = response.headers.get("Retry-After")
+    if value is not None:
+        value = value.strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=UTC)
+                return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    try:
+        body = response.content
+    except httpx.ResponseNotRead:
+        return None
+    match = _EXPECTED_RE.search(body[:4096])
+    return float(match.group(1)) if match else None
+
+
+class RateLimitTransport(httpx.AsyncBaseTransport):
+    """Waits for a :class:`RateLimiter` slot before each request, then forwards it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, limiter: RateLimiter) -> None:
+        self.inner = inner
+        self.limiter = limiter
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        waited = await self.limiter.acquire()
+        trace = trace_of(request)
+        if trace is not None:
+            trace.queued_ms += waited * 1000
+        try:
+            response = await self.inner.handle_async_request(request)
+            if response.status_code == 429:
+                await response.aread()  # the wait may be in the body only
+            self.limiter.observe(response)
+            return response
+        finally:
+            self.limiter.release()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class LimiterRegistry:
+    """One limiter per (target, account): every client and replay for an account shares it."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[tuple[str, str], RateLimiter] = {}
+
+    def get(
+        self,
+        target_label: str,
+        account: str,
+        limits: RateLimits | None = None,
+        *,
+        clock: Clock = monotonic,
+        sleep: Sleep = real_sleep,
+    ) -> RateLimiter:
+        key = (target_label, account)
+        limiter = self._limiters.get(key)
+        if limiter is None or (limits is not None and limiter.limits != limits):
+            limiter = RateLimiter(limits, clock=clock, sleep=sleep)
+            self._limiters[key] = limiter
+        return limiter
