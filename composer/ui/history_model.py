@@ -1,0 +1,228 @@
+"""A table model over the history store that stays fast at 100,000 entries.
+
+Only what is on screen is loaded: the view asks for more (``canFetchMore``/``fetchMore``) as it
+scrolls, one page at a time, and every database call runs in a worker thread. A new search or
+filter starts a new *generation*; pages of an older generation that arrive late are dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from composer.storage.records import HistoryQuery, HistoryRow
+from composer.ui import theme
+from composer.ui.tasks import off_thread, spawn
+
+PAGE_SIZE = 200
+COLUMNS = ("Time", "Status", "Metric", "Profile", "Target", "Duration", "Problems")
+STATUS_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("All statuses", ()),
+    ("2xx accepted", ("2xx",)),
+    ("4xx rejected", ("4xx",)),
+    ("5xx server errors", ("5xx",)),
+    ("No response", ("error",)),
+    ("Unknown outcome", ("pending",)),
+)
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryPager(Protocol):
+    """What the model reads (composer.storage.history.HistoryStore has these)."""
+
+    def count(self, query: HistoryQuery | None = None) -> int: ...
+
+    def page(
+        self, query: HistoryQuery | None = None, offset: int = 0, limit: int = 100
+    ) -> list[HistoryRow]: ...
+
+
+def time_text(row: HistoryRow, now: datetime | None = None) -> str:
+    """Local time of day for today's entries, else the date and time."""
+    when = row.created_at.astimezone()
+    today = (now or datetime.now().astimezone()).date()
+    return when.strftime("%H:%M:%S") if when.date() == today else when.strftime("%Y-%m-%d %H:%M")
+
+
+def target_text(label: str) -> str:
+    return {"sandbox": "Sandbox", "production": "Production"}.get(label, label)
+
+
+class HistoryTableModel(QAbstractTableModel):
+    """Rows of :class:`HistoryRow`, newest first, loaded page by page off the UI thread."""
+
+    loaded = Signal()
+    """A page (or the count) arrived."""
+    totalChanged = Signal(int)
+
+    def __init__(self, store: HistoryPager, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._rows: list[HistoryRow] = []
+        self._total = 0
+        self._query = HistoryQuery()
+        self._generation = 0
+        self._loading = False
+
+    # -- Qt model API ------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == Qt.ItemDataRole.ForegroundRole and col == 1:
+            return QColor(self._status_color(row))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row)
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (5, 6):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._loading and len(self._rows) < self._total
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._loading = True
+            spawn(self._load_page(self._generation, len(self._rows)), "Loading the history")
+
+    # -- public API ----------------------------------------------------------------------------
+
+    def set_query(self, query: HistoryQuery) -> None:
+        """Show the entries matching ``query`` (from the first page)."""
+        self._query = query
+        self.reload()
+
+    def query(self) -> HistoryQuery:
+        return self._query
+
+    def reload(self) -> None:
+        """Forget the loaded rows and load the count and the first page again."""
+        self._generation += 1
+        self._loading = True
+        spawn(self._load_first(self._generation), "Loading the history")
+
+    def total(self) -> int:
+        """How many entries match the query (loaded or not)."""
+        return self._total
+
+    def is_loading(self) -> bool:
+        return self._loading
+
+    def row_at(self, row: int) -> HistoryRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, entry_id: int) -> int:
+        """The row showing ``entry_id`` (-1 when it is not loaded)."""
+        for i, r in enumerate(self._rows):
+            if r.id == entry_id:
+                return i
+        return -1
+
+    def refresh_colors(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 1), self.index(len(self._rows) - 1, 1))
+
+    # -- loading -------------------------------------------------------------------------------
+
+    async def _load_first(self, generation: int) -> None:
+        query = self._query
+        try:
+            total, rows = await off_thread(self._count_and_page, query)
+        finally:
+            if generation == self._generation:
+                self._loading = False
+        if generation != self._generation:
+            return  # a newer search started meanwhile
+        self.beginResetModel()
+        self._rows = rows
+        self._total = max(total, len(rows))
+        self.endResetModel()
+        self.totalChanged.emit(self._total)
+        self.loaded.emit()
+
+    def _count_and_page(self, query: HistoryQuery) -> tuple[int, list[HistoryRow]]:
+        rows = self._store.page(query, 0, PAGE_SIZE)
+        total = len(rows) if len(rows) < PAGE_SIZE else self._store.count(query)
+        return total, rows
+
+    async def _load_page(self, generation: int, offset: int) -> None:
+        try:
+            rows = await off_thread(self._store.page, self._query, offset, PAGE_SIZE)
+        finally:
+            if generation == self._generation:
+                self._loading = False
+        if generation != self._generation or not rows:
+            return
+        known = {r.id for r in self._rows[-PAGE_SIZE:]}
+        rows = [r for r in rows if r.id not in known]  # entries added meanwhile shift offsets
+        if not rows:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+        self.loaded.emit()
+
+    # -- cells ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _display(row: HistoryRow, col: int) -> str:
+        if col == 0:
+            return time_text(row)
+        if col == 1:
+            return row.status_text
+        if col == 2:
+            return row.metric or "—"
+        if col == 3:
+            return row.profile or "—"
+        if col == 4:
+            return target_text(row.target)
+        if col == 5:
+            return "—" if row.total_ms is None else f"{row.total_ms:,.0f} ms"
+        if col == 6:
+            return str(row.finding_count) if row.finding_count else ""
+        return ""
+
+    @staticmethod
+    def _status_color(row: HistoryRow) -> str:
+        c = theme.colors()
+        return {
+            "2xx": c.ok,
+            "4xx": c.error,
+            "5xx": c.error,
+            "error": c.error,
+            "pending": c.warning,
+        }.get(row.status_class, c.neutral)
+
+    @staticmethod
+    def _tooltip(row: HistoryRow) -> str:
+        if row.outcome_unknown:
+            return (
+                "The request may have gone out, but the app stopped before the answer was "
+                "recorded. Check the target before resending."
+            )
+        when = row.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        return f"#{row.id} · {when} · {row.method} {row.url} · revision {row.revision}"

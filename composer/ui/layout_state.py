@@ -1,0 +1,47 @@
+"""The window's layout (geometry, toolbars, splitter positions) as one opaque blob for the
+settings store, so it is restored on the next start."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QMainWindow, QSplitter
+
+
+def capture(window: QMainWindow, splitters: dict[str, QSplitter]) -> bytes:
+    """Geometry, dock/toolbar state and every splitter's sizes, as bytes."""
+
+    def enc(data: QByteArray) -> str:
+        return base64.b64encode(bytes(data.data())).decode("ascii")
+
+    state = {
+        "geometry": enc(window.saveGeometry()),
+        "state": enc(window.saveState()),
+        "splitters": {name: enc(s.saveState()) for name, s in splitters.items()},
+    }
+    return json.dumps(state).encode("utf-8")
+
+
+def restore(window: QMainWindow, splitters: dict[str, QSplitter], blob: bytes | None) -> bool:
+    """Apply a blob made by :func:`capture`; False (and nothing changed) when it is unusable."""
+    if not blob:
+        return False
+    try:
+        state = json.loads(blob.decode("utf-8"))
+
+        def dec(text: str) -> QByteArray:
+            return QByteArray(base64.b64decode(text))
+
+        geometry = dec(state["geometry"])
+        main = dec(state["state"])
+        parts = {name: dec(v) for name, v in dict(state.get("splitters", {})).items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
+    window.restoreGeometry(geometry)
+    window.restoreState(main)
+    for name, data in parts.items():
+        if name in splitters:
+            splitters[name].restoreState(data)
+    return True

@@ -1,0 +1,30 @@
+"""What the window needs from the layers below, as protocols, so the composition root
+(composer/app.py) can wire the real services and tests can wire the same real ones in a
+temporary folder."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from composer.client.targets import Target
+from composer.domain.outcome import SendOutcome
+
+
+class SendGateway(Protocol):
+    """Sends one event body and records it in the history (pending first, completed after)."""
+
+    async def send(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+    ) -> SendOutcome:
+        """The outcome of one send. Raises ``asyncio.CancelledError`` when cancelled, and an
+        exception whose message is meant for the user when it cannot send at all (no key)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the long-lived HTTP clients."""
+        ...
