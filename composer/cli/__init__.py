@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep all state (history, settings) in DIR; also EVENT_COMPOSER_DATA_DIR",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (Qt offscreen, validate, send to the sandbox, history) "
+        "in a temporary folder; exit 0 when every step passes",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in SUBCOMMANDS.values():
         if importlib.util.find_spec(module_name) is None:
@@ -67,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.self_test:
+        from composer.selftest import run as self_test
+
+        return self_test()
     if args.command is None:
         if importlib.util.find_spec(SUBCOMMANDS["gui"]) is not None:
             args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
