@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from composer.sandbox.server import RunningSandbox, run_in_thread
 
-IN_PROCESS_BASE_URL = "http://sandbox.invalid"
+IN_PROCESS_BASE_URL = "http://sandbox.event-composer.invalid"
 """A base URL for in-process clients: never resolvable, so nothing can leak to a network."""
 
 
