@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench package install-desktop clean system-deps
+.PHONY: run test lint bench package package-selftest install-desktop clean system-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 14), "Python 3.11 to 3.13 is needed, found " + sys.version.split()[0]'
@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(STAMP) system-deps lint
+test: $(STAMP) system-deps lint package-selftest
 	@echo "== everything but the GUI, with PySide6 and qasync blocked from import"
 	EVENT_COMPOSER_BLOCK_QT=1 QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m pytest -q -p no:pytest-qt --ignore=tests/ui --ignore=tests/flows
 	@echo "== the whole suite, GUI included"
@@ -35,6 +35,19 @@ test: $(STAMP) system-deps lint
 
 bench: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m tests.benchmarks
+
+# The desktop bundle, built by PyInstaller from its own clean virtualenv (build/venv), lands in
+# dist/event-composer/ (EVENT_COMPOSER_ONEFILE=1: one file, dist/event-composer-onefile).
+package:
+	PYTHON=$(PYTHON) bash packaging/build.sh
+
+# Builds the bundle and runs its self-test (Qt offscreen, validate, sandbox send, history).
+package-selftest: package
+	dist/event-composer/event-composer --self-test
+
+# The packaged app, its menu entry and its icons for the current user (PREFIX=~/.local).
+install-desktop: package
+	bash packaging/install-desktop.sh
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

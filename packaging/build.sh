@@ -20,17 +20,17 @@ STAMP="$VENV/.deps-installed"
 if [ ! -x "$VENV/bin/python" ]; then
   echo "== creating the build virtualenv $VENV"
   "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV/bin/python" -m pip install -qq --upgrade pip
 fi
 # Dependencies are installed once per change of pyproject.toml; the app itself every time,
 # so the bundle always holds the current source.
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   echo "== installing the app's dependencies and PyInstaller into $VENV"
-  "$VENV/bin/python" -m pip install --quiet '.[package]'
+  "$VENV/bin/python" -m pip install -qq '.[package]'
   touch "$STAMP"
 fi
 echo "== installing the app from this source tree into $VENV"
-"$VENV/bin/python" -m pip install --quiet --no-deps --force-reinstall .
+"$VENV/bin/python" -m pip install -qq --no-deps --force-reinstall .
 
 echo "== freezing with PyInstaller"
 # Run from build/ so that nothing in the source tree (an editable install's .egg-info, the
