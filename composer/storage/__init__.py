@@ -10,8 +10,8 @@ from pathlib import Path
 
 from composer.storage.history import HistoryStore
 from composer.storage.paths import StoragePaths
-from composer.storage.secrets import SecretStore
-from composer.storage.settings import SettingsStore
+from composer.storage.secrets import DEFAULT_ACCOUNT, SecretStore
+from composer.storage.settings import Settings, SettingsStore
 
 __all__ = [
     "HistoryStore",
@@ -62,3 +62,13 @@ def open_storage(
     if secrets is None:
         secrets = SecretStore(known_accounts=lambda: settings.settings.accounts)
     return Storage(paths, history, settings, secrets)
+
+
+def default_account(settings: Settings) -> str:
+    """The account a command uses when none is named: the user's default account, else the
+    only account there is, else ``"default"``."""
+    if settings.default_account:
+        return settings.default_account
+    if len(settings.accounts) == 1:
+        return settings.accounts[0]
+    return DEFAULT_ACCOUNT

@@ -1,0 +1,387 @@
+"""`event-composer history`: list, search, show, export and import the send history.
+
+event-composer history [--json] [--limit N] [--search TEXT] [--status 2xx|4xx|5xx] ...
+event-composer history show ID [--json]
+event-composer history export --format har|ndjson|curl OUT
+event-composer history import PATH
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TextIO
+
+from composer.cli import EXIT_BAD_INPUT, EXIT_OK, data_dir_from
+
+if TYPE_CHECKING:
+    from composer.storage.history import HistoryQuery
+    from composer.storage.records import HistoryEntry, HistoryRow
+
+STATUS_CHOICES = ("2xx", "3xx", "4xx", "5xx", "error", "pending")
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="full-text search in metric, profile, properties and response",
+    )
+    p.add_argument(
+        "--status",
+        action="append",
+        choices=STATUS_CHOICES,
+        metavar="CLASS",
+        help="only this status class: 2xx, 4xx, 5xx, error (no response) or "
+        "pending (unknown outcome); repeat for several",
+    )
+    p.add_argument("--metric", metavar="NAME", help="only events of this metric")
+    p.add_argument("--target", metavar="TARGET", help="only sends to this target")
+    p.add_argument(
+        "--since",
+        metavar="WHEN",
+        type=_when,
+        help="only entries since WHEN: a date (2024-05-01), a date and time, or an "
+        "age such as 3d or 12h",
+    )
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "history",
+        help="list, search, show, export and import past sends",
+        description="The history of sends, newest first. Exit 0, or 2 when the history or a "
+        "file cannot be read.",
+    )
+    _add_filters(p)
+    p.add_argument(
+        "--limit",
+        type=_positive,
+        default=20,
+        metavar="N",
+        help="show at most N entries (default 20)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per entry per line")
+    p.set_defaults(handler=run_list)
+    hsub = p.add_subparsers(dest="history_command", metavar="ACTION")
+
+    show = hsub.add_parser(
+        "show",
+        help="print one entry's full request and response",
+        description="Print the full request (Authorization redacted) and response of one entry.",
+    )
+    show.add_argument("id", type=_positive, metavar="ID")
+    show.add_argument("--json", action="store_true", help="the entry as one JSON object")
+    show.set_defaults(handler=run_show)
+
+    export = hsub.add_parser(
+        "export",
+        help="write entries as HAR, NDJSON or cURL",
+        description="Export the entries that match the filters (all by default), oldest first. "
+        "har: HAR 1.2 for browser tools; ndjson: one Create Event body per line, for "
+        "`event-composer replay`; curl: a shell script, the key read from $KLAVIYO_API_KEY. "
+        "No format contains the API key.",
+    )
+    export.add_argument("--format", required=True, choices=("har", "ndjson", "curl"))
+    export.add_argument("out", metavar="OUT", help="the file to write, or - for stdout")
+    _add_filters(export)
+    export.set_defaults(handler=run_export)
+
+    imp = hsub.add_parser(
+        "import",
+        help="add NDJSON event bodies or a HAR file to the history",
+        description="Import event bodies (NDJSON, or a JSON array) as entries that were not "
+        "sent from here, or the Create Event requests of a HAR file with their responses.",
+    )
+    imp.add_argument("path", metavar="PATH")
+    imp.add_argument(
+        "--format",
+        choices=("ndjson", "har"),
+        help="the file's format (default: from its name and content)",
+    )
+    imp.set_defaults(handler=run_import)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small; give 1 or more")
+    return value
+
+
+def _when(text: str) -> datetime:
+    age = re.fullmatch(r"(\d+)\s*([dhm])", text.strip())
+    if age:
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[age.group(2)]
+        return datetime.now().astimezone() - timedelta(**{unit: int(age.group(1))})
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write 2024-05-01, 2024-05-01T14:30, or an age like 7d"
+        ) from None
+
+
+def _query(args: argparse.Namespace) -> HistoryQuery:
+    from composer.storage.history import HistoryQuery
+
+    return HistoryQuery(
+        text=args.search or None,
+        status_classes=tuple(args.status or ()),
+        metric=args.metric,
+        target=args.target,
+        since=args.since,
+    )
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from composer.storage import open_storage
+
+    return open_storage(data_dir_from(args))
+
+
+def _fail(message: str) -> int:
+    print(f"event-composer history: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _guarded(action: Any, args: argparse.Namespace) -> int:
+    """Run ``action(storage, args)``, turning storage errors into one plain sentence."""
+    from composer.storage.db import HistoryError
+
+    try:
+        with _open(args) as storage:
+            result: int = action(storage, args)
+            return result
+    except HistoryError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{getattr(exc, 'filename', '') or 'file'}: {exc.strerror or exc}")
+
+
+# -- list ------------------------------------------------------------------------------------
+
+
+def run_list(args: argparse.Namespace) -> int:
+    return _guarded(_list, args)
+
+
+def _row_json(row: HistoryRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "created_at": row.created_at.isoformat(timespec="milliseconds"),
+        "state": row.state,
+        "status": row.status,
+        "status_class": row.status_class,
+        "metric": row.metric,
+        "profile": row.profile,
+        "target": row.target,
+        "account": row.account,
+        "revision": row.revision,
+        "total_ms": row.total_ms,
+        "error": row.error_kind,
+        "findings": row.finding_count,
+    }
+
+
+def _local(row: HistoryRow) -> str:
+    return row.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _cut(text: str | None, width: int) -> str:
+    text = text or "-"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _list(storage: Any, args: argparse.Namespace) -> int:
+    query = _query(args)
+    rows = storage.history.page(query, 0, args.limit)
+    if args.json:
+        for row in rows:
+            print(json.dumps(_row_json(row), ensure_ascii=False))
+        return EXIT_OK
+    total = storage.history.count(query)
+    if not rows:
+        print(
+            "No entries match."
+            if total == 0 and storage.history.count()
+            else "The history is empty: sends are recorded here."
+        )
+        return EXIT_OK
+    print(f"{'ID':>6}  {'WHEN':19}  {'STATUS':22}  {'METRIC':22}  {'PROFILE':26}  TARGET")
+    for row in rows:
+        print(
+            f"{row.id:>6}  {_local(row)}  {_cut(row.status_text, 22):22}  "
+            f"{_cut(row.metric, 22):22}  {_cut(row.profile, 26):26}  {row.target}"
+        )
+    if total > len(rows):
+        print(f"({len(rows)} of {total} entries; --limit N shows more)")
+    return EXIT_OK
+
+
+# -- show ------------------------------------------------------------------------------------
+
+
+def run_show(args: argparse.Namespace) -> int:
+    return _guarded(_show, args)
+
+
+def _pretty(body: bytes) -> str:
+    if not body:
+        return "(empty body)"
+    text = body.decode("utf-8", errors="replace")
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def _status_line(entry: HistoryEntry) -> str:
+    import http
+
+    row = entry.row
+    if row.state == "pending":
+        return (
+            "unknown outcome: no response was recorded (the app stopped mid-send, or the "
+            "send is still running). Klaviyo may or may not have received the event; with a "
+            "unique_id, sending it again cannot record it twice."
+        )
+    if row.state == "imported":
+        return "not sent: imported from a file"
+    if entry.error is not None:
+        return (
+            f"no response ({entry.error.kind.value}): {entry.error.message}; {entry.error.advice}"
+        )
+    assert row.status is not None
+    try:
+        phrase = http.HTTPStatus(row.status).phrase
+    except ValueError:
+        phrase = ""
+    line = f"{row.status} {phrase}".strip()
+    if row.status == 202:
+        line += " (accepted for processing; Klaviyo processes events asynchronously)"
+    return line
+
+
+def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        **_row_json(entry.row),
+        "request": {
+            "method": entry.request.method,
+            "url": entry.request.url,
+            "headers": [list(h) for h in entry.request.headers],
+            "body": entry.request.body.decode("utf-8", errors="replace"),
+        },
+        "response": None
+        if entry.row.state != "complete" or entry.error
+        else {
+            "status": entry.row.status,
+            "headers": [list(h) for h in entry.response_headers],
+            "body": entry.response_body.decode("utf-8", errors="replace"),
+        },
+        "transport_error": None
+        if entry.error is None
+        else {"kind": entry.error.kind.value, "message": entry.error.message},
+        "findings_detail": [f.to_json() for f in entry.findings],
+        "attempts": [
+            {
+                "number": a.number,
+                "status": a.status,
+                "duration_ms": a.duration_ms,
+                "waited_ms": a.waited_ms,
+                "error": a.error.kind.value if a.error else None,
+            }
+            for a in entry.attempts
+        ],
+    }
+
+
+def _show(storage: Any, args: argparse.Namespace) -> int:
+    from composer.domain.findings import describe_pointer
+
+    entry = storage.history.get(args.id)
+    if entry is None:
+        return _fail(f"ID: there is no entry {args.id}; `event-composer history` lists them")
+    if args.json:
+        print(json.dumps(_entry_json(entry), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    row, out = entry.row, sys.stdout
+    account = f" (account {row.account})" if row.account else ""
+    print(f"Entry {row.id} · {_local(row)} · {row.target}{account} · revision {row.revision}")
+    timing = f" · {row.total_ms:.0f} ms" if row.total_ms is not None else ""
+    tries = len(entry.attempts)
+    attempts = f" · {tries} attempt{'s' * (tries != 1)}" if tries else ""
+    print(f"Status: {_status_line(entry)}{attempts}{timing}")
+    _section(out, "Request")
+    print(f"{entry.request.method} {entry.request.url}")
+    for name, value in entry.request.headers:
+        print(f"{name}: {value}")
+    print()
+    print(_pretty(entry.request.body))
+    if row.state == "complete" and entry.error is None:
+        _section(out, "Response")
+        for name, value in entry.response_headers:
+            print(f"{name}: {value}")
+        print()
+        print(_pretty(entry.response_body))
+    if entry.findings:
+        _section(out, "Findings")
+        for f in entry.findings:
+            print(f"  {f.severity.value:7} {describe_pointer(f.pointer)}: {f.message}")
+    if tries > 1 or any(a.waited_ms for a in entry.attempts):
+        _section(out, "Attempts")
+        for a in entry.attempts:
+            what = (
+                str(a.status) if a.status is not None else (a.error.kind.value if a.error else "?")
+            )
+            wait = f" after waiting {a.waited_ms:.0f} ms" if a.waited_ms else ""
+            print(f"  {a.number}: {what} in {a.duration_ms:.0f} ms{wait}")
+    return EXIT_OK
+
+
+def _section(out: TextIO, title: str) -> None:
+    out.write(f"\n── {title} {'─' * max(0, 60 - len(title))}\n")
+
+
+# -- export and import -----------------------------------------------------------------------
+
+
+def run_export(args: argparse.Namespace) -> int:
+    return _guarded(_export, args)
+
+
+def _export(storage: Any, args: argparse.Namespace) -> int:
+    query = _query(args)
+    if args.out == "-":
+        count = storage.history.export(args.format, sys.stdout, query)
+    else:
+        with open(args.out, "w", encoding="utf-8", newline="\n") as out:
+            count = storage.history.export(args.format, out, query)
+    where = "stdout" if args.out == "-" else args.out
+    print(
+        f"Exported {count} entr{'y' if count == 1 else 'ies'} as {args.format} to {where}.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    return _guarded(_import, args)
+
+
+def _import(storage: Any, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    result = storage.history.import_file(Path(args.path), fmt=args.format)
+    for problem in result.problems:
+        print(f"{args.path}: {problem}", file=sys.stderr)
+    print(
+        f"Imported {result.imported} entr{'y' if result.imported == 1 else 'ies'} from {args.path}."
+    )
+    return EXIT_OK if result.imported or not result.problems else EXIT_BAD_INPUT
