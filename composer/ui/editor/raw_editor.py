@@ -1,0 +1,241 @@
+"""The Raw JSON editor: line numbers, JSON highlighting, problems underlined in place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFontDatabase,
+    QHelpEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
+
+from composer.domain.findings import Severity
+
+# Highlighting a block is linear in its length; a minified megabyte is one block, so only its
+# start is coloured (typing in it must stay instant).
+MAX_HIGHLIGHT_CHARS = 20_000
+
+_TOKEN = re.compile(
+    r'(?P<string>"(?:[^"\\]|\\.)*"?)(?P<colon>\s*:)?'
+    r"|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+    r"|(?P<keyword>\btrue\b|\bfalse\b|\bnull\b)"
+)
+
+ERROR_COLOR = QColor("#c62828")
+WARNING_COLOR = QColor("#b26a00")
+SERVER_COLOR = QColor("#6a1b9a")
+
+
+def is_dark(palette: QPalette) -> bool:
+    """True when the palette's window is dark (pick readable syntax colours)."""
+    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+class JsonHighlighter(QSyntaxHighlighter):
+    """Colours keys, strings, numbers and keywords, one line (block) at a time."""
+
+    def __init__(self, document: QTextDocument, dark: bool = False) -> None:
+        super().__init__(document)
+        self.set_dark(dark, rehighlight=False)
+
+    def set_dark(self, dark: bool, *, rehighlight: bool = True) -> None:
+        """Switch between colours for light and dark backgrounds."""
+        colors = (
+            {"key": "#9cdcfe", "string": "#ce9178", "number": "#b5cea8", "keyword": "#569cd6"}
+            if dark
+            else {"key": "#0b5394", "string": "#2e7d32", "number": "#6a1b9a", "keyword": "#b71c1c"}
+        )
+        self._formats: dict[str, QTextCharFormat] = {}
+        for name, color in colors.items():
+            fmt = QTextCharFormat()
+            fmt.setForeground(QColor(color))
+            self._formats[name] = fmt
+        if rehighlight:
+            self.rehighlight()
+
+    def highlightBlock(self, text: str) -> None:
+        """Colour one line."""
+        fmts = self._formats
+        for m in _TOKEN.finditer(text, 0, MAX_HIGHLIGHT_CHARS):
+            if m.group("string") is not None:
+                kind = "key" if m.group("colon") else "string"
+                self.setFormat(m.start(), len(m.group("string")), fmts[kind])
+            elif m.group("number") is not None:
+                self.setFormat(m.start(), m.end() - m.start(), fmts["number"])
+            else:
+                self.setFormat(m.start(), m.end() - m.start(), fmts["keyword"])
+
+
+@dataclass
+class Problem:
+    """A range of the document (Qt positions) with what is wrong there."""
+
+    start: int
+    end: int
+    severity: Severity
+    message: str
+    server: bool = False
+
+
+class _LineNumbers(QWidget):
+    def __init__(self, editor: JsonEdit) -> None:
+        super().__init__(editor)
+        self._editor = editor
+        self.setAccessibleName("Line numbers")
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._editor.line_number_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self._editor.paint_line_numbers(self, event)
+
+
+class JsonEdit(QPlainTextEdit):
+    """A plain-text editor for JSON with line numbers and problem underlines."""
+
+    problemAtCursor = Signal(str)
+    """The message of the problem under the text cursor ("" when none)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Raw JSON")
+        self.setAccessibleDescription("The exact request body; edits update the form")
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setTabChangesFocus(False)
+        self._problems: list[tuple[QTextCursor, Problem]] = []
+        self._numbers = _LineNumbers(self)
+        self.blockCountChanged.connect(self._update_margin)
+        self.updateRequest.connect(self._on_update_request)
+        self.cursorPositionChanged.connect(self._report_problem_at_cursor)
+        self._update_margin()
+        self.highlighter: JsonHighlighter | None = None
+
+    def setDocument(self, document: QTextDocument) -> None:
+        """Show ``document`` (the controller's) and highlight it."""
+        super().setDocument(document)
+        self.highlighter = JsonHighlighter(document, is_dark(self.palette()))
+        self._update_margin()
+
+    # -- line numbers ----------------------------------------------------------------------
+
+    def line_number_width(self) -> int:
+        digits = max(3, len(str(max(1, self.blockCount()))))
+        return 12 + self.fontMetrics().horizontalAdvance("9") * digits
+
+    def _update_margin(self, _count: int = 0) -> None:
+        self.setViewportMargins(self.line_number_width(), 0, 0, 0)
+
+    def _on_update_request(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._numbers.scroll(0, dy)
+        else:
+            self._numbers.update(0, rect.y(), self._numbers.width(), rect.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        cr = self.contentsRect()
+        self._numbers.setGeometry(QRect(cr.left(), cr.top(), self.line_number_width(), cr.height()))
+
+    def paint_line_numbers(self, area: QWidget, event: QPaintEvent) -> None:
+        """Paint the numbers of the visible lines only (cheap on huge documents)."""
+        painter = QPainter(area)
+        pal = self.palette()
+        painter.fillRect(event.rect(), pal.color(QPalette.ColorRole.AlternateBase))
+        painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        block = self.firstVisibleBlock()
+        number = block.blockNumber()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        height = self.fontMetrics().height()
+        width = area.width() - 6
+        limit = event.rect().bottom()
+        for _ in range(10_000):  # bounded: a screen never shows this many lines
+            if not block.isValid() or top > limit:
+                break
+            bottom = top + round(self.blockBoundingRect(block).height())
+            if block.isVisible() and bottom >= event.rect().top():
+                painter.drawText(
+                    0, top, width, height, Qt.AlignmentFlag.AlignRight, str(number + 1)
+                )
+            block = block.next()
+            top = bottom
+            number += 1
+        painter.end()
+
+    # -- problems --------------------------------------------------------------------------
+
+    def set_problems(self, problems: list[Problem]) -> None:
+        """Underline each problem's range with a wavy line (red errors, amber warnings)."""
+        selections = []
+        self._problems = []
+        doc_end = max(0, self.document().characterCount() - 1)
+        for p in problems:
+            cursor = QTextCursor(self.document())
+            start = min(max(p.start, 0), doc_end)
+            end = min(max(p.end, start), doc_end)
+            if end == start:
+                # An empty range (end of text) still gets a visible mark on its character.
+                start = max(0, start - 1) if start == doc_end else start
+                end = min(start + 1, doc_end)
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            sel = QTextEdit.ExtraSelection()
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            color = ERROR_COLOR if p.severity is Severity.ERROR else WARNING_COLOR
+            fmt.setUnderlineColor(SERVER_COLOR if p.server else color)
+            fmt.setToolTip(p.message)
+            sel.format = fmt
+            sel.cursor = cursor
+            selections.append(sel)
+            self._problems.append((cursor, p))
+        self.setExtraSelections(selections)
+        self._report_problem_at_cursor()
+
+    def problem_at(self, position: int) -> Problem | None:
+        """The problem whose (live) range contains a document position."""
+        for cursor, p in self._problems:
+            if cursor.selectionStart() <= position <= cursor.selectionEnd():
+                return p
+        return None
+
+    def _report_problem_at_cursor(self) -> None:
+        p = self.problem_at(self.textCursor().position())
+        self.problemAtCursor.emit(p.message if p else "")
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            pos = self.cursorForPosition(self.viewport().mapFromParent(e.pos())).position()
+            p = self.problem_at(pos)
+            if p is not None:
+                QToolTip.showText(e.globalPos(), p.message, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
+
+    def select_range(self, start: int, end: int) -> None:
+        """Select document positions ``[start, end)``, scroll there and take the focus."""
+        doc_end = max(0, self.document().characterCount() - 1)
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(min(end, doc_end))
+        cursor.setPosition(min(start, doc_end), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+        self.centerCursor()
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+__all__ = ["JsonEdit", "JsonHighlighter", "Problem", "QTextFormat"]
