@@ -94,6 +94,7 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._windows = [_WindowState(self.limits.burst), _WindowState(self.limits.steady)]
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = asyncio.Lock()
         self._completed = asyncio.Event()
         self._paused_until = 0.0
@@ -104,6 +105,7 @@ class RateLimiter:
 
     async def acquire(self) -> float:
         """Wait for a slot and take it; returns the seconds waited. Callers must release."""
+        self._bind_loop()
         start = self._clock()
         async with self._lock:  # FIFO: the first to ask is the first to go
             while True:
@@ -123,6 +125,15 @@ class RateLimiter:
         waited = self._clock() - start
         self.waited_total += waited
         return waited
+
+    def _bind_loop(self) -> None:
+        # asyncio primitives belong to one event loop; a limiter shared process-wide may
+        # outlive a loop (one asyncio.run per CLI command or test), so it re-creates them.
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop = loop
+            self._lock = asyncio.Lock()
+            self._completed = asyncio.Event()
 
     def release(self) -> None:
         """The request's answer (or failure) arrived: it keeps counting for a window length."""
@@ -252,7 +263,12 @@ class LimiterRegistry:
     ) -> RateLimiter:
         key = (target_label, account)
         limiter = self._limiters.get(key)
-        if limiter is None or (limits is not None and limiter.limits != limits):
+        if (
+            limiter is None
+            or (limits is not None and limiter.limits != limits)
+            or limiter._clock is not clock
+            or limiter._sleep is not sleep
+        ):
             limiter = RateLimiter(limits, clock=clock, sleep=sleep)
             self._limiters[key] = limiter
         return limiter

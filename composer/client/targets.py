@@ -8,7 +8,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 PRODUCTION_URL = "https://a.klaviyo.com"
-SANDBOX_URL = "http://sandbox.event-composer.invalid"
+SANDBOX_URL = "http://sandbox.invalid"
 """Base URL of the in-process sandbox. No socket is opened: the ASGI transport answers it, and
 ``.invalid`` can never resolve should it leak to a real transport."""
 

@@ -1,0 +1,51 @@
+"""Small facts about an event body the send path needs: its metric, its profile, its
+unique_id. Bodies may be invalid (QA sends them with --force), so nothing here assumes shape."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from composer.domain.revisions import Revision
+
+
+def _get(payload: Any, path: tuple[str, ...]) -> Any:
+    node = payload
+    for part in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def metric_name(payload: Any, revision: Revision) -> str | None:
+    """The metric name, or None when the body has none."""
+    name = _get(payload, revision.metric_name_path)
+    return name if isinstance(name, str) else None
+
+
+def profile_label(payload: Any, revision: Revision) -> str | None:
+    """The profile identifier shown in listings: the email, else the phone number."""
+    profile = _get(payload, revision.profile.path)
+    if not isinstance(profile, dict):
+        return None
+    for key in (revision.profile.email_key, revision.profile.phone_key):
+        value = profile.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def with_unique_id(payload: Any, unique_id: str | None = None) -> tuple[bytes, str] | None:
+    """The body re-serialised with ``data.attributes.unique_id`` filled in, and that id; None
+    when the body already has one (any value, even an odd one: that is the user's choice) or
+    has no ``data.attributes`` object to put it in."""
+    attributes = _get(payload, ("data", "attributes"))
+    if not isinstance(attributes, dict) or attributes.get("unique_id") is not None:
+        return None
+    value = unique_id or str(uuid.uuid4())
+    filled = dict(payload)
+    filled["data"] = dict(payload["data"])
+    filled["data"]["attributes"] = {**attributes, "unique_id": value}
+    return json.dumps(filled, ensure_ascii=False).encode("utf-8"), value

@@ -1,0 +1,249 @@
+"""The send use case the GUI and the CLI share: validate, fill a unique_id, write a pending
+history entry, send through the client, complete the entry, whatever happens.
+
+One :class:`Sender` per target and account holds one long-lived :class:`EventClient`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import httpx
+
+from composer.client import (
+    ClientSettings,
+    EventClient,
+    LimiterRegistry,
+    SendCancelled,
+    Target,
+    TargetKind,
+    parse_target,
+)
+from composer.client.timing import Clock, Sleep, monotonic, real_sleep
+from composer.domain.findings import Finding, Severity, ValidationReport
+from composer.domain.outcome import (
+    RequestRecord,
+    SendOutcome,
+    TransportError,
+    TransportErrorKind,
+)
+from composer.domain.revisions import DEFAULT_REVISION, get_revision
+from composer.domain.validator import Validator
+from composer.services.keys import ResolvedKey, resolve_key
+from composer.services.payload import metric_name, profile_label, with_unique_id
+from composer.services.ports import HistorySink, KeySource, SendContext
+
+if TYPE_CHECKING:
+    from composer.sandbox import SandboxApp, SandboxConfig
+
+log = logging.getLogger(__name__)
+
+LIMITERS = LimiterRegistry()
+"""Every sender to the same target and account shares one rate limiter (process-wide)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What one press of Send produced."""
+
+    report: ValidationReport
+    """The validator's findings on the body as the user wrote it."""
+    outcome: SendOutcome | None
+    """None when the event was refused before sending (invalid and not forced)."""
+    body: bytes
+    """The bytes sent (or that would have been sent): the user's, or with a unique_id added."""
+    unique_id_filled: str | None = None
+    history_id: int | None = None
+    history_problem: str | None = None
+    """Why the history could not record this send (the send itself went ahead)."""
+
+    @property
+    def sent(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def refused_invalid(self) -> bool:
+        return self.outcome is None
+
+
+class Sender:
+    """Sends events to one target with one key. Close it (``aclose``/``async with``)."""
+
+    def __init__(
+        self,
+        client: EventClient,
+        *,
+        account: str | None = None,
+        history: HistorySink | None = None,
+        key_source: str = "",
+        validator_factory: Callable[[str], Validator] = Validator,
+    ) -> None:
+        self.client = client
+        self.account = account
+        self.history = history
+        self.key_source = key_source
+        """Where the key came from, safe to show (e.g. "keyring account 'shop'")."""
+        self._validator_factory = validator_factory
+        self._validators: dict[str, Validator] = {}
+
+    @property
+    def target(self) -> Target:
+        return self.client.target
+
+    @classmethod
+    def open(
+        cls,
+        target: Target | str | None = None,
+        *,
+        account: str | None = None,
+        keys: KeySource | None = None,
+        history: HistorySink | None = None,
+        environ: Mapping[str, str] | None = None,
+        revision: str = DEFAULT_REVISION,
+        settings: ClientSettings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sandbox: SandboxApp | SandboxConfig | None = None,
+        clock: Clock = monotonic,
+        sleep: Sleep = real_sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> Sender:
+        """A sender for ``target`` ("sandbox", "production" or a URL).
+
+        The key comes from ``keys`` (account ``account``), else the environment, else the
+        fake sandbox key for local targets (see :func:`resolve_key`); this may block on the
+        keyring. ``sandbox`` is a SandboxApp or SandboxConfig for the in-process sandbox.
+        Raises TargetError, KeyUnavailable or KeyFormatError with a message for people.
+        """
+        parsed = target if isinstance(target, Target) else parse_target(target)
+        resolved: ResolvedKey = resolve_key(parsed, account, keys, environ)
+        if transport is None and parsed.kind is TargetKind.SANDBOX:
+            from composer.sandbox import in_process_transport
+
+            transport = in_process_transport(sandbox)
+        settings = settings or ClientSettings()
+        limiter = LIMITERS.get(
+            parsed.label,
+            resolved.account or resolved.source,
+            settings.limits,
+            clock=clock,
+            sleep=sleep,
+        )
+        client = EventClient(
+            parsed,
+            resolved.key,
+            revision=revision,
+            settings=settings,
+            transport=transport,
+            limiter=limiter,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+        )
+        return cls(client, account=resolved.account, history=history, key_source=resolved.source)
+
+    async def __aenter__(self) -> Sender:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    def validator(self, revision: str | None = None) -> Validator:
+        name = revision or self.client.revision.name
+        if name not in self._validators:
+            self._validators[name] = self._validator_factory(name)
+        return self._validators[name]
+
+    def validate(self, body: bytes | str, revision: str | None = None) -> ValidationReport:
+        """The findings on a body at the revision this sender uses."""
+        return self.validator(revision).validate_text(body)
+
+    async def send(
+        self,
+        body: bytes | str,
+        *,
+        revision: str | None = None,
+        force: bool = False,
+        fill_unique_id: bool = True,
+        unique_id: str | None = None,
+        report: ValidationReport | None = None,
+    ) -> SendResult:
+        """Validate and send one event body.
+
+        An invalid body is refused (no request, ``outcome`` None) unless ``force``. When
+        ``fill_unique_id`` and the body has no unique_id, one is added (``unique_id`` or a new
+        UUID) so that retries can never record the event twice. Cancellation completes the
+        history entry as cancelled and propagates.
+        """
+        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        rev = get_revision(revision) if revision else self.client.revision
+        report = report or self.validate(raw, rev.name)
+        if not report.valid and not force:
+            return SendResult(report, None, raw)
+        filled_id = None
+        if fill_unique_id and report.payload is not None:
+            filled = with_unique_id(report.payload, unique_id)
+            if filled is not None:
+                raw, filled_id = filled
+        prepared = self.client.prepare(raw, revision=rev.name)
+        context = SendContext(
+            target=self.target.label,
+            account=self.account,
+            revision=rev.name,
+            metric=metric_name(report.payload, rev),
+            profile=profile_label(report.payload, rev),
+        )
+        entry_id, problem = self._begin(prepared.record, context)
+        try:
+            outcome = await self.client.send_prepared(prepared)
+        except SendCancelled as cancelled:
+            self._complete(entry_id, cancelled.outcome)
+            raise
+        except asyncio.CancelledError:
+            self._complete(
+                entry_id,
+                SendOutcome(
+                    request=prepared.record,
+                    error=TransportError(
+                        TransportErrorKind.CANCELLED,
+                        "the send was cancelled before an answer arrived",
+                    ),
+                ),
+            )
+            raise
+        problem = self._complete(entry_id, outcome) or problem
+        return SendResult(report, outcome, raw, filled_id, entry_id, problem)
+
+    def _begin(self, record: RequestRecord, context: SendContext) -> tuple[int | None, str | None]:
+        if self.history is None:
+            return None, None
+        try:
+            return self.history.begin(record, context), None
+        except Exception as exc:  # the send matters more than its record
+            log.warning("history: could not record the send: %s", exc)
+            return None, f"the history could not record this send: {exc}"
+
+    def _complete(self, entry_id: int | None, outcome: SendOutcome) -> str | None:
+        if self.history is None or entry_id is None:
+            return None
+        try:
+            self.history.complete(entry_id, outcome)
+        except Exception as exc:
+            log.warning("history: could not complete entry %s: %s", entry_id, exc)
+            return f"the history could not record the outcome: {exc}"
+        return None
+
+
+def first_error(report: ValidationReport) -> Finding | None:
+    """The first error finding (what a one-line report names), or None."""
+    for finding in report.findings:
+        if finding.severity is Severity.ERROR:
+            return finding
+    return None
