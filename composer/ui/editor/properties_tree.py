@@ -424,7 +424,15 @@ class PropertiesTree(QWidget):
             items = [(new_key if k == key else k, v) for k, v in parent.items()]
             parent.clear()
             parent.update(items)
-            self._rebuild_children(item.parent(), parent_path)
+            # Only this item's path changed: update it in place (selection and editor stay).
+            new_path = (*parent_path, new_key)
+            self._updating = True
+            try:
+                item.setData(0, _PATH, list(new_path))
+                item.setText(0, new_key)
+            finally:
+                self._updating = False
+            self._refresh_item(item, new_path)
         elif column == 1:
             new_type = item.text(1)
             if new_type not in TYPES:

@@ -1,0 +1,259 @@
+"""ComposerWidget as a user drives it: form, raw JSON, problems, findings from the server."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from composer.domain.draft import sample_event
+from composer.domain.findings import Finding, Severity
+from composer.ui.editor import ComposerController, ComposerWidget
+from composer.ui.editor.properties_tree import PAGE_SIZE
+
+
+@pytest.fixture
+def composer(qtbot: Any) -> tuple[ComposerController, ComposerWidget]:
+    controller = ComposerController(debounce_ms=20)
+    controller.load_payload(sample_event())
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    widget.resize(900, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()
+    return controller, widget
+
+
+def attributes(controller: ComposerController) -> dict[str, Any]:
+    return json.loads(controller.text())["data"]["attributes"]
+
+
+def test_typing_in_the_form_changes_the_json(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    phone = widget.form.profile_edits["$phone_number"]
+    qtbot.keyClicks(phone, "+15005550006")
+    assert attributes(controller)["profile"]["$phone_number"] == "+15005550006"
+    metric = widget.form.metric_combo.lineEdit()
+    metric.selectAll()
+    qtbot.keyClicks(metric, "Placed Order")
+    assert attributes(controller)["metric"]["name"] == "Placed Order"
+    widget.form.consent_boxes["sms"].click()
+    assert attributes(controller)["profile"]["$consent"] == ["sms"]
+    widget.form.value_edit.clear()
+    qtbot.keyClicks(widget.form.value_edit, "12.5")
+    assert attributes(controller)["value"] == 12.5
+    old = attributes(controller)["unique_id"]
+    widget.form.generate_button.click()
+    assert attributes(controller)["unique_id"] not in (old, "")
+
+
+def test_a_value_that_is_not_a_number_is_explained_and_not_sent(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    widget.form.value_edit.clear()
+    qtbot.keyClicks(widget.form.value_edit, "9,99")
+    row = widget.form.rows["value"]
+    assert row.message.isVisible() and "not a number" in row.message.text()
+    assert attributes(controller)["value"] == 9  # "9" was the last number typed
+
+
+def test_time_at_a_date_with_an_offset(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    form = widget.form
+    form.time_at.click()
+    form.offset_combo.setCurrentIndex(form.offset_combo.findData(330))
+    sent = attributes(controller)["time"]
+    assert sent.endswith("+05:30") and sent == form.time_iso()
+    form.time_received.click()
+    assert "time" not in attributes(controller)
+
+
+def test_editing_the_json_changes_the_form(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    widget.show_raw()
+    editor = widget.raw_editor
+    cursor = editor.textCursor()
+    start = controller.text().index("ann.lee@example.com")
+    cursor.setPosition(start)
+    cursor.setPosition(start + len("ann.lee"), QTextCursor.MoveMode.KeepAnchor)
+    editor.setTextCursor(cursor)
+    editor.setFocus()
+    qtbot.keyClicks(editor, "bob")
+    email = widget.form.profile_edits["$email"]
+    qtbot.waitUntil(lambda: email.text() == "bob@example.com", timeout=2000)
+    # The user's cursor stayed where they typed.
+    assert editor.textCursor().position() == start + 3
+
+
+def test_broken_json_keeps_the_text_and_the_form_says_where(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    widget.show_raw()
+    editor = widget.raw_editor
+    cursor = editor.textCursor()
+    at = controller.text().index('"metric"')
+    cursor.setPosition(at)
+    editor.setTextCursor(cursor)
+    qtbot.keyClicks(editor, "oops ")
+    expected_text = controller.text()
+    banner = widget.form.banner
+    qtbot.waitUntil(lambda: not banner.isHidden(), timeout=2000)
+    line = expected_text.count("\n", 0, at) + 1
+    assert f"line {line}, column" in widget.form.banner_label.text()
+    assert not widget.form.fields_panel.isEnabled()
+    assert editor.toPlainText() == expected_text == controller.text()
+    assert "✖" in widget.problems.list.item(0).text()
+    # Clicking the banner's button selects the error in the text.
+    widget.show_form()
+    widget.form.goToSyntaxError.emit()
+    assert widget.tabs.currentIndex() == 1
+    assert editor.textCursor().blockNumber() + 1 == line
+
+
+def test_an_invalid_field_shows_its_finding_and_clicking_it_focuses_the_field(
+    composer: Any, qtbot: Any
+) -> None:
+    controller, widget = composer
+    phone = widget.form.profile_edits["$phone_number"]
+    qtbot.keyClicks(phone, "5005550006")
+    qtbot.waitUntil(lambda: widget.problems.list.count() == 1, timeout=2000)
+    row = widget.form.rows["$phone_number"]
+    assert row.message.isVisible()
+    assert row.message.text().startswith("⚠") and "E.164" in row.message.text()
+    assert "E.164" in phone.accessibleDescription()
+    widget.form.profile_edits["$email"].setFocus()
+    item = widget.problems.list.item(0)
+    assert item.text().startswith("⚠")
+    rect = widget.problems.list.visualItemRect(item)
+    with qtbot.waitSignal(widget.findingActivated, timeout=1000) as blocker:
+        qtbot.mouseClick(
+            widget.problems.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
+        )
+    assert blocker.args[0].rule == "phone-e164"
+    assert QApplication.focusWidget() is phone
+
+
+def test_a_server_finding_maps_to_the_metric_field(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    server = Finding(
+        "/data/attributes/metric/name",
+        Severity.ERROR,
+        "server",
+        "metric.name: This field may not be blank.",
+        source="server",
+    )
+    controller.set_server_findings([server])
+    row = widget.form.rows["metric_name"]
+    assert "reported by Klaviyo" in row.message.text()
+    assert "reported by Klaviyo" in widget.problems.list.item(0).text()
+    widget.focus_finding(server)
+    assert QApplication.focusWidget() is widget.form.metric_combo
+    # On the Raw JSON tab the same finding selects its JSON text.
+    widget.show_raw()
+    widget.focus_finding(server)
+    assert widget.raw_editor.textCursor().selectedText() == '"name": "Viewed Product"'
+    assert len(widget.raw_editor.extraSelections()) == 1
+
+
+def test_unknown_members_survive_form_edits(qtbot: Any) -> None:
+    payload = sample_event()
+    payload["links"] = {"self": "x"}
+    payload["data"]["id"] = "abc"
+    attrs = payload["data"]["attributes"]
+    attrs["profile"]["Plan"] = {"tier": "Gold", "since": [2020, 2021]}
+    attrs["metric"]["integration"] = {"key": "shopify"}
+    attrs["custom_attribute"] = [1, {"a": None}]
+    attrs["time"] = 12345  # a mistyped member the form has no field for
+    controller = ComposerController(debounce_ms=20)
+    controller.load_payload(payload)
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    qtbot.keyClicks(widget.form.profile_edits["$last_name"], "Lee")
+    after = json.loads(controller.text())
+    payload["data"]["attributes"]["profile"]["$last_name"] = "Lee"
+    assert after == payload
+
+
+def test_properties_tree_edits_the_json(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    tree = widget.form.properties_tree
+    item = tree.add_member(())
+    assert item is not None
+    assert attributes(controller)["properties"]["new property"] == ""
+    tree.tree.closePersistentEditor(item, 0)
+    item.setText(0, "Color")
+    item.setText(2, "blue")
+    assert attributes(controller)["properties"]["Color"] == "blue"
+    item = tree.find_item(("Color",))
+    assert item is not None
+    item.setText(1, "array")
+    assert attributes(controller)["properties"]["Color"] == ["blue"]
+    price = tree.find_item(("Price",))
+    assert price is not None
+    price.setText(2, "cheap")
+    assert "not a number" in tree.status.text()
+    assert attributes(controller)["properties"]["Price"] == 9.99
+    tree.tree.setCurrentItem(price)
+    tree.remove_button.click()
+    assert "Price" not in attributes(controller)["properties"]
+
+
+def test_a_huge_properties_object_is_shown_lazily(qtbot: Any) -> None:
+    payload = sample_event()
+    payload["data"]["attributes"]["properties"] = {f"p{i}": {"n": i} for i in range(1000)}
+    controller = ComposerController()
+    controller.load_payload(payload)
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    tree = widget.form.properties_tree
+    assert tree.tree.topLevelItemCount() == PAGE_SIZE + 1
+    assert tree.tree.topLevelItem(PAGE_SIZE).text(0) == f"{1000 - PAGE_SIZE} more…"
+    assert tree.tree.topLevelItem(0).child(0).text(0) == ""  # children not built yet
+    # A finding deep inside reveals its item, paging as needed.
+    assert tree.select_path(("p950", "n"))
+    assert tree.tree.currentItem().text(0) == "n"
+
+
+def _inside(widget: Any, kind: type) -> bool:
+    parent = widget.parent()
+    while parent is not None:
+        if isinstance(parent, kind):
+            return True
+        parent = parent.parent()
+    return False
+
+
+def test_every_control_has_an_accessible_name(composer: Any) -> None:
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QComboBox,
+        QDateTimeEdit,
+        QHeaderView,
+        QPlainTextEdit,
+        QWidget,
+    )
+
+    _controller, widget = composer
+    kinds = (
+        QLineEdit,
+        QAbstractButton,
+        QComboBox,
+        QDateTimeEdit,
+        QPlainTextEdit,
+        QAbstractItemView,
+    )
+    unnamed = [
+        (type(w).__name__, w.objectName())
+        for w in widget.findChildren(QWidget)
+        if isinstance(w, kinds)
+        and not isinstance(w, QHeaderView)
+        and not w.accessibleName()
+        and not (isinstance(w, QAbstractButton) and w.text())
+        # Qt's own parts of a control: clear buttons, combo pop-ups, spin box editors.
+        and not _inside(w, QLineEdit | QComboBox | QDateTimeEdit)
+    ]
+    assert unnamed == []
