@@ -116,7 +116,7 @@ def test_broken_json_keeps_the_text_and_the_form_says_where(composer: Any, qtbot
 def test_an_invalid_field_shows_its_finding_and_clicking_it_focuses_the_field(
     composer: Any, qtbot: Any
 ) -> None:
-    controller, widget = composer
+    _controller, widget = composer
     phone = widget.form.profile_edits["$phone_number"]
     qtbot.keyClicks(phone, "5005550006")
     qtbot.waitUntil(lambda: widget.problems.list.count() == 1, timeout=2000)

@@ -1,0 +1,184 @@
+"""The composer with a 1 MB payload: time to load it, and the longest event-loop stall while
+typing into it (target: under 50 ms).
+
+Stalls are measured with a 5 ms heartbeat timer: the longest gap between two beats is the
+longest time the UI could not react. Each figure is set beside a plain QPlainTextEdit doing
+the same in the same process (no highlighting, no validation, no form).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HEARTBEAT_MS = 5
+KEY_INTERVAL_MS = 30  # a fast typist: about 33 characters a second
+CHARS = "Winnie the Pooh and the honey tree, first edition"  # ~50 characters
+
+
+def payload_of_size(target_bytes: int) -> dict[str, Any]:
+    """The sample event with enough order items to make about ``target_bytes`` of JSON."""
+    from composer.domain.draft import sample_event
+
+    event = sample_event()
+    props = event["data"]["attributes"]["properties"]
+    props["Items"] = [
+        {
+            "SKU": f"SKU-{i:06d}",
+            "Name": "Winnie the Pooh, hardcover",
+            "Price": 9.99,
+            "Tags": ["books", "children"],
+        }
+        for i in range(target_bytes // 220)
+    ]
+    return event
+
+
+class Heartbeat:
+    """Records the longest gap between beats of a 5 ms timer."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer(interval=HEARTBEAT_MS)
+        self.timer.timeout.connect(self._beat)
+        self.last = 0.0
+        self.max_gap = 0.0
+        self.gaps: list[float] = []
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.max_gap = 0.0
+        self.gaps = []
+        self.timer.start()
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        gap = now - self.last
+        self.gaps.append(gap)
+        self.max_gap = max(self.max_gap, gap)
+        self.last = now
+
+    def stop(self) -> None:
+        self._beat()
+        self.timer.stop()
+
+
+def run_until(app: Any, done: Callable[[], bool], timeout_s: float) -> None:
+    """Spin the event loop until ``done()`` (bounded by ``timeout_s``)."""
+    from PySide6.QtCore import QEventLoop
+
+    deadline = time.perf_counter() + timeout_s
+    while not done() and time.perf_counter() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+
+
+def type_into(app: Any, editor: Any, position: int, settle: Callable[[], bool]) -> Heartbeat:
+    """Type CHARS at ``position`` at typing speed; return the heartbeat's record."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtTest import QTest
+
+    cursor = editor.textCursor()
+    cursor.setPosition(position)
+    editor.setTextCursor(cursor)
+    editor.setFocus()
+    beat = Heartbeat()
+    remaining = list(CHARS)
+
+    def key() -> None:
+        if remaining:
+            QTest.keyClicks(editor, remaining.pop(0))
+
+    keys = QTimer(interval=KEY_INTERVAL_MS)
+    keys.timeout.connect(key)
+    beat.start()
+    keys.start()
+    run_until(app, lambda: not remaining, 30)
+    keys.stop()
+    run_until(app, settle, 60)  # until the last edit has been checked
+    beat.stop()
+    return beat
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def main() -> None:
+    """Print the figures."""
+    from PySide6.QtWidgets import QApplication, QPlainTextEdit
+
+    from composer.ui.editor import ComposerController, ComposerWidget
+    from composer.ui.editor.analysis import dump
+
+    app = QApplication.instance() or QApplication([])
+    payload = payload_of_size(1_000_000)
+    text = dump(payload)
+    print(f"payload: {len(text.encode()) / 1e6:.2f} MB, {text.count(chr(10)) + 1} lines")
+
+    # Baseline: a bare QPlainTextEdit.
+    bare = QPlainTextEdit()
+    bare.resize(900, 700)
+    bare.show()
+    started = time.perf_counter()
+    bare.setPlainText(text)
+    app.processEvents()
+    bare_load = time.perf_counter() - started
+    middle = len(text) // 2
+    bare_beat = type_into(app, bare, middle, lambda: True)
+    bare.close()
+
+    # The composer.
+    controller = ComposerController()
+    widget = ComposerWidget(controller)
+    widget.resize(900, 800)
+    widget.show_raw()
+    widget.show()
+    app.processEvents()
+    started = time.perf_counter()
+    controller.load_payload(payload)
+    shown = time.perf_counter() - started
+    run_until(app, lambda: controller.draft() is not None and not controller._busy, 60)
+    checked = time.perf_counter() - started
+
+    def settled() -> bool:
+        return not controller._busy and controller._analysed_generation == controller._generation
+
+    position = controller.text().index('"SKU-003000"') + 5
+    beat = type_into(app, widget.raw_editor, position, settled)
+    typed_ok = CHARS in controller.text() and controller.payload() is not None
+    widget.show_form()
+    started = time.perf_counter()
+    app.processEvents()
+    form_tab = time.perf_counter() - started
+    started = time.perf_counter()
+    controller.update_draft(lambda d: d.set_metric_name("Placed Order"))
+    controller.text()
+    form_edit = time.perf_counter() - started
+
+    print(
+        f"load 1 MB: text shown {shown * 1000:.0f} ms, checked (findings, form) "
+        f"{checked * 1000:.0f} ms; bare QPlainTextEdit {bare_load * 1000:.0f} ms "
+        f"(ratio {shown / bare_load:.2f}x)"
+    )
+    print(
+        f"typing {len(CHARS)} characters at {KEY_INTERVAL_MS} ms intervals, heartbeat "
+        f"{HEARTBEAT_MS} ms: longest stall {beat.max_gap * 1000:.1f} ms "
+        f"(p99 {percentile(beat.gaps, 0.99) * 1000:.1f} ms; target < 50 ms); "
+        f"bare QPlainTextEdit {bare_beat.max_gap * 1000:.1f} ms "
+        f"(ratio {beat.max_gap / max(bare_beat.max_gap, 1e-6):.2f}x)"
+    )
+    print(
+        f"switch to the Form tab: {form_tab * 1000:.0f} ms; one form edit (regenerate 1 MB "
+        f"of text): {form_edit * 1000:.0f} ms; typed text checked and kept: {typed_ok}"
+    )
+    widget.close()
+
+
+if __name__ == "__main__":
+    main()
