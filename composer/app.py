@@ -1,0 +1,119 @@
+"""The composition root: the one place that wires storage, the send service, the in-process
+sandbox and the window together, and runs them on a qasync event loop.
+
+The HTTP clients are created inside the running loop and closed when the window closes
+(qasync's pattern for a long-lived ``httpx.AsyncClient``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+STARTUP_PROBE_ENV = "EVENT_COMPOSER_STARTUP_PROBE"
+"""When set, the app prints ``window-shown <unix time>`` once the main window is first
+painted, then quits: what the startup benchmark measures."""
+
+
+def _install_startup_probe(window: Any) -> None:
+    """Print when ``window`` is first painted, then quit (for the startup benchmark)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    class Probe(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                window.removeEventFilter(self)
+                print(f"window-shown {time.time():.6f}", flush=True)
+                QTimer.singleShot(0, QApplication.instance().quit)  # type: ignore[union-attr]
+            return False
+
+    probe = Probe(window)
+    window.installEventFilter(probe)
+
+
+def build_window(storage: Any, sender: Any, file: Path | None = None) -> Any:
+    """The main window over ``storage`` and ``sender``, started (sample event or ``file``)."""
+    from composer.ui.main_window import MainWindow
+
+    window = MainWindow(storage, sender)
+    window.start(file)
+    return window
+
+
+def make_sender(storage: Any) -> Any:
+    """The send gateway over the real send service, sending to the in-process sandbox by
+    default. Call inside the running event loop (it creates the HTTP clients)."""
+    from composer.ui.send_gateway import ServiceGateway
+
+    return ServiceGateway(storage)
+
+
+async def _main(data_dir: Path | None, file: Path | None) -> int:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from composer.storage import open_storage
+    from composer.storage.db import HistoryError
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    try:
+        storage = await asyncio.to_thread(open_storage, data_dir)
+    except (HistoryError, OSError) as exc:
+        QMessageBox.critical(None, "Event Composer cannot start", str(exc))
+        return 1
+    closed = asyncio.Event()
+    sender = make_sender(storage)
+    try:
+        window = build_window(storage, sender, file)
+        window.closed.connect(closed.set)
+        app.aboutToQuit.connect(closed.set)
+        if os.environ.get(STARTUP_PROBE_ENV):
+            _install_startup_probe(window)
+        window.show()
+        await closed.wait()
+    finally:
+        await sender.aclose()
+        await asyncio.to_thread(storage.close)
+    return 0
+
+
+def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
+    """Run the desktop app until its window closes; returns the exit status."""
+    import qasync
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from composer.resources import resource
+    from composer.ui import theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Event Composer")
+    app.setOrganizationName("event-composer")
+    app.setDesktopFileName("event-composer")
+    icon = resource("icons", "event-composer.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    theme.apply_theme(app, _initial_theme(data_dir))
+    app.setQuitOnLastWindowClosed(False)  # the window's close coroutine ends the loop
+    result: int = qasync.run(_main(data_dir, file))
+    return result
+
+
+def _initial_theme(data_dir: Path | None) -> str:
+    """The theme from the settings file, read before the window exists (no flash)."""
+    from composer.storage.paths import StoragePaths
+    from composer.storage.settings import SettingsStore
+
+    try:
+        return SettingsStore(StoragePaths.resolve(data_dir).settings_file).settings.theme
+    except OSError:
+        return "system"

@@ -1,0 +1,170 @@
+"""The window's way to send: the shared send service (composer.services.send) with one
+long-lived sender per target and account, keys read off the UI thread, and history writes
+queued to a worker thread so that not even a pending-row insert blocks the UI.
+
+Qt-free: the window only awaits :meth:`ServiceGateway.send`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from composer.client import ClientSettings, RateLimits, Target, Window
+from composer.domain.outcome import RequestRecord, SendOutcome
+from composer.services.ports import HistorySink, SendContext
+from composer.services.send import Sender
+
+log = logging.getLogger(__name__)
+
+
+class QueuedHistory:
+    """A :class:`HistorySink` whose writes run in order on one worker thread.
+
+    ``begin`` returns a provisional id at once and queues the insert; ``complete`` queues the
+    update, which the worker maps to the real id. FIFO order guarantees the pending row is
+    written before its completion, as the history's contract wants."""
+
+    def __init__(self, sink: HistorySink) -> None:
+        self._sink = sink
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-writer")
+        self._ids: dict[int, int] = {}
+        self._next = itertools.count(1)
+
+    def begin(self, request: RequestRecord, context: SendContext) -> int:
+        provisional = next(self._next)
+
+        def write() -> None:
+            self._ids[provisional] = self._sink.begin(request, context)
+
+        self._pool.submit(write).add_done_callback(_log_failure)
+        return provisional
+
+    def complete(self, entry_id: int, outcome: SendOutcome) -> None:
+        def write() -> None:
+            real = self._ids.pop(entry_id, None)
+            if real is not None:
+                self._sink.complete(real, outcome)
+
+        self._pool.submit(write).add_done_callback(_log_failure)
+
+    async def flush(self) -> None:
+        """Wait until every queued write is done (so a reload shows them)."""
+        await asyncio.wrap_future(self._pool.submit(lambda: None))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _log_failure(future: Any) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.warning("history: a write failed: %s", exc)
+
+
+class _FixedKey:
+    """A KeySource holding one key already read (off the UI thread)."""
+
+    def __init__(self, key: str | None) -> None:
+        self._key = key
+
+    def get_key(self, account: str) -> str | None:
+        return self._key
+
+
+def _fingerprint(key: str | None) -> str:
+    return hashlib.sha256((key or "").encode()).hexdigest()[:16]
+
+
+class ServiceGateway:
+    """Sends through :class:`Sender`, one per (target, account), created inside the running
+    loop and closed by :meth:`aclose`. The in-process sandbox lives as long as the gateway.
+
+    ``storage`` provides ``history``, ``secrets`` and ``settings`` (composer.storage.Storage).
+    ``sandbox`` (a SandboxApp or SandboxConfig) and ``transports`` (target label -> transport)
+    let tests choose the sandbox's limits and route a target to a local server.
+    """
+
+    def __init__(
+        self,
+        storage: Any,
+        *,
+        sandbox: Any = None,
+        transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+        client_settings: Callable[[], ClientSettings] | None = None,
+    ) -> None:
+        from composer.sandbox import SandboxApp, create_app
+
+        self._storage = storage
+        self.sandbox = sandbox if isinstance(sandbox, SandboxApp) else create_app(sandbox)
+        self._transports = dict(transports or {})
+        self._client_settings = client_settings or self._settings_from_storage
+        self.history = QueuedHistory(storage.history)
+        self._senders: dict[tuple[str, str | None], tuple[str, Sender]] = {}
+        self._closed = False
+
+    def _settings_from_storage(self) -> ClientSettings:
+        limits = self._storage.settings.settings.rate_limits
+        return ClientSettings(
+            limits=RateLimits(
+                burst=Window(limits.burst_per_second, 1.0),
+                steady=Window(limits.steady_per_minute, 60.0),
+            )
+        )
+
+    async def _sender(self, target: Target, account: str | None, revision: str) -> Sender:
+        key = await asyncio.to_thread(self._storage.secrets.get_key, account) if account else None
+        slot = (target.label, account)
+        fingerprint = _fingerprint(key)
+        cached = self._senders.get(slot)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        if cached is not None:
+            await cached[1].aclose()
+        sender = Sender.open(
+            target,
+            account=account,
+            keys=_FixedKey(key) if account else None,
+            history=self.history,
+            environ={},  # the GUI takes keys from the keyring only, never the environment
+            revision=revision,
+            settings=self._client_settings(),
+            transport=self._transports.get(target.label),
+            sandbox=self.sandbox,
+        )
+        self._senders[slot] = (fingerprint, sender)
+        return sender
+
+    async def send(
+        self, body: bytes, *, target: Target, account: str | None, revision: str
+    ) -> SendOutcome:
+        """Send ``body`` as it is (the window already asked about invalid events); raises
+        KeyUnavailable (no key for a Klaviyo target) with a message for people."""
+        if self._closed:
+            raise RuntimeError("the app is closing; nothing more is sent")
+        sender = await self._sender(target, account, revision)
+        fill = bool(self._storage.settings.settings.auto_unique_id)
+        try:
+            result = await sender.send(body, revision=revision, force=True, fill_unique_id=fill)
+        finally:
+            await self.history.flush()
+        assert result.outcome is not None  # force=True always sends
+        return result.outcome
+
+    async def aclose(self) -> None:
+        """Close every sender's HTTP client and finish the queued history writes."""
+        if self._closed:
+            return
+        self._closed = True
+        senders = [s for _f, s in self._senders.values()]
+        self._senders.clear()
+        for sender in senders:
+            await sender.aclose()
+        await asyncio.to_thread(self.history.close)

@@ -1,0 +1,183 @@
+"""End-to-end paths through the real window: Ctrl+Enter to the in-process sandbox, the answers
+a user must understand (202, 400 with findings, 429 with the wait), confirmations, history."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from composer.domain.draft import sample_event
+from composer.sandbox import SandboxConfig
+from tests.ui.window_fixtures import click_button, message_box
+
+pytestmark = pytest.mark.usefixtures("qloop")
+
+
+def press_send(qtbot: Any, window: Any) -> None:
+    """Ctrl+Enter, as a user presses it, with the focus in the composer."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    target = QApplication.focusWidget() or window
+    qtbot.keyClick(target, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def send_and_wait(qtbot: Any, window: Any) -> Any:
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000) as blocker:
+        press_send(qtbot, window)
+    return blocker.args[0]
+
+
+def history_statuses(window: Any) -> list[str]:
+    model = window.history_pane.model
+    return [model.row_at(i).status_text for i in range(model.rowCount())]
+
+
+def invalid_event() -> dict[str, Any]:
+    event = sample_event()
+    event["data"]["attributes"]["metric"]["name"] = ""
+    return event
+
+
+def test_first_ctrl_enter_gets_202_from_the_sandbox_and_a_history_row(qtbot, make_window):
+    window = make_window()
+    assert "Sandbox: nothing leaves this computer" in window.target_bar.badge.text()
+    assert "Sandbox: nothing leaves this computer" in window.status_target.text()
+    assert json.loads(window.controller.text())["data"]["attributes"]["metric"]["name"]
+
+    outcome = send_and_wait(qtbot, window)
+
+    assert outcome.status == 202
+    assert "202 Accepted: queued for processing, not yet recorded" in (
+        window.response_view.status_label.text()
+    )
+    assert "left this minute" in window.response_view.timing_label.text()
+    qtbot.waitUntil(lambda: history_statuses(window) == ["202"], timeout=5000)
+    assert window.history_pane.model.row_at(0).metric == "Viewed Product"
+    assert "left this minute" in window.status_rate.text()
+    assert len(window.gateway.sandbox.events()) == 1
+
+
+def test_invalid_event_asks_send_anyway_and_a_400_maps_its_pointer_to_the_field(qtbot, make_window):
+    window = make_window()
+    window.controller.load_payload(invalid_event())
+
+    press_send(qtbot, window)
+    qtbot.waitUntil(lambda: message_box(window, "confirmSendAnyway") is not None)
+    box = message_box(window, "confirmSendAnyway")
+    assert "metric" in box.text()
+    click_button(box, "Don't send")
+    qtbot.waitUntil(lambda: not window.is_sending())
+    assert window.gateway.sandbox.events() == []
+    assert window.history_pane.model.rowCount() == 0
+
+    press_send(qtbot, window)
+    qtbot.waitUntil(lambda: message_box(window, "confirmSendAnyway") is not None)
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000) as blocker:
+        click_button(message_box(window, "confirmSendAnyway"), "Send anyway")
+    outcome = blocker.args[0]
+
+    assert outcome.status == 400
+    assert "400 Bad request" in window.response_view.status_label.text()
+    server = [f for f in window.controller.findings() if f.source == "server"]
+    assert server, "the 400's findings reach the composer's Problems list"
+    pointer = "/data/attributes/metric/name"
+    assert any(f.pointer == pointer for f in server)
+    finding = next(f for f in server if f.pointer == pointer)
+    span = window.controller.span_of(finding)
+    assert span is not None
+    assert span.exact
+    assert window.controller.text()[span.value_start : span.value_end] == '""'
+    qtbot.waitUntil(lambda: history_statuses(window) == ["400"], timeout=5000)
+
+
+def test_429_says_how_long_to_wait(qtbot, make_window, data_dir):
+    from composer.storage.settings import SettingsStore
+
+    SettingsStore(data_dir / "settings.json").update(auto_unique_id=False)
+    window = make_window(sandbox=SandboxConfig(burst_limit=1, steady_limit=100))
+    event = sample_event()
+    del event["data"]["attributes"]["unique_id"]  # without unique_id a POST is not retried
+    window.controller.load_payload(event)
+
+    assert send_and_wait(qtbot, window).status == 202
+    outcome = send_and_wait(qtbot, window)
+
+    assert outcome.status == 429
+    assert "429 Rate limited" in window.response_view.status_label.text()
+    assert "Try again in 1 second" in window.response_view.explanation.text()
+    qtbot.waitUntil(lambda: history_statuses(window) == ["429", "202"], timeout=5000)
+
+
+def test_production_asks_once_per_session(qtbot, make_window):
+    from composer.client import parse_target
+    from composer.sandbox import create_app, in_process_transport
+
+    # Klaviyo's role is played by a second in-process sandbox: nothing leaves this machine.
+    stand_in = create_app(SandboxConfig())
+    window = make_window(transports={"production": in_process_transport(stand_in)})
+    window.storage.secrets.set_key("Staging", "pk_" + "a1" * 17)
+    window.target_bar.set_accounts(["Staging"], "Staging")
+    window.target_bar.set_target(parse_target("production"))
+    assert "PRODUCTION" in window.target_bar.badge.text()
+    assert "production" in window.target_bar.send_button.text()
+
+    press_send(qtbot, window)
+    qtbot.waitUntil(lambda: message_box(window, "confirmProduction") is not None)
+    click_button(message_box(window, "confirmProduction"), "Cancel")
+    qtbot.waitUntil(lambda: not window.is_sending())
+    assert stand_in.events() == []
+
+    press_send(qtbot, window)
+    qtbot.waitUntil(lambda: message_box(window, "confirmProduction") is not None)
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000) as blocker:
+        click_button(message_box(window, "confirmProduction"), "Send to production")
+    assert blocker.args[0].status == 202
+
+    window.controller.load_payload(sample_event())
+    outcome = send_and_wait(qtbot, window)  # no second question this session
+    assert outcome.status == 202
+    assert len(stand_in.events()) == 2
+    assert window.history_pane.model.row_at(0) is not None
+    qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 2, timeout=5000)
+    assert window.history_pane.model.row_at(0).target == "production"
+
+
+def test_double_click_in_history_reloads_the_request(qtbot, make_window):
+    window = make_window()
+    sent = json.loads(window.controller.text())
+    send_and_wait(qtbot, window)
+    qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 1, timeout=5000)
+
+    window.controller.load_payload({"data": {"type": "event", "attributes": {}}})
+    table = window.history_pane.table
+    index = window.history_pane.model.index(0, 2)
+    rect = table.visualRect(index)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    qtbot.waitUntil(lambda: json.loads(window.controller.text()) == sent, timeout=5000)
+    assert "202" in window.response_view.status_label.text()
+
+
+def test_no_keyring_keeps_keys_in_memory_and_says_so(qtbot, make_window, no_keyring):
+    window = make_window()
+    qtbot.waitUntil(lambda: "memory" in window.status_keyring.text(), timeout=5000)
+
+    assert window.storage.secrets.set_key("Staging", "pk_" + "b2" * 17) == "memory"
+    window.target_bar.set_accounts(["Staging"], "Staging")
+    outcome = send_and_wait(qtbot, window)
+    assert outcome.status == 202
+    sent_auth = dict(outcome.request.headers).get("Authorization", "")
+    assert "b2b2" not in sent_auth  # the recorded request is redacted
+
+    window.open_settings(accounts=True)
+    from composer.ui.settings_dialog import SettingsDialog
+
+    dialog = window.findChild(SettingsDialog, "settingsDialog")
+    qtbot.waitUntil(lambda: "memory" in dialog.keyring_label.text(), timeout=5000)
+    assert "for this run only" in dialog.keyring_label.text()
+    dialog.reject()
