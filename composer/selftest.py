@@ -8,10 +8,11 @@ Runs the steps a first session depends on, each against the real components, and
 3. the keyring's backends are discoverable (entry points survive freezing);
 4. the sample event a new user starts with validates;
 5. it is sent through the real send service to the in-process sandbox and answered 202;
-6. the send's history entry is written to, and read back from, a temporary data folder.
+6. the send's history entry is written to, and read back from, a temporary data folder;
+7. the main window opens over that folder (the app's own start-up path), paints, and closes.
 
-Exit status 0 only when every step passed, 1 otherwise. Nothing outside a temporary folder is
-read or written: no user settings, no history, no keyring entry, no network.
+Exit status 0 only when every step passed, 1 otherwise. Nothing is written outside a temporary
+folder (no user settings, no history, no keyring entry) and nothing reaches a network.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 SEND_TIMEOUT_S = 30.0
+WINDOW_TIMEOUT_S = 30.0
 
 
 class StepFailed(Exception):
@@ -178,6 +180,41 @@ class SelfTest:
             )
         return f"entry {row.id} (202, {row.metric}) read back; {total} entry in the history"
 
+    def main_window(self) -> str:
+        import io
+        from contextlib import redirect_stdout
+
+        from PySide6.QtCore import QTimer
+
+        from composer.app import STARTUP_PROBE_ENV, run_gui
+
+        # The app's own start-up path with its start-up probe: the window is built over the
+        # temporary data folder, painted once (offscreen), and the app quits.
+        previous = os.environ.get(STARTUP_PROBE_ENV)
+        os.environ[STARTUP_PROBE_ENV] = "1"
+        timed_out: list[bool] = []
+
+        def give_up() -> None:
+            timed_out.append(True)
+            self.qt_app.quit()
+
+        QTimer.singleShot(int(WINDOW_TIMEOUT_S * 1000), give_up)
+        printed = io.StringIO()
+        try:
+            with redirect_stdout(printed):
+                status = run_gui(self.data_dir)
+        finally:
+            if previous is None:
+                os.environ.pop(STARTUP_PROBE_ENV, None)
+            else:
+                os.environ[STARTUP_PROBE_ENV] = previous
+        if "window-shown" not in printed.getvalue():
+            why = f"not painted within {WINDOW_TIMEOUT_S:.0f} s" if timed_out else "not painted"
+            raise StepFailed(f"the main window was {why} (exit status {status})")
+        if status != 0:
+            raise StepFailed(f"the main window was shown but the app ended with status {status}")
+        return "built over the temporary data folder, painted and closed"
+
     # -- the run ---------------------------------------------------------------------------
 
     def run(self) -> int:
@@ -188,6 +225,8 @@ class SelfTest:
         self.step("sample event validates", self.validate_sample)
         self.step("send to the in-process sandbox", self.send_to_sandbox)
         self.step("history entry written and read", self.history_roundtrip)
+        if self.results[0][1]:  # the window needs the Qt application of the first step
+            self.step("main window opens", self.main_window)
         failed = [name for name, ok, _ in self.results if not ok]
         total = len(self.results)
         if failed:
