@@ -56,10 +56,12 @@ MIGRATIONS: list[list[str]] = [
             error_message TEXT,
             writer_pid INTEGER
         )""",
-        "CREATE INDEX entry_by_time ON entry (created_ms, id)",
-        "CREATE INDEX entry_by_class ON entry (status_class, created_ms, id)",
-        "CREATE INDEX entry_by_metric ON entry (metric, created_ms)",
-        "CREATE INDEX entry_by_target ON entry (target, created_ms)",
+        # The listing is in id order (newest first); each index ends in the rowid implicitly,
+        # so a filtered listing walks its index backwards and stops after one page.
+        "CREATE INDEX entry_by_time ON entry (created_ms)",
+        "CREATE INDEX entry_by_class ON entry (status_class)",
+        "CREATE INDEX entry_by_metric ON entry (metric)",
+        "CREATE INDEX entry_by_target ON entry (target)",
         "CREATE VIRTUAL TABLE entry_fts USING fts5 (metric, profile, properties, response)",
         """CREATE TRIGGER entry_fts_delete AFTER DELETE ON entry BEGIN
             DELETE FROM entry_fts WHERE rowid = old.id;

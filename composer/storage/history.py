@@ -47,14 +47,17 @@ log = logging.getLogger(__name__)
 # The response text indexed for search; bodies beyond this are stored whole but searched in part.
 _FTS_RESPONSE_CHARS = 64_000
 
-_ROW_COLUMNS = (
+_ROW_FIELDS = (
     "id, created_ms, state, target, account, revision, method, url, metric, profile, status, "
     "status_class, total_ms, error_kind, finding_count"
 )
-_ENTRY_COLUMNS = (
-    _ROW_COLUMNS + ", completed_ms, request_headers, request_body, response_headers, "
+_ENTRY_FIELDS = (
+    _ROW_FIELDS + ", completed_ms, request_headers, request_body, response_headers, "
     "response_body, findings, attempts, rate_limit, error_message"
 )
+# Qualified, since the search index has columns of the same names.
+_ROW_COLUMNS = ", ".join("e." + c.strip() for c in _ROW_FIELDS.split(","))
+_ENTRY_COLUMNS = ", ".join("e." + c.strip() for c in _ENTRY_FIELDS.split(","))
 _INSERT = (
     "INSERT INTO entry (created_ms, completed_ms, state, target, account, revision, method, "
     "url, request_headers, request_body, metric, profile, status, status_class, "
@@ -245,7 +248,7 @@ class HistoryStore:
                 if keep_last is not None:
                     deleted += conn.execute(
                         "DELETE FROM entry WHERE id IN (SELECT id FROM entry "
-                        "ORDER BY created_ms DESC, id DESC LIMIT -1 OFFSET ?)",
+                        "ORDER BY id DESC LIMIT -1 OFFSET ?)",
                         (max(0, int(keep_last)),),
                     ).rowcount
             return deleted
@@ -259,49 +262,54 @@ class HistoryStore:
 
     def count(self, query: HistoryQuery | None = None) -> int:
         """How many entries match (all of them without a query)."""
-        where, params = _where(query)
-        sql = f"SELECT COUNT(*) FROM entry e {where}"  # noqa: S608 (fixed SQL, bound values)
+        source, where, params, _ = _select(query)
+        if where == "WHERE entry_fts MATCH ?":
+            # Text alone: FTS5 counts its own matches far faster than a join would, and
+            # every entry has exactly one search row.
+            source = "entry_fts"
+        sql = f"SELECT COUNT(*) FROM {source} {where}"  # noqa: S608 (fixed SQL, bound values)
         result: int = self._run(lambda c: c.execute(sql, params).fetchone()[0])
         return result
 
     def page(
         self, query: HistoryQuery | None = None, offset: int = 0, limit: int = 100
     ) -> list[HistoryRow]:
-        """Rows ``offset`` to ``offset + limit`` of the listing, newest first."""
-        where, params = _where(query)
+        """Rows ``offset`` to ``offset + limit`` of the listing, newest first (in the order
+        entries were recorded: an import lands on top, its entries keeping their own times)."""
+        source, where, params, order = _select(query)
         sql = (
-            f"SELECT {_ROW_COLUMNS} FROM entry e {where} "  # noqa: S608 (as in count)
-            "ORDER BY e.created_ms DESC, e.id DESC LIMIT ? OFFSET ?"
+            f"SELECT {_ROW_COLUMNS} FROM {source} {where} "  # noqa: S608 (as in count)
+            f"ORDER BY {order} DESC LIMIT ? OFFSET ?"
         )
         rows = self._run(lambda c: c.execute(sql, (*params, int(limit), int(offset))).fetchall())
         return [HistoryRow(*r) for r in rows]
 
     def get(self, entry_id: int) -> HistoryEntry | None:
         """The full entry, or None when there is no entry with this id."""
-        sql = f"SELECT {_ENTRY_COLUMNS} FROM entry WHERE id = ?"  # noqa: S608
+        sql = f"SELECT {_ENTRY_COLUMNS} FROM entry e WHERE e.id = ?"  # noqa: S608
         found = self._run(lambda c: c.execute(sql, (int(entry_id),)).fetchone())
         return None if found is None else _entry_from(found)
 
     def iter_entries(
         self, query: HistoryQuery | None = None, batch: int = 500
     ) -> Iterator[HistoryEntry]:
-        """Full entries in the order they were made (oldest first), read in small batches so
-        an export of the whole history neither holds a transaction open nor fills memory."""
-        where, params = _where(query)
+        """Full entries in the order they were recorded (oldest first), read in small batches
+        so an export of the whole history neither holds a transaction open nor fills memory."""
+        source, where, params, order = _select(query)
         keyset = "AND" if where else "WHERE"
         sql = (
-            f"SELECT {_ENTRY_COLUMNS} FROM entry e {where} {keyset} "  # noqa: S608
-            "(e.created_ms, e.id) > (?, ?) ORDER BY e.created_ms, e.id LIMIT ?"
+            f"SELECT {_ENTRY_COLUMNS} FROM {source} {where} {keyset} "  # noqa: S608
+            f"{order} > ? ORDER BY {order} LIMIT ?"
         )
-        last = (-(2**62), 0)
+        last = 0
         while True:
-            args = (*params, *last, batch)
+            args = (*params, last, batch)
             rows = self._run(lambda c, a=args: c.execute(sql, a).fetchall())
             for r in rows:
                 yield _entry_from(r)
             if len(rows) < batch:
                 return
-            last = (rows[-1][1], rows[-1][0])
+            last = rows[-1][0]
 
     def metrics(self) -> list[str]:
         """Distinct metric names, for a filter's choices."""
@@ -476,16 +484,24 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
     )
 
 
-def _where(query: HistoryQuery | None) -> tuple[str, tuple[Any, ...]]:
-    """A WHERE clause made only of fixed SQL fragments; every value is a bound parameter."""
+def _select(query: HistoryQuery | None) -> tuple[str, str, tuple[Any, ...], str]:
+    """(FROM source, WHERE clause, parameters, ordering column) for a query, made only of
+    fixed SQL fragments; every value is a bound parameter.
+
+    With search text the full-text index drives the query (CROSS JOIN keeps it the outer loop)
+    and its rowid gives the order, so the newest page of a common word stops after one page
+    of matches instead of collecting and sorting them all."""
+    source, order = "entry e", "e.id"
     if query is None:
-        return "", ()
+        return source, "", (), order
     clauses: list[str] = []
     params: list[Any] = []
     if query.text:
         match = fts_query(query.text)
         if match is not None:
-            clauses.append("e.id IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
+            source = "entry_fts CROSS JOIN entry e ON e.id = entry_fts.rowid"
+            order = "entry_fts.rowid"
+            clauses.append("entry_fts MATCH ?")
             params.append(match)
     if query.status_classes:
         marks = ", ".join("?" for _ in query.status_classes)
@@ -505,4 +521,4 @@ def _where(query: HistoryQuery | None) -> tuple[str, tuple[Any, ...]]:
     if query.ids is not None:
         clauses.append("e.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps([int(i) for i in query.ids]))
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)
+    return source, ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params), order

@@ -159,8 +159,10 @@ def test_search_words_are_quoted_for_fts5() -> None:
 def test_retention_keeps_the_last_n_and_the_last_days(store: HistoryStore) -> None:
     day = 86_400_000
     now = 1_700_000_000_000
+    # Recorded oldest first, one a day, the last one now.
     items = [
-        (f.request(f.body(OrderId=str(i))), f.context(), None, now - i * day) for i in range(10)
+        (f.request(f.body(OrderId=str(i))), f.context(), None, now - (9 - i) * day)
+        for i in range(10)
     ]
     store.add_many(items, state="imported")
     assert store.apply_retention(keep_days=7, now_ms=now) == 2  # 8 and 9 days old
