@@ -1,0 +1,391 @@
+"""`event-composer send PATH|- [--target sandbox|production|URL] [--account NAME] [--json]`
+
+Exit 0 when the event was accepted (2xx), 1 on an HTTP error status, 2 on bad input (unreadable
+or invalid event, bad target, no key) or when no answer came back (no connection)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
+
+if TYPE_CHECKING:
+    from composer.client import ClientSettings
+    from composer.domain.outcome import SendOutcome
+    from composer.services.send import Sender, SendResult
+
+EXIT_HTTP_ERROR = EXIT_INVALID
+EXIT_INTERRUPTED = 130
+
+
+def add_common_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by `send` and `replay`."""
+    from composer.domain.revisions import DEFAULT_REVISION, REVISIONS
+
+    p.add_argument(
+        "--target",
+        default="sandbox",
+        metavar="sandbox|production|URL",
+        help="where to send: the built-in sandbox (default, in-process), Klaviyo production "
+        "(https://a.klaviyo.com), or a base URL such as http://127.0.0.1:8787 (e.g. "
+        "`event-composer sandbox`; any other URL is not Klaviyo)",
+    )
+    p.add_argument(
+        "--account",
+        metavar="NAME",
+        help="use the API key stored in the OS keyring for account NAME (see `event-composer "
+        "key set`); without it, KLAVIYO_API_KEY is used. The sandbox needs no key",
+    )
+    p.add_argument(
+        "--revision",
+        default=DEFAULT_REVISION,
+        choices=sorted(REVISIONS),
+        help=f"API revision (default {DEFAULT_REVISION})",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="send events that fail validation too (to reproduce bad payloads)",
+    )
+    p.add_argument(
+        "--no-unique-id",
+        dest="fill_unique_id",
+        action="store_false",
+        help="do not fill a unique_id into events that lack one (then a retry "
+        "could record an event twice, so such events are never retried)",
+    )
+    p.add_argument(
+        "--no-history",
+        dest="history",
+        action="store_false",
+        help="do not record the send in the history",
+    )
+    p.add_argument(
+        "--attempts",
+        type=int,
+        default=None,
+        metavar="N",
+        help="tries per event, the first included (default 4; 1 = no retries)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="give up on one event after this long, retries included (default 180)",
+    )
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "send",
+        help="validate and send one event",
+        description="Validate one Create Event body, then send it and print the answer. "
+        "Exit 0 when accepted (202), 1 on an HTTP error, 2 on bad input or no connection. "
+        "The API key comes from the OS keyring (--account) or KLAVIYO_API_KEY, never from "
+        "the command line.",
+    )
+    p.add_argument("path", metavar="PATH", help="a JSON file, or - for stdin")
+    add_common_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object, for scripts")
+    p.set_defaults(handler=run)
+
+
+def err(command: str, message: str) -> None:
+    print(f"event-composer {command}: {message}", file=sys.stderr)
+
+
+def client_settings(args: argparse.Namespace, **overrides: Any) -> ClientSettings:
+    """ClientSettings from --attempts and --timeout (and rate limits, for replay)."""
+    import dataclasses
+
+    from composer.client import ClientSettings, RetryPolicy, Timeouts
+
+    settings = ClientSettings(**overrides)
+    if args.attempts is not None:
+        settings = dataclasses.replace(
+            settings, retry=dataclasses.replace(RetryPolicy(), max_attempts=args.attempts)
+        )
+    if args.timeout is not None:
+        settings = dataclasses.replace(
+            settings, timeouts=dataclasses.replace(Timeouts(), total=args.timeout)
+        )
+    return settings
+
+
+def check_common(args: argparse.Namespace) -> str | None:
+    """A sentence about a bad option value, or None."""
+    if args.attempts is not None and not 1 <= args.attempts <= 20:
+        return "--attempts: give a number from 1 to 20"
+    if args.timeout is not None and not 0 < args.timeout <= 3600:
+        return "--timeout: give seconds above 0 and at most 3600"
+    if args.account and args.account.strip().startswith(("pk_", "sk_")):
+        return (
+            "--account takes an account NAME, and this looks like an API key: keys are "
+            "never taken from the command line (store it with `event-composer key set "
+            "NAME`, or set KLAVIYO_API_KEY); consider rotating a key that was typed here"
+        )
+    return None
+
+
+def open_storage(args: argparse.Namespace, command: str) -> Any | None:
+    """The app's storage (history, settings, keyring), or None when this build has none or it
+    cannot be opened (sending goes on without history; the user is told why)."""
+    try:
+        from composer.storage import open_storage as _open
+    except ImportError:
+        return None
+    try:
+        return _open(data_dir_from(args))
+    except Exception as exc:  # HistoryError, OSError: say so, send anyway
+        err(command, f"warning: the history cannot be opened ({exc}); sending without it")
+        return None
+
+
+def open_sender(
+    args: argparse.Namespace, storage: Any | None, command: str, settings: ClientSettings
+) -> tuple[Sender | None, int]:
+    """A Sender for the options, or None and the exit code after explaining why not."""
+    from composer.client import KeyFormatError, TargetError, parse_target
+    from composer.services.keys import ENV_KEY, KeyUnavailable
+    from composer.services.send import Sender
+
+    try:
+        target = parse_target(args.target)
+    except TargetError as exc:
+        err(command, f"--target: {exc}")
+        return None, EXIT_BAD_INPUT
+    account = args.account.strip() if args.account else None
+    keys = storage.secrets if storage is not None else _secret_store()
+    defaulted = False
+    if account is None and not os.environ.get(ENV_KEY) and not target.is_local:
+        account = _default_account(storage)
+        defaulted = account is not None
+    history = storage.history if (storage is not None and args.history) else None
+    options: dict[str, Any] = {
+        "keys": keys,
+        "history": history,
+        "revision": args.revision,
+        "settings": settings,
+    }
+    try:
+        try:
+            sender = Sender.open(target, account=account, **options)
+        except KeyUnavailable:
+            if not defaulted:
+                raise
+            # The user named no account: explain the choices, not the default's empty slot.
+            account = None
+            sender = Sender.open(target, **options)
+    except KeyUnavailable as exc:
+        message = str(exc)
+        status = _keyring_problem(keys) if account else None
+        if status:
+            message += f" (the keyring: {status})"
+        err(command, message)
+        return None, EXIT_BAD_INPUT
+    except KeyFormatError as exc:
+        err(command, f"the API key from {account or ENV_KEY}: {exc}")
+        return None, EXIT_BAD_INPUT
+    warning = target.warning()
+    if warning:
+        err(command, f"warning: {warning}")
+    return sender, EXIT_OK
+
+
+def _secret_store() -> Any | None:
+    try:
+        from composer.storage.secrets import SecretStore
+    except ImportError:
+        return None
+    return SecretStore()
+
+
+def _default_account(storage: Any | None) -> str | None:
+    if storage is None:
+        return None
+    try:
+        from composer.storage import default_account
+
+        return str(default_account(storage.settings.settings))
+    except Exception:
+        return None
+
+
+def _keyring_problem(keys: Any | None) -> str | None:
+    try:
+        status = keys.status if keys is not None else None
+    except Exception:
+        return None
+    return None if status is None or status.available else str(status)
+
+
+def target_line(sender: Sender) -> str:
+    return f"Target: {sender.target.describe()}; key: {sender.key_source}"
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from composer.cli.validate import read_input
+
+    problem = check_common(args)
+    if problem:
+        err("send", problem)
+        return EXIT_BAD_INPUT
+    raw, unreadable = read_input(args.path)
+    if raw is None:
+        err("send", unreadable or "the input cannot be read")
+        return EXIT_BAD_INPUT
+    storage = open_storage(args, "send")
+    try:
+        sender, code = open_sender(args, storage, "send", client_settings(args))
+        if sender is None:
+            return code
+        try:
+            result = asyncio.run(_send(sender, raw, args))
+        except KeyboardInterrupt:
+            err(
+                "send",
+                "cancelled: the send was stopped before an answer arrived; the "
+                "server may or may not have received it (the history records it as "
+                "cancelled)",
+            )
+            return EXIT_INTERRUPTED
+    finally:
+        if storage is not None:
+            storage.close()
+    name = "<stdin>" if args.path == "-" else args.path
+    if args.json:
+        print(json.dumps(result_to_json(result, sender, name), ensure_ascii=False))
+    else:
+        print(render_result(result, sender, name))
+    return exit_code(result)
+
+
+async def _send(sender: Sender, raw: bytes, args: argparse.Namespace) -> SendResult:
+    async with sender:
+        return await sender.send(raw, force=args.force, fill_unique_id=args.fill_unique_id)
+
+
+def exit_code(result: SendResult) -> int:
+    outcome = result.outcome
+    if outcome is None or outcome.status is None:
+        return EXIT_BAD_INPUT
+    return EXIT_OK if 200 <= outcome.status < 300 else EXIT_HTTP_ERROR
+
+
+def result_to_json(result: SendResult, sender: Sender, name: str) -> dict[str, Any]:
+    from composer.services.outcome_json import outcome_to_json
+
+    doc: dict[str, Any] = {
+        "path": name,
+        "target": sender.target.label,
+        "is_klaviyo": sender.target.is_klaviyo,
+        "revision": sender.client.revision.name,
+        "valid": result.report.valid,
+        "validation": [f.to_json() for f in result.report.findings],
+        "sent": result.sent,
+        "unique_id_filled": result.unique_id_filled,
+        "history_id": result.history_id,
+    }
+    if result.history_problem:
+        doc["history_problem"] = result.history_problem
+    if result.outcome is not None:
+        doc.update(outcome_to_json(result.outcome))
+    return doc
+
+
+def render_result(result: SendResult, sender: Sender, name: str) -> str:
+    """The answer in words: status and meaning, findings, body, attempts, rate limit."""
+    lines = [target_line(sender)]
+    warnings = result.report.warnings
+    if not result.sent:
+        lines.append(
+            f"{name}: NOT SENT: the event fails validation "
+            "(--force sends it anyway to reproduce a bad payload)"
+        )
+        lines.extend(_finding_lines(result.report.findings))
+        return "\n".join(lines)
+    if not result.report.valid:
+        lines.append(
+            f"{name}: sent despite {len(result.report.errors)} validation error(s) (--force)"
+        )
+    elif warnings:
+        lines.append(f"{name}: valid, with {len(warnings)} warning(s):")
+        lines.extend(_finding_lines(warnings))
+    if result.unique_id_filled:
+        lines.append(
+            f"unique_id {result.unique_id_filled} was filled in, so a retry cannot "
+            "record the event twice (--no-unique-id turns this off)"
+        )
+    outcome = result.outcome
+    assert outcome is not None
+    lines.append(f"{outcome.request.method} {outcome.request.url}")
+    lines.append("")
+    lines.extend(render_outcome(outcome))
+    if result.history_problem:
+        lines.append(f"warning: {result.history_problem}")
+    return "\n".join(lines)
+
+
+def render_outcome(outcome: SendOutcome) -> list[str]:
+    from composer.domain.error_body import status_title
+    from composer.services.outcome_json import body_text
+
+    lines: list[str] = []
+    if outcome.status is None:
+        error = outcome.error
+        assert error is not None
+        lines.append(f"NO RESPONSE ({error.kind.value}): {error.advice}")
+        lines.append(f"  detail: {error.message}")
+    elif outcome.accepted:
+        lines.append(
+            "202 Accepted: Klaviyo validated the event and queued it for processing "
+            "(accepted is not yet processed)"
+        )
+    else:
+        lines.append(f"{outcome.status} {status_title(outcome.status)}")
+        lines.extend(_finding_lines(outcome.findings))
+        if outcome.response_body and not outcome.findings:
+            lines.append(f"  body: {body_text(outcome.response_body, 2000)}")
+    attempts = outcome.attempts
+    timing = f"{len(attempts)} attempt{'s' * (len(attempts) != 1)}, {outcome.total_ms:.0f} ms"
+    lines.append(timing)
+    if len(attempts) > 1:
+        for a in attempts:
+            what = (
+                str(a.status) if a.status is not None else (a.error.kind.value if a.error else "?")
+            )
+            lines.append(
+                f"  #{a.number}: {what} after {a.duration_ms:.0f} ms"
+                f" (waited {a.waited_ms / 1000:.1f} s before)"
+            )
+    rate = outcome.rate_limit
+    if rate is not None:
+        if rate.retry_after is not None:
+            lines.append(f"rate limit: the server asks to wait {rate.retry_after:g} s")
+        elif rate.remaining is not None:
+            lines.append(
+                f"rate limit: {rate.remaining} of {rate.limit} requests left in this "
+                f"minute's window, which resets in {rate.reset_seconds:g} s"
+            )
+    for note in outcome.extra.get("notes", []):
+        lines.append(f"note: {note}")
+    return lines
+
+
+def _finding_lines(findings: Any) -> list[str]:
+    from composer.domain.findings import describe_pointer
+
+    out = []
+    for f in findings:
+        where = f"{describe_pointer(f.pointer)}: " if f.pointer else ""
+        if f.line is not None:
+            where = f"line {f.line}, column {f.column}: "
+        out.append(f"  {f.severity.value:7} {where}{f.message}  [{f.rule}]")
+    return out
