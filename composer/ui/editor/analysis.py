@@ -13,7 +13,7 @@ from typing import Any
 from composer.domain.draft import EventDraft
 from composer.domain.findings import Finding, Severity
 from composer.domain.validator import Validator
-from composer.ui.editor.jsonmap import JsonLocator, JsonSpan, offset_of_line_column
+from composer.ui.editor.jsonmap import JsonLocator, JsonSpan, offset_of_line_column, value_end
 
 SYNTAX_RULES = ("json-syntax", "unreadable")
 
@@ -52,7 +52,11 @@ def spans_for(text: str, findings: Iterable[Finding]) -> dict[str, JsonSpan]:
         if f.rule in SYNTAX_RULES:
             if f.line is not None:
                 pos = offset_of_line_column(text, f.line, f.column or 1)
-                spans[syntax_key(f)] = JsonSpan(pos, min(pos + 1, len(text)), exact=False)
+                # Mark the token the parser stumbled on (to the end of its line at most).
+                line_end = text.find("\n", pos)
+                line_end = len(text) if line_end < 0 else line_end
+                end = min(max(value_end(text, pos), pos + 1), max(line_end, pos + 1), len(text))
+                spans[syntax_key(f)] = JsonSpan(pos, end, exact=False)
             continue
         if f.pointer in spans:
             continue

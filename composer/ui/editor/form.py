@@ -314,9 +314,12 @@ class EventForm(QScrollArea):
         first = self.consent_boxes[KNOWN_CONSENT_CHANNELS[0]]
         form.addRow("Consent:", self._row("consent", consent, focus=first))
 
-        self.profile_tree = PropertiesTree("Custom profile properties", add_label="Add property")
-        self.profile_tree.tree.setMinimumHeight(90)
-        self.profile_tree.tree.setMaximumHeight(160)
+        self.profile_tree = PropertiesTree(
+            "Custom profile properties",
+            add_label="Add property",
+            empty_text="None. Add your own profile data, such as Plan: Gold.",
+            fit_rows=5,
+        )
         self.profile_tree.edited.connect(self._profile_tree_edited)
         form.addRow(
             "Custom:",

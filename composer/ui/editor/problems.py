@@ -40,7 +40,7 @@ class ProblemsView(QWidget):
         self.list.itemClicked.connect(self._emit)
         self.list.itemActivated.connect(self._emit)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
         layout.addWidget(self.header)
         layout.addWidget(self.list)

@@ -162,6 +162,8 @@ class PropertiesTree(QWidget):
         parent: QWidget | None = None,
         *,
         add_label: str = "Add",
+        empty_text: str = "",
+        fit_rows: int = 0,
     ) -> None:
         super().__init__(parent)
         self.data: dict[str, Any] = {}
@@ -201,6 +203,13 @@ class PropertiesTree(QWidget):
         self.add_button.clicked.connect(lambda: self.add_member(()))
         self.add_child_button.clicked.connect(self._add_inside_selected)
         self.remove_button.clicked.connect(self._remove_selected)
+        # With an empty_text, an empty object shows that sentence instead of an empty table.
+        self._empty_text = empty_text
+        self._fit_rows = fit_rows
+        self.empty_label = QLabel(empty_text, self)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAccessibleName(f"{name}: none")
+        self.empty_label.setEnabled(False)  # reads as a quiet hint in every style
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setAccessibleName(f"{name} message")
@@ -215,9 +224,23 @@ class PropertiesTree(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
+        layout.addWidget(self.empty_label)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         self._update_buttons()
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        empty = bool(self._empty_text) and not self.data
+        self.tree.setVisible(not empty)
+        self.empty_label.setVisible(empty)
+        if self._fit_rows:
+            # A short list gets a short table; a long one scrolls inside fit_rows rows.
+            rows = min(max(self.tree.topLevelItemCount(), 2), self._fit_rows)
+            row_height = self.tree.sizeHintForRow(0) if self.tree.topLevelItemCount() else 0
+            row_height = max(row_height, self.fontMetrics().height() + 4)
+            header = self.tree.header().sizeHint().height()
+            self.tree.setFixedHeight(header + rows * row_height + 2 * self.tree.frameWidth() + 4)
 
     # -- data ------------------------------------------------------------------------------
 
@@ -242,6 +265,7 @@ class PropertiesTree(QWidget):
             if item is not None:
                 self.tree.setCurrentItem(item)
         self._update_buttons()
+        self._update_empty()
 
     def value_at(self, path: Path) -> Any:
         node: Any = self.data
@@ -517,6 +541,7 @@ class PropertiesTree(QWidget):
         if parent_item is not None:
             parent_item.setExpanded(True)
         item = self.find_item((*path, key), create=True)
+        self._update_empty()
         self.edited.emit()
         if item is not None:
             self.tree.setCurrentItem(item)
@@ -549,6 +574,7 @@ class PropertiesTree(QWidget):
         item = self.find_item(path)
         parent_item = item.parent() if item is not None else None
         self._rebuild_children(parent_item, parent_path)
+        self._update_empty()
         self.edited.emit()
 
     def _update_buttons(self) -> None:

@@ -88,6 +88,8 @@ class Problem:
     severity: Severity
     message: str
     server: bool = False
+    whole_line: bool = False
+    """Also tint the whole line (a syntax error is easy to miss in one token)."""
 
 
 class _LineNumbers(QWidget):
@@ -111,6 +113,7 @@ class JsonEdit(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.highlighter: JsonHighlighter | None = None
         self.setAccessibleName("Raw JSON")
         self.setAccessibleDescription("The exact request body; edits update the form")
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -122,7 +125,12 @@ class JsonEdit(QPlainTextEdit):
         self.updateRequest.connect(self._on_update_request)
         self.cursorPositionChanged.connect(self._report_problem_at_cursor)
         self._update_margin()
-        self.highlighter: JsonHighlighter | None = None
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Follow a theme switch: syntax colours for light or dark backgrounds."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.highlighter is not None:
+            self.highlighter.set_dark(is_dark(self.palette()))
 
     def setDocument(self, document: QTextDocument) -> None:
         """Show ``document`` (the controller's) and highlight it."""
@@ -202,6 +210,18 @@ class JsonEdit(QPlainTextEdit):
             sel.cursor = cursor
             selections.append(sel)
             self._problems.append((cursor, p))
+            if p.whole_line:
+                line = QTextEdit.ExtraSelection()
+                tint = QTextCharFormat()
+                back = QColor(ERROR_COLOR)
+                back.setAlpha(40)
+                tint.setBackground(back)
+                tint.setProperty(QTextFormat.Property.FullWidthSelection, True)
+                line_cursor = QTextCursor(self.document())
+                line_cursor.setPosition(start)
+                line.format = tint
+                line.cursor = line_cursor
+                selections.insert(0, line)
         self.setExtraSelections(selections)
         self._report_problem_at_cursor()
 
@@ -238,4 +258,4 @@ class JsonEdit(QPlainTextEdit):
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
-__all__ = ["JsonEdit", "JsonHighlighter", "Problem", "QTextFormat"]
+__all__ = ["JsonEdit", "JsonHighlighter", "Problem"]

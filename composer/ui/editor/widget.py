@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -48,6 +50,8 @@ class ComposerWidget(QWidget):
         self.cursor_problem = QLabel()
         self.cursor_problem.setAccessibleName("Problem at the cursor")
         self.cursor_problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A long message must not widen the window: it is elided, the tooltip has it whole.
+        self.cursor_problem.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.position_label = QLabel()
         self.position_label.setAccessibleName("Cursor position")
         bar = QHBoxLayout()
@@ -141,7 +145,16 @@ class ComposerWidget(QWidget):
                 continue
             start, end = span.mark_range(text)
             qs, qe = self.controller.qt_range(start, end)
-            marks.append(Problem(qs, qe, f.severity, f.message, f.source == "server"))
+            marks.append(
+                Problem(
+                    qs,
+                    qe,
+                    f.severity,
+                    f.message,
+                    server=f.source == "server",
+                    whole_line=f.rule in SYNTAX_RULES,
+                )
+            )
         self.raw_editor.set_problems(marks)
 
     def _on_syntax(self, finding: Finding | None) -> None:
@@ -153,8 +166,21 @@ class ComposerWidget(QWidget):
         self.minify_button.setToolTip(tip or "Put the JSON on one line without spaces")
 
     def _show_cursor_problem(self, message: str) -> None:
-        self.cursor_problem.setText(f"⚠ {message}" if message else "")
+        self._cursor_message = message
+        self._elide_cursor_problem()
         self.cursor_problem.setToolTip(message)
+
+    def _elide_cursor_problem(self) -> None:
+        message = getattr(self, "_cursor_message", "")
+        text = f"⚠ {message}" if message else ""
+        metrics = self.cursor_problem.fontMetrics()
+        width = max(self.cursor_problem.width(), 40)
+        self.cursor_problem.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Re-elide the message of the problem at the cursor to the new width."""
+        super().resizeEvent(event)
+        self._elide_cursor_problem()
 
     def _show_position(self) -> None:
         cursor = self.raw_editor.textCursor()
