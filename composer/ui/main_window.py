@@ -141,6 +141,8 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 3)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setChildrenCollapsible(False)
+        self.top_splitter.setSizes([740, 500])  # first start; later the saved layout wins
+        self.main_splitter.setSizes([660, 170])
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -432,8 +434,8 @@ class MainWindow(QMainWindow):
             self,
         )
         box.setObjectName("confirmSendAnyway")
-        anyway = box.addButton("Send anyway", QMessageBox.ButtonRole.AcceptRole)
-        fix = box.addButton("Don't send", QMessageBox.ButtonRole.RejectRole)
+        anyway = box.addButton("&Send anyway", QMessageBox.ButtonRole.AcceptRole)
+        fix = box.addButton("&Don't send", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(fix)
         box.setEscapeButton(fix)
         return await ask(box) is anyway
@@ -451,7 +453,7 @@ class MainWindow(QMainWindow):
             self,
         )
         box.setObjectName("confirmProduction")
-        go = box.addButton("Send to production", QMessageBox.ButtonRole.AcceptRole)
+        go = box.addButton("&Send to production", QMessageBox.ButtonRole.AcceptRole)
         stay = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(stay)
         box.setEscapeButton(stay)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -114,19 +113,19 @@ class ResponseView(QWidget):
         self.tabs.addTab(self.headers_view, "Headers")
         self.tabs.addTab(self.request_view, "Request")
         self.tabs.addTab(self.attempts_table, "Attempts")
-        self.tabs.setEnabled(False)
+        self.tabs.hide()  # shown with the first outcome; an empty frame says nothing
 
-        head = QHBoxLayout()
-        head.addWidget(self.status_label, 1)
-        head.addWidget(self.timing_label)
+        self.timing_label.setAlignment(Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(title)
-        layout.addLayout(head)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.timing_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.explanation)
         layout.addWidget(self.findings_list, 1)
         layout.addWidget(self.tabs, 3)
+        layout.addStretch(0)
         self.show_idle()
 
     # -- states ------------------------------------------------------------------------------
@@ -172,7 +171,9 @@ class ResponseView(QWidget):
             f"{req.method} {req.url}\n{headers_text(req.headers)}\n\n{pretty_body(req.body)}"
         )
         self._fill_attempts(outcome)
-        self.tabs.setEnabled(True)
+        # an empty body (every 202) says nothing: open on the headers then
+        self.tabs.setCurrentWidget(self.body_view if outcome.response_body else self.headers_view)
+        self.tabs.show()
 
     def outcome(self) -> SendOutcome | None:
         return self._outcome

@@ -161,9 +161,7 @@ class TargetBar(QWidget):
             TargetKind.LOOPBACK: (c.sandbox_bg, c.sandbox_fg),
             TargetKind.PRODUCTION: (c.production_bg, c.production_fg),
         }.get(kind, (c.custom_bg, c.custom_fg))
-        symbol = (
-            "⚠" if kind is TargetKind.PRODUCTION else ("↗" if kind is TargetKind.CUSTOM else "🛡")
-        )
+        symbol = {TargetKind.PRODUCTION: "⚠", TargetKind.CUSTOM: "↗"}.get(kind, "●")
         self.badge.setText(f"{symbol} {target_headline(self._target)}")
         self.badge.setProperty("targetKind", kind.value)
         weight = "700" if kind is TargetKind.PRODUCTION else "600"
@@ -171,13 +169,14 @@ class TargetBar(QWidget):
             f"QLabel#targetBadge {{ background: {bg}; color: {fg}; border-radius: 4px;"
             f" padding: 3px 8px; font-weight: {weight}; }}"
         )
-        send_style = ""
-        if kind is TargetKind.PRODUCTION:
-            send_style = (
-                f"QPushButton#sendButton {{ background: {c.production_bg};"
-                f" color: {c.production_fg}; font-weight: 700; padding: 4px 12px; }}"
-            )
-        self.send_button.setStyleSheet(send_style)
+        # Send is the one accent-coloured control; red when it goes to production.
+        accent = c.production_bg if kind is TargetKind.PRODUCTION else c.accent
+        self.send_button.setStyleSheet(
+            f"QPushButton#sendButton {{ background: {accent}; color: #ffffff; border: none;"
+            " border-radius: 4px; font-weight: 700; padding: 5px 14px; }"
+            " QPushButton#sendButton:disabled { background: #9e9e9e; color: #eeeeee; }"
+            f" QPushButton#sendButton:focus {{ border: 2px solid {c.accent_focus}; }}"
+        )
         self.send_button.setText(
             "Send to production  Ctrl+⏎" if kind is TargetKind.PRODUCTION else "Send  Ctrl+⏎"
         )

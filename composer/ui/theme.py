@@ -30,6 +30,8 @@ class StatusColors:
     custom_fg: str
     banner_bg: str
     banner_fg: str
+    accent: str
+    accent_focus: str
 
 
 LIGHT_COLORS = StatusColors(
@@ -45,6 +47,8 @@ LIGHT_COLORS = StatusColors(
     custom_fg="#6b4700",
     banner_bg="#fff4d6",
     banner_fg="#4d3800",
+    accent="#1f6feb",
+    accent_focus="#0b3d91",
 )
 DARK_COLORS = StatusColors(
     ok="#6ad48a",
@@ -59,9 +63,21 @@ DARK_COLORS = StatusColors(
     custom_fg="#ffe2a0",
     banner_bg="#3a3010",
     banner_fg="#ffe7a8",
+    accent="#2f81f7",
+    accent_focus="#a5c8ff",
 )
 
 _state: dict[str, str] = {}
+
+_DARK_INDICATORS = (
+    "QCheckBox::indicator, QRadioButton::indicator { width: 13px; height: 13px;"
+    " border: 1px solid #8b9098; background: #141518; }"
+    " QCheckBox::indicator { border-radius: 2px; }"
+    " QRadioButton::indicator { border-radius: 7px; }"
+    " QCheckBox::indicator:checked, QRadioButton::indicator:checked {"
+    " background: #2f81f7; border-color: #a5c8ff; }"
+    " QCheckBox::indicator:disabled, QRadioButton::indicator:disabled { border-color: #4a4d52; }"
+)
 
 
 def _dark_palette() -> QPalette:
@@ -120,6 +136,9 @@ def apply_theme(app: QApplication, name: str) -> str:
     else:
         app.setStyle("Fusion")
         app.setPalette(_dark_palette() if name == "dark" else app.style().standardPalette())
+    # Fusion draws check boxes with an outline darker than the window: invisible on a dark
+    # one, so the dark theme gives them a visible border and an accent fill when checked.
+    app.setStyleSheet(_DARK_INDICATORS if name == "dark" else "")
     _state["theme"] = name
     return name
 

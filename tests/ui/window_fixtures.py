@@ -111,7 +111,7 @@ def message_box(window: Any, name: str) -> Any:
 def click_button(box: Any, text: str) -> None:
     """Click the button of ``box`` whose text is ``text`` (as a user would)."""
     for button in box.buttons():
-        if button.text() == text:
+        if button.text().replace("&", "") == text:
             button.click()
             return
     raise AssertionError(f"no button {text!r} in {[b.text() for b in box.buttons()]}")
