@@ -161,6 +161,8 @@ def _guarded(action: Any, args: argparse.Namespace) -> int:
             return result
     except HistoryError as exc:
         return _fail(str(exc))
+    except BrokenPipeError:
+        raise  # the reader went away (| head): main() ends quietly
     except OSError as exc:
         return _fail(f"{getattr(exc, 'filename', '') or 'file'}: {exc.strerror or exc}")
 
@@ -334,13 +336,13 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
         _section(out, "Findings")
         for f in entry.findings:
             print(f"  {f.severity.value:7} {describe_pointer(f.pointer)}: {f.message}")
-    if tries > 1 or any(a.waited_ms for a in entry.attempts):
+    if tries > 1 or any(a.waited_ms >= 1 for a in entry.attempts):
         _section(out, "Attempts")
         for a in entry.attempts:
             what = (
                 str(a.status) if a.status is not None else (a.error.kind.value if a.error else "?")
             )
-            wait = f" after waiting {a.waited_ms:.0f} ms" if a.waited_ms else ""
+            wait = f" after waiting {a.waited_ms:.0f} ms" if a.waited_ms >= 1 else ""
             print(f"  {a.number}: {what} in {a.duration_ms:.0f} ms{wait}")
     return EXIT_OK
 
