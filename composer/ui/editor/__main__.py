@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
         help="show a finding as if a 400 response had reported it",
     )
     parser.add_argument("--focus", metavar="POINTER", help="focus the field a pointer names")
+    parser.add_argument("--dark", action="store_true", help="a dark Fusion palette")
     args = parser.parse_args(argv)
 
     from PySide6.QtWidgets import QApplication, QMainWindow
@@ -27,6 +28,23 @@ def main(argv: list[str] | None = None) -> int:
     from composer.ui.editor import ComposerController, ComposerWidget
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if args.dark and isinstance(app, QApplication):
+        from PySide6.QtGui import QColor, QPalette
+
+        app.setStyle("Fusion")
+        palette = QPalette()
+        for role, color in (
+            (QPalette.ColorRole.Window, "#1e1f22"),
+            (QPalette.ColorRole.Base, "#141517"),
+            (QPalette.ColorRole.AlternateBase, "#1b1c1f"),
+            (QPalette.ColorRole.Text, "#e6e6e6"),
+            (QPalette.ColorRole.WindowText, "#e6e6e6"),
+            (QPalette.ColorRole.Button, "#2b2d31"),
+            (QPalette.ColorRole.ButtonText, "#e6e6e6"),
+            (QPalette.ColorRole.PlaceholderText, "#8a8d93"),
+        ):
+            palette.setColor(role, QColor(color))
+        app.setPalette(palette)
     controller = ComposerController()
     if args.file:
         controller.load_text(Path(args.file).read_text(encoding="utf-8"))
