@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from composer.sandbox import IN_PROCESS_BASE_URL, SandboxApp, SandboxConfig, in_process_transport
-from composer.sandbox.server import run_in_thread
+from composer.sandbox.server import RunningSandbox, run_in_thread
 
 KEY = "pk_test0123456789abcdef"
 OTHER_KEY = "pk_other0123456789"
@@ -93,11 +93,36 @@ class Sandbox:
 SandboxFactory = Callable[..., Any]
 
 
+class SwitchableApp(SandboxApp):
+    """The app of one loopback server shared by the session: each test plugs in its own
+    sandbox, so the tests pay uvicorn's start and graceful stop once, not per test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target: SandboxApp | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        assert self.target is not None, "no sandbox plugged in"
+        await self.target(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def loopback() -> Iterator[RunningSandbox]:
+    """One real uvicorn server on a free loopback port for the session."""
+    with run_in_thread(SwitchableApp()) as running:
+        yield running
+
+
 @pytest.fixture(params=["in-process", "loopback"])
-async def make_sandbox(request: pytest.FixtureRequest) -> AsyncIterator[SandboxFactory]:
+async def make_sandbox(
+    request: pytest.FixtureRequest, loopback: RunningSandbox
+) -> AsyncIterator[SandboxFactory]:
     """``await make_sandbox(**config_fields)``: a sandbox with a fake clock, reached the way
-    the test's parameter says. Every status test runs both ways."""
+    the test's parameter says. Every status test runs both ways. Over loopback, one test
+    reaches one sandbox at a time (the last one made)."""
     mode: str = request.param
+    switch = loopback.app
+    assert isinstance(switch, SwitchableApp)
     async with AsyncExitStack() as stack:
 
         async def make(**fields: Any) -> Sandbox:
@@ -108,12 +133,15 @@ async def make_sandbox(request: pytest.FixtureRequest) -> AsyncIterator[SandboxF
                     transport=in_process_transport(app), base_url=IN_PROCESS_BASE_URL
                 )
             else:
-                base_url = stack.enter_context(run_in_thread(app))
-                client = httpx.AsyncClient(base_url=base_url, timeout=10.0)
+                switch.target = app
+                client = httpx.AsyncClient(base_url=loopback, timeout=10.0)
             await stack.enter_async_context(client)
             return Sandbox(app, client, mode, clock)
 
-        yield make
+        try:
+            yield make
+        finally:
+            switch.target = None
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance, positive_data_acceptance
 
-from composer.sandbox import FaultKind, RetiredRevisionPolicy, SandboxConfig
-from composer.sandbox.server import run_in_thread
-from tests.sandbox.conftest import event_body, headers
+from composer.sandbox import FaultKind, RetiredRevisionPolicy, SandboxApp, SandboxConfig
+from composer.sandbox.server import RunningSandbox, run_in_thread
+from tests.sandbox.conftest import SwitchableApp, event_body, headers
 
 SPEC_PATH = (
     Path(__file__).resolve().parents[2]
@@ -132,14 +132,19 @@ _SCENARIOS: list[tuple[str, dict[str, Any], dict[str, str], bytes, int]] = [
 ]
 
 
-def test_every_status_conforms_to_the_documented_responses() -> None:
+def test_every_status_conforms_to_the_documented_responses(loopback: RunningSandbox) -> None:
+    switch = loopback.app
+    assert isinstance(switch, SwitchableApp)
     for name, overrides, request_headers, body, status in _SCENARIOS:
         fields = dict(overrides)
         if "fault_kinds" in fields:
             fields.update(fault_rate=1.0, fault_seed=1)
-        with run_in_thread(SandboxConfig(**fields)) as url:
+        switch.target = SandboxApp(SandboxConfig(**fields))
+        try:
             response = httpx.post(
-                f"{url}/api/events/", content=body, headers=request_headers, timeout=10
+                f"{loopback}/api/events/", content=body, headers=request_headers, timeout=10
             )
+        finally:
+            switch.target = None
         assert response.status_code == status, name
         conforms(status, response.headers.get("content-type"), response.content)

@@ -29,11 +29,13 @@ async def test_faults_are_off_by_default(sandbox: Sandbox) -> None:
 
 async def test_the_same_seed_gives_the_same_faults(make_sandbox: SandboxFactory) -> None:
     kinds = (FaultKind.SERVER_ERROR, FaultKind.UNAVAILABLE, FaultKind.THROTTLED, FaultKind.DROP)
+    # Over loopback the last sandbox made is the one served: make each one as it is used.
     first: Sandbox = await make_sandbox(fault_rate=0.5, fault_seed=7, fault_kinds=kinds)
-    second: Sandbox = await make_sandbox(fault_rate=0.5, fault_seed=7, fault_kinds=kinds)
-    other: Sandbox = await make_sandbox(fault_rate=0.5, fault_seed=8, fault_kinds=kinds)
     seq = await _statuses(first, 24)
+    first_stats = first.app.stats_json()
+    second: Sandbox = await make_sandbox(fault_rate=0.5, fault_seed=7, fault_kinds=kinds)
     assert seq == await _statuses(second, 24)
+    other: Sandbox = await make_sandbox(fault_rate=0.5, fault_seed=8, fault_kinds=kinds)
     assert seq != await _statuses(other, 24)
     assert "202" in seq and len(set(seq)) >= 3
     # What the client saw is exactly the injector's seeded draw.
@@ -51,7 +53,7 @@ async def test_the_same_seed_gives_the_same_faults(make_sandbox: SandboxFactory)
             }[kind]
         )
     assert seq == expected
-    stats = first.app.stats_json()
+    stats = first_stats
     assert stats["faults_injected"] == sum(1 for s in seq if s != "202")
     assert stats["faults_by_kind"]["drop"] == seq.count("drop")
 
