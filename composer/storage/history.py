@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from composer.domain.outcome import RequestRecord, SendOutcome, redact_headers
 from composer.storage import db
@@ -39,6 +39,9 @@ from composer.storage.records import (
     rate_limit_to_json,
     status_class,
 )
+
+if TYPE_CHECKING:
+    from composer.storage.imports import ImportResult
 
 __all__ = ["HistoryEntry", "HistoryError", "HistoryQuery", "HistoryRow", "HistoryStore"]
 
@@ -348,7 +351,7 @@ class HistoryStore:
 
         return exports.write(fmt, self.iter_entries(query), out)
 
-    def import_file(self, source: Path | BinaryIO, *, fmt: str | None = None) -> Any:
+    def import_file(self, source: Path | BinaryIO, *, fmt: str | None = None) -> ImportResult:
         """Import NDJSON (or a JSON array) of event bodies, or a HAR file, into the history.
         Returns an ``imports.ImportResult`` (how many, and what was skipped and why)."""
         from composer.storage import imports
