@@ -176,3 +176,19 @@ def test_span_of_a_missing_member_points_at_its_object(controller: ComposerContr
     assert span is not None
     start, end = span.mark_range(controller.text())
     assert controller.text()[start:end] == '"attributes": {'
+
+
+def test_line_ends_and_unusual_spaces_survive_edits(qtbot: Any) -> None:
+    c = ComposerController()
+    text = '{\r\n  "a": "x\u00a0\u2028y😀"\r\n}\r\n'
+    c.load_text(text)
+    assert c.text() == text
+    _type(c, 1, " ")
+    assert c.text() == '{ \r\n  "a": "x\u00a0\u2028y😀"\r\n}\r\n'
+    span = c.span_of(Finding("/a", Severity.WARNING, "demo", "demo"))
+    assert span is not None
+    start, end = c.qt_range(span.value_start, span.value_end)
+    cursor = QTextCursor(c.document)
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    assert cursor.selectedText() == '"x\u00a0\u2028y😀"'

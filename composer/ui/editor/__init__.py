@@ -23,14 +23,18 @@ Additions beyond the agreed interface:
 - ``ComposerController.draft()``, ``syntax_error()``, ``revision()``.
 - ``ComposerController.update_draft(edit)``: apply ``edit(draft)`` and regenerate the text
   (what the form does; returns False while the text does not parse).
+- ``ComposerController.document_text()``: the text as the editor holds it (lines end in
+  "\\n"); ``text()`` is exactly what was loaded until the first edit and keeps CRLF line
+  ends after edits when the loaded text used them.
 - ``ComposerController.span_of(finding)`` / ``qt_range(start, end)``: where a finding sits in
-  the text (Python offsets) and the same range as Qt document positions.
+  ``document_text()`` (Python offsets) and the same range as Qt document positions.
 - ``ComposerWidget.tabs``, ``.problems`` (ProblemsView), ``.splitter`` (remember its state),
   ``.format_button``, ``.minify_button``.
 
 ``findingsChanged`` carries the validator's findings (or the syntax error) followed by the
 server's (``source == "server"``); server findings are dropped on the next edit.
-``python -m composer.ui.editor [FILE]`` shows the composer alone (a demo and a screenshot aid).
+``python -m composer.ui.editor [FILE] [--raw] [--dark] [--server-finding] [--focus POINTER]``
+shows the composer alone (a demo and a screenshot aid).
 """
 
 from composer.ui.editor.controller import ComposerController

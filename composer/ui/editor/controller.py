@@ -102,6 +102,8 @@ class ComposerController(QObject):
         self.document.contentsChange.connect(self._on_contents_change)
         self._generation = 0
         self._text_cache: tuple[int, str] = (0, "")
+        self._loaded: tuple[int, str] = (0, "")
+        self._crlf = False
         self._applying = False
         self._draft: EventDraft | None = None
         self._payload: Any = None
@@ -128,7 +130,19 @@ class ComposerController(QObject):
     # -- reading ---------------------------------------------------------------------------
 
     def text(self) -> str:
-        """The JSON text, exactly as typed (pending form edits are applied first)."""
+        """The JSON text, exactly as typed (pending form edits are applied first).
+
+        Until the first edit it is exactly what was loaded; after edits, a text loaded with
+        Windows line ends (CRLF) keeps them (the editor itself works with "\\n").
+        """
+        plain = self.document_text()
+        if self._generation == self._loaded[0]:
+            return self._loaded[1]
+        return plain.replace("\n", "\r\n") if self._crlf else plain
+
+    def document_text(self) -> str:
+        """Addition: the text as the editor holds it (lines end in "\\n"); the offsets of
+        :meth:`span_of` count in this text."""
         if self._regen_pending:
             self._regenerate_text()
         gen, cached = self._text_cache
@@ -143,7 +157,7 @@ class ComposerController(QObject):
         if self._regen_pending:
             self._regenerate_text()
         if self._payload_generation != self._generation:
-            self._apply(self._run(self.text(), self._generation))
+            self._apply(self._run(self.document_text(), self._generation))
         return None if self._syntax is not None else self._payload
 
     def draft(self) -> EventDraft | None:
@@ -175,7 +189,7 @@ class ComposerController(QObject):
 
     def span_of(self, finding: Finding) -> JsonSpan | None:
         """Addition: where a finding sits in the current text (Python offsets), or None."""
-        text = self.text()
+        text = self.document_text()
         key = syntax_key(finding) if finding.rule in SYNTAX_RULES else finding.pointer
         fresh = self._analysis is not None and self._analysed_generation == self._generation
         if fresh and self._analysis is not None and key in self._analysis.spans:
@@ -188,7 +202,7 @@ class ComposerController(QObject):
 
     def qt_range(self, span_start: int, span_end: int) -> tuple[int, int]:
         """Addition: Python offsets of the current text as Qt document positions."""
-        text = self.text()
+        text = self.document_text()
         return utf16_offset(text, span_start), utf16_offset(text, span_end)
 
     # -- loading ---------------------------------------------------------------------------
@@ -206,7 +220,8 @@ class ComposerController(QObject):
         finally:
             self._applying = False
         self._generation += 1
-        self._text_cache = (self._generation, text)
+        self._loaded = (self._generation, text)
+        self._crlf = text.count("\r\n") * 2 > text.count("\n")
         self._saved_generation = self._generation
         self._draft_from_text = True
         self._server = []
@@ -214,13 +229,13 @@ class ComposerController(QObject):
         self.textChanged.emit(text)
         self._emit_modified()
         if len(text) <= self._sync_limit:
-            self._apply(self._run(text, self._generation))
+            self._apply(self._run(self.document_text(), self._generation))
         else:
             self._analyse_soon()
 
     def mark_saved(self) -> None:
         """The current text is what is on disk now."""
-        self.text()
+        self.document_text()  # apply pending form edits first
         self._saved_generation = self._generation
         self._emit_modified()
 
@@ -237,7 +252,7 @@ class ComposerController(QObject):
     def set_server_findings(self, findings: list[Finding]) -> None:
         """Show a response's findings beside ours until the next edit."""
         self._server = list(findings)
-        self._server_spans = spans_for(self.text(), self._server)
+        self._server_spans = spans_for(self.document_text(), self._server)
         self.findingsChanged.emit(self.findings())
 
     # -- editing ---------------------------------------------------------------------------
@@ -251,7 +266,7 @@ class ComposerController(QObject):
         if self._draft_from_text and self._analysed_generation != self._generation:
             # Raw edits are not read yet: read them now, or the edit below would be applied
             # to an older draft and overwrite what the user just typed.
-            self._apply(self._run(self.text(), self._generation))
+            self._apply(self._run(self.document_text(), self._generation))
         if self._syntax is not None:
             return False
         if self._draft is None:
@@ -275,7 +290,7 @@ class ComposerController(QObject):
 
     def validate_now(self) -> ValidationReport:
         """Validate the current text synchronously (for Send) and show the result."""
-        text = self.text()
+        text = self.document_text()
         analysis = self._run(text, self._generation)
         self._apply(analysis)
         payload = None if analysis.syntax is not None else analysis.payload
@@ -284,11 +299,11 @@ class ComposerController(QObject):
     # -- internals -------------------------------------------------------------------------
 
     def _reformat(self, *, minify: bool) -> bool:
-        parsed = parse_json_text(self.text())
+        parsed = parse_json_text(self.document_text())
         if not parsed.ok:
             return False
         new = dump(parsed.value, minify=minify)
-        if new != self.text():
+        if new != self.document_text():
             self._replace_text(new)
             self._draft_from_text = True
             self._after_programmatic_change()
@@ -303,21 +318,21 @@ class ComposerController(QObject):
             return
         payload = self._draft.to_payload()
         new = dump(payload)
-        if new != self.text():
+        if new != self.document_text():
             self._replace_text(new)
             self._after_programmatic_change()
         self._payload = payload
         self._payload_generation = self._generation
 
     def _after_programmatic_change(self) -> None:
-        self.textChanged.emit(self._text_cache[1])
+        self.textChanged.emit(self.text())
         self._emit_modified()
         self._debounce.start()
 
     def _replace_text(self, new: str) -> None:
         """Replace only the changed middle of the text, as one undoable edit, so the highlight,
         the undo history and cursors elsewhere in the document stay put."""
-        old = self.text()
+        old = self.document_text()
         prefix, suffix = _common_affixes(old, new)
         start = utf16_offset(old, prefix)
         end = utf16_offset(old, len(old) - suffix)
@@ -362,7 +377,7 @@ class ComposerController(QObject):
 
     def _analyse_soon(self) -> None:
         self._debounce.stop()
-        text = self.text()
+        text = self.document_text()
         generation = self._generation
         if len(text) <= self._sync_limit:
             self._apply(self._run(text, generation))

@@ -119,7 +119,7 @@ class ComposerWidget(QWidget):
         if span is None:
             self.raw_editor.setFocus()
             return
-        text = self.controller.text()
+        text = self.controller.document_text()
         start, end = span.mark_range(text)
         self.raw_editor.select_range(*self.controller.qt_range(start, end))
 
@@ -137,7 +137,7 @@ class ComposerWidget(QWidget):
 
     def _on_findings(self, findings: list[Finding]) -> None:
         self.problems.set_findings(findings)
-        text = self.controller.text()
+        text = self.controller.document_text()
         marks: list[Problem] = []
         for f in findings:
             span = self.controller.span_of(f)
