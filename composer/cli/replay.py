@@ -294,6 +294,8 @@ async def _replay(
 
 def resume_hint(summary: ReplaySummary, args: argparse.Namespace) -> str:
     """The sentence and command that resume a stopped run."""
+    from composer.domain.revisions import DEFAULT_REVISION
+
     progress = summary.progress
     cancelled = summary.in_flight_cancelled
     head = (
@@ -321,7 +323,7 @@ def resume_hint(summary: ReplaySummary, args: argparse.Namespace) -> str:
     for flag, value, default in (
         ("--target", args.target, "sandbox"),
         ("--account", args.account, None),
-        ("--revision", args.revision, None),
+        ("--revision", args.revision, DEFAULT_REVISION),
         ("--concurrency", str(args.concurrency), "16"),
         ("--attempts", None if args.attempts is None else str(args.attempts), None),
         ("--burst-limit", None if args.burst_limit is None else str(args.burst_limit), None),
