@@ -8,6 +8,7 @@ The HTTP clients are created inside the running loop and closed when the window 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import sys
@@ -87,12 +88,14 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
 
 def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit status."""
-    import qasync
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from composer.resources import resource
     from composer.ui import theme
+
+    # after PySide6 is loaded, so qasync binds to it without probing other Qt bindings
+    qasync = importlib.import_module("qasync")
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

@@ -285,7 +285,13 @@ class HistoryPane(QWidget):
         target = Path(path)
         if not target.suffix:
             target = target.with_suffix(ext)
-        spawn(self.export_to(target, fmt, ids), "Exporting the history")
+        self.export_selected_to(target, fmt)
+
+    def export_selected_to(self, path: Path, fmt: str) -> None:
+        """Export the selected entries to ``path`` as ``fmt`` (har, ndjson, curl)."""
+        ids = self.selected_ids()
+        if ids:
+            spawn(self.export_to(path, fmt, ids), "Exporting the history")
 
     async def export_to(self, path: Path, fmt: str, ids: list[int]) -> int:
         """Write entries ``ids`` to ``path`` as ``fmt`` (har, ndjson, curl) off the UI thread."""
@@ -316,11 +322,17 @@ class HistoryPane(QWidget):
 
         def finished() -> None:
             if box.clickedButton() is delete:
-                spawn(self.delete_ids(ids), "Deleting history entries")
+                self.delete_selected_now()
             box.deleteLater()
 
         box.finished.connect(finished)
         box.open()
+
+    def delete_selected_now(self) -> None:
+        """Delete the selected entries without asking (the dialog asked already)."""
+        ids = self.selected_ids()
+        if ids:
+            spawn(self.delete_ids(ids), "Deleting history entries")
 
     async def delete_ids(self, ids: list[int]) -> int:
         removed = await off_thread(self._store.delete, ids)

@@ -265,7 +265,8 @@ class MainWindow(QMainWindow):
             self.controller.load_payload(sample_event())
             self.controller.mark_saved()
         self.history_pane.refresh()
-        spawn(self._probe_keyring(), "Checking the keyring")
+        # after the first paint: the keyring probe imports and talks to D-Bus
+        QTimer.singleShot(200, self, lambda: spawn(self._probe_keyring(), "Checking the keyring"))
         self._poll.start()
         if self.storage.settings.problem:
             self.statusBar().showMessage(self.storage.settings.problem, 15000)
@@ -309,6 +310,8 @@ class MainWindow(QMainWindow):
 
     async def _probe_keyring(self) -> None:
         status = await off_thread(lambda: self.storage.secrets.status)
+        if self._closing:
+            return
         self._keyring = status
         if status.available:
             self.status_keyring.setText(f"Keys: {status.message}")
@@ -331,6 +334,15 @@ class MainWindow(QMainWindow):
         if what.startswith("Send"):
             self.response_view.show_failure(f"{what} failed", text)
             self._set_sending(False)
+
+    def warn(self, title: str, text: str) -> None:
+        """A window-modal warning that does not block the event loop."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName("warning")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _update_title(self) -> None:
         name = self._file.name if self._file else "Untitled event"
@@ -358,7 +370,7 @@ class MainWindow(QMainWindow):
         try:
             target = parse_target(url.strip())
         except TargetError as exc:
-            QMessageBox.warning(self, "Custom target", str(exc))
+            self.warn("Custom target", str(exc))
             return
         self.target_bar.set_target(target)
 
@@ -514,7 +526,7 @@ class MainWindow(QMainWindow):
         try:
             text = await off_thread(read_event_file, path)
         except EventFileError as exc:
-            QMessageBox.warning(self, "Cannot open the file", str(exc))
+            self.warn("Cannot open the file", str(exc))
             return
         self.controller.load_text(text)
         self.controller.mark_saved()
@@ -544,7 +556,7 @@ class MainWindow(QMainWindow):
         try:
             await off_thread(write_event_file, path, self.controller.text())
         except EventFileError as exc:
-            QMessageBox.warning(self, "Cannot save the file", str(exc))
+            self.warn("Cannot save the file", str(exc))
             return
         self._file = path
         self.controller.mark_saved()

@@ -1,0 +1,180 @@
+"""GUI figures: time from process start to the main window shown, beside a bare PySide6
+QMainWindow measured the same way in the same run; memory (RSS) after start and with 100,000
+history entries.
+
+Each start is a fresh process (`event-composer` with EVENT_COMPOSER_STARTUP_PROBE=1, which
+prints ``window-shown <unix time>`` on the window's first paint and quits). Medians of a few
+runs, the two kinds interleaved so that machine noise hits both alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RUNS = 5
+ENTRIES = 100_000
+
+BARE_WINDOW = r"""
+import sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+window.setWindowTitle("bare")
+window.resize(1280, 860)
+class Probe(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            window.removeEventFilter(self)
+            print(f"window-shown {time.time():.6f}", flush=True)
+            QTimer.singleShot(0, app.quit)
+        return False
+probe = Probe(window)
+window.installEventFilter(probe)
+window.show()
+app.exec()
+"""
+
+RSS_PROBE = r"""
+import os, sys
+os.environ["EVENT_COMPOSER_STARTUP_PROBE"] = ""
+from pathlib import Path
+from composer.app import run_gui
+import composer.app as app_module
+
+def rss_mb():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+original = app_module.build_window
+def build(storage, sender, file=None):
+    window = original(storage, sender, file)
+    from PySide6.QtCore import QTimer
+    model = window.history_pane.model
+    def report():
+        if model.is_loading():
+            QTimer.singleShot(50, report)
+            return
+        # scroll the table to the end so that several pages are really loaded
+        window.history_pane.table.scrollToBottom()
+        QTimer.singleShot(500, finish)
+    def finish():
+        print(f"rss-mb {rss_mb():.1f} rows-loaded {model.rowCount()} total {model.total()}",
+              flush=True)
+        window.close()
+    QTimer.singleShot(300, report)
+    return window
+app_module.build_window = build
+sys.exit(run_gui(Path(sys.argv[1])))
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    return env
+
+
+def _time_to_window(argv: list[str], env: dict[str, str]) -> float:
+    started = time.time()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
+    for line in proc.stdout.splitlines():
+        if line.startswith("window-shown "):
+            return float(line.split()[1]) - started
+    raise RuntimeError(f"no window-shown line from {argv[0]}: {proc.stderr[-500:]}")
+
+
+def _app_argv(data_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "composer", "--data-dir", str(data_dir)]
+
+
+def _fill_history(data_dir: Path, count: int) -> float:
+    from composer.domain.draft import sample_event
+    from composer.domain.outcome import RequestRecord, SendOutcome
+    from composer.storage import open_storage
+    from composer.storage.records import PlainContext
+
+    started = time.perf_counter()
+    now_ms = int(time.time() * 1000)
+    with open_storage(data_dir) as storage:
+        body = json.dumps(sample_event()).encode()
+        request = RequestRecord("POST", "http://sandbox/api/events/", (), body)
+        items = []
+        for i in range(count):
+            status = 202 if i % 10 else 400
+            ctx = PlainContext("sandbox", None, "2023-01-24", "Viewed Product", f"u{i}@ex.com")
+            items.append((request, ctx, SendOutcome(request=request, status=status), now_ms - i))
+        storage.history.add_many(items)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    env = _env()
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "empty"
+        app_times, bare_times = [], []
+        _time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))  # warm
+        for _ in range(RUNS):
+            bare_times.append(_time_to_window([sys.executable, "-c", BARE_WINDOW], env))
+            app_times.append(
+                _time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))
+            )
+        app_s, bare_s = statistics.median(app_times), statistics.median(bare_times)
+        print(f"start to window shown, median of {RUNS}:")
+        print(f"  bare PySide6 QMainWindow  {bare_s * 1000:7.0f} ms")
+        print(f"  Event Composer            {app_s * 1000:7.0f} ms")
+        print(f"  ratio app / bare          {app_s / bare_s:7.2f}x   (target <= 1.5x)")
+
+        rss_env = dict(env)
+        out = subprocess.run(
+            [sys.executable, "-c", RSS_PROBE, str(empty)],
+            capture_output=True,
+            text=True,
+            env=rss_env,
+            timeout=120,
+            check=False,
+        ).stdout
+        print(f"memory after start (empty history):      {_rss(out)}")
+
+        full = Path(tmp) / "full"
+        took = _fill_history(full, ENTRIES)
+        print(f"(filled {ENTRIES:,} history entries in {took:.1f} s)")
+        out = subprocess.run(
+            [sys.executable, "-c", RSS_PROBE, str(full)],
+            capture_output=True,
+            text=True,
+            env=rss_env,
+            timeout=120,
+            check=False,
+        ).stdout
+        print(f"memory with {ENTRIES:,} history entries:  {_rss(out)}")
+        full_times = [
+            _time_to_window(_app_argv(full), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))
+            for _ in range(3)
+        ]
+        print(
+            f"start to window shown with {ENTRIES:,} entries, median of 3: "
+            f"{statistics.median(full_times) * 1000:.0f} ms"
+        )
+
+
+def _rss(output: str) -> str:
+    for line in output.splitlines():
+        if line.startswith("rss-mb "):
+            parts = line.split()
+            return f"{parts[1]} MB RSS ({parts[3]} rows loaded of {int(parts[5]):,})"
+    return "not measured (the probe printed nothing)"
+
+
+if __name__ == "__main__":
+    main()
