@@ -108,7 +108,8 @@ class SecretStore:
 
     ``known_accounts`` lists the account labels the settings know about: keyrings cannot be
     enumerated portably, so :meth:`list_accounts` checks those (and any set in this run).
-    ``backend`` defaults to ``keyring.get_keyring()`` (which honours PYTHON_KEYRING_BACKEND).
+    ``backend`` defaults to the one PYTHON_KEYRING_BACKEND names when it is set (read when the
+    store first needs it), else ``keyring.get_keyring()``.
     """
 
     def __init__(
@@ -133,9 +134,11 @@ class SecretStore:
     @property
     def backend(self) -> Any:
         if self._backend is None:
-            import keyring
+            import keyring.core
 
-            self._backend = keyring.get_keyring()
+            # keyring picks its backend once per process; reading PYTHON_KEYRING_BACKEND
+            # again here lets each store honour the variable as it is now.
+            self._backend = keyring.core.load_env() or keyring.get_keyring()
         return self._backend
 
     @property

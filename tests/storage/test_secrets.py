@@ -191,3 +191,12 @@ def test_a_locked_keyring_is_unavailable_and_says_so(tmp_path: Path) -> None:
     assert (out["where"], out["prod"]) == ("memory", "pk_other123456")
     assert out["staging"] is None  # the locked keyring's key is not readable, and not guessed
     assert KEY not in run.stdout and KEY not in run.stderr
+
+
+def test_each_store_honours_the_backend_variable_as_it_is_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keyring.get_keyring()  # keyring has chosen its backend for this process already
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    store = SecretStore(_service())
+    assert not store.status.available and "switched off" in store.status.message
