@@ -7,7 +7,7 @@ import json
 import pytest
 
 from composer.domain import Validator
-from composer.sandbox import RetiredRevisionPolicy
+from composer.sandbox import RetiredRevisionPolicy, SandboxConfig
 from tests.sandbox.conftest import (
     KEY,
     OTHER_KEY,
@@ -16,6 +16,7 @@ from tests.sandbox.conftest import (
     assert_jsonapi_error,
     assert_rate_headers,
     event_body,
+    headers,
 )
 
 
@@ -224,3 +225,39 @@ async def test_inspection_endpoints_refuse_other_methods(sandbox: Sandbox) -> No
     response = await sandbox.client.put("/sandbox/events")
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, DELETE"
+
+
+async def test_a_compressed_body_is_415(sandbox: Sandbox) -> None:
+    response = await sandbox.client.post(
+        "/api/events/",
+        content=json.dumps(event_body()),
+        headers={**headers(), "Content-Encoding": "gzip"},
+    )
+    error = assert_jsonapi_error(response, 415, "unsupported_media_type")
+    assert "Content-Encoding" in error["detail"]
+
+
+async def test_the_first_klaviyo_revisions_share_the_2023_01_24_contract(
+    sandbox: Sandbox,
+) -> None:
+    assert (await sandbox.post(revision="2022-10-17")).status_code == 202
+    assert sandbox.app.events()[0].revision == "2023-01-24"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"fault_rate": 1.5},
+        {"burst_limit": 0},
+        {"fault_rate": 0.5, "fault_kinds": ()},
+        {"slow_seconds": -1},
+        {"max_recorded": 0},
+    ],
+)
+def test_a_config_that_cannot_work_is_refused(fields: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        SandboxConfig(**fields)  # type: ignore[arg-type]
+
+
+def test_the_config_repr_hides_scope_denied_keys() -> None:
+    assert KEY not in repr(SandboxConfig(scope_denied_keys=frozenset({KEY})))
