@@ -120,6 +120,9 @@ class SandboxApp:
     async def _route(self, scope: Scope, receive: Receive) -> Reply:
         path: str = scope["path"]
         method: str = scope["method"]
+        if path.startswith("/sandbox/"):
+            return self._inspect(path, method, scope)
+        self.stats.requests += 1  # every request to the emulated API, whatever its answer
         if path in EVENTS_PATHS:
             if method != "POST":
                 return self._refused(
@@ -129,14 +132,11 @@ class SandboxApp:
                     [(b"allow", b"POST")],
                 )
             return await self._post_event(scope, receive)
-        if path.startswith("/sandbox/"):
-            return self._inspect(path, method, scope)
         return self._refused(404, jsonapi.not_found_error(path), None)
 
     # -- POST /api/events/ --------------------------------------------------------------------
 
     async def _post_event(self, scope: Scope, receive: Receive) -> Reply:
-        self.stats.requests += 1
         fault = self.faults.draw()
         if fault is not None:
             if fault is FaultKind.SLOW:

@@ -216,6 +216,9 @@ async def test_stats_count_what_happened(sandbox: Sandbox) -> None:
     assert stats["rejected_by_status"] == {"400": 1, "401": 1}
     assert stats["throttled"] == 0
     assert stats["faults_injected"] == 0
+    await sandbox.client.get("/api/events/")
+    stats = (await sandbox.client.get("/sandbox/stats")).json()
+    assert (stats["requests"], stats["rejected_by_status"]["405"]) == (5, 1)
 
 
 async def test_inspection_endpoints_refuse_other_methods(sandbox: Sandbox) -> None:
