@@ -115,6 +115,8 @@ HIDDEN_IMPORT_PACKAGES = ("composer",)
 composition root may do the same with the UI, so static analysis cannot see them."""
 
 HIDDEN_IMPORTS = (
+    # composer.app imports qasync by name, after PySide6, so that it binds to PySide6.
+    "qasync",
     # anyio picks its event-loop backend by name at run time.
     "anyio._backends._asyncio",
     # keyring's backends are entry points, imported by name (keyring.backend._load_plugins).
