@@ -46,6 +46,16 @@ class RateLimits:
 
     burst: Window = Window(350, 1.0)
     steady: Window = Window(3500, 60.0)
+    time_unit: float = 1.0
+    """Real seconds per second of the server's clock, for the RateLimit-Reset and Retry-After
+    it reports: 1.0 for Klaviyo; less for a sandbox whose clock runs faster (benchmarks)."""
+
+    @classmethod
+    def scaled(cls, burst: int, steady: int, speedup: float) -> RateLimits:
+        """Limits per second and per minute of a server whose clock runs ``speedup`` times
+        faster than real time."""
+        unit = 1.0 / speedup
+        return cls(Window(burst, unit), Window(steady, 60.0 * unit), unit)
 
     @property
     def sustained_per_second(self) -> float:
@@ -167,7 +177,7 @@ class RateLimiter:
         if response.status_code == 429:
             wait = retry_after_seconds(response)
             if wait is not None and wait > 0:
-                self._paused_until = max(self._paused_until, now + wait)
+                self._paused_until = max(self._paused_until, now + wait * self.limits.time_unit)
             return
         remaining = _int_header(response, "RateLimit-Remaining")
         reset = _float_header(response, "RateLimit-Reset")
@@ -176,7 +186,7 @@ class RateLimiter:
         # Our own windows already keep us under the configured limits; this budget matters
         # when the account's real limit is lower (another integration shares it).
         self._server_budget = remaining
-        self._server_reset_at = now + reset
+        self._server_reset_at = now + reset * self.limits.time_unit
 
 
 def _int_header(response: httpx.Response, name: str) -> int | None:
