@@ -95,6 +95,7 @@ class ResponseView(QWidget):
         self.findings_list.setWordWrap(True)
         self.findings_list.itemActivated.connect(self._on_finding_item)
         self.findings_list.itemClicked.connect(self._on_finding_item)
+        self.findings_list.setMaximumHeight(120)
         self.findings_list.hide()
 
         self.body_view = _readonly_text("Response body")
@@ -132,13 +133,13 @@ class ResponseView(QWidget):
 
     def show_idle(self) -> None:
         self._set_status(Tone.NEUTRAL, "Ready to send")
-        self.timing_label.clear()
+        self._set_timing("")
         self.explanation.setText(_IDLE_TEXT)
 
     def show_sending(self, target_label: str) -> None:
         """A send is running: say where to, and that Esc cancels it."""
         self._set_status(Tone.NEUTRAL, f"Sending to {target_label}…")
-        self.timing_label.clear()
+        self._set_timing("")
         self.explanation.setText("Waiting for the answer. Press Esc (or Cancel) to stop.")
         self.progress.show()
 
@@ -146,7 +147,7 @@ class ResponseView(QWidget):
         """Something went wrong before a request could go out (no key, a bug): say what."""
         self.progress.hide()
         self._set_status(Tone.ERROR, headline)
-        self.timing_label.clear()
+        self._set_timing("")
         self.explanation.setText(message)
 
     def show_outcome(self, outcome: SendOutcome) -> None:
@@ -155,7 +156,7 @@ class ResponseView(QWidget):
         self.progress.hide()
         words = describe_outcome(outcome)
         self._set_status(words.tone, words.headline)
-        self.timing_label.setText(timing_line(outcome))
+        self._set_timing(timing_line(outcome))
         self.explanation.setText(words.explanation)
         self.findings_list.clear()
         for finding in outcome.findings:
@@ -179,6 +180,10 @@ class ResponseView(QWidget):
         return self._outcome
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _set_timing(self, text: str) -> None:
+        self.timing_label.setText(text)
+        self.timing_label.setVisible(bool(text))
 
     def _set_status(self, tone: Tone, text: str) -> None:
         color = getattr(theme.colors(), tone.value)

@@ -181,3 +181,19 @@ def test_no_keyring_keeps_keys_in_memory_and_says_so(qtbot, make_window, no_keyr
     qtbot.waitUntil(lambda: "memory" in dialog.keyring_label.text(), timeout=5000)
     assert "for this run only" in dialog.keyring_label.text()
     dialog.reject()
+
+
+@pytest.mark.keyring
+@pytest.mark.skipif(
+    __import__("os").environ.get("EVENT_COMPOSER_TEST_SECRET_SERVICE") != "1",
+    reason="needs the private Secret Service of `make test` (bash .ci/keyring-session)",
+)
+def test_a_key_in_the_real_keyring_signs_the_send(qtbot, make_window):
+    window = make_window()
+    qtbot.waitUntil(lambda: "Secret Service" in window.status_keyring.text(), timeout=10_000)
+    assert window.storage.secrets.set_key("Staging", "pk_" + "c3" * 17) == "keyring"
+    window.target_bar.set_accounts(["Staging"], "Staging")
+    outcome = send_and_wait(qtbot, window)
+    assert outcome.status == 202
+    assert "c3c3" not in json.dumps(dict(outcome.request.headers))
+    window.storage.secrets.delete_key("Staging")
