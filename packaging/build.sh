@@ -43,5 +43,7 @@ if [ "${EVENT_COMPOSER_ONEFILE:-0}" = "1" ]; then
   out="dist/event-composer-onefile"
 else
   out="dist/event-composer"
+  # The folder installs itself into a Linux desktop: ./install-desktop.sh (see README).
+  [ "$(uname -s)" = "Linux" ] && install -m 755 packaging/install-desktop.sh "$out/install-desktop.sh"
 fi
 echo "== built $out ($(du -sh "$out" | cut -f1))"

@@ -141,6 +141,10 @@ DATA_PACKAGES = ("jsonschema", "jsonschema_specifications", "certifi")
 RESOURCE_DIRS = ("schemas", "examples", "icons")
 """Folders of resources/ the app reads at run time, bundled as resources/<name>."""
 
+RESOURCE_FILES = ("event-composer.desktop",)
+"""Single files of resources/ bundled as resources/<name>: the Linux launcher travels with the
+packaged folder, whose install-desktop.sh installs it."""
+
 QT_PLUGIN_KEEP = {
     "platforms": (
         "libqxcb",

@@ -4,6 +4,8 @@
 #
 #   bash packaging/install-desktop.sh              # or: make install-desktop
 #   bash packaging/install-desktop.sh --uninstall
+#   ./install-desktop.sh                           # from inside a packaged folder (a copy of
+#                                                  # this script is put there by the build)
 #
 # What goes where (PREFIX defaults to ~/.local, the XDG user prefix):
 #   dist/event-composer/      -> $PREFIX/lib/event-composer/        (the packaged app)
@@ -14,10 +16,18 @@
 # Without a packaged folder (no `make package` yet) the launcher runs the development
 # install (.venv/bin/event-composer) instead.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+here="$(cd "$(dirname "$0")" && pwd)"
+if [ -x "$here/event-composer" ] && [ -d "$here/_internal/resources" ]; then
+  # Run from inside a packaged folder: install that folder, with the resources it carries.
+  DIST="${DIST:-$here}"
+  RES="$here/_internal/resources"
+else
+  cd "$here/.."
+  DIST="${DIST:-dist/event-composer}"
+  RES="resources"
+fi
 
 PREFIX="${PREFIX:-$HOME/.local}"
-DIST="${DIST:-dist/event-composer}"
 APP_DIR="$PREFIX/lib/event-composer"
 BIN_LINK="$PREFIX/bin/event-composer"
 APPS="$PREFIX/share/applications"
@@ -43,12 +53,13 @@ if [ "${1:-}" = "--uninstall" ]; then
 fi
 
 if [ -x "$DIST/event-composer" ]; then
-  echo "== installing the packaged app into $APP_DIR"
-  rm -rf "$APP_DIR.new"
-  mkdir -p "$(dirname "$APP_DIR")"
-  cp -a "$DIST" "$APP_DIR.new"
-  rm -rf "$APP_DIR"
-  mv "$APP_DIR.new" "$APP_DIR"
+  if [ "$(cd "$DIST" && pwd -P)" != "$(mkdir -p "$APP_DIR" && cd "$APP_DIR" && pwd -P)" ]; then
+    echo "== installing the packaged app into $APP_DIR"
+    rm -rf "$APP_DIR.new"
+    cp -a "$DIST" "$APP_DIR.new"
+    rm -rf "$APP_DIR"
+    mv "$APP_DIR.new" "$APP_DIR"
+  fi
   exe="$APP_DIR/event-composer"
   mkdir -p "$(dirname "$BIN_LINK")"
   ln -sfn "$exe" "$BIN_LINK"
@@ -64,10 +75,10 @@ echo "== installing the launcher and the icons under $PREFIX/share"
 mkdir -p "$APPS"
 # Absolute paths: a menu entry must not depend on the PATH of the session that starts it.
 sed -e "s|^Exec=event-composer |Exec=$exe |" -e "s|^TryExec=event-composer$|TryExec=$exe|" \
-  resources/event-composer.desktop > "$APPS/event-composer.desktop"
+  "$RES/event-composer.desktop" > "$APPS/event-composer.desktop"
 for s in "${SIZES[@]}"; do
-  install -D -m 644 "resources/icons/event-composer-$s.png" "$ICON_ROOT/${s}x${s}/apps/event-composer.png"
+  install -D -m 644 "$RES/icons/event-composer-$s.png" "$ICON_ROOT/${s}x${s}/apps/event-composer.png"
 done
-install -D -m 644 resources/icons/event-composer.svg "$ICON_ROOT/scalable/apps/event-composer.svg"
+install -D -m 644 "$RES/icons/event-composer.svg" "$ICON_ROOT/scalable/apps/event-composer.svg"
 refresh_caches
 echo "Installed: 'Event Composer' is in the application menu; $APPS/event-composer.desktop"

@@ -83,6 +83,9 @@ def test_every_resource_folder_the_code_reads_is_bundled(bundle):
     assert read <= set(bundle.RESOURCE_DIRS)
     for name in bundle.RESOURCE_DIRS:
         assert any((ROOT / "resources" / name).iterdir()), f"resources/{name} is empty"
+    for name in bundle.RESOURCE_FILES:
+        assert (ROOT / "resources" / name).is_file()
+    assert "event-composer.desktop" in bundle.RESOURCE_FILES  # the folder installs itself
 
 
 def test_keyring_backends_and_their_metadata_are_bundled(bundle):

@@ -167,3 +167,44 @@ def test_install_desktop_uninstall_removes_everything_it_put_there(tmp_path):
     result = _install(tmp_path, "--uninstall")
     assert result.returncode == 0, result.stderr
     assert [p for p in ours if p.exists() or p.is_symlink()] == []
+
+
+def test_a_packaged_folder_installs_itself_with_the_resources_it_carries(tmp_path):
+    # What a user does with a copied folder: ./install-desktop.sh inside it (no source tree).
+    folder = tmp_path / "copied" / "event-composer"
+    resources = folder / "_internal" / "resources"
+    shutil.copytree(ICONS, resources / "icons")
+    shutil.copy(DESKTOP, resources / DESKTOP.name)
+    shutil.copy(ROOT / "packaging" / "install-desktop.sh", folder / "install-desktop.sh")
+    exe = folder / "event-composer"
+    exe.write_text("#!/bin/sh\necho packaged\n")
+    exe.chmod(0o755)
+    prefix = tmp_path / "prefix"
+    env = {k: v for k, v in os.environ.items() if k != "DIST"} | {"PREFIX": str(prefix)}
+    result = subprocess.run(
+        ["bash", str(folder / "install-desktop.sh")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    app = prefix / "lib" / "event-composer" / "event-composer"
+    entry = read_desktop(prefix / "share" / "applications" / "event-composer.desktop")
+    assert entry["Exec"] == f"{app} gui %f"
+    assert png_size(
+        prefix / "share" / "icons" / "hicolor" / "48x48" / "apps" / "event-composer.png"
+    ) == (48, 48)
+    # Running the installed copy's script again must not delete what it runs from.
+    again = subprocess.run(
+        ["bash", str(prefix / "lib" / "event-composer" / "install-desktop.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert app.is_file()
