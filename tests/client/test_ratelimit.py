@@ -128,3 +128,20 @@ async def test_a_cancelled_wait_takes_no_slot():
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert limiter._windows[0].in_flight == 0
+
+
+async def test_a_faster_server_clock_scales_its_reset_header():
+    def factory(clock, arrivals):
+        def handler(request):
+            arrivals.append(clock())
+            remaining = "0" if len(arrivals) == 1 else "100"
+            return httpx.Response(
+                202, headers={"RateLimit-Remaining": remaining, "RateLimit-Reset": "8"}
+            )
+
+        return handler
+
+    limits = RateLimits.scaled(350, 3500, speedup=4)
+    assert limits.burst.seconds == 0.25 and limits.steady.seconds == 15
+    _, arrivals, _ = await run_sends(2, limits, factory, concurrency=1)
+    assert arrivals[1] - arrivals[0] == 2  # 8 server seconds are 2 real ones
