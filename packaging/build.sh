@@ -30,6 +30,9 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   touch "$STAMP"
 fi
 echo "== installing the app from this source tree into $VENV"
+# setuptools builds in build/lib and never removes files deleted from the source since the last
+# build; a clean start keeps a deleted module out of the bundle.
+rm -rf build/lib build/bdist.*
 "$VENV/bin/python" -m pip install -qq --no-deps --force-reinstall .
 
 echo "== freezing with PyInstaller"
