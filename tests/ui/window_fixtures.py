@@ -44,6 +44,9 @@ def qloop(_session_qloop: Any, qapp: Any) -> Iterator[Any]:
     deadline = loop.time() + 2
     while any(not t.done() for t in asyncio.all_tasks(loop)) and loop.time() < deadline:
         qapp.processEvents()
+    # Tests after this one (pytest-asyncio's) must not find Qt's loop still "running".
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
 
 
 @pytest.fixture
