@@ -57,6 +57,39 @@ def make_sender(storage: Any) -> Any:
     return ServiceGateway(storage)
 
 
+class DeferredSender:
+    """The send gateway, built on first use: the network stack (httpx, the client, the
+    in-process sandbox) is not needed to paint the window, so it loads right after."""
+
+    def __init__(self, storage: Any) -> None:
+        self._storage = storage
+        self._real: Any = None
+
+    def _gateway(self) -> Any:
+        if self._real is None:
+            self._real = make_sender(self._storage)
+        return self._real
+
+    async def send(self, body: bytes, **kwargs: Any) -> Any:
+        return await self._gateway().send(body, **kwargs)
+
+    async def aclose(self) -> None:
+        if self._real is not None:
+            await self._real.aclose()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._gateway(), name)
+
+
+def _warm_up() -> None:
+    """Import what the first send and the first validation need, off the UI thread."""
+    from composer.domain.revisions import DEFAULT_REVISION
+    from composer.domain.validator import Validator
+
+    importlib.import_module("composer.ui.send_gateway")
+    Validator(DEFAULT_REVISION).warm_up()
+
+
 async def _main(data_dir: Path | None, file: Path | None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -71,7 +104,7 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
         QMessageBox.critical(None, "Event Composer cannot start", str(exc))
         return 1
     closed = asyncio.Event()
-    sender = make_sender(storage)
+    sender = DeferredSender(storage)
     try:
         window = build_window(storage, sender, file)
         window.closed.connect(closed.set)
@@ -79,7 +112,10 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
         if os.environ.get(STARTUP_PROBE_ENV):
             _install_startup_probe(window)
         window.show()
+        # what the first send needs loads while the user looks at the window
+        warm_up = asyncio.ensure_future(asyncio.to_thread(_warm_up))
         await closed.wait()
+        await warm_up
     finally:
         await sender.aclose()
         await asyncio.to_thread(storage.close)

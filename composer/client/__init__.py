@@ -7,34 +7,80 @@ It raises only :class:`TargetError` (bad target), :class:`KeyFormatError` (a key
 be a header) and, on cancellation, :class:`SendCancelled` (a ``CancelledError``).
 """
 
-from composer.client.client import (
-    USER_AGENT,
-    ClientSettings,
-    EventClient,
-    KeyFormatError,
-    PreparedSend,
-    SendCancelled,
-    Timeouts,
-)
-from composer.client.errors import classify
-from composer.client.ratelimit import (
-    LimiterRegistry,
-    RateLimiter,
-    RateLimits,
-    RateLimitTransport,
-    Window,
-    retry_after_seconds,
-)
-from composer.client.retry import RetryPolicy, RetryTransport, has_unique_id
-from composer.client.targets import (
-    PRODUCTION_URL,
-    SANDBOX_KEY,
-    SANDBOX_URL,
-    Target,
-    TargetError,
-    TargetKind,
-    parse_target,
-)
+# Exports resolve on first use (PEP 562), so importing one light module such as
+# composer.client.targets does not pull in httpx: the desktop window paints before the
+# network stack is loaded.
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "ClientSettings": "composer.client.client",
+    "EventClient": "composer.client.client",
+    "KeyFormatError": "composer.client.client",
+    "LimiterRegistry": "composer.client.ratelimit",
+    "PRODUCTION_URL": "composer.client.targets",
+    "PreparedSend": "composer.client.client",
+    "RateLimitTransport": "composer.client.ratelimit",
+    "RateLimiter": "composer.client.ratelimit",
+    "RateLimits": "composer.client.ratelimit",
+    "RetryPolicy": "composer.client.retry",
+    "RetryTransport": "composer.client.retry",
+    "SANDBOX_KEY": "composer.client.targets",
+    "SANDBOX_URL": "composer.client.targets",
+    "SendCancelled": "composer.client.client",
+    "Target": "composer.client.targets",
+    "TargetError": "composer.client.targets",
+    "TargetKind": "composer.client.targets",
+    "Timeouts": "composer.client.client",
+    "USER_AGENT": "composer.client.client",
+    "Window": "composer.client.ratelimit",
+    "classify": "composer.client.errors",
+    "has_unique_id": "composer.client.retry",
+    "parse_target": "composer.client.targets",
+    "retry_after_seconds": "composer.client.ratelimit",
+}
+
+if TYPE_CHECKING:
+    from composer.client.client import (
+        USER_AGENT,
+        ClientSettings,
+        EventClient,
+        KeyFormatError,
+        PreparedSend,
+        SendCancelled,
+        Timeouts,
+    )
+    from composer.client.errors import classify
+    from composer.client.ratelimit import (
+        LimiterRegistry,
+        RateLimiter,
+        RateLimits,
+        RateLimitTransport,
+        Window,
+        retry_after_seconds,
+    )
+    from composer.client.retry import RetryPolicy, RetryTransport, has_unique_id
+    from composer.client.targets import (
+        PRODUCTION_URL,
+        SANDBOX_KEY,
+        SANDBOX_URL,
+        Target,
+        TargetError,
+        TargetKind,
+        parse_target,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "PRODUCTION_URL",

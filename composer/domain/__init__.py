@@ -2,9 +2,40 @@
 and Klaviyo's error bodies, all reported as :class:`Finding` values. Pure Python: no Qt, no
 network, no storage."""
 
-from composer.domain.findings import Finding, Severity, ValidationReport
-from composer.domain.revisions import DEFAULT_REVISION, REVISIONS, Revision, get_revision
-from composer.domain.validator import Validator, validate_payload, validate_text
+# Exports resolve on first use (PEP 562): importing composer.domain.outcome or .findings
+# must not load jsonschema, phonenumbers and email-validator (the window paints first).
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "DEFAULT_REVISION": "composer.domain.revisions",
+    "REVISIONS": "composer.domain.revisions",
+    "Finding": "composer.domain.findings",
+    "Revision": "composer.domain.revisions",
+    "Severity": "composer.domain.findings",
+    "ValidationReport": "composer.domain.findings",
+    "Validator": "composer.domain.validator",
+    "get_revision": "composer.domain.revisions",
+    "validate_payload": "composer.domain.validator",
+    "validate_text": "composer.domain.validator",
+}
+
+if TYPE_CHECKING:
+    from composer.domain.findings import Finding, Severity, ValidationReport
+    from composer.domain.revisions import DEFAULT_REVISION, REVISIONS, Revision, get_revision
+    from composer.domain.validator import Validator, validate_payload, validate_text
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_REVISION",

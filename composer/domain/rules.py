@@ -10,9 +10,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from composer.domain.findings import Finding, Severity, pointer
 from composer.domain.revisions import KNOWN_CONSENT_CHANNELS, Revision
 
@@ -393,6 +390,8 @@ def profile_findings(payload: Any, rev: Revision) -> list[Finding]:
 
 
 def _email_findings(email: str, ptr: str, key: str) -> list[Finding]:
+    from email_validator import EmailNotValidError, validate_email  # costly: load on first use
+
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -409,6 +408,8 @@ def _email_findings(email: str, ptr: str, key: str) -> list[Finding]:
 
 def e164_suggestion(phone: str, default_region: str = "US") -> str | None:
     """The E.164 spelling of a phone number, if it can be read (national numbers as US)."""
+    import phonenumbers  # costly: load on first use
+
     try:
         region = None if phone.strip().startswith("+") else default_region
         number = phonenumbers.parse(phone, region)

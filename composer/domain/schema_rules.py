@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from composer.domain.findings import Finding, Severity, describe_pointer, pointer
 from composer.domain.revisions import Revision
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError
 
 _MEMBER_HINTS = {
     "data": '"data": {"type": "event", "attributes": {...}}',
@@ -58,6 +59,8 @@ def _short(value: Any, limit: int = 40) -> str:
 
 @cache
 def _validator(schema_file: str, revision: Revision) -> Draft7Validator:
+    from jsonschema import Draft7Validator  # costly: load on first use
+
     return Draft7Validator(revision.schema)
 
 

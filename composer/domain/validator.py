@@ -32,6 +32,22 @@ class Validator:
         self.revision = revision if isinstance(revision, Revision) else get_revision(revision)
         self.clock = clock
 
+    def warm_up(self) -> None:
+        """Load the libraries and compile the schema now (e.g. on a worker thread at start-up)
+        so that the first validation is as fast as the others."""
+        self.validate_payload(
+            {
+                "data": {
+                    "type": "event",
+                    "attributes": {
+                        "profile": {"$email": "a@example.com", "$phone_number": "+15005550006"},
+                        "metric": {"name": "M"},
+                        "properties": {},
+                    },
+                }
+            }
+        )
+
     def validate_text(self, text: str | bytes) -> ValidationReport:
         """Validate JSON text (or raw bytes): syntax first, then the payload."""
         parsed = parse_json_text(text)
