@@ -262,7 +262,8 @@ class MainWindow(QMainWindow):
         if file is not None:
             self.open_path(file)
         else:
-            self.controller.load_payload(sample_event())
+            # findings arrive from a worker thread: the window paints first
+            self.controller.load_payload(sample_event(), check_later=True)
             self.controller.mark_saved()
         self.history_pane.refresh()
         # after the first paint: the keyring probe imports and talks to D-Bus

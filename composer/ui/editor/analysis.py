@@ -12,6 +12,7 @@ from typing import Any
 
 from composer.domain.draft import EventDraft
 from composer.domain.findings import Finding, Severity
+from composer.domain.jsontext import parse_json_text
 from composer.domain.validator import Validator
 from composer.ui.editor.jsonmap import JsonLocator, JsonSpan, offset_of_line_column, value_end
 
@@ -89,6 +90,16 @@ def analyse(
         None,
         spans_for(text, report.findings),
     )
+
+
+def draft_only(text: str, generation: int = 0) -> Analysis | None:
+    """The draft of ``text`` without validating it (no findings yet), or None when the text
+    does not parse: a quick first look, the full :func:`analyse` follows."""
+    parsed = parse_json_text(text)
+    if not parsed.ok:
+        return None
+    draft = EventDraft.from_payload(parsed.value)
+    return Analysis(generation, text, parsed.value, draft, (), None, {})
 
 
 def count_words(findings: Iterable[Finding]) -> str:

@@ -22,6 +22,7 @@ from composer.ui.editor.analysis import (
     SYNTAX_RULES,
     Analysis,
     analyse,
+    draft_only,
     dump,
     spans_for,
     syntax_key,
@@ -207,12 +208,17 @@ class ComposerController(QObject):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def load_payload(self, obj: Any) -> None:
+    def load_payload(self, obj: Any, *, check_later: bool = False) -> None:
         """Replace everything with a payload (formatted with 2-space indent)."""
-        self.load_text(dump(obj))
+        self.load_text(dump(obj), check_later=check_later)
 
-    def load_text(self, text: str) -> None:
-        """Replace everything with ``text`` (kept exactly); the result is not modified."""
+    def load_text(self, text: str, *, check_later: bool = False) -> None:
+        """Replace everything with ``text`` (kept exactly); the result is not modified.
+
+        With ``check_later`` the form is filled at once but the findings come from a worker
+        thread (the Problems list says it is checking): the window can paint before the
+        validator's libraries have loaded.
+        """
         self._regen_pending = False
         self._applying = True
         try:
@@ -228,6 +234,12 @@ class ComposerController(QObject):
         self._server_spans = {}
         self.textChanged.emit(text)
         self._emit_modified()
+        if check_later:
+            quick = draft_only(self.document_text(), self._generation)
+            if quick is not None:
+                self._apply(quick)
+                self._analyse_soon(background=True)
+                return
         if len(text) <= self._sync_limit:
             self._apply(self._run(self.document_text(), self._generation))
         else:
@@ -375,11 +387,11 @@ class ComposerController(QObject):
     def _run(self, text: str, generation: int) -> Analysis:
         return analyse(text, self._validator, generation, build_draft=self._draft_from_text)
 
-    def _analyse_soon(self) -> None:
+    def _analyse_soon(self, *, background: bool = False) -> None:
         self._debounce.stop()
         text = self.document_text()
         generation = self._generation
-        if len(text) <= self._sync_limit:
+        if len(text) <= self._sync_limit and not background:
             self._apply(self._run(text, generation))
             return
         if self._executor is None:
