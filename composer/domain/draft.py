@@ -12,20 +12,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-# The profile's special string fields at revision 2023-01-24, in the spec's order.
-PROFILE_FIELDS: tuple[str, ...] = (
-    "$email",
-    "$phone_number",
-    "$first_name",
-    "$last_name",
-    "$city",
-    "$region",
-    "$country",
-    "$zip",
-    "$image",
-)
-CONSENT_KEY = "$consent"
-ATTRIBUTE_KEYS = ("profile", "metric", "properties", "time", "value", "unique_id")
+from composer.domain.revisions import REVISIONS
+
+# The profile's special fields and attribute members at revision 2023-01-24, in the spec's
+# order (one source of truth: the revision's contract).
+_REVISION = REVISIONS["2023-01-24"]
+PROFILE_FIELDS: tuple[str, ...] = _REVISION.profile.string_fields
+CONSENT_KEY = _REVISION.profile.consent_key or "$consent"
+ATTRIBUTE_KEYS = _REVISION.attribute_members
 
 COMMON_METRICS: tuple[str, ...] = (
     "Viewed Product",
