@@ -1,15 +1,16 @@
 """`make bench`: run every tests/benchmarks/bench_*.py module's main() and print its figures.
 
-A benchmark that fails is reported and the others still run; the exit status is 1 if any failed.
-Pass names to run only some: `python -m tests.benchmarks validate history`.
+Each benchmark runs in a process of its own, so none is measured on a heap or with threads
+that another one left behind. A benchmark that fails is reported and the others still run;
+the exit status is 1 if any failed. Pass names to run only some:
+`python -m tests.benchmarks validate history`.
 """
 
 from __future__ import annotations
 
-import importlib
+import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 
 
@@ -22,11 +23,10 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"\n=== {name} ===", flush=True)
         started = time.perf_counter()
-        try:
-            importlib.import_module(f"tests.benchmarks.{name}").main()
-        except Exception:
+        code = f"import tests.benchmarks.{name} as bench; bench.main()"
+        result = subprocess.run([sys.executable, "-c", code], cwd=here.parent.parent, check=False)
+        if result.returncode != 0:
             failed.append(name)
-            traceback.print_exc()
         print(f"--- {name}: {time.perf_counter() - started:.1f} s", flush=True)
     if failed:
         print(f"\nbenchmarks that failed: {', '.join(failed)}")
