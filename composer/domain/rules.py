@@ -131,22 +131,28 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
     long_strings: list[tuple[Any, int]] = []
     long_arrays: list[tuple[Any, int]] = []
     too_deep: tuple[Any, int] | None = None
-    # Stack entries: (container, level, link) with link = (parent_link, parent, container) or
-    # None for properties itself, which is level 1.
-    stack: list[tuple[Any, int, Any]] = [(props, 1, None)]
+    # Stack entries: (container, level, parent's link, parent). A container's own link,
+    # (parent's link, parent, container), is made only when it is needed: most containers
+    # are leaves. properties itself is level 1 and its link is None.
+    stack: list[tuple[Any, int, Any, Any]] = [(props, 1, None, None)]
+    push = stack.append
+    pop = stack.pop
     str_t, dict_t, list_t = str, dict, list
     while stack:
-        node, level, link = stack.pop()
+        node, level, parent_link, parent = pop()
+        link = None if parent is None else _MISSING_LINK
         if level > max_levels:
             if too_deep is None:
-                too_deep = (link, level)
+                too_deep = ((parent_link, parent, node) if parent is not None else None, level)
             continue
         if type(node) is dict_t:
             values = node.values()
         else:
             values = node
             if len(node) > max_items:
-                long_arrays.append((link, len(node)))
+                long_arrays.append(
+                    ((parent_link, parent, node) if parent is not None else None, len(node))
+                )
         child_level = level + 1
         for value in values:
             t = type(value)
@@ -154,10 +160,17 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
                 if len(value) > char_floor:
                     size = len(value.encode("utf-8", "surrogatepass"))
                     if size > max_string:
+                        if link is _MISSING_LINK:
+                            link = (parent_link, parent, node)
                         long_strings.append(((link, node, value), size))
             elif t is dict_t or t is list_t:
-                stack.append((value, child_level, (link, node, value)))
+                if link is _MISSING_LINK:
+                    link = (parent_link, parent, node)
+                push((value, child_level, link, node))
     return _walk_findings(base, rev, long_strings, long_arrays, too_deep)
+
+
+_MISSING_LINK: Any = object()
 
 
 def _key_of(parent: Any, child: Any) -> str:
