@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self._send_task: asyncio.Task[None] | None = None
         self._production_confirmed = False
         self._closing = False
+        self._asking_to_close = False
         self._data_version: int | None = None
         self._keyring: KeyringStatus | None = None
         self.last_error: str | None = None
@@ -478,7 +479,17 @@ class MainWindow(QMainWindow):
     # -- history -------------------------------------------------------------------------------
 
     def load_entry(self, entry: HistoryEntry) -> None:
-        """Put a recorded request back into the composer, and its response in the view."""
+        """Put a recorded request back into the composer (asking first when the composer
+        holds unsaved changes), and its response in the view."""
+        spawn(self._load_entry_flow(entry), "Loading the entry")
+
+    async def _load_entry_flow(self, entry: HistoryEntry) -> bool:
+        if not await self.may_replace_composer(f"loading history entry #{entry.id}"):
+            return False
+        self._show_entry(entry)
+        return True
+
+    def _show_entry(self, entry: HistoryEntry) -> None:
         self.controller.load_text(_pretty_request_text(entry.request.body))
         self._file = None
         self._update_title()
@@ -494,7 +505,11 @@ class MainWindow(QMainWindow):
         """Send the recorded bytes again, as they were (no re-validation)."""
         if self.is_sending():
             return
-        self.load_entry(entry)
+        spawn(self._resend_flow(entry), "Send")
+
+    async def _resend_flow(self, entry: HistoryEntry) -> None:
+        if not await self._load_entry_flow(entry) or self.is_sending():
+            return
         body = entry.request.body.decode("utf-8", "replace")
         self._send_task = spawn(self._send_flow(body, skip_validation=True), "Send")
 
@@ -507,7 +522,40 @@ class MainWindow(QMainWindow):
 
     # -- files -----------------------------------------------------------------------------------
 
+    async def may_replace_composer(self, doing: str) -> bool:
+        """True when the composer's text may be replaced: it has no unsaved changes, or the
+        user saved them or chose to discard them. ``doing`` names what replaces it."""
+        if not self.controller.is_modified:
+            return True
+        name = f"“{self._file.name}”" if self._file else "The event in the composer"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved changes",
+            f"{name} has changes that are not saved.\n\nSave them before {doing}?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("confirmDiscard")
+        save = box.addButton("&Save", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("&Discard changes", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.setEscapeButton(cancel)
+        clicked = await ask(box)
+        if clicked is discard:
+            return True
+        if clicked is save:
+            path = self._file or self._ask_save_path()
+            return path is not None and await self._save(path)
+        return False
+
     def new_event(self) -> None:
+        """File ▸ New (Ctrl+N): the sample event, after asking about unsaved changes."""
+        spawn(self._new_event(), "New event")
+
+    async def _new_event(self) -> None:
+        if not await self.may_replace_composer("starting a new event"):
+            return
         self.controller.load_payload(sample_event())
         self.controller.mark_saved()
         self._file = None
@@ -524,6 +572,8 @@ class MainWindow(QMainWindow):
         spawn(self._open(path, as_template), f"Opening {path.name}")
 
     async def _open(self, path: Path, as_template: bool) -> None:
+        if not await self.may_replace_composer(f"opening {path.name}"):
+            return
         try:
             text = await off_thread(read_event_file, path)
         except EventFileError as exc:
@@ -544,26 +594,31 @@ class MainWindow(QMainWindow):
             spawn(self._save(self._file), "Saving")
 
     def save_as(self) -> None:
+        target = self._ask_save_path()
+        if target is not None:
+            spawn(self._save(target), "Saving")
+
+    def _ask_save_path(self) -> Path | None:
         path, _ = QFileDialog.getSaveFileName(
             self, "Save event", str(self._file or "event.json"), "Event JSON (*.json)"
         )
-        if path:
-            target = Path(path)
-            if not target.suffix:
-                target = target.with_suffix(".json")
-            spawn(self._save(target), "Saving")
+        if not path:
+            return None
+        target = Path(path)
+        return target if target.suffix else target.with_suffix(".json")
 
-    async def _save(self, path: Path) -> None:
+    async def _save(self, path: Path) -> bool:
         try:
             await off_thread(write_event_file, path, self.controller.text())
         except EventFileError as exc:
             self.warn("Cannot save the file", str(exc))
-            return
+            return False
         self._file = path
         self.controller.mark_saved()
         await self._remember_recent(path)
         self._update_title()
         self.statusBar().showMessage(f"Saved {path}.", 5000)
+        return True
 
     async def _remember_recent(self, path: Path) -> None:
         resolved = str(path.resolve())
@@ -655,8 +710,21 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         event.ignore()
+        if self._asking_to_close:
+            return
+        spawn(self._close_flow(), "Closing")
+
+    async def _close_flow(self) -> None:
+        self._asking_to_close = True
+        try:
+            close = await self.may_replace_composer("closing")
+        finally:
+            self._asking_to_close = False
+        if not close:
+            self.statusBar().showMessage("Not closed: your changes are still here.", 8000)
+            return
         self._closing = True
-        spawn(self._shutdown(), "Closing")
+        await self._shutdown()
 
     async def _shutdown(self) -> None:
         try:

@@ -1,0 +1,111 @@
+"""What a demanding user notices in the window: typed text is never thrown away without a
+question, the window fits a small screen, an empty history says what to do, and a send that
+lacks a key says how to add one in the app."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from composer.domain.draft import sample_event
+from tests.ui.window_fixtures import click_button, message_box
+
+pytestmark = pytest.mark.usefixtures("qloop")
+
+
+def type_last_name(qtbot: Any, window: Any, text: str) -> QLineEdit:
+    """Type into the form's Last name field as a user does; wait until the JSON has it."""
+    field = next(
+        e for e in window.composer.form.findChildren(QLineEdit) if "last name" in e.accessibleName()
+    )
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    field.setFocus()
+    qtbot.keyClicks(field, text)
+    qtbot.waitUntil(lambda: text in window.controller.text(), timeout=3000)
+    assert window.controller.is_modified
+    return field
+
+
+def wait_box(qtbot: Any, window: Any, name: str = "confirmDiscard") -> Any:
+    qtbot.waitUntil(lambda: message_box(window, name) is not None, timeout=3000)
+    return message_box(window, name)
+
+
+# -- nothing typed is lost ---------------------------------------------------------------------
+
+
+def test_ctrl_n_asks_before_throwing_typed_text_away(qtbot, make_window):
+    window = make_window()
+    field = type_last_name(qtbot, window, "Typed-by-hand")
+
+    qtbot.keyClick(field, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    box = wait_box(qtbot, window)
+    assert "not saved" in box.text()
+    click_button(box, "Cancel")
+    qtbot.waitUntil(lambda: message_box(window, "confirmDiscard") is None, timeout=3000)
+    assert "Typed-by-hand" in window.controller.text()
+    assert window.controller.is_modified
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(field, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    click_button(wait_box(qtbot, window), "Discard changes")
+    qtbot.waitUntil(lambda: "Typed-by-hand" not in window.controller.text(), timeout=3000)
+    assert not window.controller.is_modified
+
+
+def test_opening_a_file_or_a_history_entry_asks_and_save_keeps_the_text(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    event = sample_event()
+    event["data"]["attributes"]["metric"]["name"] = "Placed Order"
+    other = tmp_path / "order.json"
+    other.write_text(json.dumps(event))
+    window = make_window()
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000):
+        window.request_send()
+    qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 1, timeout=5000)
+    type_last_name(qtbot, window, "Typed-by-hand")
+
+    window.open_path(other)
+    click_button(wait_box(qtbot, window), "Cancel")
+    qtbot.waitUntil(lambda: message_box(window, "confirmDiscard") is None, timeout=3000)
+    assert "Typed-by-hand" in window.controller.text()
+
+    window.history_pane.select_row(0)
+    window.history_pane.load_action.trigger()
+    click_button(wait_box(qtbot, window), "Cancel")
+    qtbot.waitUntil(lambda: message_box(window, "confirmDiscard") is None, timeout=3000)
+    assert "Typed-by-hand" in window.controller.text()
+
+    # Save writes the typed text to a file first, then the other file opens
+    saved = tmp_path / "mine.json"
+    monkeypatch.setattr(
+        "composer.ui.main_window.QFileDialog.getSaveFileName",
+        lambda *a, **k: (str(saved), "Event JSON (*.json)"),
+    )
+    window.open_path(other)
+    click_button(wait_box(qtbot, window), "Save")
+    qtbot.waitUntil(lambda: "Placed Order" in window.controller.text(), timeout=5000)
+    assert "Typed-by-hand" in saved.read_text()
+
+
+def test_closing_with_unsaved_text_asks_first(qtbot, make_window):
+    window = make_window()
+    type_last_name(qtbot, window, "Typed-by-hand")
+
+    window.close()
+    click_button(wait_box(qtbot, window), "Cancel")
+    qtbot.waitUntil(lambda: "Not closed" in window.statusBar().currentMessage(), timeout=3000)
+    assert window.isVisible()
+    assert "Typed-by-hand" in window.controller.text()
+
+    with qtbot.waitSignal(window.closed, timeout=5000):
+        window.close()
+        click_button(wait_box(qtbot, window), "Discard changes")
+    assert not window.isVisible()
