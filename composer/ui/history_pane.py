@@ -105,6 +105,8 @@ class HistoryPane(QWidget):
         self.python_action = self._action("Copy as Python", self._copy_python, None)
         self.export_action = self._action("Export selection…", self._export_selected, None)
         self.delete_action = self._action("Delete", self._delete_selected, "Delete")
+        # the buttons' short words keep the pane usable in a narrow window; menus say it all
+        self.export_action.setIconText("Export…")
 
         buttons = QHBoxLayout()
         buttons.setSpacing(4)

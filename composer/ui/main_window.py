@@ -286,9 +286,22 @@ class MainWindow(QMainWindow):
             self.target_bar.set_target(target)
             self.target_bar.set_revision(settings.default_revision)
             layout_state.restore(self, self._splitters(), settings.layout_bytes())
+            self._fit_to_screen()
             self._rebuild_recent_menu()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())
+
+    def _fit_to_screen(self) -> None:
+        """Keep the window within the screen's free area (first start on a small screen, or
+        a layout saved on a bigger monitor), so Send and the status bar stay in reach."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        width = min(self.width(), free.width())
+        height = min(self.height(), free.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
 
     def _splitters(self) -> dict[str, QSplitter]:
         found = {"top": self.top_splitter, "main": self.main_splitter}

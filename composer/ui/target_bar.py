@@ -4,7 +4,8 @@ production can never be confused at a glance."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -33,6 +34,72 @@ def target_headline(target: Target) -> str:
     return f"Custom server {target.base_url} (not Klaviyo)"
 
 
+class ElidingBadge(QLabel):
+    """A one-line label that shows as much of its text as fits (ending in "…") and gives way
+    when the window is narrow; the whole text is its tooltip and accessible description."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self.setAccessibleDescription(text)
+        self.updateGeometry()
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def _chrome(self) -> int:
+        """Width around the text: margins and the style sheet's padding."""
+        shown = self.text()
+        return max(super().sizeHint().width() - self.fontMetrics().horizontalAdvance(shown), 0)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(
+            self.fontMetrics().horizontalAdvance(self._full) + self._chrome(), hint.height()
+        )
+
+    def minimumSizeHint(self) -> QSize:
+        # the symbol and the kind stay ("⚠ PRODUCTION…", "● Sandbox…"), else a few letters
+        head = self._full.split(":", 1)[0]
+        head = head if len(head) <= 14 else self._full[:6]
+        width = self.fontMetrics().horizontalAdvance(head + "…") + self._chrome()
+        return QSize(min(width, self.sizeHint().width()), super().minimumSizeHint().height())
+
+    def _elide(self) -> None:
+        room = self.width() - self._chrome()
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, max(room, 0)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+
+class ShrinkingCombo(QComboBox):
+    """A combo box as wide as its longest item when there is room, that a narrow window may
+    shrink to about ``min_chars`` characters (the current item is then elided)."""
+
+    def __init__(self, min_chars: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._min_chars = min_chars
+
+    def minimumSizeHint(self) -> QSize:
+        full = self.sizeHint()
+        metrics = self.fontMetrics()
+        widest = max(
+            (metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0
+        )
+        chrome = max(full.width() - widest, 0)
+        least = chrome + metrics.horizontalAdvance("x" * self._min_chars)
+        return QSize(min(full.width(), least), full.height())
+
+
 class TargetBar(QWidget):
     """Target, account and revision pickers, the target badge, and Send / Cancel."""
 
@@ -49,24 +116,24 @@ class TargetBar(QWidget):
         self._target = parse_target("sandbox")
         self._custom_urls: list[str] = []
 
-        self.target_combo = QComboBox()
+        self.target_combo = ShrinkingCombo(12)
         self.target_combo.setAccessibleName("Target")
         self.target_combo.setToolTip("Where Send delivers the event")
-        self.account_combo = QComboBox()
+
+        self.account_combo = ShrinkingCombo(8)
         self.account_combo.setAccessibleName("Account")
         self.account_combo.setToolTip("Whose private API key signs the request")
-        self.account_combo.setMinimumContentsLength(10)
-        self.revision_combo = QComboBox()
+
+        self.revision_combo = ShrinkingCombo(10)
         self.revision_combo.setAccessibleName("API revision")
         self.revision_combo.setToolTip("The revision header sent with the request")
         for name, rev in REVISIONS.items():
             text = f"{name} (retired)" if rev.retired else name
             self.revision_combo.addItem(text, name)
 
-        self.badge = QLabel()
+        self.badge = ElidingBadge()
         self.badge.setObjectName("targetBadge")
         self.badge.setAccessibleName("Where events go")
-        self.badge.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
         self.send_button = QPushButton("Send  Ctrl+⏎")
         self.send_button.setObjectName("sendButton")
@@ -162,7 +229,7 @@ class TargetBar(QWidget):
             TargetKind.PRODUCTION: (c.production_bg, c.production_fg),
         }.get(kind, (c.custom_bg, c.custom_fg))
         symbol = {TargetKind.PRODUCTION: "⚠", TargetKind.CUSTOM: "↗"}.get(kind, "●")
-        self.badge.setText(f"{symbol} {target_headline(self._target)}")
+        self.badge.set_full_text(f"{symbol} {target_headline(self._target)}")
         self.badge.setProperty("targetKind", kind.value)
         weight = "700" if kind is TargetKind.PRODUCTION else "600"
         self.badge.setStyleSheet(

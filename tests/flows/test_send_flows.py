@@ -44,7 +44,8 @@ def invalid_event() -> dict[str, Any]:
 
 def test_first_ctrl_enter_gets_202_from_the_sandbox_and_a_history_row(qtbot, make_window):
     window = make_window()
-    assert "Sandbox: nothing leaves this computer" in window.target_bar.badge.text()
+    # the badge may be elided on a small screen; its tooltip and the status bar say it all
+    assert "Sandbox: nothing leaves this computer" in window.target_bar.badge.toolTip()
     assert "Sandbox: nothing leaves this computer" in window.status_target.text()
     assert json.loads(window.controller.text())["data"]["attributes"]["metric"]["name"]
 

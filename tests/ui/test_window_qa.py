@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
+from composer.client import parse_target
 from composer.domain.draft import sample_event
 from tests.ui.window_fixtures import click_button, message_box
 
@@ -109,3 +110,25 @@ def test_closing_with_unsaved_text_asks_first(qtbot, make_window):
         window.close()
         click_button(wait_box(qtbot, window), "Discard changes")
     assert not window.isVisible()
+
+
+# -- small screens -----------------------------------------------------------------------------
+
+
+def test_the_window_fits_a_small_screen_and_send_stays_in_reach(qtbot, make_window):
+    window = make_window()
+    screen = window.screen().availableGeometry()  # offscreen: 800 x 800
+    assert window.width() <= screen.width() and window.height() <= screen.height()
+
+    window.target_bar.set_target(parse_target("http://127.0.0.1:8787"))
+    window.resize(760, 540)
+    qtbot.waitUntil(lambda: window.width() == 760, timeout=3000)
+    bar = window.target_bar
+    send_right = bar.send_button.mapTo(window, bar.send_button.rect().topRight()).x()
+    assert send_right < window.width(), "the Send button is inside the window"
+    # the badge gives way, and still says where events go in its tooltip
+    assert bar.badge.text().endswith("…")
+    assert "http://127.0.0.1:8787" in bar.badge.toolTip()
+    window.resize(1300, 540)
+    qtbot.waitUntil(lambda: not bar.badge.text().endswith("…"), timeout=3000)
+    assert "Local server http://127.0.0.1:8787" in bar.badge.text()
