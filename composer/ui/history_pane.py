@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -48,6 +48,42 @@ class HistoryStoreLike(HistoryPager, Protocol):
     def export(self, fmt: str, out: Any, query: HistoryQuery | None = None) -> int: ...
 
 
+EMPTY_HISTORY = (
+    "No sends yet — press Ctrl+Enter to send the event in the composer. "
+    "Every send is listed here, with its answer, to load, resend or copy later."
+)
+
+
+class HistoryTable(QTableView):
+    """The history table; while it has no rows it says why, in the middle of its area."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._placeholder = ""
+
+    def set_placeholder(self, text: str) -> None:
+        """What to say while the table is empty (no sends yet, or nothing matches)."""
+        self._placeholder = text
+        self.viewport().update()
+
+    def placeholder_text(self) -> str:
+        """The sentence shown now: empty when the table has rows."""
+        model = self.model()
+        return self._placeholder if model is None or model.rowCount() == 0 else ""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        text = self.placeholder_text()
+        if not text:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        area = self.viewport().rect().adjusted(16, 8, -16, -8)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(area, int(flags), text)
+        painter.end()
+
+
 class HistoryPane(QWidget):
     """Lists sends newest first. ``entryActivated`` (double-click or Enter) and
     ``resendRequested`` carry the full :class:`HistoryEntry`; ``message`` carries a sentence
@@ -78,7 +114,7 @@ class HistoryPane(QWidget):
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Number of entries")
 
-        self.table = QTableView()
+        self.table = HistoryTable()
         self.table.setObjectName("historyTable")
         self.table.setAccessibleName("History entries")
         self.table.setModel(self.model)
@@ -169,6 +205,9 @@ class HistoryPane(QWidget):
         filtered = self.current_query() != HistoryQuery()
         noun = "entry" if total == 1 else "entries"
         self.count_label.setText(f"{total:,} {'matching ' if filtered else ''}{noun}")
+        self.table.set_placeholder(
+            "No entries match the search and filter." if filtered else EMPTY_HISTORY
+        )
 
     # -- selection and actions -----------------------------------------------------------------
 

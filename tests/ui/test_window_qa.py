@@ -132,3 +132,24 @@ def test_the_window_fits_a_small_screen_and_send_stays_in_reach(qtbot, make_wind
     window.resize(1300, 540)
     qtbot.waitUntil(lambda: not bar.badge.text().endswith("…"), timeout=3000)
     assert "Local server http://127.0.0.1:8787" in bar.badge.text()
+
+
+# -- an empty history says what to do ----------------------------------------------------------
+
+
+def test_an_empty_history_says_how_to_fill_it(qtbot, make_window):
+    window = make_window()
+    table = window.history_pane.table
+    assert window.history_pane.model.rowCount() == 0
+    assert "No sends yet" in table.placeholder_text()
+    assert "Ctrl+Enter" in table.placeholder_text()
+
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000):
+        window.request_send()
+    qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 1, timeout=5000)
+    assert table.placeholder_text() == ""
+
+    window.history_pane.search.setText("no such metric")
+    window.history_pane.apply_filters()
+    qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 0, timeout=5000)
+    assert "No entries match" in table.placeholder_text()
