@@ -45,6 +45,7 @@ from composer.ui.files import EventFileError, read_event_file, templates, write_
 from composer.ui.history_pane import HistoryPane
 from composer.ui.ports import SendGateway
 from composer.ui.response_view import ResponseView
+from composer.ui.send_gateway import no_key_message
 from composer.ui.settings_dialog import SettingsDialog, keyring_words
 from composer.ui.target_bar import TargetBar, target_headline
 from composer.ui.tasks import off_thread, set_error_reporter, spawn
@@ -419,6 +420,10 @@ class MainWindow(QMainWindow):
             if not report.valid and not await self._confirm_send_anyway(report):
                 self.statusBar().showMessage("Not sent: fix the problems or choose Send anyway.")
                 return
+        if account is None and not target.is_local:
+            # no key can sign it: say so now rather than after the production question
+            self.response_view.show_failure("Not sent: no API key", no_key_message(target, None))
+            return
         if target.is_klaviyo and not await self._confirm_production(account):
             return
         self._set_sending(True)

@@ -19,6 +19,7 @@ import httpx
 
 from composer.client import ClientSettings, RateLimits, Target, Window
 from composer.domain.outcome import RequestRecord, SendOutcome
+from composer.services.keys import KeyUnavailable
 from composer.services.ports import HistorySink, SendContext
 from composer.services.send import Sender
 
@@ -79,6 +80,20 @@ class _FixedKey:
         return self._key
 
 
+def no_key_message(target: Target, account: str | None) -> str:
+    """Why a send to ``target`` has no key, and how to give it one in the app (the send
+    service's own message speaks of command-line options)."""
+    if account:
+        return (
+            f"No API key is stored for the account “{account}”. Add its private key under "
+            "Account ▸ Manage keys…, or choose another account."
+        )
+    return (
+        f"{target.describe()[:1].upper()}{target.describe()[1:]} needs a private API key. "
+        "Choose an account in the toolbar, or add one under Account ▸ Manage keys…."
+    )
+
+
 def _fingerprint(key: str | None) -> str:
     return hashlib.sha256((key or "").encode()).hexdigest()[:16]
 
@@ -121,6 +136,8 @@ class ServiceGateway:
 
     async def _sender(self, target: Target, account: str | None, revision: str) -> Sender:
         key = await asyncio.to_thread(self._storage.secrets.get_key, account) if account else None
+        if (account and not key) or (not account and not target.is_local):
+            raise KeyUnavailable(no_key_message(target, account))
         slot = (target.label, account)
         fingerprint = _fingerprint(key)
         cached = self._senders.get(slot)

@@ -153,3 +153,29 @@ def test_an_empty_history_says_how_to_fill_it(qtbot, make_window):
     window.history_pane.apply_filters()
     qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 0, timeout=5000)
     assert "No entries match" in table.placeholder_text()
+
+
+# -- a send without a key says how to add one, in the app's words -------------------------------
+
+
+def test_production_without_an_account_says_how_to_add_a_key_without_asking(qtbot, make_window):
+    window = make_window()
+    window.target_bar.set_target(parse_target("production"))
+    window.request_send()
+    qtbot.waitUntil(lambda: "API key" in window.response_view.status_label.text(), timeout=5000)
+    assert message_box(window, "confirmProduction") is None  # nothing to confirm yet
+    words = window.response_view.explanation.text()
+    assert "Manage keys" in words
+    assert "--account" not in words and "event-composer key" not in words
+    assert "Viewed Product" in window.controller.text()  # nothing lost
+
+
+def test_an_account_without_a_key_says_where_to_store_one(qtbot, make_window):
+    window = make_window()
+    window.target_bar.set_accounts(["Shop"], "Shop")  # an account whose key was never stored
+    window.target_bar.set_target(parse_target("http://127.0.0.1:9"))
+    window.request_send()
+    qtbot.waitUntil(lambda: "Shop" in window.response_view.explanation.text(), timeout=5000)
+    words = window.response_view.explanation.text()
+    assert "Manage keys" in words
+    assert "--account" not in words and "event-composer key" not in words
