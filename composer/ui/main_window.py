@@ -267,6 +267,9 @@ class MainWindow(QMainWindow):
             # findings arrive from a worker thread: the window paints first
             self.controller.load_payload(sample_event(), check_later=True)
             self.controller.mark_saved()
+        # the first key a user presses edits the event; a Page Down on the target picker
+        # (Qt's first focus otherwise) would switch to production
+        self.composer.form.profile_edits["$email"].setFocus(Qt.FocusReason.OtherFocusReason)
         self.history_pane.refresh()
         # after the first paint: the keyring probe imports and talks to D-Bus
         QTimer.singleShot(200, self, lambda: spawn(self._probe_keyring(), "Checking the keyring"))

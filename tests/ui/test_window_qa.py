@@ -179,3 +179,14 @@ def test_an_account_without_a_key_says_where_to_store_one(qtbot, make_window):
     words = window.response_view.explanation.text()
     assert "Manage keys" in words
     assert "--account" not in words and "event-composer key" not in words
+
+
+def test_keys_pressed_right_after_start_go_to_the_composer_not_the_target(qtbot, make_window):
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    focused = QApplication.focusWidget()
+    assert focused is not None and window.composer.isAncestorOf(focused)
+    for key in (Qt.Key.Key_PageDown, Qt.Key.Key_Down):
+        qtbot.keyClick(QApplication.focusWidget(), key)
+    assert window.target_bar.target().label == "sandbox"
