@@ -58,6 +58,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def print_out(text: str) -> bool:
+    """Print ``text`` to stdout now; False when the reader went away (``| head``), which is
+    not an error: the caller keeps its own exit status (a send that got a 400 still fails)."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return False
+    return True
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null after a closed pipe, so the flush at exit cannot fail again
+    (Python would print "Exception ignored" and exit 120)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def data_dir_from(args: argparse.Namespace) -> Path | None:
     """The --data-dir option, else EVENT_COMPOSER_DATA_DIR, else None (platform folders)."""
     if getattr(args, "data_dir", None):
@@ -90,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Interrupted.", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        silence_stdout()
         return EXIT_OK
 
 

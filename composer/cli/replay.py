@@ -14,7 +14,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK
+from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
 from composer.cli.send import (
     EXIT_INTERRUPTED,
     add_common_options,
@@ -230,9 +230,9 @@ def run(args: argparse.Namespace) -> int:
         if storage is not None:
             storage.close()
     if args.json:
-        print(json.dumps(summary_to_json(summary, name), ensure_ascii=False))
+        print_out(json.dumps(summary_to_json(summary, name), ensure_ascii=False))
     else:
-        print(render_summary(summary, name, sender))
+        print_out(render_summary(summary, name, sender))
     if summary.interrupted:
         print(resume_hint(summary, args), file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -326,6 +326,7 @@ def resume_hint(summary: ReplaySummary, args: argparse.Namespace) -> str:
         ("--revision", args.revision, DEFAULT_REVISION),
         ("--concurrency", str(args.concurrency), "16"),
         ("--attempts", None if args.attempts is None else str(args.attempts), None),
+        ("--timeout", None if args.timeout is None else f"{args.timeout:g}", None),
         ("--burst-limit", None if args.burst_limit is None else str(args.burst_limit), None),
         ("--steady-limit", None if args.steady_limit is None else str(args.steady_limit), None),
     ):

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
+from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from, print_out
 
 if TYPE_CHECKING:
     from composer.client import ClientSettings
@@ -261,9 +261,9 @@ def run(args: argparse.Namespace) -> int:
             storage.close()
     name = "<stdin>" if args.path == "-" else args.path
     if args.json:
-        print(json.dumps(result_to_json(result, sender, name), ensure_ascii=False))
+        print_out(json.dumps(result_to_json(result, sender, name), ensure_ascii=False))
     else:
-        print(render_result(result, sender, name))
+        print_out(render_result(result, sender, name))
     return exit_code(result)
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK
+from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
 
 
 def add_parser(sub: Any) -> None:
@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
         elif not valid and worst == EXIT_OK:
             worst = EXIT_INVALID
         name = "<stdin>" if path == "-" else path
+        # Keeps validating after the reader went away (| head): the exit status covers all.
         if args.json:
-            print(
+            print_out(
                 json.dumps(
                     {
                         "path": name,
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
         else:
-            print(_report(name, findings, valid))
+            print_out(_report(name, findings, valid))
     return worst
 
 
