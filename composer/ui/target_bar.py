@@ -54,9 +54,9 @@ class ElidingBadge(QLabel):
         return self._full
 
     def _chrome(self) -> int:
-        """Width around the text: margins and the style sheet's padding."""
-        shown = self.text()
-        return max(super().sizeHint().width() - self.fontMetrics().horizontalAdvance(shown), 0)
+        """Width around the text: margins and the style sheet's padding (+1 px each side for
+        rounding, so a text that fits is never elided)."""
+        return self.width() - self.contentsRect().width() + 2
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
@@ -72,7 +72,7 @@ class ElidingBadge(QLabel):
         return QSize(min(width, self.sizeHint().width()), super().minimumSizeHint().height())
 
     def _elide(self) -> None:
-        room = self.width() - self._chrome()
+        room = self.contentsRect().width()
         metrics = self.fontMetrics()
         self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, max(room, 0)))
 

@@ -190,3 +190,11 @@ def test_keys_pressed_right_after_start_go_to_the_composer_not_the_target(qtbot,
     for key in (Qt.Key.Key_PageDown, Qt.Key.Key_Down):
         qtbot.keyClick(QApplication.focusWidget(), key)
     assert window.target_bar.target().label == "sandbox"
+
+
+def test_in_a_wide_window_the_target_badge_is_whole(qtbot, make_window):
+    window = make_window()
+    window.resize(1300, 700)
+    qtbot.waitUntil(lambda: window.width() == 1300, timeout=3000)
+    badge = window.target_bar.badge
+    assert badge.text() == "● Sandbox: nothing leaves this computer"
