@@ -19,6 +19,8 @@ from composer.domain.findings import ValidationReport, describe_pointer
 from composer.services.send import Sender, SendResult, first_error
 
 MAX_CONCURRENCY = 256
+VALIDATION_CHUNK = 256
+"""Events validated between two looks at the event loop (about 40 ms of work)."""
 
 
 class ReplayInputError(ValueError):
@@ -44,8 +46,10 @@ def read_events(data: bytes) -> list[ReplayItem]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
         raise ReplayInputError(
-            f"the file is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8"
+            f"line {line}: the file is not UTF-8 text (byte {exc.start} cannot be decoded); "
+            "save it as UTF-8"
         ) from None
     stripped = text.lstrip()
     if not stripped:
@@ -74,6 +78,17 @@ def _read_array(text: str, start: int) -> list[ReplayItem]:
     items: list[ReplayItem] = []
     i = start + 1
     n = len(text)
+    # Line numbers are counted forward from the previous element, never from the start of
+    # the text again: a 100,000-element array must not cost 100,000 scans of the file.
+    counted = [0, 1]  # offset up to which newlines are counted, line number at that offset
+
+    def line_at(pos: int) -> int:
+        offset, line = counted
+        if pos < offset:
+            return _line_of(text, pos)
+        line += text.count("\n", offset, pos)
+        counted[:] = [pos, line]
+        return line
 
     def skip_ws(pos: int) -> int:
         while pos < n and text[pos] in " \t\r\n":
@@ -92,7 +107,7 @@ def _read_array(text: str, start: int) -> list[ReplayItem]:
                 f"line {exc.lineno}, column {exc.colno}: element {len(items) + 1} of the JSON "
                 f"array is not valid JSON ({exc.msg})"
             ) from None
-        items.append(ReplayItem(len(items), _line_of(text, i), text[i:end].encode("utf-8")))
+        items.append(ReplayItem(len(items), line_at(i), text[i:end].encode("utf-8")))
         i = skip_ws(end)
         if i < n and text[i] == ",":
             i += 1
@@ -100,12 +115,11 @@ def _read_array(text: str, start: int) -> list[ReplayItem]:
         if i < n and text[i] == "]":
             if skip_ws(i + 1) != n:
                 raise ReplayInputError(
-                    f"line {_line_of(text, i + 1)}: text after the end of the JSON array"
+                    f"line {line_at(i + 1)}: text after the end of the JSON array"
                 )
             return items
         raise ReplayInputError(
-            f"line {_line_of(text, i)}: expected ',' or ']' after element {len(items)} of "
-            "the JSON array"
+            f"line {line_at(i)}: expected ',' or ']' after element {len(items)} of the JSON array"
         )
 
 
@@ -251,11 +265,18 @@ class Replayer:
         progress = ReplayProgress(total=len(todo))
         events: dict[int, ReplayEvent] = {}
         started = self._clock()
-        pending: list[tuple[ReplayItem, ValidationReport]] = []
-        for item in todo:
+        # Only the verdict is kept, not the report: reports hold the parsed bodies, and a
+        # 100,000-event file would keep gigabytes alive. Senders validate again (cheap).
+        pending: list[ReplayItem] = []
+        for n, item in enumerate(todo):
+            if n and n % VALIDATION_CHUNK == 0:
+                self._emit(progress, started)
+                await asyncio.sleep(0)  # let Ctrl-C (stop()) and the progress line through
+                if self._stopping:
+                    break
             report = self.sender.validate(item.raw)
             if report.valid or self.force:
-                pending.append((item, report))
+                pending.append(item)
                 continue
             invalid = ReplayEvent(
                 item.index, item.line, None, _describe_invalid(item, report), None
@@ -270,7 +291,7 @@ class Replayer:
         in_flight: set[int] = set()
 
         async def worker() -> None:
-            for item, report in queue:
+            for item in queue:
                 if self._stopping:
                     return
                 in_flight.add(item.index)
@@ -279,10 +300,9 @@ class Replayer:
                     force=self.force,
                     fill_unique_id=self.fill_unique_id,
                     unique_id=self.unique_id_for(item.index),
-                    report=report,
                 )
                 in_flight.discard(item.index)
-                events[item.index] = self._event(item, result, report)
+                events[item.index] = self._event(item, result)
                 outcome = result.outcome
                 assert outcome is not None
                 progress.sent += 1
@@ -320,8 +340,9 @@ class Replayer:
             raise asyncio.CancelledError
         return summary
 
-    def _event(self, item: ReplayItem, result: SendResult, report: ValidationReport) -> ReplayEvent:
+    def _event(self, item: ReplayItem, result: SendResult) -> ReplayEvent:
         outcome = result.outcome
+        report = result.report
         unique_id = result.unique_id_filled
         if unique_id is None and isinstance(report.payload, dict):
             attributes = (report.payload.get("data") or {}).get("attributes")

@@ -122,3 +122,51 @@ async def test_a_stopped_replay_resumes_without_recording_anything_twice(make_ex
 def test_a_run_id_must_be_a_uuid():
     with pytest.raises(ValueError):
         Replayer(object(), run_id="not-a-uuid")  # type: ignore[arg-type]
+
+
+def test_a_line_that_is_not_utf8_is_named_by_its_line(make_example):
+    data = make_example() + b"\n" + make_example() + b"\n" + b'{"a": "\xff"}\n'
+    with pytest.raises(ReplayInputError, match="line 3"):
+        read_events(data)
+
+
+def test_every_element_of_a_long_pretty_array_keeps_its_line(make_example):
+    docs = [json.loads(make_example(email=f"{i}@example.com")) for i in range(2000)]
+    data = json.dumps(docs, indent=2).encode()
+    lines = data.decode().splitlines()
+    items = read_events(data)
+    assert len(items) == 2000
+    assert all(lines[i.line - 1] == "  {" for i in items)
+    assert items[1].line - items[0].line == lines.index("  {", 2) - lines.index("  {")
+
+
+async def test_a_stop_during_validation_of_a_large_file_takes_effect_at_once(make_example):
+    """Ctrl-C arrives while thousands of events are still being validated: the replay stops
+    without validating the rest and sends nothing."""
+    import asyncio
+
+    from composer.domain.validator import Validator
+
+    validated = [0]
+    started = asyncio.Event()
+
+    class CountingValidator(Validator):
+        def validate_text(self, text):  # type: ignore[override]
+            validated[0] += 1
+            started.set()
+            return super().validate_text(text)
+
+    items = read_events(ndjson([make_example(email=f"v{i}@example.com") for i in range(3000)]))
+    app = SandboxApp(SandboxConfig())
+    sender = Sender.open("sandbox", sandbox=app, environ={})
+    sender._validator_factory = CountingValidator
+    async with sender:
+        replayer = Replayer(sender, concurrency=4)
+        run = asyncio.create_task(replayer.run(items))
+        await asyncio.wait_for(started.wait(), 30)
+        replayer.stop()  # what the Ctrl-C handler does, from the event loop
+        summary = await asyncio.wait_for(run, 30)
+    assert summary.interrupted
+    assert validated[0] < len(items)
+    assert app.stats.requests == 0
+    assert summary.resume_skip == 0
