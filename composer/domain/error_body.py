@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ _TITLES_FOR_STATUS = {
     405: "Method not allowed",
     409: "Conflict",
     410: "Gone: this API revision or endpoint no longer exists",
+    413: "Request too large: Klaviyo accepts bodies of at most 5 MB",
     415: "Unsupported media type: Content-Type must be application/json",
     429: "Rate limited",
     500: "Server error",
@@ -26,7 +28,13 @@ _TITLES_FOR_STATUS = {
 
 def status_title(status: int) -> str:
     """A short meaning of an HTTP status, in words a marketer understands."""
-    return _TITLES_FOR_STATUS.get(status, "Error" if status >= 400 else "OK")
+    title = _TITLES_FOR_STATUS.get(status)
+    if title is None:
+        try:
+            title = http.HTTPStatus(status).phrase  # what an unlisted status is, in words
+        except ValueError:
+            title = "Error" if status >= 400 else "OK"
+    return title
 
 
 def parse_error_body(body: bytes | str | None, status: int | None = None) -> list[Finding]:

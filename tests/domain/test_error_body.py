@@ -69,3 +69,11 @@ def test_html_and_garbage_bodies() -> None:
         assert parse_error_body(junk, 500)
     assert parse_error_body(b"", 202) == []
     assert parse_error_body(None) == []
+
+
+def test_every_status_has_a_title_in_words():
+    from composer.domain.error_body import status_title
+
+    assert "too large" in status_title(413).lower()
+    assert status_title(418) != "Error"  # an unlisted status says what it is, not just "Error"
+    assert status_title(599) == "Error"
