@@ -5,7 +5,7 @@ production can never be confused at a glance."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -41,6 +41,8 @@ class ElidingBadge(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
+        # margins, not style-sheet padding: QLabel then paints the text inside its margins
+        self.setContentsMargins(8, 3, 8, 3)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def set_full_text(self, text: str) -> None:
@@ -54,27 +56,32 @@ class ElidingBadge(QLabel):
         return self._full
 
     def _chrome(self) -> int:
-        """Width around the text: margins and the style sheet's padding (+1 px each side for
-        rounding, so a text that fits is never elided)."""
-        return self.width() - self.contentsRect().width() + 2
+        """Width around the text (+2 px each side for rounding and hinting, so a text that
+        fits is never clipped)."""
+        margins = self.contentsMargins()
+        return margins.left() + margins.right() + 4
+
+    def _text_width(self, text: str) -> int:
+        metrics = self.fontMetrics()
+        return max(metrics.horizontalAdvance(text), metrics.boundingRect(text).width())
 
     def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(
-            self.fontMetrics().horizontalAdvance(self._full) + self._chrome(), hint.height()
-        )
+        return QSize(self._text_width(self._full) + self._chrome(), super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:
         # the symbol and the kind stay ("⚠ PRODUCTION…", "● Sandbox…"), else a few letters
         head = self._full.split(":", 1)[0]
         head = head if len(head) <= 14 else self._full[:6]
-        width = self.fontMetrics().horizontalAdvance(head + "…") + self._chrome()
+        width = self._text_width(head + "…") + self._chrome()
         return QSize(min(width, self.sizeHint().width()), super().minimumSizeHint().height())
 
     def _elide(self) -> None:
-        room = self.contentsRect().width()
-        metrics = self.fontMetrics()
-        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, max(room, 0)))
+        room = self.width() - self._chrome()
+        if self._text_width(self._full) <= room:
+            self.setText(self._full)
+            return
+        elided = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+        self.setText(elided)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -229,12 +236,17 @@ class TargetBar(QWidget):
             TargetKind.PRODUCTION: (c.production_bg, c.production_fg),
         }.get(kind, (c.custom_bg, c.custom_fg))
         symbol = {TargetKind.PRODUCTION: "⚠", TargetKind.CUSTOM: "↗"}.get(kind, "●")
+        # the weight is set on the font, not in the style sheet, so the badge measures its
+        # text with the font it paints with
+        font = self.badge.font()
+        font.setWeight(
+            QFont.Weight.Bold if kind is TargetKind.PRODUCTION else QFont.Weight.DemiBold
+        )
+        self.badge.setFont(font)
         self.badge.set_full_text(f"{symbol} {target_headline(self._target)}")
         self.badge.setProperty("targetKind", kind.value)
-        weight = "700" if kind is TargetKind.PRODUCTION else "600"
         self.badge.setStyleSheet(
-            f"QLabel#targetBadge {{ background: {bg}; color: {fg}; border-radius: 4px;"
-            f" padding: 3px 8px; font-weight: {weight}; }}"
+            f"QLabel#targetBadge {{ background: {bg}; color: {fg}; border-radius: 4px; }}"
         )
         # Send is the one accent-coloured control; red when it goes to production.
         accent = c.production_bg if kind is TargetKind.PRODUCTION else c.accent
