@@ -345,8 +345,8 @@ def render_outcome(outcome: SendOutcome) -> list[str]:
         lines.append(f"  detail: {error.message}")
     elif outcome.accepted:
         lines.append(
-            "202 Accepted: Klaviyo validated the event and queued it for processing "
-            "(accepted is not yet processed)"
+            "202 Accepted: the event passed validation and is queued for processing "
+            "(accepted, not yet recorded)"
         )
     else:
         lines.append(f"{outcome.status} {status_title(outcome.status)}")
