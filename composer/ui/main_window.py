@@ -252,6 +252,13 @@ class MainWindow(QMainWindow):
         modified = getattr(self.controller, "modifiedChanged", None)
         if modified is not None:
             modified.connect(lambda _m: self._update_title())
+        # after the first paint: the keyring probe imports and talks to D-Bus
+        self._keyring_timer = QTimer(self)
+        self._keyring_timer.setSingleShot(True)
+        self._keyring_timer.setInterval(200)
+        self._keyring_timer.timeout.connect(
+            lambda: spawn(self._probe_keyring(), "Checking the keyring")
+        )
         self._poll = QTimer(self)
         self._poll.setInterval(DATA_VERSION_POLL_MS)
         self._poll.timeout.connect(lambda: spawn(self._poll_history(), "Checking the history"))
@@ -271,8 +278,7 @@ class MainWindow(QMainWindow):
         # (Qt's first focus otherwise) would switch to production
         self.composer.form.profile_edits["$email"].setFocus(Qt.FocusReason.OtherFocusReason)
         self.history_pane.refresh()
-        # after the first paint: the keyring probe imports and talks to D-Bus
-        QTimer.singleShot(200, self, lambda: spawn(self._probe_keyring(), "Checking the keyring"))
+        self._keyring_timer.start()
         self._poll.start()
         if self.storage.settings.problem:
             self.statusBar().showMessage(self.storage.settings.problem, 15000)
@@ -750,6 +756,7 @@ class MainWindow(QMainWindow):
     async def _shutdown(self) -> None:
         try:
             self._poll.stop()
+            self._keyring_timer.stop()
             if self.is_sending() and self._send_task is not None:
                 self._send_task.cancel()
             blob = layout_state.capture(self, self._splitters())

@@ -99,6 +99,10 @@ def make_window(qtbot: Any, qloop: Any, data_dir: Path) -> Iterator[Callable[...
                 window.close()
         window.deleteLater()
         storage.close()
+    # delete the windows now, before the loop fixture lets go of the loop (their timers go too)
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def message_box(window: Any, name: str) -> Any:
