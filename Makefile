@@ -19,6 +19,7 @@ system-deps:
 	@bash .ci/system-deps
 
 run: $(STAMP)
+	@bash .ci/system-deps || echo "Could not install Qt's system libraries or gnome-keyring; starting anyway."
 	$(BIN)/event-composer
 
 lint: $(STAMP)
