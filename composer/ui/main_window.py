@@ -195,6 +195,11 @@ class MainWindow(QMainWindow):
         )
         file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
+        self.import_action = self._action(
+            "&Import requests (NDJSON, HAR)…", self.import_dialog, name="importRequests"
+        )
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
         self.settings_action = self._action(
             "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences
         )
@@ -613,6 +618,49 @@ class MainWindow(QMainWindow):
             await self._remember_recent(path)
         self._update_title()
         self.statusBar().showMessage(f"Opened {path.name}.", 5000)
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Import requests into the history",
+            "",
+            "Requests (*.ndjson *.jsonl *.har *.json);;All files (*)",
+        )
+        if path:
+            self.import_path(Path(path))
+
+    def import_path(self, path: Path) -> None:
+        """Import the event bodies of an NDJSON file (or JSON array) or a HAR file into the
+        history; a file of one request also goes into the composer."""
+        spawn(self._import(path), f"Importing {path.name}")
+
+    async def _import(self, path: Path) -> None:
+        try:
+            result = await off_thread(self.storage.history.import_file, path)
+        except (OSError, ValueError) as exc:
+            self.warn("Cannot import the file", f"{path.name}: {exc}")
+            return
+        self.history_pane.refresh()
+        count = result.imported
+        plural = "s" * (count != 1)
+        message = f"Imported {count} request{plural} from {path.name} into the history"
+        if result.problems:
+            shown = "\n".join(f"• {p}" for p in result.problems[:10])
+            more = len(result.problems) - 10
+            if more > 0:
+                shown += f"\n… and {more} more"
+            self.warn(
+                "Some requests were not imported",
+                f"{message}; {len(result.problems)} could not be read:\n\n{shown}",
+            )
+        if count == 1 and await self.may_replace_composer(f"loading {path.name}"):
+            self.controller.load_text(result.bodies[0].decode("utf-8", "replace"))
+            self._file = None
+            self._update_title()
+            message += " and into the composer"
+        elif count > 1:
+            message += "; double-click one to load it into the composer"
+        self.statusBar().showMessage(message + ".", 10000)
 
     def save(self) -> None:
         if self._file is None:
