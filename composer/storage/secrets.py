@@ -128,6 +128,10 @@ class SecretStore:
         self._seen: list[str] = []
         self._status: KeyringStatus | None = None
         self._lock = threading.RLock()
+        # One keyring call at a time: under heavy load, concurrent Secret Service reads from
+        # several threads were once seen to answer None for a key that exists (a send would
+        # then say "no key"); keyring calls are rare, so serializing them costs nothing.
+        self._io = threading.Lock()
 
     # -- status ------------------------------------------------------------------------------
 
@@ -206,7 +210,8 @@ class SecretStore:
             with self._lock:
                 return self._memory.get(account)
         try:
-            key: str | None = self.backend.get_password(self.service, account)
+            with self._io:
+                key: str | None = self.backend.get_password(self.service, account)
             return key
         except Exception as exc:
             self._unavailable(_failure_reason(exc))
@@ -226,7 +231,8 @@ class SecretStore:
                 self._seen.append(account)
         if self.available:
             try:
-                self.backend.set_password(self.service, account, key)
+                with self._io:
+                    self.backend.set_password(self.service, account, key)
                 with self._lock:
                     self._memory.pop(account, None)
                 return "keyring"
@@ -245,9 +251,10 @@ class SecretStore:
         from keyring.errors import PasswordDeleteError
 
         try:
-            if self.backend.get_password(self.service, account) is None:
-                return had
-            self.backend.delete_password(self.service, account)
+            with self._io:
+                if self.backend.get_password(self.service, account) is None:
+                    return had
+                self.backend.delete_password(self.service, account)
             return True
         except PasswordDeleteError:
             return had
