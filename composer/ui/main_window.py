@@ -43,9 +43,9 @@ from composer.ui.banner import Banner, retired_revision_text
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.files import EventFileError, read_event_file, templates, write_event_file
 from composer.ui.history_pane import HistoryPane
+from composer.ui.outcome_text import no_key_message
 from composer.ui.ports import SendGateway
 from composer.ui.response_view import ResponseView
-from composer.ui.send_gateway import no_key_message
 from composer.ui.settings_dialog import SettingsDialog, keyring_words
 from composer.ui.target_bar import TargetBar, target_headline
 from composer.ui.tasks import off_thread, set_error_reporter, spawn

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from composer.client.targets import Target
 from composer.domain.error_body import status_title
 from composer.domain.outcome import SendOutcome
 
@@ -165,3 +166,17 @@ def headers_text(headers: tuple[tuple[str, str], ...]) -> str:
 def status_class_label(status: int | None) -> str:
     """A status cell for listings: ``202`` or ``—`` for a pending/failed send."""
     return "—" if status is None else str(status)
+
+
+def no_key_message(target: Target, account: str | None) -> str:
+    """Why a send to ``target`` has no key, and how to give it one in the app (the send
+    service's own message speaks of command-line options)."""
+    if account:
+        return (
+            f"No API key is stored for the account “{account}”. Add its private key under "
+            "Account ▸ Manage keys…, or choose another account."
+        )
+    return (
+        f"{target.describe()[:1].upper()}{target.describe()[1:]} needs a private API key. "
+        "Choose an account in the toolbar, or add one under Account ▸ Manage keys…."
+    )

@@ -22,6 +22,7 @@ from composer.domain.outcome import RequestRecord, SendOutcome
 from composer.services.keys import KeyUnavailable
 from composer.services.ports import HistorySink, SendContext
 from composer.services.send import Sender
+from composer.ui.outcome_text import no_key_message
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +79,6 @@ class _FixedKey:
 
     def get_key(self, account: str) -> str | None:
         return self._key
-
-
-def no_key_message(target: Target, account: str | None) -> str:
-    """Why a send to ``target`` has no key, and how to give it one in the app (the send
-    service's own message speaks of command-line options)."""
-    if account:
-        return (
-            f"No API key is stored for the account “{account}”. Add its private key under "
-            "Account ▸ Manage keys…, or choose another account."
-        )
-    return (
-        f"{target.describe()[:1].upper()}{target.describe()[1:]} needs a private API key. "
-        "Choose an account in the toolbar, or add one under Account ▸ Manage keys…."
-    )
 
 
 def _fingerprint(key: str | None) -> str:
