@@ -12,8 +12,9 @@ be a header) and, on cancellation, :class:`SendCancelled` (a ``CancelledError``)
 # network stack is loaded.
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from composer.lazy import lazy_exports
 
 _EXPORTS = {
     "ClientSettings": "composer.client.client",
@@ -73,14 +74,7 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "PRODUCTION_URL",

@@ -6,8 +6,9 @@ network, no storage."""
 # must not load jsonschema, phonenumbers and email-validator (the window paints first).
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from composer.lazy import lazy_exports
 
 _EXPORTS = {
     "DEFAULT_REVISION": "composer.domain.revisions",
@@ -28,14 +29,7 @@ if TYPE_CHECKING:
     from composer.domain.validator import Validator, validate_payload, validate_text
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "DEFAULT_REVISION",
