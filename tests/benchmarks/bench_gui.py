@@ -80,6 +80,9 @@ sys.exit(run_gui(Path(sys.argv[1])))
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
+    # An installed app starts from compiled bytecode (pip and the bundle both ship it): let the
+    # warm-up run write it, as the bare window's PySide6 already has it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     return env

@@ -48,6 +48,8 @@ def largest_parts(folder: Path, count: int = 6) -> list[tuple[str, int]]:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
+    # The source install runs from compiled bytecode, as the bundle does (its first run writes it).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["EVENT_COMPOSER_STARTUP_PROBE"] = "1"
     # No keyring probing: it would measure the Secret Service, not the start-up.
