@@ -3,7 +3,9 @@
 Sends every event of an NDJSON file (or a JSON array) as fast as the rate limits allow, with a
 progress line on stderr. Ctrl-C stops cleanly and prints the command that resumes the run.
 Exit 0 when every event was accepted, 1 when any was rejected, failed or not sent (invalid),
-2 on bad input (unreadable file, bad options, no key), 130 when interrupted."""
+2 on bad input (unreadable file, bad options, no key) or when the target stops answering (the
+run stops by itself after 10 unanswered sends in a row and says how to resume), 130 when
+interrupted."""
 
 from __future__ import annotations
 
@@ -234,8 +236,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_out(render_summary(summary, name, sender))
     if summary.interrupted:
+        if summary.stopped_reason:
+            print(f"replay: stopped because {summary.stopped_reason}.", file=sys.stderr)
         print(resume_hint(summary, args), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_BAD_INPUT if summary.stopped_reason else EXIT_INTERRUPTED
     return EXIT_OK if summary.all_accepted else EXIT_INVALID
 
 
@@ -399,6 +403,7 @@ def summary_to_json(summary: ReplaySummary, name: str) -> dict[str, Any]:
         "elapsed_s": round(p.elapsed, 3),
         "rate_per_s": round(p.rate, 2),
         "interrupted": summary.interrupted,
+        "stopped_reason": summary.stopped_reason,
         "resume_skip": summary.resume_skip,
         "failures": [
             {"index": e.index, "line": e.line, "status": e.status, "problem": e.problem}

@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from composer.client.timing import Clock, monotonic
 from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport, describe_pointer
+from composer.domain.outcome import SendOutcome, TransportErrorKind
 from composer.services.send import Sender, SendResult, first_error
 
 MAX_CONCURRENCY = 256
 VALIDATION_CHUNK = 256
+UNREACHABLE_STREAK = 10
+"""A run stops by itself after this many sends in a row got no answer at all."""
+_UNREACHABLE = (TransportErrorKind.REFUSED, TransportErrorKind.DNS, TransportErrorKind.TLS)
 """Events validated between two looks at the event loop (about 40 ms of work)."""
 
 
@@ -182,6 +186,8 @@ class ReplaySummary:
     resume_skip: int | None
     """Pass this as ``skip`` (with the same run id) to resume; None when nothing is left."""
     in_flight_cancelled: int = 0
+    stopped_reason: str | None = None
+    """Why the run stopped by itself (the target stopped answering); None otherwise."""
 
     @property
     def failures(self) -> tuple[ReplayEvent, ...]:
@@ -232,6 +238,7 @@ class Replayer:
         on_progress: Callable[[ReplayProgress], None] | None = None,
         on_invalid: Callable[[ReplayEvent], None] | None = None,
         clock: Clock = monotonic,
+        max_unreachable: int = UNREACHABLE_STREAK,
     ) -> None:
         if not 1 <= concurrency <= MAX_CONCURRENCY:
             raise ValueError(f"concurrency must be between 1 and {MAX_CONCURRENCY}")
@@ -246,10 +253,29 @@ class Replayer:
         self._clock = clock
         self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
+        self.max_unreachable = max_unreachable
+        self._unreachable: list[int] = []  # indices of the current run of unanswered sends
+        self._stopped_reason: str | None = None
 
     def unique_id_for(self, index: int) -> str:
         """The unique_id this run fills into event ``index`` when it lacks one."""
         return str(uuid.uuid5(self._namespace, str(index)))
+
+    def _watch_reachability(self, index: int, outcome: SendOutcome) -> None:
+        """Stop taking new events once the target has not answered ``max_unreachable`` sends
+        in a row (refused, unresolvable, TLS failure): the rest would only fail the same way."""
+        error = outcome.error
+        if outcome.status is not None or error is None or error.kind not in _UNREACHABLE:
+            self._unreachable.clear()
+            return
+        self._unreachable.append(index)
+        if self.max_unreachable and len(self._unreachable) >= self.max_unreachable:
+            if self._stopped_reason is None:
+                self._stopped_reason = (
+                    f"the target did not answer {len(self._unreachable)} sends in a row "
+                    f"({error.kind.value}: {error.advice})"
+                )
+            self._stopping = True
 
     def stop(self) -> None:
         """Stop now: no new sends; sends in flight are cancelled (and recorded as such)."""
@@ -305,6 +331,7 @@ class Replayer:
                 events[item.index] = self._event(item, result)
                 outcome = result.outcome
                 assert outcome is not None
+                self._watch_reachability(item.index, outcome)
                 progress.sent += 1
                 progress.done += 1
                 progress.counts[
@@ -326,6 +353,10 @@ class Replayer:
         self._emit(progress, started)
         interrupted = self._stopping or cancelled_from_outside
         resume = next((it.index for it in todo if it.index not in events), None)
+        if self._stopped_reason is not None and self._unreachable:
+            # the unanswered ones go again too: their unique_ids make a repeat harmless
+            first = min(self._unreachable)
+            resume = first if resume is None else min(resume, first)
         summary = ReplaySummary(
             run_id=self.run_id,
             total_in_file=len(items),
@@ -335,6 +366,7 @@ class Replayer:
             interrupted=interrupted,
             resume_skip=resume,
             in_flight_cancelled=len(in_flight),
+            stopped_reason=self._stopped_reason,
         )
         if cancelled_from_outside:
             raise asyncio.CancelledError

@@ -170,3 +170,25 @@ async def test_a_stop_during_validation_of_a_large_file_takes_effect_at_once(mak
     assert validated[0] < len(items)
     assert app.stats.requests == 0
     assert summary.resume_skip == 0
+
+
+async def test_a_target_that_stops_answering_stops_the_run_with_a_resume_point(make_example):
+    import socket
+
+    from composer.client import ClientSettings, RetryPolicy
+
+    with socket.socket() as s:  # a loopback port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sender = Sender.open(
+        f"http://127.0.0.1:{port}",
+        environ={},
+        settings=ClientSettings(retry=RetryPolicy(max_attempts=1)),
+    )
+    items = read_events(ndjson([make_example(email=f"u{i}@example.com") for i in range(60)]))
+    async with sender:
+        summary = await Replayer(sender, concurrency=2, max_unreachable=5).run(items)
+    assert summary.interrupted
+    assert "refused" in summary.stopped_reason
+    assert summary.progress.sent < 10  # it did not spend every event on a dead target
+    assert summary.resume_skip == 0  # the unanswered ones are sent again on resume
