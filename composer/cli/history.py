@@ -15,7 +15,7 @@ import sys
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
-from composer.cli import EXIT_BAD_INPUT, EXIT_OK, data_dir_from
+from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
 
 if TYPE_CHECKING:
     from composer.storage.history import HistoryQuery
@@ -94,7 +94,9 @@ def add_parser(sub: Any) -> None:
         "import",
         help="add NDJSON event bodies or a HAR file to the history",
         description="Import event bodies (NDJSON, or a JSON array) as entries that were not "
-        "sent from here, or the Create Event requests of a HAR file with their responses.",
+        "sent from here, or the Create Event requests of a HAR file with their responses. "
+        "Exit 0 when everything was imported, 1 when some entries were skipped (each is "
+        "named on stderr), 2 when nothing could be imported.",
     )
     imp.add_argument("path", metavar="PATH")
     imp.add_argument(
@@ -386,4 +388,7 @@ def _import(storage: Any, args: argparse.Namespace) -> int:
     print(
         f"Imported {result.imported} entr{'y' if result.imported == 1 else 'ies'} from {args.path}."
     )
-    return EXIT_OK if result.imported or not result.problems else EXIT_BAD_INPUT
+    if not result.problems:
+        return EXIT_OK
+    # some lines were skipped: a script must not take a partial import for a whole one
+    return EXIT_INVALID if result.imported else EXIT_BAD_INPUT

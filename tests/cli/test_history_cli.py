@@ -147,7 +147,7 @@ def test_import_adds_entries_and_reports_skipped_lines(
     events.write_text(f.body().decode().replace("\n", "") + "\nnot json\n")
     state = tmp_path / "state"
     code, out, err = run(capsys, state, "import", str(events))
-    assert code == 0 and "Imported 1 entry" in out and "line 2: not JSON" in err
+    assert code == 1 and "Imported 1 entry" in out and "line 2: not JSON" in err
     _, out, _ = run(capsys, state, "--json")
     assert json.loads(out)["state"] == "imported"
 
