@@ -43,9 +43,9 @@ def _get(payload: Any, path: tuple[str, ...]) -> Any:
 
 def _human_bytes(n: int) -> str:
     if n >= 1_000_000:
-        return f"{n / 1_000_000:.2f} MB"
+        return f"{n / 1_000_000:.3g} MB"
     if n >= 1000:
-        return f"{n / 1000:.1f} kB"
+        return f"{n / 1000:.3g} kB"
     return f"{n} bytes"
 
 
@@ -109,8 +109,9 @@ def properties_findings(payload: Any, rev: Revision, text_bytes: int | None) -> 
                 _error(
                     base,
                     "properties-size",
-                    f"properties is {_human_bytes(size)} serialized; Klaviyo allows at most "
-                    f"{_human_bytes(rev.max_properties_bytes)}: send less data in one event",
+                    f"properties is {size:,} bytes serialized; Klaviyo allows at most "
+                    f"{rev.max_properties_bytes:,} bytes ({_human_bytes(rev.max_properties_bytes)})"
+                    ": send less data in one event",
                 )
             )
     findings.extend(_walk_properties(props, base, rev))
@@ -203,8 +204,9 @@ def _walk_findings(
             _error(
                 ptr,
                 "string-size",
-                f"{_field(ptr)} is a string of {_human_bytes(size)}; Klaviyo allows at most "
-                f"{_human_bytes(rev.max_string_bytes)} per string: shorten it or host the "
+                f"{_field(ptr)} is a string of {size:,} bytes; Klaviyo allows at most "
+                f"{rev.max_string_bytes:,} bytes ({_human_bytes(rev.max_string_bytes)}) per "
+                "string: shorten it or host the "
                 "content elsewhere and send a URL",
             )
         )

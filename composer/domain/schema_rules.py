@@ -64,13 +64,38 @@ def _validator(schema_file: str, revision: Revision) -> Draft7Validator:
     return Draft7Validator(revision.schema)
 
 
+# Inside profile and metric (revisions from 2023-07-15 on) "data", "type" and "attributes" name
+# that resource, not the event.
+_NESTED_HINTS = {
+    "profile": {
+        "data": '"data": {"type": "profile", "attributes": {"email": "ann@example.com"}}',
+        "type": '"type": "profile"',
+        "attributes": '"attributes": {"email": "ann@example.com"}',
+    },
+    "metric": {
+        "data": '"data": {"type": "metric", "attributes": {"name": "Viewed Product"}}',
+        "type": '"type": "metric"',
+        "attributes": '"attributes": {"name": "Viewed Product"}',
+    },
+}
+
+
+def _member_hint(name: str, ptr: str) -> str:
+    """What to add for a missing member ``name`` of the object at ``ptr``."""
+    tokens = ptr.split("/")
+    for resource in ("profile", "metric"):
+        if resource in tokens[3:4] and name in _NESTED_HINTS[resource]:
+            return _NESTED_HINTS[resource][name]
+    return _MEMBER_HINTS.get(name, f'"{name}": ...')
+
+
 def _required(error: ValidationError, ptr: str) -> Iterator[Finding]:
     instance = error.instance if isinstance(error.instance, dict) else {}
     names: Any = error.validator_value
     for name in names:
         if name in instance:
             continue
-        hint = _MEMBER_HINTS.get(name, f'"{name}": ...')
+        hint = _member_hint(name, ptr)
         where = describe_pointer(ptr)
         yield Finding(
             pointer=ptr,

@@ -194,3 +194,29 @@ def test_later_revision_slots_in() -> None:
     assert report.findings[0].pointer == ("/data/attributes/profile/data/attributes/phone_number")
     # the old flat shape is wrong at the new revision
     assert not Validator("2024-10-15").validate_payload(event()).valid
+
+
+def test_a_limit_just_crossed_shows_the_exact_numbers() -> None:
+    report = validator().validate_payload(props(s="x" * 100_001))
+    (finding,) = report.errors
+    assert "100,001 bytes" in finding.message and "100,000 bytes (100 kB)" in finding.message
+
+
+def test_later_revisions_hint_the_missing_resource_object() -> None:
+    from composer.domain.validator import Validator
+
+    body = {
+        "data": {
+            "type": "event",
+            "attributes": {
+                "properties": {},
+                "metric": {"name": "X"},
+                "profile": {"email": "a@example.com"},
+            },
+        }
+    }
+    report = Validator("2024-10-15").validate_payload(body)
+    messages = {f.pointer: f.message for f in report.errors}
+    assert '"type": "metric"' in messages["/data/attributes/metric"]
+    assert '"type": "profile"' in messages["/data/attributes/profile"]
+    assert '"type": "event"' not in messages["/data/attributes/metric"]
