@@ -166,8 +166,14 @@ class ComposerController(QObject):
         return self._draft
 
     def findings(self) -> list[Finding]:
-        """Validator findings (or the syntax error) followed by the server's findings."""
-        return [*self._findings, *self._server]
+        """Validator findings (or the syntax error) followed by the server's findings. A
+        validator finding the server reported too (same field, same words) is listed once, as
+        the server's."""
+        if not self._server:
+            return list(self._findings)
+        confirmed = {(f.pointer, f.meta.get("detail")) for f in self._server}
+        local = [f for f in self._findings if (f.pointer, f.message) not in confirmed]
+        return [*local, *self._server]
 
     def syntax_error(self) -> Finding | None:
         """Addition: the JSON syntax error of the text, or None when it parses."""
