@@ -31,6 +31,8 @@ def test_a_problem_the_server_confirms_is_listed_once(qtbot: Any) -> None:
     other = _server("/data/attributes/time", "a problem only the server saw")
     controller.set_server_findings([_server(local.pointer, local.message), other])
 
-    errors = [f for f in controller.findings() if f.is_error]
+    listed = controller.findings()
+    assert [f.is_error for f in listed] == sorted((f.is_error for f in listed), reverse=True)
+    errors = [f for f in listed if f.is_error]
     assert [f.source for f in errors] == ["server", "server"]
     assert [f.pointer for f in errors] == [local.pointer, other.pointer]

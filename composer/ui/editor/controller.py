@@ -173,7 +173,8 @@ class ComposerController(QObject):
             return list(self._findings)
         confirmed = {(f.pointer, f.meta.get("detail")) for f in self._server}
         local = [f for f in self._findings if (f.pointer, f.message) not in confirmed]
-        return [*local, *self._server]
+        # errors first, whoever found them (the sort is stable within each severity)
+        return sorted([*local, *self._server], key=lambda f: not f.is_error)
 
     def syntax_error(self) -> Finding | None:
         """Addition: the JSON syntax error of the text, or None when it parses."""
