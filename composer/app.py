@@ -100,7 +100,15 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
     assert isinstance(app, QApplication)
     try:
         storage = await asyncio.to_thread(open_storage, data_dir)
-    except (HistoryError, OSError) as exc:
+    except HistoryError as exc:
+        if not _offer_fresh_history(str(exc)):
+            return 1
+        try:
+            storage = await asyncio.to_thread(_open_with_fresh_history, data_dir)
+        except (HistoryError, OSError) as again:
+            QMessageBox.critical(None, "Event Composer cannot start", str(again))
+            return 1
+    except OSError as exc:
         QMessageBox.critical(None, "Event Composer cannot start", str(exc))
         return 1
     closed = asyncio.Event()
@@ -120,6 +128,33 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
         await sender.aclose()
         await asyncio.to_thread(storage.close)
     return 0
+
+
+def _offer_fresh_history(problem: str) -> bool:
+    """Ask whether to move an unreadable history aside and start with an empty one."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "The history cannot be opened",
+        f"{problem}\n\nEvent Composer can rename that file (nothing is deleted) and start "
+        "with an empty history.",
+    )
+    box.setObjectName("historyUnreadable")
+    fresh = box.addButton("Move it aside and start", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(fresh)
+    box.exec()
+    return box.clickedButton() is fresh
+
+
+def _open_with_fresh_history(data_dir: Path | None) -> Any:
+    from composer.storage import open_storage
+    from composer.storage.paths import StoragePaths, move_history_aside
+
+    moved = move_history_aside(StoragePaths.resolve(data_dir), time.strftime("%Y%m%d-%H%M%S"))
+    log.warning("history moved aside to %s", moved)
+    return open_storage(data_dir)
 
 
 def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:

@@ -44,3 +44,15 @@ class StoragePaths:
         """Create the folders (private to the user where the platform allows it)."""
         for folder in (self.data_dir, self.config_dir):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def move_history_aside(paths: StoragePaths, stamp: str) -> Path:
+    """Rename a history database that cannot be opened (and its WAL and shared-memory files)
+    to ``history.sqlite3.unreadable-STAMP``, so that a fresh one can start; nothing is
+    deleted. Returns the new name of the database file."""
+    target = paths.history_db.with_name(f"{paths.history_db.name}.unreadable-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{paths.history_db}{suffix}")
+        if source.exists():
+            source.rename(Path(f"{target}{suffix}"))
+    return target
