@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     if args.self_test:
-        from composer.selftest import run as self_test
+        from composer.ui.selftest import run as self_test
 
         return self_test()
     if args.command is None:

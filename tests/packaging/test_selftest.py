@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from composer.selftest import SelfTest, StepFailed
+from composer.ui.selftest import SelfTest, StepFailed
 from tests.packaging.conftest import ROOT
 
 
