@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
@@ -86,9 +87,9 @@ def _open(args: argparse.Namespace) -> Any:
     return open_storage(data_dir_from(args), apply_retention=False)
 
 
-def run_set(args: argparse.Namespace) -> int:
+def _with_storage(args: argparse.Namespace, body: Callable[[Any], int]) -> int:
+    """Open the state folder (a plain message and exit 2 when it cannot be) and run ``body``."""
     from composer.storage.db import HistoryError
-    from composer.storage.secrets import mask_key
 
     try:
         storage = _open(args)
@@ -96,37 +97,51 @@ def run_set(args: argparse.Namespace) -> int:
         _err(str(exc))
         return EXIT_BAD_INPUT
     with storage:
-        try:
-            account = _account(storage, args)
-        except LooksLikeAKey as exc:
-            _err(str(exc))
-            return EXIT_BAD_INPUT
-        key = _read_key(account).strip()
-        if not key:
-            _err("key: nothing was entered; paste the account's private API key (pk_...)")
-            return EXIT_BAD_INPUT
-        if any(c.isspace() for c in key):
-            _err("key: the key contains spaces or line breaks; paste exactly one key")
-            return EXIT_BAD_INPUT
-        if not key.startswith("pk_"):
-            _err(
-                "warning: Klaviyo private API keys start with pk_; this one does not "
-                "(stored anyway)"
-            )
-        where = storage.secrets.set_key(account, key)
-        if where != "keyring":
-            _err(
-                f"{storage.secrets.status.message}. The key was NOT saved: it would be "
-                "forgotten when this command ends. For the command line, set the "
-                "KLAVIYO_API_KEY environment variable instead."
-            )
-            return EXIT_INVALID
-        storage.settings.modify(lambda s: _with_account(s, account))
-        print(
-            f"Saved the key for account {account!r} ({mask_key(key)}) in "
-            f"{storage.secrets.status.backend}."
+        return body(storage)
+
+
+def _with_account_name(
+    storage: Any, args: argparse.Namespace, body: Callable[[Any, argparse.Namespace, str], int]
+) -> int:
+    """Run ``body`` with the account the arguments name (exit 2 for a name that is a key)."""
+    try:
+        account = _account(storage, args)
+    except LooksLikeAKey as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    return body(storage, args, account)
+
+
+def run_set(args: argparse.Namespace) -> int:
+    return _with_storage(args, lambda storage: _with_account_name(storage, args, _set))
+
+
+def _set(storage: Any, args: argparse.Namespace, account: str) -> int:
+    from composer.storage.secrets import mask_key
+
+    key = _read_key(account).strip()
+    if not key:
+        _err("key: nothing was entered; paste the account's private API key (pk_...)")
+        return EXIT_BAD_INPUT
+    if any(c.isspace() for c in key):
+        _err("key: the key contains spaces or line breaks; paste exactly one key")
+        return EXIT_BAD_INPUT
+    if not key.startswith("pk_"):
+        _err("warning: Klaviyo private API keys start with pk_; this one does not (stored anyway)")
+    where = storage.secrets.set_key(account, key)
+    if where != "keyring":
+        _err(
+            f"{storage.secrets.status.message}. The key was NOT saved: it would be "
+            "forgotten when this command ends. For the command line, set the "
+            "KLAVIYO_API_KEY environment variable instead."
         )
-        return EXIT_OK
+        return EXIT_INVALID
+    storage.settings.modify(lambda s: _with_account(s, account))
+    print(
+        f"Saved the key for account {account!r} ({mask_key(key)}) in "
+        f"{storage.secrets.status.backend}."
+    )
+    return EXIT_OK
 
 
 def _with_account(settings: Any, account: str) -> Any:
@@ -139,81 +154,70 @@ def _with_account(settings: Any, account: str) -> Any:
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    from composer.storage.db import HistoryError
+    return _with_storage(args, lambda storage: _with_account_name(storage, args, _delete))
+
+
+def _delete(storage: Any, args: argparse.Namespace, account: str) -> int:
     from composer.storage.secrets import SecretStoreError
 
     try:
-        storage = _open(args)
-    except (HistoryError, OSError) as exc:
+        deleted = storage.secrets.delete_key(account)
+    except SecretStoreError as exc:
         _err(str(exc))
+        return EXIT_INVALID
+    known = account in storage.settings.settings.accounts
+    storage.settings.modify(lambda s: s.without_account(account))
+    if deleted:
+        print(f"Deleted the key for account {account!r}.")
+    elif known:
+        print(f"Account {account!r} had no key stored; removed it from the accounts.")
+    else:
+        _err(f"account: there is no account {account!r}; `event-composer key list` shows them")
         return EXIT_BAD_INPUT
-    with storage:
-        try:
-            account = _account(storage, args)
-        except LooksLikeAKey as exc:
-            _err(str(exc))
-            return EXIT_BAD_INPUT
-        try:
-            deleted = storage.secrets.delete_key(account)
-        except SecretStoreError as exc:
-            _err(str(exc))
-            return EXIT_INVALID
-        known = account in storage.settings.settings.accounts
-        storage.settings.modify(lambda s: s.without_account(account))
-        if deleted:
-            print(f"Deleted the key for account {account!r}.")
-        elif known:
-            print(f"Account {account!r} had no key stored; removed it from the accounts.")
-        else:
-            _err(f"account: there is no account {account!r}; `event-composer key list` shows them")
-            return EXIT_BAD_INPUT
-        return EXIT_OK
+    return EXIT_OK
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from composer.storage.db import HistoryError
+    return _with_storage(args, lambda storage: _list(storage, args))
+
+
+def _list(storage: Any, args: argparse.Namespace) -> int:
     from composer.storage.secrets import mask_key
 
-    try:
-        storage = _open(args)
-    except (HistoryError, OSError) as exc:
-        _err(str(exc))
-        return EXIT_BAD_INPUT
-    with storage:
-        settings = storage.settings.settings
-        names = list(settings.accounts)
-        if args.account:
-            names = [n for n in names if n == args.account] or [args.account]
-        status = storage.secrets.status
-        rows = [(name, storage.secrets.get_key(name)) for name in names]
-        if args.json:
-            print(
-                json.dumps(
-                    {
-                        "keyring": {
-                            "available": status.available,
-                            "backend": status.backend,
-                            "message": status.message,
-                        },
-                        "default_account": settings.default_account,
-                        "accounts": [
-                            {
-                                "account": n,
-                                "key": mask_key(k) if k else None,
-                                "has_key": k is not None,
-                            }
-                            for n, k in rows
-                        ],
+    settings = storage.settings.settings
+    names = list(settings.accounts)
+    if args.account:
+        names = [n for n in names if n == args.account] or [args.account]
+    status = storage.secrets.status
+    rows = [(name, storage.secrets.get_key(name)) for name in names]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "keyring": {
+                        "available": status.available,
+                        "backend": status.backend,
+                        "message": status.message,
                     },
-                    ensure_ascii=False,
-                )
+                    "default_account": settings.default_account,
+                    "accounts": [
+                        {
+                            "account": n,
+                            "key": mask_key(k) if k else None,
+                            "has_key": k is not None,
+                        }
+                        for n, k in rows
+                    ],
+                },
+                ensure_ascii=False,
             )
-            return EXIT_OK
-        print(f"Keyring: {status.message}")
-        if not rows:
-            print("No accounts yet: `event-composer key set --account NAME` adds one.")
-        for name, key in rows:
-            marker = " (default)" if name == settings.default_account else ""
-            shown = mask_key(key) if key else "(no key stored)"
-            print(f"  {name}{marker}: {shown}")
+        )
         return EXIT_OK
+    print(f"Keyring: {status.message}")
+    if not rows:
+        print("No accounts yet: `event-composer key set --account NAME` adds one.")
+    for name, key in rows:
+        marker = " (default)" if name == settings.default_account else ""
+        shown = mask_key(key) if key else "(no key stored)"
+        print(f"  {name}{marker}: {shown}")
+    return EXIT_OK
