@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.benchmarks.bench_package import time_to_window
+
 RUNS = 5
 ENTRIES = 100_000
 
@@ -88,15 +90,6 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _time_to_window(argv: list[str], env: dict[str, str]) -> float:
-    started = time.time()
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
-    for line in proc.stdout.splitlines():
-        if line.startswith("window-shown "):
-            return float(line.split()[1]) - started
-    raise RuntimeError(f"no window-shown line from {argv[0]}: {proc.stderr[-500:]}")
-
-
 def _app_argv(data_dir: Path) -> list[str]:
     return [sys.executable, "-m", "composer", "--data-dir", str(data_dir)]
 
@@ -126,11 +119,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty"
         app_times, bare_times = [], []
-        _time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))  # warm
+        time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))  # warm
         for _ in range(RUNS):
-            bare_times.append(_time_to_window([sys.executable, "-c", BARE_WINDOW], env))
+            bare_times.append(time_to_window([sys.executable, "-c", BARE_WINDOW], env))
             app_times.append(
-                _time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))
+                time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))
             )
         app_s, bare_s = statistics.median(app_times), statistics.median(bare_times)
         print(f"start to window shown, median of {RUNS}:")
@@ -162,7 +155,7 @@ def main() -> None:
         ).stdout
         print(f"memory with {ENTRIES:,} history entries:  {_rss(out)}")
         full_times = [
-            _time_to_window(_app_argv(full), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))
+            time_to_window(_app_argv(full), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))
             for _ in range(3)
         ]
         print(

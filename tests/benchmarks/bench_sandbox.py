@@ -28,6 +28,8 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from composer.domain.draft import sample_event
+
 TARGET_PER_S = 1050
 CONNECTIONS = 8
 REQUESTS = 8000
@@ -58,26 +60,9 @@ except KeyboardInterrupt:
 
 
 def _body(unique_id: str) -> bytes:
-    return json.dumps(
-        {
-            "data": {
-                "type": "event",
-                "attributes": {
-                    "profile": {"$email": "ann.lee@example.com", "$first_name": "Ann"},
-                    "metric": {"name": "Viewed Product"},
-                    "properties": {
-                        "ProductName": "Winnie the Pooh",
-                        "ProductID": "1111",
-                        "Categories": ["Fiction", "Children"],
-                        "Price": 9.99,
-                        "URL": "https://www.example.com/products/winnie-the-pooh",
-                    },
-                    "value": 9.99,
-                    "unique_id": unique_id,
-                },
-            }
-        }
-    ).encode()
+    body = sample_event()
+    body["data"]["attributes"]["unique_id"] = unique_id
+    return json.dumps(body).encode()
 
 
 def _request(host: str, unique_id: str) -> bytes:
