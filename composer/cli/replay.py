@@ -333,8 +333,9 @@ def _announce(session: _Session, run_id: str) -> None:
         return
     print(
         f"Resuming run {run_id} of {session.path}: {len(plan.earlier)} of {plan.run.events} "
-        f"events were accepted before and are not sent again; {len(plan.in_doubt)} in doubt "
-        f"and {plan.untouched} not yet sent go now, with their original unique_ids",
+        f"events were accepted before and are not sent again; {len(plan.in_doubt)} sent "
+        f"before without an accepted answer (in doubt or refused) and {plan.untouched} not "
+        "yet sent go now, with their original unique_ids",
         file=sys.stderr,
     )
 
