@@ -437,7 +437,7 @@ def _profile_across(rel: dict[str, Any], target: Revision, report: ConversionRep
         return rel
     out_data = dict(data)
     attributes = data.get("attributes")
-    meta_here = ("data",) if _META in data else None
+    meta_here: tuple[str, ...] | None = ("data",) if _META in data else None
     if isinstance(attributes, dict) and _META in attributes:
         meta_here = ("data", "attributes")
     if meta_here is not None:
@@ -504,10 +504,10 @@ def _metric(value: Any, shape: Shape | None, target: Revision, report: Conversio
         outer = residual.get("outer")
         if "data" in residual:
             return {**(outer or {}), "data": residual["data"]}
-        data: dict[str, Any] = {"type": "metric"}
-        data.update({k: v for k, v in residual.items() if k not in ("outer", "attributes")})
-        data["attributes"] = residual.get("attributes", attributes)
-        return {**(outer or {}), "data": data}
+        new_data: dict[str, Any] = {"type": "metric"}
+        new_data.update({k: v for k, v in residual.items() if k not in ("outer", "attributes")})
+        new_data["attributes"] = residual.get("attributes", attributes)
+        return {**(outer or {}), "data": new_data}
     data = value.get("data")
     flat: dict[str, Any] = {}
     rest: dict[str, Any] = {}
@@ -515,13 +515,13 @@ def _metric(value: Any, shape: Shape | None, target: Revision, report: Conversio
     if outer:
         rest["outer"] = outer
     if isinstance(data, dict):
-        attributes = data.get("attributes")
-        if isinstance(attributes, dict):
-            for key, item in attributes.items():
+        m_attributes = data.get("attributes")
+        if isinstance(m_attributes, dict):
+            for key, item in m_attributes.items():
                 flat[key] = item
                 _moved(report, f"{_MA}/{escape_token(key)}", f"{_M}/{escape_token(key)}")
-        elif attributes is not None:
-            rest["attributes"] = attributes
+        elif m_attributes is not None:
+            rest["attributes"] = m_attributes
         rest.update(
             {
                 k: v
