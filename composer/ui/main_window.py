@@ -33,6 +33,7 @@ from composer.client.targets import Target, TargetError, TargetKind, parse_targe
 from composer.domain.draft import sample_event
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome
+from composer.services.outcome_text import no_key_message
 from composer.storage import Storage
 from composer.storage.records import HistoryEntry
 from composer.storage.secrets import KeyringStatus
@@ -43,7 +44,6 @@ from composer.ui.banner import Banner, retired_revision_text
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.files import EventFileError, read_event_file, templates, write_event_file
 from composer.ui.history_pane import HistoryPane
-from composer.ui.outcome_text import no_key_message
 from composer.ui.ports import SendGateway
 from composer.ui.response_view import ResponseView
 from composer.ui.settings_dialog import SettingsDialog, keyring_words
