@@ -130,13 +130,15 @@ def _options(args: argparse.Namespace, *, with_body_options: bool) -> list[str]:
     return command
 
 
-def resume_command(summary: ReplaySummary, args: argparse.Namespace, facts: RunFacts) -> str:
+def resume_command(
+    summary: ReplaySummary, args: argparse.Namespace, facts: RunFacts | None = None
+) -> str:
     """The command that resumes this run: ``--resume`` when the history holds the run, else
     ``--skip N --run-id ID`` (same unique_ids, from the first event not finished)."""
     head = ["event-composer"]
     if args.data_dir:
         head += ["--data-dir", str(args.data_dir)]
-    if facts.recorded:
+    if facts is not None and facts.recorded:
         return shlex.join(
             [*head, "replay", facts.path, "--resume", *_options(args, with_body_options=False)]
         )
@@ -155,8 +157,11 @@ def resume_command(summary: ReplaySummary, args: argparse.Namespace, facts: RunF
     )
 
 
-def resume_hint(summary: ReplaySummary, args: argparse.Namespace, facts: RunFacts) -> str:
-    """The sentence and command that resume a stopped run."""
+def resume_hint(
+    summary: ReplaySummary, args: argparse.Namespace, facts: RunFacts | None = None
+) -> str:
+    """The sentence and command that resume a stopped run (``facts``: the run's record, if
+    the history holds it)."""
     progress = summary.progress
     cancelled = summary.in_flight_cancelled
     head = (
