@@ -21,7 +21,7 @@ from composer.client.errors import classify
 from composer.client.ratelimit import RateLimiter, RateLimits, RateLimitTransport
 from composer.client.ratelimit import retry_after_seconds as _retry_after
 from composer.client.retry import RetryPolicy, RetryTransport
-from composer.client.targets import Target, TargetKind
+from composer.client.targets import SANDBOX_KEY, KeyRoute, Target, TargetKind
 from composer.client.timing import Clock, Sleep, monotonic, real_sleep
 from composer.client.trace import TRACE_KEY, SendTrace
 from composer.domain.error_body import parse_error_body
@@ -130,6 +130,12 @@ class EventClient:
             )
         if target.kind is TargetKind.PRODUCTION and not target.base_url.startswith("https://"):
             raise ValueError("Klaviyo production is only reached over https")
+        if target.key_route is KeyRoute.NEVER and self._key != SANDBOX_KEY:
+            # The last line of defence under services.keys: the key never travels in clear text.
+            raise KeyFormatError(
+                f"{target.base_url} is reached over plain http and is not this machine: "
+                "an API key is never sent there"
+            )
         self.limiter = limiter or RateLimiter(self.settings.limits, clock=clock, sleep=sleep)
         stack = RetryTransport(
             RateLimitTransport(transport, self.limiter),
