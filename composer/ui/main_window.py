@@ -34,6 +34,7 @@ from composer.domain.draft import sample_event
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome
 from composer.services.keys import plain_http_refusal
+from composer.services.outcome_text import no_key_message
 from composer.storage import Storage
 from composer.storage.records import HistoryEntry
 from composer.storage.secrets import KeyringStatus
@@ -44,7 +45,6 @@ from composer.ui.banner import Banner, retired_revision_text
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.files import EventFileError, read_event_file, templates, write_event_file
 from composer.ui.history_pane import HistoryPane
-from composer.ui.outcome_text import no_key_message
 from composer.ui.ports import SendGateway
 from composer.ui.response_view import ResponseView
 from composer.ui.settings_dialog import SettingsDialog, keyring_words

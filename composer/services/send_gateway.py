@@ -20,9 +20,9 @@ import httpx
 from composer.client import ClientSettings, KeyRoute, RateLimits, Target, Window
 from composer.domain.outcome import RequestRecord, SendOutcome
 from composer.services.keys import KeyUnavailable, check_key_destination
+from composer.services.outcome_text import no_key_message
 from composer.services.ports import HistorySink, SendContext
 from composer.services.send import Sender
-from composer.ui.outcome_text import no_key_message
 
 log = logging.getLogger(__name__)
 
