@@ -2,8 +2,9 @@
 
 Every request is appended to LOG as one JSON line (method, path, headers, body in hex) before the
 answer goes out, so a test can tell exactly what reached the server. It answers 202 with an
-empty body, or, when the request has ``X-Echo-Key: 1``, 400 with the Authorization header echoed
-back in a header and in a JSON:API error body (a server that leaks what it was given). Prints
+empty body, or, when the path starts with ``/echo`` (a base URL such as ``http://127.0.0.1:PORT/echo``),
+400 with the Authorization header echoed back in a header and in a JSON:API error body, once as
+written and once spelled with JSON escapes (a server that leaks what it was given). Prints
 ``ready`` on stdout once it listens. Runs inside a test's private network namespace or on
 loopback; nothing else."""
 
@@ -29,22 +30,28 @@ class Handler(BaseHTTPRequestHandler):
         }
         with open(self.log_path, "a", encoding="utf-8") as log:
             log.write(json.dumps(record) + "\n")
-        if self.headers.get("X-Echo-Key") == "1":
+        if self.path.startswith("/echo"):
             given = self.headers.get("Authorization", "")
-            answer = json.dumps(
-                {
-                    "errors": [
-                        {
-                            "id": "echo",
-                            "status": 400,
-                            "code": "invalid",
-                            "title": "Echo",
-                            "detail": f"you sent {given}",
-                            "source": {"pointer": "/data"},
-                        }
-                    ]
-                }
-            ).encode()
+            escaped = "".join(f"\\u{ord(c):04x}" for c in given)
+            answer = (
+                json.dumps(
+                    {
+                        "errors": [
+                            {
+                                "id": "echo",
+                                "status": 400,
+                                "code": "invalid",
+                                "title": "Echo",
+                                "detail": f"you sent {given}",
+                                "source": {"pointer": "/data"},
+                                "meta": {"escaped": "ESCAPED"},
+                            }
+                        ]
+                    }
+                )
+                .replace('"ESCAPED"', f'"{escaped}"')
+                .encode()
+            )
             self.send_response(400)
             self.send_header("X-Seen-Authorization", given)
             self.send_header("Content-Type", "application/vnd.api+json")

@@ -75,3 +75,33 @@ def test_a_plain_http_host_never_gets_a_key_and_the_window_says_why(qtbot, make_
         explanation = window.response_view.explanation.text()
         assert "unencrypted" in explanation and "https://" in explanation
         assert server.requests() == []
+
+
+def test_a_key_the_server_echoes_is_shown_only_as_the_placeholder(qtbot, make_window, tmp_path):
+    from PySide6.QtWidgets import QListWidget
+
+    from composer.client.redact import KEY_PLACEHOLDER
+
+    with listener(tmp_path) as server:  # loopback: the chosen account's key goes by itself
+        window = make_window()
+        window.storage.secrets.set_key("Staging", KEY)
+        window.target_bar.set_accounts(["Staging"], "Staging")
+        window.target_bar.set_target(parse_target(f"{server.url}/echo"))
+        outcome = send_and_wait(qtbot, window)
+        assert server.authorizations() == [f"Klaviyo-API-Key {KEY}"]
+    assert outcome.status == 400
+    view = window.response_view
+    findings = view.findings_list
+    assert isinstance(findings, QListWidget)
+    shown = [
+        view.status_label.text(),
+        view.explanation.text(),
+        view.body_view.toPlainText(),
+        view.headers_view.toPlainText(),
+        view.request_view.toPlainText(),
+        *(findings.item(i).text() for i in range(findings.count())),
+        *(f.message for f in outcome.findings),
+    ]
+    assert KEY_PLACEHOLDER in view.headers_view.toPlainText()
+    assert KEY_PLACEHOLDER in view.body_view.toPlainText()
+    assert not [text for text in shown if KEY in text]
