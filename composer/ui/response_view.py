@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 
 from composer.domain.findings import Finding, describe_pointer
 from composer.domain.outcome import SendOutcome
-from composer.ui import theme
-from composer.ui.outcome_text import (
+from composer.services.outcome_text import (
     SYMBOLS,
     Tone,
     describe_outcome,
@@ -29,6 +28,7 @@ from composer.ui.outcome_text import (
     pretty_body,
     timing_line,
 )
+from composer.ui import theme
 
 _IDLE_TEXT = (
     "Nothing sent yet. Press Send (Ctrl+Enter) and the answer appears here: what it means, "
