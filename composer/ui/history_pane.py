@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.services.snippets import as_python
 from composer.storage.exports import curl_command
 from composer.storage.records import HistoryEntry, HistoryQuery
 from composer.ui.history_model import STATUS_FILTERS, HistoryPager, HistoryTableModel
-from composer.ui.snippets import as_python
 from composer.ui.tasks import off_thread, spawn
 
 SEARCH_DEBOUNCE_MS = 250
