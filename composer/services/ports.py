@@ -9,7 +9,7 @@ ones in (composer/app.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from composer.domain.outcome import RequestRecord, SendOutcome
 
@@ -38,6 +38,21 @@ class HistorySink(Protocol):
 
     def complete(self, entry_id: int, outcome: SendOutcome) -> None:
         """Record the outcome (response or transport error) of a pending entry."""
+        ...
+
+
+@runtime_checkable
+class AsyncHistorySink(Protocol):
+    """A history whose writes are awaited off the event loop (the GUI's writer thread): the
+    send waits until the pending entry is on disk before the request leaves, and learns when
+    a write fails."""
+
+    async def write_pending(self, request: RequestRecord, context: SendContext) -> int:
+        """Write a pending entry and return its id once it is written."""
+        ...
+
+    async def write_outcome(self, entry_id: int, outcome: SendOutcome) -> None:
+        """Record the outcome of a pending entry; returns once it is written."""
         ...
 
 
