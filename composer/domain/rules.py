@@ -395,6 +395,8 @@ def profile_findings(payload: Any, rev: Revision) -> list[Finding]:
     if has_phone:
         assert isinstance(phone, str)
         findings.extend(_phone_findings(phone, f"{base}/{_esc(shape.phone_key)}", shape.phone_key))
+    if rev.max_profile_strings_bytes is not None:
+        findings.extend(_profile_strings_findings(profile, base, rev.max_profile_strings_bytes))
     if shape.consent_key and shape.consent_key in profile:
         findings.extend(
             _consent_findings(
@@ -402,6 +404,31 @@ def profile_findings(payload: Any, rev: Revision) -> list[Finding]:
             )
         )
     return findings
+
+
+def _profile_strings_findings(profile: dict[str, Any], base: str, limit: int) -> list[Finding]:
+    """From 2025-01-15: "The maximum allowed sum of profile strings is 100KB" (keys not counted)."""
+    total = 0
+    stack: list[Any] = [profile]
+    while stack:
+        node = stack.pop()
+        values = node.values() if type(node) is dict else node
+        for value in values:
+            if type(value) is str:
+                total += len(value.encode("utf-8", "surrogatepass"))
+            elif type(value) is dict or type(value) is list:
+                stack.append(value)
+    if total <= limit:
+        return []
+    return [
+        _error(
+            base,
+            "profile-strings-size",
+            f"the profile's strings add up to {total:,} bytes; Klaviyo allows at most "
+            f"{limit:,} bytes ({_human_bytes(limit)}) in sum at this revision: move long "
+            "values out of the profile",
+        )
+    ]
 
 
 def _email_findings(email: str, ptr: str, key: str) -> list[Finding]:
