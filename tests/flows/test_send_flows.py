@@ -96,9 +96,8 @@ def test_invalid_event_asks_send_anyway_and_a_400_maps_its_pointer_to_the_field(
 
 
 def test_429_says_how_long_to_wait(qtbot, make_window, data_dir):
-    from composer.storage.settings import SettingsStore
-
     from composer.client import ClientSettings, RetryPolicy
+    from composer.storage.settings import SettingsStore
 
     SettingsStore(data_dir / "settings.json").update(auto_unique_id=False)
     one_try = ClientSettings(retry=RetryPolicy(max_attempts=1))  # a 429 is final, shown as is
