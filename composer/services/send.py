@@ -195,6 +195,8 @@ class Sender:
         unique_id: str | None = None,
         replace_unique_id: bool = False,
         report: ValidationReport | None = None,
+        run_id: str | None = None,
+        run_index: int | None = None,
     ) -> SendResult:
         """Validate and send one event body.
 
@@ -203,7 +205,8 @@ class Sender:
         UUID) so that retries can never record the event twice; ``replace_unique_id`` puts
         ``unique_id`` (or a new UUID) in place of the body's own, so a repeated send is a new
         event. The pending history entry is written before the request leaves. Cancellation
-        completes the history entry as cancelled and propagates.
+        completes the history entry as cancelled and propagates. ``run_id`` and ``run_index``
+        tie the history entry to a replay run and the event's position in its file.
         """
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         rev = get_revision(revision) if revision else self.client.revision
@@ -223,6 +226,8 @@ class Sender:
             revision=rev.name,
             metric=metric_name(report.payload, rev),
             profile=profile_label(report.payload, rev),
+            run_id=run_id,
+            run_index=run_index,
         )
         entry_id, problem = await self._begin(prepared.record, context)
         try:

@@ -1,5 +1,5 @@
 """Delivery states in the history: written with each outcome, and derived for every entry a
-history of the previous release holds (tests/storage/fixtures/history_v1.sqlite3, made by it)."""
+history of an earlier release holds (tests/storage/fixtures/history_v*.sqlite3, made by them)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from composer.domain.outcome import Attempt, SendOutcome, TransportError, TransportErrorKind
 from composer.storage.db import SCHEMA_VERSION
 from composer.storage.history import HistoryQuery, HistoryStore
 from tests.storage.factories import body, context, request
 
-FIXTURE = Path(__file__).parent / "fixtures" / "history_v1.sqlite3"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 EXPECTED = {
     "accepted": ("accepted", "uid-0"),
@@ -30,18 +32,19 @@ EXPECTED = {
 }
 
 
-def v1_history(tmp_path: Path) -> Path:
+def old_history(tmp_path: Path, version: int = 1) -> Path:
     path = tmp_path / "history.sqlite3"
-    shutil.copyfile(FIXTURE, path)
+    shutil.copyfile(FIXTURES / f"history_v{version}.sqlite3", path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
         before = conn.execute("SELECT COUNT(*) FROM entry").fetchone()[0]
     assert before == len(EXPECTED)
     return path
 
 
-def test_a_history_of_the_previous_release_opens_with_every_entry_and_its_delivery(tmp_path):
-    path = v1_history(tmp_path)
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_history_of_an_earlier_release_opens_with_every_entry_and_its_delivery(tmp_path, version):
+    path = old_history(tmp_path, version)
     with HistoryStore(path) as store:
         assert store.schema_version == SCHEMA_VERSION
         rows = store.page(limit=100)
@@ -56,7 +59,7 @@ def test_a_history_of_the_previous_release_opens_with_every_entry_and_its_delive
 
 
 def test_history_filters_by_delivery(tmp_path):
-    with HistoryStore(v1_history(tmp_path)) as store:
+    with HistoryStore(old_history(tmp_path)) as store:
         unknown = store.page(HistoryQuery(deliveries=("unknown",)))
         assert {r.profile for r in unknown} == {
             p for p, (d, _u) in EXPECTED.items() if d == "unknown"
