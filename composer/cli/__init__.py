@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import logging
@@ -89,7 +90,18 @@ def data_dir_from(args: argparse.Namespace) -> Path | None:
     return Path(env) if env else None
 
 
+def _printable_streams() -> None:
+    """Let stdout print any text: a character the terminal's encoding lacks (or a lone
+    surrogate quoted from a file) is written as an escape instead of raising."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _printable_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -115,6 +127,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         silence_stdout()
         return EXIT_OK
+    except Exception as exc:
+        # A bug, not bad input: one sentence instead of a traceback (-v logs the traceback).
+        logging.getLogger("composer.cli").debug("unexpected error", exc_info=True)
+        print(
+            f"event-composer {args.command}: internal error ({type(exc).__name__}: {exc}); "
+            "run again with -v for the details, and please report it",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -208,7 +208,9 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         err("replay", problem)
         return EXIT_BAD_INPUT
-    raw, unreadable = read_input(args.path)
+    raw, unreadable = read_input(
+        args.path, 512 * 1024 * 1024, "split the events into smaller files"
+    )
     if raw is None:
         err("replay", unreadable or "the input cannot be read")
         return EXIT_BAD_INPUT

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from composer.client.timing import Clock, monotonic
 from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport, describe_pointer
+from composer.domain.jsontext import value_end
 from composer.domain.outcome import SendOutcome, TransportErrorKind
 from composer.services.send import Sender, SendResult, first_error
 
@@ -70,15 +71,14 @@ def read_events(data: bytes) -> list[ReplayItem]:
 
 
 def _parses(raw: bytes) -> bool:
+    text = raw.decode("utf-8")
     try:
-        json.loads(raw)
+        return value_end(text) == len(text)
     except ValueError:
         return False
-    return True
 
 
 def _read_array(text: str, start: int) -> list[ReplayItem]:
-    decoder = json.JSONDecoder()
     items: list[ReplayItem] = []
     i = start + 1
     n = len(text)
@@ -105,7 +105,7 @@ def _read_array(text: str, start: int) -> list[ReplayItem]:
     while True:
         i = skip_ws(i)
         try:
-            _, end = decoder.raw_decode(text, i)
+            end = value_end(text, i)
         except json.JSONDecodeError as exc:
             raise ReplayInputError(
                 f"line {exc.lineno}, column {exc.colno}: element {len(items) + 1} of the JSON "
