@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,6 @@ _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _NUMBER_CHARS = r"[0-9A-Za-z.+\-]"
 _SURROGATE_ESCAPE_HINT = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
-_RAW_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JsonTextError(json.JSONDecodeError):
@@ -75,7 +75,11 @@ def _parse_float(literal: str) -> float:
     return value
 
 
-_DECODER = json.JSONDecoder(
+# Integers go through C's own int(): it refuses more than int_max_str_digits digits with a
+# plain ValueError, and only then is the text read again with the hook that says where.
+# (A Python hook per number would cost a quarter of the parse of a large event.)
+_FAST = json.JSONDecoder(parse_constant=_parse_constant, parse_float=_parse_float)
+_STRICT = json.JSONDecoder(
     parse_constant=_parse_constant, parse_int=_parse_int, parse_float=_parse_float
 )
 
@@ -99,14 +103,28 @@ def find_token(text: str, token: str, start: int = 0) -> int:
     return start
 
 
+def _first_raw_surrogate(text: str, start: int, end: int) -> int | None:
+    """Offset of the first surrogate code point in ``text[start:end]`` (only text handed over
+    as a Python string can hold one; UTF-8 bytes cannot encode it)."""
+    if text.isascii():
+        return None
+    try:
+        text[start:end].encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return start + exc.start
+    return None
+
+
 def _first_unpaired_surrogate(text: str, start: int, end: int) -> tuple[int, str] | None:
     """Offset and source spelling of the first surrogate that is not half of a pair.
 
     Only valid JSON reaches here, so every backslash opens an escape inside a string and the
     escapes can be read in order without tracking strings.
     """
-    raw = _RAW_SURROGATE.search(text, start, end)
-    first_raw = raw.start() if raw else end
+    first_raw = _first_raw_surrogate(text, start, end)
+    raw = first_raw is not None
+    if first_raw is None:
+        first_raw = end
     if _SURROGATE_ESCAPE_HINT.search(text, start, first_raw) is None:
         return (first_raw, f"U+{ord(text[first_raw]):04X}") if raw else None
     pending: re.Match[str] | None = None
@@ -126,6 +144,13 @@ def _first_unpaired_surrogate(text: str, start: int, end: int) -> tuple[int, str
     return (first_raw, f"U+{ord(text[first_raw]):04X}") if raw else None
 
 
+def _reader() -> json.JSONDecoder:
+    limit = sys.get_int_max_str_digits()
+    # The limit is a process setting (PYTHONINTMAXSTRDIGITS): when it is not the default, the
+    # hook applies MAX_INT_DIGITS so that what is accepted never depends on the environment.
+    return _FAST if limit == MAX_INT_DIGITS else _STRICT
+
+
 def _error(message: str, text: str, pos: int) -> JsonTextError:
     return JsonTextError(message, text, pos)
 
@@ -134,7 +159,12 @@ def raw_decode(text: str, pos: int = 0) -> tuple[Any, int]:
     """Read one JSON value starting at ``pos`` (no whitespace skipped); returns it and the
     offset after it. Raises :class:`JsonTextError` for anything the module docstring refuses."""
     try:
-        value, end = _DECODER.raw_decode(text, pos)
+        try:
+            value, end = _reader().raw_decode(text, pos)
+        except (json.JSONDecodeError, _TokenProblem):
+            raise
+        except ValueError:  # an integer over int_max_str_digits: read again to say where
+            value, end = _STRICT.raw_decode(text, pos)
     except _TokenProblem as exc:
         raise _error(exc.message, text, find_token(text, exc.token, pos)) from None
     except json.JSONDecodeError as exc:

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import chain
 from typing import Any
 
 from composer.domain.findings import Finding, Severity, pointer
@@ -167,6 +168,7 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
     max_levels = rev.max_nesting_levels
     long_strings: list[tuple[Any, int]] = []
     long_keys: list[tuple[Any, str, int]] = []
+    objects: list[tuple[dict[str, Any], Any, Any]] = []
     long_arrays: list[tuple[Any, int]] = []
     too_deep: tuple[Any, int] | None = None
     # Stack entries: (container, level, parent's link, parent). A container's own link,
@@ -185,14 +187,7 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
             continue
         if type(node) is dict_t:
             values = node.values()
-            # A member name is a string too: "A single string cannot be larger than 100 KB".
-            if node and max(map(len, node)) > char_floor:
-                node_link = (parent_link, parent, node) if parent is not None else None
-                for key in node:
-                    if len(key) > char_floor:
-                        size = len(key.encode("utf-8", "surrogatepass"))
-                        if size > max_string:
-                            long_keys.append((node_link, key, size))
+            objects.append((node, parent_link, parent))
         else:
             values = node
             if len(node) > max_items:
@@ -213,6 +208,17 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
                 if link is _MISSING_LINK:
                     link = (parent_link, parent, node)
                 push((value, child_level, link, node))
+    # A member name is a string too ("A single string cannot be larger than 100 KB"). One pass
+    # in C over every name finds whether any is long; only then are the objects searched.
+    names = chain.from_iterable(entry[0] for entry in objects)
+    if max(map(len, names), default=0) > char_floor:
+        for node, parent_link, parent in objects:
+            for key in node:
+                if len(key) > char_floor:
+                    size = len(key.encode("utf-8", "surrogatepass"))
+                    if size > max_string:
+                        node_link = (parent_link, parent, node) if parent is not None else None
+                        long_keys.append((node_link, key, size))
     return _walk_findings(
         base,
         rev,
