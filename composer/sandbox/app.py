@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 
 from composer.domain.findings import Severity
 from composer.domain.revisions import Revision
+from composer.domain.rule_ids import is_syntax
 from composer.domain.rules import MAX_BODY_BYTES
 from composer.domain.validator import Validator
 from composer.sandbox import jsonapi
@@ -44,7 +45,6 @@ EVENTS_PATHS = frozenset({"/api/events/", "/api/events"})
 ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "application/vnd.api+json"})
 _KEY_RE = re.compile(r"pk_[A-Za-z0-9]+")
 _AUTH_SCHEME = "klaviyo-api-key"
-_SYNTAX_RULES = frozenset({"json-syntax", "unreadable"})
 _ASCII_DIGITS = re.compile(rb"[0-9]+")
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class SandboxApp:
         report = self._validator(revision).validate_text(body)
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
         if errors:
-            if any(f.rule in _SYNTAX_RULES for f in errors):
+            if any(is_syntax(f.rule) for f in errors):
                 api_errors = [
                     ApiError(
                         "parse_error",

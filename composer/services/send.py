@@ -101,6 +101,7 @@ class Sender:
         target: Target | str | None = None,
         *,
         account: str | None = None,
+        account_named: bool = True,
         keys: KeySource | None = None,
         history: HistorySink | None = None,
         environ: Mapping[str, str] | None = None,
@@ -116,11 +117,13 @@ class Sender:
 
         The key comes from ``keys`` (account ``account``), else the environment, else the
         fake sandbox key for local targets (see :func:`resolve_key`); this may block on the
-        keyring. ``sandbox`` is a SandboxApp or SandboxConfig for the in-process sandbox.
-        Raises TargetError, KeyUnavailable or KeyFormatError with a message for people.
+        keyring. ``account_named`` False makes ``account`` the default account, whose key
+        goes by itself only to Klaviyo and to this machine (KeyRefused elsewhere).
+        ``sandbox`` is a SandboxApp or SandboxConfig for the in-process sandbox.
+        Raises TargetError, KeyUnavailable (KeyRefused) or KeyFormatError with a message for people.
         """
         parsed = target if isinstance(target, Target) else parse_target(target)
-        resolved: ResolvedKey = resolve_key(parsed, account, keys, environ)
+        resolved: ResolvedKey = resolve_key(parsed, account, keys, environ, named=account_named)
         if transport is None and parsed.kind is TargetKind.SANDBOX:
             from composer.sandbox import in_process_transport
 
@@ -174,13 +177,16 @@ class Sender:
         fill_unique_id: bool = True,
         unique_id: str | None = None,
         report: ValidationReport | None = None,
+        run_id: str | None = None,
+        run_index: int | None = None,
     ) -> SendResult:
         """Validate and send one event body.
 
         An invalid body is refused (no request, ``outcome`` None) unless ``force``. When
         ``fill_unique_id`` and the body has no unique_id, one is added (``unique_id`` or a new
         UUID) so that retries can never record the event twice. Cancellation completes the
-        history entry as cancelled and propagates.
+        history entry as cancelled and propagates. ``run_id`` and ``run_index`` tie the
+        history entry to a replay run and the event's position in its file.
         """
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         rev = get_revision(revision) if revision else self.client.revision
@@ -199,6 +205,8 @@ class Sender:
             revision=rev.name,
             metric=metric_name(report.payload, rev),
             profile=profile_label(report.payload, rev),
+            run_id=run_id,
+            run_index=run_index,
         )
         entry_id, problem = self._begin(prepared.record, context)
         try:
