@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from composer.client.targets import Target
 from composer.domain.outcome import RequestRecord, SendOutcome
 
 
@@ -46,4 +47,26 @@ class KeySource(Protocol):
 
     def get_key(self, account: str) -> str | None:
         """The key for ``account``, or None when there is none. May block (keyring I/O)."""
+        ...
+
+
+class SendGateway(Protocol):
+    """What the window sends through: one event body sent and recorded in the history
+    (pending first, completed after). ``composer.ui.send_gateway.ServiceGateway`` is the real
+    one; the composition root (composer/app.py) builds it."""
+
+    async def send(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+    ) -> SendOutcome:
+        """The outcome of one send. Raises ``asyncio.CancelledError`` when cancelled, and an
+        exception whose message is meant for the user when it cannot send at all (no key)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the long-lived HTTP clients."""
         ...
