@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from composer.client.targets import Target
     from composer.domain.outcome import SendOutcome
     from composer.services.ports import SendGateway
+    from composer.services.send_gateway import ServiceGateway
     from composer.storage import Storage
     from composer.ui.main_window import MainWindow
-    from composer.ui.send_gateway import ServiceGateway
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def build_gateway(storage: Storage) -> ServiceGateway:
     target), whose rate limits come from the user's settings. Call inside the running event
     loop: the gateway opens its HTTP clients there."""
     from composer.sandbox import SandboxConfig, create_app
-    from composer.ui.send_gateway import ServiceGateway
+    from composer.services.send_gateway import ServiceGateway
 
     return ServiceGateway(storage, sandbox=create_app(SandboxConfig()))
 
@@ -84,9 +84,21 @@ class DeferredGateway:
         return self._real
 
     async def send(
-        self, body: bytes, *, target: Target, account: str | None, revision: str
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
     ) -> SendOutcome:
-        return await self.gateway().send(body, target=target, account=account, revision=revision)
+        return await self.gateway().send(
+            body,
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+        )
 
     async def aclose(self) -> None:
         if self._real is not None:
@@ -98,7 +110,7 @@ def _warm_up() -> None:
     from composer.domain.revisions import DEFAULT_REVISION
     from composer.domain.validator import Validator
 
-    importlib.import_module("composer.ui.send_gateway")
+    importlib.import_module("composer.services.send_gateway")
     importlib.import_module("composer.sandbox")
     Validator(DEFAULT_REVISION).warm_up()
 

@@ -8,12 +8,14 @@ import asyncio
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from composer.client.targets import KeyRoute, Target
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome
+from composer.services.keys import plain_http_refusal
+from composer.services.outcome_text import no_key_message
 from composer.services.ports import SendGateway
 from composer.ui.dialogs import ask, question
 from composer.ui.editor import ComposerController
-from composer.ui.outcome_text import no_key_message
 from composer.ui.response_view import ResponseView
 from composer.ui.target_bar import TargetBar, target_headline
 from composer.ui.tasks import TaskRunner
@@ -48,6 +50,8 @@ class SendPart(QObject):
         self.response_view = response_view
         self._task: asyncio.Task[None] | None = None
         self._production_confirmed = False
+        self._key_hosts_confirmed: set[tuple[str, str]] = set()
+        """(host, account) pairs the user agreed to send that account's key to, this session."""
         self.closing = False
 
     def is_sending(self) -> bool:
@@ -80,17 +84,34 @@ class SendPart(QObject):
             if not report.valid and not await self._confirm_send_anyway(report):
                 self.message.emit("Not sent: fix the problems or choose Send anyway.", 0)
                 return
+        if target.key_route is KeyRoute.NEVER:
+            self.response_view.show_failure("Not sent: plain http", plain_http_refusal(target))
+            return
         if account is None and not target.is_local:
             # no key can sign it: say so now rather than after the production question
             self.response_view.show_failure("Not sent: no API key", no_key_message(target, None))
             return
         if target.is_klaviyo and not await self._confirm_production(account):
             return
+        confirmed = False
+        if account is not None and target.key_route is KeyRoute.NAMED_ONLY:
+            confirmed = await self._confirm_key_host(target, account)
+            if not confirmed:
+                self.response_view.show_failure(
+                    "Not sent: the key stays here",
+                    f"{target.base_url} is not Klaviyo, so the key of “{account}” was not sent. "
+                    "Send again and choose “Send the key” to send it to that server.",
+                )
+                return
         self.sendingChanged.emit(True)
         self.response_view.show_sending(target_headline(target).split(":")[0])
         try:
             outcome = await self.gateway.send(
-                text.encode("utf-8"), target=target, account=account, revision=revision
+                text.encode("utf-8"),
+                target=target,
+                account=account,
+                revision=revision,
+                account_confirmed=confirmed,
             )
         except asyncio.CancelledError:
             self.response_view.show_failure(
@@ -147,6 +168,31 @@ class SendPart(QObject):
         box.setEscapeButton(stay)
         if await ask(box) is go:
             self._production_confirmed = True
+            return True
+        return False
+
+    async def _confirm_key_host(self, target: Target, account: str) -> bool:
+        """Ask once per session, host and account before a key leaves for a server that is
+        neither Klaviyo nor this machine."""
+        slot = (target.host, account)
+        if slot in self._key_hosts_confirmed:
+            return True
+        box = question(
+            self._window,
+            "confirmKeyHost",
+            "Send the API key to another server?",
+            f"{target.host} is not Klaviyo and not this machine. Sending there gives it the "
+            f"private API key of the account “{account}”, with which it can act on your "
+            "Klaviyo account.\n\nSend the key only to a server you trust. You are asked once "
+            "per session for each server and account.",
+            QMessageBox.Icon.Warning,
+        )
+        go = box.addButton(f"Send the &key to {target.host}", QMessageBox.ButtonRole.AcceptRole)
+        stay = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        if await ask(box) is go:
+            self._key_hosts_confirmed.add(slot)
             return True
         return False
 
