@@ -110,9 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     if args.self_test:
+        from composer.app import STARTUP_PROBE_ENV, run_gui
         from composer.ui.selftest import run as self_test
 
-        return self_test()
+        return self_test(run_gui=run_gui, probe_env=STARTUP_PROBE_ENV)
     if args.command is None:
         if importlib.util.find_spec(SUBCOMMANDS["gui"]) is not None:
             args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])

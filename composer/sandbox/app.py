@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from composer.domain.findings import Severity
+from composer.domain.outcome import SANDBOX_DUPLICATE_HEADER
 from composer.domain.revisions import Revision
 from composer.domain.rule_ids import is_syntax
 from composer.domain.rules import MAX_BODY_BYTES
@@ -235,11 +236,15 @@ class SandboxApp:
             return self._refused(400, api_errors, verdict)
         self.stats.accepted += 1
         received = datetime.fromtimestamp(now, UTC)
+        answer: Headers = [(b"content-length", b"0"), *_rate_headers(verdict)]
         if self.recorder.record(report.payload, revision, received):
             self.stats.recorded += 1
         else:
             self.stats.duplicates += 1
-        return Reply(202, [(b"content-length", b"0"), *_rate_headers(verdict)])
+            # Klaviyo answers a duplicate like any event and says nothing; the sandbox says so
+            # in a header of its own, so a tester can see it.
+            answer.append((SANDBOX_DUPLICATE_HEADER.encode("ascii"), b"1"))
+        return Reply(202, answer)
 
     def _validator(self, revision: Revision) -> Validator:
         validator = self._validators.get(revision.name)
