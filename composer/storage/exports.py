@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from composer import __version__
+from composer.domain.jsontext import loads as strict_loads
 from composer.storage.records import HistoryEntry, attempts_to_json
 
 FORMATS = ("har", "ndjson", "curl")
@@ -65,7 +66,7 @@ def json_text(value: Any, **options: Any) -> str:
 def ndjson_line(entry: HistoryEntry) -> str | None:
     """The entry's request body as one compact JSON line, or None when it is not JSON."""
     try:
-        payload = json.loads(entry.request.body)
+        payload = strict_loads(entry.request.body.decode("utf-8"))
     except ValueError:
         return None
     return json_text(payload, separators=(",", ":"))
