@@ -160,7 +160,7 @@ def open_sender(
         err(command, f"--target: {exc}")
         return None, EXIT_BAD_INPUT
     named = (args.account or "").strip() or None
-    account = named or _default_account(storage)
+    account = named or getattr(args, "recorded_account", None) or _default_account(storage)
     keys = storage.secrets if storage is not None else _secret_store()
     history = storage.history if (storage is not None and args.history) else None
     try:
