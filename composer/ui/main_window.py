@@ -39,7 +39,7 @@ from composer.storage.secrets import KeyringStatus
 from composer.storage.settings import Settings
 from composer.ui import layout_state, theme
 from composer.ui.about import AboutDialog
-from composer.ui.banner import Banner, retired_revision_text
+from composer.ui.banner import Banner, retired_revision_text, settings_notice_text
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.files import EventFileError, read_event_file, templates, write_event_file
 from composer.ui.history_pane import HistoryPane
@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar
 
         self.banner = Banner()
+        self.settings_notice = Banner()
+        self.settings_notice.setAccessibleName("Settings notice")
         self.composer = ComposerWidget(self.controller)
         self.composer.setAccessibleName("Composer")
         self.response_view = ResponseView()
@@ -150,6 +152,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.settings_notice)
         layout.addWidget(self.banner)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
@@ -285,8 +288,7 @@ class MainWindow(QMainWindow):
         self.history_pane.refresh()
         self._keyring_timer.start()
         self._poll.start()
-        if self.storage.settings.problem:
-            self.statusBar().showMessage(self.storage.settings.problem, 15000)
+        self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
 
     def _apply_settings(self, settings: Settings, *, initial: bool = False) -> None:
         self.settings = settings
@@ -762,7 +764,7 @@ class MainWindow(QMainWindow):
             name = theme.apply_theme(app, name)
         for key, act in self.theme_actions.items():
             act.setChecked(key == name)
-        for widget in (self.target_bar, self.banner, self.response_view):
+        for widget in (self.target_bar, self.banner, self.settings_notice, self.response_view):
             widget.refresh_colors()
         self.history_pane.model.refresh_colors()
         self._refresh_target_status()
