@@ -52,7 +52,7 @@ def build_window(storage: Any, sender: Any, file: Path | None = None) -> Any:
 def make_sender(storage: Any) -> Any:
     """The send gateway over the real send service, sending to the in-process sandbox by
     default. Call inside the running event loop (it creates the HTTP clients)."""
-    from composer.ui.send_gateway import ServiceGateway
+    from composer.services.send_gateway import ServiceGateway
 
     return ServiceGateway(storage)
 
@@ -86,7 +86,7 @@ def _warm_up() -> None:
     from composer.domain.revisions import DEFAULT_REVISION
     from composer.domain.validator import Validator
 
-    importlib.import_module("composer.ui.send_gateway")
+    importlib.import_module("composer.services.send_gateway")
     Validator(DEFAULT_REVISION).warm_up()
 
 

@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "history": "composer.cli.history",
     "key": "composer.cli.key",
     "sandbox": "composer.cli.sandbox",
+    "convert": "composer.cli.convert",
 }
 
 EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2

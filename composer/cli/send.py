@@ -155,7 +155,7 @@ def open_sender(
 ) -> tuple[Sender | None, int]:
     """A Sender for the options, or None and the exit code after explaining why not."""
     from composer.client import KeyFormatError, TargetError, parse_target
-    from composer.services.keys import ENV_KEY, KeyUnavailable
+    from composer.services.keys import KeyRefused, KeyUnavailable
     from composer.services.send import Sender
 
     try:
@@ -163,42 +163,46 @@ def open_sender(
     except TargetError as exc:
         err(command, f"--target: {exc}")
         return None, EXIT_BAD_INPUT
-    account = args.account.strip() if args.account else None
+    named = (args.account or "").strip() or None
+    account = named or _default_account(storage)
     keys = storage.secrets if storage is not None else _secret_store()
-    defaulted = False
-    if account is None and not os.environ.get(ENV_KEY) and not target.is_local:
-        account = _default_account(storage)
-        defaulted = account is not None
     history = storage.history if (storage is not None and args.history) else None
-    options: dict[str, Any] = {
-        "keys": keys,
-        "history": history,
-        "revision": args.revision,
-        "settings": settings,
-    }
     try:
-        try:
-            sender = Sender.open(target, account=account, **options)
-        except KeyUnavailable:
-            if not defaulted:
-                raise
-            # The user named no account: explain the choices, not the default's empty slot.
-            account = None
-            sender = Sender.open(target, **options)
+        sender = Sender.open(
+            target,
+            account=account,
+            account_named=named is not None,
+            keys=keys,
+            history=history,
+            revision=args.revision,
+            settings=settings,
+        )
+    except KeyRefused as exc:
+        err(command, f"NOT SENT: {exc}")
+        return None, EXIT_BAD_INPUT
     except KeyUnavailable as exc:
         message = str(exc)
-        status = _keyring_problem(keys) if account else None
+        status = _keyring_problem(keys) if named else None
         if status:
             message += f" (the keyring: {status})"
         err(command, message)
         return None, EXIT_BAD_INPUT
     except KeyFormatError as exc:
-        err(command, f"the API key from {account or ENV_KEY}: {exc}")
+        err(command, f"the API key from {sender_key_name(named, account)}: {exc}")
         return None, EXIT_BAD_INPUT
     warning = target.warning()
     if warning:
         err(command, f"warning: {warning}")
     return sender, EXIT_OK
+
+
+def sender_key_name(named: str | None, default: str | None) -> str:
+    """Which key a KeyFormatError is about, for the message (never the key itself)."""
+    from composer.services.keys import ENV_KEY
+
+    if named or not os.environ.get(ENV_KEY):
+        return f"account {named or default!r}"
+    return ENV_KEY
 
 
 def _secret_store() -> Any | None:
@@ -295,7 +299,9 @@ def result_to_json(result: SendResult, sender: Sender, name: str) -> dict[str, A
         "validation": [f.to_json() for f in result.report.findings],
         "sent": result.sent,
         "unique_id_filled": result.unique_id_filled,
+        "unique_id": result.unique_id,
         "history_id": result.history_id,
+        "delivery": result.delivery.value,
     }
     if result.history_problem:
         doc["history_problem"] = result.history_problem
@@ -331,29 +337,33 @@ def render_result(result: SendResult, sender: Sender, name: str) -> str:
     assert outcome is not None
     lines.append(f"{outcome.request.method} {outcome.request.url}")
     lines.append("")
-    lines.extend(render_outcome(outcome))
+    resend = (
+        f"event-composer history resend {result.history_id}"
+        if result.history_id is not None
+        else None
+    )
+    lines.extend(render_outcome(outcome, unique_id=result.unique_id, resend=resend))
     if result.history_problem:
         lines.append(f"warning: {result.history_problem}")
     return "\n".join(lines)
 
 
-def render_outcome(outcome: SendOutcome) -> list[str]:
-    from composer.domain.error_body import status_title
+def render_outcome(
+    outcome: SendOutcome, *, unique_id: str | None = None, resend: str | None = None
+) -> list[str]:
+    """The outcome in the words the window uses too (composer.services.outcome_text), the
+    delivery state first, then the details a terminal can show."""
     from composer.services.outcome_json import body_text
+    from composer.services.outcome_text import (
+        delivery_of,
+        delivery_text,
+        describe_outcome,
+    )
 
-    lines: list[str] = []
-    if outcome.status is None:
-        error = outcome.error
-        assert error is not None
-        lines.append(f"NO RESPONSE ({error.kind.value}): {error.advice}")
-        lines.append(f"  detail: {error.message}")
-    elif outcome.accepted:
-        lines.append(
-            "202 Accepted: the event passed validation and is queued for processing "
-            "(accepted, not yet recorded)"
-        )
-    else:
-        lines.append(f"{outcome.status} {status_title(outcome.status)}")
+    text = describe_outcome(outcome, unique_id=unique_id, resend=resend)
+    delivery = delivery_of(outcome)
+    lines = [text.headline, f"delivery: {delivery_text(delivery).label}", text.explanation]
+    if outcome.error is None and not outcome.accepted:
         lines.extend(_finding_lines(outcome.findings))
         if outcome.response_body and not outcome.findings:
             lines.append(f"  body: {body_text(outcome.response_body, 2000)}")

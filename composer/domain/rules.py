@@ -12,6 +12,7 @@ from typing import Any
 
 from composer.domain.findings import Finding, Severity, pointer
 from composer.domain.revisions import KNOWN_CONSENT_CHANNELS, Revision
+from composer.domain.rule_ids import UNIQUE_ID_MISSING
 
 Clock = Callable[[], datetime]
 
@@ -395,6 +396,8 @@ def profile_findings(payload: Any, rev: Revision) -> list[Finding]:
     if has_phone:
         assert isinstance(phone, str)
         findings.extend(_phone_findings(phone, f"{base}/{_esc(shape.phone_key)}", shape.phone_key))
+    if rev.max_profile_strings_bytes is not None:
+        findings.extend(_profile_strings_findings(profile, base, rev.max_profile_strings_bytes))
     if shape.consent_key and shape.consent_key in profile:
         findings.extend(
             _consent_findings(
@@ -402,6 +405,31 @@ def profile_findings(payload: Any, rev: Revision) -> list[Finding]:
             )
         )
     return findings
+
+
+def _profile_strings_findings(profile: dict[str, Any], base: str, limit: int) -> list[Finding]:
+    """From 2025-01-15: "The maximum allowed sum of profile strings is 100KB" (keys not counted)."""
+    total = 0
+    stack: list[Any] = [profile]
+    while stack:
+        node = stack.pop()
+        values = node.values() if type(node) is dict else node
+        for value in values:
+            if type(value) is str:
+                total += len(value.encode("utf-8", "surrogatepass"))
+            elif type(value) is dict or type(value) is list:
+                stack.append(value)
+    if total <= limit:
+        return []
+    return [
+        _error(
+            base,
+            "profile-strings-size",
+            f"the profile's strings add up to {total:,} bytes; Klaviyo allows at most "
+            f"{limit:,} bytes ({_human_bytes(limit)}) in sum at this revision: move long "
+            "values out of the profile",
+        )
+    ]
 
 
 def _email_findings(email: str, ptr: str, key: str) -> list[Finding]:
@@ -509,12 +537,14 @@ def attributes_findings(payload: Any, rev: Revision) -> list[Finding]:
     unique_id = attributes.get("unique_id")
     if unique_id is None or (isinstance(unique_id, str) and not unique_id.strip()):
         findings.append(
-            _warning(
+            Finding(
                 base if unique_id is None else f"{base}/unique_id",
-                "unique-id-missing",
+                Severity.WARNING,
+                UNIQUE_ID_MISSING,
                 "unique_id is missing; without it Klaviyo records only one event per profile and "
                 "metric per second, and a retried send could be recorded twice: add a unique_id "
                 "such as a UUID",
+                member="unique_id" if unique_id is None else None,
             )
         )
     return findings

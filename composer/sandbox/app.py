@@ -21,7 +21,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from composer.domain.findings import Severity
+from composer.domain.outcome import SANDBOX_DUPLICATE_HEADER
 from composer.domain.revisions import Revision
+from composer.domain.rule_ids import is_syntax
 from composer.domain.validator import Validator
 from composer.sandbox import jsonapi
 from composer.sandbox.config import FaultKind, SandboxConfig
@@ -41,7 +43,6 @@ EVENTS_PATHS = frozenset({"/api/events/", "/api/events"})
 ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "application/vnd.api+json"})
 _KEY_RE = re.compile(r"pk_[A-Za-z0-9]+")
 _AUTH_SCHEME = "klaviyo-api-key"
-_SYNTAX_RULES = frozenset({"json-syntax", "unreadable"})
 
 
 @dataclass
@@ -202,7 +203,7 @@ class SandboxApp:
         report = self._validator(revision).validate_text(body)
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
         if errors:
-            if any(f.rule in _SYNTAX_RULES for f in errors):
+            if any(is_syntax(f.rule) for f in errors):
                 api_errors = [
                     ApiError(
                         "parse_error",
@@ -221,11 +222,15 @@ class SandboxApp:
             return self._refused(400, api_errors, verdict)
         self.stats.accepted += 1
         received = datetime.fromtimestamp(now, UTC)
+        answer: Headers = [(b"content-length", b"0"), *_rate_headers(verdict)]
         if self.recorder.record(report.payload, revision, received):
             self.stats.recorded += 1
         else:
             self.stats.duplicates += 1
-        return Reply(202, [(b"content-length", b"0"), *_rate_headers(verdict)])
+            # Klaviyo answers a duplicate like any event and says nothing; the sandbox says so
+            # in a header of its own, so a tester can see it.
+            answer.append((SANDBOX_DUPLICATE_HEADER.encode("ascii"), b"1"))
+        return Reply(202, answer)
 
     def _validator(self, revision: Revision) -> Validator:
         validator = self._validators.get(revision.name)

@@ -92,7 +92,7 @@ class RevisionResolver:
         for day, rev in self._dated:
             if day <= requested:
                 chosen = rev
-        if chosen.retired and self._retired is RetiredRevisionPolicy.GONE:
+        if chosen.is_retired(today) and self._retired is RetiredRevisionPolicy.GONE:
             return Resolution(
                 None,
                 410,

@@ -14,7 +14,7 @@ from composer.ui import theme
 def retired_revision_text(revision: str) -> str | None:
     """The banner text for ``revision``, or None when it is not retired."""
     rev = get_revision(revision)
-    if not rev.retired:
+    if not rev.is_retired():
         return None
     return (
         f"⚠ Klaviyo retired revision {revision} (two-year support window): a live send may be "

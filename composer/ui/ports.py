@@ -20,9 +20,12 @@ class SendGateway(Protocol):
         target: Target,
         account: str | None,
         revision: str,
+        account_confirmed: bool = False,
     ) -> SendOutcome:
-        """The outcome of one send. Raises ``asyncio.CancelledError`` when cancelled, and an
-        exception whose message is meant for the user when it cannot send at all (no key)."""
+        """The outcome of one send. ``account_confirmed``: the user agreed to send that
+        account's key to this (non-Klaviyo, non-loopback) host. Raises
+        ``asyncio.CancelledError`` when cancelled, and an exception whose message is meant for
+        the user when it cannot send at all (no key, or the key may not go there)."""
         ...
 
     async def aclose(self) -> None:

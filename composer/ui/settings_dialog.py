@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.domain.revisions import REVISIONS
+from composer.domain.revisions import REVISIONS, state_label
 from composer.storage.secrets import KeyringStatus, mask_key
 from composer.storage.settings import Retention, Settings
 from composer.ui.tasks import off_thread, spawn
@@ -137,7 +137,7 @@ class SettingsDialog(QDialog):
         self.default_revision = QComboBox()
         self.default_revision.setAccessibleName("Default revision")
         for name, rev in REVISIONS.items():
-            self.default_revision.addItem(f"{name} (retired)" if rev.retired else name, name)
+            self.default_revision.addItem(state_label(rev), name)
         self.default_revision.setCurrentIndex(
             max(self.default_revision.findData(s.default_revision), 0)
         )

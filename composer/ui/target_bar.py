@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.client.targets import Target, TargetKind, parse_target
-from composer.domain.revisions import REVISIONS
+from composer.domain.revisions import REVISIONS, state_label
 from composer.ui import theme
 
 MANAGE_KEYS = "\x00manage"
@@ -135,8 +135,7 @@ class TargetBar(QWidget):
         self.revision_combo.setAccessibleName("API revision")
         self.revision_combo.setToolTip("The revision header sent with the request")
         for name, rev in REVISIONS.items():
-            text = f"{name} (retired)" if rev.retired else name
-            self.revision_combo.addItem(text, name)
+            self.revision_combo.addItem(state_label(rev), name)
 
         self.badge = ElidingBadge()
         self.badge.setObjectName("targetBadge")

@@ -11,6 +11,7 @@ from composer.sandbox import RetiredRevisionPolicy, SandboxConfig
 from tests.sandbox.conftest import (
     KEY,
     OTHER_KEY,
+    FakeClock,
     Sandbox,
     SandboxFactory,
     assert_jsonapi_error,
@@ -96,22 +97,32 @@ async def test_an_unusable_revision_is_400_naming_the_parameter(
 
 
 async def test_a_date_between_revisions_gets_the_one_before_it(sandbox: Sandbox) -> None:
-    # 2023-03-01 falls back to 2023-01-24: the flat profile shape is accepted ...
+    # 2023-03-01 falls back to 2023-02-22: the flat profile shape is accepted ...
     assert (await sandbox.post(revision="2023-03-01")).status_code == 202
     # ... while 2023-08-01 falls back to 2023-07-15, where that shape is invalid.
     response = await sandbox.post(revision="2023-08-01")
     assert_jsonapi_error(response, 400, "invalid")
     events = sandbox.app.events()
-    assert [e.revision for e in events] == ["2023-01-24"]
+    assert [e.revision for e in events] == ["2023-02-22"]
 
 
 async def test_a_retired_revision_is_410_when_the_sandbox_is_told_so(
     make_sandbox: SandboxFactory,
 ) -> None:
-    sandbox: Sandbox = await make_sandbox(retired_revisions=RetiredRevisionPolicy.GONE)
+    # 2026-11-30: 2023-01-24 is past its two years
+    clock = FakeClock(1_796_000_000.0)
+    sandbox: Sandbox = await make_sandbox(retired_revisions=RetiredRevisionPolicy.GONE, clock=clock)
     error = assert_jsonapi_error(await sandbox.post(), 410, "gone")
     assert error["source"] == {"parameter": "revision"}
     assert sandbox.app.events() == []
+
+
+async def test_retirement_follows_the_sandbox_clock_not_a_fixed_list(
+    make_sandbox: SandboxFactory,
+) -> None:
+    # 2023-11-14: 2023-01-24 is less than two years old and served even with "gone"
+    sandbox: Sandbox = await make_sandbox(retired_revisions=RetiredRevisionPolicy.GONE)
+    assert (await sandbox.post()).status_code == 202
 
 
 async def test_a_key_without_events_write_is_403_permission_denied(

@@ -71,9 +71,9 @@ def data_dir(tmp_path: Path) -> Path:
 def make_window(qtbot: Any, qloop: Any, data_dir: Path) -> Iterator[Callable[..., Any]]:
     """``make_window(sandbox=SandboxConfig(...), transports=..., file=...)`` opens the real
     window over real storage in ``data_dir``; every window is closed after the test."""
+    from composer.services.send_gateway import ServiceGateway
     from composer.storage import open_storage
     from composer.ui.main_window import MainWindow
-    from composer.ui.send_gateway import ServiceGateway
 
     opened: list[tuple[Any, Any]] = []
 

@@ -1,0 +1,556 @@
+"""Convert a Create Event body between any two revisions, losing nothing.
+
+Two shapes exist (see :class:`composer.domain.revisions.Shape`): the flat one of 2023-01-24
+(``profile: {"$email": ...}``, ``metric: {"name": ...}``) and the relationship one of 2023-07-15
+on (``profile: {"data": {"type": "profile", "attributes": {"email": ...}}}``). The converter maps
+every member it can to its equivalent and reports each move; a member with no equivalent at the
+target revision is kept in the output (the report says where) and reported as such, so that
+converting back gives the input again.
+
+The mapping is a bijection: documented flat keys map to their fields, Klaviyo's legacy ``$``-keys
+(Track API conventions) to the fields they meant, other flat keys to custom profile properties,
+and what the flat shape cannot hold (profile id, meta, unknown members) to one reserved flat key,
+``$relationship``. Unchanged values are shared with the input, not copied (a 5 MB properties
+object costs nothing to convert).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from composer.domain.findings import escape_token
+from composer.domain.revisions import (
+    DEFAULT_REVISION,
+    NEWEST_REVISION,
+    Revision,
+    Shape,
+    get_revision,
+)
+
+RESIDUAL_KEY = "$relationship"
+"""Flat profile (and metric) key that keeps what the flat shape has no place for."""
+
+# flat key -> (path under profile.data.attributes, documented at 2023-01-24?)
+_FLAT_TO_NEW: dict[str, tuple[tuple[str, ...], bool]] = {
+    "$email": (("email",), True),
+    "$phone_number": (("phone_number",), True),
+    "$first_name": (("first_name",), True),
+    "$last_name": (("last_name",), True),
+    "$image": (("image",), True),
+    "$city": (("location", "city"), True),
+    "$region": (("location", "region"), True),
+    "$country": (("location", "country"), True),
+    "$zip": (("location", "zip"), True),
+    # Legacy Track API keys: not in the 2023-01-24 spec, but what they meant is clear.
+    "$id": (("external_id",), False),
+    "$anonymous": (("anonymous_id",), False),
+    "$exchange_id": (("_kx",), False),
+    "$organization": (("organization",), False),
+    "$title": (("title",), False),
+    "$locale": (("locale",), False),
+    "$address1": (("location", "address1"), False),
+    "$address2": (("location", "address2"), False),
+    "$latitude": (("location", "latitude"), False),
+    "$longitude": (("location", "longitude"), False),
+    "$timezone": (("location", "timezone"), False),
+    "$ip": (("location", "ip"), False),
+}
+_NEW_TO_FLAT: dict[tuple[str, ...], str] = {path: key for key, (path, _) in _FLAT_TO_NEW.items()}
+_CONSENT = "$consent"
+_META = "meta"
+_RESIDUAL_OWN = frozenset(
+    {
+        "id",
+        "type",
+        "attributes",
+        "location",
+        "properties",
+        _META,
+        "profile",
+        "data",
+        "attributes_value",
+    }
+)
+
+
+class EntryKind(StrEnum):
+    MOVED = "moved"
+    """The member has an equivalent at the target and is there now."""
+    NO_EQUIVALENT = "no-equivalent"
+    """The target revision has no such member; the value is kept where ``target`` says."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportEntry:
+    """One member of the input: where it was, where it is in the output, and why."""
+
+    kind: EntryKind
+    source: str
+    """JSON pointer into the input body."""
+    target: str
+    """JSON pointer into the output body."""
+    note: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        out = {"kind": self.kind.value, "from": self.source, "to": self.target}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class ConversionReport:
+    """Every member that moved and every one that found no home, as data."""
+
+    from_revision: str
+    to_revision: str
+    entries: list[ReportEntry] = field(default_factory=list)
+
+    @property
+    def moved(self) -> list[ReportEntry]:
+        return [e for e in self.entries if e.kind is EntryKind.MOVED]
+
+    @property
+    def homeless(self) -> list[ReportEntry]:
+        return [e for e in self.entries if e.kind is EntryKind.NO_EQUIVALENT]
+
+    @property
+    def complete(self) -> bool:
+        """True when every member found a home at the target revision."""
+        return not self.homeless
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.from_revision,
+            "to": self.to_revision,
+            "complete": self.complete,
+            "moved": [e.to_json() for e in self.moved],
+            "no_equivalent": [e.to_json() for e in self.homeless],
+        }
+
+    def lines(self) -> list[str]:
+        """The report for people, one line per entry."""
+        out = [f"converted {self.from_revision} -> {self.to_revision}"]
+        for e in self.moved:
+            out.append(
+                f"  moved          {e.source} -> {e.target}" + (f" ({e.note})" if e.note else "")
+            )
+        for e in self.homeless:
+            out.append(f"  no equivalent  {e.source}: {e.note}; kept at {e.target}")
+        if self.complete:
+            out.append("every member found a home")
+        else:
+            out.append(f"{len(self.homeless)} member(s) have no equivalent at {self.to_revision}")
+        return out
+
+
+@dataclass(frozen=True)
+class Conversion:
+    body: Any
+    report: ConversionReport
+
+
+def body_shape(body: Any) -> Shape | None:
+    """The shape a body is written in, or None when it is not a Create Event body at all."""
+    attrs = _get(body, ("data", "attributes"))
+    if not isinstance(attrs, dict):
+        return None
+    for member in ("profile", "metric"):
+        value = attrs.get(member)
+        if isinstance(value, dict) and isinstance(value.get("data"), dict):
+            return Shape.RELATIONSHIP
+    return Shape.FLAT
+
+
+def guess_revision(body: Any) -> str:
+    """The revision a body most likely targets when none is named: the home revision for the
+    flat shape, the newest for the relationship shape."""
+    return NEWEST_REVISION if body_shape(body) is Shape.RELATIONSHIP else DEFAULT_REVISION
+
+
+def convert(body: Any, to: str, from_: str | None = None) -> Conversion:
+    """Convert ``body`` to revision ``to``. Never raises on any JSON value: what cannot be
+    converted stays where it is and is reported."""
+    target = get_revision(to)
+    source_name = from_ or guess_revision(body)
+    get_revision(source_name)
+    report = ConversionReport(source_name, target.name)
+    attrs = _get(body, ("data", "attributes"))
+    if not isinstance(attrs, dict):
+        report.entries.append(
+            ReportEntry(
+                EntryKind.NO_EQUIVALENT,
+                "/data/attributes" if isinstance(_get(body, ("data",)), dict) else "",
+                "",
+                "not a Create Event body (no data.attributes object); left as is",
+            )
+        )
+        return Conversion(body, report)
+    shape = body_shape(body)
+    out_attrs: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if key == "profile":
+            out_attrs[key] = _profile(value, shape, target, report)
+        elif key == "metric":
+            out_attrs[key] = _metric(value, shape, target, report)
+        else:
+            out_attrs[key] = value
+            if key not in target.attribute_members:
+                ptr = f"/data/attributes/{escape_token(key)}"
+                report.entries.append(
+                    ReportEntry(
+                        EntryKind.NO_EQUIVALENT,
+                        ptr,
+                        ptr,
+                        f"{key} is not a member of data.attributes at {target.name}",
+                    )
+                )
+    data = dict(body["data"])
+    data["attributes"] = out_attrs
+    out = dict(body)
+    out["data"] = data
+    return Conversion(out, report)
+
+
+# -- profile ----------------------------------------------------------------------------------
+
+_P = "/data/attributes/profile"
+_PA = "/data/attributes/profile/data/attributes"
+
+
+def _profile(value: Any, shape: Shape | None, target: Revision, report: ConversionReport) -> Any:
+    if not isinstance(value, dict):
+        return value  # the validator says what is wrong; nothing to map
+    if shape is Shape.FLAT and target.shape is Shape.FLAT:
+        return value
+    if shape is Shape.FLAT:
+        return _profile_up(value, target, report)
+    if target.shape is Shape.FLAT:
+        return _profile_down(value, target, report)
+    return _profile_across(value, target, report)
+
+
+def _homeless(report: ConversionReport, source: str, target: str, note: str) -> None:
+    report.entries.append(ReportEntry(EntryKind.NO_EQUIVALENT, source, target, note))
+
+
+def _moved(report: ConversionReport, source: str, target: str, note: str = "") -> None:
+    report.entries.append(ReportEntry(EntryKind.MOVED, source, target, note))
+
+
+def _path_ptr(base: str, path: tuple[str, ...]) -> str:
+    return base + "".join("/" + escape_token(p) for p in path)
+
+
+def _profile_up(flat: dict[str, Any], target: Revision, report: ConversionReport) -> Any:
+    attributes: dict[str, Any] = {}
+    custom: dict[str, Any] = {}
+    residual = flat.get(RESIDUAL_KEY)
+    residual = residual if isinstance(residual, dict) else {}
+    for key, value in flat.items():
+        src = f"{_P}/{escape_token(key)}"
+        if key == RESIDUAL_KEY and residual:
+            continue
+        mapped = _FLAT_TO_NEW.get(key)
+        if mapped is not None:
+            path, documented = mapped
+            if len(path) == 2:
+                attributes.setdefault(path[0], {})[path[1]] = value
+            else:
+                attributes[path[0]] = value
+            _moved(report, src, _path_ptr(_PA, path), "" if documented else "legacy key")
+        else:
+            custom[key] = value
+            dst = f"{_PA}/properties/{escape_token(key)}"
+            if key == _CONSENT:
+                _homeless(
+                    report,
+                    src,
+                    dst,
+                    f"consent is not set through events at {target.name} (subscribe the "
+                    "profile instead), so it stays a custom profile property",
+                )
+            else:
+                _moved(report, src, dst, "custom profile property")
+    for key, value in (residual.get("attributes") or {}).items():
+        attributes[key] = value
+    for key, value in (residual.get("location") or {}).items():
+        attributes.setdefault("location", {})[key] = value
+    for key, value in (residual.get("properties") or {}).items():
+        custom[key] = value
+    if custom:
+        attributes["properties"] = custom
+    if residual:
+        _moved(report, f"{_P}/{escape_token(RESIDUAL_KEY)}", f"{_P}/data", "restored")
+    out: dict[str, Any] = dict(residual.get("profile") or {})
+    if "data" in residual:  # a data member that was not an object, kept whole
+        out["data"] = residual["data"]
+        return out
+    data: dict[str, Any] = {"type": residual.get("type", "profile")}
+    if "id" in residual:
+        data["id"] = residual["id"]
+    data["attributes"] = residual.get("attributes_value", attributes)
+    for key, value in residual.items():
+        if key not in _RESIDUAL_OWN:
+            data[key] = value
+    if _META in residual:
+        _place_meta(data, residual[_META], target)
+    _check_fields(data, target, report)
+    out["data"] = data
+    return out
+
+
+def _place_meta(data: dict[str, Any], meta: Any, target: Revision) -> None:
+    mp = target.profile.meta_path
+    if mp is not None and mp[-2] == "data":
+        data[_META] = meta
+    else:
+        data.setdefault("attributes", {})[_META] = meta
+
+
+def _profile_down(rel: dict[str, Any], target: Revision, report: ConversionReport) -> Any:
+    data = rel.get("data")
+    flat: dict[str, Any] = {}
+    residual: dict[str, Any] = {}
+    siblings = {k: v for k, v in rel.items() if k != "data"}
+    if siblings:  # members beside data: kept whole
+        residual["profile"] = siblings
+    if not isinstance(data, dict):
+        if data is not None:
+            residual["data"] = data
+        return _finish_down(flat, residual, target, report, {"data": f"{_P}/data"})
+    attributes = data.get("attributes")
+    sources: dict[str, str] = {}
+    for key, value in data.items():
+        if key == "attributes" or (key == "type" and value == "profile"):
+            continue
+        residual[key] = value
+        sources[key] = f"{_P}/data/{escape_token(key)}"
+    if isinstance(attributes, dict):
+        for key, value in attributes.items():
+            src = f"{_PA}/{escape_token(key)}"
+            if key == "location" and isinstance(value, dict):
+                for lk, lv in value.items():
+                    _down_field(
+                        ("location", lk),
+                        lv,
+                        f"{src}/{escape_token(lk)}",
+                        flat=flat,
+                        residual=residual,
+                        target=target,
+                        report=report,
+                    )
+            elif key == "properties" and isinstance(value, dict):
+                for pk, pv in value.items():
+                    psrc = f"{src}/{escape_token(pk)}"
+                    if pk in _FLAT_TO_NEW or pk == RESIDUAL_KEY:
+                        residual.setdefault("properties", {})[pk] = pv
+                        _homeless(
+                            report,
+                            psrc,
+                            f"{_P}/{escape_token(RESIDUAL_KEY)}/properties/{escape_token(pk)}",
+                            f"a custom property named {pk} clashes with the field {pk} at "
+                            f"{target.name}",
+                        )
+                    else:
+                        flat[pk] = pv
+                        note = "custom profile property"
+                        if pk == _CONSENT:
+                            note = "consent channels"
+                        _moved(report, psrc, f"{_P}/{escape_token(pk)}", note)
+            elif key == _META:
+                residual[_META] = value
+                sources[_META] = src
+            else:
+                _down_field(
+                    (key,), value, src, flat=flat, residual=residual, target=target, report=report
+                )
+    elif attributes is not None:
+        residual["attributes_value"] = attributes
+        sources["attributes_value"] = f"{_P}/data/attributes"
+    return _finish_down(flat, residual, target, report, sources)
+
+
+def _down_field(
+    path: tuple[str, ...],
+    value: Any,
+    src: str,
+    *,
+    flat: dict[str, Any],
+    residual: dict[str, Any],
+    target: Revision,
+    report: ConversionReport,
+) -> None:
+    key = _NEW_TO_FLAT.get(path)
+    if key is not None and key not in flat:
+        flat[key] = value
+        dst = f"{_P}/{escape_token(key)}"
+        if _FLAT_TO_NEW[key][1]:
+            _moved(report, src, dst)
+        else:
+            _homeless(
+                report,
+                src,
+                dst,
+                f"{'.'.join(path)} has no field at {target.name}; kept as the legacy key "
+                f"{key}, which Klaviyo may store as a custom property",
+            )
+        return
+    bucket = residual.setdefault("location" if len(path) == 2 else "attributes", {})
+    bucket[path[-1]] = value
+    _homeless(
+        report,
+        src,
+        f"{_P}/{escape_token(RESIDUAL_KEY)}/{'location' if len(path) == 2 else 'attributes'}"
+        f"/{escape_token(path[-1])}",
+        f"{'.'.join(path)} has no field at {target.name}",
+    )
+
+
+def _finish_down(
+    flat: dict[str, Any],
+    residual: dict[str, Any],
+    target: Revision,
+    report: ConversionReport,
+    sources: dict[str, str],
+) -> dict[str, Any]:
+    if residual:
+        for key in residual:
+            if key in ("location", "attributes", "properties"):
+                continue  # reported member by member
+            src = sources.get(key, f"{_P}/{escape_token(key)}")
+            _homeless(
+                report,
+                src,
+                f"{_P}/{escape_token(RESIDUAL_KEY)}/{escape_token(key)}",
+                f"the profile's {key} has no place in the flat profile of {target.name}",
+            )
+        flat[RESIDUAL_KEY] = residual
+    return flat
+
+
+def _profile_across(rel: dict[str, Any], target: Revision, report: ConversionReport) -> Any:
+    data = rel.get("data")
+    if not isinstance(data, dict):
+        return rel
+    out_data = dict(data)
+    attributes = data.get("attributes")
+    meta_here: tuple[str, ...] | None = ("data",) if _META in data else None
+    if isinstance(attributes, dict) and _META in attributes:
+        meta_here = ("data", "attributes")
+    if meta_here is not None:
+        want = target.profile.meta_path
+        want_in_data = want is not None and want[-2] == "data"
+        src = f"{_P}/{'/'.join(meta_here)}/meta"
+        if (meta_here == ("data",)) != want_in_data:
+            if meta_here == ("data",):
+                meta = out_data.pop(_META)
+                out_data["attributes"] = dict(attributes) if isinstance(attributes, dict) else {}
+                out_data["attributes"][_META] = meta
+                _moved(report, src, f"{_PA}/meta")
+            else:
+                assert isinstance(attributes, dict)
+                out_attrs = dict(attributes)
+                out_data[_META] = out_attrs.pop(_META)
+                out_data["attributes"] = out_attrs
+                _moved(report, src, f"{_P}/data/meta")
+    out = dict(rel)
+    out["data"] = out_data
+    _check_fields(out_data, target, report)
+    return out
+
+
+def _check_fields(data: dict[str, Any], target: Revision, report: ConversionReport) -> None:
+    """Report (and keep in place) profile members the target revision does not have."""
+    shape = target.profile
+    attributes = data.get("attributes")
+    if not isinstance(attributes, dict):
+        return
+    for key, value in attributes.items():
+        ptr = f"{_PA}/{escape_token(key)}"
+        if key not in shape.fields:
+            _homeless(report, ptr, ptr, f"profile {key} is not a field at {target.name}")
+        elif key == "location" and isinstance(value, dict):
+            for lk in value:
+                if lk not in shape.location_fields:
+                    lp = f"{ptr}/{escape_token(lk)}"
+                    _homeless(report, lp, lp, f"location.{lk} is not a field at {target.name}")
+    meta = data.get(_META) if _META in data else attributes.get(_META)
+    if isinstance(meta, dict):
+        base = f"{_P}/data/meta" if _META in data else f"{_PA}/meta"
+        for mk in meta:
+            if mk not in shape.meta_fields:
+                mp = f"{base}/{escape_token(mk)}"
+                _homeless(report, mp, mp, f"meta.{mk} is not a member at {target.name}")
+
+
+# -- metric -----------------------------------------------------------------------------------
+
+_M = "/data/attributes/metric"
+_MA = "/data/attributes/metric/data/attributes"
+
+
+def _metric(value: Any, shape: Shape | None, target: Revision, report: ConversionReport) -> Any:
+    if not isinstance(value, dict) or (shape is Shape.FLAT) == (target.shape is Shape.FLAT):
+        return value
+    if shape is Shape.FLAT:
+        residual = value.get(RESIDUAL_KEY)
+        residual = residual if isinstance(residual, dict) else {}
+        attributes = {k: v for k, v in value.items() if not (k == RESIDUAL_KEY and residual)}
+        for key in attributes:
+            _moved(report, f"{_M}/{escape_token(key)}", f"{_MA}/{escape_token(key)}")
+        outer = residual.get("outer")
+        if "data" in residual:
+            return {**(outer or {}), "data": residual["data"]}
+        new_data: dict[str, Any] = {"type": "metric"}
+        new_data.update({k: v for k, v in residual.items() if k not in ("outer", "attributes")})
+        new_data["attributes"] = residual.get("attributes", attributes)
+        return {**(outer or {}), "data": new_data}
+    data = value.get("data")
+    flat: dict[str, Any] = {}
+    rest: dict[str, Any] = {}
+    outer = {k: v for k, v in value.items() if k != "data"}
+    if outer:
+        rest["outer"] = outer
+    if isinstance(data, dict):
+        m_attributes = data.get("attributes")
+        if isinstance(m_attributes, dict):
+            for key, item in m_attributes.items():
+                flat[key] = item
+                _moved(report, f"{_MA}/{escape_token(key)}", f"{_M}/{escape_token(key)}")
+        elif m_attributes is not None:
+            rest["attributes"] = m_attributes
+        rest.update(
+            {
+                k: v
+                for k, v in data.items()
+                if k != "attributes" and not (k == "type" and v == "metric")
+            }
+        )
+    elif data is not None:
+        rest["data"] = data
+    if rest:
+        flat[RESIDUAL_KEY] = rest
+        for key in rest:
+            where = f"{_M}/data/{escape_token(key)}"
+            if key == "outer":
+                where = _M
+            elif key == "data":
+                where = f"{_M}/data"
+            _homeless(
+                report,
+                where,
+                f"{_M}/{escape_token(RESIDUAL_KEY)}/{escape_token(key)}",
+                f"the metric's {key} has no place in the flat metric of {target.name}",
+            )
+    return flat
+
+
+def _get(node: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
