@@ -142,7 +142,11 @@ def open_storage(args: argparse.Namespace, command: str) -> Any | None:
     try:
         return _open(data_dir_from(args))
     except Exception as exc:  # HistoryError, OSError: say so, send anyway
-        err(command, f"warning: the history cannot be opened ({exc}); sending without it")
+        from composer.cli.history import damaged_advice
+
+        advice = damaged_advice(exc, args)
+        why = f"{str(exc).rstrip('.')}.{advice}"
+        err(command, f"warning: the history cannot be opened: {why} Sending without it.")
         return None
 
 
