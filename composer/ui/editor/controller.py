@@ -241,19 +241,22 @@ class ComposerController(QObject):
 
     def undo(self) -> bool:
         """Take back the last change, wherever it was made (Form, tree or Raw JSON)."""
-        before = self.state.text
-        edit = self.state.undo()
-        if edit is not None:
-            self._after_edit(edit, before)
-        return edit is not None
+        return self._replay(self.state.history.take_undo())
 
     def redo(self) -> bool:
         """Make the last undone change again."""
-        before = self.state.text
-        edit = self.state.redo()
-        if edit is not None:
+        return self._replay(self.state.history.take_redo())
+
+    def _replay(self, edits: list[TextEdit]) -> bool:
+        for edit in edits:
+            before = self.state.text
+            self.state.replay(edit)
             self._after_edit(edit, before)
-        return edit is not None
+        return bool(edits)
+
+    def batch(self) -> Any:
+        """``with controller.batch():`` — the edits inside are one undo step."""
+        return self.state.batch()
 
     def can_undo(self) -> bool:
         return self.state.history.can_undo()

@@ -7,7 +7,6 @@ the text holds there. A body of another shape is another table.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -45,7 +44,7 @@ from PySide6.QtWidgets import (
 from composer.domain.draft import COMMON_METRICS, new_unique_id
 from composer.domain.findings import Finding, Severity
 from composer.domain.revisions import KNOWN_CONSENT_CHANNELS
-from composer.editing.fields import FieldKind, FormShape, event_shape_2023_01_24, read_number
+from composer.editing.fields import FormShape, event_shape_2023_01_24, read_number
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_parts import (
     CONSENT_LABELS,
@@ -62,7 +61,8 @@ from composer.ui.editor.form_parts import (
     set_text,
     utc_offsets,
 )
-from composer.ui.editor.properties_tree import Path, PropertiesTree
+from composer.ui.editor.property_editor import PropertyEditor
+from composer.ui.editor.tree_model import Path
 
 PROFILE_KEYS = tuple(PROFILE_LABELS)
 
@@ -190,13 +190,16 @@ class EventForm(QWidget):
         first = self.consent_boxes[KNOWN_CONSENT_CHANNELS[0]]
         form.addRow("Consent:", self._row("consent", consent, focus=first))
 
-        self.profile_tree = PropertiesTree(
+        custom = self.shape.binding("profile_properties")
+        self.profile_tree = PropertyEditor(
+            self.controller,
+            custom.pointer,
             "Custom profile properties",
+            hidden=custom.hidden,
             add_label="Add property",
             empty_text="None. Add your own profile data, such as Plan: Gold.",
             fit_rows=5,
         )
-        self.profile_tree.edited.connect(lambda: self._members_edited("profile_properties"))
         form.addRow(
             "Custom:",
             self._row("profile_properties", self.profile_tree, focus=self.profile_tree.tree),
@@ -243,16 +246,21 @@ class EventForm(QWidget):
         box = QGroupBox("Properties — details of the event")
         layout = QVBoxLayout(box)
         hint = QLabel(
-            "Name, type and value of each detail. Double-click a cell to change it. "
+            "Name, type and value of each detail. Double-click a cell (or press F2) to "
+            "change it; right-click for more. "
             "Put large or rarely used data under <b>$extra</b>: Klaviyo keeps it but "
             "does not offer it for segments."
         )
         hint.setWordWrap(True)
         hint.setAccessibleName("Properties hint")
         layout.addWidget(hint)
-        self.properties_tree = PropertiesTree("Event properties", add_label="Add property")
-        self.properties_tree.tree.setMinimumHeight(160)
-        self.properties_tree.edited.connect(lambda: self._members_edited("properties"))
+        self.properties_tree = PropertyEditor(
+            self.controller,
+            self.shape.binding("properties").pointer,
+            "Event properties",
+            add_label="Add property",
+        )
+        self.properties_tree.tree.setMinimumHeight(200)
         layout.addWidget(
             self._row("properties", self.properties_tree, focus=self.properties_tree.tree)
         )
@@ -355,16 +363,6 @@ class EventForm(QWidget):
             channels = [c for c in channels if c != channel]
         self._set("consent", channels or None)  # no channel left: no $consent member
 
-    def _members_edited(self, key: str) -> None:
-        binding = self.shape.binding(key)
-        tree = self.profile_tree if key == "profile_properties" else self.properties_tree
-        members = dict(tree.data)
-        if binding.hidden:
-            found, current = self.controller.state.value_at(binding.pointer)
-            kept = current if found and isinstance(current, dict) else {}
-            members = {k: v for k, v in kept.items() if k in binding.hidden} | members
-        self._set(key, members)
-
     def _value_typed(self, text: str) -> None:
         """What the field shows is what the JSON holds: a number as typed (the locale's
         decimal comma accepted where it is unambiguous), or else the text itself as a
@@ -463,14 +461,12 @@ class EventForm(QWidget):
             consent = consent if found and isinstance(consent, list) else []
             for channel, check in self.consent_boxes.items():
                 check.setChecked(channel in consent)
-            self._show_members("profile_properties", self.profile_tree)
             line = self.metric_combo.lineEdit()
             if line is not None:
                 set_text(line, self._text_of("metric_name"))
             set_text(self.service_edit, self._text_of("metric_service"))
             if self._text_of("metric_service"):
                 self.more_metric.setChecked(True)
-            self._show_members("properties", self.properties_tree)
             found, time = self._value("time")
             self._show_time(time if found and isinstance(time, str) else None)
             if not self._shows_value(self.value_edit.text()):
@@ -497,15 +493,6 @@ class EventForm(QWidget):
         if isinstance(value, int | float) and not isinstance(value, bool):
             return self.controller.state.source_at(self._pointer("value")) or str(value)
         return value if isinstance(value, str) else json.dumps(value)
-
-    def _show_members(self, key: str, tree: PropertiesTree) -> None:
-        binding = self.shape.binding(key)
-        found, value = self._value(key)
-        members = value if found and isinstance(value, dict) else {}
-        if binding.kind is FieldKind.MEMBERS and binding.hidden:
-            members = {k: v for k, v in members.items() if k not in binding.hidden}
-        if tree.data != members:
-            tree.set_data(copy.deepcopy(members))
 
     def _show_time(self, time: str | None) -> None:
         if time is None:
