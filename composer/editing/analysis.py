@@ -68,9 +68,8 @@ def duplicate_findings(text: str, duplicates: Sequence[DuplicateKey]) -> list[Fi
                 dup.pointer,
                 Severity.WARNING,
                 DUPLICATE_KEY,
-                f'{where}: the name "{dup.key}" appears more than once in the same object '
-                f"(again after line {line}); Klaviyo keeps the last one and ignores this "
-                "one: remove or rename one of them",
+                f"{where} is given more than once in the same object; Klaviyo keeps the last "
+                f'one and ignores this one: remove or rename the extra "{dup.key}"',
                 line=line,
                 column=column,
             )

@@ -119,6 +119,9 @@ class EventForm(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.banner)  # above the scroll area: seen whatever the scroll
         layout.addWidget(self.scroll_area, 1)
+        self._filler = QWidget()  # keeps the banner at the top while the fields are hidden
+        self._filler.hide()
+        layout.addWidget(self._filler, 1)
         for edit in self.fields_panel.findChildren(QLineEdit):
             edit.installEventFilter(self)
 
@@ -144,6 +147,7 @@ class EventForm(QWidget):
         go.clicked.connect(self.goToSyntaxError)
         row = QHBoxLayout(banner)
         row.setContentsMargins(12, 10, 12, 10)
+        banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         row.addWidget(self.banner_label, 1)
         row.addWidget(go, 0, Qt.AlignmentFlag.AlignTop)
         banner.hide()
@@ -543,6 +547,7 @@ class EventForm(QWidget):
         event) and the banner at the top says where the text breaks."""
         if finding is None:
             self.banner.hide()
+            self._filler.hide()
             self.scroll_area.show()
             self.fields_panel.setEnabled(True)
             self.refresh()
@@ -559,6 +564,7 @@ class EventForm(QWidget):
         self.banner.show()
         self.fields_panel.setEnabled(False)
         self.scroll_area.hide()
+        self._filler.show()
 
     # -- findings --------------------------------------------------------------------------
 

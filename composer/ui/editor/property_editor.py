@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -119,6 +119,13 @@ class PropertyTreeView(QTreeView):
                 return row.siblingAtColumn(0 if forward else model.columnCount(row.parent()) - 1)
             return current
         return super().moveCursor(action, modifiers)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """The menu key opens the menu on the current item (the mouse, where it points)."""
+        if event.reason() == QContextMenuEvent.Reason.Keyboard and self.currentIndex().isValid():
+            self.customContextMenuRequested.emit(self.visualRect(self.currentIndex()).center())
+            return
+        super().contextMenuEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """The editing keys of the property editor (see the module's docstring)."""

@@ -212,9 +212,9 @@ class JsonTreeModel(QAbstractItemModel):
             return key if isinstance(key, str) else f"[{key}]"
         if col == 1:
             return type_of(value)
-        if role == Qt.ItemDataRole.EditRole and isinstance(value, int | float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
             source = self.controller.state.source_at(self.pointer_of(path))
-            if source is not None and not isinstance(value, bool):
+            if source is not None:
                 return source  # as written: 10.50 stays 10.50
         return display(value) if found else ""
 
