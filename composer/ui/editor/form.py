@@ -11,22 +11,16 @@ import json
 from typing import Any
 
 from PySide6.QtCore import (
-    QDate,
-    QDateTime,
     QEvent,
     QLocale,
     QObject,
     Qt,
-    QTime,
-    QTimeZone,
     Signal,
 )
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -34,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
@@ -55,13 +48,10 @@ from composer.ui.editor.form_parts import (
     FieldRow,
     html,
     line_edit,
-    local_offset_minutes,
-    offset_text,
-    parse_iso,
     set_text,
-    utc_offsets,
 )
 from composer.ui.editor.property_editor import PropertyEditor
+from composer.ui.editor.time_field import TimeField
 from composer.ui.editor.tree_model import Path
 
 PROFILE_KEYS = tuple(PROFILE_LABELS)
@@ -274,40 +264,12 @@ class EventForm(QWidget):
         box = QGroupBox("Time, value and de-duplication")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.time_received = QRadioButton("When Klaviyo receives it")
-        self.time_received.setAccessibleName("Time: when Klaviyo receives the event")
-        self.time_at = QRadioButton("At")
-        self.time_at.setAccessibleName("Time: at a date and time")
-        group = QButtonGroup(self)
-        group.addButton(self.time_received)
-        group.addButton(self.time_at)
-        self.time_edit = QDateTimeEdit()
-        self.time_edit.setCalendarPopup(True)
-        self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
-        self.time_edit.setAccessibleName("Event date and time")
-        self.offset_combo = QComboBox()
-        self.offset_combo.setAccessibleName("Time zone (UTC offset)")
-        for minutes in utc_offsets():
-            self.offset_combo.addItem(f"UTC{offset_text(minutes)}", minutes)
-        self.time_note = QLabel()
-        self.time_note.setAccessibleName("Time as sent")
-        self.time_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.time_received.toggled.connect(self._time_mode_changed)
-        self.time_edit.dateTimeChanged.connect(lambda _dt: self._time_changed())
-        self.offset_combo.currentIndexChanged.connect(lambda _i: self._time_changed())
-        time_row = QWidget()
-        tr = QHBoxLayout(time_row)
-        tr.setContentsMargins(0, 0, 0, 0)
-        for w in (self.time_received, self.time_at, self.time_edit, self.offset_combo):
-            tr.addWidget(w)
-        tr.addStretch(1)
-        time_box = QWidget()
-        tb = QVBoxLayout(time_box)
-        tb.setContentsMargins(0, 0, 0, 0)
-        tb.setSpacing(2)
-        tb.addWidget(time_row)
-        tb.addWidget(self.time_note)
-        form.addRow("Time:", self._row("time", time_box, focus=self.time_received))
+        self.time_field = TimeField()
+        self.time_field.changed.connect(lambda iso: self._set("time", iso))
+        tf = self.time_field
+        self.time_received, self.time_at = tf.time_received, tf.time_at
+        self.time_edit, self.offset_combo, self.time_note = tf.time_edit, tf.offset_combo, tf.note
+        form.addRow("Time:", self._row("time", tf, focus=tf.time_received))
         self.value_edit = line_edit("Value", "e.g. 9.99 (optional)")
         self.value_edit.setToolTip("value: a number, such as the order total")
         self.value_edit.textEdited.connect(self._value_typed)
@@ -386,27 +348,9 @@ class EventForm(QWidget):
         self.unique_edit.setText(new)
         self._set("unique_id", new)
 
-    def _time_mode_changed(self, received: bool) -> None:
-        self.time_edit.setEnabled(not received)
-        self.offset_combo.setEnabled(not received)
-        if self._refreshing:
-            return
-        if received:
-            self._set("time", None)
-        else:
-            self._time_changed()
-
-    def _time_changed(self) -> None:
-        if self._refreshing or not self.time_at.isChecked():
-            return
-        iso = self.time_iso()
-        self.time_note.setText(f"Sent as {iso}")
-        self._set("time", iso)
-
     def time_iso(self) -> str:
         """The chosen date-time in ISO 8601 with its UTC offset."""
-        local = self.time_edit.dateTime().toString("yyyy-MM-ddTHH:mm:ss")
-        return f"{local}{offset_text(int(self.offset_combo.currentData()))}"
+        return self.time_field.iso()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Ctrl+Z / Ctrl+Shift+Z in a field undo the composer's last change (one history
@@ -472,7 +416,7 @@ class EventForm(QWidget):
             if self._text_of("metric_service"):
                 self.more_metric.setChecked(True)
             found, time = self._value("time")
-            self._show_time(time if found and isinstance(time, str) else None)
+            self.time_field.show_time(time if found and isinstance(time, str) else None)
             if not self._shows_value(self.value_edit.text()):
                 set_text(self.value_edit, self._value_text())
             set_text(self.unique_edit, self._text_of("unique_id"))
@@ -497,50 +441,6 @@ class EventForm(QWidget):
         if isinstance(value, int | float) and not isinstance(value, bool):
             return self.controller.state.source_at(self._pointer("value")) or str(value)
         return value if isinstance(value, str) else json.dumps(value)
-
-    def _show_time(self, time: str | None) -> None:
-        if time is None:
-            self.time_received.setChecked(True)
-            self.time_edit.setEnabled(False)
-            self.offset_combo.setEnabled(False)
-            if not self.time_edit.dateTime().isValid() or self.time_note.text() == "":
-                self.time_edit.setDateTime(QDateTime.currentDateTime())
-                self._select_offset(local_offset_minutes())
-            self.time_note.setText("No time is sent; Klaviyo uses the time it receives the event")
-            return
-        self.time_at.setChecked(True)
-        self.time_edit.setEnabled(True)
-        self.offset_combo.setEnabled(True)
-        if time == self.time_iso():
-            self.time_note.setText(f"Sent as {time}")
-            return
-        parsed = parse_iso(time)
-        if parsed is None:
-            self.time_note.setText(
-                f"The JSON has time “{time}”, which this form cannot show; "
-                "pick a date and time to replace it"
-            )
-            return
-        offset = parsed.utcoffset()
-        minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-        # The edit shows the wall-clock time at the event's own offset (UTC spec: no DST
-        # gaps of this computer's zone can shift it).
-        self.time_edit.setDateTime(
-            QDateTime(
-                QDate(parsed.year, parsed.month, parsed.day),
-                QTime(parsed.hour, parsed.minute, parsed.second),
-                QTimeZone.utc(),
-            )
-        )
-        self._select_offset(minutes)
-        self.time_note.setText(f"Sent as {time}")
-
-    def _select_offset(self, minutes: int) -> None:
-        index = self.offset_combo.findData(minutes)
-        if index < 0:
-            self.offset_combo.addItem(f"UTC{offset_text(minutes)}", minutes)
-            index = self.offset_combo.count() - 1
-        self.offset_combo.setCurrentIndex(index)
 
     def _on_syntax(self, finding: Finding | None) -> None:
         """While the text does not parse the fields are hidden (they would show an older

@@ -12,26 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QModelIndex,
-    QPersistentModelIndex,
     QPoint,
     Qt,
-    Signal,
 )
-from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
     QMessageBox,
     QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,129 +33,7 @@ from composer.domain.findings import Severity
 from composer.editing.values import TYPES, conversion_loss, type_of
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.tree_model import JsonTreeModel, Path, fragment_value
-
-Index = QModelIndex | QPersistentModelIndex
-
-
-class _Delegate(QStyledItemDelegate):
-    """Type and boolean cells edit with a drop-down; changing a type that would lose data
-    asks first."""
-
-    def __init__(self, editor: PropertyEditor) -> None:
-        super().__init__(editor)
-        self._editor = editor
-
-    def _choices(self, index: Index) -> tuple[str, ...] | None:
-        if index.column() == 1:
-            return TYPES
-        if index.column() == 2 and index.sibling(index.row(), 1).data() == "boolean":
-            return ("true", "false")
-        return None
-
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
-        """A combo box for Type and boolean values, a line edit otherwise."""
-        choices = self._choices(index)
-        if choices is None:
-            return super().createEditor(parent, option, index)
-        combo = QComboBox(parent)
-        combo.addItems(list(choices))
-        combo.setAccessibleName("Type" if index.column() == 1 else "Value")
-        # Commit as soon as a choice is made: one click, not click-then-leave.
-        combo.activated.connect(lambda _i: self.commitData.emit(combo))
-        return combo
-
-    def setEditorData(self, editor: QWidget, index: Index) -> None:
-        """Show the cell's value in the editor."""
-        if isinstance(editor, QComboBox):
-            editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
-        else:
-            super().setEditorData(editor, index)
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
-        """Write the editor's value (a lossy type change only after a yes)."""
-        if not isinstance(editor, QComboBox):
-            super().setModelData(editor, model, index)
-            return
-        text = editor.currentText()
-        if index.column() == 1:
-            self._editor.convert(self._editor.model.path_of(index), text)
-        else:
-            model.setData(index, text)
-
-
-class PropertyTreeView(QTreeView):
-    """Tab moves across the cells of a row before the next row, as in a table."""
-
-    keyAction = Signal(str)
-
-    def moveCursor(
-        self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
-    ) -> QModelIndex:
-        """Tab: the next cell of the row (then the first of the next row); Shift+Tab back."""
-        current = self.currentIndex()
-        model = self.model()
-        if current.isValid() and action in (
-            QAbstractItemView.CursorAction.MoveNext,
-            QAbstractItemView.CursorAction.MovePrevious,
-        ):
-            forward = action == QAbstractItemView.CursorAction.MoveNext
-            column = current.column() + (1 if forward else -1)
-            if 0 <= column < model.columnCount(current.parent()):
-                return current.siblingAtColumn(column)
-            row = super().moveCursor(
-                QAbstractItemView.CursorAction.MoveDown
-                if forward
-                else QAbstractItemView.CursorAction.MoveUp,
-                modifiers,
-            )
-            if row.isValid() and row != current.siblingAtColumn(0):
-                return row.siblingAtColumn(0 if forward else model.columnCount(row.parent()) - 1)
-            return current
-        return super().moveCursor(action, modifiers)
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        """The menu key opens the menu on the current item (the mouse, where it points)."""
-        if event.reason() == QContextMenuEvent.Reason.Keyboard and self.currentIndex().isValid():
-            self.customContextMenuRequested.emit(self.visualRect(self.currentIndex()).center())
-            return
-        super().contextMenuEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """The editing keys of the property editor (see the module's docstring)."""
-        if self.state() == QAbstractItemView.State.EditingState:
-            super().keyPressEvent(event)
-            return
-        name = _key_action(event)
-        if name:
-            self.keyAction.emit(name)
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
-def _key_action(event: QKeyEvent) -> str:
-    key, mods = event.key(), event.modifiers()
-    ctrl = Qt.KeyboardModifier.ControlModifier
-    alt = Qt.KeyboardModifier.AltModifier
-    for seq, name in (
-        (QKeySequence.StandardKey.Undo, "undo"),
-        (QKeySequence.StandardKey.Redo, "redo"),
-        (QKeySequence.StandardKey.Copy, "copy"),
-        (QKeySequence.StandardKey.Paste, "paste"),
-    ):
-        if event.matches(seq):
-            return name
-    if key == Qt.Key.Key_Delete:
-        return "remove"
-    if key == Qt.Key.Key_Insert:
-        return "add_child" if mods & ctrl else "add_sibling"
-    if key == Qt.Key.Key_D and mods & ctrl:
-        return "duplicate"
-    if key == Qt.Key.Key_Up and mods & alt:
-        return "move_up"
-    if key == Qt.Key.Key_Down and mods & alt:
-        return "move_down"
-    return ""
+from composer.ui.editor.tree_view import PropertyTreeView, TreeDelegate
 
 
 class PropertyEditor(QWidget):
@@ -187,7 +58,9 @@ class PropertyEditor(QWidget):
         self.tree = PropertyTreeView(self)
         self.tree.setModel(self.model)
         self.tree.setAccessibleName(name)
-        self.tree.setItemDelegate(_Delegate(self))
+        self.tree.setItemDelegate(
+            TreeDelegate(self, lambda index, t: self.convert(self.model.path_of(index), t))
+        )
         self.tree.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -519,4 +392,4 @@ def _moved(path: Path, step: int, keys: list[str | int]) -> Path:
     return path
 
 
-__all__ = ["PropertyEditor", "PropertyTreeView"]
+__all__ = ["PropertyEditor"]
