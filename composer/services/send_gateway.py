@@ -153,6 +153,7 @@ class ServiceGateway:
         KeyUnavailable (no key for a Klaviyo target) with a message for people."""
         if self._closed:
             raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
         sender = await self._sender(target, account, revision)
         fill = bool(self._storage.settings.settings.auto_unique_id)
         try:
@@ -161,6 +162,18 @@ class ServiceGateway:
             await self.history.flush()
         assert result.outcome is not None  # force=True always sends
         return result.outcome
+
+    def _sync_sandbox(self) -> None:
+        """The built-in sandbox follows the Settings choice for retired revisions."""
+        from composer.sandbox import RetiredRevisionPolicy
+
+        wanted = getattr(self._storage.settings.settings, "sandbox_retired_revisions", "serve")
+        try:
+            policy = RetiredRevisionPolicy(wanted)
+        except ValueError:
+            policy = RetiredRevisionPolicy.SERVE
+        if self.sandbox.config.retired_revisions is not policy:
+            self.sandbox.set_retired_revisions(policy)
 
     async def aclose(self) -> None:
         """Close every sender's HTTP client and finish the queued history writes."""

@@ -69,6 +69,8 @@ class Settings:
     window_layout: str | None = None
     """Opaque window state (base64); see :meth:`layout_bytes`."""
     recent_files: tuple[str, ...] = ()
+    sandbox_retired_revisions: str = "serve"
+    """What the built-in sandbox does with a retired revision: serve, fall-forward or gone."""
 
     def layout_bytes(self) -> bytes | None:
         """The saved window layout as the bytes the GUI stored."""
@@ -146,7 +148,17 @@ class Settings:
         take("theme", _string)
         take("window_layout", lambda v: None if v is None else _string(v))
         take("recent_files", lambda v: tuple(_strings(v))[:MAX_RECENT_FILES])
+        take("sandbox_retired_revisions", _retired_policy)
         return cls(**values), problems
+
+
+RETIRED_POLICIES = ("serve", "fall-forward", "gone")
+
+
+def _retired_policy(v: Any) -> str:
+    if v not in RETIRED_POLICIES:
+        raise ValueError(f"expected one of {', '.join(RETIRED_POLICIES)}, found {v!r}")
+    return str(v)
 
 
 def _string(v: Any) -> str:
