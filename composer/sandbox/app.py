@@ -363,7 +363,7 @@ def _media_type_error(headers: dict[bytes, bytes], revision: Revision) -> ApiErr
     media = raw.decode("latin-1").split(";", 1)[0].strip().lower() if raw else ""
     # JSON:API's own media type is taken at every revision (Klaviyo answers in it even where
     # the spec names application/json); from 2024-10-15 on it is the only one.
-    if media != revision.content_type and media != JSONAPI_MEDIA_TYPE:
+    if media not in (revision.content_type, JSONAPI_MEDIA_TYPE):
         error = jsonapi.unsupported_media_type_error(media or "(none)", revision.content_type)
         return dataclasses.replace(
             error, detail=f"{error.detail} (revision {revision.name} takes only this type)"
