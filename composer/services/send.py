@@ -174,6 +174,7 @@ class Sender:
         fill_unique_id: bool = True,
         unique_id: str | None = None,
         report: ValidationReport | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendResult:
         """Validate and send one event body.
 
@@ -192,7 +193,7 @@ class Sender:
             filled = with_unique_id(report.payload, unique_id)
             if filled is not None:
                 raw, filled_id = filled
-        prepared = self.client.prepare(raw, revision=rev.name)
+        prepared = self.client.prepare(raw, revision=rev.name, extra_headers=extra_headers)
         context = SendContext(
             target=self.target.label,
             account=self.account,

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -147,7 +147,13 @@ class ServiceGateway:
         return sender
 
     async def send(
-        self, body: bytes, *, target: Target, account: str | None, revision: str
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
         """Send ``body`` as it is (the window already asked about invalid events); raises
         KeyUnavailable (no key for a Klaviyo target) with a message for people."""
@@ -157,7 +163,13 @@ class ServiceGateway:
         sender = await self._sender(target, account, revision)
         fill = bool(self._storage.settings.settings.auto_unique_id)
         try:
-            result = await sender.send(body, revision=revision, force=True, fill_unique_id=fill)
+            result = await sender.send(
+                body,
+                revision=revision,
+                force=True,
+                fill_unique_id=fill,
+                extra_headers=extra_headers,
+            )
         finally:
             await self.history.flush()
         assert result.outcome is not None  # force=True always sends

@@ -34,6 +34,7 @@ from composer.domain.draft import sample_event
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome
 from composer.services.outcome_text import no_key_message
+from composer.services.retired import PlannedSend, needs_choice, plan
 from composer.storage import Storage
 from composer.storage.records import HistoryEntry
 from composer.storage.secrets import KeyringStatus
@@ -46,6 +47,7 @@ from composer.ui.files import EventFileError, read_event_file, templates, write_
 from composer.ui.history_pane import HistoryPane
 from composer.ui.ports import SendGateway
 from composer.ui.response_view import ResponseView
+from composer.ui.retired_dialog import ask_retired_choice
 from composer.ui.settings_dialog import SettingsDialog, keyring_words
 from composer.ui.target_bar import TargetBar, target_headline
 from composer.ui.tasks import off_thread, set_error_reporter, spawn
@@ -440,11 +442,21 @@ class MainWindow(QMainWindow):
             return
         if target.is_klaviyo and not await self._confirm_production(account):
             return
+        body, extra_headers = text.encode("utf-8"), None
+        if needs_choice(target, revision):
+            planned = await self._retired_plan(body, revision)
+            if planned is None:
+                return
+            body, revision, extra_headers = planned.body, planned.revision, planned.headers
         self._set_sending(True)
         self.response_view.show_sending(target_headline(target).split(":")[0])
         try:
             outcome = await self.gateway.send(
-                text.encode("utf-8"), target=target, account=account, revision=revision
+                body,
+                target=target,
+                account=account,
+                revision=revision,
+                extra_headers=extra_headers or None,
             )
         except asyncio.CancelledError:
             self.response_view.show_failure(
@@ -465,6 +477,26 @@ class MainWindow(QMainWindow):
         self._show_rate(outcome)
         self.history_pane.refresh()
         self.sendFinished.emit(outcome)
+
+    async def _retired_plan(self, body: bytes, revision: str) -> PlannedSend | None:
+        """Ask how to send with a retired revision; the send it makes, or None (not sent)."""
+        choice = await ask_retired_choice(self, revision, ask)
+        if choice is None:
+            self.statusBar().showMessage(f"Not sent: revision {revision} is retired.")
+            return None
+        planned = plan(body, revision, choice)
+        if planned.problem:
+            self.response_view.show_failure("Not sent", planned.problem)
+            return None
+        if planned.report is not None:
+            report = planned.report
+            moved, homeless = len(report.moved), len(report.homeless)
+            words = f"Sent as {planned.revision}: {moved} member(s) moved"
+            if homeless:
+                where = "; ".join(f"{e.source} → {e.target}" for e in report.homeless[:3])
+                words += f", {homeless} without an equivalent, kept at {where}"
+            self.statusBar().showMessage(words, 20000)
+        return planned
 
     async def _confirm_send_anyway(self, report: ValidationReport) -> bool:
         errors = report.errors

@@ -4,6 +4,7 @@ temporary folder."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from composer.client.targets import Target
@@ -20,8 +21,10 @@ class SendGateway(Protocol):
         target: Target,
         account: str | None,
         revision: str,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
-        """The outcome of one send. Raises ``asyncio.CancelledError`` when cancelled, and an
+        """The outcome of one send (``extra_headers``: e.g. the fall-forward opt-out).
+        Raises ``asyncio.CancelledError`` when cancelled, and an
         exception whose message is meant for the user when it cannot send at all (no key)."""
         ...
 
