@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.domain.revisions import REVISIONS, state_label
 from composer.storage.secrets import KeyringStatus, mask_key
 from composer.storage.settings import Retention, Settings
+from composer.ui.revision_picker import fill_revisions
 from composer.ui.tasks import off_thread, spawn
 from composer.ui.theme import THEMES
 
@@ -136,11 +136,7 @@ class SettingsDialog(QDialog):
         self.default_target.setCurrentIndex(max(index, 0))
         self.default_revision = QComboBox()
         self.default_revision.setAccessibleName("Default revision")
-        for name, rev in REVISIONS.items():
-            self.default_revision.addItem(state_label(rev), name)
-        self.default_revision.setCurrentIndex(
-            max(self.default_revision.findData(s.default_revision), 0)
-        )
+        fill_revisions(self.default_revision, s.default_revision)
         self.auto_unique_id = QCheckBox("Fill in a unique_id when the event has none")
         self.auto_unique_id.setAccessibleName("Auto unique_id")
         self.auto_unique_id.setToolTip(
