@@ -11,11 +11,8 @@ from PySide6.QtWidgets import QComboBox
 
 from composer.domain.revisions import DEFAULT_REVISION, revisions_by_state, state_label
 
-_HEADINGS = {
-    "current": "Current",
-    "deprecated": "Deprecated (supported for now)",
-    "retired": "Retired (Klaviyo no longer serves them as published)",
-}
+# Short: the combo is as wide as its longest item, and the target bar has little room.
+_HEADINGS = {"current": "Current", "deprecated": "Deprecated", "retired": "Retired"}
 
 
 def fill_revisions(
