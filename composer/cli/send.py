@@ -173,7 +173,7 @@ def open_sender(
 ) -> tuple[Sender | None, int]:
     """A Sender for the options, or None and the exit code after explaining why not."""
     from composer.client import KeyFormatError, TargetError, parse_target
-    from composer.services.keys import ENV_KEY, KeyUnavailable
+    from composer.services.keys import KeyRefused, KeyUnavailable
     from composer.services.send import Sender
 
     try:
@@ -181,42 +181,46 @@ def open_sender(
     except TargetError as exc:
         err(command, f"--target: {exc}")
         return None, EXIT_BAD_INPUT
-    account = args.account.strip() if args.account else None
+    named = (args.account or "").strip() or None
+    account = named or _default_account(storage)
     keys = storage.secrets if storage is not None else _secret_store()
-    defaulted = False
-    if account is None and not os.environ.get(ENV_KEY) and not target.is_local:
-        account = _default_account(storage)
-        defaulted = account is not None
     history = storage.history if (storage is not None and args.history) else None
-    options: dict[str, Any] = {
-        "keys": keys,
-        "history": history,
-        "revision": args.revision,
-        "settings": settings,
-    }
     try:
-        try:
-            sender = Sender.open(target, account=account, **options)
-        except KeyUnavailable:
-            if not defaulted:
-                raise
-            # The user named no account: explain the choices, not the default's empty slot.
-            account = None
-            sender = Sender.open(target, **options)
+        sender = Sender.open(
+            target,
+            account=account,
+            account_named=named is not None,
+            keys=keys,
+            history=history,
+            revision=args.revision,
+            settings=settings,
+        )
+    except KeyRefused as exc:
+        err(command, f"NOT SENT: {exc}")
+        return None, EXIT_BAD_INPUT
     except KeyUnavailable as exc:
         message = str(exc)
-        status = _keyring_problem(keys) if account else None
+        status = _keyring_problem(keys) if named else None
         if status:
             message += f" (the keyring: {status})"
         err(command, message)
         return None, EXIT_BAD_INPUT
     except KeyFormatError as exc:
-        err(command, f"the API key from {account or ENV_KEY}: {exc}")
+        err(command, f"the API key from {sender_key_name(named, account)}: {exc}")
         return None, EXIT_BAD_INPUT
     warning = target.warning()
     if warning:
         err(command, f"warning: {warning}")
     return sender, EXIT_OK
+
+
+def sender_key_name(named: str | None, default: str | None) -> str:
+    """Which key a KeyFormatError is about, for the message (never the key itself)."""
+    from composer.services.keys import ENV_KEY
+
+    if named or not os.environ.get(ENV_KEY):
+        return f"account {named or default!r}"
+    return ENV_KEY
 
 
 def _secret_store() -> Any | None:

@@ -52,6 +52,7 @@ def read_input(path: str) -> tuple[bytes | None, str | None]:
 
 def run(args: argparse.Namespace) -> int:
     from composer.domain.findings import Finding, Severity
+    from composer.domain.rule_ids import UNREADABLE, is_syntax
     from composer.domain.validator import Validator
 
     validator = Validator(args.revision)
@@ -59,11 +60,11 @@ def run(args: argparse.Namespace) -> int:
     for path in args.paths:
         raw, problem = read_input(path)
         if raw is None:
-            finding = Finding("", Severity.ERROR, "unreadable", problem or "cannot be read")
+            finding = Finding("", Severity.ERROR, UNREADABLE, problem or "cannot be read")
             findings: tuple[Finding, ...] = (finding,)
         else:
             findings = validator.validate_text(raw).findings
-        unreadable = any(f.rule in ("unreadable", "json-syntax") for f in findings)
+        unreadable = any(is_syntax(f.rule) for f in findings)
         valid = not any(f.is_error for f in findings)
         if unreadable:
             worst = EXIT_BAD_INPUT

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -20,8 +20,9 @@ from composer import APP_NAME, __version__
 from composer.client.errors import classify
 from composer.client.ratelimit import RateLimiter, RateLimits, RateLimitTransport
 from composer.client.ratelimit import retry_after_seconds as _retry_after
+from composer.client.redact import KeyRedactor
 from composer.client.retry import RetryPolicy, RetryTransport
-from composer.client.targets import Target, TargetKind
+from composer.client.targets import SANDBOX_KEY, KeyRoute, Target, TargetKind
 from composer.client.timing import Clock, Sleep, monotonic, real_sleep
 from composer.client.trace import TRACE_KEY, SendTrace
 from composer.domain.error_body import parse_error_body
@@ -115,6 +116,7 @@ class EventClient:
         self.revision = get_revision(revision)
         self.settings = settings or ClientSettings()
         self._key = _check_key(key)
+        self._redact = KeyRedactor(self._key)
         self._clock = clock
         if transport is None:
             if target.kind is TargetKind.SANDBOX:
@@ -130,6 +132,12 @@ class EventClient:
             )
         if target.kind is TargetKind.PRODUCTION and not target.base_url.startswith("https://"):
             raise ValueError("Klaviyo production is only reached over https")
+        if target.key_route is KeyRoute.NEVER and self._key != SANDBOX_KEY:
+            # The last line of defence under services.keys: the key never travels in clear text.
+            raise KeyFormatError(
+                f"{target.base_url} is reached over plain http and is not this machine: "
+                "an API key is never sent there"
+            )
         self.limiter = limiter or RateLimiter(self.settings.limits, clock=clock, sleep=sleep)
         stack = RetryTransport(
             RateLimitTransport(transport, self.limiter),
@@ -246,34 +254,46 @@ class EventClient:
         error: TransportError | None,
         started: float,
     ) -> SendOutcome:
+        """The outcome of a send, with any echo of the key replaced (every response of the
+        app passes here, before the history, the output or the window sees it)."""
+        redact = self._redact
         trace = prepared.trace
         extra: dict[str, Any] = {}
         if trace.notes:
-            extra["notes"] = list(dict.fromkeys(trace.notes))
+            extra["notes"] = [redact.text(n) for n in dict.fromkeys(trace.notes)]
         if trace.throttled:
             extra["throttled"] = trace.throttled
         total_ms = (self._clock() - started) * 1000
+        attempts = tuple(
+            a if a.error is None else replace(a, error=_redacted_error(a.error, redact))
+            for a in trace.attempts
+        )
         if response is None:
             return SendOutcome(
                 request=prepared.record,
-                attempts=tuple(trace.attempts),
+                attempts=attempts,
                 total_ms=total_ms,
-                error=error,
+                error=None if error is None else _redacted_error(error, redact),
                 extra=extra,
             )
         status = response.status_code
-        body = response.content
+        body = redact.body(response.content)
         return SendOutcome(
             request=prepared.record,
             status=status,
-            response_headers=tuple(response.headers.multi_items()),
+            response_headers=redact.headers(tuple(response.headers.multi_items())),
             response_body=body,
             findings=tuple(parse_error_body(body, status)) if status >= 400 else (),
-            attempts=tuple(trace.attempts),
+            attempts=attempts,
             total_ms=total_ms,
             rate_limit=rate_limit_info(response),
             extra=extra,
         )
+
+
+def _redacted_error(error: TransportError, redact: KeyRedactor) -> TransportError:
+    message = redact.text(error.message)
+    return error if message == error.message else TransportError(error.kind, message)
 
 
 def rate_limit_info(response: httpx.Response) -> RateLimitInfo | None:

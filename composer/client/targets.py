@@ -30,6 +30,18 @@ class TargetKind(StrEnum):
     """Any other URL the user gave; not Klaviyo."""
 
 
+class KeyRoute(StrEnum):
+    """Which keys may travel to a target: the one rule for the CLI, the GUI and replay."""
+
+    AUTOMATIC = "automatic"
+    """Klaviyo itself or this machine: the configured key (default account included) goes."""
+    NAMED_ONLY = "named_only"
+    """Another host over https: only a key named for this send (``--account NAME``, or the
+    account confirmed for that host in the window); never the default account by itself."""
+    NEVER = "never"
+    """Another host over plain http: no real key at all, since it would travel unencrypted."""
+
+
 class TargetError(ValueError):
     """A target that cannot be used; the message says what would be right."""
 
@@ -57,6 +69,20 @@ class Target:
         """True for the in-process sandbox and loopback URLs: nothing leaves this machine."""
         return self.kind in (TargetKind.SANDBOX, TargetKind.LOOPBACK)
 
+    @property
+    def host(self) -> str:
+        """The host (and port, when given) the requests go to, e.g. ``10.1.2.3:8443``."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def key_route(self) -> KeyRoute:
+        """Which keys may be sent here (see :class:`KeyRoute`)."""
+        if self.kind is not TargetKind.CUSTOM:
+            return KeyRoute.AUTOMATIC
+        if self.base_url.startswith("https://"):
+            return KeyRoute.NAMED_ONLY
+        return KeyRoute.NEVER
+
     def describe(self) -> str:
         """One line for people: what this target is and whether it is Klaviyo."""
         if self.kind is TargetKind.SANDBOX:
@@ -71,8 +97,8 @@ class Target:
         """A caution to show before sending a real key there, or None."""
         if self.kind is TargetKind.CUSTOM and self.base_url.startswith("http://"):
             return (
-                f"{self.base_url} is not Klaviyo, and plain http sends the API key "
-                "unencrypted; prefer https or a loopback address"
+                f"{self.base_url} is not Klaviyo, and plain http would send the API key "
+                "unencrypted; no key is sent there (use https or a loopback address)"
             )
         if self.kind is TargetKind.CUSTOM:
             return f"{self.base_url} is not Klaviyo; the API key will be sent to it"

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from composer.domain.rule_ids import is_syntax
+
 
 class Severity(StrEnum):
     """How bad a finding is: an error makes Klaviyo reject the event, a warning does not."""
@@ -20,8 +22,11 @@ class Finding:
     """One problem, located by an RFC 6901 JSON pointer into the request body.
 
     ``message`` names the field, says what is wrong and what would be right. ``line`` and
-    ``column`` (1-based) are set for JSON syntax errors. ``source`` tells who found it:
-    ``"validator"`` (this app) or ``"server"`` (an errors[] entry of a response).
+    ``column`` (1-based) are set for JSON syntax errors (and say which of two duplicate members
+    is meant). ``source`` tells who found it: ``"validator"`` (this app) or ``"server"`` (an
+    errors[] entry of a response). ``member`` names the member of the object at ``pointer``
+    the finding is about when that member is absent (a required member that is missing), so
+    nobody has to read it back out of the message.
     """
 
     pointer: str
@@ -32,10 +37,19 @@ class Finding:
     column: int | None = None
     source: str = "validator"
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    member: str | None = None
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def target(self) -> str:
+        """The pointer of what the finding is about: ``pointer``, or the absent ``member``
+        of the object there."""
+        if self.member is None:
+            return self.pointer
+        return f"{self.pointer}/{escape_token(self.member)}"
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape used by `event-composer validate --json` and the history."""
@@ -52,6 +66,8 @@ class Finding:
             out["source"] = self.source
         if self.meta:
             out["meta"] = self.meta
+        if self.member is not None:
+            out["member"] = self.member
         return out
 
     @classmethod
@@ -66,6 +82,7 @@ class Finding:
             column=obj.get("column"),
             source=str(obj.get("source", "validator")),
             meta=dict(obj.get("meta") or {}),
+            member=obj.get("member") if isinstance(obj.get("member"), str) else None,
         )
 
 
@@ -92,7 +109,7 @@ class ValidationReport:
 
     @property
     def parsed(self) -> bool:
-        return not any(f.rule in ("json-syntax", "unreadable") for f in self.findings)
+        return not any(is_syntax(f.rule) for f in self.findings)
 
 
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

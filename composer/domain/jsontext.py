@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from composer.domain.findings import Finding, Severity
+from composer.domain.rule_ids import JSON_SYNTAX, UNREADABLE
 
 _NON_STANDARD = ("NaN", "Infinity", "-Infinity")
 
@@ -66,7 +67,7 @@ def _syntax(message: str, line: int, column: int) -> Finding:
     return Finding(
         pointer="",
         severity=Severity.ERROR,
-        rule="json-syntax",
+        rule=JSON_SYNTAX,
         message=message,
         line=line,
         column=column,
@@ -81,7 +82,7 @@ def decode_bytes(raw: bytes) -> tuple[str | None, Finding | None]:
         return None, Finding(
             pointer="",
             severity=Severity.ERROR,
-            rule="unreadable",
+            rule=UNREADABLE,
             message=(
                 f"the file is not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} "
                 "cannot be decoded; save it as UTF-8 (JSON must be UTF-8)"

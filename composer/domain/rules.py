@@ -12,6 +12,7 @@ from typing import Any
 
 from composer.domain.findings import Finding, Severity, pointer
 from composer.domain.revisions import KNOWN_CONSENT_CHANNELS, Revision
+from composer.domain.rule_ids import UNIQUE_ID_MISSING
 
 Clock = Callable[[], datetime]
 
@@ -536,12 +537,14 @@ def attributes_findings(payload: Any, rev: Revision) -> list[Finding]:
     unique_id = attributes.get("unique_id")
     if unique_id is None or (isinstance(unique_id, str) and not unique_id.strip()):
         findings.append(
-            _warning(
+            Finding(
                 base if unique_id is None else f"{base}/unique_id",
-                "unique-id-missing",
+                Severity.WARNING,
+                UNIQUE_ID_MISSING,
                 "unique_id is missing; without it Klaviyo records only one event per profile and "
                 "metric per second, and a retried send could be recorded twice: add a unique_id "
                 "such as a UUID",
+                member="unique_id" if unique_id is None else None,
             )
         )
     return findings

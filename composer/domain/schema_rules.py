@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from composer.domain.findings import Finding, Severity, describe_pointer, pointer
 from composer.domain.revisions import Revision
+from composer.domain.rule_ids import SCHEMA_REQUIRED
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator
@@ -100,8 +101,9 @@ def _required(error: ValidationError, ptr: str) -> Iterator[Finding]:
         yield Finding(
             pointer=ptr,
             severity=Severity.ERROR,
-            rule="schema-required",
+            rule=SCHEMA_REQUIRED,
             message=f'{where} is missing the required member "{name}"; add {hint}',
+            member=name,
         )
 
 

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs
 
 from composer.domain.findings import Severity
 from composer.domain.revisions import Revision
+from composer.domain.rule_ids import is_syntax
 from composer.domain.validator import Validator
 from composer.sandbox import jsonapi
 from composer.sandbox.config import (
@@ -49,7 +50,6 @@ is served only at its own (a request at the other path gets 404)."""
 _OPT_OUT = FALL_FORWARD_OPT_OUT_HEADER.lower().encode("ascii")
 _KEY_RE = re.compile(r"pk_[A-Za-z0-9]+")
 _AUTH_SCHEME = "klaviyo-api-key"
-_SYNTAX_RULES = frozenset({"json-syntax", "unreadable"})
 
 
 @dataclass
@@ -221,7 +221,7 @@ class SandboxApp:
         report = self._validator(revision).validate_text(body)
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
         if errors:
-            if any(f.rule in _SYNTAX_RULES for f in errors):
+            if any(is_syntax(f.rule) for f in errors):
                 api_errors = [
                     ApiError(
                         "parse_error",

@@ -101,6 +101,7 @@ class Sender:
         target: Target | str | None = None,
         *,
         account: str | None = None,
+        account_named: bool = True,
         keys: KeySource | None = None,
         history: HistorySink | None = None,
         environ: Mapping[str, str] | None = None,
@@ -116,11 +117,13 @@ class Sender:
 
         The key comes from ``keys`` (account ``account``), else the environment, else the
         fake sandbox key for local targets (see :func:`resolve_key`); this may block on the
-        keyring. ``sandbox`` is a SandboxApp or SandboxConfig for the in-process sandbox.
-        Raises TargetError, KeyUnavailable or KeyFormatError with a message for people.
+        keyring. ``account_named`` False makes ``account`` the default account, whose key
+        goes by itself only to Klaviyo and to this machine (KeyRefused elsewhere).
+        ``sandbox`` is a SandboxApp or SandboxConfig for the in-process sandbox.
+        Raises TargetError, KeyUnavailable (KeyRefused) or KeyFormatError with a message for people.
         """
         parsed = target if isinstance(target, Target) else parse_target(target)
-        resolved: ResolvedKey = resolve_key(parsed, account, keys, environ)
+        resolved: ResolvedKey = resolve_key(parsed, account, keys, environ, named=account_named)
         if transport is None and parsed.kind is TargetKind.SANDBOX:
             from composer.sandbox import in_process_transport
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 
-from composer.client import ClientSettings, RateLimits, Target, Window
+from composer.client import ClientSettings, KeyRoute, RateLimits, Target, Window
 from composer.domain.outcome import RequestRecord, SendOutcome
-from composer.services.keys import KeyUnavailable
+from composer.services.keys import KeyUnavailable, check_key_destination
 from composer.services.outcome_text import no_key_message
 from composer.services.ports import HistorySink, SendContext
 from composer.services.send import Sender
@@ -121,7 +121,10 @@ class ServiceGateway:
             )
         )
 
-    async def _sender(self, target: Target, account: str | None, revision: str) -> Sender:
+    async def _sender(
+        self, target: Target, account: str | None, revision: str, *, named: bool
+    ) -> Sender:
+        check_key_destination(target, account, named=named)  # before the keyring is read
         key = await asyncio.to_thread(self._storage.secrets.get_key, account) if account else None
         if (account and not key) or (not account and not target.is_local):
             raise KeyUnavailable(no_key_message(target, account))
@@ -135,6 +138,7 @@ class ServiceGateway:
         sender = Sender.open(
             target,
             account=account,
+            account_named=named,
             keys=_FixedKey(key) if account else None,
             history=self.history,
             environ={},  # the GUI takes keys from the keyring only, never the environment
@@ -153,14 +157,20 @@ class ServiceGateway:
         target: Target,
         account: str | None,
         revision: str,
+        account_confirmed: bool = False,
         extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
-        """Send ``body`` as it is (the window already asked about invalid events); raises
-        KeyUnavailable (no key for a Klaviyo target) with a message for people."""
+        """Send ``body`` as it is (the window already asked about invalid events).
+
+        The account chosen in the window counts as named for Klaviyo and this machine; for
+        another host only when ``account_confirmed`` (the user said yes for that host).
+        Raises KeyUnavailable (no key) or KeyRefused (the key may not go there) with a
+        message for people."""
         if self._closed:
             raise RuntimeError("the app is closing; nothing more is sent")
         self._sync_sandbox()
-        sender = await self._sender(target, account, revision)
+        named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
+        sender = await self._sender(target, account, revision, named=named)
         fill = bool(self._storage.settings.settings.auto_unique_id)
         try:
             result = await sender.send(

@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.client.targets import Target, TargetError, TargetKind, parse_target
+from composer.client.targets import KeyRoute, Target, TargetError, TargetKind, parse_target
 from composer.domain.draft import sample_event
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome
+from composer.services.keys import plain_http_refusal
 from composer.services.outcome_text import no_key_message
 from composer.services.retired import PlannedSend, needs_choice, plan
 from composer.storage import Storage
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
         self._file: Path | None = None
         self._send_task: asyncio.Task[None] | None = None
         self._production_confirmed = False
+        self._key_hosts_confirmed: set[tuple[str, str]] = set()
+        """(host, account) pairs the user agreed to send that account's key to, this session."""
         self._closing = False
         self._asking_to_close = False
         self._data_version: int | None = None
@@ -436,12 +439,25 @@ class MainWindow(QMainWindow):
             if not report.valid and not await self._confirm_send_anyway(report):
                 self.statusBar().showMessage("Not sent: fix the problems or choose Send anyway.")
                 return
+        if target.key_route is KeyRoute.NEVER:
+            self.response_view.show_failure("Not sent: plain http", plain_http_refusal(target))
+            return
         if account is None and not target.is_local:
             # no key can sign it: say so now rather than after the production question
             self.response_view.show_failure("Not sent: no API key", no_key_message(target, None))
             return
         if target.is_klaviyo and not await self._confirm_production(account):
             return
+        confirmed = False
+        if account is not None and target.key_route is KeyRoute.NAMED_ONLY:
+            confirmed = await self._confirm_key_host(target, account)
+            if not confirmed:
+                self.response_view.show_failure(
+                    "Not sent: the key stays here",
+                    f"{target.base_url} is not Klaviyo, so the key of “{account}” was not sent. "
+                    "Send again and choose “Send the key” to send it to that server.",
+                )
+                return
         body, extra_headers = text.encode("utf-8"), None
         if needs_choice(target, revision):
             planned = await self._retired_plan(body, revision)
@@ -456,6 +472,7 @@ class MainWindow(QMainWindow):
                 target=target,
                 account=account,
                 revision=revision,
+                account_confirmed=confirmed,
                 extra_headers=extra_headers or None,
             )
         except asyncio.CancelledError:
@@ -537,6 +554,32 @@ class MainWindow(QMainWindow):
         box.setEscapeButton(stay)
         if await ask(box) is go:
             self._production_confirmed = True
+            return True
+        return False
+
+    async def _confirm_key_host(self, target: Target, account: str) -> bool:
+        """Ask once per session, host and account before a key leaves for a server that is
+        neither Klaviyo nor this machine."""
+        slot = (target.host, account)
+        if slot in self._key_hosts_confirmed:
+            return True
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Send the API key to another server?",
+            f"{target.host} is not Klaviyo and not this machine. Sending there gives it the "
+            f"private API key of the account “{account}”, with which it can act on your "
+            "Klaviyo account.\n\nSend the key only to a server you trust. You are asked once "
+            "per session for each server and account.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("confirmKeyHost")
+        go = box.addButton(f"Send the &key to {target.host}", QMessageBox.ButtonRole.AcceptRole)
+        stay = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        if await ask(box) is go:
+            self._key_hosts_confirmed.add(slot)
             return True
         return False
 

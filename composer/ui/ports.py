@@ -21,11 +21,14 @@ class SendGateway(Protocol):
         target: Target,
         account: str | None,
         revision: str,
+        account_confirmed: bool = False,
         extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
-        """The outcome of one send (``extra_headers``: e.g. the fall-forward opt-out).
-        Raises ``asyncio.CancelledError`` when cancelled, and an
-        exception whose message is meant for the user when it cannot send at all (no key)."""
+        """The outcome of one send. ``account_confirmed``: the user agreed to send that
+        account's key to this (non-Klaviyo, non-loopback) host. ``extra_headers``: e.g. the
+        fall-forward opt-out. Raises ``asyncio.CancelledError`` when cancelled, and an
+        exception whose message is meant for the user when it cannot send at all (no key, or
+        the key may not go there)."""
         ...
 
     async def aclose(self) -> None:

@@ -36,6 +36,13 @@ _IDLE_TEXT = (
 )
 
 
+def exact_body(body: bytes) -> str:
+    """Bytes as the text they are (a byte that is not UTF-8 shows as an escape, \\xff)."""
+    if not body:
+        return "(empty body)"
+    return body.decode("utf-8", "backslashreplace")
+
+
 def _mono() -> QFont:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
@@ -132,23 +139,37 @@ class ResponseView(QWidget):
     # -- states ------------------------------------------------------------------------------
 
     def show_idle(self) -> None:
+        self._clear_details()
         self._set_status(Tone.NEUTRAL, "Ready to send")
         self._set_timing("")
         self.explanation.setText(_IDLE_TEXT)
 
     def show_sending(self, target_label: str) -> None:
-        """A send is running: say where to, and that Esc cancels it."""
+        """A send is running: say where to, and that Esc cancels it. Nothing of the
+        previous send stays on show (its headers and attempts are not this send's)."""
+        self._clear_details()
         self._set_status(Tone.NEUTRAL, f"Sending to {target_label}…")
         self._set_timing("")
         self.explanation.setText("Waiting for the answer. Press Esc (or Cancel) to stop.")
         self.progress.show()
 
     def show_failure(self, headline: str, message: str) -> None:
-        """Something went wrong before a request could go out (no key, a bug): say what."""
+        """Something went wrong before or while a request went out (no key, cancelled, a
+        bug): say what, and show no details of an earlier send."""
+        self._clear_details()
         self.progress.hide()
         self._set_status(Tone.ERROR, headline)
         self._set_timing("")
         self.explanation.setText(message)
+
+    def _clear_details(self) -> None:
+        self._outcome = None
+        self.findings_list.clear()
+        self.findings_list.hide()
+        for view in (self.body_view, self.headers_view, self.request_view):
+            view.clear()
+        self.attempts_table.setRowCount(0)
+        self.tabs.hide()
 
     def show_outcome(self, outcome: SendOutcome) -> None:
         """Show one outcome: its meaning, timings, server findings, headers and bodies."""
@@ -168,8 +189,9 @@ class ResponseView(QWidget):
         self.body_view.setPlainText(pretty_body(outcome.response_body))
         self.headers_view.setPlainText(headers_text(outcome.response_headers))
         req = outcome.request
+        # The body exactly as it was sent: byte for byte, not re-indented.
         self.request_view.setPlainText(
-            f"{req.method} {req.url}\n{headers_text(req.headers)}\n\n{pretty_body(req.body)}"
+            f"{req.method} {req.url}\n{headers_text(req.headers)}\n\n{exact_body(req.body)}"
         )
         self._fill_attempts(outcome)
         # an empty body (every 202) says nothing: open on the headers then

@@ -52,7 +52,7 @@ def test_loaded_text_is_kept_exactly_and_starts_unmodified(qtbot: Any) -> None:
     assert c.has_errors()  # profile and metric are missing
 
 
-def test_form_edit_regenerates_text_and_keeps_unknown_members(
+def test_form_edit_changes_only_its_value_and_keeps_unknown_members(
     controller: ComposerController, qtbot: Any
 ) -> None:
     _type(controller, 1, '\n  "top_unknown": {"keep": [1, 2]},')
@@ -60,8 +60,10 @@ def test_form_edit_regenerates_text_and_keeps_unknown_members(
         lambda: controller.payload() is not None and "top_unknown" in controller.payload(),
         timeout=2000,
     )
+    before = controller.text()
     with qtbot.waitSignal(controller.textChanged, timeout=2000):
-        assert controller.update_draft(lambda d: d.set_metric_name("Placed Order"))
+        assert controller.edit("set_value", "/data/attributes/metric/name", "Placed Order")
+    assert controller.text() == before.replace('"Viewed Product"', '"Placed Order"')
     payload = json.loads(controller.text())
     assert payload["data"]["attributes"]["metric"]["name"] == "Placed Order"
     assert payload["top_unknown"] == {"keep": [1, 2]}
@@ -91,10 +93,10 @@ def test_broken_text_is_kept_and_reported_with_line_and_column(
     assert controller.text().startswith("oops {")
     assert controller.payload() is None
     # The form cannot overwrite what was typed while it does not parse.
-    assert not controller.update_draft(lambda d: d.set_metric_name("X"))
+    assert controller.edit("set_value", "/data/attributes/metric/name", "X") is None
     assert controller.text().startswith("oops {")
     with qtbot.waitSignal(controller.syntaxStateChanged, timeout=2000) as blocker:
-        controller.document.undo()
+        assert controller.undo()
     assert blocker.args[0] is None
 
 
@@ -103,7 +105,7 @@ def test_a_form_edit_right_after_typing_does_not_lose_the_typing(qtbot: Any) -> 
     c.load_payload(sample_event())
     at = c.text().index('"value"')
     _type(c, at, '"Plan": "Gold", ')
-    assert c.update_draft(lambda d: d.set_attribute("value", 5))
+    assert c.edit("set_value", "/data/attributes/value", 5)
     attributes = json.loads(c.text())["data"]["attributes"]
     assert attributes["Plan"] == "Gold" and attributes["value"] == 5
 

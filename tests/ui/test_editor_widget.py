@@ -52,15 +52,6 @@ def test_typing_in_the_form_changes_the_json(composer: Any, qtbot: Any) -> None:
     assert attributes(controller)["unique_id"] not in (old, "")
 
 
-def test_a_value_that_is_not_a_number_is_explained_and_not_sent(composer: Any, qtbot: Any) -> None:
-    controller, widget = composer
-    widget.form.value_edit.clear()
-    qtbot.keyClicks(widget.form.value_edit, "9,99")
-    row = widget.form.rows["value"]
-    assert row.message.isVisible() and "not a number" in row.message.text()
-    assert attributes(controller)["value"] == 9  # "9" was the last number typed
-
-
 def test_time_at_a_date_with_an_offset(composer: Any, qtbot: Any) -> None:
     controller, widget = composer
     form = widget.form
@@ -83,10 +74,11 @@ def test_editing_the_json_changes_the_form(composer: Any, qtbot: Any) -> None:
     editor.setTextCursor(cursor)
     editor.setFocus()
     qtbot.keyClicks(editor, "bob")
-    email = widget.form.profile_edits["$email"]
-    qtbot.waitUntil(lambda: email.text() == "bob@example.com", timeout=2000)
     # The user's cursor stayed where they typed.
     assert editor.textCursor().position() == start + 3
+    widget.show_form()
+    email = widget.form.profile_edits["$email"]
+    qtbot.waitUntil(lambda: email.text() == "bob@example.com", timeout=2000)
 
 
 def test_broken_json_keeps_the_text_and_the_form_says_where(composer: Any, qtbot: Any) -> None:

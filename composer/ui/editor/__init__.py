@@ -1,38 +1,28 @@
 """The event composer: Form and Raw JSON over one source of truth, and the Problems list.
 
-Public surface (issue 6, "editor"):
+The state lives in :mod:`composer.editing` (Qt-free); this package holds its Qt adapters.
 
-``ComposerController(revision=DEFAULT_REVISION, parent=None)`` — a QObject holding the JSON
-text exactly as typed, the EventDraft when the text parses, the revision and the findings.
-Signals ``textChanged(str)``, ``draftChanged()``, ``findingsChanged(list)``,
-``syntaxStateChanged(object)``. Methods ``load_payload``, ``load_text``, ``text``, ``payload``,
-``findings``, ``has_errors``, ``set_revision``, ``set_server_findings``, ``validate_now``,
-``format_json``, ``minify_json``, ``is_modified`` (property), ``mark_saved``.
+``ComposerController(revision=DEFAULT_REVISION, parent=None)`` — a QObject over an
+:class:`composer.editing.state.EditState` (``controller.state``): the text exactly as typed,
+its parse, the one undo history. ``document`` is the QTextDocument the Raw JSON editor shows
+(typing goes straight into it and is read back into the state edit by edit).
+Signals ``textChanged()``, ``draftChanged()`` (the parsed value changed), ``findingsChanged(list)``,
+``syntaxStateChanged(object)``, ``modifiedChanged(bool)``, ``busyChanged(bool)``,
+``undoStateChanged()``. Methods ``load_payload``, ``load_text``, ``text``, ``document_text``,
+``payload``, ``draft``, ``findings``, ``has_errors``, ``syntax_error``, ``revision``,
+``set_revision``, ``set_server_findings``, ``validate_now``, ``format_json``, ``minify_json``,
+``edit(operation, *args, group=None)`` (one of EditState's operations, e.g.
+``edit("set_value", "/data/attributes/value", 12.5)``), ``undo``, ``redo``, ``can_undo``,
+``can_redo``, ``span_of(finding)``, ``qt_range(start, end)``, ``is_modified``, ``mark_saved``.
 
 ``ComposerWidget(controller, parent=None)`` — tabs "Form" and "Raw JSON" above the Problems
 list. Signal ``findingActivated(object)``; methods ``focus_finding``, ``show_form``,
-``show_raw``; attributes ``raw_editor`` (a QPlainTextEdit subclass) and ``form``.
+``show_raw``; attributes ``raw_editor``, ``form`` (an ``EventForm`` bound by a
+``FormShape`` table), ``tabs``, ``problems``, ``splitter``, ``format_button``,
+``minify_button``.
 
-Additions beyond the agreed interface:
-
-- ``ComposerController.document``: the QTextDocument that holds the text (the raw editor shows
-  it; user typing goes straight into it, so ``text()`` is never behind).
-- ``ComposerController.modifiedChanged(bool)``: the text now differs from (or again equals)
-  what was loaded or marked saved. ``load_text``/``load_payload`` start unmodified.
-- ``ComposerController.busyChanged(bool)``: a large text is being checked on a worker thread.
-- ``ComposerController.draft()``, ``syntax_error()``, ``revision()``.
-- ``ComposerController.update_draft(edit)``: apply ``edit(draft)`` and regenerate the text
-  (what the form does; returns False while the text does not parse).
-- ``ComposerController.document_text()``: the text as the editor holds it (lines end in
-  "\\n"); ``text()`` is exactly what was loaded until the first edit and keeps CRLF line
-  ends after edits when the loaded text used them.
-- ``ComposerController.span_of(finding)`` / ``qt_range(start, end)``: where a finding sits in
-  ``document_text()`` (Python offsets) and the same range as Qt document positions.
-- ``ComposerWidget.tabs``, ``.problems`` (ProblemsView), ``.splitter`` (remember its state),
-  ``.format_button``, ``.minify_button``.
-
-``findingsChanged`` carries the validator's findings (or the syntax error) followed by the
-server's (``source == "server"``); server findings are dropped on the next edit.
+``findingsChanged`` carries the validator's findings (or the syntax error) and the server's
+(``source == "server"``), errors first; server findings are dropped on the next edit.
 ``python -m composer.ui.editor [FILE] [--raw] [--dark] [--server-finding] [--focus POINTER]``
 shows the composer alone (a demo and a screenshot aid).
 """

@@ -1,12 +1,28 @@
-"""The Form tab: the event's fields for people who do not write JSON."""
+"""The Form tab: the event's fields for people who do not write JSON.
+
+Each field is bound to a JSON pointer by a :class:`FormShape` table (composer.editing.fields);
+typing in a field makes one minimal edit of the text at that pointer, and the field shows what
+the text holds there. A body of another shape is another table.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+import copy
+import json
+from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimeZone, Signal
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QEvent,
+    QLocale,
+    QObject,
+    Qt,
+    QTime,
+    QTimeZone,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -22,191 +38,38 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QScrollArea,
     QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from composer.domain.draft import COMMON_METRICS, PROFILE_FIELDS, EventDraft, new_unique_id
-from composer.domain.findings import Finding, Severity, split_pointer
+from composer.domain.draft import COMMON_METRICS, new_unique_id
+from composer.domain.findings import Finding, Severity
 from composer.domain.revisions import KNOWN_CONSENT_CHANNELS
+from composer.editing.fields import FieldKind, FormShape, event_shape_2023_01_24, read_number
 from composer.ui.editor.controller import ComposerController
-from composer.ui.editor.properties_tree import Path, PropertiesTree, parse_number
-from composer.ui.editor.raw_editor import is_dark
+from composer.ui.editor.form_parts import (
+    CONSENT_LABELS,
+    PROFILE_LABELS,
+    PROFILE_PLACEHOLDERS,
+    RARE_PROFILE_FIELDS,
+    Disclosure,
+    FieldRow,
+    html,
+    line_edit,
+    local_offset_minutes,
+    offset_text,
+    parse_iso,
+    set_text,
+    utc_offsets,
+)
+from composer.ui.editor.properties_tree import Path, PropertiesTree
 
-PROFILE_LABELS = {
-    "$email": "Email",
-    "$phone_number": "Phone",
-    "$first_name": "First name",
-    "$last_name": "Last name",
-    "$city": "City",
-    "$region": "Region",
-    "$country": "Country",
-    "$zip": "Zip / postal code",
-    "$image": "Image URL",
-}
-PROFILE_PLACEHOLDERS = {
-    "$email": "ann@example.com",
-    "$phone_number": "+15005550006 (E.164)",
-    "$image": "https://…",
-}
-RARE_PROFILE_FIELDS = ("$city", "$region", "$country", "$zip", "$image")
-CONSENT_LABELS = {
-    "sms": "SMS",
-    "email": "Email",
-    "web": "Web",
-    "directmail": "Direct mail",
-    "mobile": "Mobile push",
-}
-_REQUIRED_MEMBER = re.compile(r'required member "([^"]+)"')
+PROFILE_KEYS = tuple(PROFILE_LABELS)
 
 
-def _offsets() -> list[int]:
-    """UTC offsets in minutes that time zones use, from -12:00 to +14:00."""
-    minutes = set(range(-12 * 60, 14 * 60 + 1, 60))
-    minutes |= {
-        -9 * 60 - 30,
-        -3 * 60 - 30,
-        3 * 60 + 30,
-        4 * 60 + 30,
-        5 * 60 + 30,
-        5 * 60 + 45,
-        6 * 60 + 30,
-        9 * 60 + 30,
-        10 * 60 + 30,
-        12 * 60 + 45,
-    }
-    return sorted(minutes)
-
-
-def offset_text(minutes: int) -> str:
-    """'+05:30' for 330."""
-    sign = "+" if minutes >= 0 else "-"
-    h, m = divmod(abs(minutes), 60)
-    return f"{sign}{h:02d}:{m:02d}"
-
-
-def field_key(finding: Finding) -> str | None:
-    """The form field a finding belongs to (see :class:`EventForm`), or None."""
-    try:
-        parts = split_pointer(finding.pointer)
-    except ValueError:
-        return None
-    if parts[:2] != ["data", "attributes"]:
-        return None
-    rest = parts[2:]
-    if not rest:
-        if finding.rule == "unique-id-missing":
-            return "unique_id"
-        m = _REQUIRED_MEMBER.search(finding.message)
-        member = m.group(1) if m else ""
-        return {"profile": "$email", "metric": "metric_name", "properties": "properties"}.get(
-            member
-        )
-    head = rest[0]
-    if head == "profile":
-        if len(rest) == 1:
-            return "$email"
-        if rest[1] in PROFILE_FIELDS:
-            return rest[1]
-        return "consent" if rest[1] == "$consent" else "profile_properties"
-    if head == "metric":
-        return "metric_service" if rest[1:2] == ["service"] else "metric_name"
-    if head in ("properties", "time", "value", "unique_id"):
-        return head
-    return None
-
-
-def tree_path(finding: Finding) -> Path:
-    """Path inside properties (or custom profile properties) that a finding names."""
-    parts = split_pointer(finding.pointer)[3:]
-    return tuple(int(p) if p.isdigit() else p for p in parts)
-
-
-class FieldRow(QWidget):
-    """One field: its editor(s) and, when a finding names it, a symbol, a coloured frame and
-    the finding's message under it."""
-
-    def __init__(
-        self, *widgets: QWidget, focus: QWidget | None = None, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.focus_widget = focus or widgets[0]
-        self._framed = [w for w in widgets if isinstance(w, QLineEdit | QComboBox)]
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        for w in widgets:
-            row.addWidget(w, 1 if isinstance(w, QLineEdit | QComboBox) else 0)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
-        name = self.focus_widget.accessibleName() or "field"
-        self.message.setAccessibleName(f"{name} problem")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(row)
-        layout.addWidget(self.message)
-        self._base_description = self.focus_widget.accessibleDescription()
-
-    def set_finding(self, severity: Severity | None, message: str = "") -> None:
-        """Show (or with None clear) a finding on this field."""
-        if severity is None:
-            self.message.hide()
-            self.message.clear()
-            for w in self._framed:
-                w.setStyleSheet("")
-                w.setToolTip("")
-            self.focus_widget.setAccessibleDescription(self._base_description)
-            return
-        dark = is_dark(self.palette())
-        if severity is Severity.ERROR:
-            color, symbol, word = ("#ef9a9a" if dark else "#c62828"), "✖", "Error"
-        else:
-            color, symbol, word = ("#ffcc80" if dark else "#9a5b00"), "⚠", "Warning"
-        self.message.setText(f"{symbol} {message}")
-        self.message.setStyleSheet(f"color: {color};")
-        self.message.show()
-        for w in self._framed:
-            kind = type(w).__name__
-            w.setStyleSheet(
-                f"{kind} {{ border: 1px solid {color}; border-radius: 3px; padding: 2px; }}"
-            )
-            w.setToolTip(f"{word}: {message}")
-        self.focus_widget.setAccessibleDescription(f"{word}: {message}")
-
-
-class _Disclosure(QToolButton):
-    """A "▸ More …" toggle that shows or hides a panel."""
-
-    def __init__(self, text: str, panel: QWidget, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setText(text)
-        self.setAccessibleName(text)
-        self.setCheckable(True)
-        self.setAutoRaise(True)
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.setArrowType(Qt.ArrowType.RightArrow)
-        self._panel = panel
-        panel.hide()
-        self.toggled.connect(self._on_toggled)
-
-    def _on_toggled(self, on: bool) -> None:
-        self.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
-        self._panel.setVisible(on)
-
-
-def _line_edit(name: str, placeholder: str = "") -> QLineEdit:
-    edit = QLineEdit()
-    edit.setAccessibleName(name)
-    edit.setPlaceholderText(placeholder)
-    edit.setClearButtonEnabled(True)
-    return edit
-
-
-class EventForm(QScrollArea):
-    """Every field of the event, bound to a :class:`ComposerController`.
+class EventForm(QWidget):
+    """Every field of the event, bound to a :class:`ComposerController` through a
+    :class:`FormShape` (field key -> JSON pointer).
 
     Field keys (used by :meth:`focus_finding` and :attr:`rows`): the profile keys
     (``"$email"`` …), ``"consent"``, ``"profile_properties"``, ``"metric_name"``,
@@ -215,35 +78,49 @@ class EventForm(QScrollArea):
 
     goToSyntaxError = Signal()
 
-    def __init__(self, controller: ComposerController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        controller: ComposerController,
+        parent: QWidget | None = None,
+        *,
+        shape: FormShape | None = None,
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.shape = shape or event_shape_2023_01_24()
         self._refreshing = False
         self._editing = False
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName("Event form")
+        self.banner = self._make_banner()
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         body.setObjectName("formBody")
-        self.setWidget(body)
+        self.scroll_area.setWidget(body)
         outer = QVBoxLayout(body)
         outer.setContentsMargins(12, 10, 12, 12)
         outer.setSpacing(12)
-
-        self.banner = self._make_banner()
-        outer.addWidget(self.banner)
         self.fields_panel = QWidget()
         panel = QVBoxLayout(self.fields_panel)
         panel.setContentsMargins(0, 0, 0, 0)
         panel.setSpacing(12)
         outer.addWidget(self.fields_panel)
+        outer.addStretch(1)
         self.rows: dict[str, FieldRow] = {}
         self.profile_edits: dict[str, QLineEdit] = {}
         panel.addWidget(self._profile_box())
         panel.addWidget(self._metric_box())
         panel.addWidget(self._properties_box())
         panel.addWidget(self._details_box())
-        panel.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)  # above the scroll area: seen whatever the scroll
+        layout.addWidget(self.scroll_area, 1)
+        for edit in self.fields_panel.findChildren(QLineEdit):
+            edit.installEventFilter(self)
 
         controller.draftChanged.connect(self.refresh)
         controller.syntaxStateChanged.connect(self._on_syntax)
@@ -266,6 +143,7 @@ class EventForm(QScrollArea):
         go.setAccessibleName("Show the syntax error in Raw JSON")
         go.clicked.connect(self.goToSyntaxError)
         row = QHBoxLayout(banner)
+        row.setContentsMargins(12, 10, 12, 10)
         row.addWidget(self.banner_label, 1)
         row.addWidget(go, 0, Qt.AlignmentFlag.AlignTop)
         banner.hide()
@@ -283,17 +161,15 @@ class EventForm(QScrollArea):
         rare = QWidget()
         rare_form = QFormLayout(rare)
         rare_form.setContentsMargins(0, 0, 0, 0)
-        for key in PROFILE_FIELDS:
+        for key in PROFILE_KEYS:
             label = PROFILE_LABELS[key]
-            edit = _line_edit(f"Profile {label.lower()} ({key})", PROFILE_PLACEHOLDERS.get(key, ""))
+            edit = line_edit(f"Profile {label.lower()} ({key})", PROFILE_PLACEHOLDERS.get(key, ""))
             edit.setToolTip(f"profile {key}")
-            edit.textEdited.connect(
-                lambda text, k=key: self._edit(lambda d: d.set_profile_field(k, text))
-            )
+            edit.textEdited.connect(lambda text, k=key: self._set_text_field(k, text))
             self.profile_edits[key] = edit
             target = rare_form if key in RARE_PROFILE_FIELDS else form
             target.addRow(f"{label}:", self._row(key, edit))
-        self.more_profile = _Disclosure(
+        self.more_profile = Disclosure(
             "More profile fields (city, region, country, zip, image)", rare
         )
         form.addRow(self.more_profile)
@@ -320,7 +196,7 @@ class EventForm(QScrollArea):
             empty_text="None. Add your own profile data, such as Plan: Gold.",
             fit_rows=5,
         )
-        self.profile_tree.edited.connect(self._profile_tree_edited)
+        self.profile_tree.edited.connect(lambda: self._members_edited("profile_properties"))
         form.addRow(
             "Custom:",
             self._row("profile_properties", self.profile_tree, focus=self.profile_tree.tree),
@@ -341,24 +217,24 @@ class EventForm(QScrollArea):
         assert line is not None
         line.setPlaceholderText("e.g. Placed Order")
         line.setAccessibleName("Metric name")
-        line.textEdited.connect(self._metric_typed)
+        line.textEdited.connect(lambda text: self._set_text_field("metric_name", text, keep=True))
         self.metric_combo.activated.connect(
-            lambda _i: self._metric_typed(self.metric_combo.currentText())
+            lambda _i: self._set_text_field("metric_name", self.metric_combo.currentText(), True)
         )
         form.addRow("Name:", self._row("metric_name", self.metric_combo))
 
         advanced = QWidget()
         adv = QFormLayout(advanced)
         adv.setContentsMargins(0, 0, 0, 0)
-        self.service_edit = _line_edit("Metric service", "api (the default)")
+        self.service_edit = line_edit("Metric service", "api (the default)")
         self.service_edit.setToolTip(
             "metric.service: where the event comes from; leave empty for api"
         )
         self.service_edit.textEdited.connect(
-            lambda text: self._edit(lambda d: setattr(d, "metric_service", text or None))
+            lambda text: self._set_text_field("metric_service", text)
         )
         adv.addRow("Service:", self._row("metric_service", self.service_edit))
-        self.more_metric = _Disclosure("Advanced", advanced)
+        self.more_metric = Disclosure("Advanced", advanced)
         form.addRow(self.more_metric)
         form.addRow(advanced)
         return box
@@ -376,7 +252,7 @@ class EventForm(QScrollArea):
         layout.addWidget(hint)
         self.properties_tree = PropertiesTree("Event properties", add_label="Add property")
         self.properties_tree.tree.setMinimumHeight(160)
-        self.properties_tree.edited.connect(self._properties_edited)
+        self.properties_tree.edited.connect(lambda: self._members_edited("properties"))
         layout.addWidget(
             self._row("properties", self.properties_tree, focus=self.properties_tree.tree)
         )
@@ -386,7 +262,6 @@ class EventForm(QScrollArea):
         box = QGroupBox("Time, value and de-duplication")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        # time
         self.time_received = QRadioButton("When Klaviyo receives it")
         self.time_received.setAccessibleName("Time: when Klaviyo receives the event")
         self.time_at = QRadioButton("At")
@@ -400,7 +275,7 @@ class EventForm(QScrollArea):
         self.time_edit.setAccessibleName("Event date and time")
         self.offset_combo = QComboBox()
         self.offset_combo.setAccessibleName("Time zone (UTC offset)")
-        for minutes in _offsets():
+        for minutes in utc_offsets():
             self.offset_combo.addItem(f"UTC{offset_text(minutes)}", minutes)
         self.time_note = QLabel()
         self.time_note.setAccessibleName("Time as sent")
@@ -421,21 +296,17 @@ class EventForm(QScrollArea):
         tb.addWidget(time_row)
         tb.addWidget(self.time_note)
         form.addRow("Time:", self._row("time", time_box, focus=self.time_received))
-        # value
-        self.value_edit = _line_edit("Value", "e.g. 9.99 (optional)")
+        self.value_edit = line_edit("Value", "e.g. 9.99 (optional)")
         self.value_edit.setToolTip("value: a number, such as the order total")
         self.value_edit.textEdited.connect(self._value_typed)
         self.value_edit.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         form.addRow("Value:", self._row("value", self.value_edit))
-        # unique_id
-        self.unique_edit = _line_edit("Unique ID", "recommended: a UUID")
+        self.unique_edit = line_edit("Unique ID", "recommended: a UUID")
         self.unique_edit.setToolTip(
             "unique_id: Klaviyo records an event with the same unique_id "
             "only once, so a retried send is not counted twice"
         )
-        self.unique_edit.textEdited.connect(
-            lambda text: self._edit(lambda d: d.set_attribute("unique_id", text or None))
-        )
+        self.unique_edit.textEdited.connect(lambda text: self._set_text_field("unique_id", text))
         self.generate_button = QPushButton("Generate")
         self.generate_button.setAccessibleName("Generate a new unique ID")
         self.generate_button.setToolTip("Fill in a new random UUID")
@@ -446,67 +317,72 @@ class EventForm(QScrollArea):
         )
         return box
 
-    # -- form -> draft ---------------------------------------------------------------------
+    # -- form -> text ----------------------------------------------------------------------
 
-    def _edit(self, change: Callable[[EventDraft], None]) -> None:
+    def _pointer(self, key: str) -> str:
+        return self.shape.binding(key).pointer
+
+    def _run(self, operation: str, *args: Any) -> None:
         if self._refreshing:
             return
         self._editing = True
         try:
-            self.controller.update_draft(change)
+            # typing in one field is one undo step
+            self.controller.edit(operation, *args, group=f"field:{args[0]}")
         finally:
             self._editing = False
 
-    def _metric_typed(self, text: str) -> None:
-        self._edit(lambda d: d.set_metric_name(text))
+    def _set(self, key: str, value: Any) -> None:
+        """Set the field's member (None removes it)."""
+        if value is None:
+            self._run("remove", self._pointer(key))
+        else:
+            self._run("set_value", self._pointer(key), value)
+
+    def _set_text_field(self, key: str, text: str, keep: bool = False) -> None:
+        """A text field: empty removes its member (``keep``: an empty string stays)."""
+        self._set(key, text if text or keep else None)
 
     def _toggle_consent(self, channel: str) -> None:
+        found, current = self.controller.state.value_at(self._pointer("consent"))
+        channels = [c for c in current if isinstance(c, str)] if found and current else []
+        if not isinstance(current, list):
+            channels = []
         on = self.consent_boxes[channel].isChecked()
+        if on and channel not in channels:
+            channels.append(channel)
+        elif not on:
+            channels = [c for c in channels if c != channel]
+        self._set("consent", channels or None)  # no channel left: no $consent member
 
-        def change(d: EventDraft) -> None:
-            d.profile_missing = False
-            current = list(d.consent or [])
-            if on and channel not in current:
-                current.append(channel)
-            elif not on:
-                current = [c for c in current if c != channel]
-            d.consent = current or None  # no channel left: no $consent member
-
-        self._edit(change)
-
-    def _profile_tree_edited(self) -> None:
-        def change(d: EventDraft) -> None:
-            d.profile_missing = False
-            d.profile_properties = self.profile_tree.data
-
-        self._edit(change)
-
-    def _properties_edited(self) -> None:
-        self._edit(lambda d: setattr(d, "properties", self.properties_tree.data))
+    def _members_edited(self, key: str) -> None:
+        binding = self.shape.binding(key)
+        tree = self.profile_tree if key == "profile_properties" else self.properties_tree
+        members = dict(tree.data)
+        if binding.hidden:
+            found, current = self.controller.state.value_at(binding.pointer)
+            kept = current if found and isinstance(current, dict) else {}
+            members = {k: v for k, v in kept.items() if k in binding.hidden} | members
+        self._set(key, members)
 
     def _value_typed(self, text: str) -> None:
+        """What the field shows is what the JSON holds: a number as typed (the locale's
+        decimal comma accepted where it is unambiguous), or else the text itself as a
+        string, which the check reports as an error until it is a number."""
         if not text.strip():
-            self._local_value_problem("")
-            self._edit(lambda d: d.set_attribute("value", None))
+            self._set("value", None)
             return
-        number = parse_number(text)
-        if number is None:
-            self._local_value_problem(
-                f'value "{text}" is not a number; write it like 9.99 (the JSON keeps the last '
-                "number until this is fixed)"
-            )
-            return
-        self._local_value_problem("")
-        self._edit(lambda d: d.set_attribute("value", number))
-
-    def _local_value_problem(self, message: str) -> None:
-        self._value_problem = message
-        self.show_findings(self.controller.findings())
+        locale = QLocale()
+        number = read_number(text, locale.decimalPoint(), locale.groupSeparator())
+        if number.json_text is not None:
+            self._run("set_json", self._pointer("value"), number.json_text)
+        else:
+            self._set("value", text)
 
     def _generate_unique_id(self) -> None:
         new = new_unique_id()
         self.unique_edit.setText(new)
-        self._edit(lambda d: d.set_attribute("unique_id", new))
+        self._set("unique_id", new)
 
     def _time_mode_changed(self, received: bool) -> None:
         self.time_edit.setEnabled(not received)
@@ -514,7 +390,7 @@ class EventForm(QScrollArea):
         if self._refreshing:
             return
         if received:
-            self._edit(lambda d: d.set_attribute("time", None))
+            self._set("time", None)
         else:
             self._time_changed()
 
@@ -523,48 +399,113 @@ class EventForm(QScrollArea):
             return
         iso = self.time_iso()
         self.time_note.setText(f"Sent as {iso}")
-        self._edit(lambda d: d.set_attribute("time", iso))
+        self._set("time", iso)
 
     def time_iso(self) -> str:
         """The chosen date-time in ISO 8601 with its UTC offset."""
         local = self.time_edit.dateTime().toString("yyyy-MM-ddTHH:mm:ss")
         return f"{local}{offset_text(int(self.offset_combo.currentData()))}"
 
-    # -- draft -> form ---------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Ctrl+Z / Ctrl+Shift+Z in a field undo the composer's last change (one history
+        with the Raw JSON text and the property trees), not the field's own typing."""
+        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(
+            event, QKeyEvent
+        ):
+            for seq, action in (
+                (QKeySequence.StandardKey.Undo, self.controller.undo),
+                (QKeySequence.StandardKey.Redo, self.controller.redo),
+            ):
+                if event.matches(seq):
+                    if event.type() == QEvent.Type.KeyPress:
+                        action()
+                    event.accept()
+                    return True
+        return super().eventFilter(watched, event)
+
+    # -- text -> form ----------------------------------------------------------------------
+
+    _stale = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Catch up with edits made while the form was hidden."""
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def _value(self, key: str) -> tuple[bool, Any]:
+        return self.controller.state.value_at(self._pointer(key))
+
+    def _text_of(self, key: str) -> str:
+        found, value = self._value(key)
+        if not found or value is None:
+            return ""
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
     def refresh(self) -> None:
-        """Show the controller's draft (fields that already show the value are left alone,
-        so a cursor in them does not jump)."""
-        if self._editing:
+        """Show what the text holds (fields that already show it are left alone, so a cursor
+        in them does not jump)."""
+        state = self.controller.state
+        # A long text just loaded is read on a worker thread; the form fills when it is done.
+        if self._editing or not state.is_read() or not state.parses():
             return
-        draft = self.controller.draft() or EventDraft.from_payload({})
+        if self.window().isVisible() and not self.isVisible():
+            self._stale = True  # the Raw JSON tab is showing: fill in when shown
+            return
+        self._stale = False
         self._refreshing = True
         try:
             for key, edit in self.profile_edits.items():
-                _set_text(edit, draft.profile.get(key, ""))
-            if any(draft.profile.get(k) for k in RARE_PROFILE_FIELDS):
+                set_text(edit, self._text_of(key))
+            if any(self._text_of(k) for k in RARE_PROFILE_FIELDS):
                 self.more_profile.setChecked(True)
-            consent = draft.consent or []
+            found, consent = self._value("consent")
+            consent = consent if found and isinstance(consent, list) else []
             for channel, check in self.consent_boxes.items():
                 check.setChecked(channel in consent)
-            if self.profile_tree.data is not draft.profile_properties:
-                self.profile_tree.set_data(draft.profile_properties)
+            self._show_members("profile_properties", self.profile_tree)
             line = self.metric_combo.lineEdit()
             if line is not None:
-                _set_text(line, draft.metric_name or "")
-            _set_text(self.service_edit, draft.metric_service or "")
-            if draft.metric_service:
+                set_text(line, self._text_of("metric_name"))
+            set_text(self.service_edit, self._text_of("metric_service"))
+            if self._text_of("metric_service"):
                 self.more_metric.setChecked(True)
-            props = draft.properties if draft.properties is not None else {}
-            if self.properties_tree.data is not props:
-                self.properties_tree.set_data(props)
-            self._show_time(draft.time)
-            value = "" if draft.value is None else _number_text(draft.value)
-            if parse_number(self.value_edit.text()) != draft.value or not self.value_edit.text():
-                _set_text(self.value_edit, value)
-            _set_text(self.unique_edit, draft.unique_id or "")
+            self._show_members("properties", self.properties_tree)
+            found, time = self._value("time")
+            self._show_time(time if found and isinstance(time, str) else None)
+            if not self._shows_value(self.value_edit.text()):
+                set_text(self.value_edit, self._value_text())
+            set_text(self.unique_edit, self._text_of("unique_id"))
         finally:
             self._refreshing = False
+
+    def _shows_value(self, typed: str) -> bool:
+        """True when the field already shows the value (``59,90`` for 59.90 stays)."""
+        found, value = self._value("value")
+        if not found or value is None:
+            return not typed.strip()
+        if isinstance(value, str):
+            return typed == value
+        locale = QLocale()
+        number = read_number(typed, locale.decimalPoint(), locale.groupSeparator())
+        return number.json_text is not None and json.loads(number.json_text) == value
+
+    def _value_text(self) -> str:
+        found, value = self._value("value")
+        if not found or value is None:
+            return ""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return self.controller.state.source_at(self._pointer("value")) or str(value)
+        return value if isinstance(value, str) else json.dumps(value)
+
+    def _show_members(self, key: str, tree: PropertiesTree) -> None:
+        binding = self.shape.binding(key)
+        found, value = self._value(key)
+        members = value if found and isinstance(value, dict) else {}
+        if binding.kind is FieldKind.MEMBERS and binding.hidden:
+            members = {k: v for k, v in members.items() if k not in binding.hidden}
+        if tree.data != members:
+            tree.set_data(copy.deepcopy(members))
 
     def _show_time(self, time: str | None) -> None:
         if time is None:
@@ -573,7 +514,7 @@ class EventForm(QScrollArea):
             self.offset_combo.setEnabled(False)
             if not self.time_edit.dateTime().isValid() or self.time_note.text() == "":
                 self.time_edit.setDateTime(QDateTime.currentDateTime())
-                self._select_offset(_local_offset_minutes())
+                self._select_offset(local_offset_minutes())
             self.time_note.setText("No time is sent; Klaviyo uses the time it receives the event")
             return
         self.time_at.setChecked(True)
@@ -582,7 +523,7 @@ class EventForm(QScrollArea):
         if time == self.time_iso():
             self.time_note.setText(f"Sent as {time}")
             return
-        parsed = _parse_iso(time)
+        parsed = parse_iso(time)
         if parsed is None:
             self.time_note.setText(
                 f"The JSON has time “{time}”, which this form cannot show; "
@@ -611,25 +552,28 @@ class EventForm(QScrollArea):
         self.offset_combo.setCurrentIndex(index)
 
     def _on_syntax(self, finding: Finding | None) -> None:
+        """While the text does not parse the fields are hidden (they would show an older
+        event) and the banner at the top says where the text breaks."""
         if finding is None:
             self.banner.hide()
+            self.scroll_area.show()
             self.fields_panel.setEnabled(True)
+            self.refresh()
             return
         where = f"line {finding.line}, column {finding.column}" if finding.line else "the text"
         self.banner_label.setText(
-            f"<b>✖ The JSON text has a syntax error at {where}.</b><br>"
-            f"{_html(finding.message)}<br>The form is read-only until the JSON is fixed; "
-            "your text is kept exactly as typed."
+            f"<b>✖ The JSON text does not parse: syntax error at {where}.</b><br>"
+            f"{html(finding.message)}<br>The form shows the event again once the JSON is "
+            "fixed; your text is kept exactly as typed."
         )
         self.banner.setStyleSheet(
             "#syntaxBanner { border: 1px solid #c62828; border-radius: 4px; }"
         )
         self.banner.show()
         self.fields_panel.setEnabled(False)
+        self.scroll_area.hide()
 
     # -- findings --------------------------------------------------------------------------
-
-    _value_problem = ""
 
     def show_findings(self, findings: list[Finding]) -> None:
         """Mark each field that a finding names (the first, most severe, finding wins)."""
@@ -639,44 +583,40 @@ class EventForm(QScrollArea):
             "profile_properties": {},
         }
         for f in findings:
-            key = field_key(f)
-            if key is None:
+            place = self.shape.field_for(f)
+            if place is None:
                 continue
-            if key in tree_flags:
-                path = tree_path(f)
-                if key == "profile_properties" or path:
-                    tree_flags[key].setdefault(path, (f.severity, f.message))
+            key, sub = place
+            if key in tree_flags and sub:
+                tree_flags[key].setdefault(_tree_path(sub), (f.severity, f.message))
             if key not in per_field or (f.is_error and not per_field[key].is_error):
                 per_field[key] = f
         for key, row in self.rows.items():
             shown = per_field.get(key)
-            if key == "value" and self._value_problem:
-                row.set_finding(Severity.ERROR, self._value_problem)
-            elif shown is None:
+            if shown is None:
                 row.set_finding(None)
             else:
                 origin = " (reported by Klaviyo)" if shown.source == "server" else ""
                 row.set_finding(shown.severity, shown.message + origin)
         self.properties_tree.set_flags(tree_flags["properties"])
-        self.profile_tree.set_flags(
-            {p[1:]: v for p, v in tree_flags["profile_properties"].items() if p}
-        )
+        self.profile_tree.set_flags(tree_flags["profile_properties"])
 
     def focus_finding(self, finding: Finding) -> bool:
         """Focus the field a finding names; False when the form has no field for it."""
-        key = field_key(finding)
-        if key is None or key not in self.rows or not self.fields_panel.isEnabled():
+        place = self.shape.field_for(finding)
+        if place is None or place[0] not in self.rows or not self.fields_panel.isEnabled():
             return False
+        key, sub = place
         if key in RARE_PROFILE_FIELDS:
             self.more_profile.setChecked(True)
         if key == "metric_service":
             self.more_metric.setChecked(True)
         row = self.rows[key]
-        self.ensureWidgetVisible(row)
+        self.scroll_area.ensureWidgetVisible(row)
         if key == "properties":
-            self.properties_tree.select_path(tree_path(finding))
+            self.properties_tree.select_path(_tree_path(sub))
         elif key == "profile_properties":
-            self.profile_tree.select_path(tree_path(finding)[1:])
+            self.profile_tree.select_path(_tree_path(sub))
         else:
             row.focus_widget.setFocus(Qt.FocusReason.OtherFocusReason)
             if isinstance(row.focus_widget, QLineEdit):
@@ -684,30 +624,8 @@ class EventForm(QScrollArea):
         return True
 
 
-def _set_text(edit: QLineEdit, text: str) -> None:
-    if edit.text() != text:
-        edit.setText(text)
+def _tree_path(tokens: tuple[str, ...]) -> Path:
+    return tuple(int(p) if p.isdigit() else p for p in tokens)
 
 
-def _number_text(value: float) -> str:
-    return str(value)
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _local_offset_minutes() -> int:
-    offset = datetime.now().astimezone().utcoffset() or timedelta(0)
-    return int(offset.total_seconds() // 60)
-
-
-def _parse_iso(text: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-__all__ = ["EventForm", "FieldRow", "field_key", "tree_path"]
+__all__ = ["EventForm", "FieldRow"]

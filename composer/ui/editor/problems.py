@@ -7,7 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from composer.domain.findings import Finding, Severity, describe_pointer
-from composer.ui.editor.analysis import SYNTAX_RULES, count_words
+from composer.editing.analysis import count_words
 from composer.ui.editor.raw_editor import is_dark
 
 _FINDING = Qt.ItemDataRole.UserRole
@@ -17,7 +17,7 @@ def finding_text(f: Finding) -> str:
     """One line for the list: symbol, message, and who reported it."""
     symbol = "✖" if f.is_error else "⚠"
     where = ""
-    if f.rule in SYNTAX_RULES and f.line is not None:
+    if f.line is not None:
         where = f" (line {f.line}, column {f.column})"
     origin = "  — reported by Klaviyo" if f.source == "server" else ""
     return f"{symbol} {f.message}{where}{origin}"

@@ -10,6 +10,8 @@ from PySide6.QtGui import (
     QColor,
     QFontDatabase,
     QHelpEvent,
+    QKeyEvent,
+    QKeySequence,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -105,11 +107,20 @@ class _LineNumbers(QWidget):
         self._editor.paint_line_numbers(self, event)
 
 
+def _is_undo_or_redo(e: QEvent) -> bool:
+    return isinstance(e, QKeyEvent) and (
+        e.matches(QKeySequence.StandardKey.Undo) or e.matches(QKeySequence.StandardKey.Redo)
+    )
+
+
 class JsonEdit(QPlainTextEdit):
     """A plain-text editor for JSON with line numbers and problem underlines."""
 
     problemAtCursor = Signal(str)
     """The message of the problem under the text cursor ("" when none)."""
+    undoRequested = Signal()
+    """Ctrl+Z: the composer's one history undoes (the document keeps no history itself)."""
+    redoRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -236,7 +247,20 @@ class JsonEdit(QPlainTextEdit):
         p = self.problem_at(self.textCursor().position())
         self.problemAtCursor.emit(p.message if p else "")
 
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        """Undo and redo go to the composer's history; a cursor move ends a typing step."""
+        if e.matches(QKeySequence.StandardKey.Undo):
+            self.undoRequested.emit()
+            return
+        if e.matches(QKeySequence.StandardKey.Redo):
+            self.redoRequested.emit()
+            return
+        super().keyPressEvent(e)
+
     def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ShortcutOverride and _is_undo_or_redo(e):
+            e.accept()  # ours, not a window shortcut's
+            return True
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
             pos = self.cursorForPosition(self.viewport().mapFromParent(e.pos())).position()
             p = self.problem_at(pos)

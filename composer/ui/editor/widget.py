@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.domain.findings import Finding
-from composer.ui.editor.analysis import SYNTAX_RULES
+from composer.domain.rule_ids import is_syntax
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form import EventForm
 from composer.ui.editor.problems import ProblemsView
@@ -87,6 +87,8 @@ class ComposerWidget(QWidget):
         self.problems.activated.connect(self._on_problem_activated)
         self.form.goToSyntaxError.connect(self._go_to_syntax_error)
         self.raw_editor.problemAtCursor.connect(self._show_cursor_problem)
+        self.raw_editor.undoRequested.connect(controller.undo)
+        self.raw_editor.redoRequested.connect(controller.redo)
         self.raw_editor.cursorPositionChanged.connect(self._show_position)
         controller.findingsChanged.connect(self._on_findings)
         controller.syntaxStateChanged.connect(self._on_syntax)
@@ -109,7 +111,7 @@ class ComposerWidget(QWidget):
         """Go to what a finding names: its form field when the Form tab is showing and has
         one, else the JSON text range its pointer (or line and column) names."""
         if (
-            finding.rule not in SYNTAX_RULES
+            not is_syntax(finding.rule)
             and self.tabs.currentWidget() is self.form
             and self.form.focus_finding(finding)
         ):
@@ -152,7 +154,7 @@ class ComposerWidget(QWidget):
                     f.severity,
                     f.message,
                     server=f.source == "server",
-                    whole_line=f.rule in SYNTAX_RULES,
+                    whole_line=is_syntax(f.rule),
                 )
             )
         self.raw_editor.set_problems(marks)

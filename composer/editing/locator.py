@@ -1,6 +1,8 @@
-"""Map RFC 6901 JSON pointers to character ranges of raw JSON text. Pure Python, no Qt.
+"""Map RFC 6901 JSON pointers to character ranges of JSON text that may be broken.
 
-The scanner is tolerant: it never raises, it only walks the structure it needs (members before
+:class:`composer.editing.jsontree.EditTree` places every value of a text that parses; this
+scanner is for the text that does not (a server's finding on a text edited since). It is
+tolerant: it never raises, it only walks the structure it needs (members before
 the one looked for are skipped by bracket matching), and it works on text that is broken
 elsewhere as long as the path to the member is readable. Offsets are Python string indices
 (code points); :func:`utf16_offset` converts them for Qt.
@@ -84,6 +86,14 @@ def value_end(text: str, pos: int) -> int:
         return n
     m = _SCALAR.match(text, pos)
     return m.end() if m and m.end() > pos else pos + 1
+
+
+def member_end(text: str, key_start: int) -> int:
+    """End offset of the member whose name starts at ``key_start`` (name, colon, value)."""
+    pos = _skip_ws(text, value_end(text, key_start))
+    if pos < len(text) and text[pos] == ":":
+        return value_end(text, _skip_ws(text, pos + 1))
+    return pos
 
 
 def _decode_key(raw: str) -> str:

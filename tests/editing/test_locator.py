@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer.domain.findings import pointer
-from composer.ui.editor.jsonmap import (
+from composer.editing.locator import (
     JsonLocator,
     from_utf16_offset,
     locate,

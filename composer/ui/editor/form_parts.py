@@ -1,0 +1,179 @@
+"""Building blocks of the Form tab: a field row that shows its finding, a disclosure toggle,
+and the small text helpers the form uses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.domain.findings import Severity
+from composer.ui.editor.raw_editor import is_dark
+
+PROFILE_LABELS = {
+    "$email": "Email",
+    "$phone_number": "Phone",
+    "$first_name": "First name",
+    "$last_name": "Last name",
+    "$city": "City",
+    "$region": "Region",
+    "$country": "Country",
+    "$zip": "Zip / postal code",
+    "$image": "Image URL",
+}
+PROFILE_PLACEHOLDERS = {
+    "$email": "ann@example.com",
+    "$phone_number": "+15005550006 (E.164)",
+    "$image": "https://…",
+}
+RARE_PROFILE_FIELDS = ("$city", "$region", "$country", "$zip", "$image")
+CONSENT_LABELS = {
+    "sms": "SMS",
+    "email": "Email",
+    "web": "Web",
+    "directmail": "Direct mail",
+    "mobile": "Mobile push",
+}
+
+
+def utc_offsets() -> list[int]:
+    """UTC offsets in minutes that time zones use, from -12:00 to +14:00."""
+    minutes = set(range(-12 * 60, 14 * 60 + 1, 60))
+    minutes |= {
+        -9 * 60 - 30,
+        -3 * 60 - 30,
+        3 * 60 + 30,
+        4 * 60 + 30,
+        5 * 60 + 30,
+        5 * 60 + 45,
+        6 * 60 + 30,
+        9 * 60 + 30,
+        10 * 60 + 30,
+        12 * 60 + 45,
+    }
+    return sorted(minutes)
+
+
+def offset_text(minutes: int) -> str:
+    """'+05:30' for 330."""
+    sign = "+" if minutes >= 0 else "-"
+    h, m = divmod(abs(minutes), 60)
+    return f"{sign}{h:02d}:{m:02d}"
+
+
+class FieldRow(QWidget):
+    """One field: its editor(s) and, when a finding names it, a symbol, a coloured frame and
+    the finding's message under it."""
+
+    def __init__(
+        self, *widgets: QWidget, focus: QWidget | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.focus_widget = focus or widgets[0]
+        self._framed = [w for w in widgets if isinstance(w, QLineEdit | QComboBox)]
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in widgets:
+            row.addWidget(w, 1 if isinstance(w, QLineEdit | QComboBox) else 0)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        name = self.focus_widget.accessibleName() or "field"
+        self.message.setAccessibleName(f"{name} problem")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        self._base_description = self.focus_widget.accessibleDescription()
+
+    def set_finding(self, severity: Severity | None, message: str = "") -> None:
+        """Show (or with None clear) a finding on this field."""
+        if severity is None:
+            self.message.hide()
+            self.message.clear()
+            for w in self._framed:
+                w.setStyleSheet("")
+                w.setToolTip("")
+            self.focus_widget.setAccessibleDescription(self._base_description)
+            return
+        dark = is_dark(self.palette())
+        if severity is Severity.ERROR:
+            color, symbol, word = ("#ef9a9a" if dark else "#c62828"), "✖", "Error"
+        else:
+            color, symbol, word = ("#ffcc80" if dark else "#9a5b00"), "⚠", "Warning"
+        self.message.setText(f"{symbol} {message}")
+        self.message.setStyleSheet(f"color: {color};")
+        self.message.show()
+        for w in self._framed:
+            kind = type(w).__name__
+            w.setStyleSheet(
+                f"{kind} {{ border: 1px solid {color}; border-radius: 3px; padding: 2px; }}"
+            )
+            w.setToolTip(f"{word}: {message}")
+        self.focus_widget.setAccessibleDescription(f"{word}: {message}")
+
+
+class Disclosure(QToolButton):
+    """A "▸ More …" toggle that shows or hides a panel."""
+
+    def __init__(self, text: str, panel: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setText(text)
+        self.setAccessibleName(text)
+        self.setCheckable(True)
+        self.setAutoRaise(True)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setArrowType(Qt.ArrowType.RightArrow)
+        self._panel = panel
+        panel.hide()
+        self.toggled.connect(self._on_toggled)
+
+    def _on_toggled(self, on: bool) -> None:
+        self.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self._panel.setVisible(on)
+
+
+def line_edit(name: str, placeholder: str = "") -> QLineEdit:
+    """A line edit with an accessible name, a placeholder and a clear button."""
+    edit = QLineEdit()
+    edit.setAccessibleName(name)
+    edit.setPlaceholderText(placeholder)
+    edit.setClearButtonEnabled(True)
+    return edit
+
+
+def set_text(edit: QLineEdit, text: str) -> None:
+    """Show ``text`` (left alone when it already shows it, so the cursor does not jump)."""
+    if edit.text() != text:
+        edit.setText(text)
+
+
+def html(text: str) -> str:
+    """``text`` safe inside rich text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def local_offset_minutes() -> int:
+    """This computer's UTC offset now, in minutes."""
+    offset = datetime.now().astimezone().utcoffset() or timedelta(0)
+    return int(offset.total_seconds() // 60)
+
+
+def parse_iso(text: str) -> datetime | None:
+    """An ISO 8601 date-time (UTC when it names no offset), or None."""
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
