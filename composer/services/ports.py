@@ -9,9 +9,12 @@ ones in (composer/app.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from composer.domain.outcome import RequestRecord, SendOutcome
+
+if TYPE_CHECKING:
+    from composer.storage.runs import ReplayRun, RunEventState
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,10 @@ class SendContext:
     metric: str | None
     profile: str | None
     """The profile identifier shown in listings: the email, else the phone number."""
+    run_id: str | None = None
+    """The replay run this send belongs to, if any."""
+    run_index: int | None = None
+    """The position in the replayed file of the event sent (0 for the first)."""
 
 
 class HistorySink(Protocol):
@@ -46,4 +53,28 @@ class KeySource(Protocol):
 
     def get_key(self, account: str) -> str | None:
         """The key for ``account``, or None when there is none. May block (keyring I/O)."""
+        ...
+
+
+class RunLog(Protocol):
+    """Where replay runs are recorded (``HistoryStore.runs``), so a killed run can resume."""
+
+    def start(self, run: ReplayRun) -> None:
+        """Record a new run before its first send."""
+        ...
+
+    def set_state(self, run_id: str, state: str, *, pid: int | None, new_session: bool) -> None:
+        """Mark a run running (by ``pid``), stopped or finished."""
+        ...
+
+    def get(self, run_id: str) -> ReplayRun | None:
+        """The run with this id, or None."""
+        ...
+
+    def of_file(self, path: str) -> list[ReplayRun]:
+        """Every run of the file at ``path``, newest first."""
+        ...
+
+    def event_states(self, run_id: str) -> dict[int, RunEventState]:
+        """What the history knows of each event of the run that was sent at least once."""
         ...

@@ -177,6 +177,8 @@ class Sender:
         fill_unique_id: bool = True,
         unique_id: str | None = None,
         report: ValidationReport | None = None,
+        run_id: str | None = None,
+        run_index: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> SendResult:
         """Validate and send one event body.
@@ -184,7 +186,8 @@ class Sender:
         An invalid body is refused (no request, ``outcome`` None) unless ``force``. When
         ``fill_unique_id`` and the body has no unique_id, one is added (``unique_id`` or a new
         UUID) so that retries can never record the event twice. Cancellation completes the
-        history entry as cancelled and propagates.
+        history entry as cancelled and propagates. ``run_id`` and ``run_index`` tie the
+        history entry to a replay run and the event's position in its file.
         """
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         rev = get_revision(revision) if revision else self.client.revision
@@ -203,6 +206,8 @@ class Sender:
             revision=rev.name,
             metric=metric_name(report.payload, rev),
             profile=profile_label(report.payload, rev),
+            run_id=run_id,
+            run_index=run_index,
         )
         entry_id, problem = self._begin(prepared.record, context)
         try:

@@ -67,6 +67,29 @@ MIGRATIONS: list[list[str]] = [
             DELETE FROM entry_fts WHERE rowid = old.id;
         END""",
     ],
+    # v2: replay runs (so a replay killed at any moment can be resumed) and, on each entry,
+    # the run and the position in the run's file it was sent for.
+    [
+        """CREATE TABLE replay_run (
+            id TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            events INTEGER NOT NULL,
+            target TEXT NOT NULL,
+            account TEXT,
+            revision TEXT NOT NULL,
+            options TEXT NOT NULL,
+            started_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('running', 'stopped', 'finished')),
+            sessions INTEGER NOT NULL DEFAULT 1,
+            writer_pid INTEGER
+        )""",
+        "CREATE INDEX replay_run_by_path ON replay_run (path, started_ms)",
+        "ALTER TABLE entry ADD COLUMN run_id TEXT",
+        "ALTER TABLE entry ADD COLUMN run_index INTEGER",
+        "CREATE INDEX entry_by_run ON entry (run_id, run_index) WHERE run_id IS NOT NULL",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -39,6 +39,7 @@ from composer.storage.records import (
     rate_limit_to_json,
     status_class,
 )
+from composer.storage.runs import ReplayRuns
 
 if TYPE_CHECKING:
     from composer.storage.imports import ImportResult
@@ -65,8 +66,8 @@ _INSERT = (
     "INSERT INTO entry (created_ms, completed_ms, state, target, account, revision, method, "
     "url, request_headers, request_body, metric, profile, status, status_class, "
     "response_headers, response_body, findings, finding_count, attempts, total_ms, rate_limit, "
-    "error_kind, error_message, writer_pid) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "error_kind, error_message, writer_pid, run_id, run_index) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_FTS = (
     "INSERT INTO entry_fts (rowid, metric, profile, properties, response) VALUES (?, ?, ?, ?, ?)"
@@ -96,6 +97,8 @@ class HistoryStore:
         self._lock = threading.Lock()
         self._closed = False
         self.schema_version = db.migrate(self._conn(), self.path)
+        self.runs = ReplayRuns(self._run)
+        """The replay runs recorded in this history (file, hash, target, progress)."""
 
     # -- connections -------------------------------------------------------------------------
 
@@ -448,6 +451,8 @@ def _new_row(
         error_kind,
         error_message,
         os.getpid(),
+        context.run_id,
+        context.run_index,
     )
     response_text = ""
     if outcome is not None:

@@ -35,6 +35,10 @@ class EntryContext(Protocol):
     def metric(self) -> str | None: ...
     @property
     def profile(self) -> str | None: ...
+    @property
+    def run_id(self) -> str | None: ...
+    @property
+    def run_index(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,8 @@ class PlainContext:
     revision: str
     metric: str | None
     profile: str | None
+    run_id: str | None = None
+    run_index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
