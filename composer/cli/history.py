@@ -2,6 +2,7 @@
 
 event-composer history [--json] [--limit N] [--search TEXT] [--status 2xx|4xx|5xx] ...
 event-composer history show ID [--json]
+event-composer history resend ID
 event-composer history export --format har|ndjson|curl OUT
 event-composer history import PATH
 """
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
+from composer.domain.jsontext import loads as strict_loads
 
 if TYPE_CHECKING:
     from composer.storage.history import HistoryQuery
@@ -37,6 +39,14 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
         metavar="CLASS",
         help="only this status class: 2xx, 4xx, 5xx, error (no response) or "
         "pending (unknown outcome); repeat for several",
+    )
+    p.add_argument(
+        "--delivery",
+        action="append",
+        choices=("accepted", "not_accepted", "unknown", "not_sent"),
+        metavar="STATE",
+        help="only this delivery state: accepted, not_accepted (definitely not recorded), "
+        "unknown (may have been recorded) or not_sent; repeat for several",
     )
     p.add_argument("--metric", metavar="NAME", help="only events of this metric")
     p.add_argument("--target", metavar="TARGET", help="only sends to this target")
@@ -76,6 +86,10 @@ def add_parser(sub: Any) -> None:
     show.add_argument("id", type=_positive, metavar="ID")
     show.add_argument("--json", action="store_true", help="the entry as one JSON object")
     show.set_defaults(handler=run_show)
+
+    from composer.cli import resend
+
+    resend.add_parser(hsub, _positive)
 
     export = hsub.add_parser(
         "export",
@@ -136,6 +150,7 @@ def _query(args: argparse.Namespace) -> HistoryQuery:
     return HistoryQuery(
         text=args.search or None,
         status_classes=tuple(args.status or ()),
+        deliveries=tuple(args.delivery or ()),
         metric=args.metric,
         target=args.target,
         since=args.since,
@@ -191,6 +206,8 @@ def _row_json(row: HistoryRow) -> dict[str, Any]:
         "total_ms": row.total_ms,
         "error": row.error_kind,
         "findings": row.finding_count,
+        "delivery": row.delivery,
+        "unique_id": row.unique_id,
     }
 
 
@@ -218,11 +235,17 @@ def _list(storage: Any, args: argparse.Namespace) -> int:
             else "The history is empty: sends are recorded here."
         )
         return EXIT_OK
-    print(f"{'ID':>6}  {'WHEN':19}  {'STATUS':22}  {'METRIC':22}  {'PROFILE':26}  TARGET")
+    from composer.services.outcome_text import delivery_text
+
+    print(
+        f"{'ID':>6}  {'WHEN':19}  {'DELIVERY':12}  {'STATUS':22}  {'METRIC':22}  "
+        f"{'PROFILE':26}  TARGET"
+    )
     for row in rows:
         print(
-            f"{row.id:>6}  {_local(row)}  {_cut(row.status_text, 22):22}  "
-            f"{_cut(row.metric, 22):22}  {_cut(row.profile, 26):26}  {row.target}"
+            f"{row.id:>6}  {_local(row)}  {delivery_text(row.delivery).label:12}  "
+            f"{_cut(row.status_text, 22):22}  {_cut(row.metric, 22):22}  "
+            f"{_cut(row.profile, 26):26}  {row.target}"
         )
     if total > len(rows):
         print(f"({len(rows)} of {total} entries; --limit N shows more)")
@@ -241,7 +264,7 @@ def _pretty(body: bytes) -> str:
         return "(empty body)"
     text = body.decode("utf-8", errors="replace")
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(strict_loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
 
@@ -270,6 +293,18 @@ def _status_line(entry: HistoryEntry) -> str:
     line = f"{row.status} {phrase}".strip()
     if row.status == 202:
         line += " (accepted for processing; Klaviyo processes events asynchronously)"
+    return line
+
+
+def _delivery_line(entry: HistoryEntry) -> str:
+    from composer.services.outcome_text import delivery_text, resend_advice
+
+    row = entry.row
+    line = delivery_text(row.delivery).meaning
+    if row.delivery in ("unknown", "not_accepted"):
+        line += " " + resend_advice(row.unique_id, f"event-composer history resend {row.id}")
+    elif row.unique_id:
+        line += f" unique_id: {row.unique_id}."
     return line
 
 
@@ -322,6 +357,7 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
     tries = len(entry.attempts)
     attempts = f" · {tries} attempt{'s' * (tries != 1)}" if tries else ""
     print(f"Status: {_status_line(entry)}{attempts}{timing}")
+    print(f"Delivery: {_delivery_line(entry)}")
     _section(out, "Request")
     print(f"{entry.request.method} {entry.request.url}")
     for name, value in entry.request.headers:

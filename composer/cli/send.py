@@ -383,7 +383,9 @@ def result_to_json(result: SendResult, sender: Sender, name: str) -> dict[str, A
         "validation": [f.to_json() for f in result.report.findings],
         "sent": result.sent,
         "unique_id_filled": result.unique_id_filled,
+        "unique_id": result.unique_id,
         "history_id": result.history_id,
+        "delivery": result.delivery.value,
     }
     if result.history_problem:
         doc["history_problem"] = result.history_problem
@@ -419,29 +421,33 @@ def render_result(result: SendResult, sender: Sender, name: str) -> str:
     assert outcome is not None
     lines.append(f"{outcome.request.method} {outcome.request.url}")
     lines.append("")
-    lines.extend(render_outcome(outcome))
+    resend = (
+        f"event-composer history resend {result.history_id}"
+        if result.history_id is not None
+        else None
+    )
+    lines.extend(render_outcome(outcome, unique_id=result.unique_id, resend=resend))
     if result.history_problem:
         lines.append(f"warning: {result.history_problem}")
     return "\n".join(lines)
 
 
-def render_outcome(outcome: SendOutcome) -> list[str]:
-    from composer.domain.error_body import status_title
+def render_outcome(
+    outcome: SendOutcome, *, unique_id: str | None = None, resend: str | None = None
+) -> list[str]:
+    """The outcome in the words the window uses too (composer.services.outcome_text), the
+    delivery state first, then the details a terminal can show."""
     from composer.services.outcome_json import body_text
+    from composer.services.outcome_text import (
+        delivery_of,
+        delivery_text,
+        describe_outcome,
+    )
 
-    lines: list[str] = []
-    if outcome.status is None:
-        error = outcome.error
-        assert error is not None
-        lines.append(f"NO RESPONSE ({error.kind.value}): {error.advice}")
-        lines.append(f"  detail: {error.message}")
-    elif outcome.accepted:
-        lines.append(
-            "202 Accepted: the event passed validation and is queued for processing "
-            "(accepted, not yet recorded)"
-        )
-    else:
-        lines.append(f"{outcome.status} {status_title(outcome.status)}")
+    text = describe_outcome(outcome, unique_id=unique_id, resend=resend)
+    delivery = delivery_of(outcome)
+    lines = [text.headline, f"delivery: {delivery_text(delivery).label}", text.explanation]
+    if outcome.error is None and not outcome.accepted:
         lines.extend(_finding_lines(outcome.findings))
         if outcome.response_body and not outcome.findings:
             lines.append(f"  body: {body_text(outcome.response_body, 2000)}")

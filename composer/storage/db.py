@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,9 +24,20 @@ class HistoryError(Exception):
     """The history database cannot be opened or written; the message says why in plain words."""
 
 
-# Each migration is a list of statements, applied in one transaction; the database's
+Step = str | Callable[[sqlite3.Connection], None]
+"""One step of a migration: an SQL statement, or a function that rewrites rows in Python."""
+
+
+def _fill_delivery(conn: sqlite3.Connection) -> None:
+    # Imported lazily: the rule lives in domain, the column mapping in records.
+    from composer.storage.records import backfill_delivery
+
+    backfill_delivery(conn)
+
+
+# Each migration is a list of steps, applied in one transaction; the database's
 # ``user_version`` is the number of migrations applied. Never edit a released migration: add one.
-MIGRATIONS: list[list[str]] = [
+MIGRATIONS: list[list[Step]] = [
     # v1: entries, their full-text index, and the indexes the listing and filters use.
     [
         """CREATE TABLE entry (
@@ -90,6 +101,15 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE entry ADD COLUMN run_index INTEGER",
         "CREATE INDEX entry_by_run ON entry (run_id, run_index) WHERE run_id IS NOT NULL",
     ],
+    # v3: what is known about each send's delivery, and the unique_id it was sent with (so a
+    # resend can keep it). Entries already written get both from what they recorded.
+    [
+        "ALTER TABLE entry ADD COLUMN delivery TEXT NOT NULL DEFAULT 'unknown' CHECK "
+        "(delivery IN ('accepted', 'not_accepted', 'unknown', 'not_sent'))",
+        "ALTER TABLE entry ADD COLUMN unique_id TEXT",
+        _fill_delivery,
+        "CREATE INDEX entry_by_delivery ON entry (delivery)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -141,8 +161,11 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             # Read again under the write lock: another process may have migrated meanwhile.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[number]:
-                    conn.execute(statement)
+                for step in MIGRATIONS[number]:
+                    if isinstance(step, str):
+                        conn.execute(step)
+                    else:
+                        step(conn)
                 log.info("history schema migrated to version %d", number + 1)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return SCHEMA_VERSION

@@ -4,28 +4,24 @@ composer.services.retired (shared with the command line)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from composer.domain.revisions import NEWEST_REVISION
 from composer.services.retired import RetiredChoice, explanation, question
-
-Ask = Callable[[QMessageBox], Awaitable[Any]]
+from composer.ui import dialogs
 
 
 def retired_box(parent: QWidget, revision: str) -> tuple[QMessageBox, dict[Any, RetiredChoice]]:
     """The message box and which button means which choice."""
     details = "\n\n".join(f"• {explanation(choice, revision)}" for choice in RetiredChoice)
-    box = QMessageBox(
-        QMessageBox.Icon.Question,
+    box = dialogs.question(
+        parent,
+        "retiredRevision",
         f"Revision {revision} is retired",
         f"{question(revision)}\n\n{details}",
-        QMessageBox.StandardButton.NoButton,
-        parent,
     )
-    box.setObjectName("retiredRevision")
     convert = box.addButton(
         f"&Convert to {NEWEST_REVISION} and send", QMessageBox.ButtonRole.AcceptRole
     )
@@ -41,8 +37,8 @@ def retired_box(parent: QWidget, revision: str) -> tuple[QMessageBox, dict[Any, 
     }
 
 
-async def ask_retired_choice(parent: QWidget, revision: str, ask: Ask) -> RetiredChoice | None:
+async def ask_retired_choice(parent: QWidget, revision: str) -> RetiredChoice | None:
     """The user's choice, or None when they cancelled (nothing is sent)."""
     box, choices = retired_box(parent, revision)
-    clicked = await ask(box)
+    clicked = await dialogs.ask(box)
     return choices.get(clicked)
