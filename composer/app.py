@@ -121,13 +121,13 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from composer.storage import open_storage
-    from composer.storage.db import HistoryError
+    from composer.storage.db import HistoryDamaged, HistoryError
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     try:
         storage = await asyncio.to_thread(open_storage, data_dir)
-    except HistoryError as exc:
+    except HistoryDamaged as exc:
         if not await _offer_fresh_history(str(exc)):
             return 1
         try:
@@ -135,7 +135,7 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
         except (HistoryError, OSError) as again:
             await _cannot_start(str(again))
             return 1
-    except OSError as exc:
+    except (HistoryError, OSError) as exc:  # busy, unreadable: moving it aside would not help
         await _cannot_start(str(exc))
         return 1
     closed = asyncio.Event()

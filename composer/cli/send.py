@@ -164,7 +164,11 @@ def open_storage(args: argparse.Namespace, command: str) -> Any | None:
     try:
         return _open(data_dir_from(args))
     except Exception as exc:  # HistoryError, OSError: say so, send anyway
-        err(command, f"warning: the history cannot be opened ({exc}); sending without it")
+        from composer.cli.history import damaged_advice
+
+        advice = damaged_advice(exc, args)
+        why = f"{str(exc).rstrip('.')}.{advice}"
+        err(command, f"warning: the history cannot be opened: {why} Sending without it.")
         return None
 
 
@@ -182,7 +186,7 @@ def open_sender(
         err(command, f"--target: {exc}")
         return None, EXIT_BAD_INPUT
     named = (args.account or "").strip() or None
-    account = named or _default_account(storage)
+    account = named or getattr(args, "recorded_account", None) or _default_account(storage)
     keys = storage.secrets if storage is not None else _secret_store()
     history = storage.history if (storage is not None and args.history) else None
     try:

@@ -31,7 +31,7 @@ from composer.storage import Storage
 from composer.storage.settings import Settings
 from composer.ui import layout_state, theme
 from composer.ui.about import AboutDialog
-from composer.ui.banner import retired_revision_text
+from composer.ui.banner import retired_revision_text, settings_notice_text
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
 from composer.ui.history_part import HistoryPart
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.target_bar = lay.target_bar
         self.toolbar = lay.toolbar
         self.banner = lay.banner
+        self.settings_notice = lay.settings_notice
         self.composer = lay.composer
         self.response_view = lay.response_view
         self.history_pane = lay.history_pane
@@ -224,8 +225,7 @@ class MainWindow(QMainWindow):
         self.composer.form.profile_edits["$email"].setFocus(Qt.FocusReason.OtherFocusReason)
         self.history_part.start()
         self.settings_part.start()
-        if self.storage.settings.problem:
-            self.statusBar().showMessage(self.storage.settings.problem, 15000)
+        self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
 
     def _apply_settings(self, settings: Settings, *, initial: bool = False) -> None:
         self.settings_part.set_theme(settings.theme, save=False)
@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
     # -- status --------------------------------------------------------------------------------
 
     def _refresh_colors(self) -> None:
-        for widget in (self.target_bar, self.banner, self.response_view):
+        for widget in (self.target_bar, self.banner, self.settings_notice, self.response_view):
             widget.refresh_colors()
         self.history_pane.model.refresh_colors()
         self._refresh_target_status()
