@@ -1,24 +1,41 @@
-"""`event-composer replay PATH [--target ...] [--concurrency N] [--skip N --run-id ID]`
+"""`event-composer replay PATH [--target ...] [--concurrency N] [--resume]`
 
 Sends every event of an NDJSON file (or a JSON array) as fast as the rate limits allow, with a
-progress line on stderr. Ctrl-C stops cleanly and prints the command that resumes the run.
-Exit 0 when every event was accepted, 1 when any was rejected, failed or not sent (invalid),
-2 on bad input (unreadable file, bad options, no key) or when the target stops answering (the
-run stops by itself after 10 unanswered sends in a row and says how to resume), 130 when
-interrupted."""
+progress line on stderr. The run id is printed at the start and recorded in the history with
+the file's absolute path and content hash. Ctrl-C, SIGTERM and SIGHUP stop cleanly and print the
+command that resumes the run; after kill -9, `replay PATH --resume` (same target) continues the
+last unfinished run of the file: events accepted before are not sent again, the others go with
+their original unique_ids, so none is recorded twice and none is lost.
+
+Exit 0 when every event was accepted (and recorded in the history); 1 when any was not: refused,
+unknown (may have been recorded) or not sent (invalid); 3 when every event was accepted but some
+sends have no history row (the history could not be written); 2 on bad input (unreadable file,
+bad options, no key, a refused --resume) or when the target stops answering (the run stops by
+itself after 10 unanswered sends in a row and says how to resume); 128 + the signal's number
+when stopped by a signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import shlex
+import os
 import sys
-import time
-from typing import TYPE_CHECKING, Any, TextIO
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
+from composer.cli.replay_report import (
+    MAX_LISTED,
+    ProgressLine,
+    RunFacts,
+    format_progress,
+    render_summary,
+    resume_command,
+    resume_hint,
+    summary_to_json,
+)
 from composer.cli.send import (
-    EXIT_INTERRUPTED,
     add_common_options,
     check_common,
     client_settings,
@@ -29,16 +46,15 @@ from composer.cli.send import (
 )
 
 if TYPE_CHECKING:
-    from composer.services.replay import (
-        Replayer,
-        ReplayEvent,
-        ReplayItem,
-        ReplayProgress,
-        ReplaySummary,
-    )
+    from composer.services.ports import RunLog
+    from composer.services.replay import ReplayEvent, ReplayItem, ReplaySummary
+    from composer.services.replay_runs import ResumePlan
     from composer.services.send import Sender
 
-MAX_LISTED = 20
+__all__ = ["ProgressLine", "add_parser", "format_progress", "run"]
+
+EXIT_HISTORY_INCOMPLETE = 3
+"""Every event was accepted, but the history could not record some sends."""
 
 
 def add_parser(sub: Any) -> None:
@@ -47,7 +63,8 @@ def add_parser(sub: Any) -> None:
         help="send every event of an NDJSON file or JSON array",
         description="Send every event of a file (one JSON event per line, or a JSON array) at "
         "the highest rate the limits allow. Events that fail validation are reported by line "
-        "and not sent (unless --force). Ctrl-C stops cleanly and prints how to resume.",
+        "and not sent (unless --force). Ctrl-C, SIGTERM and SIGHUP stop cleanly and print how "
+        "to resume; after any stop, even kill -9, `replay PATH --resume` continues the run.",
     )
     p.add_argument("path", metavar="PATH", help="an NDJSON file or a JSON array; - for stdin")
     add_common_options(p)
@@ -69,7 +86,15 @@ def add_parser(sub: Any) -> None:
         "--run-id",
         metavar="ID",
         help="the run id printed by a stopped run: resumed events get the same "
-        "unique_ids, so none is recorded twice",
+        "unique_ids, so none is recorded twice (--resume finds it by itself)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the last unfinished run of this file to this target, as recorded in "
+        "the history (also after kill -9 or a power cut): events accepted before are not "
+        "sent again, the others go with their original unique_ids. Refused when the file "
+        "changed since",
     )
     p.add_argument(
         "--burst-limit",
@@ -92,76 +117,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-class ProgressLine:
-    """The progress line on stderr: redrawn in place on a terminal, else a plain line every
-    ``every`` seconds (so logs of CI jobs stay readable)."""
-
-    def __init__(
-        self,
-        stream: TextIO,
-        *,
-        tty: bool | None = None,
-        every: float = 5.0,
-        redraw: float = 0.1,
-        clock: Any = time.monotonic,
-    ) -> None:
-        self.stream = stream
-        self.tty = stream.isatty() if tty is None else tty
-        self.every = every if not self.tty else redraw
-        self.clock = clock
-        self._last = -1e9
-        self._width = 0
-
-    def update(self, progress: ReplayProgress, *, final: bool = False) -> None:
-        now = self.clock()
-        if not final and now - self._last < self.every:
-            return
-        self._last = now
-        text = format_progress(progress)
-        if self.tty:
-            pad = max(0, self._width - len(text))
-            self._width = len(text)
-            self.stream.write("\r" + text + " " * pad + ("\n" if final else ""))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def interrupt_line(self) -> None:
-        """End a half-drawn line before printing something else."""
-        if self.tty and self._width:
-            self.stream.write("\n")
-            self._width = 0
-
-
-def format_progress(p: ReplayProgress) -> str:
-    """``120/1000 events · 48.2/s · 2xx 118 · 4xx 2 · 5xx 0 · no response 0 · ETA 18 s``"""
-    eta = p.eta
-    parts = [
-        f"{p.done}/{p.total} events",
-        f"{p.rate:.1f}/s",
-        f"2xx {p.counts['2xx']}",
-        f"4xx {p.counts['4xx']}",
-        f"5xx {p.counts['5xx']}",
-    ]
-    if p.counts["error"]:
-        parts.append(f"no response {p.counts['error']}")
-    if p.invalid:
-        parts.append(f"invalid {p.invalid}")
-    if p.done < p.total:
-        parts.append(f"ETA {_duration(eta)}" if eta is not None else "ETA --")
-    return " · ".join(parts)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
 def _check(args: argparse.Namespace) -> str | None:
     problem = check_common(args)
     if problem:
@@ -174,6 +129,16 @@ def _check(args: argparse.Namespace) -> str | None:
         value = getattr(args, name)
         if value is not None and value < 1:
             return f"--{name.replace('_', '-')}: give a number of requests of 1 or more"
+    if args.resume:
+        if args.path == "-":
+            return "--resume needs a file: standard input cannot be read a second time"
+        if args.skip or args.run_id:
+            return (
+                "--resume finds the run and what is left of it in the history: leave out "
+                "--skip and --run-id"
+            )
+        if not args.history:
+            return "--resume reads the run from the history: leave out --no-history"
     if args.run_id:
         import uuid
 
@@ -198,17 +163,72 @@ def _limits(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+MAX_REPLAY_FILE_BYTES = 512 * 1024 * 1024
+"""The largest events file replay reads (it is held in memory while the run lasts)."""
+
+
+def _read(path: str) -> tuple[bytes | None, str, str | None]:
+    """The bytes of a file or stdin and their content hash (computed while reading), or a
+    sentence saying why they could not be read (never an exception)."""
+    from composer.services.replay_input import content_hash_of
+
+    limit = MAX_REPLAY_FILE_BYTES
+    too_large = (
+        f"{path}: larger than {limit // (1024 * 1024)} MB, too large to read "
+        "(split the events into smaller files)"
+    )
+    try:
+        if path == "-":
+            raw, digest = content_hash_of(sys.stdin.buffer, limit)
+        else:
+            with open(path, "rb") as fh:
+                if os.fstat(fh.fileno()).st_size > limit:  # refused without reading it
+                    return None, "", too_large
+                raw, digest = content_hash_of(fh, limit)  # a device: read no further
+    except FileNotFoundError:
+        return None, "", f"{path}: no such file"
+    except IsADirectoryError:
+        return None, "", f"{path}: is a folder, not a file"
+    except PermissionError:
+        return None, "", f"{path}: permission denied; check the file's permissions"
+    except MemoryError:
+        return None, "", f"{path}: too large to read into memory"
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return None, "", f"{path}: cannot be read ({reason})"
+    if len(raw) > limit:
+        return None, "", too_large
+    return raw, digest, None
+
+
+@dataclass(slots=True)
+class _Session:
+    """One `replay` process's part of a run."""
+
+    items: list[ReplayItem]
+    name: str
+    """The path as given, for messages (``<stdin>`` for standard input)."""
+    path: str
+    """The absolute path recorded with the run."""
+    content_hash: str
+    runs: RunLog | None
+    plan: ResumePlan | None = None
+    stop_signal: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    recorded: bool = False
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from composer.cli.validate import read_input
     from composer.services.replay import ReplayInputError, read_events
+    from composer.services.replay_runs import STDIN_PATH
 
     problem = _check(args)
     if problem:
         err("replay", problem)
         return EXIT_BAD_INPUT
-    raw, unreadable = read_input(args.path)
+    raw, digest, unreadable = _read(args.path)
     if raw is None:
         err("replay", unreadable or "the input cannot be read")
         return EXIT_BAD_INPUT
@@ -218,42 +238,136 @@ def run(args: argparse.Namespace) -> int:
     except ReplayInputError as exc:
         err("replay", f"{name}: {exc}")
         return EXIT_BAD_INPUT
+    del raw  # the events hold their own bytes
     if args.skip > len(items):
         err("replay", f"--skip {args.skip}: {name} holds only {len(items)} events")
         return EXIT_BAD_INPUT
+    path = STDIN_PATH if args.path == "-" else str(Path(args.path).resolve())
     storage = open_storage(args, "replay")
     try:
+        runs = storage.history.runs if (storage is not None and args.history) else None
+        session = _Session(items, name, path, digest, runs)
+        if args.resume:
+            code = _plan_resume(args, session)
+            if code is not None:
+                return code
         sender, code = open_sender(args, storage, "replay", client_settings(args, **_limits(args)))
         if sender is None:
             return code
+        plan = session.plan
+        if plan is not None and sender.account != plan.run.account:
+            err(
+                "replay",
+                f"--resume: run {plan.run.id} sent with "
+                + (f"account {plan.run.account!r}" if plan.run.account else "no named account")
+                + f", this one would use {sender.account or 'no named account'}: give the same "
+                "--account, so that Klaviyo de-duplicates on the same account",
+            )
+            return EXIT_BAD_INPUT
         print(target_line(sender), file=sys.stderr)
-        summary = asyncio.run(_replay(sender, items, args, name))
+        summary = asyncio.run(_replay(sender, session, args))
     finally:
         if storage is not None:
             storage.close()
+    facts = RunFacts(
+        path=session.path,
+        content_hash=session.content_hash,
+        recorded=session.recorded,
+        resumed=session.plan is not None,
+        history_notes=tuple(session.notes),
+    )
     if args.json:
-        print_out(json.dumps(summary_to_json(summary, name), ensure_ascii=False))
+        print_out(json.dumps(summary_to_json(summary, name, facts), ensure_ascii=False))
     else:
-        print_out(render_summary(summary, name, sender))
+        print_out(render_summary(summary, name, sender, facts))
+    return _exit(summary, session, args, facts)
+
+
+def _exit(
+    summary: ReplaySummary, session: _Session, args: argparse.Namespace, facts: RunFacts
+) -> int:
     if summary.interrupted:
         if summary.stopped_reason:
             print(f"replay: stopped because {summary.stopped_reason}.", file=sys.stderr)
-        print(resume_hint(summary, args), file=sys.stderr)
-        return EXIT_BAD_INPUT if summary.stopped_reason else EXIT_INTERRUPTED
-    return EXIT_OK if summary.all_accepted else EXIT_INVALID
+        print(resume_hint(summary, args, facts), file=sys.stderr)
+        if summary.stopped_reason:
+            return EXIT_BAD_INPUT
+        return 128 + (session.stop_signal[0] if session.stop_signal else 2)
+    if summary.unknown:
+        print(
+            f"{len(summary.unknown)} event(s) may or may not have been recorded. To send them "
+            f"again with the same unique_ids:\n  {resume_command(summary, args, facts)}",
+            file=sys.stderr,
+        )
+    if not summary.all_accepted:
+        return EXIT_INVALID
+    p = summary.progress
+    if p.no_history_row or p.history_incomplete:
+        return EXIT_HISTORY_INCOMPLETE
+    return EXIT_OK
 
 
-async def _replay(
-    sender: Sender, items: list[ReplayItem], args: argparse.Namespace, name: str
-) -> ReplaySummary:
+def _plan_resume(args: argparse.Namespace, session: _Session) -> int | None:
+    """Find the run to resume and what is left of it; None when found, else the exit code
+    (after saying why). Takes the run's body options (revision, --force, --no-unique-id)."""
+    from composer.client import TargetError, parse_target
+    from composer.services.replay_runs import ResumeRefused, find_run_to_resume, plan_resume
+
+    if session.runs is None:
+        err("replay", "--resume: the history cannot be opened, and the run is recorded there")
+        return EXIT_BAD_INPUT
+    try:
+        target = parse_target(args.target).label
+    except TargetError as exc:
+        err("replay", f"--target: {exc}")
+        return EXIT_BAD_INPUT
+    try:
+        run = find_run_to_resume(session.runs, session.path, session.content_hash, target)
+        if run.events != len(session.items):
+            raise ResumeRefused(
+                f"run {run.id} had {run.events} events and {session.name} now holds "
+                f"{len(session.items)}: start a new run without --resume"
+            )
+        session.plan = plan_resume(session.runs, run, session.items)
+    except ResumeRefused as exc:
+        err("replay", f"--resume: {exc}")
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # HistoryError: the history is there but cannot be read
+        err("replay", f"--resume: the history cannot be read ({exc})")
+        return EXIT_BAD_INPUT
+    args.run_id = run.id
+    args.revision = run.revision
+    args.force = run.force
+    args.fill_unique_id = run.fill_unique_id
+    return None
+
+
+def _announce(session: _Session, run_id: str) -> None:
+    plan = session.plan
+    if plan is None:
+        size = f"{len(session.items)} event{'s' * (len(session.items) != 1)}"
+        print(f"Run {run_id}: {session.path} ({size}, {session.content_hash})", file=sys.stderr)
+        return
+    print(
+        f"Resuming run {run_id} of {session.path}: {len(plan.earlier)} of {plan.run.events} "
+        f"events were accepted before and are not sent again; {len(plan.in_doubt)} sent "
+        f"before without an accepted answer (in doubt or refused) and {plan.untouched} not "
+        "yet sent go now, with their original unique_ids",
+        file=sys.stderr,
+    )
+
+
+async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> ReplaySummary:
     import asyncio
     import contextlib
     import signal
 
     from composer.services.replay import Replayer
+    from composer.services.replay_runs import STDIN_PATH, new_run, record_end, record_start
 
     line = ProgressLine(sys.stderr)
     listed = [0]
+    name = session.name
 
     def on_invalid(event: ReplayEvent) -> None:
         listed[0] += 1
@@ -270,143 +384,71 @@ async def _replay(
         on_invalid=on_invalid,
     )
     loop = asyncio.get_running_loop()
+    stops = _stop_signals()
 
-    def on_sigint() -> None:
+    def on_signal(signum: int) -> None:
+        first = not session.stop_signal
+        session.stop_signal.append(signum)
         line.interrupt_line()
-        print(
-            "Stopping: cancelling the sends in flight (Ctrl-C again to quit at once)...",
-            file=sys.stderr,
-        )
+        what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        if first:
+            print(
+                f"Stopping ({what}): cancelling the sends in flight ({what} again to quit "
+                "at once)...",
+                file=sys.stderr,
+            )
         replayer.stop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGINT)  # a second Ctrl-C interrupts for real
+            loop.remove_signal_handler(signum)  # the same signal again interrupts for real
 
-    # Not available off the main thread or on Windows: there Ctrl-C simply interrupts.
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    # Handlers first, then the record: a stop from here on is clean. Not available off the
+    # main thread or on Windows: there a signal simply interrupts (the run stays resumable).
+    for signum in stops:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, on_signal, signum)
+    _announce(session, replayer.run_id)
+    if session.runs is not None:
+        record = new_run(
+            replayer.run_id,
+            session.path,
+            session.content_hash,
+            len(session.items),
+            target=sender.target.label,
+            account=sender.account,
+            revision=sender.client.revision.name,
+            force=args.force,
+            fill_unique_id=args.fill_unique_id,
+        )
+        problem = record_start(session.runs, record)
+        session.recorded = problem is None and session.path != STDIN_PATH
+        if problem is not None:
+            session.notes.append(problem)
+            err("replay", f"warning: {problem}; --resume will not find this run")
+    plan = session.plan
     try:
         async with sender:
-            summary = await replayer.run(items, skip=args.skip)
+            summary = await replayer.run(
+                session.items,
+                skip=args.skip,
+                earlier=plan.earlier if plan else None,
+                in_doubt=plan.in_doubt if plan else frozenset(),
+            )
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGINT)
+        for signum in stops:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
+    if session.runs is not None and session.recorded:
+        problem = record_end(session.runs, replayer.run_id, summary)
+        if problem is not None:
+            session.notes.append(problem)
     if listed[0] > MAX_LISTED:
         print(f"... and {listed[0] - MAX_LISTED} more invalid events", file=sys.stderr)
     line.update(summary.progress, final=True)
     return summary
 
 
-def resume_hint(summary: ReplaySummary, args: argparse.Namespace) -> str:
-    """The sentence and command that resume a stopped run."""
-    from composer.domain.revisions import DEFAULT_REVISION
+def _stop_signals() -> tuple[int, ...]:
+    """Ctrl-C, SIGTERM (a service manager, ``kill``) and SIGHUP (the terminal closed)."""
+    import signal
 
-    progress = summary.progress
-    cancelled = summary.in_flight_cancelled
-    head = (
-        f"Stopped after {progress.done} of {progress.total} events"
-        + (
-            f"; {cancelled} send(s) in flight were cancelled and may or may not have arrived"
-            if cancelled
-            else ""
-        )
-        + "."
-    )
-    if summary.resume_skip is None:
-        return head + " Nothing is left to send."
-    command = [
-        "event-composer",
-        "replay",
-        args.path,
-        "--skip",
-        str(summary.resume_skip),
-        "--run-id",
-        summary.run_id,
-    ]
-    if args.data_dir:
-        command[1:1] = ["--data-dir", str(args.data_dir)]
-    for flag, value, default in (
-        ("--target", args.target, "sandbox"),
-        ("--account", args.account, None),
-        ("--revision", args.revision, DEFAULT_REVISION),
-        ("--concurrency", str(args.concurrency), "16"),
-        ("--attempts", None if args.attempts is None else str(args.attempts), None),
-        ("--timeout", None if args.timeout is None else f"{args.timeout:g}", None),
-        ("--burst-limit", None if args.burst_limit is None else str(args.burst_limit), None),
-        ("--steady-limit", None if args.steady_limit is None else str(args.steady_limit), None),
-    ):
-        if value is not None and value != default:
-            command += [flag, value]
-    for flag, on in (
-        ("--force", args.force),
-        ("--no-unique-id", not args.fill_unique_id),
-        ("--no-history", not args.history),
-    ):
-        if on:
-            command.append(flag)
-    note = (
-        ""
-        if args.fill_unique_id
-        else " Without --no-unique-id, resumed events would keep their unique_ids; with it, "
-        "events sent just before the stop may be recorded twice."
-    )
-    return f"{head} To resume:\n  {shlex.join(command)}{note}"
-
-
-def render_summary(summary: ReplaySummary, name: str, sender: Sender) -> str:
-    from composer.domain.error_body import status_title
-
-    p = summary.progress
-    lines = [
-        f"{'Stopped' if summary.interrupted else 'Replayed'} {name}: {p.sent} sent of "
-        f"{summary.total_in_file} events in {p.elapsed:.1f} s ({p.rate:.1f} events/s) "
-        f"to {sender.target.label}",
-    ]
-    if summary.skipped:
-        lines.append(f"  skipped the first {summary.skipped} (--skip)")
-    accepted = sum(1 for e in summary.events if e.accepted)
-    lines.append(
-        f"  accepted {accepted} · 4xx {p.counts['4xx']} · 5xx {p.counts['5xx']} · "
-        f"no response {p.counts['error']} · not sent (invalid) {p.invalid}"
-    )
-    if p.throttled:
-        lines.append(
-            f"  the server answered 429 {p.throttled} time(s); those sends were "
-            "retried after the wait it asked for"
-        )
-    failures = summary.failures
-    if failures:
-        lines.append(f"Problems ({len(failures)}):")
-        for event in failures[:MAX_LISTED]:
-            lines.append(f"  {name}:{event.line}: {event.problem}")
-        if len(failures) > MAX_LISTED:
-            lines.append(f"  ... and {len(failures) - MAX_LISTED} more")
-        by_status: dict[int, int] = {}
-        for event in failures:
-            if event.status:
-                by_status[event.status] = by_status.get(event.status, 0) + 1
-        for status, count in sorted(by_status.items()):
-            lines.append(f"  {count} x {status} {status_title(status)}")
-    return "\n".join(lines)
-
-
-def summary_to_json(summary: ReplaySummary, name: str) -> dict[str, Any]:
-    p = summary.progress
-    return {
-        "path": name,
-        "run_id": summary.run_id,
-        "events_in_file": summary.total_in_file,
-        "skipped": summary.skipped,
-        "sent": p.sent,
-        "invalid": p.invalid,
-        "counts": dict(p.counts),
-        "throttled": p.throttled,
-        "elapsed_s": round(p.elapsed, 3),
-        "rate_per_s": round(p.rate, 2),
-        "interrupted": summary.interrupted,
-        "stopped_reason": summary.stopped_reason,
-        "resume_skip": summary.resume_skip,
-        "failures": [
-            {"index": e.index, "line": e.line, "status": e.status, "problem": e.problem}
-            for e in summary.failures
-        ],
-    }
+    return tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))

@@ -8,10 +8,15 @@ ones in (composer/app.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from composer.client.targets import Target
 from composer.domain.outcome import RequestRecord, SendOutcome
+
+if TYPE_CHECKING:
+    from composer.storage.runs import ReplayRun, RunEventState
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +31,10 @@ class SendContext:
     metric: str | None
     profile: str | None
     """The profile identifier shown in listings: the email, else the phone number."""
+    run_id: str | None = None
+    """The replay run this send belongs to, if any."""
+    run_index: int | None = None
+    """The position in the replayed file of the event sent (0 for the first)."""
 
 
 class HistorySink(Protocol):
@@ -41,9 +50,75 @@ class HistorySink(Protocol):
         ...
 
 
+@runtime_checkable
+class AsyncHistorySink(Protocol):
+    """A history whose writes are awaited off the event loop (the GUI's writer thread): the
+    send waits until the pending entry is on disk before the request leaves, and learns when
+    a write fails."""
+
+    async def write_pending(self, request: RequestRecord, context: SendContext) -> int:
+        """Write a pending entry and return its id once it is written."""
+        ...
+
+    async def write_outcome(self, entry_id: int, outcome: SendOutcome) -> None:
+        """Record the outcome of a pending entry; returns once it is written."""
+        ...
+
+
 class KeySource(Protocol):
     """Where the private API key of a named account comes from (the OS keyring)."""
 
     def get_key(self, account: str) -> str | None:
         """The key for ``account``, or None when there is none. May block (keyring I/O)."""
+        ...
+
+
+class RunLog(Protocol):
+    """Where replay runs are recorded (``HistoryStore.runs``), so a killed run can resume."""
+
+    def start(self, run: ReplayRun) -> None:
+        """Record a new run before its first send."""
+        ...
+
+    def set_state(self, run_id: str, state: str, *, pid: int | None, new_session: bool) -> None:
+        """Mark a run running (by ``pid``), stopped or finished."""
+        ...
+
+    def get(self, run_id: str) -> ReplayRun | None:
+        """The run with this id, or None."""
+        ...
+
+    def of_file(self, path: str) -> list[ReplayRun]:
+        """Every run of the file at ``path``, newest first."""
+        ...
+
+    def event_states(self, run_id: str) -> dict[int, RunEventState]:
+        """What the history knows of each event of the run that was sent at least once."""
+        ...
+
+
+class SendGateway(Protocol):
+    """What the window sends through: one event body sent and recorded in the history
+    (pending first, completed after). ``composer.services.send_gateway.ServiceGateway`` is the real
+    one; the composition root (composer/app.py) builds it."""
+
+    async def send(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> SendOutcome:
+        """The outcome of one send. ``account_confirmed``: the user agreed to send that
+        account's key to this (non-Klaviyo, non-loopback) host. ``extra_headers``: e.g. the
+        fall-forward opt-out for a retired revision. Raises
+        ``asyncio.CancelledError`` when cancelled, and an exception whose message is meant for
+        the user when it cannot send at all (no key, or the key may not go there)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the long-lived HTTP clients."""
         ...

@@ -8,16 +8,29 @@ unique_id when a resumed run (same ``run_id``) sends it again, and Klaviyo recor
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from composer.client.timing import Clock, monotonic
 from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport, describe_pointer
 from composer.domain.outcome import SendOutcome, TransportErrorKind
+from composer.services.replay_input import ReplayInputError, ReplayItem, read_events
 from composer.services.send import Sender, SendResult, first_error
+
+__all__ = [
+    "DELIVERY_STATES",
+    "ReplayEvent",
+    "ReplayInputError",
+    "ReplayItem",
+    "ReplayProgress",
+    "ReplaySummary",
+    "Replayer",
+    "delivery_state",
+    "read_events",
+]
 
 MAX_CONCURRENCY = 256
 VALIDATION_CHUNK = 256
@@ -27,107 +40,48 @@ _UNREACHABLE = (TransportErrorKind.REFUSED, TransportErrorKind.DNS, TransportErr
 """Events validated between two looks at the event loop (about 40 ms of work)."""
 
 
-class ReplayInputError(ValueError):
-    """The file cannot be read as events; the message names the line and what is wrong."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayItem:
-    """One event of the file: its position, the line it starts on, and its exact bytes."""
-
-    index: int
-    line: int
-    raw: bytes
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
-def read_events(data: bytes) -> list[ReplayItem]:
-    """Split a file into events: a JSON array, NDJSON (one event per non-blank line), or a
-    single JSON object spread over several lines."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ReplayInputError(
-            f"line {line}: the file is not UTF-8 text (byte {exc.start} cannot be decoded); "
-            "save it as UTF-8"
-        ) from None
-    stripped = text.lstrip()
-    if not stripped:
-        raise ReplayInputError("the file is empty: give one event per line, or a JSON array")
-    start = len(text) - len(stripped)
-    if stripped.startswith("["):
-        return _read_array(text, start)
-    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-    items = [ReplayItem(i, n, line.encode("utf-8")) for i, (n, line) in enumerate(lines)]
-    if stripped.startswith("{") and len(items) > 1 and not _parses(items[0].raw):
-        # Not NDJSON after all: one pretty-printed object.
-        return [ReplayItem(0, _line_of(text, start), stripped.rstrip().encode("utf-8"))]
-    return items
-
-
-def _parses(raw: bytes) -> bool:
-    try:
-        json.loads(raw)
-    except ValueError:
-        return False
-    return True
-
-
-def _read_array(text: str, start: int) -> list[ReplayItem]:
-    decoder = json.JSONDecoder()
-    items: list[ReplayItem] = []
-    i = start + 1
-    n = len(text)
-    # Line numbers are counted forward from the previous element, never from the start of
-    # the text again: a 100,000-element array must not cost 100,000 scans of the file.
-    counted = [0, 1]  # offset up to which newlines are counted, line number at that offset
-
-    def line_at(pos: int) -> int:
-        offset, line = counted
-        if pos < offset:
-            return _line_of(text, pos)
-        line += text.count("\n", offset, pos)
-        counted[:] = [pos, line]
-        return line
-
-    def skip_ws(pos: int) -> int:
-        while pos < n and text[pos] in " \t\r\n":
-            pos += 1
-        return pos
-
-    i = skip_ws(i)
-    if i < n and text[i] == "]":
-        return items
-    while True:
-        i = skip_ws(i)
-        try:
-            _, end = decoder.raw_decode(text, i)
-        except json.JSONDecodeError as exc:
-            raise ReplayInputError(
-                f"line {exc.lineno}, column {exc.colno}: element {len(items) + 1} of the JSON "
-                f"array is not valid JSON ({exc.msg})"
-            ) from None
-        items.append(ReplayItem(len(items), line_at(i), text[i:end].encode("utf-8")))
-        i = skip_ws(end)
-        if i < n and text[i] == ",":
-            i += 1
-            continue
-        if i < n and text[i] == "]":
-            if skip_ws(i + 1) != n:
-                raise ReplayInputError(
-                    f"line {line_at(i + 1)}: text after the end of the JSON array"
-                )
-            return items
-        raise ReplayInputError(
-            f"line {line_at(i)}: expected ',' or ']' after element {len(items)} of the JSON array"
-        )
-
-
 STATUS_CLASSES = ("2xx", "4xx", "5xx", "error")
+
+DELIVERY_STATES = ("accepted", "not_accepted", "unknown", "not_sent")
+"""What became of one event: ``accepted`` (a 202 came back), ``not_accepted`` (definitely not
+recorded), ``unknown`` (it may have been recorded), ``not_sent``."""
+
+# An attempt that ended this way may have reached the server's processing: the event may be
+# recorded even though no 202 came back.
+_MAYBE_PROCESSED_ERRORS = frozenset(
+    {
+        TransportErrorKind.TIMEOUT,
+        TransportErrorKind.RESET,
+        TransportErrorKind.PROTOCOL,
+        TransportErrorKind.CANCELLED,
+        TransportErrorKind.OTHER,
+    }
+)
+_MAYBE_PROCESSED_STATUSES = frozenset({504})
+
+
+def delivery_state(outcome: SendOutcome | None) -> str:
+    """One of :data:`DELIVERY_STATES` for a send's outcome (None: the event was not sent).
+
+    Read from every attempt, not only the last: a first attempt that timed out and a retry
+    answered 500 leave the event ``unknown``, never simply failed. A 4xx, or 5xx and refused
+    connections on every attempt, mean it was definitely not recorded.
+    """
+    if outcome is None:
+        return "not_sent"
+    if outcome.accepted:
+        return "accepted"
+    attempts = list(outcome.attempts)
+    errors = [a.error for a in attempts if a.error is not None]
+    if outcome.error is not None:
+        errors.append(outcome.error)
+    if any(e.kind in _MAYBE_PROCESSED_ERRORS for e in errors) or any(
+        a.status in _MAYBE_PROCESSED_STATUSES for a in attempts
+    ):
+        return "unknown"
+    if outcome.status in _MAYBE_PROCESSED_STATUSES:
+        return "unknown"
+    return "not_accepted"
 
 
 @dataclass(slots=True)
@@ -141,6 +95,12 @@ class ReplayProgress:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_CLASSES, 0))
     throttled: int = 0
     """429 answers seen, retries included."""
+    unknown: int = 0
+    """Sends whose outcome is unknown: the event may have been recorded (see delivery_state)."""
+    no_history_row: int = 0
+    """Sends the history could not record at all (its write failed; the send went ahead)."""
+    history_incomplete: int = 0
+    """Sends whose history row could not be completed (it stays "unknown outcome")."""
     elapsed: float = 0.0
 
     @property
@@ -167,10 +127,18 @@ class ReplayEvent:
     """Why it is not accepted, in words; None when accepted."""
     unique_id: str | None
     attempts: int = 0
+    delivery: str = "not_sent"
+    """One of DELIVERY_STATES."""
+    earlier: bool = False
+    """Accepted by an earlier session of this run (before an interruption); not sent again."""
 
     @property
     def accepted(self) -> bool:
-        return self.status == 202
+        return self.delivery == "accepted"
+
+    @property
+    def unknown(self) -> bool:
+        return self.delivery == "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +156,25 @@ class ReplaySummary:
     in_flight_cancelled: int = 0
     stopped_reason: str | None = None
     """Why the run stopped by itself (the target stopped answering); None otherwise."""
+    earlier_accepted: int = 0
+    """Events accepted by earlier sessions of a resumed run (not sent again)."""
 
     @property
     def failures(self) -> tuple[ReplayEvent, ...]:
+        """Every event not accepted: refused, unknown or not sent."""
         return tuple(e for e in self.events if not e.accepted)
+
+    @property
+    def unknown(self) -> tuple[ReplayEvent, ...]:
+        """Events that may have been recorded although no 202 came back."""
+        return tuple(e for e in self.events if e.unknown)
+
+    def delivery_counts(self) -> dict[str, int]:
+        """How many events of this run are in each of DELIVERY_STATES."""
+        counts = dict.fromkeys(DELIVERY_STATES, 0)
+        for event in self.events:
+            counts[event.delivery] += 1
+        return counts
 
     @property
     def all_accepted(self) -> bool:
@@ -218,10 +201,33 @@ def _describe_result(result: SendResult) -> str | None:
         return None
     if outcome.status is None:
         error = outcome.error
-        return f"no response: {error.message} ({error.advice})" if error else "no response"
-    detail = outcome.findings[0].message if outcome.findings else ""
-    text = f"{outcome.status} {status_title(outcome.status)}"
-    return f"{text}: {detail}" if detail else text
+        text = f"no response: {error.message} ({error.advice})" if error else "no response"
+    else:
+        detail = outcome.findings[0].message if outcome.findings else ""
+        text = f"{outcome.status} {status_title(outcome.status)}"
+        text = f"{text}: {detail}" if detail else text
+    if delivery_state(outcome) == "unknown":
+        tries = len(outcome.attempts)
+        how = f"after {tries} attempts, " if tries > 1 else ""
+        return f"unknown, may have been recorded ({how}last: {text})"
+    return text
+
+
+def _attributes(payload: object) -> dict[str, Any] | None:
+    """``data.attributes`` of an event body, when it is an object."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    attributes = data.get("attributes") if isinstance(data, dict) else None
+    return attributes if isinstance(attributes, dict) else None
+
+
+_CANCELLED = (
+    "unknown: the stop cancelled this send before an answer came; it may or may not have "
+    "been recorded (a resume sends it again with the same unique_id)"
+)
+_HELD_BACK = (
+    "unknown: an earlier session may have delivered it, and it has no unique_id, so it is "
+    "not sent again (a second send could record it twice); check the target"
+)
 
 
 class Replayer:
@@ -283,13 +289,28 @@ class Replayer:
         for task in self._workers:
             task.cancel()
 
-    async def run(self, items: Sequence[ReplayItem], *, skip: int = 0) -> ReplaySummary:
-        """Replay ``items[skip:]``. Returns when all are done or :meth:`stop` was called; if
-        the task itself is cancelled, in-flight sends are completed as cancelled first."""
+    async def run(
+        self,
+        items: Sequence[ReplayItem],
+        *,
+        skip: int = 0,
+        earlier: Mapping[int, ReplayEvent] | None = None,
+        in_doubt: frozenset[int] = frozenset(),
+    ) -> ReplaySummary:
+        """Replay ``items[skip:]``, except those in ``earlier`` (events an earlier session of
+        this run got accepted: counted, not sent again). ``in_doubt`` are events an earlier
+        session may have delivered: they are sent again with their unique_id, and held back
+        (reported unknown) when they have none, as a second send could record them twice.
+
+        Returns when all are done or :meth:`stop` was called; if the task itself is
+        cancelled, in-flight sends are completed as cancelled first."""
         skip = max(0, min(skip, len(items)))
-        todo = list(items[skip:])
+        earlier = earlier or {}
+        todo = [item for item in items[skip:] if item.index not in earlier]
         progress = ReplayProgress(total=len(todo))
-        events: dict[int, ReplayEvent] = {}
+        events: dict[int, ReplayEvent] = {
+            i: e for i, e in earlier.items() if i >= skip and i < len(items)
+        }
         started = self._clock()
         # Only the verdict is kept, not the report: reports hold the parsed bodies, and a
         # 100,000-event file would keep gigabytes alive. Senders validate again (cheap).
@@ -302,6 +323,13 @@ class Replayer:
                     break
             report = self.sender.validate(item.raw)
             if report.valid or self.force:
+                if item.index in in_doubt and not self._will_carry_unique_id(report):
+                    events[item.index] = ReplayEvent(
+                        item.index, item.line, None, _HELD_BACK, None, delivery="unknown"
+                    )
+                    progress.unknown += 1
+                    progress.done += 1
+                    continue
                 pending.append(item)
                 continue
             invalid = ReplayEvent(
@@ -314,21 +342,24 @@ class Replayer:
             progress.done += 1
         self._emit(progress, started)
         queue = iter(pending)
-        in_flight: set[int] = set()
+        in_flight: dict[int, ReplayItem] = {}
 
         async def worker() -> None:
             for item in queue:
                 if self._stopping:
                     return
-                in_flight.add(item.index)
+                in_flight[item.index] = item
                 result = await self.sender.send(
                     item.raw,
                     force=self.force,
                     fill_unique_id=self.fill_unique_id,
                     unique_id=self.unique_id_for(item.index),
+                    run_id=self.run_id,
+                    run_index=item.index,
                 )
-                in_flight.discard(item.index)
-                events[item.index] = self._event(item, result)
+                del in_flight[item.index]
+                event = self._event(item, result)
+                events[item.index] = event
                 outcome = result.outcome
                 assert outcome is not None
                 self._watch_reachability(item.index, outcome)
@@ -338,6 +369,12 @@ class Replayer:
                     outcome.status_class if outcome.status_class in progress.counts else "error"
                 ] += 1
                 progress.throttled += int(outcome.extra.get("throttled", 0))
+                progress.unknown += event.unknown
+                if result.history_problem is not None:
+                    if result.history_id is None:
+                        progress.no_history_row += 1
+                    else:
+                        progress.history_incomplete += 1
                 self._emit(progress, started)
 
         self._workers = [
@@ -350,13 +387,21 @@ class Replayer:
             cancelled_from_outside = True
             self.stop()
             await asyncio.gather(*self._workers, return_exceptions=True)
+        # A send cut short by the stop may or may not have reached the server.
+        for index, item in in_flight.items():
+            events[index] = ReplayEvent(
+                index, item.line, None, _CANCELLED, None, delivery="unknown"
+            )
+            progress.unknown += 1
         self._emit(progress, started)
         interrupted = self._stopping or cancelled_from_outside
         resume = next((it.index for it in todo if it.index not in events), None)
-        if self._stopped_reason is not None and self._unreachable:
+        again = set(in_flight)
+        if self._stopped_reason is not None:
             # the unanswered ones go again too: their unique_ids make a repeat harmless
-            first = min(self._unreachable)
-            resume = first if resume is None else min(resume, first)
+            again.update(self._unreachable)
+        if again:
+            resume = min(again) if resume is None else min(resume, *again)
         summary = ReplaySummary(
             run_id=self.run_id,
             total_in_file=len(items),
@@ -367,19 +412,28 @@ class Replayer:
             resume_skip=resume,
             in_flight_cancelled=len(in_flight),
             stopped_reason=self._stopped_reason,
+            earlier_accepted=sum(1 for i in earlier if skip <= i < len(items)),
         )
         if cancelled_from_outside:
             raise asyncio.CancelledError
         return summary
 
+    def _will_carry_unique_id(self, report: ValidationReport) -> bool:
+        """Whether this event goes out with a unique_id (its own, or one this run fills)."""
+        attributes = _attributes(report.payload)
+        if attributes is None:
+            return False
+        own = attributes.get("unique_id")
+        return (isinstance(own, str) and bool(own)) or self.fill_unique_id
+
     def _event(self, item: ReplayItem, result: SendResult) -> ReplayEvent:
         outcome = result.outcome
         report = result.report
         unique_id = result.unique_id_filled
-        if unique_id is None and isinstance(report.payload, dict):
-            attributes = (report.payload.get("data") or {}).get("attributes")
-            if isinstance(attributes, dict) and isinstance(attributes.get("unique_id"), str):
-                unique_id = attributes["unique_id"]
+        attributes = _attributes(report.payload)
+        if unique_id is None and attributes is not None:
+            own = attributes.get("unique_id")
+            unique_id = own if isinstance(own, str) else None
         return ReplayEvent(
             index=item.index,
             line=item.line,
@@ -387,6 +441,7 @@ class Replayer:
             problem=_describe_result(result),
             unique_id=unique_id,
             attempts=len(outcome.attempts) if outcome else 0,
+            delivery=delivery_state(outcome),
         )
 
     def _emit(self, progress: ReplayProgress, started: float) -> None:

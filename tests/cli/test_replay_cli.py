@@ -150,9 +150,14 @@ def test_format_progress_names_every_count():
     )
 
 
-def test_ctrl_c_stops_cleanly_and_the_printed_command_resumes(tmp_path):
-    """A real process, a real SIGINT; the resume command it prints finishes the job and the
-    sandbox records every event exactly once."""
+@pytest.mark.parametrize(
+    "signum,code",
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["ctrl-c", "sigterm", "sighup"],
+)
+def test_a_signal_stops_cleanly_and_the_printed_command_resumes(tmp_path, signum, code):
+    """A real process, a real signal; the resume command it prints finishes the job, sends
+    nothing that was accepted before again, and the sandbox records every event exactly once."""
     n = 40
     path = write_ndjson(tmp_path / "events.ndjson", [event(i) for i in range(n)])
     config = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.1)
@@ -179,14 +184,17 @@ def test_ctrl_c_stops_cleanly_and_the_printed_command_resumes(tmp_path):
         while time.monotonic() < deadline and url.app.stats.accepted < 6:
             time.sleep(0.02)  # polling the sandbox for progress, bounded by the deadline
         assert url.app.stats.accepted >= 6, "the replay did not start"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=30)
-        assert proc.returncode == 130, err
+        assert proc.returncode == code, err
         assert "Stopping" in err and "To resume:" in err
+        run_id = err.split("Run ", 1)[1].split(":", 1)[0]
         resume_line = err.split("To resume:")[1].strip().splitlines()[0]
         resume = shlex.split(resume_line)
-        assert "--skip" in resume and "--run-id" in resume
-        assert "Stopped" in out
+        assert resume[resume.index("replay") + 1 :][:2] == [str(path.resolve()), "--resume"]
+        assert "Stopped" in out and run_id in out
+        before = url.app.stats.requests
+        accepted_before = url.app.stats.recorded
         done = subprocess.run(
             [sys.executable, "-m", "composer", *resume[1:]],
             capture_output=True,
@@ -197,6 +205,13 @@ def test_ctrl_c_stops_cleanly_and_the_printed_command_resumes(tmp_path):
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
+        assert f"Resuming run {run_id}" in done.stderr
+        resent = url.app.stats.requests - before
         recorded = httpx.get(f"{url}/sandbox/events").json()["events"]
     ids = [e["unique_id"] for e in recorded]
     assert len(ids) == len(set(ids)) == n
+    assert sorted(e["profile"] for e in recorded) == sorted(
+        f"email:p{i}@example.com" for i in range(n)
+    )
+    # what was accepted before the stop was not sent again
+    assert resent <= n - accepted_before + 4

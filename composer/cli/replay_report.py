@@ -1,0 +1,307 @@
+"""What `event-composer replay` prints: the progress line, the summary (words or --json) and the
+command that resumes a stopped run."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from composer.services.replay import ReplayEvent, ReplayProgress, ReplaySummary
+    from composer.services.send import Sender
+
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True, slots=True)
+class RunFacts:
+    """What the summary says about the run besides the events: the file and its record."""
+
+    path: str
+    """The file's absolute path (``<stdin>`` for standard input)."""
+    content_hash: str
+    recorded: bool
+    """The run is in the history, so ``--resume`` finds it."""
+    resumed: bool = False
+    history_notes: tuple[str, ...] = ()
+    """Why the history could not record the run or its end."""
+
+
+class ProgressLine:
+    """The progress line on stderr: redrawn in place on a terminal, else a plain line every
+    ``every`` seconds (so logs of CI jobs stay readable)."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        tty: bool | None = None,
+        every: float = 5.0,
+        redraw: float = 0.1,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self.stream = stream
+        self.tty = stream.isatty() if tty is None else tty
+        self.every = every if not self.tty else redraw
+        self.clock = clock
+        self._last = -1e9
+        self._width = 0
+
+    def update(self, progress: ReplayProgress, *, final: bool = False) -> None:
+        now = self.clock()
+        if not final and now - self._last < self.every:
+            return
+        self._last = now
+        text = format_progress(progress)
+        if self.tty:
+            pad = max(0, self._width - len(text))
+            self._width = len(text)
+            self.stream.write("\r" + text + " " * pad + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def interrupt_line(self) -> None:
+        """End a half-drawn line before printing something else."""
+        if self.tty and self._width:
+            self.stream.write("\n")
+            self._width = 0
+
+
+def format_progress(p: ReplayProgress) -> str:
+    """``120/1000 events · 48.2/s · 2xx 118 · 4xx 2 · 5xx 0 · no response 0 · ETA 18 s``"""
+    eta = p.eta
+    parts = [
+        f"{p.done}/{p.total} events",
+        f"{p.rate:.1f}/s",
+        f"2xx {p.counts['2xx']}",
+        f"4xx {p.counts['4xx']}",
+        f"5xx {p.counts['5xx']}",
+    ]
+    if p.counts["error"]:
+        parts.append(f"no response {p.counts['error']}")
+    if p.unknown:
+        parts.append(f"unknown {p.unknown}")
+    if p.invalid:
+        parts.append(f"invalid {p.invalid}")
+    if p.done < p.total:
+        parts.append(f"ETA {_duration(eta)}" if eta is not None else "ETA --")
+    return " · ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _options(args: argparse.Namespace, *, with_body_options: bool) -> list[str]:
+    """The options that must be given again to send the same way."""
+    from composer.domain.revisions import DEFAULT_REVISION
+
+    command: list[str] = []
+    pairs: list[tuple[str, str | None, str | None]] = [
+        ("--target", args.target, "sandbox"),
+        ("--account", args.account, None),
+    ]
+    if with_body_options:
+        pairs.append(("--revision", args.revision, DEFAULT_REVISION))
+    pairs += [
+        ("--concurrency", str(args.concurrency), "16"),
+        ("--attempts", None if args.attempts is None else str(args.attempts), None),
+        ("--timeout", None if args.timeout is None else f"{args.timeout:g}", None),
+        ("--burst-limit", None if args.burst_limit is None else str(args.burst_limit), None),
+        ("--steady-limit", None if args.steady_limit is None else str(args.steady_limit), None),
+    ]
+    for flag, value, default in pairs:
+        if value is not None and value != default:
+            command += [flag, value]
+    flags = [("--no-history", not args.history)]
+    if with_body_options:
+        flags = [("--force", args.force), ("--no-unique-id", not args.fill_unique_id), *flags]
+    command += [flag for flag, on in flags if on]
+    return command
+
+
+def resume_command(
+    summary: ReplaySummary, args: argparse.Namespace, facts: RunFacts | None = None
+) -> str:
+    """The command that resumes this run: ``--resume`` when the history holds the run, else
+    ``--skip N --run-id ID`` (same unique_ids, from the first event not finished)."""
+    head = ["event-composer"]
+    if args.data_dir:
+        head += ["--data-dir", str(args.data_dir)]
+    if facts is not None and facts.recorded:
+        return shlex.join(
+            [*head, "replay", facts.path, "--resume", *_options(args, with_body_options=False)]
+        )
+    skip = summary.resume_skip or 0
+    return shlex.join(
+        [
+            *head,
+            "replay",
+            args.path,
+            "--skip",
+            str(skip),
+            "--run-id",
+            summary.run_id,
+            *_options(args, with_body_options=True),
+        ]
+    )
+
+
+def resume_hint(
+    summary: ReplaySummary, args: argparse.Namespace, facts: RunFacts | None = None
+) -> str:
+    """The sentence and command that resume a stopped run (``facts``: the run's record, if
+    the history holds it)."""
+    progress = summary.progress
+    cancelled = summary.in_flight_cancelled
+    head = (
+        f"Stopped after {progress.done} of {progress.total} events"
+        + (
+            f"; {cancelled} send(s) in flight were cancelled and may or may not have arrived"
+            if cancelled
+            else ""
+        )
+        + "."
+    )
+    if summary.resume_skip is None and not summary.unknown:
+        return head + " Nothing is left to send."
+    note = (
+        ""
+        if args.fill_unique_id
+        else " This run fills no unique_id (--no-unique-id): events without their own that "
+        "may have arrived are not sent again on resume."
+    )
+    return f"{head} To resume:\n  {resume_command(summary, args, facts)}{note}"
+
+
+def _event_line(name: str, event: ReplayEvent) -> str:
+    return f"  {name}:{event.line}: {event.problem}"
+
+
+def _listed(lines: list[str], title: str, events: list[ReplayEvent], name: str) -> None:
+    if not events:
+        return
+    lines.append(f"{title} ({len(events)}):")
+    lines.extend(_event_line(name, e) for e in events[:MAX_LISTED])
+    if len(events) > MAX_LISTED:
+        lines.append(f"  ... and {len(events) - MAX_LISTED} more")
+
+
+def history_problems(p: ReplayProgress) -> str | None:
+    """The sentence about sends the history could not record, or None."""
+    parts = []
+    if p.no_history_row:
+        parts.append(f"{p.no_history_row} send(s) have no history row")
+    if p.history_incomplete:
+        parts.append(f"{p.history_incomplete} history row(s) lack their outcome")
+    if not parts:
+        return None
+    return "history: " + " and ".join(parts) + " (the history could not be written)"
+
+
+def render_summary(
+    summary: ReplaySummary, name: str, sender: Sender, facts: RunFacts | None = None
+) -> str:
+    from composer.domain.error_body import status_title
+
+    p = summary.progress
+    counts = summary.delivery_counts()
+    lines = [
+        f"{'Stopped' if summary.interrupted else 'Replayed'} {name}: {p.sent} sent of "
+        f"{summary.total_in_file} events in {p.elapsed:.1f} s ({p.rate:.1f} events/s) "
+        f"to {sender.target.label}",
+        f"  run {summary.run_id}" + (" (resumed)" if facts is not None and facts.resumed else ""),
+    ]
+    if summary.skipped:
+        lines.append(f"  skipped the first {summary.skipped} (--skip)")
+    if summary.earlier_accepted:
+        lines.append(
+            f"  {summary.earlier_accepted} accepted before the interruption, not sent again"
+        )
+    lines.append(
+        f"  accepted {counts['accepted']} · not accepted {counts['not_accepted']} · "
+        f"unknown {counts['unknown']} · not sent (invalid) {counts['not_sent']}"
+    )
+    lines.append(
+        f"  answers: 2xx {p.counts['2xx']} · 4xx {p.counts['4xx']} · 5xx {p.counts['5xx']} · "
+        f"no response {p.counts['error']}"
+    )
+    if p.throttled:
+        lines.append(
+            f"  the server answered 429 {p.throttled} time(s); those sends were "
+            "retried after the wait it asked for"
+        )
+    unknown = list(summary.unknown)
+    _listed(lines, "Unknown: may have been recorded, no 202 came back", unknown, name)
+    refused = [e for e in summary.failures if not e.unknown]
+    _listed(lines, "Problems", refused, name)
+    by_status: dict[int, int] = {}
+    for event in refused:
+        if event.status:
+            by_status[event.status] = by_status.get(event.status, 0) + 1
+    for status, count in sorted(by_status.items()):
+        lines.append(f"  {count} x {status} {status_title(status)}")
+    problem = history_problems(p)
+    if problem:
+        lines.append(problem)
+    if facts is not None:
+        lines.extend(f"warning: {note}" for note in facts.history_notes)
+    return "\n".join(lines)
+
+
+def _event_json(e: ReplayEvent) -> dict[str, Any]:
+    return {
+        "index": e.index,
+        "line": e.line,
+        "status": e.status,
+        "delivery": e.delivery,
+        "problem": e.problem,
+        "unique_id": e.unique_id,
+    }
+
+
+def summary_to_json(
+    summary: ReplaySummary, name: str, facts: RunFacts | None = None
+) -> dict[str, Any]:
+    p = summary.progress
+    doc: dict[str, Any] = {
+        "path": name,
+        "run_id": summary.run_id,
+        "events_in_file": summary.total_in_file,
+        "skipped": summary.skipped,
+        "earlier_accepted": summary.earlier_accepted,
+        "sent": p.sent,
+        "invalid": p.invalid,
+        "delivery": summary.delivery_counts(),
+        "counts": dict(p.counts),
+        "throttled": p.throttled,
+        "elapsed_s": round(p.elapsed, 3),
+        "rate_per_s": round(p.rate, 2),
+        "interrupted": summary.interrupted,
+        "stopped_reason": summary.stopped_reason,
+        "resume_skip": summary.resume_skip,
+        "all_accepted": summary.all_accepted,
+        "unknown": [_event_json(e) for e in summary.unknown],
+        "failures": [_event_json(e) for e in summary.failures],
+        "history": {
+            "no_history_row": p.no_history_row,
+            "rows_without_outcome": p.history_incomplete,
+        },
+    }
+    if facts is not None:
+        doc["absolute_path"] = facts.path
+        doc["content_hash"] = facts.content_hash
+        doc["resumed"] = facts.resumed
+        doc["history"]["run_recorded"] = facts.recorded
+        doc["history"]["problems"] = list(facts.history_notes)
+    return doc
