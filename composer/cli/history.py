@@ -2,8 +2,10 @@
 
 event-composer history [--json] [--limit N] [--search TEXT] [--status 2xx|4xx|5xx] ...
 event-composer history show ID [--json]
+event-composer history resend ID
 event-composer history export --format har|ndjson|curl OUT
 event-composer history import PATH
+event-composer history move-aside
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
+from composer.domain.jsontext import loads as strict_loads
 
 if TYPE_CHECKING:
     from composer.storage.history import HistoryQuery
@@ -37,6 +41,14 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
         metavar="CLASS",
         help="only this status class: 2xx, 4xx, 5xx, error (no response) or "
         "pending (unknown outcome); repeat for several",
+    )
+    p.add_argument(
+        "--delivery",
+        action="append",
+        choices=("accepted", "not_accepted", "unknown", "not_sent"),
+        metavar="STATE",
+        help="only this delivery state: accepted, not_accepted (definitely not recorded), "
+        "unknown (may have been recorded) or not_sent; repeat for several",
     )
     p.add_argument("--metric", metavar="NAME", help="only events of this metric")
     p.add_argument("--target", metavar="TARGET", help="only sends to this target")
@@ -77,6 +89,10 @@ def add_parser(sub: Any) -> None:
     show.add_argument("--json", action="store_true", help="the entry as one JSON object")
     show.set_defaults(handler=run_show)
 
+    from composer.cli import resend
+
+    resend.add_parser(hsub, _positive)
+
     export = hsub.add_parser(
         "export",
         help="write entries as HAR, NDJSON or cURL",
@@ -105,6 +121,17 @@ def add_parser(sub: Any) -> None:
         help="the file's format (default: from its name and content)",
     )
     imp.set_defaults(handler=run_import)
+
+    aside = hsub.add_parser(
+        "move-aside",
+        help="rename a damaged history so that a new one starts (nothing is deleted)",
+        description="Rename the history file (and its -wal and -shm files) to "
+        "history.sqlite3.unreadable-TIME in the same folder, so that the next command starts a "
+        "new, empty history. Nothing is deleted: the old file stays there for recovery (for "
+        "example with `sqlite3 FILE .recover`). Exit 0 when moved, 2 when there is nothing "
+        "to move or it cannot be renamed.",
+    )
+    aside.set_defaults(handler=run_move_aside)
 
 
 def _positive(text: str) -> int:
@@ -136,6 +163,7 @@ def _query(args: argparse.Namespace) -> HistoryQuery:
     return HistoryQuery(
         text=args.search or None,
         status_classes=tuple(args.status or ()),
+        deliveries=tuple(args.delivery or ()),
         metric=args.metric,
         target=args.target,
         since=args.since,
@@ -162,11 +190,41 @@ def _guarded(action: Any, args: argparse.Namespace) -> int:
             result: int = action(storage, args)
             return result
     except HistoryError as exc:
-        return _fail(str(exc))
+        return _fail(f"{exc}{damaged_advice(exc, args)}")
     except BrokenPipeError:
         raise  # the reader went away (| head): main() ends quietly
     except OSError as exc:
         return _fail(f"{getattr(exc, 'filename', '') or 'file'}: {exc.strerror or exc}")
+
+
+def damaged_advice(exc: Exception, args: argparse.Namespace) -> str:
+    """For a damaged history, the command that moves it aside (else nothing)."""
+    from composer.storage.db import HistoryDamaged
+
+    if not isinstance(exc, HistoryDamaged):
+        return ""
+    data_dir = data_dir_from(args)
+    where = f" --data-dir {shlex.quote(str(data_dir))}" if getattr(args, "data_dir", None) else ""
+    return f" To do that, run: event-composer{where} history move-aside."
+
+
+def run_move_aside(args: argparse.Namespace) -> int:
+    import time
+
+    from composer.storage.paths import StoragePaths, move_history_aside
+
+    paths = StoragePaths.resolve(data_dir_from(args))
+    if not paths.history_db.exists():
+        return _fail(f"{paths.history_db}: there is no history file to move aside")
+    try:
+        moved = move_history_aside(paths, time.strftime("%Y%m%d-%H%M%S"))
+    except OSError as exc:
+        return _fail(f"{paths.history_db}: cannot be renamed ({exc.strerror or exc})")
+    print(
+        f"Moved the history to {moved} (nothing deleted). The next command starts a new, "
+        "empty history."
+    )
+    return EXIT_OK
 
 
 # -- list ------------------------------------------------------------------------------------
@@ -191,6 +249,8 @@ def _row_json(row: HistoryRow) -> dict[str, Any]:
         "total_ms": row.total_ms,
         "error": row.error_kind,
         "findings": row.finding_count,
+        "delivery": row.delivery,
+        "unique_id": row.unique_id,
     }
 
 
@@ -218,11 +278,17 @@ def _list(storage: Any, args: argparse.Namespace) -> int:
             else "The history is empty: sends are recorded here."
         )
         return EXIT_OK
-    print(f"{'ID':>6}  {'WHEN':19}  {'STATUS':22}  {'METRIC':22}  {'PROFILE':26}  TARGET")
+    from composer.services.outcome_text import delivery_text
+
+    print(
+        f"{'ID':>6}  {'WHEN':19}  {'DELIVERY':12}  {'STATUS':22}  {'METRIC':22}  "
+        f"{'PROFILE':26}  TARGET"
+    )
     for row in rows:
         print(
-            f"{row.id:>6}  {_local(row)}  {_cut(row.status_text, 22):22}  "
-            f"{_cut(row.metric, 22):22}  {_cut(row.profile, 26):26}  {row.target}"
+            f"{row.id:>6}  {_local(row)}  {delivery_text(row.delivery).label:12}  "
+            f"{_cut(row.status_text, 22):22}  {_cut(row.metric, 22):22}  "
+            f"{_cut(row.profile, 26):26}  {row.target}"
         )
     if total > len(rows):
         print(f"({len(rows)} of {total} entries; --limit N shows more)")
@@ -241,7 +307,7 @@ def _pretty(body: bytes) -> str:
         return "(empty body)"
     text = body.decode("utf-8", errors="replace")
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(strict_loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
 
@@ -270,6 +336,18 @@ def _status_line(entry: HistoryEntry) -> str:
     line = f"{row.status} {phrase}".strip()
     if row.status == 202:
         line += " (accepted for processing; Klaviyo processes events asynchronously)"
+    return line
+
+
+def _delivery_line(entry: HistoryEntry) -> str:
+    from composer.services.outcome_text import delivery_text, resend_advice
+
+    row = entry.row
+    line = delivery_text(row.delivery).meaning
+    if row.delivery in ("unknown", "not_accepted"):
+        line += " " + resend_advice(row.unique_id, f"event-composer history resend {row.id}")
+    elif row.unique_id:
+        line += f" unique_id: {row.unique_id}."
     return line
 
 
@@ -322,6 +400,7 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
     tries = len(entry.attempts)
     attempts = f" · {tries} attempt{'s' * (tries != 1)}" if tries else ""
     print(f"Status: {_status_line(entry)}{attempts}{timing}")
+    print(f"Delivery: {_delivery_line(entry)}")
     _section(out, "Request")
     print(f"{entry.request.method} {entry.request.url}")
     for name, value in entry.request.headers:

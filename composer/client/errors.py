@@ -76,6 +76,37 @@ def classify_kind(exc: BaseException) -> TransportErrorKind:
     return TransportErrorKind.OTHER
 
 
+_NEVER_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+_SENT: tuple[type[Exception], ...] = (
+    httpx.ReadError,
+    httpx.ReadTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.RemoteProtocolError,
+)
+_NEVER_ARRIVED = frozenset(
+    {TransportErrorKind.DNS, TransportErrorKind.REFUSED, TransportErrorKind.TLS}
+)
+
+
+def request_sent(exc: BaseException, kind: TransportErrorKind) -> bool | None:
+    """Whether the request may have reached the server before ``exc``: False when the
+    connection was never made (so the server cannot have processed it), True once the request
+    was being written or its answer awaited, None when the exception does not say."""
+    if kind in _NEVER_ARRIVED or isinstance(exc, _NEVER_SENT):
+        return False
+    if isinstance(exc, _SENT):
+        return True
+    return None
+
+
 def classify(exc: BaseException) -> TransportError:
     """A :class:`TransportError` for a failure; the message never holds request headers."""
     kind = classify_kind(exc)
@@ -84,7 +115,7 @@ def classify(exc: BaseException) -> TransportError:
         message = "the send was cancelled before an answer arrived"
     elif kind is TransportErrorKind.TIMEOUT and not str(exc).strip():
         message = f"timed out ({type(exc).__name__})"
-    return TransportError(kind, message[:500])
+    return TransportError(kind, message[:500], request_sent(exc, kind))
 
 
 RETRYABLE_KINDS = frozenset(

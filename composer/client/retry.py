@@ -1,8 +1,10 @@
-"""Retry as a transport: 429, 503, 504 and connection failures, bounded, never a duplicate.
+"""Retry as a transport: bounded, and never a duplicate.
 
-A POST is retried only when its body carries a ``unique_id``: Klaviyo records an event once
-per (profile, metric, unique_id), so a retried request whose first try did arrive cannot
-record the event twice. Without one, the first answer (or failure) is final.
+Klaviyo records an event once per (profile, metric, unique_id), so a POST whose body carries a
+``unique_id`` can be retried after anything that may be temporary, even when the first try may
+have been processed: 500, 502, 503, 504, 429 and connection failures. Without a unique_id only
+what says the request was *not* processed is retried: 429 and 503, and a connection that was
+never made. Everything else is final (see :func:`should_retry`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ class RetryPolicy:
     """Longest single wait honoured; a server asking for more gets its answer returned."""
     max_total_wait: float = 120.0
     """Longest time spent waiting between tries of one send, in total."""
-    retry_statuses: frozenset[int] = frozenset({429, 503, 504})
+    retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    """Statuses worth another try when a retry cannot record the event twice."""
+    unprocessed_statuses: frozenset[int] = frozenset({429, 503})
+    """Statuses that say the request was not processed: retried even without a unique_id."""
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -50,6 +55,26 @@ class RetryPolicy:
         """Exponential backoff with full jitter for the ``retry_number``-th retry (1-based)."""
         ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (retry_number - 1)))
         return rng() * ceiling
+
+
+def should_retry(
+    status: int | None,
+    error: TransportError | None,
+    *,
+    has_unique_id: bool,
+    policy: RetryPolicy | None = None,
+) -> bool:
+    """Whether an attempt that ended with ``status`` (or, without one, ``error``) is worth
+    another try that cannot record the event twice. Attempts and waits are bounded elsewhere."""
+    policy = policy or RetryPolicy()
+    if status is not None:
+        if status in policy.unprocessed_statuses:
+            return True
+        return has_unique_id and status in policy.retry_statuses
+    if error is None or error.kind not in RETRYABLE_KINDS:
+        return False
+    # A connection never made cannot have been processed; anything later might have been.
+    return has_unique_id or error.request_sent is False
 
 
 def has_unique_id(body: bytes) -> bool:
@@ -110,7 +135,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 self._record(trace, number, None, error, started=started, waited=waited)
                 if error.kind not in RETRYABLE_KINDS or number >= policy.max_attempts:
                     raise
-                if not safe:
+                if not should_retry(None, error, has_unique_id=safe, policy=policy):
                     trace.notes.append(_NOT_SAFE)
                     raise
                 wait = policy.backoff(number, self._rng)
@@ -124,7 +149,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
                     trace.throttled += 1
                 if status not in policy.retry_statuses or number >= policy.max_attempts:
                     return response
-                if not safe:
+                if not should_retry(status, None, has_unique_id=safe, policy=policy):
                     trace.notes.append(_NOT_SAFE)
                     return response
                 await response.aread()

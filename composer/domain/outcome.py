@@ -10,6 +10,11 @@ from composer.domain.findings import Finding
 
 REDACTED = "Klaviyo-API-Key ***"
 
+SANDBOX_DUPLICATE_HEADER = "x-sandbox-duplicate"
+"""Set to ``1`` by the sandbox on a 202 for an event it had already recorded (same profile,
+metric and unique_id, or the same second without one) and so did not record again. Klaviyo
+answers such a duplicate with a plain 202."""
+
 
 class TransportErrorKind(StrEnum):
     """Why no HTTP response came back, in classes a person can act on."""
@@ -41,8 +46,13 @@ TRANSPORT_ERROR_ADVICE = {
 
 @dataclass(frozen=True, slots=True)
 class TransportError:
+    """Why an attempt got no HTTP response."""
+
     kind: TransportErrorKind
     message: str
+    request_sent: bool | None = None
+    """Whether the request may have reached the server (True: it went out before the failure,
+    e.g. a read timeout; False: it never left, e.g. a refused connection); None when unknown."""
 
     @property
     def advice(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from composer.domain.delivery import derive_delivery
 from composer.domain.error_body import status_title
 from composer.domain.outcome import Attempt, SendOutcome
 
@@ -68,4 +69,7 @@ def outcome_to_json(outcome: SendOutcome) -> dict[str, Any]:
             "advice": error.advice,
         },
         "notes": list(outcome.extra.get("notes", [])),
+        "delivery": derive_delivery(
+            outcome.attempts, status=outcome.status, error=outcome.error
+        ).value,
     }

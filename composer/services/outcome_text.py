@@ -1,6 +1,6 @@
-"""What a send outcome means, in words a marketer understands (no Qt here, so it is testable
-alone). The response view and the status bar read these instead of interpreting statuses
-themselves."""
+"""What a send outcome means, in words a marketer understands: the one place that words a
+status, a transport failure and a delivery state, for the response view, the history and the
+command line alike (Qt-free)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from composer.client.targets import Target
+from composer.domain.delivery import Delivery, derive_delivery
 from composer.domain.error_body import status_title
-from composer.domain.outcome import SendOutcome
+from composer.domain.jsontext import loads as strict_loads
+from composer.domain.outcome import SANDBOX_DUPLICATE_HEADER, SendOutcome
 
 _EXPECTED_IN = re.compile(r"Expected available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
@@ -37,6 +39,85 @@ class OutcomeText:
     """E.g. ``202 Accepted: queued for processing, not yet recorded``."""
     explanation: str
     """What it means and what to do next."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryText:
+    """How one delivery state reads in a listing and in a sentence."""
+
+    tone: Tone
+    label: str
+    """Short, for a history column or a summary: ``accepted``, ``unknown``..."""
+    meaning: str
+    """One sentence on what is known about the event."""
+
+
+DELIVERY_TEXT: dict[Delivery, DeliveryText] = {
+    Delivery.ACCEPTED: DeliveryText(
+        Tone.OK,
+        "accepted",
+        "Accepted: the server answered 202 and queued the event; it is recorded once.",
+    ),
+    Delivery.NOT_ACCEPTED: DeliveryText(
+        Tone.ERROR,
+        "not accepted",
+        "Not accepted: the event was definitely not recorded (the server refused it, or it "
+        "never reached the server).",
+    ),
+    Delivery.UNKNOWN: DeliveryText(
+        Tone.WARNING,
+        "unknown",
+        "Unknown: the event may have been recorded. An attempt ended after the request may "
+        "have been processed (a timeout, a dropped connection, a 500, 502 or 504, or the app "
+        "stopped mid-send).",
+    ),
+    Delivery.NOT_SENT: DeliveryText(
+        Tone.NEUTRAL, "not sent", "Not sent: the request never left the app."
+    ),
+}
+
+
+def delivery_text(delivery: Delivery | str) -> DeliveryText:
+    """The words for a delivery state (a stored value of an unknown state reads as unknown)."""
+    try:
+        return DELIVERY_TEXT[Delivery(delivery)]
+    except ValueError:
+        return DELIVERY_TEXT[Delivery.UNKNOWN]
+
+
+def delivery_of(outcome: SendOutcome) -> Delivery:
+    """The delivery state of a finished send."""
+    return derive_delivery(outcome.attempts, status=outcome.status, error=outcome.error)
+
+
+def is_sandbox_duplicate(outcome: SendOutcome) -> bool:
+    """True when the sandbox answered 202 for an event it had already recorded."""
+    return any(
+        k.lower() == SANDBOX_DUPLICATE_HEADER and v.strip() == "1"
+        for k, v in outcome.response_headers
+    )
+
+
+DUPLICATE_NOTICE = (
+    "The sandbox already had this event (same profile, metric and unique_id), so it answered "
+    "202 without recording it again, as Klaviyo does without saying so."
+)
+
+
+def resend_advice(unique_id: str | None, how: str | None) -> str:
+    """What to do about an event whose delivery is unknown or not accepted, without risking a
+    duplicate. ``how`` names the way to resend with the same unique_id in this front end
+    (e.g. ``event-composer history resend 42``); None when there is none (no history)."""
+    if unique_id is None:
+        return (
+            "The event has no unique_id, so sending it again could record it twice: check "
+            "the profile in Klaviyo first."
+        )
+    way = f" ({how})" if how else ""
+    return (
+        f"Resend it with the same unique_id {unique_id}{way}: Klaviyo records an event with "
+        "the same unique_id only once, so a resend can never make a duplicate."
+    )
 
 
 def wait_seconds(outcome: SendOutcome) -> float | None:
@@ -65,22 +146,58 @@ def _seconds(value: float) -> str:
     return f"{value:.1f} seconds"
 
 
-def describe_outcome(outcome: SendOutcome) -> OutcomeText:
-    """The headline and explanation for the response view."""
+def _what_happened(outcome: SendOutcome) -> str:
+    """The attempts in a few words: ``timeout, then 500 Internal Server Error``."""
+    parts = []
+    for attempt in outcome.attempts:
+        if attempt.status is not None:
+            parts.append(f"{attempt.status} {status_title(attempt.status)}")
+        elif attempt.error is not None:
+            parts.append(
+                {"timeout": "no answer in time", "reset": "the connection dropped"}.get(
+                    attempt.error.kind.value, f"no response ({attempt.error.kind.value})"
+                )
+            )
+    return ", then ".join(parts) if parts else "no answer"
+
+
+def describe_outcome(
+    outcome: SendOutcome, *, unique_id: str | None = None, resend: str | None = None
+) -> OutcomeText:
+    """The headline and explanation of an outcome, the delivery state first: a send whose
+    first try timed out and whose retry got a 500 reads as unknown, never as "500 failed".
+    ``unique_id`` is the one the request carried, ``resend`` how to resend it with that id."""
+    delivery = delivery_of(outcome)
+    if delivery is Delivery.UNKNOWN:
+        tries = len(outcome.attempts)
+        happened = _what_happened(outcome)
+        return OutcomeText(
+            Tone.WARNING,
+            "Outcome unknown: the event may have been recorded",
+            f"{'The tries got' if tries > 1 else 'The send got'}: {happened}. The server may "
+            f"have processed the event before that. {resend_advice(unique_id, resend)}",
+        )
     if outcome.error is not None:
         return OutcomeText(
             Tone.ERROR,
-            "No response",
-            f"{outcome.error.advice[:1].upper()}{outcome.error.advice[1:]}. "
-            f"({outcome.error.message})",
+            "No response: not recorded",
+            f"{outcome.error.advice[:1].upper()}{outcome.error.advice[1:]}; the request never "
+            f"reached the server, so nothing was recorded. ({outcome.error.message})",
         )
     status = outcome.status or 0
     if status == 202:
-        return OutcomeText(
-            Tone.OK,
-            "202 Accepted: queued for processing, not yet recorded",
+        explanation = (
             "Klaviyo (or the sandbox) took the event. It is processed later, so it may take a "
-            "moment to show on the profile; a 202 does not promise the event will be recorded.",
+            "moment to show on the profile; a 202 does not promise the event will be recorded."
+        )
+        if is_sandbox_duplicate(outcome):
+            return OutcomeText(
+                Tone.WARNING,
+                "202 Accepted, but not recorded again: a duplicate",
+                f"{DUPLICATE_NOTICE} A new unique_id records it as a new event.",
+            )
+        return OutcomeText(
+            Tone.OK, "202 Accepted: queued for processing, not yet recorded", explanation
         )
     if 200 <= status < 300:
         return OutcomeText(
@@ -127,8 +244,8 @@ def describe_outcome(outcome: SendOutcome) -> OutcomeText:
         return OutcomeText(
             Tone.ERROR,
             f"{status} {status_title(status)}",
-            "Something went wrong on the server's side, not in your event. Try again later; "
-            "with a unique_id a retry can never record the event twice.",
+            "The server could not take the event now and did not process it. "
+            + resend_advice(unique_id, resend),
         )
     return OutcomeText(
         Tone.ERROR,
@@ -153,7 +270,7 @@ def pretty_body(body: bytes) -> str:
         return "(empty body)"
     text = body.decode("utf-8", "replace")
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(strict_loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
 

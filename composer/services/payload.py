@@ -37,12 +37,23 @@ def profile_label(payload: Any, revision: Revision) -> str | None:
     return None
 
 
-def with_unique_id(payload: Any, unique_id: str | None = None) -> tuple[bytes, str] | None:
-    """The body re-serialised with ``data.attributes.unique_id`` filled in, and that id; None
-    when the body already has one (any value, even an odd one: that is the user's choice) or
-    has no ``data.attributes`` object to put it in."""
+def unique_id_in(payload: Any) -> str | None:
+    """The body's ``data.attributes.unique_id`` when it is a non-empty string, else None."""
+    value = _get(payload, ("data", "attributes", "unique_id"))
+    return value if isinstance(value, str) and value else None
+
+
+def with_unique_id(
+    payload: Any, unique_id: str | None = None, *, replace: bool = False
+) -> tuple[bytes, str] | None:
+    """The body re-serialised with ``data.attributes.unique_id`` set to ``unique_id`` (or a
+    new UUID), and that id. None when the body has no ``data.attributes`` object to put it in,
+    or, unless ``replace``, when it already has one (any value, even an odd one: that is the
+    user's choice)."""
     attributes = _get(payload, ("data", "attributes"))
-    if not isinstance(attributes, dict) or attributes.get("unique_id") is not None:
+    if not isinstance(attributes, dict):
+        return None
+    if attributes.get("unique_id") is not None and not replace:
         return None
     value = unique_id or str(uuid.uuid4())
     filled = dict(payload)

@@ -8,9 +8,11 @@ ones in (composer/app.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from composer.client.targets import Target
 from composer.domain.outcome import RequestRecord, SendOutcome
 
 if TYPE_CHECKING:
@@ -48,6 +50,21 @@ class HistorySink(Protocol):
         ...
 
 
+@runtime_checkable
+class AsyncHistorySink(Protocol):
+    """A history whose writes are awaited off the event loop (the GUI's writer thread): the
+    send waits until the pending entry is on disk before the request leaves, and learns when
+    a write fails."""
+
+    async def write_pending(self, request: RequestRecord, context: SendContext) -> int:
+        """Write a pending entry and return its id once it is written."""
+        ...
+
+    async def write_outcome(self, entry_id: int, outcome: SendOutcome) -> None:
+        """Record the outcome of a pending entry; returns once it is written."""
+        ...
+
+
 class KeySource(Protocol):
     """Where the private API key of a named account comes from (the OS keyring)."""
 
@@ -77,4 +94,31 @@ class RunLog(Protocol):
 
     def event_states(self, run_id: str) -> dict[int, RunEventState]:
         """What the history knows of each event of the run that was sent at least once."""
+        ...
+
+
+class SendGateway(Protocol):
+    """What the window sends through: one event body sent and recorded in the history
+    (pending first, completed after). ``composer.services.send_gateway.ServiceGateway`` is the real
+    one; the composition root (composer/app.py) builds it."""
+
+    async def send(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> SendOutcome:
+        """The outcome of one send. ``account_confirmed``: the user agreed to send that
+        account's key to this (non-Klaviyo, non-loopback) host. ``extra_headers``: e.g. the
+        fall-forward opt-out for a retired revision. Raises
+        ``asyncio.CancelledError`` when cancelled, and an exception whose message is meant for
+        the user when it cannot send at all (no key, or the key may not go there)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the long-lived HTTP clients."""
         ...

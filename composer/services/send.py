@@ -25,6 +25,7 @@ from composer.client import (
     parse_target,
 )
 from composer.client.timing import Clock, Sleep, monotonic, real_sleep
+from composer.domain.delivery import Delivery, derive_delivery
 from composer.domain.findings import Finding, Severity, ValidationReport
 from composer.domain.outcome import (
     RequestRecord,
@@ -35,8 +36,8 @@ from composer.domain.outcome import (
 from composer.domain.revisions import DEFAULT_REVISION, get_revision
 from composer.domain.validator import Validator
 from composer.services.keys import ResolvedKey, resolve_key
-from composer.services.payload import metric_name, profile_label, with_unique_id
-from composer.services.ports import HistorySink, KeySource, SendContext
+from composer.services.payload import metric_name, profile_label, unique_id_in, with_unique_id
+from composer.services.ports import AsyncHistorySink, HistorySink, KeySource, SendContext
 
 if TYPE_CHECKING:
     from composer.sandbox import SandboxApp, SandboxConfig
@@ -61,10 +62,20 @@ class SendResult:
     history_id: int | None = None
     history_problem: str | None = None
     """Why the history could not record this send (the send itself went ahead)."""
+    unique_id: str | None = None
+    """The unique_id the request carried (filled in or the event's own), None without one."""
 
     @property
     def sent(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def delivery(self) -> Delivery:
+        """What is known about whether the server recorded the event."""
+        if self.outcome is None:
+            return Delivery.NOT_SENT
+        outcome = self.outcome
+        return derive_delivery(outcome.attempts, status=outcome.status, error=outcome.error)
 
     @property
     def refused_invalid(self) -> bool:
@@ -79,13 +90,19 @@ class Sender:
         client: EventClient,
         *,
         account: str | None = None,
-        history: HistorySink | None = None,
+        history: HistorySink | AsyncHistorySink | None = None,
         key_source: str = "",
         validator_factory: Callable[[str], Validator] = Validator,
     ) -> None:
         self.client = client
         self.account = account
-        self.history = history
+        self.history: AsyncHistorySink | None = (
+            None
+            if history is None
+            else history
+            if isinstance(history, AsyncHistorySink)
+            else InlineHistory(history)
+        )
         self.key_source = key_source
         """Where the key came from, safe to show (e.g. "keyring account 'shop'")."""
         self._validator_factory = validator_factory
@@ -103,7 +120,7 @@ class Sender:
         account: str | None = None,
         account_named: bool = True,
         keys: KeySource | None = None,
-        history: HistorySink | None = None,
+        history: HistorySink | AsyncHistorySink | None = None,
         environ: Mapping[str, str] | None = None,
         revision: str = DEFAULT_REVISION,
         settings: ClientSettings | None = None,
@@ -176,17 +193,21 @@ class Sender:
         force: bool = False,
         fill_unique_id: bool = True,
         unique_id: str | None = None,
+        replace_unique_id: bool = False,
         report: ValidationReport | None = None,
         run_id: str | None = None,
         run_index: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendResult:
         """Validate and send one event body.
 
         An invalid body is refused (no request, ``outcome`` None) unless ``force``. When
         ``fill_unique_id`` and the body has no unique_id, one is added (``unique_id`` or a new
-        UUID) so that retries can never record the event twice. Cancellation completes the
-        history entry as cancelled and propagates. ``run_id`` and ``run_index`` tie the
-        history entry to a replay run and the event's position in its file.
+        UUID) so that retries can never record the event twice; ``replace_unique_id`` puts
+        ``unique_id`` (or a new UUID) in place of the body's own, so a repeated send is a new
+        event. The pending history entry is written before the request leaves. Cancellation
+        completes the history entry as cancelled and propagates. ``run_id`` and ``run_index``
+        tie the history entry to a replay run and the event's position in its file.
         """
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         rev = get_revision(revision) if revision else self.client.revision
@@ -194,11 +215,12 @@ class Sender:
         if not report.valid and not force:
             return SendResult(report, None, raw)
         filled_id = None
-        if fill_unique_id and report.payload is not None:
-            filled = with_unique_id(report.payload, unique_id)
+        if (fill_unique_id or replace_unique_id) and report.payload is not None:
+            filled = with_unique_id(report.payload, unique_id, replace=replace_unique_id)
             if filled is not None:
                 raw, filled_id = filled
-        prepared = self.client.prepare(raw, revision=rev.name)
+        sent_id = filled_id or (unique_id_in(report.payload) if report.payload else None)
+        prepared = self.client.prepare(raw, revision=rev.name, extra_headers=extra_headers)
         context = SendContext(
             target=self.target.label,
             account=self.account,
@@ -208,14 +230,14 @@ class Sender:
             run_id=run_id,
             run_index=run_index,
         )
-        entry_id, problem = self._begin(prepared.record, context)
+        entry_id, problem = await self._begin(prepared.record, context)
         try:
             outcome = await self.client.send_prepared(prepared)
         except SendCancelled as cancelled:
-            self._complete(entry_id, cancelled.outcome)
+            await self._complete(entry_id, cancelled.outcome)
             raise
         except asyncio.CancelledError:
-            self._complete(
+            await self._complete(
                 entry_id,
                 SendOutcome(
                     request=prepared.record,
@@ -226,27 +248,46 @@ class Sender:
                 ),
             )
             raise
-        problem = self._complete(entry_id, outcome) or problem
-        return SendResult(report, outcome, raw, filled_id, entry_id, problem)
+        problem = await self._complete(entry_id, outcome) or problem
+        return SendResult(report, outcome, raw, filled_id, entry_id, problem, sent_id)
 
-    def _begin(self, record: RequestRecord, context: SendContext) -> tuple[int | None, str | None]:
+    async def _begin(
+        self, record: RequestRecord, context: SendContext
+    ) -> tuple[int | None, str | None]:
         if self.history is None:
             return None, None
         try:
-            return self.history.begin(record, context), None
+            return await self.history.write_pending(record, context), None
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:  # the send matters more than its record
             log.warning("history: could not record the send: %s", exc)
             return None, f"the history could not record this send: {exc}"
 
-    def _complete(self, entry_id: int | None, outcome: SendOutcome) -> str | None:
+    async def _complete(self, entry_id: int | None, outcome: SendOutcome) -> str | None:
         if self.history is None or entry_id is None:
             return None
         try:
-            self.history.complete(entry_id, outcome)
+            await self.history.write_outcome(entry_id, outcome)
         except Exception as exc:
             log.warning("history: could not complete entry %s: %s", entry_id, exc)
             return f"the history could not record the outcome: {exc}"
         return None
+
+
+class InlineHistory:
+    """A plain :class:`HistorySink` (the CLI's SQLite history) used as an
+    :class:`AsyncHistorySink`: each write runs at once on the calling thread, so the pending
+    entry is on disk before the request leaves."""
+
+    def __init__(self, sink: HistorySink) -> None:
+        self.sink = sink
+
+    async def write_pending(self, request: RequestRecord, context: SendContext) -> int:
+        return self.sink.begin(request, context)
+
+    async def write_outcome(self, entry_id: int, outcome: SendOutcome) -> None:
+        self.sink.complete(entry_id, outcome)
 
 
 def first_error(report: ValidationReport) -> Finding | None:

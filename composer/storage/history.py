@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from composer.domain.outcome import RequestRecord, SendOutcome, redact_headers
 from composer.storage import db
-from composer.storage.db import HistoryError
+from composer.storage.db import HistoryDamaged, HistoryError
 from composer.storage.records import (
     EntryContext,
     HistoryEntry,
@@ -29,6 +29,7 @@ from composer.storage.records import (
     attempts_from_json,
     attempts_to_json,
     datetime_to_ms,
+    delivery_of,
     describe_body,
     error_from_json,
     findings_from_json,
@@ -38,13 +39,21 @@ from composer.storage.records import (
     rate_limit_from_json,
     rate_limit_to_json,
     status_class,
+    unique_id_of,
 )
 from composer.storage.runs import ReplayRuns
 
 if TYPE_CHECKING:
     from composer.storage.imports import ImportResult
 
-__all__ = ["HistoryEntry", "HistoryError", "HistoryQuery", "HistoryRow", "HistoryStore"]
+__all__ = [
+    "HistoryDamaged",
+    "HistoryEntry",
+    "HistoryError",
+    "HistoryQuery",
+    "HistoryRow",
+    "HistoryStore",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +62,7 @@ _FTS_RESPONSE_CHARS = 64_000
 
 _ROW_FIELDS = (
     "id, created_ms, state, target, account, revision, method, url, metric, profile, status, "
-    "status_class, total_ms, error_kind, finding_count"
+    "status_class, total_ms, error_kind, finding_count, delivery, unique_id"
 )
 _ENTRY_FIELDS = (
     _ROW_FIELDS + ", completed_ms, request_headers, request_body, response_headers, "
@@ -66,8 +75,8 @@ _INSERT = (
     "INSERT INTO entry (created_ms, completed_ms, state, target, account, revision, method, "
     "url, request_headers, request_body, metric, profile, status, status_class, "
     "response_headers, response_body, findings, finding_count, attempts, total_ms, rate_limit, "
-    "error_kind, error_message, writer_pid, run_id, run_index) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "error_kind, error_message, writer_pid, run_id, run_index, delivery, unique_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_FTS = (
     "INSERT INTO entry_fts (rowid, metric, profile, properties, response) VALUES (?, ?, ?, ?, ?)"
@@ -96,7 +105,12 @@ class HistoryStore:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
-        self.schema_version = db.migrate(self._conn(), self.path)
+        try:
+            db.check(self._conn(), self.path)  # damage found now, not halfway through an export
+            self.schema_version = db.migrate(self._conn(), self.path)
+        except BaseException:
+            self.close()
+            raise
         self.runs = ReplayRuns(self._run)
         """The replay runs recorded in this history (file, hash, target, progress)."""
 
@@ -132,7 +146,7 @@ class HistoryStore:
         try:
             return fn(self._conn(), *args)
         except sqlite3.DatabaseError as exc:
-            raise HistoryError(db.explain(self.path, exc)) from None
+            raise db.error_for(self.path, exc) from None
 
     # -- the HistorySink protocol ------------------------------------------------------------
 
@@ -164,7 +178,7 @@ class HistoryStore:
                     "UPDATE entry SET state = 'complete', completed_ms = ?, status = ?, "
                     "status_class = ?, response_headers = ?, response_body = ?, findings = ?, "
                     "finding_count = ?, attempts = ?, total_ms = ?, rate_limit = ?, "
-                    "error_kind = ?, error_message = ? WHERE id = ?",
+                    "error_kind = ?, error_message = ?, delivery = ? WHERE id = ?",
                     (*_outcome_columns(outcome, now), entry_id),
                 )
                 conn.execute(
@@ -379,6 +393,7 @@ def _outcome_columns(outcome: SendOutcome, completed_ms: int) -> tuple[Any, ...]
         rate_limit_to_json(outcome.rate_limit),
         outcome.error.kind.value if outcome.error else None,
         outcome.error.message if outcome.error else None,
+        delivery_of("complete", outcome.status, outcome.error, outcome.attempts).value,
     )
 
 
@@ -411,6 +426,7 @@ def _new_row(
             None,
             None,
             None,
+            delivery_of(state, None, None, ()).value,
         )
     (
         completed_ms,
@@ -425,6 +441,7 @@ def _new_row(
         rate_limit,
         error_kind,
         error_message,
+        delivery,
     ) = done
     row = (
         created_ms,
@@ -453,6 +470,8 @@ def _new_row(
         os.getpid(),
         context.run_id,
         context.run_index,
+        delivery,
+        unique_id_of(body),
     )
     response_text = ""
     if outcome is not None:
@@ -462,7 +481,7 @@ def _new_row(
 
 
 def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
-    row = HistoryRow(*r[:15])
+    row = HistoryRow(*r[:17])
     (
         completed_ms,
         req_headers,
@@ -473,7 +492,7 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
         attempts,
         rate_limit,
         error_message,
-    ) = r[15:]
+    ) = r[17:]
     error = None
     if row.error_kind:
         error = error_from_json({"kind": row.error_kind, "message": error_message or ""})
@@ -511,6 +530,10 @@ def _select(query: HistoryQuery | None) -> tuple[str, str, tuple[Any, ...], str]
             order = "entry_fts.rowid"
             clauses.append("entry_fts MATCH ?")
             params.append(match)
+    if query.deliveries:
+        marks = ", ".join("?" for _ in query.deliveries)
+        clauses.append(f"e.delivery IN ({marks})")
+        params.extend(query.deliveries)
     if query.status_classes:
         marks = ", ".join("?" for _ in query.status_classes)
         clauses.append(f"e.status_class IN ({marks})")

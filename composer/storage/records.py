@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from composer.domain.delivery import Delivery, derive_delivery
 from composer.domain.findings import Finding
 from composer.domain.outcome import (
     Attempt,
@@ -69,6 +71,8 @@ class HistoryQuery:
     until: datetime | None = None
     ids: tuple[int, ...] | None = None
     """Only these entries (e.g. the rows selected in a table)."""
+    deliveries: tuple[str, ...] = ()
+    """Any of composer.domain.delivery.DELIVERIES, e.g. ``("unknown",)``."""
 
 
 def ms_to_datetime(ms: int) -> datetime:
@@ -101,6 +105,10 @@ class HistoryRow:
     total_ms: float | None
     error_kind: str | None
     finding_count: int
+    delivery: str = Delivery.UNKNOWN.value
+    """``accepted``, ``not_accepted``, ``unknown`` or ``not_sent`` (composer.domain.delivery)."""
+    unique_id: str | None = None
+    """The unique_id the request carried (the app's filled-in one included)."""
 
     @property
     def created_at(self) -> datetime:
@@ -172,8 +180,13 @@ def headers_from_json(text: str | None) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in json.loads(text))
 
 
-def error_to_json(error: TransportError | None) -> dict[str, str] | None:
-    return None if error is None else {"kind": error.kind.value, "message": error.message}
+def error_to_json(error: TransportError | None) -> dict[str, Any] | None:
+    if error is None:
+        return None
+    out: dict[str, Any] = {"kind": error.kind.value, "message": error.message}
+    if error.request_sent is not None:
+        out["request_sent"] = error.request_sent
+    return out
 
 
 def error_from_json(obj: Any) -> TransportError | None:
@@ -183,7 +196,10 @@ def error_from_json(obj: Any) -> TransportError | None:
         kind = TransportErrorKind(obj.get("kind", "other"))
     except ValueError:
         kind = TransportErrorKind.OTHER
-    return TransportError(kind, str(obj.get("message", "")))
+    sent = obj.get("request_sent")
+    return TransportError(
+        kind, str(obj.get("message", "")), sent if isinstance(sent, bool) else None
+    )
 
 
 def attempts_to_json(attempts: tuple[Attempt, ...]) -> str:
@@ -254,6 +270,57 @@ def status_class(status: int | None, error: TransportError | None, state: str) -
     if error is not None:
         return "error"
     return "pending" if state == "pending" else "none"
+
+
+def unique_id_of(body: bytes) -> str | None:
+    """``data.attributes.unique_id`` of a request body, when it is a non-empty string."""
+    if b"unique_id" not in body:
+        return None
+    try:
+        payload = json.loads(body)
+        value = payload["data"]["attributes"]["unique_id"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def delivery_of(
+    state: str, status: int | None, error: TransportError | None, attempts: tuple[Attempt, ...]
+) -> Delivery:
+    """The delivery state an entry's recorded columns mean (see composer.domain.delivery)."""
+    return derive_delivery(attempts, status=status, error=error, state=state)
+
+
+def backfill_delivery(conn: sqlite3.Connection, batch: int = 1000) -> int:
+    """Give every entry written before delivery states existed its delivery and unique_id,
+    derived from what it recorded. Runs inside the migration's transaction."""
+    done = 0
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, state, status, error_kind, error_message, attempts, request_body "
+            "FROM entry WHERE id > ? ORDER BY id LIMIT ?",
+            (last, batch),
+        ).fetchall()
+        updates = []
+        for entry_id, state, status, error_kind, error_message, attempts, body in rows:
+            error = (
+                error_from_json({"kind": error_kind, "message": error_message or ""})
+                if error_kind
+                else None
+            )
+            try:
+                tries = attempts_from_json(attempts)
+            except (ValueError, TypeError, AttributeError):
+                # unreadable attempts: judge on the final outcome alone, as one attempt
+                tries = (Attempt(1, status, error, 0.0),) if (status or error) else ()
+            delivery = delivery_of(state, status, error, tries)
+            updates.append((delivery.value, unique_id_of(bytes(body or b"")), entry_id))
+        conn.executemany("UPDATE entry SET delivery = ?, unique_id = ? WHERE id = ?", updates)
+        done += len(rows)
+        if len(rows) < batch:
+            return done
+        last = rows[-1][0]
 
 
 def describe_body(body: bytes) -> tuple[str | None, str | None, str]:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -31,10 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.domain.revisions import REVISIONS, state_label
 from composer.storage.secrets import KeyringStatus, mask_key
 from composer.storage.settings import Retention, Settings
-from composer.ui.tasks import off_thread, spawn
+from composer.ui.dialogs import ask, ask_text, dispose, run_dialog, warn
+from composer.ui.revision_picker import fill_revisions
+from composer.ui.tasks import TaskRunner, off_thread
 from composer.ui.theme import THEMES
 
 
@@ -91,9 +91,14 @@ class SettingsDialog(QDialog):
     """Edits a copy of :class:`Settings`; :meth:`result_settings` returns it on Save."""
 
     def __init__(
-        self, settings: Settings, secrets: SecretsLike, parent: QWidget | None = None
+        self,
+        settings: Settings,
+        secrets: SecretsLike,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._tasks = tasks
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         self.setMinimumWidth(520)
@@ -115,7 +120,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self._fill_accounts()
-        spawn(self._load_key_states(), "Reading the keyring")
+        self._tasks.spawn(self._load_key_states(), "Reading the keyring")
 
     # -- tabs ----------------------------------------------------------------------------------
 
@@ -136,11 +141,7 @@ class SettingsDialog(QDialog):
         self.default_target.setCurrentIndex(max(index, 0))
         self.default_revision = QComboBox()
         self.default_revision.setAccessibleName("Default revision")
-        for name, rev in REVISIONS.items():
-            self.default_revision.addItem(state_label(rev), name)
-        self.default_revision.setCurrentIndex(
-            max(self.default_revision.findData(s.default_revision), 0)
-        )
+        fill_revisions(self.default_revision, s.default_revision)
         self.auto_unique_id = QCheckBox("Fill in a unique_id when the event has none")
         self.auto_unique_id.setAccessibleName("Auto unique_id")
         self.auto_unique_id.setToolTip(
@@ -153,8 +154,25 @@ class SettingsDialog(QDialog):
         for name in THEMES:
             self.theme.addItem(name.capitalize(), name)
         self.theme.setCurrentIndex(max(self.theme.findData(s.theme), 0))
+        self.sandbox_retired = QComboBox()
+        self.sandbox_retired.setAccessibleName("Sandbox: retired revisions")
+        for label, value in (
+            ("Answer as published", "serve"),
+            ("Fall forward, as Klaviyo does today", "fall-forward"),
+            ("Refuse with 410 Gone", "gone"),
+        ):
+            self.sandbox_retired.addItem(label, value)
+        self.sandbox_retired.setToolTip(
+            "What the built-in sandbox does with a revision Klaviyo retired (two years after "
+            "its release). Fall forward checks the event as the oldest supported revision, and "
+            "answers 410 when the request opts out of falling forward."
+        )
+        self.sandbox_retired.setCurrentIndex(
+            max(self.sandbox_retired.findData(s.sandbox_retired_revisions), 0)
+        )
         form.addRow("Default target", self.default_target)
         form.addRow("Default revision", self.default_revision)
+        form.addRow("Retired revisions in the sandbox", self.sandbox_retired)
         form.addRow("unique_id", self.auto_unique_id)
         form.addRow("Theme", self.theme)
         return page
@@ -250,39 +268,52 @@ class SettingsDialog(QDialog):
         return value if isinstance(value, str) else None
 
     def _add_account(self) -> None:
-        name, ok = QInputDialog.getText(self, "Add account", "Account name (e.g. Staging):")
-        name = name.strip()
-        if not ok or not name:
+        self._tasks.spawn(self._add_account_flow(), "Adding an account")
+
+    async def _add_account_flow(self) -> None:
+        name = await ask_text(
+            self, "Add account", "Account name (e.g. Staging):", name="accountNameDialog"
+        )
+        if name is None:
             return
         if name not in self._accounts:
             self._accounts.append(name)
         self._fill_accounts()
-        self._ask_key(name)
+        await self._ask_key(name)
 
     def _set_key_for_selected(self) -> None:
         name = self._selected_account()
         if name:
-            self._ask_key(name)
+            self._tasks.spawn(self._ask_key(name), "Storing the key")
 
-    def _ask_key(self, account: str) -> None:
+    async def _ask_key(self, account: str) -> None:
         dialog = KeyDialog(account, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.key():
-            spawn(self._store_key(account, dialog.key()), "Storing the key")
-        dialog.deleteLater()
+        dialog.setObjectName("keyDialog")
+        try:
+            accepted = await run_dialog(dialog) == QDialog.DialogCode.Accepted
+            key = dialog.key() if accepted else ""
+        finally:
+            dispose(dialog)
+        if key:
+            await self._store_key(account, key)
 
     async def _store_key(self, account: str, key: str) -> None:
         try:
             where = await off_thread(self._secrets.set_key, account, key)
         except ValueError as exc:
-            QMessageBox.warning(self, "Key not stored", str(exc))
+            warn(self, "Key not stored", str(exc))
             return
         if where == "memory":
-            QMessageBox.information(
-                self,
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
                 "Key kept in memory only",
                 "No working system keyring was found, so the key is kept in memory for this "
                 "run only and must be entered again next time. It is never written to a file.",
+                QMessageBox.StandardButton.Ok,
+                self,
             )
+            box.setObjectName("keyInMemory")
+            await ask(box)
         await self._load_key_states()
 
     def _remove_selected(self) -> None:
@@ -290,7 +321,7 @@ class SettingsDialog(QDialog):
         if not name:
             return
         self._accounts.remove(name)
-        spawn(self._forget(name), "Removing the key")
+        self._tasks.spawn(self._forget(name), "Removing the key")
 
     async def _forget(self, name: str) -> None:
         await off_thread(self._secrets.delete_key, name)
@@ -309,6 +340,7 @@ class SettingsDialog(QDialog):
             default_target=str(self.default_target.currentData()),
             default_revision=str(self.default_revision.currentData()),
             auto_unique_id=self.auto_unique_id.isChecked(),
+            sandbox_retired_revisions=str(self.sandbox_retired.currentData()),
             theme=str(self.theme.currentData()),
             retention=Retention(self.keep_last.value() or None, self.keep_days.value() or None),
         )

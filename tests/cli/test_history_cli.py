@@ -42,7 +42,7 @@ def test_the_listing_is_newest_first_with_the_unknown_outcome_visible(
     code, out, _ = run(capsys, data_dir)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["ID", "WHEN", "STATUS", "METRIC", "PROFILE", "TARGET"]
+    assert lines[0].split() == ["ID", "WHEN", "DELIVERY", "STATUS", "METRIC", "PROFILE", "TARGET"]
     assert "unknown outcome" in lines[1] and "dee@example.com" in lines[1]
     assert "no response (refused)" in lines[2]
     assert "202" in lines[5] and "ann@example.com" in lines[5]
@@ -120,7 +120,7 @@ def test_export_writes_each_format(
     elif fmt == "ndjson":
         assert len(text.splitlines()) == 5
     else:
-        assert text.count("curl --request POST") == 5 and "$KLAVIYO_API_KEY" in text
+        assert text.count("--request POST --url") == 5 and "$KLAVIYO_API_KEY" in text
 
 
 def test_export_honours_filters_and_writes_to_stdout(

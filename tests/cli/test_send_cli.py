@@ -152,7 +152,8 @@ def test_no_connection_exits_2_with_advice(tmp_path, capsys):
         send(tmp_path, "--attempts", "1", "--target", f"http://127.0.0.1:{port}", str(EXAMPLE)) == 2
     )
     out = capsys.readouterr().out
-    assert "NO RESPONSE (refused)" in out
+    assert "No response: not recorded" in out and "delivery: not accepted" in out
+    assert "is the server running" in out
     [entry] = history_entries(tmp_path)
     assert entry.to_outcome().error.kind.value == "refused"
 

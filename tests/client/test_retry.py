@@ -4,8 +4,8 @@ import httpx
 import pytest
 
 from composer.client import ClientSettings, EventClient, RetryPolicy, parse_target
-from composer.client.retry import has_unique_id
-from composer.domain.outcome import TransportErrorKind
+from composer.client.retry import has_unique_id, should_retry
+from composer.domain.outcome import TransportError, TransportErrorKind
 from tests.client.fakes import FakeClock
 
 KEY = "pk_" + "b2" * 17
@@ -91,32 +91,96 @@ async def test_429_with_nothing_to_go_on_backs_off_with_full_jitter():
     handler, _ = scripted(httpx.Response(429), httpx.Response(429), httpx.Response(202))
     outcome, clock = await send(handler, rng=0.5)
     assert outcome.accepted
-    # ceilings 0.5 then 1.0 s, times the injected jitter 0.5
+    # ceilings 0.5 then 1.0 s, times the injected jitter 0.5; after a 429 with nothing let
+    # through, the rate limiter also spaces the tries one second apart (the sleeps between)
     retry_sleeps = [s for s in clock.sleeps if s > 0]
-    assert retry_sleeps == [0.25, 0.5]
+    assert retry_sleeps[0] == 0.25 and 0.5 in retry_sleeps[1:]
+    assert [a.waited_ms for a in outcome.attempts] == [0.0, 1000.0, 1000.0]
 
 
-@pytest.mark.parametrize("status", [503, 504])
-async def test_unavailable_and_gateway_timeout_are_retried(status):
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_server_errors_are_retried_when_the_event_has_a_unique_id(status):
     handler, calls = scripted(httpx.Response(status), httpx.Response(202))
     outcome, _ = await send(handler)
     assert outcome.accepted and len(calls) == 2
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 415, 500])
-async def test_client_errors_and_500_are_final(status):
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 408, 413, 415, 501])
+async def test_client_errors_are_final(status):
     handler, calls = scripted(httpx.Response(status), httpx.Response(202))
     outcome, clock = await send(handler)
     assert outcome.status == status
     assert len(calls) == 1 and not [s for s in clock.sleeps if s > 0]
 
 
-async def test_a_post_without_unique_id_is_never_retried():
-    handler, calls = scripted(httpx.Response(503), httpx.Response(202))
+@pytest.mark.parametrize("status", [500, 502, 504])
+async def test_without_unique_id_an_answer_that_may_follow_processing_is_final(status):
+    handler, calls = scripted(httpx.Response(status), httpx.Response(202))
     outcome, _ = await send(handler, payload=body(unique_id=None))
-    assert outcome.status == 503
+    assert outcome.status == status
     assert len(calls) == 1
     assert any("no unique_id" in n for n in outcome.extra["notes"])
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_not_processed_answers_are_retried_even_without_unique_id(status):
+    handler, calls = scripted(
+        httpx.Response(status, headers={"Retry-After": "1"}), httpx.Response(202)
+    )
+    outcome, _ = await send(handler, payload=body(unique_id=None))
+    assert outcome.accepted and len(calls) == 2
+
+
+async def test_without_unique_id_a_refused_connection_is_retried_a_read_timeout_is_not():
+    handler, calls = scripted(
+        httpx.ConnectError("[Errno 111] Connection refused"),
+        httpx.ReadTimeout("timed out"),
+        httpx.Response(202),
+    )
+    outcome, _ = await send(handler, payload=body(unique_id=None))
+    assert len(calls) == 2
+    assert outcome.error is not None and outcome.error.kind is TransportErrorKind.TIMEOUT
+    assert [a.error.request_sent for a in outcome.attempts] == [False, True]
+
+
+def _error(kind, sent):
+    return TransportError(kind, "x", sent)
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "unique", "retry"),
+    [
+        (429, None, False, True),
+        (429, None, True, True),
+        (503, None, False, True),
+        (503, None, True, True),
+        (500, None, True, True),
+        (500, None, False, False),
+        (502, None, True, True),
+        (502, None, False, False),
+        (504, None, True, True),
+        (504, None, False, False),
+        (400, None, True, False),
+        (401, None, True, False),
+        (408, None, True, False),
+        (501, None, True, False),
+        (202, None, True, False),
+        (None, _error(TransportErrorKind.TIMEOUT, True), True, True),
+        (None, _error(TransportErrorKind.TIMEOUT, True), False, False),
+        (None, _error(TransportErrorKind.TIMEOUT, False), False, True),
+        (None, _error(TransportErrorKind.RESET, True), True, True),
+        (None, _error(TransportErrorKind.RESET, True), False, False),
+        (None, _error(TransportErrorKind.RESET, None), False, False),
+        (None, _error(TransportErrorKind.REFUSED, False), False, True),
+        (None, _error(TransportErrorKind.REFUSED, False), True, True),
+        (None, _error(TransportErrorKind.DNS, False), True, False),
+        (None, _error(TransportErrorKind.TLS, False), True, False),
+        (None, _error(TransportErrorKind.PROTOCOL, True), True, False),
+        (None, _error(TransportErrorKind.CANCELLED, None), True, False),
+    ],
+)
+def test_retry_rules(status, error, unique, retry):
+    assert should_retry(status, error, has_unique_id=unique) is retry
 
 
 async def test_connection_errors_are_retried():

@@ -40,7 +40,7 @@ def test_statuses_are_explained_in_words():
     lost = describe_outcome(
         SendOutcome(REQUEST, error=TransportError(TransportErrorKind.REFUSED, "refused"))
     )
-    assert lost.headline == "No response" and "server running" in lost.explanation
+    assert lost.headline == "No response: not recorded" and "server running" in lost.explanation
 
 
 def test_429_wait_comes_from_retry_after_or_from_the_detail():

@@ -1,11 +1,18 @@
 """Copy as Python: a recorded request rewritten as a script a developer can run.
 
 Copy as cURL is the history's own export (composer.storage.exports.curl_command). The key is
-never in a snippet: it is read from ``$KLAVIYO_API_KEY`` in the environment."""
+never in a snippet: it is read from ``$KLAVIYO_API_KEY`` in the environment.
+
+A snippet is data, never code: every value from the history (method, URL, header names and
+values, body) enters it only as a Python literal written by ``repr`` (strings, bytes, and for
+the SDK the dict/list/str/int/float/bool/None of the parsed body), and every comment is fixed
+text. One function per form (``as_python_httpx``, ``as_python_sdk``), joined by ``as_python``.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import pprint
 from typing import Any
 
@@ -16,10 +23,26 @@ _SKIP_HEADERS = {"content-length", "host", "accept-encoding", "connection", "use
 
 
 def _body_json(request: RequestRecord) -> Any | None:
+    """The parsed body, or None when it is not JSON."""
     try:
         return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
+
+
+def _only_json_values(value: Any) -> bool:
+    """True when ``value`` holds nothing a Python literal and JSON cannot both express
+    (NaN and infinities, which Python's json module reads but Klaviyo's JSON does not)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            return False
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return True
 
 
 def _headers(request: RequestRecord) -> list[tuple[str, str]]:
@@ -35,9 +58,13 @@ def _headers(request: RequestRecord) -> list[tuple[str, str]]:
 
 
 def as_python_httpx(request: RequestRecord) -> str:
-    """A short httpx script sending the same bytes."""
+    """A short httpx script sending the same bytes (a text body as a str, else as bytes)."""
     headers = {n: v for n, v in _headers(request) if n.lower() != "authorization"}
-    body = request.body.decode("utf-8", "replace")
+    try:
+        body: str | bytes = request.body.decode("utf-8")
+        content = "body.encode()"
+    except UnicodeDecodeError:
+        body, content = request.body, "body"
     return "\n".join(
         [
             "import os",
@@ -48,7 +75,7 @@ def as_python_httpx(request: RequestRecord) -> str:
             'headers["Authorization"] = "Klaviyo-API-Key " + os.environ["KLAVIYO_API_KEY"]',
             f"body = {body!r}",
             f"response = httpx.request({request.method!r}, {request.url!r}, headers=headers, "
-            "content=body.encode())",
+            f"content={content})",
             "print(response.status_code, response.text)",
             "",
         ]
@@ -57,10 +84,21 @@ def as_python_httpx(request: RequestRecord) -> str:
 
 def as_python_sdk(request: RequestRecord) -> str:
     """The same event through Klaviyo's Python SDK (klaviyo-api), which sends the revision
-    it was built for."""
+    it was built for. A body the SDK cannot send (not JSON, or NaN/Infinity) gets a comment
+    saying so instead of a call."""
     payload = _body_json(request)
-    # pformat gives a Python literal (True/None), unlike the JSON text
-    body = pprint.pformat(payload, width=88, sort_dicts=False) if payload is not None else "{}"
+    body = None
+    if payload is not None and _only_json_values(payload):
+        try:
+            # pformat gives a Python literal (True/None), unlike the JSON text
+            body = pprint.pformat(payload, width=88, sort_dicts=False)
+        except RecursionError:  # nested deeper than pformat goes
+            body = None
+    if body is None:
+        return (
+            "# The recorded body is not a JSON document the SDK can send (it is not JSON, is\n"
+            "# nested too deep, or holds NaN or Infinity); the httpx form repeats it as it is.\n"
+        )
     return "\n".join(
         [
             "import os",
