@@ -48,7 +48,13 @@ from composer.ui.files import EventFileError, read_event_file, templates, write_
 from composer.ui.history_pane import HistoryPane
 from composer.ui.ports import SendGateway
 from composer.ui.response_view import ResponseView
-from composer.ui.retired_dialog import ask_retired_choice
+from composer.ui.retired_dialog import (
+    ask_retired_choice,
+    conversion_summary,
+    revision_for_text,
+    sample_in,
+    template_in,
+)
 from composer.ui.settings_dialog import SettingsDialog, keyring_words
 from composer.ui.target_bar import TargetBar, target_headline
 from composer.ui.tasks import off_thread, set_error_reporter, spawn
@@ -253,6 +259,7 @@ class MainWindow(QMainWindow):
         bar.cancelRequested.connect(self.cancel_send)
         bar.targetChanged.connect(self._on_target_changed)
         bar.revisionChanged.connect(self._on_revision_changed)
+        self.controller.revisionChanged.connect(self._follow_revision)
         bar.manageKeysRequested.connect(self.manage_keys)
         bar.customTargetRequested.connect(self.ask_custom_target)
         self.response_view.findingActivated.connect(self.composer.focus_finding)
@@ -286,7 +293,9 @@ class MainWindow(QMainWindow):
             self.controller.mark_saved()
         # the first key a user presses edits the event; a Page Down on the target picker
         # (Qt's first focus otherwise) would switch to production
-        self.composer.form.profile_edits["$email"].setFocus(Qt.FocusReason.OtherFocusReason)
+        first = next(iter(self.composer.form.profile_edits.values()), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
         self.history_pane.refresh()
         self._keyring_timer.start()
         self._poll.start()
@@ -390,8 +399,26 @@ class MainWindow(QMainWindow):
         self._refresh_target_status()
 
     def _on_revision_changed(self, revision: str) -> None:
-        self.controller.set_revision(revision)
+        """The picker changed: the open event is rewritten in that revision's shape (one undo
+        step) and the status bar says what moved."""
+        before = self.controller.revision()
+        report = self.controller.convert_to_revision(revision)
+        if report is not None:
+            self.statusBar().showMessage(conversion_summary(report, before, revision), 30000)
         self.banner.show_message(f"retired:{revision}", retired_revision_text(revision))
+
+    def _adopt_revision(self, recorded: str | None) -> None:
+        """A loaded event keeps its text: the picker follows it (the recorded revision, else
+        a revision of the loaded body's shape), with no conversion."""
+        name = revision_for_text(self.controller.text(), self.controller.revision(), recorded)
+        if name != self.controller.revision():
+            self.controller.set_revision(name)  # the picker follows through revisionChanged
+            self.statusBar().showMessage(f"Revision {name}: the loaded event's layout.", 8000)
+
+    def _follow_revision(self, revision: str) -> None:
+        """Undo or redo of a conversion changed the revision: the picker follows."""
+        if self.target_bar.revision() != revision:
+            self.target_bar.set_revision(revision)
 
     def ask_custom_target(self) -> None:
         url, ok = QInputDialog.getText(
@@ -598,6 +625,7 @@ class MainWindow(QMainWindow):
 
     def _show_entry(self, entry: HistoryEntry) -> None:
         self.controller.load_text(_pretty_request_text(entry.request.body))
+        self._adopt_revision(entry.row.revision)
         self._file = None
         self._update_title()
         outcome = entry.to_outcome()
@@ -663,7 +691,7 @@ class MainWindow(QMainWindow):
     async def _new_event(self) -> None:
         if not await self.may_replace_composer("starting a new event"):
             return
-        self.controller.load_payload(sample_event())
+        self.controller.load_payload(sample_in(self.controller.revision()))
         self.controller.mark_saved()
         self._file = None
         self._update_title()
@@ -686,7 +714,11 @@ class MainWindow(QMainWindow):
         except EventFileError as exc:
             self.warn("Cannot open the file", str(exc))
             return
+        if as_template:  # templates come in the shape of the chosen revision
+            text = template_in(text, self.controller.revision())
         self.controller.load_text(text)
+        if not as_template:
+            self._adopt_revision(None)
         self.controller.mark_saved()
         self._file = None if as_template else path
         if not as_template:
