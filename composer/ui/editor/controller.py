@@ -269,24 +269,29 @@ class ComposerController(QObject):
     def undo(self) -> bool:
         """Take back the last change, wherever it was made (Form, tree or Raw JSON)."""
         label = self.state.history.undo_label()
-        before = self.state.text
-        edit = self.state.undo()
-        if edit is not None:
-            self._after_edit(edit, before)
-            if label.startswith(_CONVERT_LABEL):  # a conversion: its revision goes back too
-                self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[0])
-        return edit is not None
+        done = self._replay(self.state.history.take_undo())
+        if done and label.startswith(_CONVERT_LABEL):  # a conversion: its revision goes back
+            self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[0])
+        return done
 
     def redo(self) -> bool:
         """Make the last undone change again."""
         label = self.state.history.redo_label()
-        before = self.state.text
-        edit = self.state.redo()
-        if edit is not None:
+        done = self._replay(self.state.history.take_redo())
+        if done and label.startswith(_CONVERT_LABEL):
+            self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[1])
+        return done
+
+    def _replay(self, edits: list[TextEdit]) -> bool:
+        for edit in edits:
+            before = self.state.text
+            self.state.replay(edit)
             self._after_edit(edit, before)
-            if label.startswith(_CONVERT_LABEL):
-                self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[1])
-        return edit is not None
+        return bool(edits)
+
+    def batch(self) -> Any:
+        """``with controller.batch():`` — the edits inside are one undo step."""
+        return self.state.batch()
 
     def can_undo(self) -> bool:
         return self.state.history.can_undo()
@@ -375,7 +380,7 @@ class ComposerController(QObject):
             self.modifiedChanged.emit(modified)
 
     def _run(self, text: str, generation: int) -> Analysis:
-        return analyse(text, self._validator, generation)
+        return analyse(text, self._validator, generation, with_tree=not self.state.is_read())
 
     def _analyse_soon(self, *, background: bool = False) -> None:
         self._debounce.stop()
@@ -394,11 +399,14 @@ class ComposerController(QObject):
         validator = self._validator
         bridge = self._bridge
         state = self.state
+        # The tree of positions is kept up to date edit by edit; read it anew only when the
+        # last edit left it behind (a keystroke that broke and then mended the JSON).
+        with_tree = not state.is_read()
 
         def work() -> Analysis | None:
             if generation != state.generation:
                 return None  # superseded while queued
-            return analyse(text, validator, generation)
+            return analyse(text, validator, generation, with_tree=with_tree)
 
         def deliver(future: Future[Analysis | None]) -> None:
             try:
@@ -424,9 +432,9 @@ class ComposerController(QObject):
         self._analysed_generation = analysis.generation
         self._set_busy(False)
         syntax_changed = analysis.syntax != self._syntax
-        value_known = self.state.parses() if analysis.tree is None else True
         if analysis.tree is not None:
             self.state.adopt(analysis.payload, analysis.tree, analysis.generation)
+        value_known = analysis.syntax is None and self.state.is_read()
         self._syntax = analysis.syntax
         self._findings = list(analysis.findings)
         if syntax_changed:
