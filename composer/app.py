@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +91,7 @@ class DeferredGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
         return await self.gateway().send(
             body,
@@ -98,6 +99,7 @@ class DeferredGateway:
             account=account,
             revision=revision,
             account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
         )
 
     async def aclose(self) -> None:

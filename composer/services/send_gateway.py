@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -158,6 +158,7 @@ class ServiceGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
         """Send ``body`` as it is (the window already asked about invalid events).
 
@@ -167,15 +168,34 @@ class ServiceGateway:
         message for people."""
         if self._closed:
             raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
         named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
         sender = await self._sender(target, account, revision, named=named)
         fill = bool(self._storage.settings.settings.auto_unique_id)
         try:
-            result = await sender.send(body, revision=revision, force=True, fill_unique_id=fill)
+            result = await sender.send(
+                body,
+                revision=revision,
+                force=True,
+                fill_unique_id=fill,
+                extra_headers=extra_headers,
+            )
         finally:
             await self.history.flush()
         assert result.outcome is not None  # force=True always sends
         return result.outcome
+
+    def _sync_sandbox(self) -> None:
+        """The built-in sandbox follows the Settings choice for retired revisions."""
+        from composer.sandbox import RetiredRevisionPolicy
+
+        wanted = getattr(self._storage.settings.settings, "sandbox_retired_revisions", "serve")
+        try:
+            policy = RetiredRevisionPolicy(wanted)
+        except ValueError:
+            policy = RetiredRevisionPolicy.SERVE
+        if self.sandbox.config.retired_revisions is not policy:
+            self.sandbox.set_retired_revisions(policy)
 
     async def aclose(self) -> None:
         """Close every sender's HTTP client and finish the queued history writes."""

@@ -69,6 +69,8 @@ class Settings:
     window_layout: str | None = None
     """Opaque window state (base64); see :meth:`layout_bytes`."""
     recent_files: tuple[str, ...] = ()
+    sandbox_retired_revisions: str = "serve"
+    """What the built-in sandbox does with a retired revision: serve, fall-forward or gone."""
 
     def layout_bytes(self) -> bytes | None:
         """The saved window layout as the bytes the GUI stored."""
@@ -211,6 +213,7 @@ def parse_settings(obj: Any) -> tuple[Settings, list[str], set[str]]:
     take("theme", _theme)
     take("window_layout", lambda v: None if v is None else _string(v))
     items("recent_files", _string, MAX_RECENT_FILES)
+    take("sandbox_retired_revisions", _retired_policy)
     return Settings(**values), problems, invalid
 
 
@@ -227,6 +230,15 @@ def _kind(v: Any) -> str:
     if isinstance(v, list):
         return "a list"
     return "an object"
+
+
+RETIRED_POLICIES = ("serve", "fall-forward", "gone")
+
+
+def _retired_policy(v: Any) -> str:
+    if v not in RETIRED_POLICIES:
+        raise ValueError(f"expected one of {', '.join(RETIRED_POLICIES)}, found {v!r}")
+    return str(v)
 
 
 def _string(v: Any) -> str:
