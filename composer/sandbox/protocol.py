@@ -194,6 +194,11 @@ class SandboxHttpProtocol(H11Protocol):
         if self.cycle is not None and self.cycle.response_started:
             self.transport.close()  # answered already (e.g. 413): stop waiting for the rest
             return
+        if self.flow.read_paused:
+            # The sandbox itself stopped reading (the app has not taken the body in yet, e.g.
+            # during a slow fault): the client is not late. Wait again.
+            self._timer = self.loop.call_later(self._limits.body_timeout, self._body_late)
+            return
         self._answer_and_close(
             408, jsonapi.request_timeout_error("body", self._limits.body_timeout)
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from composer.sandbox import SandboxConfig
+from composer.sandbox.config import FaultKind
 from composer.sandbox.server import RunningSandbox, run_in_thread
 from tests.sandbox.conftest import KEY, event_body
 
@@ -322,3 +323,21 @@ def test_the_api_itself_answers_any_host_name(server: RunningSandbox) -> None:
     with connect(server) as sock:
         sock.sendall(post_event("a.klaviyo.example"))
         assert read_answer(sock, time.monotonic()).status == 202
+
+
+def test_a_big_body_held_back_by_the_sandbox_itself_is_not_a_client_timeout() -> None:
+    """A slow fault keeps the app from reading a 1 MB body for longer than the body deadline:
+    the client sent everything in time, so it gets its 202, not a 408."""
+    config = SandboxConfig(
+        body_timeout=0.5,
+        fault_rate=1.0,
+        fault_kinds=(FaultKind.SLOW,),
+        slow_seconds=1.5,
+    )
+    body = json.dumps(event_body(properties={f"s{i}": "x" * 90_000 for i in range(11)}))
+    with run_in_thread(config) as running, connect(running) as sock:
+        started = time.monotonic()
+        sock.sendall(post_event(f"127.0.0.1:{running.port}", body.encode()))
+        answer = read_answer(sock, started)
+    assert answer.status == 202, answer.body
+    assert answer.seconds >= 1.5
