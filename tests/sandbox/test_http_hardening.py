@@ -117,7 +117,7 @@ def test_headers_that_stop_coming_get_408_and_the_connection_closed(server: Runn
     assert answer.status == 408
     assert answer.error()["code"] == "request_timeout"
     assert answer.closed
-    assert TIMEOUT * 0.9 <= answer.seconds <= TIMEOUT + 1.5
+    assert TIMEOUT * 0.9 <= answer.seconds <= TIMEOUT + 3
 
 
 def test_headers_dripped_a_byte_at_a_time_still_get_408_at_the_deadline(
@@ -139,7 +139,7 @@ def test_headers_dripped_a_byte_at_a_time_still_get_408_at_the_deadline(
         answer = read_answer(sock, started)
     assert answer.status == 408
     assert answer.closed
-    assert answer.seconds <= TIMEOUT + 2
+    assert answer.seconds <= TIMEOUT + 3
 
 
 def test_a_body_shorter_than_its_content_length_gets_408_and_is_not_recorded(
@@ -154,7 +154,7 @@ def test_a_body_shorter_than_its_content_length_gets_408_and_is_not_recorded(
     assert answer.status == 408
     assert "body" in str(answer.error()["detail"])
     assert answer.closed
-    assert TIMEOUT * 0.9 <= answer.seconds <= TIMEOUT + 1.5
+    assert TIMEOUT * 0.9 <= answer.seconds <= TIMEOUT + 3
     after = server.app.stats_json()
     assert after["accepted"] == before["accepted"]
     assert after["rejected"] == before["rejected"]
@@ -180,7 +180,7 @@ def test_an_idle_connection_is_closed_quietly(server: RunningSandbox) -> None:
         sock.settimeout(TIMEOUT + 2)
         started = time.monotonic()
         assert sock.recv(100) == b""  # no answer to a request never begun, just the close
-        assert time.monotonic() - started <= TIMEOUT + 1.5
+        assert time.monotonic() - started <= TIMEOUT + 3
 
 
 def test_keep_alive_serves_whole_requests_and_times_out_a_partial_next_one(
@@ -212,11 +212,15 @@ def test_a_request_beyond_the_connection_cap_gets_503(server: RunningSandbox) ->
     host = f"127.0.0.1:{server.port}"
     idle = [connect(server) for _ in range(CAP)]
     try:
-        time.sleep(0.2)
-        with connect(server) as extra:
-            started = time.monotonic()
-            extra.sendall(request("/sandbox/stats", host=host))
-            answer = read_answer(extra, started)
+        deadline = time.monotonic() + 5
+        while True:  # until the server has accepted the idle ones (at once, unless loaded)
+            with connect(server) as extra:
+                started = time.monotonic()
+                extra.sendall(request("/sandbox/stats", host=host))
+                answer = read_answer(extra, started)
+            if answer.status == 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert answer.status == 503
         assert answer.error()["code"] == "service_unavailable"
         assert answer.headers["retry-after"] == "1"
