@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from composer.domain.draft import COMMON_METRICS, new_unique_id
 from composer.domain.findings import Finding, Severity
 from composer.domain.revisions import KNOWN_CONSENT_CHANNELS
-from composer.editing.fields import FormShape, event_shape_2023_01_24, read_number
+from composer.editing.fields import FieldKind, FormShape, event_shape_2023_01_24, read_number
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_parts import (
     COMMON_PROFILE_FIELDS,
