@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.client.targets import KeyRoute, Target, TargetError, TargetKind, parse_target
-from composer.domain.draft import sample_event
+from composer.domain.draft import new_unique_id, sample_event
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome
 from composer.services.keys import plain_http_refusal
@@ -50,6 +50,7 @@ from composer.ui.response_view import ResponseView
 from composer.ui.settings_dialog import SettingsDialog, keyring_words
 from composer.ui.target_bar import TargetBar, target_headline
 from composer.ui.tasks import off_thread, set_error_reporter, spawn
+from composer.ui.unique_id_label import NextUniqueIdLabel
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self._file: Path | None = None
         self._send_task: asyncio.Task[None] | None = None
         self._production_confirmed = False
+        self._next_unique_id = new_unique_id()
         self._key_hosts_confirmed: set[tuple[str, str]] = set()
         """(host, account) pairs the user agreed to send that account's key to, this session."""
         self._closing = False
@@ -130,6 +132,8 @@ class MainWindow(QMainWindow):
         self.composer = ComposerWidget(self.controller)
         self.composer.setAccessibleName("Composer")
         self.response_view = ResponseView()
+        self.next_id_label = NextUniqueIdLabel()
+        self.statusBar().addPermanentWidget(self.next_id_label)
         self.history_pane = HistoryPane(self.storage.history)
 
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -308,6 +312,7 @@ class MainWindow(QMainWindow):
             self._rebuild_recent_menu()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())
+        self.next_id_label.set_next(self.next_unique_id())
 
     def _fit_to_screen(self) -> None:
         """Keep the window within the screen's free area (first start on a small screen, or
@@ -428,7 +433,12 @@ class MainWindow(QMainWindow):
         self.send_action.setEnabled(not sending)
         self.cancel_action.setEnabled(sending)
 
-    async def _send_flow(self, text: str, *, skip_validation: bool = False) -> None:
+    async def _send_flow(
+        self, text: str, *, skip_validation: bool = False, exactly: HistoryEntry | None = None
+    ) -> None:
+        """Validate (unless ``skip_validation``), confirm, send and show. ``exactly`` is the
+        history entry being resent byte for byte (its unique_id kept); otherwise the event
+        gets the composer's next unique_id when the setting says each Send is a new event."""
         target = self.target_bar.target()
         revision = self.target_bar.revision()
         account = self.target_bar.account()
@@ -458,13 +468,16 @@ class MainWindow(QMainWindow):
                 return
         self._set_sending(True)
         self.response_view.show_sending(target_headline(target).split(":")[0])
+        fresh = None if exactly is not None else self.next_unique_id()
         try:
-            outcome = await self.gateway.send(
+            result = await self.gateway.send_event(
                 text.encode("utf-8"),
                 target=target,
                 account=account,
                 revision=revision,
                 account_confirmed=confirmed,
+                fresh_unique_id=fresh,
+                exactly=exactly is not None,
             )
         except asyncio.CancelledError:
             self.response_view.show_failure(
@@ -476,10 +489,44 @@ class MainWindow(QMainWindow):
             return
         finally:
             self._set_sending(False)
-        self._show_outcome(outcome)
+            if fresh is not None:
+                self._draw_next_unique_id()  # the next Send is a new event, whatever happened
+        note = None
+        if exactly is not None and result.unique_id:
+            note = (
+                f"Resent history entry #{exactly.id} exactly, with its unique_id: Klaviyo records "
+                "an event with the same unique_id only once."
+            )
+        assert result.outcome is not None  # the gateway always sends
+        self._show_outcome(
+            result.outcome,
+            unique_id=result.unique_id,
+            history_problem=result.history_problem,
+            note=note,
+        )
 
-    def _show_outcome(self, outcome: SendOutcome) -> None:
-        self.response_view.show_outcome(outcome)
+    def next_unique_id(self) -> str | None:
+        """The unique_id the next Send from the composer will carry (None: the event's own,
+        when the setting to give each Send a new one is off)."""
+        return self._next_unique_id if self.settings.fresh_unique_id else None
+
+    def _draw_next_unique_id(self) -> None:
+        self._next_unique_id = new_unique_id()
+        self.next_id_label.set_next(self.next_unique_id())
+
+    def _show_outcome(
+        self,
+        outcome: SendOutcome,
+        *,
+        unique_id: str | None = None,
+        history_problem: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.response_view.show_outcome(
+            outcome, unique_id=unique_id, history_problem=history_problem, note=note
+        )
+        if history_problem:
+            self.statusBar().showMessage(f"Not in the history: {history_problem}", 15000)
         if outcome.status == 400 and outcome.findings:
             self.controller.set_server_findings(list(outcome.findings))
         self._show_rate(outcome)
@@ -573,7 +620,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         outcome = entry.to_outcome()
         if outcome is not None:
-            self.response_view.show_outcome(outcome)
+            self.response_view.show_outcome(outcome, unique_id=entry.row.unique_id)
         self.statusBar().showMessage(
             f"Loaded history entry #{entry.id} ({entry.row.status_text}) into the composer.",
             8000,
@@ -589,7 +636,7 @@ class MainWindow(QMainWindow):
         if not await self._load_entry_flow(entry) or self.is_sending():
             return
         body = entry.request.body.decode("utf-8", "replace")
-        self._send_task = spawn(self._send_flow(body, skip_validation=True), "Send")
+        self._send_task = spawn(self._send_flow(body, skip_validation=True, exactly=entry), "Send")
 
     async def _poll_history(self) -> None:
         """Notice entries another process (a CLI replay) added, and show them."""
