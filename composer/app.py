@@ -1,5 +1,6 @@
-"""The composition root: the one place that wires storage, the send service, the in-process
-sandbox and the window together, and runs them on a qasync event loop.
+"""The composition root: the one place that builds storage, the in-process sandbox, the send
+gateway (with the rate limits from the settings) and the window, wires them together, and runs
+them on a qasync event loop. Nothing below builds its own services.
 
 The HTTP clients are created inside the running loop and closed when the window closes
 (qasync's pattern for a long-lived ``httpx.AsyncClient``).
@@ -13,8 +14,18 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from composer.client.targets import Target
+    from composer.domain.outcome import SendOutcome
+    from composer.services.ports import SendGateway
+    from composer.services.send import SendResult
+    from composer.services.send_gateway import ServiceGateway
+    from composer.storage import Storage
+    from composer.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -40,45 +51,80 @@ def _install_startup_probe(window: Any) -> None:
     window.installEventFilter(probe)
 
 
-def build_window(storage: Any, sender: Any, file: Path | None = None) -> Any:
-    """The main window over ``storage`` and ``sender``, started (sample event or ``file``)."""
+def build_window(storage: Storage, gateway: SendGateway, file: Path | None = None) -> MainWindow:
+    """The main window over ``storage`` and ``gateway``, started (sample event or ``file``)."""
     from composer.ui.main_window import MainWindow
 
-    window = MainWindow(storage, sender)
+    window = MainWindow(storage, gateway)
     window.start(file)
     return window
 
 
-def make_sender(storage: Any) -> Any:
-    """The send gateway over the real send service, sending to the in-process sandbox by
-    default. Call inside the running event loop (it creates the HTTP clients)."""
+def build_gateway(storage: Storage) -> ServiceGateway:
+    """The send gateway over the real send service and the in-process sandbox (the default
+    target), whose rate limits come from the user's settings. Call inside the running event
+    loop: the gateway opens its HTTP clients there."""
+    from composer.sandbox import SandboxConfig, create_app
     from composer.services.send_gateway import ServiceGateway
 
-    return ServiceGateway(storage)
+    return ServiceGateway(storage, sandbox=create_app(SandboxConfig()))
 
 
-class DeferredSender:
-    """The send gateway, built on first use: the network stack (httpx, the client, the
-    in-process sandbox) is not needed to paint the window, so it loads right after."""
+class DeferredGateway:
+    """The send gateway, built by ``build`` on first use: the network stack (httpx, the
+    client, the in-process sandbox) is not needed to paint the window, so it loads right
+    after, on a worker thread (:meth:`warm_up`)."""
 
-    def __init__(self, storage: Any) -> None:
-        self._storage = storage
-        self._real: Any = None
+    def __init__(self, build: Callable[[], ServiceGateway]) -> None:
+        self._build = build
+        self._real: ServiceGateway | None = None
 
-    def _gateway(self) -> Any:
+    def gateway(self) -> ServiceGateway:
         if self._real is None:
-            self._real = make_sender(self._storage)
+            self._real = self._build()
         return self._real
 
-    async def send(self, body: bytes, **kwargs: Any) -> Any:
-        return await self._gateway().send(body, **kwargs)
+    async def send(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> SendOutcome:
+        return await self.gateway().send(
+            body,
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+        )
+
+    async def send_event(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        fresh_unique_id: str | None = None,
+        exactly: bool = False,
+    ) -> SendResult:
+        return await self.gateway().send_event(
+            body,
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+            fresh_unique_id=fresh_unique_id,
+            exactly=exactly,
+        )
 
     async def aclose(self) -> None:
         if self._real is not None:
             await self._real.aclose()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._gateway(), name)
 
 
 def _warm_up() -> None:
@@ -87,11 +133,12 @@ def _warm_up() -> None:
     from composer.domain.validator import Validator
 
     importlib.import_module("composer.services.send_gateway")
+    importlib.import_module("composer.sandbox")
     Validator(DEFAULT_REVISION).warm_up()
 
 
 async def _main(data_dir: Path | None, file: Path | None) -> int:
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from composer.storage import open_storage
     from composer.storage.db import HistoryError
@@ -101,20 +148,20 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
     try:
         storage = await asyncio.to_thread(open_storage, data_dir)
     except HistoryError as exc:
-        if not _offer_fresh_history(str(exc)):
+        if not await _offer_fresh_history(str(exc)):
             return 1
         try:
             storage = await asyncio.to_thread(_open_with_fresh_history, data_dir)
         except (HistoryError, OSError) as again:
-            QMessageBox.critical(None, "Event Composer cannot start", str(again))
+            await _cannot_start(str(again))
             return 1
     except OSError as exc:
-        QMessageBox.critical(None, "Event Composer cannot start", str(exc))
+        await _cannot_start(str(exc))
         return 1
     closed = asyncio.Event()
-    sender = DeferredSender(storage)
+    gateway = DeferredGateway(lambda: build_gateway(storage))
     try:
-        window = build_window(storage, sender, file)
+        window = build_window(storage, gateway, file)
         window.closed.connect(closed.set)
         app.aboutToQuit.connect(closed.set)
         if os.environ.get(STARTUP_PROBE_ENV):
@@ -125,14 +172,31 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
         await closed.wait()
         await warm_up
     finally:
-        await sender.aclose()
+        await gateway.aclose()
         await asyncio.to_thread(storage.close)
     return 0
 
 
-def _offer_fresh_history(problem: str) -> bool:
+async def _cannot_start(problem: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from composer.ui.dialogs import ask
+
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "Event Composer cannot start",
+        problem,
+        QMessageBox.StandardButton.Ok,
+    )
+    box.setObjectName("cannotStart")
+    await ask(box)
+
+
+async def _offer_fresh_history(problem: str) -> bool:
     """Ask whether to move an unreadable history aside and start with an empty one."""
     from PySide6.QtWidgets import QMessageBox
+
+    from composer.ui.dialogs import ask
 
     box = QMessageBox(
         QMessageBox.Icon.Critical,
@@ -144,8 +208,7 @@ def _offer_fresh_history(problem: str) -> bool:
     fresh = box.addButton("Move it aside and start", QMessageBox.ButtonRole.AcceptRole)
     box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(fresh)
-    box.exec()
-    return box.clickedButton() is fresh
+    return await ask(box) is fresh
 
 
 def _open_with_fresh_history(data_dir: Path | None) -> Any:

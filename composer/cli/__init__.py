@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import logging
@@ -90,7 +91,18 @@ def data_dir_from(args: argparse.Namespace) -> Path | None:
     return Path(env) if env else None
 
 
+def _printable_streams() -> None:
+    """Let stdout print any text: a character the terminal's encoding lacks (or a lone
+    surrogate quoted from a file) is written as an escape instead of raising."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _printable_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -98,9 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     if args.self_test:
+        from composer.app import STARTUP_PROBE_ENV, run_gui
         from composer.ui.selftest import run as self_test
 
-        return self_test()
+        return self_test(run_gui=run_gui, probe_env=STARTUP_PROBE_ENV)
     if args.command is None:
         if importlib.util.find_spec(SUBCOMMANDS["gui"]) is not None:
             args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
@@ -116,6 +129,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         silence_stdout()
         return EXIT_OK
+    except Exception as exc:
+        # A bug, not bad input: one sentence instead of a traceback (-v logs the traceback).
+        logging.getLogger("composer.cli").debug("unexpected error", exc_info=True)
+        print(
+            f"event-composer {args.command}: internal error ({type(exc).__name__}: {exc}); "
+            "run again with -v for the details, and please report it",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
+from composer.domain.jsontext import loads as strict_loads
 
 if TYPE_CHECKING:
     from composer.storage.history import HistoryQuery
@@ -263,7 +264,7 @@ def _pretty(body: bytes) -> str:
         return "(empty body)"
     text = body.decode("utf-8", errors="replace")
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(strict_loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
 

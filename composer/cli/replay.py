@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,25 +163,41 @@ def _limits(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+MAX_REPLAY_FILE_BYTES = 512 * 1024 * 1024
+"""The largest events file replay reads (it is held in memory while the run lasts)."""
+
+
 def _read(path: str) -> tuple[bytes | None, str, str | None]:
     """The bytes of a file or stdin and their content hash (computed while reading), or a
-    sentence saying why they could not be read."""
+    sentence saying why they could not be read (never an exception)."""
     from composer.services.replay_input import content_hash_of
 
+    limit = MAX_REPLAY_FILE_BYTES
+    too_large = (
+        f"{path}: larger than {limit // (1024 * 1024)} MB, too large to read "
+        "(split the events into smaller files)"
+    )
     try:
         if path == "-":
-            raw, digest = content_hash_of(sys.stdin.buffer)
+            raw, digest = content_hash_of(sys.stdin.buffer, limit)
         else:
             with open(path, "rb") as fh:
-                raw, digest = content_hash_of(fh)
+                if os.fstat(fh.fileno()).st_size > limit:  # refused without reading it
+                    return None, "", too_large
+                raw, digest = content_hash_of(fh, limit)  # a device: read no further
     except FileNotFoundError:
         return None, "", f"{path}: no such file"
     except IsADirectoryError:
         return None, "", f"{path}: is a folder, not a file"
     except PermissionError:
         return None, "", f"{path}: permission denied; check the file's permissions"
-    except OSError as exc:
-        return None, "", f"{path}: cannot be read ({exc.strerror or exc})"
+    except MemoryError:
+        return None, "", f"{path}: too large to read into memory"
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return None, "", f"{path}: cannot be read ({reason})"
+    if len(raw) > limit:
+        return None, "", too_large
     return raw, digest, None
 
 

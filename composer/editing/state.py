@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from composer.domain.findings import split_pointer
+from composer.domain.jsontext import loads as strict_loads
 from composer.editing.history import History, TextEdit
 from composer.editing.jsontree import EditTree, Node, PathStep, Span, parse_tree, span_of
 from composer.editing.style import Style, detect_style, line_indent
@@ -141,7 +142,7 @@ class EditState:
         self._parsed = self.generation
         self._tree, self._value = None, _UNKNOWN
         try:
-            value = json.loads(self.text)
+            value = strict_loads(self.text)  # the validator's reader: 1e400 is no value
             root, _ = parse_tree(self.text)
         except (ValueError, RecursionError):
             return
@@ -176,7 +177,7 @@ class EditState:
         end = old.base + old.node.end + edit.delta
         fragment = self.text[start:end]
         try:
-            value = json.loads(fragment)
+            value = strict_loads(fragment)
             new, _ = parse_tree(fragment)
         except (ValueError, RecursionError):
             return False

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from composer.client.targets import Target
 from composer.domain.outcome import RequestRecord, SendOutcome
 
 if TYPE_CHECKING:
+    from composer.services.send import SendResult
     from composer.storage.runs import ReplayRun, RunEventState
 
 
@@ -92,4 +94,46 @@ class RunLog(Protocol):
 
     def event_states(self, run_id: str) -> dict[int, RunEventState]:
         """What the history knows of each event of the run that was sent at least once."""
+        ...
+
+
+class SendGateway(Protocol):
+    """What the window sends through: one event body sent and recorded in the history
+    (pending first, completed after). ``composer.services.send_gateway.ServiceGateway`` is the real
+    one; the composition root (composer/app.py) builds it."""
+
+    async def send(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> SendOutcome:
+        """The outcome of one send. ``account_confirmed``: the user agreed to send that
+        account's key to this (non-Klaviyo, non-loopback) host. Raises
+        ``asyncio.CancelledError`` when cancelled, and an exception whose message is meant for
+        the user when it cannot send at all (no key, or the key may not go there)."""
+        ...
+
+    async def send_event(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        fresh_unique_id: str | None = None,
+        exactly: bool = False,
+    ) -> SendResult:
+        """Send and record one event; the pending history entry is written before the request
+        leaves. The result carries the outcome, the unique_id sent, its delivery state and why
+        the history could not record it (``history_problem``). ``fresh_unique_id`` replaces the
+        event's unique_id (each Send a new event); ``exactly`` sends the bytes as they are."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the long-lived HTTP clients."""
         ...

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from composer import __version__
+from composer.domain.jsontext import loads as strict_loads
 from composer.storage.records import HistoryEntry, attempts_to_json
 
 FORMATS = ("har", "ndjson", "curl")
@@ -40,7 +41,7 @@ def write(fmt: str, entries: Iterable[HistoryEntry], out: TextIO) -> int:
 def ndjson_line(entry: HistoryEntry) -> str | None:
     """The entry's request body as one compact JSON line, or None when it is not JSON."""
     try:
-        payload = json.loads(entry.request.body)
+        payload = strict_loads(entry.request.body.decode("utf-8"))
     except ValueError:
         return None
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from composer.domain.jsontext import loads as strict_loads
 from composer.storage import db
 
 RUN_STATES = ("running", "stopped", "finished")
@@ -87,7 +88,7 @@ def _run_from(row: tuple[Any, ...]) -> ReplayRun:
 
 def _unique_id_of(body: bytes | None) -> str | None:
     try:
-        attributes = json.loads(body or b"")["data"]["attributes"]
+        attributes = strict_loads((body or b"").decode("utf-8"))["data"]["attributes"]
     except (ValueError, KeyError, TypeError):
         return None
     value = attributes.get("unique_id") if isinstance(attributes, dict) else None

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor
 from composer.services.outcome_text import SYMBOLS, delivery_text
 from composer.storage.records import HistoryQuery, HistoryRow
 from composer.ui import theme
-from composer.ui.tasks import off_thread, spawn
+from composer.ui.tasks import TaskRunner, off_thread
 
 PAGE_SIZE = 200
 COLUMNS = ("Time", "Status", "Delivery", "Metric", "Profile", "Target", "Duration", "Problems")
@@ -68,9 +68,10 @@ class HistoryTableModel(QAbstractTableModel):
     """A page (or the count) arrived."""
     totalChanged = Signal(int)
 
-    def __init__(self, store: HistoryPager, parent: Any = None) -> None:
+    def __init__(self, store: HistoryPager, tasks: TaskRunner, parent: Any = None) -> None:
         super().__init__(parent)
         self._store = store
+        self._tasks = tasks
         self._rows: list[HistoryRow] = []
         self._total = 0
         self._query = HistoryQuery()
@@ -117,7 +118,9 @@ class HistoryTableModel(QAbstractTableModel):
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if self.canFetchMore(parent):
             self._loading = True
-            spawn(self._load_page(self._generation, len(self._rows)), "Loading the history")
+            self._tasks.spawn(
+                self._load_page(self._generation, len(self._rows)), "Loading the history"
+            )
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -133,7 +136,7 @@ class HistoryTableModel(QAbstractTableModel):
         """Forget the loaded rows and load the count and the first page again."""
         self._generation += 1
         self._loading = True
-        spawn(self._load_first(self._generation), "Loading the history")
+        self._tasks.spawn(self._load_first(self._generation), "Loading the history")
 
     def total(self) -> int:
         """How many entries match the query (loaded or not)."""

@@ -11,7 +11,6 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPainter, QPai
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from composer.storage.exports import curl_command
 from composer.storage.records import HistoryEntry, HistoryQuery
+from composer.ui.dialogs import ask, ask_save_path_and_filter, question
 from composer.ui.history_model import (
     DELIVERY_FILTERS,
     STATUS_FILTERS,
@@ -33,7 +33,7 @@ from composer.ui.history_model import (
     HistoryTableModel,
 )
 from composer.ui.snippets import as_python
-from composer.ui.tasks import off_thread, spawn
+from composer.ui.tasks import TaskRunner, off_thread
 
 SEARCH_DEBOUNCE_MS = 250
 EXPORT_FORMATS = (
@@ -98,11 +98,14 @@ class HistoryPane(QWidget):
     resendRequested = Signal(object)
     message = Signal(str)
 
-    def __init__(self, store: HistoryStoreLike, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: HistoryStoreLike, tasks: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setAccessibleName("History")
         self._store = store
-        self.model = HistoryTableModel(store, self)
+        self._tasks = tasks
+        self.model = HistoryTableModel(store, tasks, self)
 
         title = QLabel("History")
         font = title.font()
@@ -282,7 +285,9 @@ class HistoryPane(QWidget):
     def _on_double_click(self, index: QModelIndex) -> None:
         row = self.model.row_at(index.row())
         if row is not None:
-            spawn(self._with_entry(row.id, self.entryActivated.emit), "Loading the entry")
+            self._tasks.spawn(
+                self._with_entry(row.id, self.entryActivated.emit), "Loading the entry"
+            )
 
     def _single_id(self) -> int | None:
         ids = self.selected_ids()
@@ -299,17 +304,21 @@ class HistoryPane(QWidget):
     def _load_selected(self) -> None:
         entry_id = self._single_id()
         if entry_id is not None:
-            spawn(self._with_entry(entry_id, self.entryActivated.emit), "Loading the entry")
+            self._tasks.spawn(
+                self._with_entry(entry_id, self.entryActivated.emit), "Loading the entry"
+            )
 
     def _resend_selected(self) -> None:
         entry_id = self._single_id()
         if entry_id is not None:
-            spawn(self._with_entry(entry_id, self.resendRequested.emit), "Loading the entry")
+            self._tasks.spawn(
+                self._with_entry(entry_id, self.resendRequested.emit), "Loading the entry"
+            )
 
     def _copy_curl(self) -> None:
         entry_id = self._single_id()
         if entry_id is not None:
-            spawn(self._with_entry(entry_id, self._put_curl), "Copying as cURL")
+            self._tasks.spawn(self._with_entry(entry_id, self._put_curl), "Copying as cURL")
 
     def _put_curl(self, entry: HistoryEntry) -> None:
         QGuiApplication.clipboard().setText(curl_command(entry))
@@ -318,7 +327,7 @@ class HistoryPane(QWidget):
     def _copy_python(self) -> None:
         entry_id = self._single_id()
         if entry_id is not None:
-            spawn(self._with_entry(entry_id, self._put_python), "Copying as Python")
+            self._tasks.spawn(self._with_entry(entry_id, self._put_python), "Copying as Python")
 
     def _put_python(self, entry: HistoryEntry) -> None:
         QGuiApplication.clipboard().setText(as_python(entry.request))
@@ -329,18 +338,18 @@ class HistoryPane(QWidget):
 
     def _export_selected(self) -> None:
         ids = self.selected_ids()
-        if not ids:
-            return
+        if ids:
+            self._tasks.spawn(self._export_dialog(), "Exporting the history")
+
+    async def _export_dialog(self) -> None:
         filters = ";;".join(f for f, _fmt, _ext in EXPORT_FORMATS)
-        path, chosen = QFileDialog.getSaveFileName(
-            self, "Export history entries", "history-export.har", filters
+        chosen = await ask_save_path_and_filter(
+            self, "Export history entries", "history-export.har", filters, name="exportDialog"
         )
-        if not path:
+        if chosen is None:
             return
-        fmt, ext = next(
-            ((f, e) for label, f, e in EXPORT_FORMATS if label == chosen), ("har", ".har")
-        )
-        target = Path(path)
+        target, label = chosen
+        fmt, ext = next(((f, e) for name, f, e in EXPORT_FORMATS if name == label), ("har", ".har"))
         if not target.suffix:
             target = target.with_suffix(ext)
         self.export_selected_to(target, fmt)
@@ -349,7 +358,7 @@ class HistoryPane(QWidget):
         """Export the selected entries to ``path`` as ``fmt`` (har, ndjson, curl)."""
         ids = self.selected_ids()
         if ids:
-            spawn(self.export_to(path, fmt, ids), "Exporting the history")
+            self._tasks.spawn(self.export_to(path, fmt, ids), "Exporting the history")
 
     async def export_to(self, path: Path, fmt: str, ids: list[int]) -> int:
         """Write entries ``ids`` to ``path`` as ``fmt`` (har, ndjson, curl) off the UI thread."""
@@ -364,33 +373,28 @@ class HistoryPane(QWidget):
 
     def _delete_selected(self) -> None:
         ids = self.selected_ids()
-        if not ids:
-            return
-        noun = "this entry" if len(ids) == 1 else f"these {len(ids):,} entries"
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        if ids:
+            self._tasks.spawn(self._confirm_delete(len(ids)), "Deleting history entries")
+
+    async def _confirm_delete(self, count: int) -> None:
+        noun = "this entry" if count == 1 else f"these {count:,} entries"
+        box = question(
+            self,
+            "confirmDelete",
             "Delete from history",
             f"Delete {noun} from the history? This cannot be undone.",
-            QMessageBox.StandardButton.Cancel,
-            self,
         )
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setObjectName("confirmDelete")
-
-        def finished() -> None:
-            if box.clickedButton() is delete:
-                self.delete_selected_now()
-            box.deleteLater()
-
-        box.finished.connect(finished)
-        box.open()
+        box.setDefaultButton(cancel)
+        if await ask(box) is delete:
+            self.delete_selected_now()
 
     def delete_selected_now(self) -> None:
         """Delete the selected entries without asking (the dialog asked already)."""
         ids = self.selected_ids()
         if ids:
-            spawn(self.delete_ids(ids), "Deleting history entries")
+            self._tasks.spawn(self.delete_ids(ids), "Deleting history entries")
 
     async def delete_ids(self, ids: list[int]) -> int:
         removed = await off_thread(self._store.delete, ids)

@@ -44,6 +44,10 @@ class SelfTest:
     qt_app: Any = None
     entry_id: int | None = None
     expected_metric: str | None = None
+    run_gui: Callable[[Path], int] | None = None
+    """The app's start (composer.app.run_gui), given by the caller: ui sits below app."""
+    probe_env: str = ""
+    """The variable that makes ``run_gui`` print ``window-shown`` on the first paint and quit."""
 
     def step(self, name: str, check: Callable[[], str]) -> bool:
         """Run one check; print and record PASS with its detail, or FAIL with the reason."""
@@ -186,7 +190,9 @@ class SelfTest:
 
         from PySide6.QtCore import QTimer
 
-        from composer.app import STARTUP_PROBE_ENV, run_gui
+        if self.run_gui is None or not self.probe_env:
+            raise StepFailed("no way to start the app was given to the self-test")
+        run_gui, STARTUP_PROBE_ENV = self.run_gui, self.probe_env
 
         # The app's own start-up path with its start-up probe: the window is built over the
         # temporary data folder, painted once (offscreen), and the app quits.
@@ -239,9 +245,16 @@ class SelfTest:
         return 0
 
 
-def run(out: TextIO | None = None) -> int:
-    """Run the self-test in a temporary data folder and return the exit status."""
+def run(
+    out: TextIO | None = None,
+    *,
+    run_gui: Callable[[Path], int] | None = None,
+    probe_env: str = "",
+) -> int:
+    """Run the self-test in a temporary data folder and return the exit status; the window
+    step starts the app through ``run_gui`` with ``probe_env`` set."""
     # Before Qt is imported: the self-test must never need or open a display.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     with tempfile.TemporaryDirectory(prefix="event-composer-selftest-") as tmp:
-        return SelfTest(Path(tmp), out or sys.stdout).run()
+        test = SelfTest(Path(tmp), out or sys.stdout, run_gui=run_gui, probe_env=probe_env)
+        return test.run()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -34,7 +33,8 @@ from PySide6.QtWidgets import (
 from composer.domain.revisions import REVISIONS, state_label
 from composer.storage.secrets import KeyringStatus, mask_key
 from composer.storage.settings import Retention, Settings
-from composer.ui.tasks import off_thread, spawn
+from composer.ui.dialogs import ask, ask_text, dispose, run_dialog, warn
+from composer.ui.tasks import TaskRunner, off_thread
 from composer.ui.theme import THEMES
 
 
@@ -91,9 +91,14 @@ class SettingsDialog(QDialog):
     """Edits a copy of :class:`Settings`; :meth:`result_settings` returns it on Save."""
 
     def __init__(
-        self, settings: Settings, secrets: SecretsLike, parent: QWidget | None = None
+        self,
+        settings: Settings,
+        secrets: SecretsLike,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._tasks = tasks
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         self.setMinimumWidth(520)
@@ -115,7 +120,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self._fill_accounts()
-        spawn(self._load_key_states(), "Reading the keyring")
+        self._tasks.spawn(self._load_key_states(), "Reading the keyring")
 
     # -- tabs ----------------------------------------------------------------------------------
 
@@ -259,39 +264,52 @@ class SettingsDialog(QDialog):
         return value if isinstance(value, str) else None
 
     def _add_account(self) -> None:
-        name, ok = QInputDialog.getText(self, "Add account", "Account name (e.g. Staging):")
-        name = name.strip()
-        if not ok or not name:
+        self._tasks.spawn(self._add_account_flow(), "Adding an account")
+
+    async def _add_account_flow(self) -> None:
+        name = await ask_text(
+            self, "Add account", "Account name (e.g. Staging):", name="accountNameDialog"
+        )
+        if name is None:
             return
         if name not in self._accounts:
             self._accounts.append(name)
         self._fill_accounts()
-        self._ask_key(name)
+        await self._ask_key(name)
 
     def _set_key_for_selected(self) -> None:
         name = self._selected_account()
         if name:
-            self._ask_key(name)
+            self._tasks.spawn(self._ask_key(name), "Storing the key")
 
-    def _ask_key(self, account: str) -> None:
+    async def _ask_key(self, account: str) -> None:
         dialog = KeyDialog(account, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.key():
-            spawn(self._store_key(account, dialog.key()), "Storing the key")
-        dialog.deleteLater()
+        dialog.setObjectName("keyDialog")
+        try:
+            accepted = await run_dialog(dialog) == QDialog.DialogCode.Accepted
+            key = dialog.key() if accepted else ""
+        finally:
+            dispose(dialog)
+        if key:
+            await self._store_key(account, key)
 
     async def _store_key(self, account: str, key: str) -> None:
         try:
             where = await off_thread(self._secrets.set_key, account, key)
         except ValueError as exc:
-            QMessageBox.warning(self, "Key not stored", str(exc))
+            warn(self, "Key not stored", str(exc))
             return
         if where == "memory":
-            QMessageBox.information(
-                self,
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
                 "Key kept in memory only",
                 "No working system keyring was found, so the key is kept in memory for this "
                 "run only and must be entered again next time. It is never written to a file.",
+                QMessageBox.StandardButton.Ok,
+                self,
             )
+            box.setObjectName("keyInMemory")
+            await ask(box)
         await self._load_key_states()
 
     def _remove_selected(self) -> None:
@@ -299,7 +317,7 @@ class SettingsDialog(QDialog):
         if not name:
             return
         self._accounts.remove(name)
-        spawn(self._forget(name), "Removing the key")
+        self._tasks.spawn(self._forget(name), "Removing the key")
 
     async def _forget(self, name: str) -> None:
         await off_thread(self._secrets.delete_key, name)

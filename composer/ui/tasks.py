@@ -1,8 +1,9 @@
 """Running coroutines from Qt slots without losing their errors.
 
 qasync's ``asyncSlot`` sends exceptions to ``sys.excepthook``, where a user never sees them.
-:func:`spawn` keeps a reference to each task (so it is not garbage-collected mid-flight) and
-hands any exception to the reporter the main window installs, which shows it in words.
+A :class:`TaskRunner` belongs to the window: it keeps a reference to each task it starts (so
+none is garbage-collected mid-flight) and emits ``failed(what, exception)`` for any that
+raises, which the window shows in words. Widgets receive the runner in their constructor.
 """
 
 from __future__ import annotations
@@ -12,50 +13,44 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import shiboken6
+from PySide6.QtCore import QObject, Signal
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_tasks: set[asyncio.Task[Any]] = set()
-_reporter: list[Callable[[str, BaseException], None]] = []
 
+class TaskRunner(QObject):
+    """Starts the window's background coroutines; ``failed(str, BaseException)`` says which
+    failed and why (cancelled tasks are not failures)."""
 
-def set_error_reporter(report: Callable[[str, BaseException], None] | None) -> None:
-    """Install ``report(what, exc)``, called for every task that fails (None removes it)."""
-    _reporter.clear()
-    if report is not None:
-        _reporter.append(report)
+    failed = Signal(str, object)
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: set[asyncio.Task[Any]] = set()
 
-def report_error(what: str, exc: BaseException) -> None:
-    """Log ``exc`` and show it through the installed reporter."""
-    log.error("%s failed: %s", what, exc, exc_info=exc)
-    for report in _reporter:
-        try:
-            report(what, exc)
-        except Exception:  # the reporter itself must never take the app down
-            log.exception("error reporter failed")
+    def spawn(self, coro: Coroutine[Any, Any, T], what: str) -> asyncio.Task[T]:
+        """Run ``coro`` on the loop; if it raises, ``failed`` says ``what`` failed."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
 
+        def done(t: asyncio.Task[T]) -> None:
+            self._tasks.discard(t)
+            if t.cancelled():
+                return
+            exc = t.exception()
+            if exc is not None:
+                log.error("%s failed: %s", what, exc, exc_info=exc)
+                if shiboken6.isValid(self):  # the window may be gone already
+                    self.failed.emit(what, exc)
 
-def spawn(coro: Coroutine[Any, Any, T], what: str) -> asyncio.Task[T]:
-    """Run ``coro`` on the loop; if it raises, :func:`report_error` says ``what`` failed."""
-    task = asyncio.ensure_future(coro)
-    _tasks.add(task)
+        task.add_done_callback(done)
+        return task
 
-    def done(t: asyncio.Task[T]) -> None:
-        _tasks.discard(t)
-        if t.cancelled():
-            return
-        exc = t.exception()
-        if exc is not None:
-            report_error(what, exc)
-
-    task.add_done_callback(done)
-    return task
-
-
-def running_tasks() -> int:
-    """How many spawned tasks are still running (tests wait for 0)."""
-    return len(_tasks)
+    def running(self) -> int:
+        """How many of the tasks started here are still running."""
+        return len(self._tasks)
 
 
 async def off_thread(fn: Callable[..., T], *args: Any) -> T:

@@ -71,7 +71,7 @@ def test_resend_exactly_keeps_the_unique_id_and_says_it_is_recorded_once(qtbot, 
         qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 1, timeout=5000)
         entry = window.storage.history.get(window.history_pane.model.row_at(0).id)
         with qtbot.waitSignal(window.sendFinished, timeout=10_000) as resent:
-            window.resend_entry(entry)
+            window.history_part.resend_entry(entry)
         events = recorded(url)
     assert resent.args[0].request.body == first.request.body
     assert len(events) == 1

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from composer.client import parse_target
 from composer.domain.draft import sample_event
-from tests.ui.window_fixtures import click_button, message_box
+from tests.ui.window_fixtures import choose_file, click_button, message_box
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -61,7 +61,7 @@ def test_ctrl_n_asks_before_throwing_typed_text_away(qtbot, make_window):
 
 
 def test_opening_a_file_or_a_history_entry_asks_and_save_keeps_the_text(
-    qtbot, make_window, tmp_path, monkeypatch
+    qtbot, make_window, tmp_path
 ):
     event = sample_event()
     event["data"]["attributes"]["metric"]["name"] = "Placed Order"
@@ -84,14 +84,12 @@ def test_opening_a_file_or_a_history_entry_asks_and_save_keeps_the_text(
     qtbot.waitUntil(lambda: message_box(window, "confirmDiscard") is None, timeout=3000)
     assert "Typed-by-hand" in window.controller.text()
 
-    # Save writes the typed text to a file first, then the other file opens
+    # Save writes the typed text to a file first (chosen in the save dialog), then the other
+    # file opens
     saved = tmp_path / "mine.json"
-    monkeypatch.setattr(
-        "composer.ui.main_window.QFileDialog.getSaveFileName",
-        lambda *a, **k: (str(saved), "Event JSON (*.json)"),
-    )
     window.open_path(other)
     click_button(wait_box(qtbot, window), "Save")
+    choose_file(qtbot, window, "saveFileDialog", saved)
     qtbot.waitUntil(lambda: "Placed Order" in window.controller.text(), timeout=5000)
     assert "Typed-by-hand" in saved.read_text()
 

@@ -122,3 +122,25 @@ def click_button(box: Any, text: str) -> None:
             button.click()
             return
     raise AssertionError(f"no button {text!r} in {[b.text() for b in box.buttons()]}")
+
+
+def file_dialog(window: Any, name: str) -> Any:
+    """The visible QFileDialog named ``name`` (None when there is none)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    for dialog in window.findChildren(QFileDialog):
+        if dialog.objectName() == name and dialog.isVisible():
+            return dialog
+    return None
+
+
+def choose_file(qtbot: Any, window: Any, name: str, path: Path) -> None:
+    """Wait for the file dialog ``name``, pick ``path`` in it and press its accept button."""
+    qtbot.waitUntil(lambda: file_dialog(window, name) is not None, timeout=3000)
+    from PySide6.QtWidgets import QLineEdit
+
+    dialog = file_dialog(window, name)
+    name_edit = dialog.findChild(QLineEdit, "fileNameEdit")  # Qt's own widget dialog
+    name_edit.clear()
+    qtbot.keyClicks(name_edit, str(path))
+    dialog.accept()

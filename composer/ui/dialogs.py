@@ -1,0 +1,170 @@
+"""The app's one way to show a dialog from a coroutine: open it window-modal and await a future
+that its ``finished`` signal resolves.
+
+Never ``exec()`` (nor the static ``QFileDialog.get…`` / ``QInputDialog.get…`` helpers, which call
+it) inside a coroutine: ``exec()`` runs a nested event loop, and qasync would then step other
+tasks (a history poll, a timer) *inside* the task that waits on the dialog, which asyncio refuses
+("Cannot enter into task … while another task … is being executed") and which left the app
+unable to exit. With :func:`run_dialog` the coroutine is suspended while the dialog is open and
+the one Qt event loop keeps running every task in turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
+
+
+async def run_dialog(dialog: QDialog) -> int:
+    """Show ``dialog`` window-modal and return its result code when it closes (``Rejected``
+    when it is destroyed unanswered, e.g. with its parent window)."""
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def finished(result: int) -> None:
+        if not future.done():
+            future.set_result(result)
+
+    def destroyed() -> None:
+        if not future.done():
+            future.set_result(int(QDialog.DialogCode.Rejected))
+
+    dialog.finished.connect(finished)
+    dialog.destroyed.connect(destroyed)
+    dialog.open()
+    return await future
+
+
+def dispose(obj: QObject) -> None:
+    """Delete ``obj`` (a dialog that has closed) once control is back in the event loop; a
+    dialog already destroyed with its parent is left alone."""
+    if shiboken6.isValid(obj):
+        obj.deleteLater()
+
+
+async def ask(box: QMessageBox) -> QAbstractButton | None:
+    """Show the question ``box`` and return the button clicked (None when closed otherwise).
+    The box is deleted afterwards."""
+    try:
+        await run_dialog(box)
+        return box.clickedButton() if shiboken6.isValid(box) else None
+    finally:
+        dispose(box)
+
+
+def question(
+    parent: QWidget,
+    name: str,
+    title: str,
+    text: str,
+    icon: QMessageBox.Icon = QMessageBox.Icon.Question,
+) -> QMessageBox:
+    """A window-modal message box named ``name`` (tests and screen readers find it by that
+    name), without buttons yet: add them, then ``await ask(box)``."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName(name)
+    return box
+
+
+def warn(parent: QWidget, title: str, text: str) -> None:
+    """A window-modal warning with OK; nothing waits for it."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("warning")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
+def _file_dialog(
+    parent: QWidget, name: str, caption: str, folder: str, filters: str
+) -> QFileDialog:
+    dialog = QFileDialog(parent, caption, folder, filters)
+    dialog.setObjectName(name)
+    return dialog
+
+
+async def _chosen_path(dialog: QFileDialog) -> Path | None:
+    try:
+        if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
+            return None
+        files = dialog.selectedFiles()
+        return Path(files[0]) if files and files[0] else None
+    finally:
+        dispose(dialog)
+
+
+async def ask_open_path(
+    parent: QWidget, caption: str, filters: str, *, name: str = "openFileDialog"
+) -> Path | None:
+    """The existing file the user picked, or None when cancelled."""
+    dialog = _file_dialog(parent, name, caption, "", filters)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    return await _chosen_path(dialog)
+
+
+async def ask_save_path(
+    parent: QWidget,
+    caption: str,
+    suggested: str,
+    filters: str,
+    *,
+    suffix: str = "json",
+    name: str = "saveFileDialog",
+) -> Path | None:
+    """Where to save, as the user chose it (with ``.suffix`` added when they typed none), or
+    None when cancelled. The dialog asks before overwriting a file."""
+    dialog = _file_dialog(parent, name, caption, suggested, filters)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setDefaultSuffix(suffix)
+    if suggested:
+        dialog.selectFile(suggested)
+    path = await _chosen_path(dialog)
+    if path is None:
+        return None
+    return path if path.suffix else path.with_suffix(f".{suffix}")
+
+
+async def ask_save_path_and_filter(
+    parent: QWidget, caption: str, suggested: str, filters: str, *, name: str = "saveFileDialog"
+) -> tuple[Path, str] | None:
+    """Like :func:`ask_save_path`, also returning the name filter the user chose."""
+    dialog = _file_dialog(parent, name, caption, suggested, filters)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    if suggested:
+        dialog.selectFile(suggested)
+    path = await _chosen_path(dialog)
+    if path is None:
+        return None
+    return path, dialog.selectedNameFilter()
+
+
+async def ask_text(
+    parent: QWidget, title: str, label: str, *, text: str = "", name: str = "textDialog"
+) -> str | None:
+    """One line of text from the user, stripped; None when cancelled or left empty."""
+    dialog = QInputDialog(parent)
+    dialog.setObjectName(name)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setTextValue(text)
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+    try:
+        if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
+            return None
+        value = dialog.textValue().strip()
+        return value or None
+    finally:
+        dispose(dialog)

@@ -1,0 +1,116 @@
+"""The window's side of the history: load an entry into the composer, send it again, and
+notice entries another process (a CLI replay) added."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from composer.storage.history import HistoryStore
+from composer.storage.records import HistoryEntry
+from composer.ui.document import DocumentPart
+from composer.ui.history_pane import HistoryPane
+from composer.ui.response_view import ResponseView
+from composer.ui.send_flow import SendPart
+from composer.ui.tasks import TaskRunner, off_thread
+
+DATA_VERSION_POLL_MS = 3000
+
+
+class HistoryPart(QObject):
+    """Binds ``pane`` (the history table) to the composer (through ``document``), the send
+    flow and the response view; polls ``store`` for rows written elsewhere."""
+
+    message = Signal(str, int)
+
+    def __init__(
+        self,
+        parent: QObject,
+        *,
+        store: HistoryStore,
+        pane: HistoryPane,
+        document: DocumentPart,
+        sender: SendPart,
+        response_view: ResponseView,
+        tasks: TaskRunner,
+        poll_ms: int = DATA_VERSION_POLL_MS,
+    ) -> None:
+        super().__init__(parent)
+        self._tasks = tasks
+        self._store = store
+        self.pane = pane
+        self._document = document
+        self._sender = sender
+        self._response_view = response_view
+        self._data_version: int | None = None
+        self._polling = False
+        pane.entryActivated.connect(self.load_entry)
+        pane.resendRequested.connect(self.resend_entry)
+        self._poll = QTimer(self)
+        self._poll.setInterval(poll_ms)
+        self._poll.timeout.connect(self._poll_once)
+
+    def start(self) -> None:
+        """Load the first page and start watching for rows written by other processes."""
+        self.pane.refresh()
+        self._poll.start()
+
+    def stop(self) -> None:
+        self._poll.stop()
+
+    def refresh(self) -> None:
+        self.pane.refresh()
+
+    def load_entry(self, entry: HistoryEntry) -> None:
+        """Put a recorded request back into the composer (asking first when the composer
+        holds unsaved changes), and its response in the view."""
+        self._tasks.spawn(self._load_entry_flow(entry), "Loading the entry")
+
+    async def _load_entry_flow(self, entry: HistoryEntry) -> bool:
+        if not await self._document.may_replace_composer(f"loading history entry #{entry.id}"):
+            return False
+        self._document.load_unsaved(pretty_request_text(entry.request.body))
+        outcome = entry.to_outcome()
+        if outcome is not None:
+            self._response_view.show_outcome(outcome, unique_id=entry.row.unique_id)
+        self.message.emit(
+            f"Loaded history entry #{entry.id} ({entry.row.status_text}) into the composer.",
+            8000,
+        )
+        return True
+
+    def resend_entry(self, entry: HistoryEntry) -> None:
+        """Resend exactly: the recorded bytes again, as they were, with their unique_id (no
+        re-validation)."""
+        if self._sender.is_sending():
+            return
+        self._tasks.spawn(self._resend_flow(entry), "Send")
+
+    async def _resend_flow(self, entry: HistoryEntry) -> None:
+        if await self._load_entry_flow(entry):
+            self._sender.send_recorded(entry.request.body, entry_id=entry.id)
+
+    def _poll_once(self) -> None:
+        # one poll at a time: a slow disk must not pile them up
+        if not self._polling:
+            self._tasks.spawn(self._poll_history(), "Checking the history")
+
+    async def _poll_history(self) -> None:
+        self._polling = True
+        try:
+            version = await off_thread(self._store.data_version)
+        finally:
+            self._polling = False
+        if self._data_version is not None and version != self._data_version:
+            self.pane.refresh()
+        self._data_version = version
+
+
+def pretty_request_text(body: bytes) -> str:
+    """A recorded body as the composer shows it: indented when it is JSON, else as sent."""
+    text = body.decode("utf-8", "replace")
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text

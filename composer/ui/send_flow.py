@@ -1,0 +1,269 @@
+"""Send (Ctrl+Enter) and Cancel (Esc): validate, ask when the event has errors or goes to
+production, hand the bytes to the send gateway, and show what came back."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from composer.client.targets import KeyRoute, Target
+from composer.domain.draft import new_unique_id
+from composer.domain.findings import ValidationReport
+from composer.domain.outcome import SendOutcome
+from composer.services.keys import plain_http_refusal
+from composer.services.outcome_text import no_key_message
+from composer.services.ports import SendGateway
+from composer.ui.dialogs import ask, question
+from composer.ui.editor import ComposerController
+from composer.ui.response_view import ResponseView
+from composer.ui.target_bar import TargetBar, target_headline
+from composer.ui.tasks import TaskRunner
+
+
+class SendPart(QObject):
+    """The send flow of the window ``parent``. ``sendingChanged(bool)`` drives the Send and
+    Cancel controls; ``finished`` carries each :class:`SendOutcome`; ``cancelled`` fires when a
+    send was stopped (the history has a row for it); ``message`` goes to the status bar."""
+
+    sendingChanged = Signal(bool)
+    finished = Signal(object)
+    cancelled = Signal()
+    message = Signal(str, int)
+    nextUniqueIdChanged = Signal(object)
+    """The unique_id the next Send from the composer carries (str), or None: the event's own."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        *,
+        gateway: SendGateway,
+        controller: ComposerController,
+        target_bar: TargetBar,
+        response_view: ResponseView,
+        tasks: TaskRunner,
+    ) -> None:
+        super().__init__(parent)
+        self._tasks = tasks
+        self._window = parent
+        self.gateway = gateway
+        self.controller = controller
+        self.target_bar = target_bar
+        self.response_view = response_view
+        self._task: asyncio.Task[None] | None = None
+        self._production_confirmed = False
+        self._key_hosts_confirmed: set[tuple[str, str]] = set()
+        """(host, account) pairs the user agreed to send that account's key to, this session."""
+        self.closing = False
+        self._fresh_unique_id = True
+        self._next_unique_id = new_unique_id()
+
+    # -- the unique_id of the next Send --------------------------------------------------------
+
+    def set_fresh_unique_id(self, fresh: bool) -> None:
+        """Whether each Send from the composer gets a new unique_id (the setting)."""
+        self._fresh_unique_id = fresh
+        self.nextUniqueIdChanged.emit(self.next_unique_id())
+
+    def next_unique_id(self) -> str | None:
+        """The unique_id the next Send from the composer will carry (None: the event's own,
+        when the setting to give each Send a new one is off)."""
+        return self._next_unique_id if self._fresh_unique_id else None
+
+    def _draw_next_unique_id(self) -> None:
+        self._next_unique_id = new_unique_id()
+        self.nextUniqueIdChanged.emit(self.next_unique_id())
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def is_sending(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def request_send(self) -> None:
+        """Send (Ctrl+Enter): validate, confirm when needed, send, show the outcome."""
+        if self.is_sending() or self.closing:
+            return
+        self._task = self._tasks.spawn(self._send_flow(self.controller.text()), "Send")
+
+    def send_recorded(self, body: bytes, *, entry_id: int | None = None) -> None:
+        """Resend exactly: recorded bytes again, as they were, unique_id included (no
+        re-validation). ``entry_id`` names the history entry they come from."""
+        if self.is_sending() or self.closing:
+            return
+        text = body.decode("utf-8", "replace")
+        self._task = self._tasks.spawn(
+            self._send_flow(text, skip_validation=True, exactly=True, entry_id=entry_id), "Send"
+        )
+
+    def cancel_send(self) -> None:
+        """Cancel (Esc): stop the send that is running."""
+        if self.is_sending() and self._task is not None:
+            self._task.cancel()
+
+    async def _send_flow(
+        self,
+        text: str,
+        *,
+        skip_validation: bool = False,
+        exactly: bool = False,
+        entry_id: int | None = None,
+    ) -> None:
+        """Validate (unless ``skip_validation``), confirm, send and show. ``exactly`` sends the
+        bytes as they are (Resend exactly of history entry ``entry_id``: its unique_id kept);
+        otherwise the event gets the next unique_id when each Send is to be a new event."""
+        target = self.target_bar.target()
+        revision = self.target_bar.revision()
+        account = self.target_bar.account()
+        if not skip_validation:
+            report = self.controller.validate_now()
+            if not report.valid and not await self._confirm_send_anyway(report):
+                self.message.emit("Not sent: fix the problems or choose Send anyway.", 0)
+                return
+        if target.key_route is KeyRoute.NEVER:
+            self.response_view.show_failure("Not sent: plain http", plain_http_refusal(target))
+            return
+        if account is None and not target.is_local:
+            # no key can sign it: say so now rather than after the production question
+            self.response_view.show_failure("Not sent: no API key", no_key_message(target, None))
+            return
+        if target.is_klaviyo and not await self._confirm_production(account):
+            return
+        confirmed = False
+        if account is not None and target.key_route is KeyRoute.NAMED_ONLY:
+            confirmed = await self._confirm_key_host(target, account)
+            if not confirmed:
+                self.response_view.show_failure(
+                    "Not sent: the key stays here",
+                    f"{target.base_url} is not Klaviyo, so the key of “{account}” was not sent. "
+                    "Send again and choose “Send the key” to send it to that server.",
+                )
+                return
+        self.sendingChanged.emit(True)
+        self.response_view.show_sending(target_headline(target).split(":")[0])
+        fresh = None if exactly else self.next_unique_id()
+        try:
+            result = await self.gateway.send_event(
+                text.encode("utf-8"),
+                target=target,
+                account=account,
+                revision=revision,
+                account_confirmed=confirmed,
+                fresh_unique_id=fresh,
+                exactly=exactly,
+            )
+        except asyncio.CancelledError:
+            self.response_view.show_failure(
+                "Cancelled",
+                "You cancelled the send; the server may or may not have received it. "
+                "The history keeps an entry for it.",
+            )
+            self.cancelled.emit()
+            return
+        finally:
+            self.sendingChanged.emit(False)
+            if fresh is not None:
+                self._draw_next_unique_id()  # the next Send is a new event, whatever happened
+        note = None
+        if exactly and result.unique_id:
+            which = f"history entry #{entry_id}" if entry_id is not None else "the request"
+            note = (
+                f"Resent {which} exactly, with its unique_id: Klaviyo records an event with "
+                "the same unique_id only once."
+            )
+        assert result.outcome is not None  # the gateway always sends
+        self._show_outcome(
+            result.outcome,
+            unique_id=result.unique_id,
+            history_problem=result.history_problem,
+            note=note,
+        )
+
+    def _show_outcome(
+        self,
+        outcome: SendOutcome,
+        *,
+        unique_id: str | None = None,
+        history_problem: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.response_view.show_outcome(
+            outcome, unique_id=unique_id, history_problem=history_problem, note=note
+        )
+        if history_problem:
+            self.message.emit(f"Not in the history: {history_problem}", 15000)
+        if outcome.status == 400 and outcome.findings:
+            self.controller.set_server_findings(list(outcome.findings))
+        self.finished.emit(outcome)
+
+    async def _confirm_send_anyway(self, report: ValidationReport) -> bool:
+        errors = report.errors
+        listed = "\n".join(f"• {f.message}" for f in errors[:5])
+        more = f"\n…and {len(errors) - 5} more" if len(errors) > 5 else ""
+        box = question(
+            self._window,
+            "confirmSendAnyway",
+            "The event has problems",
+            f"Klaviyo will reject this event ({len(errors)} error"
+            f"{'s' * (len(errors) != 1)}):\n\n{listed}{more}\n\n"
+            "Send it anyway, for example to see how the server answers a bad payload?",
+            QMessageBox.Icon.Warning,
+        )
+        anyway = box.addButton("&Send anyway", QMessageBox.ButtonRole.AcceptRole)
+        fix = box.addButton("&Don't send", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(fix)
+        box.setEscapeButton(fix)
+        return await ask(box) is anyway
+
+    async def _confirm_production(self, account: str | None) -> bool:
+        if self._production_confirmed:
+            return True
+        who = f"with the key of account “{account}”" if account else "(no account chosen)"
+        box = question(
+            self._window,
+            "confirmProduction",
+            "Send to Klaviyo production?",
+            f"This sends the event to your live Klaviyo account {who}. It will show on real "
+            "profiles and may trigger flows (emails, SMS).\n\nYou are asked once per session.",
+            QMessageBox.Icon.Warning,
+        )
+        go = box.addButton("&Send to production", QMessageBox.ButtonRole.AcceptRole)
+        stay = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        if await ask(box) is go:
+            self._production_confirmed = True
+            return True
+        return False
+
+    async def _confirm_key_host(self, target: Target, account: str) -> bool:
+        """Ask once per session, host and account before a key leaves for a server that is
+        neither Klaviyo nor this machine."""
+        slot = (target.host, account)
+        if slot in self._key_hosts_confirmed:
+            return True
+        box = question(
+            self._window,
+            "confirmKeyHost",
+            "Send the API key to another server?",
+            f"{target.host} is not Klaviyo and not this machine. Sending there gives it the "
+            f"private API key of the account “{account}”, with which it can act on your "
+            "Klaviyo account.\n\nSend the key only to a server you trust. You are asked once "
+            "per session for each server and account.",
+            QMessageBox.Icon.Warning,
+        )
+        go = box.addButton(f"Send the &key to {target.host}", QMessageBox.ButtonRole.AcceptRole)
+        stay = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        if await ask(box) is go:
+            self._key_hosts_confirmed.add(slot)
+            return True
+        return False
+
+    async def stop(self) -> None:
+        """No new sends; cancel the one running and close the gateway's HTTP clients."""
+        self.closing = True
+        if self.is_sending() and self._task is not None:
+            self._task.cancel()
+        await self.gateway.aclose()
