@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,7 @@ class DeferredGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
         return await self.gateway().send(
             body,
@@ -99,6 +100,7 @@ class DeferredGateway:
             account=account,
             revision=revision,
             account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
         )
 
     async def send_event(
@@ -109,6 +111,7 @@ class DeferredGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
         fresh_unique_id: str | None = None,
         exactly: bool = False,
     ) -> SendResult:
@@ -118,6 +121,7 @@ class DeferredGateway:
             account=account,
             revision=revision,
             account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
             fresh_unique_id=fresh_unique_id,
             exactly=exactly,
         )
@@ -141,13 +145,13 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from composer.storage import open_storage
-    from composer.storage.db import HistoryError
+    from composer.storage.db import HistoryDamaged, HistoryError
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     try:
         storage = await asyncio.to_thread(open_storage, data_dir)
-    except HistoryError as exc:
+    except HistoryDamaged as exc:
         if not await _offer_fresh_history(str(exc)):
             return 1
         try:
@@ -155,7 +159,7 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
         except (HistoryError, OSError) as again:
             await _cannot_start(str(again))
             return 1
-    except OSError as exc:
+    except (HistoryError, OSError) as exc:  # busy, unreadable: moving it aside would not help
         await _cannot_start(str(exc))
         return 1
     closed = asyncio.Event()

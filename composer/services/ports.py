@@ -8,6 +8,7 @@ ones in (composer/app.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -110,9 +111,11 @@ class SendGateway(Protocol):
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
         """The outcome of one send. ``account_confirmed``: the user agreed to send that
-        account's key to this (non-Klaviyo, non-loopback) host. Raises
+        account's key to this (non-Klaviyo, non-loopback) host. ``extra_headers``: e.g. the
+        fall-forward opt-out for a retired revision. Raises
         ``asyncio.CancelledError`` when cancelled, and an exception whose message is meant for
         the user when it cannot send at all (no key, or the key may not go there)."""
         ...
@@ -125,6 +128,7 @@ class SendGateway(Protocol):
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
         fresh_unique_id: str | None = None,
         exactly: bool = False,
     ) -> SendResult:

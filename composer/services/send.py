@@ -197,6 +197,7 @@ class Sender:
         report: ValidationReport | None = None,
         run_id: str | None = None,
         run_index: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendResult:
         """Validate and send one event body.
 
@@ -219,7 +220,7 @@ class Sender:
             if filled is not None:
                 raw, filled_id = filled
         sent_id = filled_id or (unique_id_in(report.payload) if report.payload else None)
-        prepared = self.client.prepare(raw, revision=rev.name)
+        prepared = self.client.prepare(raw, revision=rev.name, extra_headers=extra_headers)
         context = SendContext(
             target=self.target.label,
             account=self.account,

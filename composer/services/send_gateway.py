@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -151,6 +151,7 @@ class ServiceGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
         """The outcome of :meth:`send_event` with the composer's unique_id settings."""
         result = await self.send_event(
@@ -159,6 +160,7 @@ class ServiceGateway:
             account=account,
             revision=revision,
             account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
         )
         assert result.outcome is not None  # force=True always sends
         return result.outcome
@@ -171,6 +173,7 @@ class ServiceGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
         fresh_unique_id: str | None = None,
         exactly: bool = False,
     ) -> SendResult:
@@ -181,6 +184,7 @@ class ServiceGateway:
         new event); ``exactly`` sends the bytes as they are (Resend exactly: same unique_id);
         otherwise a unique_id is filled in when the event has none and the setting says so.
         The result's ``history_problem`` says why the history could not record the send.
+        ``extra_headers`` go with the request (e.g. a retired revision's own headers).
 
         The account chosen in the window counts as named for Klaviyo and this machine; for
         another host only when ``account_confirmed`` (the user said yes for that host).
@@ -188,6 +192,7 @@ class ServiceGateway:
         message for people."""
         if self._closed:
             raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
         named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
         sender = await self._sender(target, account, revision, named=named)
         fill = not exactly and bool(self._storage.settings.settings.auto_unique_id)
@@ -199,9 +204,22 @@ class ServiceGateway:
                 fill_unique_id=fill,
                 unique_id=fresh_unique_id,
                 replace_unique_id=fresh_unique_id is not None and not exactly,
+                extra_headers=extra_headers,
             )
         finally:
             await self.history.flush()
+
+    def _sync_sandbox(self) -> None:
+        """The built-in sandbox follows the Settings choice for retired revisions."""
+        from composer.sandbox import RetiredRevisionPolicy
+
+        wanted = getattr(self._storage.settings.settings, "sandbox_retired_revisions", "serve")
+        try:
+            policy = RetiredRevisionPolicy(wanted)
+        except ValueError:
+            policy = RetiredRevisionPolicy.SERVE
+        if self.sandbox.config.retired_revisions is not policy:
+            self.sandbox.set_retired_revisions(policy)
 
     async def aclose(self) -> None:
         """Close every sender's HTTP client and finish the queued history writes."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.services.snippets import as_python
 from composer.storage.exports import curl_command
 from composer.storage.records import HistoryEntry, HistoryQuery
 from composer.ui.dialogs import ask, ask_save_path_and_filter, question
@@ -32,7 +33,6 @@ from composer.ui.history_model import (
     HistoryPager,
     HistoryTableModel,
 )
-from composer.ui.snippets import as_python
 from composer.ui.tasks import TaskRunner, off_thread
 
 SEARCH_DEBOUNCE_MS = 250

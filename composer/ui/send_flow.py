@@ -15,9 +15,11 @@ from composer.domain.outcome import SendOutcome
 from composer.services.keys import plain_http_refusal
 from composer.services.outcome_text import no_key_message
 from composer.services.ports import SendGateway
+from composer.services.retired import PlannedSend, needs_choice, plan
 from composer.ui.dialogs import ask, question
 from composer.ui.editor import ComposerController
 from composer.ui.response_view import ResponseView
+from composer.ui.retired_dialog import ask_retired_choice
 from composer.ui.target_bar import TargetBar, target_headline
 from composer.ui.tasks import TaskRunner
 
@@ -139,16 +141,23 @@ class SendPart(QObject):
                     "Send again and choose “Send the key” to send it to that server.",
                 )
                 return
+        body, extra_headers = text.encode("utf-8"), None
+        if needs_choice(target, revision):
+            planned = await self._retired_plan(body, revision)
+            if planned is None:
+                return
+            body, revision, extra_headers = planned.body, planned.revision, planned.headers
         self.sendingChanged.emit(True)
         self.response_view.show_sending(target_headline(target).split(":")[0])
         fresh = None if exactly else self.next_unique_id()
         try:
             result = await self.gateway.send_event(
-                text.encode("utf-8"),
+                body,
                 target=target,
                 account=account,
                 revision=revision,
                 account_confirmed=confirmed,
+                extra_headers=extra_headers or None,
                 fresh_unique_id=fresh,
                 exactly=exactly,
             )
@@ -195,6 +204,25 @@ class SendPart(QObject):
         if outcome.status == 400 and outcome.findings:
             self.controller.set_server_findings(list(outcome.findings))
         self.finished.emit(outcome)
+
+    async def _retired_plan(self, body: bytes, revision: str) -> PlannedSend | None:
+        """Ask how to send with a retired revision; the send it makes, or None (not sent)."""
+        choice = await ask_retired_choice(self._window, revision)
+        if choice is None:
+            self.message.emit(f"Not sent: revision {revision} is retired.", 0)
+            return None
+        planned = plan(body, revision, choice)
+        if planned.problem:
+            self.response_view.show_failure("Not sent", planned.problem)
+            return None
+        if planned.report is not None:
+            report = planned.report
+            words = f"Sent as {planned.revision}: {len(report.moved)} member(s) moved"
+            if report.homeless:
+                where = "; ".join(f"{e.source} → {e.target}" for e in report.homeless[:3])
+                words += f", {len(report.homeless)} without an equivalent, kept at {where}"
+            self.message.emit(words, 20000)
+        return planned
 
     async def _confirm_send_anyway(self, report: ValidationReport) -> bool:
         errors = report.errors
