@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from composer.client.targets import Target
     from composer.domain.outcome import SendOutcome
     from composer.services.ports import SendGateway
+    from composer.services.send import SendResult
     from composer.services.send_gateway import ServiceGateway
     from composer.storage import Storage
     from composer.ui.main_window import MainWindow
@@ -91,6 +92,7 @@ class DeferredGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
         return await self.gateway().send(
             body,
@@ -98,6 +100,30 @@ class DeferredGateway:
             account=account,
             revision=revision,
             account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
+        )
+
+    async def send_event(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        fresh_unique_id: str | None = None,
+        exactly: bool = False,
+    ) -> SendResult:
+        return await self.gateway().send_event(
+            body,
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
+            fresh_unique_id=fresh_unique_id,
+            exactly=exactly,
         )
 
     async def aclose(self) -> None:
@@ -119,13 +145,13 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from composer.storage import open_storage
-    from composer.storage.db import HistoryError
+    from composer.storage.db import HistoryDamaged, HistoryError
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     try:
         storage = await asyncio.to_thread(open_storage, data_dir)
-    except HistoryError as exc:
+    except HistoryDamaged as exc:
         if not await _offer_fresh_history(str(exc)):
             return 1
         try:
@@ -133,7 +159,7 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
         except (HistoryError, OSError) as again:
             await _cannot_start(str(again))
             return 1
-    except OSError as exc:
+    except (HistoryError, OSError) as exc:  # busy, unreadable: moving it aside would not help
         await _cannot_start(str(exc))
         return 1
     closed = asyncio.Event()

@@ -5,6 +5,7 @@ event-composer history show ID [--json]
 event-composer history resend ID
 event-composer history export --format har|ndjson|curl OUT
 event-composer history import PATH
+event-composer history move-aside
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
@@ -120,6 +122,17 @@ def add_parser(sub: Any) -> None:
     )
     imp.set_defaults(handler=run_import)
 
+    aside = hsub.add_parser(
+        "move-aside",
+        help="rename a damaged history so that a new one starts (nothing is deleted)",
+        description="Rename the history file (and its -wal and -shm files) to "
+        "history.sqlite3.unreadable-TIME in the same folder, so that the next command starts a "
+        "new, empty history. Nothing is deleted: the old file stays there for recovery (for "
+        "example with `sqlite3 FILE .recover`). Exit 0 when moved, 2 when there is nothing "
+        "to move or it cannot be renamed.",
+    )
+    aside.set_defaults(handler=run_move_aside)
+
 
 def _positive(text: str) -> int:
     try:
@@ -177,11 +190,41 @@ def _guarded(action: Any, args: argparse.Namespace) -> int:
             result: int = action(storage, args)
             return result
     except HistoryError as exc:
-        return _fail(str(exc))
+        return _fail(f"{exc}{damaged_advice(exc, args)}")
     except BrokenPipeError:
         raise  # the reader went away (| head): main() ends quietly
     except OSError as exc:
         return _fail(f"{getattr(exc, 'filename', '') or 'file'}: {exc.strerror or exc}")
+
+
+def damaged_advice(exc: Exception, args: argparse.Namespace) -> str:
+    """For a damaged history, the command that moves it aside (else nothing)."""
+    from composer.storage.db import HistoryDamaged
+
+    if not isinstance(exc, HistoryDamaged):
+        return ""
+    data_dir = data_dir_from(args)
+    where = f" --data-dir {shlex.quote(str(data_dir))}" if getattr(args, "data_dir", None) else ""
+    return f" To do that, run: event-composer{where} history move-aside."
+
+
+def run_move_aside(args: argparse.Namespace) -> int:
+    import time
+
+    from composer.storage.paths import StoragePaths, move_history_aside
+
+    paths = StoragePaths.resolve(data_dir_from(args))
+    if not paths.history_db.exists():
+        return _fail(f"{paths.history_db}: there is no history file to move aside")
+    try:
+        moved = move_history_aside(paths, time.strftime("%Y%m%d-%H%M%S"))
+    except OSError as exc:
+        return _fail(f"{paths.history_db}: cannot be renamed ({exc.strerror or exc})")
+    print(
+        f"Moved the history to {moved} (nothing deleted). The next command starts a new, "
+        "empty history."
+    )
+    return EXIT_OK
 
 
 # -- list ------------------------------------------------------------------------------------

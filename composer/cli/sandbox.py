@@ -161,10 +161,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--retired-revisions",
-        choices=("serve", "gone"),
+        choices=("serve", "fall-forward", "gone"),
         default="serve",
-        help="serve retired revisions such as 2023-01-24 as published (default), or "
-        "answer them 410 Gone",
+        help="what a revision retired two years after its release (such as 2023-01-24) gets: "
+        "serve it as published (default); fall-forward, as production most likely does today "
+        "(the body is validated as the oldest supported revision, and 410 with the header "
+        "X-Klaviyo-Revision-Fall-Forward-Opt-Out: 1); or gone (always 410)",
     )
     p.set_defaults(handler=run)
 

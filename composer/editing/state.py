@@ -115,19 +115,27 @@ class EditState:
         self._change(edit, before)
         return edit
 
-    def undo(self) -> TextEdit | None:
-        """Take back the last change; the edit made, or None when there is nothing to undo."""
-        edit = self.history.take_undo()
-        if edit is not None:
+    def undo(self) -> list[TextEdit]:
+        """Take back the last step; the edits made (none when there is nothing to undo)."""
+        edits = self.history.take_undo()
+        for edit in edits:
             self._change(edit, self.text)
-        return edit
+        return edits
 
-    def redo(self) -> TextEdit | None:
-        """Make the last undone change again."""
-        edit = self.history.take_redo()
-        if edit is not None:
+    def redo(self) -> list[TextEdit]:
+        """Make the last undone step again; the edits made."""
+        edits = self.history.take_redo()
+        for edit in edits:
             self._change(edit, self.text)
-        return edit
+        return edits
+
+    def replay(self, edit: TextEdit) -> None:
+        """Make an edit the history handed out (undo/redo) without recording it again."""
+        self._change(edit, self.text)
+
+    def batch(self) -> _Batch:
+        """``with state.batch():`` — the operations inside are one undo step."""
+        return _Batch(self.history)
 
     def _change(self, edit: TextEdit, before: str) -> None:
         known = self._parsed == self.generation and self._tree is not None
@@ -412,6 +420,17 @@ class EditState:
             return edit, f"{parent_ptr}/{name.replace('~', '~0').replace('/', '~1')}"
         edit = self._insert(parent, None, value_text, steps[-1].index + 1, label or "Duplicate")
         return edit, f"{parent_ptr}/{steps[-1].index + 1}"
+
+
+class _Batch:
+    def __init__(self, history: History) -> None:
+        self._history = history
+
+    def __enter__(self) -> None:
+        self._history.begin_batch()
+
+    def __exit__(self, *_exc: object) -> None:
+        self._history.end_batch()
 
 
 def _inside(edit: TextEdit, start: int, end: int) -> bool:

@@ -12,6 +12,7 @@ unique_id).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections import Counter
@@ -29,7 +30,13 @@ from composer.domain.rule_ids import is_syntax
 from composer.domain.rules import MAX_BODY_BYTES
 from composer.domain.validator import Validator
 from composer.sandbox import jsonapi
-from composer.sandbox.config import FaultKind, SandboxConfig
+from composer.sandbox.config import (
+    FALL_FORWARD_OPT_OUT_HEADER,
+    JSONAPI_MEDIA_TYPE,
+    FaultKind,
+    RetiredRevisionPolicy,
+    SandboxConfig,
+)
 from composer.sandbox.faults import DroppedConnection, FaultInjector
 from composer.sandbox.jsonapi import ApiError, Headers, Reply
 from composer.sandbox.ratelimit import RateLimiter, Verdict
@@ -42,8 +49,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 EVENTS_PATHS = frozenset({"/api/events/", "/api/events"})
-"""The trailing slash of revision 2023-01-24 and the slash-less path of 2024-10-15 on."""
-ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "application/vnd.api+json"})
+"""The trailing slash up to 2024-07-15 and the slash-less path of 2024-10-15 on; each revision
+is served only at its own (a request at the other path gets 404)."""
+_OPT_OUT = FALL_FORWARD_OPT_OUT_HEADER.lower().encode("ascii")
 _KEY_RE = re.compile(r"pk_[A-Za-z0-9]+")
 _AUTH_SCHEME = "klaviyo-api-key"
 _ASCII_DIGITS = re.compile(rb"[0-9]+")
@@ -100,6 +108,11 @@ class SandboxApp:
     def stats_json(self) -> dict[str, Any]:
         """The counts GET /sandbox/stats returns."""
         return self.stats.to_json(self.faults)
+
+    def set_retired_revisions(self, policy: RetiredRevisionPolicy) -> None:
+        """Change what retired revisions get, from the next request on (the GUI's Settings)."""
+        self.config = dataclasses.replace(self.config, retired_revisions=policy)
+        self._resolver.policy = policy
 
     def reset(self) -> None:
         """Forget events, counts and rate-limit windows, and restart the fault sequence."""
@@ -176,12 +189,18 @@ class SandboxApp:
         assert key is not None
         raw_revision = headers.get(b"revision")
         resolution = self._resolver.resolve(
-            raw_revision.decode("latin-1") if raw_revision is not None else None
+            raw_revision.decode("latin-1") if raw_revision is not None else None,
+            opt_out=headers.get(_OPT_OUT, b"").strip() == b"1",
         )
         if resolution.revision is None:
             assert resolution.error is not None
             return self._refused(resolution.status, resolution.error, self.limiter.state(key, now))
         revision = resolution.revision
+        published = resolution.requested or revision
+        if scope["path"] != published.path:
+            return self._refused(
+                404, _wrong_path_error(scope["path"], published), self.limiter.state(key, now)
+            )
         if self.config.deny_events_write or key in self.config.scope_denied_keys:
             return self._refused(
                 403, jsonapi.permission_denied_error(), self.limiter.state(key, now)
@@ -196,7 +215,7 @@ class SandboxApp:
                 self._media,
                 [(b"retry-after", retry)],
             )
-        media_error = _media_type_error(headers, revision)
+        media_error = _media_type_error(headers, published)
         if media_error is not None:
             return self._refused(415, media_error, verdict)
         body, outcome = await _read_body(headers, receive, self.config.max_body_bytes)
@@ -363,8 +382,13 @@ def _api_key(header: bytes | None) -> tuple[str | None, ApiError | None]:
 def _media_type_error(headers: dict[bytes, bytes], revision: Revision) -> ApiError | None:
     raw = headers.get(b"content-type")
     media = raw.decode("latin-1").split(";", 1)[0].strip().lower() if raw else ""
-    if media not in ACCEPTED_MEDIA_TYPES:
-        return jsonapi.unsupported_media_type_error(media or "(none)", revision.content_type)
+    # JSON:API's own media type is taken at every revision (Klaviyo answers in it even where
+    # the spec names application/json); from 2024-10-15 on it is the only one.
+    if media not in (revision.content_type, JSONAPI_MEDIA_TYPE):
+        error = jsonapi.unsupported_media_type_error(media or "(none)", revision.content_type)
+        return dataclasses.replace(
+            error, detail=f"{error.detail} (revision {revision.name} takes only this type)"
+        )
     encoding = headers.get(b"content-encoding")
     if encoding is not None and encoding.strip().lower() not in (b"", b"identity"):
         return ApiError(
@@ -374,6 +398,17 @@ def _media_type_error(headers: dict[bytes, bytes], revision: Revision) -> ApiErr
             "body uncompressed.",
         )
     return None
+
+
+def _wrong_path_error(path: str, revision: Revision) -> ApiError:
+    return ApiError(
+        "not_found",
+        "Not found.",
+        f"{path} does not exist at revision {revision.name}: Create Event is POST "
+        f"{revision.path} there"
+        + (" (with the trailing slash)" if revision.path.endswith("/") else " (no trailing slash)")
+        + ".",
+    )
 
 
 class _BodyOutcome(Enum):

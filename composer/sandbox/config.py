@@ -37,12 +37,19 @@ ALL_FAULT_KINDS: tuple[FaultKind, ...] = tuple(FaultKind)
 
 
 class RetiredRevisionPolicy(StrEnum):
-    """What the sandbox does with a revision Klaviyo has retired (e.g. 2023-01-24)."""
+    """What the sandbox does with a revision retired on the sandbox's clock (two years after
+    its release, e.g. 2023-01-24)."""
 
     SERVE = "serve"
     """Serve it as published: the app's default revision keeps working (the default)."""
+    FALL_FORWARD = "fall-forward"
+    """As production most likely does today: validate the body as the oldest supported
+    revision; a request with ``X-Klaviyo-Revision-Fall-Forward-Opt-Out: 1`` gets 410."""
     GONE = "gone"
-    """Answer 410 Gone, as a retired revision may be answered by Klaviyo today."""
+    """Always answer 410 Gone."""
+
+
+FALL_FORWARD_OPT_OUT_HEADER = "X-Klaviyo-Revision-Fall-Forward-Opt-Out"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from composer.domain.outcome import RequestRecord, SendOutcome, redact_headers
 from composer.storage import db
-from composer.storage.db import HistoryError
+from composer.storage.db import HistoryDamaged, HistoryError
 from composer.storage.records import (
     EntryContext,
     HistoryEntry,
@@ -46,7 +46,14 @@ from composer.storage.runs import ReplayRuns
 if TYPE_CHECKING:
     from composer.storage.imports import ImportResult
 
-__all__ = ["HistoryEntry", "HistoryError", "HistoryQuery", "HistoryRow", "HistoryStore"]
+__all__ = [
+    "HistoryDamaged",
+    "HistoryEntry",
+    "HistoryError",
+    "HistoryQuery",
+    "HistoryRow",
+    "HistoryStore",
+]
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +105,12 @@ class HistoryStore:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
-        self.schema_version = db.migrate(self._conn(), self.path)
+        try:
+            db.check(self._conn(), self.path)  # damage found now, not halfway through an export
+            self.schema_version = db.migrate(self._conn(), self.path)
+        except BaseException:
+            self.close()
+            raise
         self.runs = ReplayRuns(self._run)
         """The replay runs recorded in this history (file, hash, target, progress)."""
 
@@ -134,7 +146,7 @@ class HistoryStore:
         try:
             return fn(self._conn(), *args)
         except sqlite3.DatabaseError as exc:
-            raise HistoryError(db.explain(self.path, exc)) from None
+            raise db.error_for(self.path, exc) from None
 
     # -- the HistorySink protocol ------------------------------------------------------------
 
