@@ -40,6 +40,7 @@ from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
 from composer.ui.target_bar import target_headline
 from composer.ui.tasks import TaskRunner, off_thread
+from composer.ui.unique_id_label import NextUniqueIdLabel
 from composer.ui.wheel_guard import WheelGuard
 from composer.ui.window_layout import WindowLayout
 
@@ -110,6 +111,9 @@ class MainWindow(QMainWindow):
             response_view=self.response_view,
             tasks=self.tasks,
         )
+        self.next_id_label = NextUniqueIdLabel()
+        self.statusBar().addPermanentWidget(self.next_id_label)
+        self.send_part.nextUniqueIdChanged.connect(self.next_id_label.set_next)
         self.history_part = HistoryPart(
             self,
             store=storage.history,
@@ -246,6 +250,11 @@ class MainWindow(QMainWindow):
             self.layout_parts.fit_to_screen()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())
+        self.send_part.set_fresh_unique_id(settings.fresh_unique_id)
+
+    def next_unique_id(self) -> str | None:
+        """The unique_id the next Send from the composer carries (None: the event's own)."""
+        return self.send_part.next_unique_id()
 
     def _splitters(self) -> dict[str, QSplitter]:
         found = {"top": self.top_splitter, "main": self.main_splitter}
