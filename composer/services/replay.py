@@ -8,6 +8,7 @@ unique_id when a resumed run (same ``run_id``) sends it again, and Klaviyo recor
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ __all__ = [
     "delivery_state",
     "read_events",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_CONCURRENCY = 256
 VALIDATION_CHUNK = 256
@@ -336,8 +339,7 @@ class Replayer:
                 item.index, item.line, None, _describe_invalid(item, report), None
             )
             events[item.index] = invalid
-            if self._on_invalid is not None:
-                self._on_invalid(invalid)
+            self._report_invalid(invalid)
             progress.invalid += 1
             progress.done += 1
         self._emit(progress, started)
@@ -349,14 +351,31 @@ class Replayer:
                 if self._stopping:
                     return
                 in_flight[item.index] = item
-                result = await self.sender.send(
-                    item.raw,
-                    force=self.force,
-                    fill_unique_id=self.fill_unique_id,
-                    unique_id=self.unique_id_for(item.index),
-                    run_id=self.run_id,
-                    run_index=item.index,
-                )
+                try:
+                    result = await self.sender.send(
+                        item.raw,
+                        force=self.force,
+                        fill_unique_id=self.fill_unique_id,
+                        unique_id=self.unique_id_for(item.index),
+                        run_id=self.run_id,
+                        run_index=item.index,
+                    )
+                except Exception as exc:  # never lose an event to a fault inside the app
+                    log.exception("replay: sending event %d failed", item.index)
+                    del in_flight[item.index]
+                    events[item.index] = ReplayEvent(
+                        item.index,
+                        item.line,
+                        None,
+                        f"unknown: the app failed while sending it ({exc}); it may or may not "
+                        "have left (a resume sends it again with the same unique_id)",
+                        None,
+                        delivery="unknown",
+                    )
+                    progress.unknown += 1
+                    progress.done += 1
+                    self._emit(progress, started)
+                    continue
                 del in_flight[item.index]
                 event = self._event(item, result)
                 events[item.index] = event
@@ -382,11 +401,20 @@ class Replayer:
         ]
         cancelled_from_outside = False
         try:
-            await asyncio.gather(*self._workers, return_exceptions=True)
+            results = await asyncio.gather(*self._workers, return_exceptions=True)
         except asyncio.CancelledError:
             cancelled_from_outside = True
             self.stop()
-            await asyncio.gather(*self._workers, return_exceptions=True)
+            results = await asyncio.gather(*self._workers, return_exceptions=True)
+        crashed = [
+            r
+            for r in results
+            if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError)
+        ]
+        if crashed and self._stopped_reason is None:
+            # a worker that died took its events with it: the run is not finished
+            self._stopped_reason = f"of an error inside the app ({crashed[0]!r})"
+            self._stopping = True
         # A send cut short by the stop may or may not have reached the server.
         for index, item in in_flight.items():
             events[index] = ReplayEvent(
@@ -447,4 +475,16 @@ class Replayer:
     def _emit(self, progress: ReplayProgress, started: float) -> None:
         progress.elapsed = self._clock() - started
         if self._on_progress is not None:
-            self._on_progress(progress)
+            try:
+                self._on_progress(progress)
+            except Exception as exc:  # e.g. the terminal went away (EIO): keep sending
+                log.warning("replay: the progress display failed (%s); going on without it", exc)
+                self._on_progress = None
+
+    def _report_invalid(self, event: ReplayEvent) -> None:
+        if self._on_invalid is not None:
+            try:
+                self._on_invalid(event)
+            except Exception as exc:
+                log.warning("replay: listing an invalid event failed (%s)", exc)
+                self._on_invalid = None

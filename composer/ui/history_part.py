@@ -70,7 +70,7 @@ class HistoryPart(QObject):
     async def _load_entry_flow(self, entry: HistoryEntry) -> bool:
         if not await self._document.may_replace_composer(f"loading history entry #{entry.id}"):
             return False
-        self._document.load_unsaved(pretty_request_text(entry.request.body))
+        self._document.load_unsaved(pretty_request_text(entry.request.body), entry.row.revision)
         outcome = entry.to_outcome()
         if outcome is not None:
             self._response_view.show_outcome(outcome)

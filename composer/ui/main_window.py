@@ -35,6 +35,7 @@ from composer.ui.banner import retired_revision_text, settings_notice_text
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
 from composer.ui.history_part import HistoryPart
+from composer.ui.retired_dialog import conversion_summary
 from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
 from composer.ui.target_bar import target_headline
@@ -192,6 +193,7 @@ class MainWindow(QMainWindow):
         bar.cancelRequested.connect(self.cancel_send)
         bar.targetChanged.connect(self._on_target_changed)
         bar.revisionChanged.connect(self._on_revision_changed)
+        self.controller.revisionChanged.connect(self._follow_revision)
         bar.manageKeysRequested.connect(self.settings_part.manage_keys)
         bar.customTargetRequested.connect(self.settings_part.ask_custom_target)
         self.response_view.findingActivated.connect(self.composer.focus_finding)
@@ -222,7 +224,9 @@ class MainWindow(QMainWindow):
             self.controller.mark_saved()
         # the first key a user presses edits the event; a Page Down on the target picker
         # (Qt's first focus otherwise) would switch to production
-        self.composer.form.profile_edits["$email"].setFocus(Qt.FocusReason.OtherFocusReason)
+        first = next(iter(self.composer.form.profile_edits.values()), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
         self.history_part.start()
         self.settings_part.start()
         self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
@@ -337,8 +341,18 @@ class MainWindow(QMainWindow):
         self._refresh_target_status()
 
     def _on_revision_changed(self, revision: str) -> None:
-        self.controller.set_revision(revision)
+        """The picker changed: the open event is rewritten in that revision's shape (one undo
+        step) and the status bar says what moved."""
+        before = self.controller.revision()
+        report = self.controller.convert_to_revision(revision)
+        if report is not None:
+            self._show_message(conversion_summary(report, before, revision), 30000)
         self.banner.show_message(f"retired:{revision}", retired_revision_text(revision))
+
+    def _follow_revision(self, revision: str) -> None:
+        """Undo or redo of a conversion changed the revision: the picker follows."""
+        if self.target_bar.revision() != revision:
+            self.target_bar.set_revision(revision)
 
     # -- drops -----------------------------------------------------------------------------------
 
