@@ -9,9 +9,10 @@ docs/sandbox.md:
 - Schemathesis's ``positive_data_acceptance`` is left out: the excerpt's schema cannot express
   the limits in its prose (time window, profile identifier), so Klaviyo, like the sandbox,
   answers 400 to some schema-valid bodies.
-- Schemathesis's ``unsupported_method`` and ``allow_header_conformance`` are left out: the excerpt lists only POST on this path,
-  but Klaviyo (and the sandbox) also serve GET /api/events/ there (reading events back,
-  tests/sandbox/test_readback.py); the other methods' 405 is tested in test_statuses.py.
+- Schemathesis's ``unsupported_method`` and ``allow_header_conformance`` are left out: the
+  excerpt lists only POST on this path, but Klaviyo (and the sandbox) also serve GET
+  /api/events/ there (reading events back, tests/sandbox/test_readback.py); the other methods'
+  405 and ``Allow: GET, POST`` are tested in test_statuses.py.
 """
 
 from __future__ import annotations
