@@ -59,8 +59,8 @@ while True:
     types.add(type(page).__name__)
     for event in page.data:
         a = event.attributes
-        seen.append({"id": event.id, "props": a.event_properties, "datetime": a.datetime_.isoformat(),
-                     "timestamp": a.timestamp,
+        seen.append({"id": event.id, "props": a.event_properties,
+                     "datetime": a.datetime_.isoformat(), "timestamp": a.timestamp,
                      "profile": event.relationships.profile.data.id,
                      "metric": event.relationships.metric.data.id})
     for item in page.included or []:  # the SDK's model keeps included resources as dicts
