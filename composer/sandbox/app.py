@@ -315,7 +315,9 @@ class SandboxApp:
         reply = self.reads.handle(
             endpoint, item_id, query=query, key=key, base=base, path=scope["path"], now=now
         )
-        if reply.status >= 400 and reply.status != 429:
+        if reply.status == 429:
+            self.stats.throttled += 1
+        elif reply.status >= 400:
             self.stats.rejected += 1
             self.stats.rejected_by_status[reply.status] += 1
         return reply

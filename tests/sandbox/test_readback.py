@@ -291,3 +291,9 @@ async def test_a_read_needs_a_key_and_a_revision(sandbox: Sandbox) -> None:
         "Authorization"]})  # fmt: skip
     error = assert_jsonapi_error(no_rev, 400, "invalid")
     assert error["source"] == {"parameter": "revision"}
+
+
+async def test_throttled_reads_are_counted(sandbox: Sandbox) -> None:
+    for _ in range(11):
+        await get(sandbox, "/api/metrics")
+    assert sandbox.app.stats_json()["throttled"] == 1
