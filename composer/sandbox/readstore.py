@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import string
-from bisect import insort
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -143,12 +143,14 @@ class ReadStore:
             available_at=available_at,
             seq=self._seq,
         )
-        self.events_by_id[event.id] = event
-        insort(self.events, event, key=lambda e: e.sort_key)
-        while len(self.events) > self.max_events:
-            oldest = min(self.events, key=lambda e: e.seq)
-            self.events.remove(oldest)
-            del self.events_by_id[oldest.id]
+        self.events_by_id[event.id] = event  # insertion order: oldest received first
+        if not self.events or self.events[-1].sort_key <= event.sort_key:
+            self.events.append(event)  # the usual case: events arrive in time order
+        else:
+            insort(self.events, event, key=_sort_key)
+        while len(self.events_by_id) > self.max_events:
+            oldest = self.events_by_id.pop(next(iter(self.events_by_id)))
+            del self.events[bisect_left(self.events, oldest.sort_key, key=_sort_key)]
         return event
 
     # -- creation ---------------------------------------------------------------------------
@@ -214,7 +216,12 @@ class ReadStore:
     def _short_id(self, length: int, taken: dict[str, Any]) -> str:
         """A metric id: six letters and digits (``Y6nRLr``)."""
         while True:
-            text = "".join(self._random.choice(_BASE62) for _ in range(length))
+            number = self._random.getrandbits(6 * length)
+            chars = []
+            for _ in range(length):
+                number, digit = divmod(number, 62)
+                chars.append(_BASE62[digit])
+            text = "".join(chars)
             if text not in taken:
                 return text
 
@@ -231,6 +238,10 @@ class ReadStore:
             f"1{(stamp >> 48) & 0xFFF:03x}-{(bits >> 48) & 0x3FFF | 0x8000:04x}-"
             f"{bits & 0xFFFFFFFFFFFF:012x}"
         )
+
+
+def _sort_key(event: StoredEvent) -> tuple[int, int]:
+    return event.sort_key
 
 
 def _get(payload: Any, path: tuple[str, ...]) -> Any:

@@ -34,6 +34,9 @@ from composer.domain.rules import parse_event_time
 WINDOW_SECONDS = 300
 """Events are looked for within this many seconds either side of the event's time (clocks of
 this machine and Klaviyo's may differ)."""
+CLOCK_SKEW_SECONDS = 60
+"""How far Klaviyo's clock may be behind this machine's before an event with the same
+unique_id and no time of its own counts as an earlier one."""
 _MAX_EVENT_PAGES = 5
 _MAX_METRIC_PAGES = 50
 
@@ -444,7 +447,7 @@ def _is_earlier_event(sent: SentEvent, event: dict[str, Any], props: Mapping[str
     if sent.time_given:
         if stamp != math.floor(sent.time):
             return True
-    elif stamp < math.floor(sent.time) - 2:  # received before this send left
+    elif stamp < math.floor(sent.time) - CLOCK_SKEW_SECONDS:  # received before this send left
         return True
     return not _same_properties(sent, props)
 

@@ -297,3 +297,13 @@ async def test_throttled_reads_are_counted(sandbox: Sandbox) -> None:
     for _ in range(11):
         await get(sandbox, "/api/metrics")
     assert sandbox.app.stats_json()["throttled"] == 1
+
+
+async def test_events_sent_out_of_time_order_are_sorted_and_old_ones_forgotten(
+    make: SandboxFactory,
+) -> None:
+    sb = await make(max_recorded=4)
+    for second in (5, 1, 3, 2, 4, 0):  # the first two sent are forgotten (max_recorded=4)
+        await send(sb, current_body(unique_id=f"o{second}", time=t(second)))
+    data = (await get(sb, "/api/events", sort="datetime")).json()["data"]
+    assert [e["attributes"]["timestamp"] % 60 for e in data] == [0, 2, 3, 4]

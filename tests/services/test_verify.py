@@ -82,16 +82,17 @@ async def test_metric_ids_are_paged_then_cached_and_reads_are_paced() -> None:
     config = SandboxConfig(burst_limit=1000, steady_limit=10_000)
     with run_in_thread(config) as url:
         async with EventClient(parse_target(url), KEY, revision=REV) as client:
+            sent_at = time.time()
             for n in range(205):  # the metric looked for is on the second page of 200
                 payload = body(metric=f"M{n:03d}", unique_id=f"m{n}")
                 assert (await client.send(json.dumps(payload).encode(), revision=REV)).status == 202
             verifier = Verifier(client)
             target = body(metric="M204", unique_id="m204")
-            verdict = await verifier.verify(target, get_revision(REV), time.time(), timeout=2)
+            verdict = await verifier.verify(target, get_revision(REV), sent_at, timeout=2)
             assert verdict.outcome is VerifyOutcome.LANDED
             assert "M204" in verifier.metric_ids and len(verifier.metric_ids) == 205
             again = await verifier.verify(
-                body(metric="M010", unique_id="m10"), get_revision(REV), time.time(), timeout=2
+                body(metric="M010", unique_id="m10"), get_revision(REV), sent_at, timeout=2
             )
             assert again.outcome is VerifyOutcome.LANDED
             assert again.reads == 2  # profile and events: the metric id came from the cache
