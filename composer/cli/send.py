@@ -1,7 +1,8 @@
 """`event-composer send PATH|- [--target sandbox|production|URL] [--account NAME] [--json]`
 
 Exit 0 when the event was accepted (2xx), 1 on an HTTP error status, 2 on bad input (unreadable
-or invalid event, bad target, no key) or when no answer came back (no connection)."""
+or invalid event, bad target, no key) or when no answer came back (no connection), 3 with
+``--verify`` when it was accepted but not seen when read back."""
 
 from __future__ import annotations
 
@@ -87,7 +88,8 @@ def add_parser(sub: Any) -> None:
         "send",
         help="validate and send one event",
         description="Validate one Create Event body, then send it and print the answer. "
-        "Exit 0 when accepted (202), 1 on an HTTP error, 2 on bad input or no connection. "
+        "Exit 0 when accepted (202), 1 on an HTTP error, 2 on bad input or no connection, "
+        "3 with --verify when accepted but not seen. "
         "The API key comes from the OS keyring (--account) or KLAVIYO_API_KEY, never from "
         "the command line.",
     )
