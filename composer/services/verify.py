@@ -5,8 +5,9 @@ email, phone_number or external_id), the metric id by name (GET /api/metrics, pa
 no name filter; cached per verifier, i.e. per account, and read again when a name is missing),
 then polls GET /api/events filtered by profile, metric and a window around the event's time,
 newest first, and matches the event by its unique_id (``event_properties.$event_id``), else by
-time and properties. Polls back off (0.25 s doubling to 1 s, so a verdict comes within
-~1 s of the event becoming readable) until a deadline, and every read
+time and properties. Polls back off (0.25 s, then every 0.5 s, so a verdict comes within
+~0.5 s of the event becoming readable; the metric list is read at most every 2 s) until a
+deadline, and every read
 waits for a slot of its endpoint's own limits (metrics 10/s and 150/min, ...) on top of the
 account's limiter the client shares with sends.
 
@@ -37,6 +38,8 @@ this machine and Klaviyo's may differ)."""
 CLOCK_SKEW_SECONDS = 60
 """How far Klaviyo's clock may be behind this machine's before an event with the same
 unique_id and no time of its own counts as an earlier one."""
+METRICS_REFRESH = 2.0
+"""Seconds between two reads of the metric list while a name is missing (10/s, 150/min)."""
 _MAX_EVENT_PAGES = 5
 _MAX_METRIC_PAGES = 50
 
@@ -183,7 +186,7 @@ class Verifier:
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         first_delay: float = 0.25,
-        max_delay: float = 1.0,
+        max_delay: float = 0.5,
     ) -> None:
         self.reader = reader
         self._clock = clock
@@ -196,6 +199,7 @@ class Verifier:
         }
         self.metric_ids: dict[str, str] = {}
         """Metric name -> id, filled from GET /api/metrics."""
+        self._metrics_loaded_at = -math.inf
         self.reads = 0
 
     async def verify(
@@ -253,7 +257,7 @@ class Verifier:
                 return None
             state["profile_id"] = profile_id
         metric_id = self.metric_ids.get(sent.metric)
-        if metric_id is None:
+        if metric_id is None and self._clock() - self._metrics_loaded_at >= METRICS_REFRESH:
             await self._load_metrics()
             metric_id = self.metric_ids.get(sent.metric)
             if metric_id is None:
@@ -276,6 +280,7 @@ class Verifier:
         return None
 
     async def _load_metrics(self) -> None:
+        self._metrics_loaded_at = self._clock()
         params: dict[str, str] = {}
         for _ in range(_MAX_METRIC_PAGES):
             doc = await self._get("/api/metrics", params)

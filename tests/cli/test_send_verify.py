@@ -79,7 +79,7 @@ def test_landed_arrives_soon_after_a_processing_delay(tmp_path, capsys) -> None:
         took = time.monotonic() - started
     v = verdict(capsys)
     assert v["outcome"] == "landed"
-    assert 1.0 <= took < 3.5  # readable after 1 s; the verdict within ~1-2 s of that
+    assert 1.0 <= took < 3.5  # readable after 1 s; the verdict about 0.5 s later (+ load)
     assert v["reads"] >= 3  # it had to poll
 
 
