@@ -257,9 +257,10 @@ class Verifier:
                 return None
             state["profile_id"] = profile_id
         metric_id = self.metric_ids.get(sent.metric)
-        if metric_id is None and self._clock() - self._metrics_loaded_at >= METRICS_REFRESH:
-            await self._load_metrics()
-            metric_id = self.metric_ids.get(sent.metric)
+        if metric_id is None:
+            if self._clock() - self._metrics_loaded_at >= METRICS_REFRESH:
+                await self._load_metrics()
+                metric_id = self.metric_ids.get(sent.metric)
             if metric_id is None:
                 state["metric_missing"] = True
                 return None
