@@ -110,3 +110,18 @@ async def test_metric_ids_are_paged_then_cached_and_reads_are_paced() -> None:
 class _NoReads:
     async def read(self, path: str, params: Any = None) -> Any:
         raise AssertionError("no read expected")
+
+
+async def test_a_new_metric_of_a_known_profile_is_found_once_processed() -> None:
+    with run_in_thread(SandboxConfig(processing_delay=0.6)) as url:
+        async with EventClient(parse_target(url), KEY, revision=REV) as client:
+            verifier = Verifier(client)
+            first = await send_and_verify(client, verifier, body(metric="First", unique_id="f1"))
+            assert first.outcome is VerifyOutcome.LANDED
+            # The profile is known now; the metric "Second" appears only after the delay.
+            second = await send_and_verify(
+                client, verifier, body(metric="Second", unique_id="s1"), timeout=5
+            )
+    assert second.outcome is VerifyOutcome.LANDED
+    assert second.evidence["metric_id"] == verifier.metric_ids["Second"]
+    assert second.waited_seconds < 3.5
