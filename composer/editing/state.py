@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from composer.domain.findings import split_pointer
+from composer.domain.findings import describe_pointer, split_pointer
 from composer.domain.jsontext import loads as strict_loads
 from composer.editing.history import History, TextEdit
 from composer.editing.jsontree import EditTree, Node, PathStep, Span, parse_tree, span_of
@@ -231,7 +231,7 @@ class EditState:
             return None
         tokens = split_pointer(ptr)
         steps = tree.path(tokens)
-        label = label or f"Edit {ptr or 'the body'}"
+        label = label or f"edit of {_name(ptr)}"
         if steps is not None:
             span = span_of(steps[-1])
             new = render(line_indent(self.text, span.start))
@@ -298,7 +298,7 @@ class EditState:
             edit = TextEdit(base + children[i - 1].end, base + child.end, "")
         else:
             edit = TextEdit(base + _member_start(child), base + _member_start(children[1]), "")
-        return self.apply(edit, label or f"Remove {ptr}")
+        return self.apply(edit, label or f"removal of {_name(ptr)}")
 
     def insert(
         self,
@@ -324,7 +324,9 @@ class EditState:
         if json_text is None:
             indent = line_indent(self.text, span_of(steps[-1]).start) + self.style().indent
             json_text = self.style().render(value, indent)
-        return self._insert(steps, key, json_text, at, label or f"Add to {parent_ptr}")
+        return self._insert(
+            steps, key, json_text, at, label or f"new member in {_name(parent_ptr)}"
+        )
 
     def _insert(
         self, steps: list[PathStep], key: str | None, value_text: str, at: int, label: str
@@ -376,7 +378,9 @@ class EditState:
         text = json.dumps(new_key, ensure_ascii=False)
         if self.text[span.key_start : span.key_end] == text:
             return None
-        return self.apply(TextEdit(span.key_start, span.key_end, text), label or "Rename")
+        return self.apply(
+            TextEdit(span.key_start, span.key_end, text), label or f"rename of {_name(ptr)}"
+        )
 
     def move(self, ptr: str, step: int, label: str = "") -> TextEdit | None:
         """Swap the member ``ptr`` names with its neighbour (``step`` -1: up, +1: down)."""
@@ -395,7 +399,7 @@ class EditState:
         b_start, b_end = base + _member_start(b), base + b.end
         text = self.text
         swapped = text[b_start:b_end] + text[a_end:b_start] + text[a_start:a_end]
-        return self.apply(TextEdit(a_start, b_end, swapped), label or "Move")
+        return self.apply(TextEdit(a_start, b_end, swapped), label or f"move of {_name(ptr)}")
 
     def duplicate(self, ptr: str, label: str = "") -> tuple[TextEdit, str] | None:
         """Insert a copy of the member ``ptr`` names right after it (the copy of a member is
@@ -416,9 +420,13 @@ class EditState:
             n = 2
             while name in taken:
                 name, n = f"{child.key} copy {n}", n + 1
-            edit = self._insert(parent, name, value_text, steps[-1].index + 1, label or "Duplicate")
+            edit = self._insert(
+                parent, name, value_text, steps[-1].index + 1, label or f"copy of {_name(ptr)}"
+            )
             return edit, f"{parent_ptr}/{name.replace('~', '~0').replace('/', '~1')}"
-        edit = self._insert(parent, None, value_text, steps[-1].index + 1, label or "Duplicate")
+        edit = self._insert(
+            parent, None, value_text, steps[-1].index + 1, label or f"copy of {_name(ptr)}"
+        )
         return edit, f"{parent_ptr}/{steps[-1].index + 1}"
 
 
@@ -431,6 +439,14 @@ class _Batch:
 
     def __exit__(self, *_exc: object) -> None:
         self._history.end_batch()
+
+
+def _name(ptr: str) -> str:
+    """How an undo step names what it changed: ``metric.name``."""
+    try:
+        return describe_pointer(ptr)
+    except ValueError:
+        return ptr
 
 
 def _inside(edit: TextEdit, start: int, end: int) -> bool:
