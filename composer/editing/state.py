@@ -10,7 +10,7 @@ the surrounding layout), so every other byte, number spelling and escape stays a
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -182,6 +182,14 @@ class EditState:
             node, base = child, child_base
         old = steps[-1]
         start = old.base + old.node.start
+        if (
+            old.node.children
+            and start < edit.start
+            and edit.end < start + old.node.end - (old.node.start)
+        ):
+            spliced = self._splice(steps, tokens, edit)
+            if spliced is not None:
+                return spliced
         end = old.base + old.node.end + edit.delta
         fragment = self.text[start:end]
         try:
@@ -200,6 +208,84 @@ class EditState:
         parent.children[old.index] = new
         tree.shift_after(steps, edit.delta)
         self._set_value(tokens, parent, old.index, value)
+        return True
+
+    def _splice(
+        self, steps: list[PathStep], tokens: list[str | int], edit: TextEdit
+    ) -> bool | None:
+        """An edit between or over whole members of a container: read only the members it
+        touched (adding an item to a megabyte array costs that item). None when the
+        container has to be read whole (a repeated member name is involved)."""
+        holder_step = steps[-1]
+        node = holder_step.node
+        children = node.children
+        assert children is not None
+        base = holder_step.base + node.start
+        old_keys = [c.key for c in children]
+        if node.kind == "object" and len(set(old_keys)) != len(old_keys):
+            return None
+        lo = bisect_right(children, edit.start - base, key=lambda c: c.end)
+        hi = bisect_left(children, edit.end - base, key=_member_start)
+        if hi < lo:
+            return None
+        region_start = base + (children[lo - 1].end if lo > 0 else 1)
+        old_end = base + (
+            _member_start(children[hi]) if hi < len(children) else node.end - node.start - 1
+        )
+        region = self.text[region_start : old_end + edit.delta]
+        blanks = " \t\n\r,"
+        inner_start = len(region) - len(region.lstrip(blanks))
+        inner_end = len(region.rstrip(blanks))
+        inner = region[inner_start:inner_end] if inner_end > inner_start else ""
+        before, after = region[:inner_start], region[max(inner_end, inner_start) :]
+        # the separators around the members read: one comma between two members, none at
+        # an edge of the container
+        has_prev, has_next = lo > 0, hi < len(children)
+        if inner:
+            if before.count(",") != int(has_prev) or after.count(",") != int(has_next):
+                return None
+        elif region.count(",") != int(has_prev and has_next):
+            return None
+        opening, closing = ("{", "}") if node.kind == "object" else ("[", "]")
+        wrapped = opening + inner + closing
+        try:
+            loaded = strict_loads(wrapped)
+            members, _ = parse_tree(wrapped)
+        except (ValueError, RecursionError):
+            return None
+        new_children = members.children or []
+        if node.kind == "object":
+            kept = set(old_keys[:lo] + old_keys[hi:])
+            names = [c.key for c in new_children]
+            if len(set(names)) != len(names) or kept.intersection(names):
+                return None
+        # members' offsets: from the wrapper's "{" (standing just before inner) to the holder
+        shift = region_start + inner_start - 1 - base
+        for c in new_children:
+            c.start += shift
+            c.end += shift
+            c.key_start += shift
+            c.key_end += shift
+        delta = edit.delta
+        for c in children[hi:]:
+            c.start += delta
+            c.end += delta
+            c.key_start += delta
+            c.key_end += delta
+        children[lo:hi] = new_children
+        node.end += delta
+        node.forget_index()
+        assert self._tree is not None
+        self._tree.shift_after(steps, delta)
+        holder = self._value
+        for token in tokens:
+            holder = holder[token]
+        if isinstance(holder, list):
+            holder[lo:hi] = loaded
+        else:
+            items = list(holder.items())
+            holder.clear()
+            holder.update([*items[:lo], *loaded.items(), *items[hi:]])
         return True
 
     def _set_value(self, tokens: list[str | int], parent: Node, index: int, value: Any) -> None:
