@@ -197,7 +197,9 @@ class EditState:
             new, _ = parse_tree(fragment)
         except (ValueError, RecursionError):
             return False
-        new.start, new.end = old.node.start, old.node.start + len(fragment)
+        # the value may now start or end later or earlier within the fragment (blanks typed
+        # or removed at its edges): parse_tree placed it within the fragment
+        new.start, new.end = old.node.start + new.start, old.node.start + new.end
         new.key, new.key_start, new.key_end = old.node.key, old.node.key_start, old.node.key_end
         if len(steps) == 1:
             tree.root = new

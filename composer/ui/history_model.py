@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from composer.domain.outcome import StatusClass
 from composer.storage.records import HistoryQuery, HistoryRow
 from composer.ui import theme
 from composer.ui.tasks import TaskRunner, off_thread
@@ -21,11 +22,11 @@ PAGE_SIZE = 200
 COLUMNS = ("Time", "Status", "Metric", "Profile", "Target", "Duration", "Problems")
 STATUS_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("All statuses", ()),
-    ("2xx accepted", ("2xx",)),
-    ("4xx rejected", ("4xx",)),
-    ("5xx server errors", ("5xx",)),
-    ("No response", ("error",)),
-    ("Unknown outcome", ("pending",)),
+    ("2xx accepted", (StatusClass.S2XX,)),
+    ("4xx rejected", (StatusClass.S4XX,)),
+    ("5xx server errors", (StatusClass.S5XX,)),
+    ("No response", (StatusClass.ERROR,)),
+    ("Unknown outcome", (StatusClass.PENDING,)),
 )
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -212,13 +213,14 @@ class HistoryTableModel(QAbstractTableModel):
     @staticmethod
     def _status_color(row: HistoryRow) -> str:
         c = theme.colors()
-        return {
-            "2xx": c.ok,
-            "4xx": c.error,
-            "5xx": c.error,
-            "error": c.error,
-            "pending": c.warning,
-        }.get(row.status_class, c.neutral)
+        colors: dict[str, str] = {
+            StatusClass.S2XX: c.ok,
+            StatusClass.S4XX: c.error,
+            StatusClass.S5XX: c.error,
+            StatusClass.ERROR: c.error,
+            StatusClass.PENDING: c.warning,
+        }
+        return colors.get(row.status_class, c.neutral)
 
     @staticmethod
     def _tooltip(row: HistoryRow) -> str:

@@ -251,3 +251,15 @@ def test_typing_anywhere_keeps_the_parse_right(data: Any) -> None:
         assert state.parses()
         assert state.value() == expected
         assert_tree_matches(state)
+
+
+def test_blanks_typed_at_the_edge_of_a_value_move_its_start() -> None:
+    for text, (start, end, new) in [
+        ('{"":{"a":0.0}}', (9, 11, " ")),
+        ("[1, 2 ]", (1, 2, " 1")),
+        (' {"a": [ 1 ]} ', (9, 10, "  2 ")),
+    ]:
+        state = EditState(text)
+        assert state.parses()
+        state.apply(TextEdit(start, end, new), "typing", group="typing")
+        assert_tree_matches(state)
