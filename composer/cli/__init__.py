@@ -61,12 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def print_out(text: str) -> bool:
-    """Print ``text`` to stdout now; False when the reader went away (``| head``), which is
-    not an error: the caller keeps its own exit status (a send that got a 400 still fails)."""
+    """Print ``text`` to stdout now; False when the reader went away (``| head``, or a
+    terminal that was closed: EIO), which is not an error: the caller keeps its own exit
+    status (a send that got a 400 still fails)."""
     try:
         print(text)
         sys.stdout.flush()
-    except BrokenPipeError:
+    except OSError:  # BrokenPipeError, or EIO from a hung-up terminal
         silence_stdout()
         return False
     return True

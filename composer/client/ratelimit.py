@@ -123,6 +123,8 @@ class RateLimiter:
         self._completed = asyncio.Event()
         self._paused_until = 0.0
         self._paced_until = float("-inf")
+        self._suspect: float | None = None
+        """When the request of an unconfirmed burst 429 was sent (see ``_refused``)."""
         self._server_budget: int | None = None
         self._server_reset_at = 0.0
         self.waited_total = 0.0
@@ -220,12 +222,19 @@ class RateLimiter:
         now = self._clock()
         if response.status_code == 429:
             wait = retry_after_seconds(response)
-            if self._lower(wait, sent_at, now) is self._steady and wait is not None:
+            if self._refused(wait, sent_at, now) is self._steady and wait is not None:
                 # The minute's budget is spent: nobody sends before it comes back. (A second's
                 # is guarded by the lowered, evenly spaced burst limit instead: a pause for the
                 # whole-second Retry-After would also idle the next second, which is free.)
                 self._paused_until = max(self._paused_until, now + wait * self.limits.time_unit)
             return
+        suspect = self._suspect
+        if suspect is not None and sent_at is not None and sent_at > suspect:
+            self._suspect = None
+            if sent_at - suspect > self._burst.window.seconds / 2:
+                self._lower(self._burst, now)  # too late to tell: take the 429 at its word
+            # else: sent just after the refused one and let through, so that second was not
+            # full: the 429 was not about our rate (an injected fault, a hiccup)
         for state in self._windows:
             state.limit.passed(now)
         remaining = _int_header(response, "RateLimit-Remaining")
@@ -239,8 +248,9 @@ class RateLimiter:
         self._server_budget = remaining - max(0, self._burst.in_flight - 1)
         self._server_reset_at = now + reset * self.limits.time_unit
 
-    def _lower(self, wait: float | None, sent_at: float | None, now: float) -> _WindowState:
-        """Lower the limit of the window a 429 points at, once per decrease; returns it."""
+    def _refused(self, wait: float | None, sent_at: float | None, now: float) -> _WindowState:
+        """Learn from a 429: lower the limit of the window it points at, once per decrease;
+        returns that window."""
         # Which window refused: a wait longer than the burst window (or a server budget
         # already spent) can only be the steady window's; else the burst window's.
         waited_out = (
@@ -249,9 +259,20 @@ class RateLimiter:
         spent = self._server_budget is not None and self._server_budget <= 0
         state = self._steady if waited_out or spent else self._burst
         lowered_at = state.limit.lowered_at
-        if sent_at is None or lowered_at is None or sent_at >= lowered_at:
-            state.limit.lower(now)
+        if sent_at is not None and lowered_at is not None and sent_at < lowered_at:
+            return state  # sent under the old limit: that decrease already answered it
+        if state is self._burst and sent_at is not None:
+            # A full second refuses whatever comes next in it: wait for the next answer to
+            # tell (a 429 confirms, a success sent just after this one refutes) before lowering.
+            if self._suspect is None:
+                self._suspect = sent_at
+                return state
+            self._suspect = None
+        self._lower(state, now)
         return state
+
+    def _lower(self, state: _WindowState, now: float) -> None:
+        state.limit.lower(now)
 
 
 def _int_header(response: httpx.Response, name: str) -> int | None:

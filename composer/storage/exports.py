@@ -88,12 +88,16 @@ def write_ndjson(entries: Iterable[HistoryEntry], out: TextIO) -> int:
 # grammar HTTP gives it (method, header name: tokens; URL and header value: no control
 # characters), single-quoted by shlex.quote, or written into a comment with every character
 # that could end the comment or fool a terminal escaped. A body that a shell argument cannot
-# carry (NUL bytes, bytes that are not UTF-8) goes through printf with octal escapes. curl itself
+# carry (NUL bytes, bytes that are not UTF-8, over 64 kB) or that holds characters a reader would
+# not see as themselves (terminal escapes, bidi overrides, CR) goes through printf with octal
+# escapes, so the script shows exactly what it does, on screen too. curl itself
 # is told to read no ~/.curlrc (--disable), to expand no {a,b}/[1-3] globs (--globoff), to keep
 # /../ in paths (--path-as-is), and gets the URL after --url so it can never be read as an option.
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_COMMENT_SAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+_UNSEEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+"""Characters a reader cannot see as they are (controls, terminal escapes, bidi overrides, line
+separators, surrogates, unassigned): never written raw into a script."""
 
 
 def comment_text(value: str) -> str:
@@ -103,7 +107,7 @@ def comment_text(value: str) -> str:
     for char in value:
         if char == "\\":
             out.append("\\\\")
-        elif unicodedata.category(char) in _COMMENT_SAFE_CATEGORIES:
+        elif unicodedata.category(char) in _UNSEEN_CATEGORIES:
             out.append(repr(char)[1:-1] if char.isascii() else f"\\u{ord(char):04x}")
         else:
             out.append(char)
@@ -128,6 +132,12 @@ def _header_problem(name: str, value: str) -> str | None:
         # curl would send UTF-8 where HTTP reads Latin-1: not the recorded value
         return f"the value of header '{name}' is not ASCII"
     return None
+
+
+def _all_visible(text: str) -> bool:
+    """True when ``text`` can be written into the script as it is: line breaks and tabs, and
+    no character a reader (or a terminal showing the script) would not see as itself."""
+    return all(c in "\n\t" or unicodedata.category(c) not in _UNSEEN_CATEGORIES for c in text)
 
 
 def _printf_format(body: bytes) -> str:
@@ -176,7 +186,7 @@ def curl_command(entry: HistoryEntry, key_variable: str = KEY_VARIABLE) -> str:
         text = req.body.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    if text is not None and "\x00" not in text and len(req.body) <= _DATA_RAW_LIMIT:
+    if text is not None and len(req.body) <= _DATA_RAW_LIMIT and _all_visible(text):
         parts.append("--data-raw " + shlex.quote(text))
         return head + " \\\n  ".join(parts)
     parts.append("--data-binary @-")

@@ -110,6 +110,10 @@ class HistoryRow:
     """``accepted``, ``not_accepted``, ``unknown`` or ``not_sent`` (composer.domain.delivery)."""
     unique_id: str | None = None
     """The unique_id the request carried (the app's filled-in one included)."""
+    run_id: str | None = None
+    """The replay run that sent it (``replay_run.id``), None for other sends."""
+    run_index: int | None = None
+    """The position of its event in the replayed file (0 for the first)."""
 
     @property
     def created_at(self) -> datetime:

@@ -126,8 +126,32 @@ def test_a_wave_of_429s_sent_before_the_decrease_lowers_only_once():
         limiter.observe(throttled("1"), sent_at)
     assert limiter.current_limits()[0] == 50
     clock.now += 0.5
-    limiter.observe(throttled("1"), clock())  # sent under the new limit: lowers again
+    limiter.observe(throttled("1"), clock())  # sent under the new limit: a suspicion...
+    assert limiter.current_limits()[0] == 50
+    clock.now += 0.02
+    limiter.observe(throttled("1"), clock())  # ...that the next send's 429 confirms
     assert limiter.current_limits()[0] == 45
+
+
+def test_a_429_followed_by_a_success_sent_just_after_it_is_not_about_the_rate():
+    # A full second refuses everything sent in the rest of it; a 429 whose next send is let
+    # through was something else (the sandbox's injected faults, a hiccup): no decrease.
+    clock = FakeClock()
+    limiter = RateLimiter(RateLimits(), clock=clock, sleep=clock.sleep)
+    for _ in range(30):
+        limiter.observe(accepted(), clock())
+        clock.now += 0.01
+    refused_at = clock()
+    clock.now += 0.01
+    limiter.observe(throttled("1"), refused_at)
+    limiter.observe(accepted(), refused_at + 0.005)
+    assert limiter.current_limits() == (350, 3500)
+    # the same 429 followed by another one is: down to what got through
+    clock.now += 0.01
+    limiter.observe(throttled("1"), clock())
+    clock.now += 0.01
+    limiter.observe(throttled("1"), clock())
+    assert limiter.current_limits()[0] == 31
 
 
 # -- whole runs against the sandbox ----------------------------------------------------------
@@ -230,12 +254,12 @@ def test_over_several_minutes_the_steady_window_binds_without_more_429s():
 def test_every_client_of_the_account_slows_down_together():
     n = 300
     outcomes, app, attempts, refused, _elapsed, limiter = run_against_sandbox(
-        n, burst=30, steady=3000, clients=3
+        n, burst=50, steady=3000, clients=3
     )
     assert all(o.accepted for o in outcomes)
     assert recorded_once(app, n)
-    assert refused / attempts <= 0.03, f"{refused} of {attempts} sends answered 429"
-    assert limiter.current_limits()[0] <= 33
+    assert refused / attempts <= 0.10, f"{refused} of {attempts} sends answered 429"
+    assert limiter.current_limits()[0] <= 55
 
 
 def test_within_the_real_limit_nothing_changes():

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -146,7 +147,12 @@ def test_the_curl_export_makes_exactly_the_intended_requests(tmp_path):
             with script.open("w", encoding="utf-8", newline="") as out:
                 write_curl(entries, out)
             raw = script.read_bytes()
-            assert b"\x00" not in raw
+            # nothing a reader (or a terminal showing the script) would not see as itself
+            unseen = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+            hidden = [
+                c for c in raw.decode() if c not in "\n\t" and unicodedata.category(c) in unseen
+            ]
+            assert not hidden, raw.decode()
             parsed = subprocess.run(
                 ["bash", "-n", str(script)], capture_output=True, timeout=30, check=False
             )

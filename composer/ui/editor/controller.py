@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextDocumentLayout
 
+from composer.domain.convert import ConversionReport, convert
 from composer.domain.draft import EventDraft
 from composer.domain.findings import Finding, ValidationReport, sort_findings
 from composer.domain.jsontext import parse_json_text
@@ -42,6 +43,10 @@ class _Bridge(QObject):
     done = Signal(object)
 
 
+_CONVERT_LABEL = "Convert revision "
+"""Undo label of a conversion: ``Convert revision <from> <to>``."""
+
+
 class ComposerController(QObject):
     """Holds the composed event: :attr:`state` (text, parse, undo history) mirrored into
     :attr:`document` for the Raw JSON editor, the API revision and the findings."""
@@ -56,6 +61,8 @@ class ComposerController(QObject):
     busyChanged = Signal(bool)
     undoStateChanged = Signal()
     """What Undo and Redo would do changed."""
+    revisionChanged = Signal(str)
+    """The revision changed (the picker, a conversion, or undo/redo of a conversion)."""
 
     def __init__(
         self,
@@ -212,6 +219,26 @@ class ComposerController(QObject):
         self._validator = Validator(name)
         self._analysed_generation = -1
         self._analyse_soon()
+        self.revisionChanged.emit(name)
+
+    def convert_to_revision(self, name: str) -> ConversionReport | None:
+        """Switch to revision ``name``, rewriting the event in its shape when it differs:
+        one undo step, which takes the revision back too. The report of what moved, or None
+        when the text does not parse or nothing had to move."""
+        get_revision(name)
+        old_revision = self._revision
+        parsed = parse_json_text(self.state.text)
+        report: ConversionReport | None = None
+        if parsed.ok and name != old_revision:
+            result = convert(parsed.value, name, old_revision)
+            if result.body != parsed.value:
+                old = self.state.text
+                edit = TextEdit(0, len(old), dump(result.body))
+                self.state.apply(edit, f"{_CONVERT_LABEL}{old_revision} {name}")
+                self._after_edit(edit, old)
+                report = result.report
+        self.set_revision(name)
+        return report
 
     def set_server_findings(self, findings: list[Finding]) -> None:
         """Show a response's findings beside ours until the next edit."""
@@ -241,11 +268,19 @@ class ComposerController(QObject):
 
     def undo(self) -> bool:
         """Take back the last change, wherever it was made (Form, tree or Raw JSON)."""
-        return self._replay(self.state.history.take_undo())
+        label = self.state.history.undo_label()
+        done = self._replay(self.state.history.take_undo())
+        if done and label.startswith(_CONVERT_LABEL):  # a conversion: its revision goes back
+            self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[0])
+        return done
 
     def redo(self) -> bool:
         """Make the last undone change again."""
-        return self._replay(self.state.history.take_redo())
+        label = self.state.history.redo_label()
+        done = self._replay(self.state.history.take_redo())
+        if done and label.startswith(_CONVERT_LABEL):
+            self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[1])
+        return done
 
     def _replay(self, edits: list[TextEdit]) -> bool:
         for edit in edits:

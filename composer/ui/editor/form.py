@@ -37,13 +37,13 @@ from PySide6.QtWidgets import (
 from composer.domain.draft import COMMON_METRICS, new_unique_id
 from composer.domain.findings import Finding, Severity
 from composer.domain.revisions import KNOWN_CONSENT_CHANNELS
-from composer.editing.fields import FormShape, event_shape_2023_01_24, read_number
+from composer.editing.fields import FieldKind, FormShape, event_shape_2023_01_24, read_number
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_parts import (
+    COMMON_PROFILE_FIELDS,
     CONSENT_LABELS,
     PROFILE_LABELS,
     PROFILE_PLACEHOLDERS,
-    RARE_PROFILE_FIELDS,
     Disclosure,
     FieldRow,
     html,
@@ -54,7 +54,8 @@ from composer.ui.editor.property_editor import PropertyEditor
 from composer.ui.editor.time_field import TimeField
 from composer.ui.editor.tree_model import Path
 
-PROFILE_KEYS = tuple(PROFILE_LABELS)
+PROFILE_KEYS = tuple(k for k in PROFILE_LABELS if k.startswith("$"))
+_PROFILE_BASE = "/data/attributes/profile"
 
 
 class EventForm(QWidget):
@@ -98,12 +99,8 @@ class EventForm(QWidget):
         panel.setSpacing(12)
         outer.addWidget(self.fields_panel)
         outer.addStretch(1)
-        self.rows: dict[str, FieldRow] = {}
-        self.profile_edits: dict[str, QLineEdit] = {}
-        panel.addWidget(self._profile_box())
-        panel.addWidget(self._metric_box())
-        panel.addWidget(self._properties_box())
-        panel.addWidget(self._details_box())
+        self._panel = panel
+        self._build_fields()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -112,8 +109,6 @@ class EventForm(QWidget):
         self._filler = QWidget()  # keeps the banner at the top while the fields are hidden
         self._filler.hide()
         layout.addWidget(self._filler, 1)
-        for edit in self.fields_panel.findChildren(QLineEdit):
-            edit.installEventFilter(self)
 
         controller.draftChanged.connect(self.refresh)
         controller.syntaxStateChanged.connect(self._on_syntax)
@@ -123,6 +118,46 @@ class EventForm(QWidget):
         self.show_findings(controller.findings())
 
     # -- building --------------------------------------------------------------------------
+
+    def _build_fields(self) -> None:
+        """The four boxes for the current shape (profile, metric, properties, details)."""
+        self.rows: dict[str, FieldRow] = {}
+        self.profile_edits: dict[str, QLineEdit] = {}
+        self.consent_boxes: dict[str, QCheckBox] = {}
+        self._boxes = [
+            self._profile_box(),
+            self._metric_box(),
+            self._properties_box(),
+            self._details_box(),
+        ]
+        for box in self._boxes:
+            self._panel.addWidget(box)
+        for edit in self.fields_panel.findChildren(QLineEdit):
+            edit.installEventFilter(self)
+
+    def set_shape(self, shape: FormShape) -> None:
+        """Show the fields of another body shape (another revision's table)."""
+        if shape == self.shape:
+            return
+        self.shape = shape
+        for box in self._boxes:
+            self._panel.removeWidget(box)
+            box.hide()
+            box.deleteLater()
+        self._build_fields()
+        self.refresh()
+        self.show_findings(self.controller.findings())
+
+    def _profile_keys(self) -> list[str]:
+        """The profile's text fields of this shape, in table order."""
+        return [
+            b.key
+            for b in self.shape.fields
+            if b.kind is FieldKind.TEXT and b.pointer.startswith(_PROFILE_BASE + "/")
+        ]
+
+    def _rare_keys(self) -> list[str]:
+        return [k for k in self._profile_keys() if k not in COMMON_PROFILE_FIELDS]
 
     def _make_banner(self) -> QFrame:
         banner = QFrame()
@@ -155,34 +190,27 @@ class EventForm(QWidget):
         rare = QWidget()
         rare_form = QFormLayout(rare)
         rare_form.setContentsMargins(0, 0, 0, 0)
-        for key in PROFILE_KEYS:
-            label = PROFILE_LABELS[key]
+        rare_keys = self._rare_keys()
+        for key in self._profile_keys():
+            label = PROFILE_LABELS.get(key, key)
             edit = line_edit(f"Profile {label.lower()} ({key})", PROFILE_PLACEHOLDERS.get(key, ""))
             edit.setToolTip(f"profile {key}")
             edit.textEdited.connect(lambda text, k=key: self._set_text_field(k, text))
             self.profile_edits[key] = edit
-            target = rare_form if key in RARE_PROFILE_FIELDS else form
+            target = rare_form if key in rare_keys else form
             target.addRow(f"{label}:", self._row(key, edit))
-        self.more_profile = Disclosure(
-            "More profile fields (city, region, country, zip, image)", rare
+        shape_keys = self.shape.keys()
+        flat = "consent" in shape_keys
+        more = (
+            "More profile fields (city, region, country, zip, image)"
+            if flat
+            else "More profile fields (IDs, organization, locale, location)"
         )
+        self.more_profile = Disclosure(more, rare)
         form.addRow(self.more_profile)
         form.addRow(rare)
-
-        consent = QWidget()
-        consent_row = QHBoxLayout(consent)
-        consent_row.setContentsMargins(0, 0, 0, 0)
-        self.consent_boxes: dict[str, QCheckBox] = {}
-        for channel in KNOWN_CONSENT_CHANNELS:
-            check = QCheckBox(CONSENT_LABELS.get(channel, channel))
-            check.setAccessibleName(f"Consent: {CONSENT_LABELS.get(channel, channel)}")
-            check.setToolTip(f'adds "{channel}" to profile $consent')
-            check.clicked.connect(lambda _on, c=channel: self._toggle_consent(c))
-            self.consent_boxes[channel] = check
-            consent_row.addWidget(check)
-        consent_row.addStretch(1)
-        first = self.consent_boxes[KNOWN_CONSENT_CHANNELS[0]]
-        form.addRow("Consent:", self._row("consent", consent, focus=first))
+        if flat:
+            self._consent_row(form)
 
         custom = self.shape.binding("profile_properties")
         self.profile_tree = PropertyEditor(
@@ -199,6 +227,21 @@ class EventForm(QWidget):
             self._row("profile_properties", self.profile_tree, focus=self.profile_tree.tree),
         )
         return box
+
+    def _consent_row(self, form: QFormLayout) -> None:
+        consent = QWidget()
+        consent_row = QHBoxLayout(consent)
+        consent_row.setContentsMargins(0, 0, 0, 0)
+        for channel in KNOWN_CONSENT_CHANNELS:
+            check = QCheckBox(CONSENT_LABELS.get(channel, channel))
+            check.setAccessibleName(f"Consent: {CONSENT_LABELS.get(channel, channel)}")
+            check.setToolTip(f'adds "{channel}" to profile $consent')
+            check.clicked.connect(lambda _on, c=channel: self._toggle_consent(c))
+            self.consent_boxes[channel] = check
+            consent_row.addWidget(check)
+        consent_row.addStretch(1)
+        first = self.consent_boxes[KNOWN_CONSENT_CHANNELS[0]]
+        form.addRow("Consent:", self._row("consent", consent, focus=first))
 
     def _metric_box(self) -> QGroupBox:
         box = QGroupBox("Metric — what happened")
@@ -275,6 +318,26 @@ class EventForm(QWidget):
         self.value_edit.textEdited.connect(self._value_typed)
         self.value_edit.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         form.addRow("Value:", self._row("value", self.value_edit))
+        keys = self.shape.keys()
+        self.currency_edit: QLineEdit | None = None
+        if "value_currency" in keys:
+            self.currency_edit = line_edit("Value currency", "USD (ISO 4217)")
+            self.currency_edit.setToolTip("value_currency: the currency of value, e.g. USD")
+            self.currency_edit.textEdited.connect(
+                lambda text: self._set_text_field("value_currency", text.strip().upper() or "")
+            )
+            form.addRow("Currency:", self._row("value_currency", self.currency_edit))
+        self.backfill_check: QCheckBox | None = None
+        if "backfill" in keys:
+            self.backfill_check = QCheckBox("Historical event: record it without starting flows")
+            self.backfill_check.setAccessibleName("Backfill")
+            self.backfill_check.setToolTip(
+                "backfill: true records the event without triggering flows (for imports)"
+            )
+            self.backfill_check.clicked.connect(
+                lambda on: self._set("backfill", True if on else None)
+            )
+            form.addRow("Backfill:", self._row("backfill", self.backfill_check))
         self.unique_edit = line_edit("Unique ID", "recommended: a UUID")
         self.unique_edit.setToolTip(
             "unique_id: Klaviyo records an event with the same unique_id "
@@ -403,12 +466,13 @@ class EventForm(QWidget):
         try:
             for key, edit in self.profile_edits.items():
                 set_text(edit, self._text_of(key))
-            if any(self._text_of(k) for k in RARE_PROFILE_FIELDS):
+            if any(self._text_of(k) for k in self._rare_keys()):
                 self.more_profile.setChecked(True)
-            found, consent = self._value("consent")
-            consent = consent if found and isinstance(consent, list) else []
-            for channel, check in self.consent_boxes.items():
-                check.setChecked(channel in consent)
+            if self.consent_boxes:
+                found, consent = self._value("consent")
+                consent = consent if found and isinstance(consent, list) else []
+                for channel, check in self.consent_boxes.items():
+                    check.setChecked(channel in consent)
             line = self.metric_combo.lineEdit()
             if line is not None:
                 set_text(line, self._text_of("metric_name"))
@@ -420,6 +484,11 @@ class EventForm(QWidget):
             if not self._shows_value(self.value_edit.text()):
                 set_text(self.value_edit, self._value_text())
             set_text(self.unique_edit, self._text_of("unique_id"))
+            if self.currency_edit is not None:
+                set_text(self.currency_edit, self._text_of("value_currency"))
+            if self.backfill_check is not None:
+                found, backfill = self._value("backfill")
+                self.backfill_check.setChecked(found and backfill is True)
         finally:
             self._refreshing = False
 
@@ -500,7 +569,7 @@ class EventForm(QWidget):
         if place is None or place[0] not in self.rows or not self.fields_panel.isEnabled():
             return False
         key, sub = place
-        if key in RARE_PROFILE_FIELDS:
+        if key in self._rare_keys():
             self.more_profile.setChecked(True)
         if key == "metric_service":
             self.more_metric.setChecked(True)
