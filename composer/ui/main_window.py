@@ -148,6 +148,15 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def _update_undo_actions(self) -> None:
+        history = self.controller.state.history
+        for action, word, label, enabled in (
+            (self.undo_action, "&Undo", history.undo_label(), history.can_undo()),
+            (self.redo_action, "&Redo", history.redo_label(), history.can_redo()),
+        ):
+            action.setText(f"{word} {label}" if label else word)
+            action.setEnabled(enabled)
+
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -162,6 +171,18 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
         edit_menu = menu.addMenu("&Edit")
+        # One history for the Form, the property trees and the Raw JSON text.
+        self.undo_action = self._action(
+            "&Undo", self.controller.undo, QKeySequence.StandardKey.Undo
+        )
+        self.redo_action = self._action(
+            "&Redo", self.controller.redo, QKeySequence.StandardKey.Redo
+        )
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        self.controller.undoStateChanged.connect(self._update_undo_actions)
+        self._update_undo_actions()
+        edit_menu.addSeparator()
         self.format_action = self._action(
             "&Format JSON", self.controller.format_json, "Ctrl+Shift+F"
         )
