@@ -75,23 +75,25 @@ def test_read_answers_match_the_published_response_schemas() -> None:
             },
         }
     }
-    with run_in_thread(SandboxConfig()) as url:
-        with httpx.Client(base_url=url, headers=HEADERS, timeout=10) as client:
-            posted = client.post(
-                "/api/events",
-                content=json.dumps(body),
-                headers={"Content-Type": "application/vnd.api+json"},
-            )
-            assert posted.status_code == 202
-            events = client.get("/api/events", params={"include": "metric,profile"})
-            event_id = events.json()["data"][0]["id"]
-            answers = {
-                "/api/events": events,
-                "/api/events/{id}": client.get(f"/api/events/{event_id}"),
-                "/api/metrics": client.get("/api/metrics"),
-                "/api/profiles": client.get("/api/profiles"),
-            }
-            bad = client.get("/api/events", params={"filter": "nonsense"})
+    with (
+        run_in_thread(SandboxConfig()) as url,
+        httpx.Client(base_url=url, headers=HEADERS, timeout=10) as client,
+    ):
+        posted = client.post(
+            "/api/events",
+            content=json.dumps(body),
+            headers={"Content-Type": "application/vnd.api+json"},
+        )
+        assert posted.status_code == 202
+        events = client.get("/api/events", params={"include": "metric,profile"})
+        event_id = events.json()["data"][0]["id"]
+        answers = {
+            "/api/events": events,
+            "/api/events/{id}": client.get(f"/api/events/{event_id}"),
+            "/api/metrics": client.get("/api/metrics"),
+            "/api/profiles": client.get("/api/profiles"),
+        }
+        bad = client.get("/api/events", params={"filter": "nonsense"})
     for path, response in answers.items():
         assert response.status_code == 200, response.text
         assert response.headers["content-type"] == "application/vnd.api+json"
