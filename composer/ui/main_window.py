@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 
 from composer.client.targets import Target, TargetError, TargetKind, parse_target
@@ -72,6 +79,7 @@ class MainWindow(QMainWindow):
         self.controller = controller or ComposerController(settings.default_revision, self)
         self._closing = False
         self._asking_to_close = False
+        self._shown_once = False
         self.last_error: str | None = None
         self.tasks = TaskRunner(self)
         self.tasks.failed.connect(self._report_error)
@@ -127,6 +135,7 @@ class MainWindow(QMainWindow):
         )
         self._build_menus()
         self._wire()
+        self.layout_parts.order_tabs()
         self._apply_settings(settings, initial=True)
         self._update_title()
 
@@ -238,7 +247,8 @@ class MainWindow(QMainWindow):
                 target = parse_target("sandbox")
             self.target_bar.set_target(target)
             self.target_bar.set_revision(settings.default_revision)
-            layout_state.restore(self, self._splitters(), settings.layout_bytes())
+            flags = layout_state.restore(self, self._splitters(), settings.layout_bytes())
+            self.layout_parts.apply_flags(flags)
             self.layout_parts.fit_to_screen()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())
@@ -357,6 +367,12 @@ class MainWindow(QMainWindow):
             self.open_path(Path(found))
             event.acceptProposedAction()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.layout_parts.shown()
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "response_view"):
@@ -391,7 +407,7 @@ class MainWindow(QMainWindow):
         try:
             self.history_part.stop()
             self.settings_part.stop()
-            blob = layout_state.capture(self, self._splitters())
+            blob = layout_state.capture(self, self._splitters(), self.layout_parts.flags())
             try:
                 await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
             except OSError as exc:
