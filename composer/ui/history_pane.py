@@ -27,7 +27,6 @@ from composer.storage.exports import curl_command
 from composer.storage.records import HistoryEntry, HistoryQuery
 from composer.ui.dialogs import ask, ask_save_path_and_filter, question
 from composer.ui.history_model import STATUS_FILTERS, HistoryPager, HistoryTableModel
-from composer.ui.snippets import as_python
 from composer.ui.tasks import TaskRunner, off_thread
 
 SEARCH_DEBOUNCE_MS = 250
@@ -369,6 +368,8 @@ class HistoryPane(QWidget):
             self._tasks.spawn(self._with_entry(entry_id, self._put_python), "Copying as Python")
 
     def _put_python(self, entry: HistoryEntry) -> None:
+        from composer.ui.snippets import as_python
+
         QGuiApplication.clipboard().setText(as_python(entry.request))
         self.message.emit(
             "Copied as Python (httpx and the klaviyo-api SDK); the key is read "

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QMainWindow, QSplitter
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QByteArray
 
 
 def capture(
@@ -35,6 +38,8 @@ def restore(
     when it is unusable."""
     if not blob:
         return None
+    from PySide6.QtCore import QByteArray  # only when there is a layout to restore
+
     try:
         state = json.loads(blob.decode("utf-8"))
 

@@ -19,13 +19,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QPaintEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
@@ -37,7 +38,6 @@ from composer.services.ports import SendGateway
 from composer.storage import Storage
 from composer.storage.settings import Settings
 from composer.ui import layout_state, theme
-from composer.ui.about import AboutDialog
 from composer.ui.banner import retired_revision_text
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
 
     sendFinished = Signal(object)
     closed = Signal()
+    settled = Signal()
+    """After the first paint: the history, the keyring and the menus' contents are loading."""
 
     def __init__(
         self,
@@ -80,13 +82,11 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._asking_to_close = False
         self._shown_once = False
+        self._first_paint_seen = False
+        self.startup_done = False
         self.last_error: str | None = None
         self.tasks = TaskRunner(self)
         self.tasks.failed.connect(self._report_error)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            WheelGuard.install(app)
-
         self.layout_parts = WindowLayout(self, self.controller, storage.history, self.tasks)
         lay = self.layout_parts
         self.target_bar = lay.target_bar
@@ -135,7 +135,6 @@ class MainWindow(QMainWindow):
         )
         self._build_menus()
         self._wire()
-        self.layout_parts.order_tabs()
         self._apply_settings(settings, initial=True)
         self._update_title()
 
@@ -231,10 +230,27 @@ class MainWindow(QMainWindow):
         # the first key a user presses edits the event; a Page Down on the target picker
         # (Qt's first focus otherwise) would switch to production
         self.composer.form.profile_edits["$email"].setFocus(Qt.FocusReason.OtherFocusReason)
-        self.history_part.start()
-        self.settings_part.start()
         if self.storage.settings.problem:
             self.statusBar().showMessage(self.storage.settings.problem, 15000)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._first_paint_seen:
+            self._first_paint_seen = True
+            # what the user does not see yet is built once the window is on screen
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if self._closing or self.startup_done:
+            return
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            WheelGuard.install(app)
+        self.history_part.start()
+        self.settings_part.start()
+        self.document.fill_menus()
+        self.startup_done = True
+        self.settled.emit()
 
     def _apply_settings(self, settings: Settings, *, initial: bool = False) -> None:
         self.settings_part.set_theme(settings.theme, save=False)
@@ -293,6 +309,8 @@ class MainWindow(QMainWindow):
         return await self.document.may_replace_composer(doing)
 
     def show_about(self) -> None:
+        from composer.ui.about import AboutDialog
+
         dialog = AboutDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

@@ -3,8 +3,6 @@ composer beside the response view, the history below them, and the status bar.""
 
 from __future__ import annotations
 
-import itertools
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -12,7 +10,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QSplitter,
-    QStyle,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -32,6 +29,8 @@ HISTORY_OPEN_PX = 200
 PROBLEMS_PX = 64
 """The Problems list's first height: two findings, more after a drag of the splitter."""
 NO_MAXIMUM = 16_777_215  # QWIDGETSIZE_MAX
+TAB_PAGE_CHROME_PX = 12
+"""The frame and margins of the Form's tab page around its scroll area."""
 
 
 class WindowLayout:
@@ -173,15 +172,7 @@ class WindowLayout:
         if body is None or not isinstance(area, QScrollArea):
             return
         scrollbar = area.verticalScrollBar().sizeHint().width()
-        # the tab page's frame and margins around the scroll area
-        frame = (
-            2
-            * (
-                area.frameWidth()
-                + self.composer.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth)
-            )
-            + 8
-        )
+        frame = 2 * area.frameWidth() + TAB_PAGE_CHROME_PX
         self.composer.setMinimumWidth(body.minimumSizeHint().width() + scrollbar + frame)
 
     def flags(self) -> dict[str, int]:
@@ -197,26 +188,6 @@ class WindowLayout:
         flags = flags or {}
         self.history_open_px = max(int(flags.get("history_open_px", HISTORY_OPEN_PX)), 80)
         self.history_pane.set_collapsed(bool(flags.get("history_folded", 1)))
-
-    def order_tabs(self) -> None:
-        """Tab goes toolbar, banner, composer, response, history: the order things are
-        read in, whatever order they were built in."""
-        window = self.window
-        groups: list[list[QWidget]] = [[] for _ in range(6)]
-        areas = (self.toolbar, self.banner, self.composer, self.response_view, self.history_pane)
-        widget = window.nextInFocusChain()
-        seen = 0
-        while widget is not None and widget is not window and seen < 5000:
-            seen += 1
-            if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
-                place = next(
-                    (i for i, area in enumerate(areas) if area.isAncestorOf(widget)), len(areas)
-                )
-                groups[place].append(widget)
-            widget = widget.nextInFocusChain()
-        ordered = [w for group in groups for w in group]
-        for first, second in itertools.pairwise(ordered):
-            QWidget.setTabOrder(first, second)
 
     def fit_to_screen(self) -> None:
         """Keep the window within the screen's free area (first start on a small screen, or
