@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from composer.client.targets import Target
     from composer.domain.outcome import SendOutcome
     from composer.services.ports import SendGateway
+    from composer.services.send import SendResult
     from composer.services.send_gateway import ServiceGateway
     from composer.storage import Storage
     from composer.ui.main_window import MainWindow
@@ -92,6 +93,7 @@ class DeferredGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
         return await self.gateway().send(
             body,
@@ -99,6 +101,30 @@ class DeferredGateway:
             account=account,
             revision=revision,
             account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
+        )
+
+    async def send_event(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        fresh_unique_id: str | None = None,
+        exactly: bool = False,
+    ) -> SendResult:
+        return await self.gateway().send_event(
+            body,
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
+            fresh_unique_id=fresh_unique_id,
+            exactly=exactly,
         )
 
     async def aclose(self) -> None:
@@ -122,10 +148,14 @@ def _open_storage(data_dir: Path | None) -> Storage:
     return open_storage(data_dir)
 
 
-async def _main(data_dir: Path | None, file: Path | None, opening: Future[Storage]) -> int:
+async def _main(
+    data_dir: Path | None, file: Path | None, opening: Future[Storage] | None = None
+) -> int:
+    """Open the storage (or take the one ``opening`` on a thread), show the window, and run
+    until it closes; the exit status."""
     from PySide6.QtWidgets import QApplication
 
-    from composer.storage.db import HistoryError
+    from composer.storage.db import HistoryDamaged, HistoryError
     from composer.ui import theme
 
     app = QApplication.instance()
@@ -133,8 +163,11 @@ async def _main(data_dir: Path | None, file: Path | None, opening: Future[Storag
     # the window's code loads while the storage opens on its thread
     importlib.import_module("composer.ui.main_window")
     try:
-        storage = await asyncio.wrap_future(opening)
-    except HistoryError as exc:
+        if opening is None:
+            storage = await asyncio.to_thread(_open_storage, data_dir)
+        else:
+            storage = await asyncio.wrap_future(opening)
+    except HistoryDamaged as exc:
         if not await _offer_fresh_history(str(exc)):
             return 1
         try:
@@ -142,7 +175,7 @@ async def _main(data_dir: Path | None, file: Path | None, opening: Future[Storag
         except (HistoryError, OSError) as again:
             await _cannot_start(str(again))
             return 1
-    except OSError as exc:
+    except (HistoryError, OSError) as exc:  # busy, unreadable: moving it aside would not help
         await _cannot_start(str(exc))
         return 1
     closed = asyncio.Event()

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import logging
@@ -60,12 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def print_out(text: str) -> bool:
-    """Print ``text`` to stdout now; False when the reader went away (``| head``), which is
-    not an error: the caller keeps its own exit status (a send that got a 400 still fails)."""
+    """Print ``text`` to stdout now; False when the reader went away (``| head``, or a
+    terminal that was closed: EIO), which is not an error: the caller keeps its own exit
+    status (a send that got a 400 still fails)."""
     try:
         print(text)
         sys.stdout.flush()
-    except BrokenPipeError:
+    except OSError:  # BrokenPipeError, or EIO from a hung-up terminal
         silence_stdout()
         return False
     return True
@@ -90,7 +92,18 @@ def data_dir_from(args: argparse.Namespace) -> Path | None:
     return Path(env) if env else None
 
 
+def _printable_streams() -> None:
+    """Let stdout print any text: a character the terminal's encoding lacks (or a lone
+    surrogate quoted from a file) is written as an escape instead of raising."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _printable_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -117,6 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         silence_stdout()
         return EXIT_OK
+    except Exception as exc:
+        # A bug, not bad input: one sentence instead of a traceback (-v logs the traceback).
+        logging.getLogger("composer.cli").debug("unexpected error", exc_info=True)
+        print(
+            f"event-composer {args.command}: internal error ({type(exc).__name__}: {exc}); "
+            "run again with -v for the details, and please report it",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ event-composer history show ID [--json]
 event-composer history resend ID
 event-composer history export --format har|ndjson|curl OUT
 event-composer history import PATH
+event-composer history move-aside
 """
 
 from __future__ import annotations
@@ -12,17 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
+from composer.domain.jsontext import loads as strict_loads
+from composer.domain.outcome import StatusClass
 
 if TYPE_CHECKING:
     from composer.storage.history import HistoryQuery
     from composer.storage.records import HistoryEntry, HistoryRow
 
-STATUS_CHOICES = ("2xx", "3xx", "4xx", "5xx", "error", "pending")
+STATUS_CHOICES = tuple(c.value for c in StatusClass if c is not StatusClass.NONE)
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -119,6 +123,17 @@ def add_parser(sub: Any) -> None:
     )
     imp.set_defaults(handler=run_import)
 
+    aside = hsub.add_parser(
+        "move-aside",
+        help="rename a damaged history so that a new one starts (nothing is deleted)",
+        description="Rename the history file (and its -wal and -shm files) to "
+        "history.sqlite3.unreadable-TIME in the same folder, so that the next command starts a "
+        "new, empty history. Nothing is deleted: the old file stays there for recovery (for "
+        "example with `sqlite3 FILE .recover`). Exit 0 when moved, 2 when there is nothing "
+        "to move or it cannot be renamed.",
+    )
+    aside.set_defaults(handler=run_move_aside)
+
 
 def _positive(text: str) -> int:
     try:
@@ -176,11 +191,41 @@ def _guarded(action: Any, args: argparse.Namespace) -> int:
             result: int = action(storage, args)
             return result
     except HistoryError as exc:
-        return _fail(str(exc))
+        return _fail(f"{exc}{damaged_advice(exc, args)}")
     except BrokenPipeError:
         raise  # the reader went away (| head): main() ends quietly
     except OSError as exc:
         return _fail(f"{getattr(exc, 'filename', '') or 'file'}: {exc.strerror or exc}")
+
+
+def damaged_advice(exc: Exception, args: argparse.Namespace) -> str:
+    """For a damaged history, the command that moves it aside (else nothing)."""
+    from composer.storage.db import HistoryDamaged
+
+    if not isinstance(exc, HistoryDamaged):
+        return ""
+    data_dir = data_dir_from(args)
+    where = f" --data-dir {shlex.quote(str(data_dir))}" if getattr(args, "data_dir", None) else ""
+    return f" To do that, run: event-composer{where} history move-aside."
+
+
+def run_move_aside(args: argparse.Namespace) -> int:
+    import time
+
+    from composer.storage.paths import StoragePaths, move_history_aside
+
+    paths = StoragePaths.resolve(data_dir_from(args))
+    if not paths.history_db.exists():
+        return _fail(f"{paths.history_db}: there is no history file to move aside")
+    try:
+        moved = move_history_aside(paths, time.strftime("%Y%m%d-%H%M%S"))
+    except OSError as exc:
+        return _fail(f"{paths.history_db}: cannot be renamed ({exc.strerror or exc})")
+    print(
+        f"Moved the history to {moved} (nothing deleted). The next command starts a new, "
+        "empty history."
+    )
+    return EXIT_OK
 
 
 # -- list ------------------------------------------------------------------------------------
@@ -207,6 +252,8 @@ def _row_json(row: HistoryRow) -> dict[str, Any]:
         "findings": row.finding_count,
         "delivery": row.delivery,
         "unique_id": row.unique_id,
+        "run_id": row.run_id,
+        "run_index": row.run_index,
     }
 
 
@@ -263,7 +310,7 @@ def _pretty(body: bytes) -> str:
         return "(empty body)"
     text = body.decode("utf-8", errors="replace")
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(strict_loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
 
@@ -305,6 +352,18 @@ def _delivery_line(entry: HistoryEntry) -> str:
     elif row.unique_id:
         line += f" unique_id: {row.unique_id}."
     return line
+
+
+def _replay_line(storage: Any, row: HistoryRow) -> str:
+    """Which replay run sent the entry, and which event of which file it was."""
+    try:
+        run = storage.history.runs.get(row.run_id)
+    except Exception:  # the entry is shown even when the run's record cannot be read
+        run = None
+    where = f"event {(row.run_index or 0) + 1}"
+    if run is None:
+        return f"{where} of run {row.run_id}"
+    return f"{where} of {run.events} in {run.path} ({run.content_hash}), run {run.id}, {run.state}"
 
 
 def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
@@ -357,6 +416,8 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
     attempts = f" · {tries} attempt{'s' * (tries != 1)}" if tries else ""
     print(f"Status: {_status_line(entry)}{attempts}{timing}")
     print(f"Delivery: {_delivery_line(entry)}")
+    if row.run_id:
+        print(f"Replay: {_replay_line(storage, row)}")
     _section(out, "Request")
     print(f"{entry.request.method} {entry.request.url}")
     for name, value in entry.request.headers:

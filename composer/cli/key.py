@@ -82,19 +82,18 @@ def _err(message: str) -> None:
 
 
 def _open(args: argparse.Namespace) -> Any:
-    from composer.storage import open_storage
+    # The settings and the keyring only: keys can be managed when the history is damaged.
+    from composer.storage import open_accounts
 
-    return open_storage(data_dir_from(args), apply_retention=False)
+    return open_accounts(data_dir_from(args))
 
 
 def _with_storage(args: argparse.Namespace, body: Callable[[Any], int]) -> int:
     """Open the state folder (a plain message and exit 2 when it cannot be) and run ``body``."""
-    from composer.storage.db import HistoryError
-
     try:
         storage = _open(args)
-    except (HistoryError, OSError) as exc:
-        _err(str(exc))
+    except OSError as exc:
+        _err(f"{getattr(exc, 'filename', '') or 'state folder'}: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
     with storage:
         return body(storage)
@@ -141,7 +140,17 @@ def _set(storage: Any, args: argparse.Namespace, account: str) -> int:
         f"Saved the key for account {account!r} ({mask_key(key)}) in "
         f"{storage.secrets.status.backend}."
     )
+    _unsaved_settings(storage, f"account {account!r} is not added to its list of accounts")
     return EXIT_OK
+
+
+def _unsaved_settings(storage: Any, what: str) -> None:
+    """Say so when the settings file could not take a change (it cannot be read)."""
+    if not storage.settings.writable:
+        _err(
+            f"warning: {storage.settings.path} cannot be used ({storage.settings.unreadable}) "
+            f"and is left as it is, so {what}. Repair the file, then run this command again."
+        )
 
 
 def _with_account(settings: Any, account: str) -> Any:
@@ -167,6 +176,7 @@ def _delete(storage: Any, args: argparse.Namespace, account: str) -> int:
         return EXIT_INVALID
     known = account in storage.settings.settings.accounts
     storage.settings.modify(lambda s: s.without_account(account))
+    _unsaved_settings(storage, f"account {account!r} stays in its list of accounts")
     if deleted:
         print(f"Deleted the key for account {account!r}.")
     elif known:

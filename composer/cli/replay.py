@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from composer.cli.replay_report import (
     render_summary,
     resume_command,
     resume_hint,
+    say,
     summary_to_json,
 )
 from composer.cli.send import (
@@ -67,6 +69,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("path", metavar="PATH", help="an NDJSON file or a JSON array; - for stdin")
     add_common_options(p)
+    p.add_argument(
+        "--as-is",
+        action="store_true",
+        help="to Klaviyo with a retired revision (such as 2023-01-24): send the events "
+        "unchanged anyway (Klaviyo most likely answers 400 to each)",
+    )
     p.add_argument(
         "--concurrency",
         type=int,
@@ -162,25 +170,41 @@ def _limits(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+MAX_REPLAY_FILE_BYTES = 512 * 1024 * 1024
+"""The largest events file replay reads (it is held in memory while the run lasts)."""
+
+
 def _read(path: str) -> tuple[bytes | None, str, str | None]:
     """The bytes of a file or stdin and their content hash (computed while reading), or a
-    sentence saying why they could not be read."""
+    sentence saying why they could not be read (never an exception)."""
     from composer.services.replay_input import content_hash_of
 
+    limit = MAX_REPLAY_FILE_BYTES
+    too_large = (
+        f"{path}: larger than {limit // (1024 * 1024)} MB, too large to read "
+        "(split the events into smaller files)"
+    )
     try:
         if path == "-":
-            raw, digest = content_hash_of(sys.stdin.buffer)
+            raw, digest = content_hash_of(sys.stdin.buffer, limit)
         else:
             with open(path, "rb") as fh:
-                raw, digest = content_hash_of(fh)
+                if os.fstat(fh.fileno()).st_size > limit:  # refused without reading it
+                    return None, "", too_large
+                raw, digest = content_hash_of(fh, limit)  # a device: read no further
     except FileNotFoundError:
         return None, "", f"{path}: no such file"
     except IsADirectoryError:
         return None, "", f"{path}: is a folder, not a file"
     except PermissionError:
         return None, "", f"{path}: permission denied; check the file's permissions"
-    except OSError as exc:
-        return None, "", f"{path}: cannot be read ({exc.strerror or exc})"
+    except MemoryError:
+        return None, "", f"{path}: too large to read into memory"
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return None, "", f"{path}: cannot be read ({reason})"
+    if len(raw) > limit:
+        return None, "", too_large
     return raw, digest, None
 
 
@@ -199,6 +223,22 @@ class _Session:
     stop_signal: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     recorded: bool = False
+
+
+def _retired_refusal(sender: Any, args: argparse.Namespace) -> str | None:
+    """Why nothing is sent: a replay to Klaviyo with a retired revision, without --as-is."""
+    from composer.domain.revisions import NEWEST_REVISION
+    from composer.services.retired import needs_choice, question
+
+    revision = sender.client.revision.name
+    if getattr(args, "as_is", False) or not needs_choice(sender.target, revision):
+        return None
+    return (
+        f"{question(revision)}\nNothing was sent. Convert the events first (`event-composer "
+        f"convert --to {NEWEST_REVISION} FILE`, one event per file) and replay them with "
+        f"--revision {NEWEST_REVISION}, or give --as-is to send them unchanged (Klaviyo most "
+        "likely answers 400 to each)."
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -237,6 +277,11 @@ def run(args: argparse.Namespace) -> int:
         sender, code = open_sender(args, storage, "replay", client_settings(args, **_limits(args)))
         if sender is None:
             return code
+        refusal = _retired_refusal(sender, args)
+        if refusal is not None:
+            asyncio.run(sender.aclose())
+            err("replay", refusal)
+            return EXIT_BAD_INPUT
         plan = session.plan
         if plan is not None and sender.account != plan.run.account:
             err(
@@ -247,7 +292,7 @@ def run(args: argparse.Namespace) -> int:
                 "--account, so that Klaviyo de-duplicates on the same account",
             )
             return EXIT_BAD_INPUT
-        print(target_line(sender), file=sys.stderr)
+        say(target_line(sender))
         summary = asyncio.run(_replay(sender, session, args))
     finally:
         if storage is not None:
@@ -271,16 +316,15 @@ def _exit(
 ) -> int:
     if summary.interrupted:
         if summary.stopped_reason:
-            print(f"replay: stopped because {summary.stopped_reason}.", file=sys.stderr)
-        print(resume_hint(summary, args, facts), file=sys.stderr)
+            say(f"replay: stopped because {summary.stopped_reason}.")
+        say(resume_hint(summary, args, facts))
         if summary.stopped_reason:
             return EXIT_BAD_INPUT
         return 128 + (session.stop_signal[0] if session.stop_signal else 2)
     if summary.unknown:
-        print(
+        say(
             f"{len(summary.unknown)} event(s) may or may not have been recorded. To send them "
-            f"again with the same unique_ids:\n  {resume_command(summary, args, facts)}",
-            file=sys.stderr,
+            f"again with the same unique_ids:\n  {resume_command(summary, args, facts)}"
         )
     if not summary.all_accepted:
         return EXIT_INVALID
@@ -329,14 +373,13 @@ def _announce(session: _Session, run_id: str) -> None:
     plan = session.plan
     if plan is None:
         size = f"{len(session.items)} event{'s' * (len(session.items) != 1)}"
-        print(f"Run {run_id}: {session.path} ({size}, {session.content_hash})", file=sys.stderr)
+        say(f"Run {run_id}: {session.path} ({size}, {session.content_hash})")
         return
-    print(
+    say(
         f"Resuming run {run_id} of {session.path}: {len(plan.earlier)} of {plan.run.events} "
         f"events were accepted before and are not sent again; {len(plan.in_doubt)} sent "
         f"before without an accepted answer (in doubt or refused) and {plan.untouched} not "
-        "yet sent go now, with their original unique_ids",
-        file=sys.stderr,
+        "yet sent go now, with their original unique_ids"
     )
 
 
@@ -355,7 +398,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     def on_invalid(event: ReplayEvent) -> None:
         listed[0] += 1
         if listed[0] <= MAX_LISTED:
-            print(f"{name}:{event.line}: {event.problem}", file=sys.stderr)
+            say(f"{name}:{event.line}: {event.problem}")
 
     replayer: Replayer = Replayer(
         sender,
@@ -372,15 +415,14 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     def on_signal(signum: int) -> None:
         first = not session.stop_signal
         session.stop_signal.append(signum)
+        replayer.stop()  # first: after SIGHUP the terminal may be gone and printing fail
         line.interrupt_line()
         what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
         if first:
-            print(
+            say(
                 f"Stopping ({what}): cancelling the sends in flight ({what} again to quit "
-                "at once)...",
-                file=sys.stderr,
+                "at once)..."
             )
-        replayer.stop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signum)  # the same signal again interrupts for real
 
@@ -425,7 +467,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         if problem is not None:
             session.notes.append(problem)
     if listed[0] > MAX_LISTED:
-        print(f"... and {listed[0] - MAX_LISTED} more invalid events", file=sys.stderr)
+        say(f"... and {listed[0] - MAX_LISTED} more invalid events")
     line.update(summary.progress, final=True)
     return summary
 

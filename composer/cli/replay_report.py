@@ -4,7 +4,9 @@ command that resumes a stopped run."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
+import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
@@ -28,6 +30,13 @@ class RunFacts:
     resumed: bool = False
     history_notes: tuple[str, ...] = ()
     """Why the history could not record the run or its end."""
+
+
+def say(text: str) -> None:
+    """Print a line on stderr; nothing when stderr is gone (a closed terminal after SIGHUP
+    answers EIO), since the run's outcome is in the history and the exit status anyway."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=sys.stderr)
 
 
 class ProgressLine:
@@ -59,16 +68,21 @@ class ProgressLine:
         if self.tty:
             pad = max(0, self._width - len(text))
             self._width = len(text)
-            self.stream.write("\r" + text + " " * pad + ("\n" if final else ""))
+            self._write("\r" + text + " " * pad + ("\n" if final else ""))
         else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+            self._write(text + "\n")
 
     def interrupt_line(self) -> None:
         """End a half-drawn line before printing something else."""
         if self.tty and self._width:
-            self.stream.write("\n")
+            self._write("\n")
             self._width = 0
+
+    def _write(self, text: str) -> None:
+        # A closed terminal (EIO after SIGHUP) or pipe must not stop the sends.
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.write(text)
+            self.stream.flush()
 
 
 def format_progress(p: ReplayProgress) -> str:

@@ -108,7 +108,10 @@ def _send_options(args: argparse.Namespace, entry: HistoryEntry) -> argparse.Nam
     """The options `send` would have had, taken from the entry unless given."""
     return argparse.Namespace(
         target=args.target or entry.row.target,
-        account=args.account if args.account is not None else entry.row.account,
+        account=args.account,
+        # the entry's account is only a default: the history (or an imported file) naming it is
+        # not the user naming it, so its key goes by itself only to Klaviyo or this machine
+        recorded_account=entry.row.account,
         revision=entry.row.revision,
         history=True,
         attempts=args.attempts,

@@ -38,6 +38,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0 and at most 3600") from None
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -135,11 +145,28 @@ def add_parser(sub: Any) -> None:
         "permission_denied)",
     )
     p.add_argument(
+        "--read-timeout",
+        type=_seconds,
+        default=5.0,
+        metavar="S",
+        help="seconds a request's headers, and then its body, may take to arrive before the "
+        "answer is 408 and the connection is closed (default 5)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=256,
+        metavar="N",
+        help="connections served at once; a request beyond them gets 503 (default 256)",
+    )
+    p.add_argument(
         "--retired-revisions",
-        choices=("serve", "gone"),
+        choices=("serve", "fall-forward", "gone"),
         default="serve",
-        help="serve retired revisions such as 2023-01-24 as published (default), or "
-        "answer them 410 Gone",
+        help="what a revision retired two years after its release (such as 2023-01-24) gets: "
+        "serve it as published (default); fall-forward, as production most likely does today "
+        "(the body is validated as the oldest supported revision, and 410 with the header "
+        "X-Klaviyo-Revision-Fall-Forward-Opt-Out: 1); or gone (always 410)",
     )
     p.set_defaults(handler=run)
 
@@ -165,6 +192,9 @@ def run(args: argparse.Namespace) -> int:
         slow_seconds=args.slow_seconds,
         deny_events_write=args.deny_events_write,
         retired_revisions=RetiredRevisionPolicy(args.retired_revisions),
+        header_timeout=args.read_timeout,
+        body_timeout=args.read_timeout,
+        max_connections=args.max_connections,
     )
     try:
         sock = bind_socket(args.host, args.port)

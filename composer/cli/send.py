@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from, print_out
 
 if TYPE_CHECKING:
-    from composer.client import ClientSettings
+    from composer.client import ClientSettings, Target
     from composer.domain.outcome import SendOutcome
     from composer.services.send import Sender, SendResult
 
@@ -92,6 +92,28 @@ def add_parser(sub: Any) -> None:
     p.add_argument("path", metavar="PATH", help="a JSON file, or - for stdin")
     add_common_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object, for scripts")
+    retired = p.add_argument_group(
+        "retired revisions",
+        "Sending to Klaviyo with a revision retired two years after its release (such as "
+        "2023-01-24) needs one of these; without one nothing is sent.",
+    )
+    choice = retired.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--convert-to",
+        metavar="newest|REVISION",
+        help="convert the event to that revision and send it with it (recommended: newest); "
+        "what has no equivalent is listed on stderr",
+    )
+    choice.add_argument(
+        "--as-is",
+        action="store_true",
+        help="send as it is (Klaviyo most likely falls forward and answers 400)",
+    )
+    choice.add_argument(
+        "--opt-out-fall-forward",
+        action="store_true",
+        help="send with X-Klaviyo-Revision-Fall-Forward-Opt-Out: 1 (Klaviyo answers 410)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -142,7 +164,11 @@ def open_storage(args: argparse.Namespace, command: str) -> Any | None:
     try:
         return _open(data_dir_from(args))
     except Exception as exc:  # HistoryError, OSError: say so, send anyway
-        err(command, f"warning: the history cannot be opened ({exc}); sending without it")
+        from composer.cli.history import damaged_advice
+
+        advice = damaged_advice(exc, args)
+        why = f"{str(exc).rstrip('.')}.{advice}"
+        err(command, f"warning: the history cannot be opened: {why} Sending without it.")
         return None
 
 
@@ -160,7 +186,7 @@ def open_sender(
         err(command, f"--target: {exc}")
         return None, EXIT_BAD_INPUT
     named = (args.account or "").strip() or None
-    account = named or _default_account(storage)
+    account = named or getattr(args, "recorded_account", None) or _default_account(storage)
     keys = storage.secrets if storage is not None else _secret_store()
     history = storage.history if (storage is not None and args.history) else None
     try:
@@ -250,8 +276,16 @@ def run(args: argparse.Namespace) -> int:
         sender, code = open_sender(args, storage, "send", client_settings(args))
         if sender is None:
             return code
+        planned, code = _retired_plan(args, raw, sender.target)
+        if planned is None:
+            asyncio.run(sender.aclose())
+            return code
+        if planned[1] != sender.client.revision.name:
+            from composer.domain.revisions import get_revision
+
+            sender.client.revision = get_revision(planned[1])  # converted: the new revision
         try:
-            result = asyncio.run(_send(sender, raw, args))
+            result = asyncio.run(_send(sender, *planned, args))
         except KeyboardInterrupt:
             err(
                 "send",
@@ -271,9 +305,67 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(result)
 
 
-async def _send(sender: Sender, raw: bytes, args: argparse.Namespace) -> SendResult:
+async def _send(
+    sender: Sender,
+    raw: bytes,
+    revision: str,
+    extra_headers: dict[str, str],
+    args: argparse.Namespace,
+) -> SendResult:
     async with sender:
-        return await sender.send(raw, force=args.force, fill_unique_id=args.fill_unique_id)
+        return await sender.send(
+            raw,
+            revision=revision,
+            force=args.force,
+            fill_unique_id=args.fill_unique_id,
+            extra_headers=extra_headers or None,
+        )
+
+
+def _retired_plan(
+    args: argparse.Namespace, raw: bytes, target: Target
+) -> tuple[tuple[bytes, str, dict[str, str]] | None, int]:
+    """The body, revision and extra headers to send after the retired-revision question, or
+    None and the exit code after saying why nothing is sent."""
+    from composer.domain.revisions import NEWEST_REVISION, REVISIONS
+    from composer.services import retired
+
+    choice: retired.RetiredChoice | None = None
+    to = NEWEST_REVISION
+    if args.convert_to:
+        to = NEWEST_REVISION if args.convert_to == "newest" else args.convert_to
+        if to not in REVISIONS:
+            err("send", f"--convert-to: give newest or one of {', '.join(REVISIONS)}")
+            return None, EXIT_BAD_INPUT
+        choice = retired.RetiredChoice.CONVERT
+    elif args.as_is:
+        choice = retired.RetiredChoice.AS_IS
+    elif args.opt_out_fall_forward:
+        choice = retired.RetiredChoice.OPT_OUT
+    if choice is None:
+        if retired.needs_choice(target, args.revision):
+            lines = [
+                retired.question(args.revision),
+                "Nothing was sent. Choose one:",
+                "  --convert-to newest     "
+                + retired.explanation(retired.RetiredChoice.CONVERT, args.revision),
+                "  --as-is                 "
+                + retired.explanation(retired.RetiredChoice.AS_IS, args.revision),
+                "  --opt-out-fall-forward  "
+                + retired.explanation(retired.RetiredChoice.OPT_OUT, args.revision),
+            ]
+            err("send", "\n".join(lines))
+            return None, EXIT_BAD_INPUT
+        return (raw, args.revision, {}), EXIT_OK
+    planned = retired.plan(raw, args.revision, choice, to)
+    if planned.problem:
+        err("send", planned.problem)
+        return None, EXIT_BAD_INPUT
+    if planned.report is not None:
+        print("\n".join(planned.report.lines()), file=sys.stderr)
+    elif retired.needs_choice(target, args.revision):
+        err("send", "note: " + retired.explanation(choice, args.revision))
+    return (planned.body, planned.revision, planned.headers), EXIT_OK
 
 
 def exit_code(result: SendResult) -> int:

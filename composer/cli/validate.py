@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -33,21 +34,47 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def read_input(path: str) -> tuple[bytes | None, str | None]:
-    """Bytes of a file or stdin, or a sentence saying why they could not be read."""
+MAX_EVENT_FILE_BYTES = 64 * 1024 * 1024
+"""The most an event file may hold to be read at all: far above Klaviyo's 5 MB body limit
+(a bigger body is still read and reported), far below what would exhaust memory."""
+
+
+def read_input(
+    path: str,
+    max_bytes: int = MAX_EVENT_FILE_BYTES,
+    too_large_hint: str = "a Klaviyo request body is at most 5 MB",
+) -> tuple[bytes | None, str | None]:
+    """Bytes of a file or stdin, or a sentence saying why they could not be read.
+
+    Never raises: a folder, a missing or unreadable file, a device or a file over
+    ``max_bytes`` (read no further than that) each give a sentence naming the path.
+    """
+    name = "<stdin>" if path == "-" else path
+    too_large = (
+        f"{name}: larger than {max_bytes // (1024 * 1024)} MB, too large to read ({too_large_hint})"
+    )
     try:
         if path == "-":
-            return sys.stdin.buffer.read(), None
-        with open(path, "rb") as fh:
-            return fh.read(), None
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            with open(path, "rb") as fh:
+                if os.fstat(fh.fileno()).st_size > max_bytes:  # refused without reading it
+                    return None, too_large
+                data = fh.read(max_bytes + 1)  # a device or a growing file: read no further
     except FileNotFoundError:
-        return None, f"{path}: no such file"
+        return None, f"{name}: no such file"
     except IsADirectoryError:
-        return None, f"{path}: is a folder, not a file"
+        return None, f"{name}: is a folder, not a file"
     except PermissionError:
-        return None, f"{path}: permission denied; check the file's permissions"
-    except OSError as exc:
-        return None, f"{path}: cannot be read ({exc.strerror or exc})"
+        return None, f"{name}: permission denied; check the file's permissions"
+    except MemoryError:
+        return None, f"{name}: too large to read into memory"
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return None, f"{name}: cannot be read ({reason})"
+    if len(data) > max_bytes:
+        return None, too_large
+    return data, None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -176,15 +176,29 @@ class EventClient:
             "User-Agent": USER_AGENT,
         }
 
-    def prepare(self, body: bytes, *, revision: str | None = None) -> PreparedSend:
-        """Build the request for one event body (sent as given, byte for byte)."""
+    def prepare(
+        self,
+        body: bytes,
+        *,
+        revision: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PreparedSend:
+        """Build the request for one event body (sent as given, byte for byte).
+
+        ``extra_headers`` (e.g. the fall-forward opt-out) are added; they are not secret and
+        appear in the history's copy of the request.
+        """
         rev = get_revision(revision) if revision else self.revision
         trace = SendTrace()
+        headers = self.headers(rev.name)
+        for name, value in (extra_headers or {}).items():
+            if name.lower() not in ("authorization", "revision", "content-type"):
+                headers[name] = value
         request = self._http.build_request(
             "POST",
             rev.path,
             content=body,
-            headers=self.headers(rev.name),
+            headers=headers,
             extensions={TRACE_KEY: trace},
         )
         record = RequestRecord(

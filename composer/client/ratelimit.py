@@ -6,6 +6,12 @@ length after its response arrived: any server window that holds a request's arri
 that span, so at most ``limit`` requests can ever land in one server window, whatever its
 alignment and whatever the network latency. The cost is one round trip per window, which on a
 1 s window and loopback is under 1%.
+
+The configured limits are a ceiling, not a promise: a private key shares its account's quota with
+the account's other integrations. After a 429 the window it points at (a wait longer than the
+burst window means the steady one) drops to what got through and climbs back slowly
+(:mod:`composer.client.adaptive`); the limiter is shared by every client of the account, so all
+of them slow down together.
 """
 
 from __future__ import annotations
@@ -20,10 +26,14 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from composer.client.adaptive import AdaptiveLimit
 from composer.client.timing import Clock, Sleep, monotonic, real_sleep
 from composer.client.trace import trace_of
 
 log = logging.getLogger(__name__)
+
+PACING_SLACK = 2
+"""Sends that may go early by this many intervals under a lowered burst limit (see _wait_needed)."""
 
 _EXPECTED_RE = re.compile(rb"expected available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
@@ -64,10 +74,12 @@ class RateLimits:
 
 
 class _WindowState:
-    """Requests in flight plus finish times of those still counting against one window."""
+    """Requests in flight plus finish times of those still counting against one window, and
+    the limit the server currently allows in it."""
 
-    def __init__(self, window: Window) -> None:
+    def __init__(self, window: Window, name: str) -> None:
         self.window = window
+        self.limit = AdaptiveLimit(window.limit, window.seconds, name=name)
         self.in_flight = 0
         self.finished: deque[float] = deque()
 
@@ -79,7 +91,7 @@ class _WindowState:
 
     def wait_needed(self, now: float) -> float | None:
         """0 when a slot is free; seconds until one frees; None when only a completion can."""
-        if self.count(now) < self.window.limit:
+        if self.count(now) < self.limit.current(now):
             return 0.0
         if self.finished:
             return self.finished[0] + self.window.seconds - now
@@ -103,11 +115,16 @@ class RateLimiter:
         self.limits = limits or RateLimits()
         self._clock = clock
         self._sleep = sleep
-        self._windows = [_WindowState(self.limits.burst), _WindowState(self.limits.steady)]
+        self._burst = _WindowState(self.limits.burst, "burst")
+        self._steady = _WindowState(self.limits.steady, "steady")
+        self._windows = [self._burst, self._steady]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = asyncio.Lock()
         self._completed = asyncio.Event()
         self._paused_until = 0.0
+        self._paced_until = float("-inf")
+        self._suspect: float | None = None
+        """When the request of an unconfirmed burst 429 was sent (see ``_refused``)."""
         self._server_budget: int | None = None
         self._server_reset_at = 0.0
         self.waited_total = 0.0
@@ -128,6 +145,7 @@ class RateLimiter:
                 if wait <= 0:
                     break
                 await self._sleep(wait)
+            self._book_pacing(self._clock())
             for state in self._windows:
                 state.in_flight += 1
             if self._server_budget is not None:
@@ -135,6 +153,12 @@ class RateLimiter:
         waited = self._clock() - start
         self.waited_total += waited
         return waited
+
+    def _book_pacing(self, now: float) -> None:
+        burst = self._burst.limit
+        if burst.lowered:
+            spacing = self._burst.window.seconds / burst.current(now)
+            self._paced_until = max(self._paced_until, now) + spacing
 
     def _bind_loop(self) -> None:
         # asyncio primitives belong to one event loop; a limiter shared process-wide may
@@ -155,6 +179,17 @@ class RateLimiter:
 
     def _wait_needed(self, now: float) -> float | None:
         waits: list[float] = []
+        # Below the configured burst limit, sends are also spaced evenly: a server second then
+        # sees no bunch of sends (about one is in flight when it starts refusing), and what got
+        # through in the last second is what the server allows in one. (Not for the minute
+        # window: spacing to its average would forgo the burst that fixed windows allow.)
+        burst = self._burst.limit
+        if burst.lowered:
+            # GCRA: each send books one interval; up to PACING_SLACK intervals of lateness
+            # (timer overshoot, a busy loop) are made up instead of lost.
+            spacing = self._burst.window.seconds / burst.current(now)
+            if self._paced_until - PACING_SLACK * spacing > now:
+                waits.append(self._paced_until - PACING_SLACK * spacing - now)
         if self._paused_until > now:
             waits.append(self._paused_until - now)
         if self._server_budget is not None:
@@ -171,22 +206,73 @@ class RateLimiter:
             waits.append(w)
         return max(waits, default=0.0)
 
-    def observe(self, response: httpx.Response) -> None:
-        """Learn from the server's rate-limit headers and 429 answers."""
+    def now(self) -> float:
+        """The limiter's clock (what ``sent_at`` in :meth:`observe` is measured in)."""
+        return self._clock()
+
+    def current_limits(self) -> tuple[int, int]:
+        """The burst and steady limits in force now (lower than configured after a 429)."""
+        now = self._clock()
+        return self._burst.limit.current(now), self._steady.limit.current(now)
+
+    def observe(self, response: httpx.Response, sent_at: float | None = None) -> None:
+        """Learn from the server's rate-limit headers and 429 answers; ``sent_at`` is when
+        the request was admitted (a 429 to a request sent before the last decrease does not
+        lower the limit again: it was sent under the old one)."""
         now = self._clock()
         if response.status_code == 429:
             wait = retry_after_seconds(response)
-            if wait is not None and wait > 0:
+            if self._refused(wait, sent_at, now) is self._steady and wait is not None:
+                # The minute's budget is spent: nobody sends before it comes back. (A second's
+                # is guarded by the lowered, evenly spaced burst limit instead: a pause for the
+                # whole-second Retry-After would also idle the next second, which is free.)
                 self._paused_until = max(self._paused_until, now + wait * self.limits.time_unit)
             return
+        suspect = self._suspect
+        if suspect is not None and sent_at is not None and sent_at > suspect:
+            self._suspect = None
+            if sent_at - suspect > self._burst.window.seconds / 2:
+                self._lower(self._burst, now)  # too late to tell: take the 429 at its word
+            # else: sent just after the refused one and let through, so that second was not
+            # full: the 429 was not about our rate (an injected fault, a hiccup)
+        for state in self._windows:
+            state.limit.passed(now)
         remaining = _int_header(response, "RateLimit-Remaining")
         reset = _float_header(response, "RateLimit-Reset")
         if remaining is None or reset is None:
             return
         # Our own windows already keep us under the configured limits; this budget matters
         # when the account's real limit is lower (another integration shares it).
-        self._server_budget = remaining
+        # The others in flight were sent before this answer's count, or are not counted yet:
+        # take them off, or the budget would let them go twice.
+        self._server_budget = remaining - max(0, self._burst.in_flight - 1)
         self._server_reset_at = now + reset * self.limits.time_unit
+
+    def _refused(self, wait: float | None, sent_at: float | None, now: float) -> _WindowState:
+        """Learn from a 429: lower the limit of the window it points at, once per decrease;
+        returns that window."""
+        # Which window refused: a wait longer than the burst window (or a server budget
+        # already spent) can only be the steady window's; else the burst window's.
+        waited_out = (
+            wait is not None and wait * self.limits.time_unit > 1.5 * self._burst.window.seconds
+        )
+        spent = self._server_budget is not None and self._server_budget <= 0
+        state = self._steady if waited_out or spent else self._burst
+        lowered_at = state.limit.lowered_at
+        if sent_at is not None and lowered_at is not None and sent_at < lowered_at:
+            return state  # sent under the old limit: that decrease already answered it
+        if state is self._burst and sent_at is not None:
+            # A full second refuses whatever comes next in it: wait for the next answer to
+            # tell (a 429 confirms, a success sent just after this one refutes) before lowering.
+            if self._suspect is None:
+                self._suspect = sent_at
+                return state
+            self._suspect = None
+        self._lower(state, now)
+        return state
+
+    def _lower(self, state: _WindowState, now: float) -> None:
+        state.limit.lower(now)
 
 
 def _int_header(response: httpx.Response, name: str) -> int | None:
@@ -240,6 +326,7 @@ class RateLimitTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         waited = await self.limiter.acquire()
+        sent_at = self.limiter.now()
         trace = trace_of(request)
         if trace is not None:
             trace.queued_ms += waited * 1000
@@ -247,7 +334,7 @@ class RateLimitTransport(httpx.AsyncBaseTransport):
             response = await self.inner.handle_async_request(request)
             if response.status_code == 429:
                 await response.aread()  # the wait may be in the body only
-            self.limiter.observe(response)
+            self.limiter.observe(response, sent_at)
             return response
         finally:
             self.limiter.release()

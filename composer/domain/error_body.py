@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import http
-import json
 from typing import Any
 
 from composer.domain.findings import Finding, Severity
+from composer.domain.jsontext import loads
 
 _TITLES_FOR_STATUS = {
     400: "Bad request",
@@ -53,8 +53,8 @@ def parse_error_body(body: bytes | str | None, status: int | None = None) -> lis
     if not text.strip():
         return []
     try:
-        doc: Any = json.loads(text)
-    except (ValueError, RecursionError):
+        doc: Any = loads(text)
+    except ValueError:
         doc = None
     errors = doc.get("errors") if isinstance(doc, dict) else None
     if not isinstance(errors, list) or not errors:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from composer.domain.rule_ids import is_syntax
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable_text(text: str) -> str:
+    """``text`` with any lone UTF-16 surrogate spelled as its escape (``\\ud800``), so that it
+    can always be encoded as UTF-8: printed, stored, sent in a JSON:API body."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class Severity(StrEnum):
@@ -38,6 +49,12 @@ class Finding:
     source: str = "validator"
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     member: str | None = None
+
+    def __post_init__(self) -> None:
+        # Findings quote what they were given (a member name, a server's detail): a lone
+        # surrogate in it must not make the finding unprintable.
+        object.__setattr__(self, "message", printable_text(self.message))
+        object.__setattr__(self, "pointer", printable_text(self.pointer))
 
     @property
     def is_error(self) -> bool:

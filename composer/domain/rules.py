@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import chain
 from typing import Any
 
 from composer.domain.findings import Finding, Severity, pointer
@@ -19,9 +20,23 @@ Clock = Callable[[], datetime]
 # How many findings of one kind to list before summing up the rest in one more finding.
 MAX_PER_RULE = 20
 
+MAX_BODY_BYTES = 5_000_000
+"""Klaviyo's limit on a whole request body: "Max payload size 5 MB decompressed" (its
+ingestion limits), the same at every revision; MB is read as decimal, like the spec's kB."""
+
+# The event time formats Klaviyo documents for the Create Event API ("Acceptable date and
+# timestamp formats", "Datetimes"): ISO 8601 / RFC 3339 with upper-case letters,
+# YYYY-MM-DDTHH:MM:SS.mmmmmm; the time of day, the seconds and the fraction may be left out
+# (they default to 0); a space may stand for the T; an offset is Z or +HH:MM / -HH:MM.
+# ASCII digits only: \d and int() would also take other scripts' digits.
 _TIME_RE = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?P<frac>\.\d+)?)?"
-    r"(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?:[T ](?P<h>[0-9]{2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?P<frac>\.[0-9]{1,6})?)?"
+    r"(?P<tz>Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+TIME_FORMAT_HINT = (
+    "write it like 2022-11-08T00:00:00Z: YYYY-MM-DD, then optionally T and HH:MM[:SS[.ffffff]], "
+    "then optionally Z or +HH:MM (without an offset it is read as UTC)"
 )
 
 
@@ -48,6 +63,24 @@ def _human_bytes(n: int) -> str:
     if n >= 1000:
         return f"{n / 1000:.3g} kB"
     return f"{n} bytes"
+
+
+# --- the whole body -------------------------------------------------------------------------
+
+
+def body_findings(text_bytes: int | None) -> list[Finding]:
+    """The body as sent is over Klaviyo's 5 MB payload limit (it answers 413)."""
+    if text_bytes is None or text_bytes <= MAX_BODY_BYTES:
+        return []
+    return [
+        _error(
+            "",
+            "body-size",
+            f"the request body is {text_bytes:,} bytes; Klaviyo accepts at most "
+            f"{MAX_BODY_BYTES:,} bytes ({_human_bytes(MAX_BODY_BYTES)}) per request: send less "
+            "data in one event",
+        )
+    ]
 
 
 # --- metric ---------------------------------------------------------------------------------
@@ -102,7 +135,11 @@ def properties_findings(payload: Any, rev: Revision, text_bytes: int | None) -> 
     # properties as sent, and the costly re-serialization is skipped.
     if text_bytes is None or text_bytes > rev.max_properties_bytes:
         try:
-            size = len(json.dumps(props, ensure_ascii=False, separators=(",", ":")).encode())
+            size = len(
+                json.dumps(props, ensure_ascii=False, separators=(",", ":")).encode(
+                    "utf-8", "surrogatepass"
+                )
+            )
         except RecursionError:  # absurdly deep: the nesting-depth finding says what matters
             size = 0
         if size > rev.max_properties_bytes:
@@ -131,6 +168,8 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
     max_items = rev.max_array_items
     max_levels = rev.max_nesting_levels
     long_strings: list[tuple[Any, int]] = []
+    long_keys: list[tuple[str, str, int]] = []
+    objects: list[dict[str, Any]] = []
     long_arrays: list[tuple[Any, int]] = []
     too_deep: tuple[Any, int] | None = None
     # Stack entries: (container, level, parent's link, parent). A container's own link,
@@ -149,6 +188,7 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
             continue
         if type(node) is dict_t:
             values = node.values()
+            objects.append(node)
         else:
             values = node
             if len(node) > max_items:
@@ -169,7 +209,18 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
                 if link is _MISSING_LINK:
                     link = (parent_link, parent, node)
                 push((value, child_level, link, node))
-    return _walk_findings(base, rev, long_strings, long_arrays, too_deep)
+    # A member name is a string too ("A single string cannot be larger than 100 KB"). One pass
+    # in C over every name finds whether any is long; only then is properties searched again.
+    if max(map(len, chain.from_iterable(objects)), default=0) > char_floor:
+        long_keys = _long_member_names(props, base, char_floor, max_string)
+    return _walk_findings(
+        base,
+        rev,
+        long_strings=long_strings,
+        long_keys=long_keys,
+        long_arrays=long_arrays,
+        too_deep=too_deep,
+    )
 
 
 _MISSING_LINK: Any = object()
@@ -191,14 +242,42 @@ def _link_pointer(base: str, link: Any) -> str:
     return base + "".join("/" + _esc(k) for k in reversed(keys))
 
 
+def _long_member_names(
+    props: dict[str, Any], base: str, char_floor: int, max_string: int
+) -> list[tuple[str, str, int]]:
+    """(pointer of the object, name, bytes) of every member name over ``max_string`` bytes;
+    the slow path, taken only when one is known to exist."""
+    found: list[tuple[str, str, int]] = []
+    stack: list[tuple[Any, str]] = [(props, base)]
+    while stack:
+        node, ptr = stack.pop()
+        if type(node) is dict:
+            for key in node:
+                if len(key) > char_floor:
+                    size = len(key.encode("utf-8", "surrogatepass"))
+                    if size > max_string:
+                        found.append((ptr, key, size))
+        items = node.items() if type(node) is dict else enumerate(node)
+        for name, value in items:
+            if type(value) is dict or type(value) is list:
+                stack.append((value, f"{ptr}/{_esc(name)}"))
+    return found
+
+
 def _walk_findings(
     base: str,
     rev: Revision,
+    *,
     long_strings: list[tuple[Any, int]],
+    long_keys: list[tuple[str, str, int]],
     long_arrays: list[tuple[Any, int]],
     too_deep: tuple[Any, int] | None,
 ) -> list[Finding]:
     findings: list[Finding] = []
+    limit_words = (
+        f"Klaviyo allows at most {rev.max_string_bytes:,} bytes "
+        f"({_human_bytes(rev.max_string_bytes)}) per string"
+    )
     for link, size in long_strings[:MAX_PER_RULE]:
         ptr = _link_pointer(base, link)
         findings.append(
@@ -211,8 +290,18 @@ def _walk_findings(
                 "content elsewhere and send a URL",
             )
         )
-    if len(long_strings) > MAX_PER_RULE:
-        more = len(long_strings) - MAX_PER_RULE
+    for owner, key, size in long_keys[: max(0, MAX_PER_RULE - len(long_strings))]:
+        findings.append(
+            _error(
+                f"{owner}/{_esc(key)}",
+                "string-size",
+                f"a member name in {_field(owner)} is a string of {size:,} bytes (it starts "
+                f"{_quoted(key[:30], 30)}); {limit_words}, member names included: shorten it",
+            )
+        )
+    over = len(long_strings) + len(long_keys)
+    if over > MAX_PER_RULE:
+        more = over - MAX_PER_RULE
         findings.append(_error(base, "string-size", f"and {more} more strings over the limit"))
     for link, count in long_arrays[:MAX_PER_RULE]:
         ptr = _link_pointer(base, link)
@@ -248,10 +337,14 @@ def _esc(key: str | int) -> str:
     return k
 
 
-def _field(ptr: str) -> str:
+def _field(ptr: str, limit: int = 120) -> str:
+    """The field a pointer names, cut in the middle when a member name makes it long."""
     from composer.domain.findings import describe_pointer
 
-    return describe_pointer(ptr)
+    name = describe_pointer(ptr)
+    if len(name) > limit:
+        name = name[: limit // 2] + "…" + name[-limit // 2 :]
+    return name
 
 
 # --- time -----------------------------------------------------------------------------------
@@ -260,29 +353,35 @@ def _field(ptr: str) -> str:
 def parse_event_time(text: str) -> tuple[datetime | None, str | None, bool]:
     """Parse an event time: (aware UTC datetime, problem, had fractional seconds).
 
-    Accepts ISO 8601 date-times with or without an offset (no offset is read as UTC, as in the
-    spec's own example ``2022-11-08T00:00:00``).
+    Accepts exactly the formats of ``_TIME_RE`` (no surrounding whitespace, no lower-case
+    ``t``/``z``, ASCII digits only); a time without an offset is read as UTC, as in the spec's
+    own example ``2022-11-08T00:00:00``; a date alone is midnight.
     """
-    m = _TIME_RE.match(text.strip())
+    m = _TIME_RE.fullmatch(text)
     if not m:
-        return None, "is not an ISO 8601 date-time", False
-    tz = m["tz"]
-    iso = f"{m['date']}T{m['h']}:{m['m']}:{m['s'] or '00'}"
+        return None, "is not in one of Klaviyo's ISO 8601 date-time formats", False
+    iso = f"{m['date']}T{m['h'] or '00'}:{m['m'] or '00'}:{m['s'] or '00'}"
     try:
         parsed = datetime.fromisoformat(iso)
     except ValueError as exc:
         return None, f"is not a real date-time ({exc})", False
-    if tz and tz not in "Zz":
-        sign = 1 if tz[0] == "+" else -1
-        digits = tz[1:].replace(":", "")
-        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    tz = m["tz"]
+    if tz and tz != "Z":
+        hours, minutes = int(tz[1:3]), int(tz[4:6])
         if hours > 23 or minutes > 59:
             return None, f"has an impossible UTC offset {tz}", False
-        offset = timedelta(hours=hours, minutes=minutes) * sign
+        offset = timedelta(hours=hours, minutes=minutes) * (1 if tz[0] == "+" else -1)
         parsed = parsed.replace(tzinfo=timezone(offset)).astimezone(UTC)
     else:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed, None, bool(m["frac"])
+
+
+def _quoted(value: str, limit: int = 60) -> str:
+    """A value as a short JSON string for a message (long ones cut in the middle)."""
+    if len(value) > limit:
+        value = value[: limit // 2] + "…" + value[-limit // 2 :]
+    return json.dumps(value)
 
 
 def time_findings(payload: Any, rev: Revision, clock: Clock) -> list[Finding]:
@@ -297,9 +396,8 @@ def time_findings(payload: Any, rev: Revision, clock: Clock) -> list[Finding]:
             _error(
                 ptr,
                 "time-format",
-                f"time {json.dumps(value)} {problem}; write it like 2022-11-08T00:00:00Z "
-                "(the offset is optional; without one it is read as UTC), or leave time out to use "
-                "the time Klaviyo receives the event",
+                f"time {_quoted(value)} {problem}; {TIME_FORMAT_HINT}, or leave time out to "
+                "use the time Klaviyo receives the event",
             )
         ]
     findings: list[Finding] = []

@@ -63,6 +63,7 @@ class Validator:
         rev = self.revision
         findings: list[Finding] = []
         try:
+            findings.extend(rules.body_findings(text_bytes))
             findings.extend(schema_findings(payload, rev))
             findings.extend(rules.attributes_findings(payload, rev))
             findings.extend(rules.profile_findings(payload, rev))

@@ -9,6 +9,7 @@ and the Form's field bindings as data.
 - :mod:`composer.editing.analysis` — validate, locate findings, merge local and server ones.
 - :mod:`composer.editing.locator` — pointers in text that does not parse; UTF-16 offsets.
 - :mod:`composer.editing.fields` — Form field bindings (pointer per field), number input.
+- :mod:`composer.editing.revision_shapes` — the field table of each revision (both shapes).
 
 Only :mod:`composer.domain` is imported from here; :mod:`composer.ui` builds on it.
 """

@@ -68,9 +68,8 @@ def duplicate_findings(text: str, duplicates: Sequence[DuplicateKey]) -> list[Fi
                 dup.pointer,
                 Severity.WARNING,
                 DUPLICATE_KEY,
-                f'{where}: the name "{dup.key}" appears more than once in the same object '
-                f"(again after line {line}); Klaviyo keeps the last one and ignores this "
-                "one: remove or rename one of them",
+                f"{where} is given more than once in the same object; Klaviyo keeps the last "
+                f'one and ignores this one: remove or rename the extra "{dup.key}"',
                 line=line,
                 column=column,
             )
@@ -113,17 +112,42 @@ def spans_for(
     return spans
 
 
-def analyse(text: str, validator: Validator, generation: int = 0) -> Analysis:
-    """Validate ``text``, find its duplicate members and locate its findings; never raises."""
+def analyse(
+    text: str, validator: Validator, generation: int = 0, *, with_tree: bool = True
+) -> Analysis:
+    """Validate ``text``, find its duplicate members and locate its findings; never raises.
+
+    ``with_tree``: also read the tree of positions (the caller has none for this text). It is
+    read anyway when there are duplicate members, to place them; otherwise the few findings
+    are placed by a scanner that reads only the path to each.
+    """
     report = validator.validate_text(text)
     syntax = next((f for f in report.findings if is_syntax(f.rule)), None)
     if syntax is not None:
         return Analysis(generation, text, None, None, (syntax,), syntax, spans_for(text, (syntax,)))
-    tree, duplicates = EditTree.parse(text)
+    tree: EditTree | None = None
+    duplicates: list[DuplicateKey] = []
+    if with_tree or has_duplicate_members(text):
+        tree, duplicates = EditTree.parse(text)
     findings = sort_findings([*report.findings, *duplicate_findings(text, duplicates)])
     return Analysis(
         generation, text, report.payload, tree, findings, None, spans_for(text, findings, tree)
     )
+
+
+def has_duplicate_members(text: str) -> bool:
+    """True when some object of (valid JSON) ``text`` names a member twice (C-speed read)."""
+    found = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal found
+        obj = dict(items)
+        if len(obj) != len(items):
+            found = True
+        return obj
+
+    json.loads(text, object_pairs_hook=pairs)
+    return found
 
 
 def merge_findings(local: Sequence[Finding], server: Sequence[Finding]) -> list[Finding]:

@@ -24,6 +24,7 @@ class FieldKind(StrEnum):
     CHANNELS = "channels"  # a list of strings picked from check boxes
     TIME = "time"  # an ISO 8601 date-time string
     MEMBERS = "members"  # an object edited in the property tree
+    FLAG = "flag"  # true, false or absent (a check box)
 
 
 @dataclass(frozen=True, slots=True)

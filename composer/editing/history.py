@@ -34,6 +34,7 @@ class _Step:
     undo: TextEdit  # what undoes it
     label: str
     group: str | None  # consecutive steps of one group that touch merge into one
+    batch: int = 0  # steps of one batch (not 0) are undone and redone together
 
 
 class History:
@@ -48,17 +49,27 @@ class History:
         self._done: list[_Step] = []
         self._undone: list[_Step] = []
         self._limit = limit
+        self._batch = 0
+        self._batches = 0
+
+    def begin_batch(self) -> None:
+        """The edits recorded until :meth:`end_batch` are one step (e.g. pasting members)."""
+        self._batches += 1
+        self._batch = self._batches
+
+    def end_batch(self) -> None:
+        self._batch = 0
 
     def record(self, edit: TextEdit, before: str, label: str, group: str | None = None) -> None:
         """Remember ``edit``, made on ``before``; forgets what was undone."""
         self._undone.clear()
         last = self._done[-1] if self._done else None
-        if group is not None and last is not None and last.group == group:
+        if group is not None and last is not None and last.group == group and not self._batch:
             merged = _merge(last, edit)
             if merged is not None:
                 self._done[-1] = merged
                 return
-        self._done.append(_Step(edit, edit.inverse(before), label, group))
+        self._done.append(_Step(edit, edit.inverse(before), label, group, self._batch))
         if len(self._done) > self._limit:
             del self._done[0]
 
@@ -74,21 +85,14 @@ class History:
     def redo_label(self) -> str:
         return self._undone[-1].label if self._undone else ""
 
-    def take_undo(self) -> TextEdit | None:
-        """The edit that undoes the last step (the step moves to the redo list)."""
-        if not self._done:
-            return None
-        step = self._done.pop()
-        self._undone.append(step)
-        return step.undo
+    def take_undo(self) -> list[TextEdit]:
+        """The edits that undo the last step, in the order to make them (the step moves to
+        the redo list); empty when there is nothing to undo."""
+        return [step.undo for step in _take(self._done, self._undone)]
 
-    def take_redo(self) -> TextEdit | None:
-        """The edit that redoes the last undone step."""
-        if not self._undone:
-            return None
-        step = self._undone.pop()
-        self._done.append(step)
-        return step.edit
+    def take_redo(self) -> list[TextEdit]:
+        """The edits that redo the last undone step, in order."""
+        return [step.edit for step in _take(self._undone, self._done)]
 
     def clear(self) -> None:
         self._done.clear()
@@ -98,7 +102,18 @@ class History:
         """The next edit starts a new step whatever its group (the cursor moved away)."""
         if self._done and self._done[-1].group is not None:
             last = self._done[-1]
-            self._done[-1] = _Step(last.edit, last.undo, last.label, None)
+            self._done[-1] = _Step(last.edit, last.undo, last.label, None, last.batch)
+
+
+def _take(source: list[_Step], target: list[_Step]) -> list[_Step]:
+    """Move the last step (all of its batch) from ``source`` to ``target``."""
+    if not source:
+        return []
+    taken = [source.pop()]
+    while taken[0].batch and source and source[-1].batch == taken[0].batch:
+        taken.append(source.pop())
+    target.extend(taken)
+    return taken
 
 
 def _merge(last: _Step, edit: TextEdit) -> _Step | None:

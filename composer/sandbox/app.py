@@ -12,11 +12,14 @@ unique_id).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -24,9 +27,16 @@ from composer.domain.findings import Severity
 from composer.domain.outcome import SANDBOX_DUPLICATE_HEADER
 from composer.domain.revisions import Revision
 from composer.domain.rule_ids import is_syntax
+from composer.domain.rules import MAX_BODY_BYTES
 from composer.domain.validator import Validator
 from composer.sandbox import jsonapi
-from composer.sandbox.config import FaultKind, SandboxConfig
+from composer.sandbox.config import (
+    FALL_FORWARD_OPT_OUT_HEADER,
+    JSONAPI_MEDIA_TYPE,
+    FaultKind,
+    RetiredRevisionPolicy,
+    SandboxConfig,
+)
 from composer.sandbox.faults import DroppedConnection, FaultInjector
 from composer.sandbox.jsonapi import ApiError, Headers, Reply
 from composer.sandbox.ratelimit import RateLimiter, Verdict
@@ -39,10 +49,13 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 EVENTS_PATHS = frozenset({"/api/events/", "/api/events"})
-"""The trailing slash of revision 2023-01-24 and the slash-less path of 2024-10-15 on."""
-ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "application/vnd.api+json"})
+"""The trailing slash up to 2024-07-15 and the slash-less path of 2024-10-15 on; each revision
+is served only at its own (a request at the other path gets 404)."""
+_OPT_OUT = FALL_FORWARD_OPT_OUT_HEADER.lower().encode("ascii")
 _KEY_RE = re.compile(r"pk_[A-Za-z0-9]+")
 _AUTH_SCHEME = "klaviyo-api-key"
+_ASCII_DIGITS = re.compile(rb"[0-9]+")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -96,6 +109,11 @@ class SandboxApp:
         """The counts GET /sandbox/stats returns."""
         return self.stats.to_json(self.faults)
 
+    def set_retired_revisions(self, policy: RetiredRevisionPolicy) -> None:
+        """Change what retired revisions get, from the next request on (the GUI's Settings)."""
+        self.config = dataclasses.replace(self.config, retired_revisions=policy)
+        self._resolver.policy = policy
+
     def reset(self) -> None:
         """Forget events, counts and rate-limit windows, and restart the fault sequence."""
         self.recorder.clear()
@@ -108,7 +126,13 @@ class SandboxApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            reply = await self._route(scope, receive)
+            try:
+                reply = await self._route(scope, receive)
+            except DroppedConnection:
+                raise
+            except Exception:  # a bug must still get a JSON:API answer, and not stop the server
+                log.exception("the sandbox failed on %s %s", scope.get("method"), scope.get("path"))
+                reply = jsonapi.error_reply(500, [jsonapi.internal_error()], self._media)
             await send(
                 {"type": "http.response.start", "status": reply.status, "headers": reply.headers}
             )
@@ -165,12 +189,18 @@ class SandboxApp:
         assert key is not None
         raw_revision = headers.get(b"revision")
         resolution = self._resolver.resolve(
-            raw_revision.decode("latin-1") if raw_revision is not None else None
+            raw_revision.decode("latin-1") if raw_revision is not None else None,
+            opt_out=headers.get(_OPT_OUT, b"").strip() == b"1",
         )
         if resolution.revision is None:
             assert resolution.error is not None
             return self._refused(resolution.status, resolution.error, self.limiter.state(key, now))
         revision = resolution.revision
+        published = resolution.requested or revision
+        if scope["path"] != published.path:
+            return self._refused(
+                404, _wrong_path_error(scope["path"], published), self.limiter.state(key, now)
+            )
         if self.config.deny_events_write or key in self.config.scope_denied_keys:
             return self._refused(
                 403, jsonapi.permission_denied_error(), self.limiter.state(key, now)
@@ -185,18 +215,21 @@ class SandboxApp:
                 self._media,
                 [(b"retry-after", retry)],
             )
-        media_error = _media_type_error(headers, revision)
+        media_error = _media_type_error(headers, published)
         if media_error is not None:
             return self._refused(415, media_error, verdict)
-        body, too_large = await _read_body(scope, headers, receive, self.config.max_body_bytes)
-        if too_large:
+        body, outcome = await _read_body(headers, receive, self.config.max_body_bytes)
+        if outcome is _BodyOutcome.GONE:  # the client left (or timed out): nobody to answer
+            return Reply(499)
+        if outcome is _BodyOutcome.TOO_LARGE:
+            limit = self.config.max_body_bytes
             return self._refused(
                 413,
                 ApiError(
                     "request_too_large",
                     "Request entity too large.",
-                    f"The request body is larger than {self.config.max_body_bytes} bytes; "
-                    "Klaviyo accepts bodies of at most 5 MB.",
+                    f"The request body is larger than {limit:,} bytes; Klaviyo accepts bodies "
+                    f"of at most 5 MB ({MAX_BODY_BYTES:,} bytes): send less data in one event.",
                 ),
                 verdict,
             )
@@ -280,7 +313,9 @@ class SandboxApp:
     def _inspect(self, path: str, method: str, scope: Scope) -> Reply:
         if path == "/sandbox/events":
             if method == "GET":
-                limit = _limit_param(scope.get("query_string", b""))
+                limit, problem = _limit_param(scope.get("query_string", b""))
+                if problem is not None:
+                    return jsonapi.error_reply(400, [problem], self._media)
                 events = self.events(limit)
                 return jsonapi.json_reply(
                     200,
@@ -347,8 +382,13 @@ def _api_key(header: bytes | None) -> tuple[str | None, ApiError | None]:
 def _media_type_error(headers: dict[bytes, bytes], revision: Revision) -> ApiError | None:
     raw = headers.get(b"content-type")
     media = raw.decode("latin-1").split(";", 1)[0].strip().lower() if raw else ""
-    if media not in ACCEPTED_MEDIA_TYPES:
-        return jsonapi.unsupported_media_type_error(media or "(none)", revision.content_type)
+    # JSON:API's own media type is taken at every revision (Klaviyo answers in it even where
+    # the spec names application/json); from 2024-10-15 on it is the only one.
+    if media not in (revision.content_type, JSONAPI_MEDIA_TYPE):
+        error = jsonapi.unsupported_media_type_error(media or "(none)", revision.content_type)
+        return dataclasses.replace(
+            error, detail=f"{error.detail} (revision {revision.name} takes only this type)"
+        )
     encoding = headers.get(b"content-encoding")
     if encoding is not None and encoding.strip().lower() not in (b"", b"identity"):
         return ApiError(
@@ -360,26 +400,46 @@ def _media_type_error(headers: dict[bytes, bytes], revision: Revision) -> ApiErr
     return None
 
 
+def _wrong_path_error(path: str, revision: Revision) -> ApiError:
+    return ApiError(
+        "not_found",
+        "Not found.",
+        f"{path} does not exist at revision {revision.name}: Create Event is POST "
+        f"{revision.path} there"
+        + (" (with the trailing slash)" if revision.path.endswith("/") else " (no trailing slash)")
+        + ".",
+    )
+
+
+class _BodyOutcome(Enum):
+    READ = "read"
+    TOO_LARGE = "too large"
+    GONE = "client gone"
+
+
 async def _read_body(
-    scope: Scope, headers: dict[bytes, bytes], receive: Receive, limit: int
-) -> tuple[bytes, bool]:
+    headers: dict[bytes, bytes], receive: Receive, limit: int
+) -> tuple[bytes, _BodyOutcome]:
     declared = headers.get(b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return b"", True
+    if (
+        declared is not None
+        and _ASCII_DIGITS.fullmatch(declared)
+        and (len(declared) > 15 or int(declared) > limit)
+    ):
+        return b"", _BodyOutcome.TOO_LARGE
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return b"", _BodyOutcome.GONE
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            return b"", True
+            return b"", _BodyOutcome.TOO_LARGE
         chunks.append(chunk)
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks), False
+            return b"".join(chunks), _BodyOutcome.READ
 
 
 def _rate_headers(verdict: Verdict) -> Headers:
@@ -390,11 +450,21 @@ def _rate_headers(verdict: Verdict) -> Headers:
     ]
 
 
-def _limit_param(query: bytes) -> int | None:
-    values = parse_qs(query.decode("latin-1")).get("limit")
-    if values and values[0].isdigit():
-        return int(values[0])
-    return None
+def _limit_param(query: bytes) -> tuple[int | None, ApiError | None]:
+    """``?limit=N``: ASCII digits only (``int()`` would also take "²" or "٣" and then fail or
+    mean something else), at most 9 of them; anything else is a 400 naming the parameter."""
+    values = parse_qs(query.decode("latin-1"), keep_blank_values=True).get("limit")
+    if not values:
+        return None, None
+    value = values[-1]
+    if len(values) == 1 and re.fullmatch(r"[0-9]{1,9}", value, re.ASCII):
+        return int(value), None
+    shown = value if len(value) <= 20 else value[:20] + "..."
+    return None, jsonapi.invalid_parameter_error(
+        "limit",
+        f"limit must be given once, as a whole number of at most 9 digits (0-9), "
+        f"not {shown!r}: e.g. /sandbox/events?limit=10",
+    )
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from composer.domain.rules import MAX_BODY_BYTES
+
 Clock = Callable[[], float]
 """Seconds since the epoch (like :func:`time.time`); tests inject a fake one."""
 
@@ -35,12 +37,19 @@ ALL_FAULT_KINDS: tuple[FaultKind, ...] = tuple(FaultKind)
 
 
 class RetiredRevisionPolicy(StrEnum):
-    """What the sandbox does with a revision Klaviyo has retired (e.g. 2023-01-24)."""
+    """What the sandbox does with a revision retired on the sandbox's clock (two years after
+    its release, e.g. 2023-01-24)."""
 
     SERVE = "serve"
     """Serve it as published: the app's default revision keeps working (the default)."""
+    FALL_FORWARD = "fall-forward"
+    """As production most likely does today: validate the body as the oldest supported
+    revision; a request with ``X-Klaviyo-Revision-Fall-Forward-Opt-Out: 1`` gets 410."""
     GONE = "gone"
-    """Answer 410 Gone, as a retired revision may be answered by Klaviyo today."""
+    """Always answer 410 Gone."""
+
+
+FALL_FORWARD_OPT_OUT_HEADER = "X-Klaviyo-Revision-Fall-Forward-Opt-Out"
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,14 @@ class SandboxConfig:
     """Content-Type of error bodies; the published spec says application/json."""
     max_recorded: int = 10_000
     """Recorded events kept in memory (oldest forgotten first, de-duplication with them)."""
-    max_body_bytes: int = 10_000_000
-    """Larger bodies get 413 without being read (twice Klaviyo's documented 5 MB)."""
+    max_body_bytes: int = MAX_BODY_BYTES
+    """Larger bodies get 413 without being read: Klaviyo's documented 5 MB (5,000,000 bytes)."""
+    header_timeout: float = 5.0
+    """Over HTTP: seconds a request's line and headers may take to arrive (else 408)."""
+    body_timeout: float = 5.0
+    """Over HTTP: seconds a request's body may take to arrive after its headers (else 408)."""
+    max_connections: int = 256
+    """Over HTTP: open connections served at once; a request beyond them is answered 503."""
 
     def __post_init__(self) -> None:
         if self.burst_limit < 1 or self.steady_limit < 1:
@@ -83,3 +98,7 @@ class SandboxConfig:
             raise ValueError("slow_seconds must not be negative")
         if self.max_recorded < 1:
             raise ValueError("max_recorded must be at least 1")
+        if self.header_timeout <= 0 or self.body_timeout <= 0:
+            raise ValueError("header_timeout and body_timeout must be above 0")
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be at least 1")

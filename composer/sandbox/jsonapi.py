@@ -56,13 +56,27 @@ class ApiError:
         return out
 
 
+def encode_json(value: Any, *, indent: int | None = None) -> bytes:
+    """UTF-8 JSON that is always valid: never NaN/Infinity (ValueError instead: a bug) and a
+    lone surrogate in a string written as its ``\\udXXX`` escape instead of failing."""
+    separators = (",", ":") if indent is None else None
+    text = json.dumps(
+        value, ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
+    )
+    # Surrogates can only sit inside JSON strings, where backslashreplace gives a JSON escape.
+    return text.encode("utf-8", "backslashreplace")
+
+
+def error_document(status: int, errors: list[ApiError]) -> bytes:
+    """The bytes of ``{"errors": [...]}``."""
+    return encode_json({"errors": [e.to_json(status) for e in errors]})
+
+
 def error_reply(
     status: int, errors: list[ApiError], media_type: str, headers: Headers | None = None
 ) -> Reply:
     """A JSON:API error response: ``{"errors": [...]}`` with one entry per error."""
-    body = json.dumps(
-        {"errors": [e.to_json(status) for e in errors]}, ensure_ascii=False, separators=(",", ":")
-    ).encode("utf-8")
+    body = error_document(status, errors)
     out: Headers = [
         (b"content-type", media_type.encode("latin-1")),
         (b"content-length", str(len(body)).encode("ascii")),
@@ -74,7 +88,7 @@ def error_reply(
 
 def json_reply(status: int, value: Any, headers: Headers | None = None) -> Reply:
     """A plain JSON response (the /sandbox/ inspection endpoints)."""
-    body = json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
+    body = encode_json(value, indent=1)
     out: Headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode("ascii")),
@@ -145,6 +159,42 @@ def not_found_error(path: str) -> ApiError:
 
 def invalid_parameter_error(parameter: str, detail: str) -> ApiError:
     return ApiError("invalid", INVALID_TITLE, detail, parameter=parameter)
+
+
+def request_timeout_error(what: str, seconds: float) -> ApiError:
+    return ApiError(
+        "request_timeout",
+        "Request timeout.",
+        f"The request's {what} did not arrive within {seconds:g} seconds; the connection is "
+        "closed. Send the whole request at once (check that Content-Length matches the body).",
+    )
+
+
+def malformed_http_error() -> ApiError:
+    return ApiError(
+        "parse_error",
+        "Malformed request.",
+        "The request is not valid HTTP/1.1 (request line, headers or body framing); the "
+        "connection is closed.",
+    )
+
+
+def too_many_connections_error(limit: int) -> ApiError:
+    return ApiError(
+        "service_unavailable",
+        "Service unavailable.",
+        f"The sandbox serves at most {limit} connections at once; close idle connections "
+        "or try again shortly.",
+    )
+
+
+def internal_error() -> ApiError:
+    return ApiError(
+        "error",
+        "A server error occurred.",
+        "The sandbox hit an unexpected error while answering this request: a bug in the "
+        "sandbox, not in the request.",
+    )
 
 
 def server_error(status: int) -> ApiError:

@@ -13,7 +13,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from composer.domain.revisions import DEFAULT_REVISION, REVISIONS, Revision
+from composer.domain.revisions import (
+    DEFAULT_REVISION,
+    NEWEST_REVISION,
+    REVISIONS,
+    Revision,
+    oldest_supported,
+)
 from composer.sandbox.config import Clock, RetiredRevisionPolicy
 from composer.sandbox.jsonapi import ApiError, invalid_parameter_error
 
@@ -24,11 +30,21 @@ _MAX_CACHED = 256
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
-    """A revision to serve, or the status and error that refuse the request."""
+    """A revision to serve, or the status and error that refuse the request.
+
+    ``requested`` is the revision the header named (its path and content type apply);
+    ``revision`` the one whose body rules apply: the same, or the oldest supported one when a
+    retired revision falls forward.
+    """
 
     revision: Revision | None
     status: int = 0
     error: ApiError | None = None
+    requested: Revision | None = None
+
+    @property
+    def fell_forward(self) -> bool:
+        return self.requested is not None and self.requested is not self.revision
 
 
 def _by_date() -> list[tuple[date, Revision]]:
@@ -40,23 +56,33 @@ class RevisionResolver:
 
     def __init__(self, clock: Clock, retired: RetiredRevisionPolicy) -> None:
         self._clock = clock
-        self._retired = retired
+        self.policy = retired
         self._dated = _by_date()
-        self._cache: dict[str, Resolution] = {}
+        self._cache: dict[tuple[str, date], Resolution] = {}
 
-    def resolve(self, header: str | None) -> Resolution:
-        """What to do with one request's ``revision`` header value (None when absent)."""
+    def resolve(self, header: str | None, opt_out: bool = False) -> Resolution:
+        """What to do with one request's ``revision`` header value (None when absent).
+
+        ``opt_out``: the request carried ``X-Klaviyo-Revision-Fall-Forward-Opt-Out: 1``.
+        """
+        today = datetime.fromtimestamp(self._clock(), UTC).date()
+        answer: Resolution | None = None
         if header is not None:
-            hit = self._cache.get(header)
-            if hit is not None:
-                return hit
-        answer = self._resolve(header)
-        if answer.revision is not None and len(self._cache) < _MAX_CACHED:
-            assert header is not None
-            self._cache[header] = answer
-        return answer
+            answer = self._cache.get((header, today))
+        if answer is None:
+            answer = self._resolve(header, today)
+            if answer.revision is not None and len(self._cache) < _MAX_CACHED:
+                assert header is not None
+                self._cache[(header, today)] = answer
+        rev = answer.revision
+        if rev is None or not rev.is_retired(today) or self.policy is RetiredRevisionPolicy.SERVE:
+            return answer
+        assert header is not None
+        if self.policy is RetiredRevisionPolicy.GONE or opt_out:
+            return _gone(header.strip(), rev, opt_out)
+        return Resolution(oldest_supported(today), requested=rev)
 
-    def _resolve(self, header: str | None) -> Resolution:
+    def _resolve(self, header: str | None, today: date) -> Resolution:
         if header is None or not header.strip():
             return _bad(
                 "The revision header is required. Send 'revision: "
@@ -80,7 +106,6 @@ class RevisionResolver:
                 f"Revision {value!r} is a pre-release revision; the sandbox serves only stable "
                 f"revisions ({', '.join(REVISIONS)})."
             )
-        today = datetime.fromtimestamp(self._clock(), UTC).date()
         if requested > today:
             return _bad(f"Revision {value!r} is in the future; today is {today.isoformat()}.")
         if requested < FIRST_KLAVIYO_REVISION:
@@ -92,18 +117,27 @@ class RevisionResolver:
         for day, rev in self._dated:
             if day <= requested:
                 chosen = rev
-        if chosen.is_retired(today) and self._retired is RetiredRevisionPolicy.GONE:
-            return Resolution(
-                None,
-                410,
-                ApiError(
-                    "gone",
-                    "Gone.",
-                    f"Revision {value!r} has been retired. Use a current revision.",
-                    parameter="revision",
-                ),
-            )
-        return Resolution(chosen)
+        return Resolution(chosen, requested=chosen)
+
+
+def _gone(value: str, rev: Revision, opt_out: bool) -> Resolution:
+    why = (
+        " and the request opted out of falling forward (X-Klaviyo-Revision-Fall-Forward-Opt-Out)"
+        if opt_out
+        else ""
+    )
+    newest = REVISIONS[NEWEST_REVISION]
+    return Resolution(
+        None,
+        410,
+        ApiError(
+            "gone",
+            "Gone.",
+            f"Revision {value!r} ({rev.name}) was retired two years after its release{why}. "
+            f"Use a current revision such as {newest.name}.",
+            parameter="revision",
+        ),
+    )
 
 
 def _bad(detail: str) -> Resolution:

@@ -8,6 +8,8 @@ server starts, and connections made right away wait in the listen backlog.
 from __future__ import annotations
 
 import asyncio
+import errno
+import functools
 import logging
 import socket
 import threading
@@ -16,11 +18,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from composer.sandbox.app import SandboxApp
 from composer.sandbox.config import SandboxConfig
-from composer.sandbox.faults import DroppedConnection
+from composer.sandbox.protocol import SandboxHttpProtocol
 
 log = logging.getLogger(__name__)
 
@@ -30,24 +31,42 @@ _START_TIMEOUT_S = 10.0
 _STOP_TIMEOUT_S = 5.0
 
 
-class SandboxHttpProtocol(H11Protocol):
-    """uvicorn's h11 protocol, plus one thing plain ASGI cannot express: when the app raises
-    :class:`DroppedConnection`, the socket is aborted with no response at all."""
+class SandboxServer(uvicorn.Server):
+    """uvicorn's server, whose event loop reports running out of file descriptors (or
+    memory for sockets) in one warning line every 10 s at most, not a stack trace per
+    refused accept."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        inner = self.app
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._last_exhaustion_warning: float | None = None
 
-        async def app(scope: Any, receive: Any, send: Any) -> None:
-            try:
-                await inner(scope, receive, send)
-            except DroppedConnection:
-                self.transport.abort()
-                # abort() reports connection_lost on the next loop turn; once it has run, the
-                # cycle is marked disconnected and uvicorn neither logs nor answers a 500.
-                await asyncio.sleep(0)
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        asyncio.get_running_loop().set_exception_handler(self._loop_exception)
+        await super().startup(sockets)
 
-        self.app = app
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if self.should_exit and isinstance(exc, OSError | ValueError):
+            # Stopping: asyncio's retry of an accept refused for lack of descriptors can fire
+            # after the listening socket is closed. Nothing is lost; no trace for it.
+            log.debug("while stopping: %s", context.get("message") or exc)
+            return
+        if not (isinstance(exc, OSError) and exc.errno in _RESOURCE_ERRNOS):
+            loop.default_exception_handler(context)
+            return
+        # asyncio stops accepting for a second and tries again; open connections are served.
+        now = loop.time()
+        last = self._last_exhaustion_warning
+        if last is None or now - last >= 10.0:
+            self._last_exhaustion_warning = now
+            log.warning(
+                "the sandbox cannot accept new connections for now (%s); it keeps serving "
+                "the open ones and accepts again as they close",
+                exc.strerror or exc,
+            )
+
+
+_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
 def bind_socket(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
@@ -73,10 +92,12 @@ def base_url_of(sock: socket.socket) -> str:
 
 
 def make_server(app: SandboxApp, *, log_level: str = "warning") -> uvicorn.Server:
-    """A uvicorn server for ``app``: no access log, no lifespan, no logging set-up of its own."""
+    """A uvicorn server for ``app``: no access log, no lifespan, no logging set-up of its own;
+    the read deadlines, connection cap and host check of ``app.config`` (see protocol.py)."""
+    protocol = functools.partial(SandboxHttpProtocol, sandbox_config=app.config)
     config = uvicorn.Config(
         app,
-        http=SandboxHttpProtocol,
+        http=protocol,  # type: ignore[arg-type]
         ws="none",
         lifespan="off",
         log_config=None,
@@ -84,8 +105,9 @@ def make_server(app: SandboxApp, *, log_level: str = "warning") -> uvicorn.Serve
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=int(max(1, app.config.header_timeout)),
     )
-    return uvicorn.Server(config)
+    return SandboxServer(config)
 
 
 class RunningSandbox(str):

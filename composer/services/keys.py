@@ -46,12 +46,12 @@ def plain_http_refusal(target: Target) -> str:
 
 
 def unnamed_account_refusal(target: Target, account: str) -> str:
-    """Why the default account's key does not go to another host by itself, and how to send
-    it there on purpose."""
+    """Why an account the user did not name (the default, or one a history entry records)
+    does not send its key to another host by itself, and how to send it there on purpose."""
     return (
-        f"{target.base_url} is not Klaviyo: the key of the default account {account!r} is "
-        "sent by itself only to Klaviyo or to this machine. To send it to "
-        f"{target.host}, name the account for this send: --account {account}"
+        f"{target.base_url} is not Klaviyo: the key of account {account!r} goes by itself "
+        "only to Klaviyo or to this machine, and you did not name it for this send. To send "
+        f"it to {target.host}, name it: --account {account}"
     )
 
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from composer.client.targets import Target
 from composer.domain.delivery import Delivery, derive_delivery
 from composer.domain.error_body import status_title
+from composer.domain.jsontext import loads as strict_loads
 from composer.domain.outcome import SANDBOX_DUPLICATE_HEADER, SendOutcome
 
 _EXPECTED_IN = re.compile(r"Expected available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
@@ -269,7 +270,7 @@ def pretty_body(body: bytes) -> str:
         return "(empty body)"
     text = body.decode("utf-8", "replace")
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(strict_loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
 

@@ -8,15 +8,17 @@ unique_id when a resumed run (same ``run_id``) sends it again, and Klaviyo recor
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from composer.client.timing import Clock, monotonic
+from composer.domain.delivery import DELIVERIES, Delivery, derive_delivery
 from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport, describe_pointer
-from composer.domain.outcome import SendOutcome, TransportErrorKind
+from composer.domain.outcome import SendOutcome, StatusClass, TransportErrorKind
 from composer.services.replay_input import ReplayInputError, ReplayItem, read_events
 from composer.services.send import Sender, SendResult, first_error
 
@@ -32,6 +34,8 @@ __all__ = [
     "read_events",
 ]
 
+log = logging.getLogger(__name__)
+
 MAX_CONCURRENCY = 256
 VALIDATION_CHUNK = 256
 UNREACHABLE_STREAK = 10
@@ -40,48 +44,23 @@ _UNREACHABLE = (TransportErrorKind.REFUSED, TransportErrorKind.DNS, TransportErr
 """Events validated between two looks at the event loop (about 40 ms of work)."""
 
 
-STATUS_CLASSES = ("2xx", "4xx", "5xx", "error")
-
-DELIVERY_STATES = ("accepted", "not_accepted", "unknown", "not_sent")
-"""What became of one event: ``accepted`` (a 202 came back), ``not_accepted`` (definitely not
-recorded), ``unknown`` (it may have been recorded), ``not_sent``."""
-
-# An attempt that ended this way may have reached the server's processing: the event may be
-# recorded even though no 202 came back.
-_MAYBE_PROCESSED_ERRORS = frozenset(
-    {
-        TransportErrorKind.TIMEOUT,
-        TransportErrorKind.RESET,
-        TransportErrorKind.PROTOCOL,
-        TransportErrorKind.CANCELLED,
-        TransportErrorKind.OTHER,
-    }
+STATUS_CLASSES = tuple(
+    c.value for c in (StatusClass.S2XX, StatusClass.S4XX, StatusClass.S5XX, StatusClass.ERROR)
 )
-_MAYBE_PROCESSED_STATUSES = frozenset({504})
+"""The classes a replay counts (see :class:`composer.domain.outcome.StatusClass`)."""
+
+DELIVERY_STATES = DELIVERIES
+"""What became of one event: ``accepted`` (a 2xx came back), ``not_accepted`` (definitely not
+recorded), ``unknown`` (it may have been recorded), ``not_sent``."""
 
 
 def delivery_state(outcome: SendOutcome | None) -> str:
-    """One of :data:`DELIVERY_STATES` for a send's outcome (None: the event was not sent).
-
-    Read from every attempt, not only the last: a first attempt that timed out and a retry
-    answered 500 leave the event ``unknown``, never simply failed. A 4xx, or 5xx and refused
-    connections on every attempt, mean it was definitely not recorded.
-    """
+    """One of :data:`DELIVERY_STATES` for a send's outcome (None: the event was not sent), by
+    the project's one rule (:func:`composer.domain.delivery.derive_delivery`): read from every
+    attempt, so a first attempt that timed out and a retry answered 500 leave it ``unknown``."""
     if outcome is None:
-        return "not_sent"
-    if outcome.accepted:
-        return "accepted"
-    attempts = list(outcome.attempts)
-    errors = [a.error for a in attempts if a.error is not None]
-    if outcome.error is not None:
-        errors.append(outcome.error)
-    if any(e.kind in _MAYBE_PROCESSED_ERRORS for e in errors) or any(
-        a.status in _MAYBE_PROCESSED_STATUSES for a in attempts
-    ):
-        return "unknown"
-    if outcome.status in _MAYBE_PROCESSED_STATUSES:
-        return "unknown"
-    return "not_accepted"
+        return Delivery.NOT_SENT.value
+    return derive_delivery(outcome.attempts, status=outcome.status, error=outcome.error).value
 
 
 @dataclass(slots=True)
@@ -336,8 +315,7 @@ class Replayer:
                 item.index, item.line, None, _describe_invalid(item, report), None
             )
             events[item.index] = invalid
-            if self._on_invalid is not None:
-                self._on_invalid(invalid)
+            self._report_invalid(invalid)
             progress.invalid += 1
             progress.done += 1
         self._emit(progress, started)
@@ -349,14 +327,31 @@ class Replayer:
                 if self._stopping:
                     return
                 in_flight[item.index] = item
-                result = await self.sender.send(
-                    item.raw,
-                    force=self.force,
-                    fill_unique_id=self.fill_unique_id,
-                    unique_id=self.unique_id_for(item.index),
-                    run_id=self.run_id,
-                    run_index=item.index,
-                )
+                try:
+                    result = await self.sender.send(
+                        item.raw,
+                        force=self.force,
+                        fill_unique_id=self.fill_unique_id,
+                        unique_id=self.unique_id_for(item.index),
+                        run_id=self.run_id,
+                        run_index=item.index,
+                    )
+                except Exception as exc:  # never lose an event to a fault inside the app
+                    log.exception("replay: sending event %d failed", item.index)
+                    del in_flight[item.index]
+                    events[item.index] = ReplayEvent(
+                        item.index,
+                        item.line,
+                        None,
+                        f"unknown: the app failed while sending it ({exc}); it may or may not "
+                        "have left (a resume sends it again with the same unique_id)",
+                        None,
+                        delivery="unknown",
+                    )
+                    progress.unknown += 1
+                    progress.done += 1
+                    self._emit(progress, started)
+                    continue
                 del in_flight[item.index]
                 event = self._event(item, result)
                 events[item.index] = event
@@ -382,11 +377,20 @@ class Replayer:
         ]
         cancelled_from_outside = False
         try:
-            await asyncio.gather(*self._workers, return_exceptions=True)
+            results = await asyncio.gather(*self._workers, return_exceptions=True)
         except asyncio.CancelledError:
             cancelled_from_outside = True
             self.stop()
-            await asyncio.gather(*self._workers, return_exceptions=True)
+            results = await asyncio.gather(*self._workers, return_exceptions=True)
+        crashed = [
+            r
+            for r in results
+            if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError)
+        ]
+        if crashed and self._stopped_reason is None:
+            # a worker that died took its events with it: the run is not finished
+            self._stopped_reason = f"of an error inside the app ({crashed[0]!r})"
+            self._stopping = True
         # A send cut short by the stop may or may not have reached the server.
         for index, item in in_flight.items():
             events[index] = ReplayEvent(
@@ -428,23 +432,29 @@ class Replayer:
 
     def _event(self, item: ReplayItem, result: SendResult) -> ReplayEvent:
         outcome = result.outcome
-        report = result.report
-        unique_id = result.unique_id_filled
-        attributes = _attributes(report.payload)
-        if unique_id is None and attributes is not None:
-            own = attributes.get("unique_id")
-            unique_id = own if isinstance(own, str) else None
         return ReplayEvent(
             index=item.index,
             line=item.line,
             status=outcome.status if outcome else None,
             problem=_describe_result(result),
-            unique_id=unique_id,
+            unique_id=result.unique_id,
             attempts=len(outcome.attempts) if outcome else 0,
-            delivery=delivery_state(outcome),
+            delivery=result.delivery.value,
         )
 
     def _emit(self, progress: ReplayProgress, started: float) -> None:
         progress.elapsed = self._clock() - started
         if self._on_progress is not None:
-            self._on_progress(progress)
+            try:
+                self._on_progress(progress)
+            except Exception as exc:  # e.g. the terminal went away (EIO): keep sending
+                log.warning("replay: the progress display failed (%s); going on without it", exc)
+                self._on_progress = None
+
+    def _report_invalid(self, event: ReplayEvent) -> None:
+        if self._on_invalid is not None:
+            try:
+                self._on_invalid(event)
+            except Exception as exc:
+                log.warning("replay: listing an invalid event failed (%s)", exc)
+                self._on_invalid = None

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from composer.domain.jsontext import value_end
+
 READ_CHUNK = 1 << 20
 HASH_NAME = "sha256"
 
@@ -57,15 +59,14 @@ def read_events(data: bytes) -> list[ReplayItem]:
 
 
 def _parses(raw: bytes) -> bool:
+    text = raw.decode("utf-8")
     try:
-        json.loads(raw)
+        return value_end(text) == len(text)
     except ValueError:
         return False
-    return True
 
 
 def _read_array(text: str, start: int) -> list[ReplayItem]:
-    decoder = json.JSONDecoder()
     items: list[ReplayItem] = []
     i = start + 1
     n = len(text)
@@ -92,7 +93,7 @@ def _read_array(text: str, start: int) -> list[ReplayItem]:
     while True:
         i = skip_ws(i)
         try:
-            _, end = decoder.raw_decode(text, i)
+            end = value_end(text, i)
         except json.JSONDecodeError as exc:
             raise ReplayInputError(
                 f"line {exc.lineno}, column {exc.colno}: element {len(items) + 1} of the JSON "
@@ -114,13 +115,18 @@ def _read_array(text: str, start: int) -> list[ReplayItem]:
         )
 
 
-def content_hash_of(stream: BinaryIO) -> tuple[bytes, str]:
-    """Read ``stream`` to its end in chunks: its bytes and their ``sha256:<hex>`` hash."""
+def content_hash_of(stream: BinaryIO, limit: int | None = None) -> tuple[bytes, str]:
+    """Read ``stream`` to its end in chunks: its bytes and their ``sha256:<hex>`` hash.
+    With ``limit``, reading stops after ``limit + 1`` bytes (the caller sees it is too long)."""
     digest = hashlib.new(HASH_NAME)
     parts: list[bytes] = []
+    size = 0
     while chunk := stream.read(READ_CHUNK):
         digest.update(chunk)
         parts.append(chunk)
+        size += len(chunk)
+        if limit is not None and size > limit:
+            break
     return b"".join(parts), f"{HASH_NAME}:{digest.hexdigest()}"
 
 

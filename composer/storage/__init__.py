@@ -14,11 +14,13 @@ from composer.storage.secrets import DEFAULT_ACCOUNT, SecretStore
 from composer.storage.settings import Settings, SettingsStore
 
 __all__ = [
+    "AccountStorage",
     "HistoryStore",
     "SecretStore",
     "SettingsStore",
     "Storage",
     "StoragePaths",
+    "open_accounts",
     "open_storage",
 ]
 
@@ -42,6 +44,36 @@ class Storage:
         self.close()
 
 
+@dataclass(slots=True)
+class AccountStorage:
+    """The settings and the keyring without the history: what the ``key`` commands need, so
+    that they work when the history cannot be opened (damaged, locked)."""
+
+    paths: StoragePaths
+    settings: SettingsStore
+    secrets: SecretStore
+
+    def close(self) -> None:
+        """Nothing to close (there for symmetry with :class:`Storage`)."""
+
+    def __enter__(self) -> AccountStorage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_accounts(data_dir: Path | None, *, secrets: SecretStore | None = None) -> AccountStorage:
+    """Read the settings in ``data_dir`` (or the platform's config folder) and set up the
+    keyring for their accounts; the history is not opened."""
+    paths = StoragePaths.resolve(data_dir)
+    paths.ensure()
+    settings = SettingsStore(paths.settings_file)
+    if secrets is None:
+        secrets = SecretStore(known_accounts=lambda: settings.settings.accounts)
+    return AccountStorage(paths, settings, secrets)
+
+
 def open_storage(
     data_dir: Path | None, *, apply_retention: bool = True, secrets: SecretStore | None = None
 ) -> Storage:
@@ -49,19 +81,16 @@ def open_storage(
     when None, in the platform's data and config folders; apply the user's retention.
 
     The keyring is not touched here (probing it may block): ``storage.secrets.status`` probes
-    on first use. Raises ``HistoryError`` when the history cannot be opened.
+    on first use. Raises ``HistoryError`` when the history cannot be opened (``HistoryDamaged``
+    when its file is damaged: it can then be moved aside with ``paths.move_history_aside``).
     """
-    paths = StoragePaths.resolve(data_dir)
-    paths.ensure()
-    settings = SettingsStore(paths.settings_file)
-    history = HistoryStore(paths.history_db)
+    accounts = open_accounts(data_dir, secrets=secrets)
+    history = HistoryStore(accounts.paths.history_db)
     if apply_retention:
-        keep = settings.settings.retention
+        keep = accounts.settings.settings.retention
         if keep.keep_last is not None or keep.keep_days is not None:
             history.apply_retention(keep.keep_last, keep.keep_days)
-    if secrets is None:
-        secrets = SecretStore(known_accounts=lambda: settings.settings.accounts)
-    return Storage(paths, history, settings, secrets)
+    return Storage(accounts.paths, history, accounts.settings, accounts.secrets)
 
 
 def default_account(settings: Settings) -> str:

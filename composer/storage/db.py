@@ -24,6 +24,15 @@ class HistoryError(Exception):
     """The history database cannot be opened or written; the message says why in plain words."""
 
 
+class HistoryDamaged(HistoryError):
+    """The history file is damaged (or is not a history database); ``path`` is the file. It
+    can be moved aside (:func:`composer.storage.paths.move_history_aside`), nothing deleted."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 Step = str | Callable[[sqlite3.Connection], None]
 """One step of a migration: an SQL statement, or a function that rewrites rows in Python."""
 
@@ -130,7 +139,7 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         return conn
     except sqlite3.DatabaseError as exc:
-        raise HistoryError(_explain(path, exc)) from None
+        raise _error(path, exc) from None
 
 
 @contextmanager
@@ -143,6 +152,55 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def check(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise :class:`HistoryDamaged` when the file is damaged anywhere, not only where the
+    first page read happens to look: SQLite's ``quick_check`` reads every page of every table
+    and index, and FTS5's own check reads the search index, which ``quick_check`` takes for
+    plain data. (About 0.7 s for 100,000 entries; milliseconds for a few thousand.)"""
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise _error(path, exc) from None
+    found = [
+        line
+        for row in rows
+        for line in str(row[0]).splitlines()
+        if line != "ok" and not line.startswith("*** in database")
+    ]
+    if found:
+        more = f", and {len(found) - 1} more problems" if len(found) > 1 else ""
+        raise HistoryDamaged(path, _damaged(path, f"{found[0]}{more}"))
+    has_index = conn.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'entry_fts'"
+    ).fetchone()
+    if not has_index:
+        return
+    try:
+        conn.execute("INSERT INTO entry_fts (entry_fts, rank) VALUES ('integrity-check', 0)")
+    except sqlite3.DatabaseError as exc:
+        text = str(exc)
+        if "malformed" in text or "corrupt" in text:
+            raise HistoryDamaged(path, _damaged(path, f"its search index: {text}")) from None
+        # Read-only or busy: this check needs a write lock; the data itself was checked.
+        log.warning("the history's search index was not checked: %s", text)
+
+
+def _damaged(path: Path, detail: str) -> str:
+    return (
+        f"{path}: the history file is damaged or is not a history database ({detail}). "
+        "Nothing in it was changed. It can "
+        "be moved aside (renamed, nothing deleted) to start a new history; the old file is "
+        "kept for recovery."
+    )
+
+
+def _error(path: Path, exc: sqlite3.DatabaseError) -> HistoryError:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return HistoryDamaged(path, _damaged(path, text))
+    return HistoryError(_explain(path, exc))
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> int:
@@ -170,7 +228,7 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return SCHEMA_VERSION
     except sqlite3.DatabaseError as exc:
-        raise HistoryError(_explain(path, exc)) from None
+        raise _error(path, exc) from None
 
 
 def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
@@ -196,3 +254,8 @@ def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
 def explain(path: Path, exc: sqlite3.DatabaseError) -> str:
     """A plain sentence for a database error (no SQL, no traceback)."""
     return _explain(path, exc)
+
+
+def error_for(path: Path, exc: sqlite3.DatabaseError) -> HistoryError:
+    """The :class:`HistoryError` for a database error (:class:`HistoryDamaged` for damage)."""
+    return _error(path, exc)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from composer.domain.outcome import RequestRecord, SendOutcome, redact_headers
 from composer.storage import db
-from composer.storage.db import HistoryError
+from composer.storage.db import HistoryDamaged, HistoryError
 from composer.storage.records import (
     EntryContext,
     HistoryEntry,
@@ -46,7 +46,14 @@ from composer.storage.runs import ReplayRuns
 if TYPE_CHECKING:
     from composer.storage.imports import ImportResult
 
-__all__ = ["HistoryEntry", "HistoryError", "HistoryQuery", "HistoryRow", "HistoryStore"]
+__all__ = [
+    "HistoryDamaged",
+    "HistoryEntry",
+    "HistoryError",
+    "HistoryQuery",
+    "HistoryRow",
+    "HistoryStore",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +62,7 @@ _FTS_RESPONSE_CHARS = 64_000
 
 _ROW_FIELDS = (
     "id, created_ms, state, target, account, revision, method, url, metric, profile, status, "
-    "status_class, total_ms, error_kind, finding_count, delivery, unique_id"
+    "status_class, total_ms, error_kind, finding_count, delivery, unique_id, run_id, run_index"
 )
 _ENTRY_FIELDS = (
     _ROW_FIELDS + ", completed_ms, request_headers, request_body, response_headers, "
@@ -98,7 +105,12 @@ class HistoryStore:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
-        self.schema_version = db.migrate(self._conn(), self.path)
+        try:
+            db.check(self._conn(), self.path)  # damage found now, not halfway through an export
+            self.schema_version = db.migrate(self._conn(), self.path)
+        except BaseException:
+            self.close()
+            raise
         self.runs = ReplayRuns(self._run)
         """The replay runs recorded in this history (file, hash, target, progress)."""
 
@@ -134,7 +146,7 @@ class HistoryStore:
         try:
             return fn(self._conn(), *args)
         except sqlite3.DatabaseError as exc:
-            raise HistoryError(db.explain(self.path, exc)) from None
+            raise db.error_for(self.path, exc) from None
 
     # -- the HistorySink protocol ------------------------------------------------------------
 
@@ -469,7 +481,7 @@ def _new_row(
 
 
 def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
-    row = HistoryRow(*r[:17])
+    row = HistoryRow(*r[:19])
     (
         completed_ms,
         req_headers,
@@ -480,7 +492,7 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
         attempts,
         rate_limit,
         error_message,
-    ) = r[17:]
+    ) = r[19:]
     error = None
     if row.error_kind:
         error = error_from_json({"kind": row.error_kind, "message": error_message or ""})

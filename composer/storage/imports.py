@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit
 
+from composer.domain.jsontext import loads
 from composer.domain.outcome import RequestRecord, SendOutcome, redact_headers
 from composer.storage.records import PlainContext, datetime_to_ms, describe_body
 
@@ -61,7 +62,7 @@ def detect_format(data: bytes, name: str) -> str:
     if lower.endswith((".ndjson", ".jsonl")):
         return "events"
     try:
-        whole = json.loads(data)
+        whole = loads(data.decode("utf-8-sig", errors="replace"))
     except ValueError:
         return "events"
     return "har" if isinstance(whole, dict) and "log" in whole else "events"
@@ -90,7 +91,7 @@ def read_events(data: bytes, *, revision: str | None = None) -> ImportResult:
     items: list[tuple[str, Any]] = []
     if text.lstrip().startswith("["):
         try:
-            items = [(f"item {i + 1}", v) for i, v in enumerate(json.loads(text))]
+            items = [(f"item {i + 1}", v) for i, v in enumerate(loads(text))]
         except ValueError as exc:
             result.problems.append(f"the file is not a valid JSON array ({exc})")
     else:
@@ -98,7 +99,7 @@ def read_events(data: bytes, *, revision: str | None = None) -> ImportResult:
             if not line.strip():
                 continue
             try:
-                items.append((f"line {number}", json.loads(line)))
+                items.append((f"line {number}", loads(line)))
             except ValueError as exc:
                 result.problems.append(
                     f"line {number}: not JSON ({exc}); each line must hold one event body"
@@ -135,7 +136,7 @@ def read_har(data: bytes) -> ImportResult:
 
     result = ImportResult()
     try:
-        entries = json.loads(data)["log"]["entries"]
+        entries = loads(data.decode("utf-8-sig", errors="replace"))["log"]["entries"]
         if not isinstance(entries, list):
             raise TypeError("log.entries is not a list")
     except (ValueError, KeyError, TypeError) as exc:

@@ -1,4 +1,5 @@
-"""A dismissible strip above the composer: the retired-revision warning lives here."""
+"""Dismissible strips above the composer: the retired-revision warning, and the notice that the
+settings file could not be used as it was."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from composer.domain.revisions import get_revision
+from composer.storage.settings import SettingsStore
 from composer.ui import theme
 
 
@@ -15,9 +17,24 @@ def retired_revision_text(revision: str) -> str | None:
     if not rev.is_retired():
         return None
     return (
-        f"⚠ Klaviyo retired revision {revision} (two-year support window): a live send may be "
-        "refused or answered by a newer revision. The sandbox is unaffected."
+        f"⚠ Klaviyo retired revision {revision} two years after its release: Klaviyo most "
+        "likely handles it as a newer revision with another layout. Pick a current revision to "
+        "convert the event, or Send asks how before anything goes to Klaviyo."
     )
+
+
+def settings_notice_text(store: SettingsStore) -> str | None:
+    """The notice for a settings file that could not be used as it was, or None."""
+    if store.unreadable is not None:
+        return (
+            f"⚠ Your settings could not be loaded: {store.path} — {store.unreadable}. "
+            "Event Composer is using the default settings and leaves that file as it is; "
+            "changes you make now are kept until you quit. Repair the file (or move it away) "
+            "and restart to get your accounts and settings back."
+        )
+    if store.problem is not None:
+        return f"⚠ Some settings were replaced by their defaults: {store.problem}"
+    return None
 
 
 class Banner(QWidget):

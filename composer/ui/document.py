@@ -9,7 +9,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
-from composer.domain.draft import sample_event
 from composer.storage.event_files import (
     EventFileError,
     read_event_file,
@@ -20,6 +19,7 @@ from composer.storage.history import HistoryStore
 from composer.storage.settings import SettingsStore
 from composer.ui.dialogs import ask, ask_open_path, ask_save_path, question, warn
 from composer.ui.editor import ComposerController
+from composer.ui.retired_dialog import revision_for_text, sample_in, template_in
 from composer.ui.tasks import TaskRunner, off_thread
 
 EVENT_FILTER = "Event JSON (*.json);;All files (*)"
@@ -138,11 +138,21 @@ class DocumentPart(QObject):
             return path is not None and await self._save(path)
         return False
 
-    def load_unsaved(self, text: str) -> None:
-        """Put ``text`` (from the history, an import) in the composer, belonging to no file."""
+    def load_unsaved(self, text: str, revision: str | None = None) -> None:
+        """Put ``text`` (from the history, an import) in the composer, belonging to no file;
+        ``revision``: the one it was recorded with (else the picker follows its layout)."""
         self.controller.load_text(text)
+        self.adopt_revision(revision)
         self.file = None
         self.titleChanged.emit()
+
+    def adopt_revision(self, recorded: str | None) -> None:
+        """A loaded event keeps its text: the picker follows it (the recorded revision, else
+        a revision of the loaded body's shape), with no conversion."""
+        name = revision_for_text(self.controller.text(), self.controller.revision(), recorded)
+        if name != self.controller.revision():
+            self.controller.set_revision(name)  # the picker follows: revisionChanged
+            self.message.emit(f"Revision {name}: the loaded event's layout.", 8000)
 
     # -- new, open -------------------------------------------------------------------------------
 
@@ -153,7 +163,7 @@ class DocumentPart(QObject):
     async def _new_event(self) -> None:
         if not await self.may_replace_composer("starting a new event"):
             return
-        self.controller.load_payload(sample_event())
+        self.controller.load_payload(sample_in(self.controller.revision()))
         self.controller.mark_saved()
         self.file = None
         self.titleChanged.emit()
@@ -177,7 +187,11 @@ class DocumentPart(QObject):
         except EventFileError as exc:
             warn(self._window, "Cannot open the file", str(exc))
             return
+        if as_template:  # templates come in the shape of the chosen revision
+            text = template_in(text, self.controller.revision())
         self.controller.load_text(text)
+        if not as_template:
+            self.adopt_revision(None)
         self.controller.mark_saved()
         self.file = None if as_template else path
         if not as_template:

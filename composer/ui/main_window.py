@@ -38,14 +38,16 @@ from composer.services.ports import SendGateway
 from composer.storage import Storage
 from composer.storage.settings import Settings
 from composer.ui import layout_state, theme
-from composer.ui.banner import retired_revision_text
+from composer.ui.banner import retired_revision_text, settings_notice_text
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
 from composer.ui.history_part import HistoryPart
+from composer.ui.retired_dialog import conversion_summary
 from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
 from composer.ui.target_bar import target_headline
 from composer.ui.tasks import TaskRunner, off_thread
+from composer.ui.unique_id_label import NextUniqueIdLabel
 from composer.ui.wheel_guard import WheelGuard
 from composer.ui.window_layout import WindowLayout
 
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         self.target_bar = lay.target_bar
         self.toolbar = lay.toolbar
         self.banner = lay.banner
+        self.settings_notice = lay.settings_notice
         self.composer = lay.composer
         self.response_view = lay.response_view
         self.history_pane = lay.history_pane
@@ -116,6 +119,9 @@ class MainWindow(QMainWindow):
             response_view=self.response_view,
             tasks=self.tasks,
         )
+        self.next_id_label = NextUniqueIdLabel()
+        self.statusBar().addPermanentWidget(self.next_id_label)
+        self.send_part.nextUniqueIdChanged.connect(self.next_id_label.set_next)
         self.history_part = HistoryPart(
             self,
             store=storage.history,
@@ -150,6 +156,15 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def _update_undo_actions(self) -> None:
+        history = self.controller.state.history
+        for action, word, label, enabled in (
+            (self.undo_action, "&Undo", history.undo_label(), history.can_undo()),
+            (self.redo_action, "&Redo", history.redo_label(), history.can_redo()),
+        ):
+            action.setText(f"{word} {label}" if label else word)
+            action.setEnabled(enabled)
+
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -164,6 +179,18 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
         edit_menu = menu.addMenu("&Edit")
+        # One history for the Form, the property trees and the Raw JSON text.
+        self.undo_action = self._action(
+            "&Undo", self.controller.undo, QKeySequence.StandardKey.Undo
+        )
+        self.redo_action = self._action(
+            "&Redo", self.controller.redo, QKeySequence.StandardKey.Redo
+        )
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        self.controller.undoStateChanged.connect(self._update_undo_actions)
+        self._update_undo_actions()
+        edit_menu.addSeparator()
         self.format_action = self._action(
             "&Format JSON", self.controller.format_json, "Ctrl+Shift+F"
         )
@@ -199,6 +226,7 @@ class MainWindow(QMainWindow):
         bar.cancelRequested.connect(self.cancel_send)
         bar.targetChanged.connect(self._on_target_changed)
         bar.revisionChanged.connect(self._on_revision_changed)
+        self.controller.revisionChanged.connect(self._follow_revision)
         bar.manageKeysRequested.connect(self.settings_part.manage_keys)
         bar.customTargetRequested.connect(self.settings_part.ask_custom_target)
         self.response_view.findingActivated.connect(self.composer.focus_finding)
@@ -229,9 +257,10 @@ class MainWindow(QMainWindow):
             self.controller.mark_saved()
         # the first key a user presses edits the event; a Page Down on the target picker
         # (Qt's first focus otherwise) would switch to production
-        self.composer.form.profile_edits["$email"].setFocus(Qt.FocusReason.OtherFocusReason)
-        if self.storage.settings.problem:
-            self.statusBar().showMessage(self.storage.settings.problem, 15000)
+        first = next(iter(self.composer.form.profile_edits.values()), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -268,6 +297,11 @@ class MainWindow(QMainWindow):
             self.layout_parts.fit_to_screen()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())
+        self.send_part.set_fresh_unique_id(settings.fresh_unique_id)
+
+    def next_unique_id(self) -> str | None:
+        """The unique_id the next Send from the composer carries (None: the event's own)."""
+        return self.send_part.next_unique_id()
 
     def _splitters(self) -> dict[str, QSplitter]:
         found = {"top": self.top_splitter, "main": self.main_splitter}
@@ -318,7 +352,7 @@ class MainWindow(QMainWindow):
     # -- status --------------------------------------------------------------------------------
 
     def _refresh_colors(self) -> None:
-        for widget in (self.target_bar, self.banner, self.response_view):
+        for widget in (self.target_bar, self.banner, self.settings_notice, self.response_view):
             widget.refresh_colors()
         self.history_pane.model.refresh_colors()
         self._refresh_target_status()
@@ -365,8 +399,18 @@ class MainWindow(QMainWindow):
         self._refresh_target_status()
 
     def _on_revision_changed(self, revision: str) -> None:
-        self.controller.set_revision(revision)
+        """The picker changed: the open event is rewritten in that revision's shape (one undo
+        step) and the status bar says what moved."""
+        before = self.controller.revision()
+        report = self.controller.convert_to_revision(revision)
+        if report is not None:
+            self._show_message(conversion_summary(report, before, revision), 30000)
         self.banner.show_message(f"retired:{revision}", retired_revision_text(revision))
+
+    def _follow_revision(self, revision: str) -> None:
+        """Undo or redo of a conversion changed the revision: the picker follows."""
+        if self.target_bar.revision() != revision:
+            self.target_bar.set_revision(revision)
 
     # -- drops -----------------------------------------------------------------------------------
 

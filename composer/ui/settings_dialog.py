@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.domain.revisions import REVISIONS, state_label
 from composer.storage.secrets import KeyringStatus, mask_key
 from composer.storage.settings import Retention, Settings
 from composer.ui.dialogs import ask, ask_text, dispose, run_dialog, warn
+from composer.ui.revision_picker import fill_revisions
 from composer.ui.tasks import TaskRunner, off_thread
 from composer.ui.theme import THEMES
 
@@ -141,11 +141,7 @@ class SettingsDialog(QDialog):
         self.default_target.setCurrentIndex(max(index, 0))
         self.default_revision = QComboBox()
         self.default_revision.setAccessibleName("Default revision")
-        for name, rev in REVISIONS.items():
-            self.default_revision.addItem(state_label(rev), name)
-        self.default_revision.setCurrentIndex(
-            max(self.default_revision.findData(s.default_revision), 0)
-        )
+        fill_revisions(self.default_revision, s.default_revision)
         self.auto_unique_id = QCheckBox("Fill in a unique_id when the event has none")
         self.auto_unique_id.setAccessibleName("Auto unique_id")
         self.auto_unique_id.setToolTip(
@@ -153,14 +149,40 @@ class SettingsDialog(QDialog):
             "event twice."
         )
         self.auto_unique_id.setChecked(s.auto_unique_id)
+        self.fresh_unique_id = QCheckBox("Give every Send from the composer a new unique_id")
+        self.fresh_unique_id.setAccessibleName("New unique_id per Send")
+        self.fresh_unique_id.setToolTip(
+            "Klaviyo records an event with the same unique_id only once and answers 202 all the "
+            "same. With this on, pressing Send again records a new event; off, the event's own "
+            "unique_id is sent and a repeated Send is not recorded again."
+        )
+        self.fresh_unique_id.setChecked(s.fresh_unique_id)
         self.theme = QComboBox()
         self.theme.setAccessibleName("Theme")
         for name in THEMES:
             self.theme.addItem(name.capitalize(), name)
         self.theme.setCurrentIndex(max(self.theme.findData(s.theme), 0))
+        self.sandbox_retired = QComboBox()
+        self.sandbox_retired.setAccessibleName("Sandbox: retired revisions")
+        for label, value in (
+            ("Answer as published", "serve"),
+            ("Fall forward, as Klaviyo does today", "fall-forward"),
+            ("Refuse with 410 Gone", "gone"),
+        ):
+            self.sandbox_retired.addItem(label, value)
+        self.sandbox_retired.setToolTip(
+            "What the built-in sandbox does with a revision Klaviyo retired (two years after "
+            "its release). Fall forward checks the event as the oldest supported revision, and "
+            "answers 410 when the request opts out of falling forward."
+        )
+        self.sandbox_retired.setCurrentIndex(
+            max(self.sandbox_retired.findData(s.sandbox_retired_revisions), 0)
+        )
         form.addRow("Default target", self.default_target)
         form.addRow("Default revision", self.default_revision)
+        form.addRow("Retired revisions in the sandbox", self.sandbox_retired)
         form.addRow("unique_id", self.auto_unique_id)
+        form.addRow("", self.fresh_unique_id)
         form.addRow("Theme", self.theme)
         return page
 
@@ -327,6 +349,8 @@ class SettingsDialog(QDialog):
             default_target=str(self.default_target.currentData()),
             default_revision=str(self.default_revision.currentData()),
             auto_unique_id=self.auto_unique_id.isChecked(),
+            fresh_unique_id=self.fresh_unique_id.isChecked(),
+            sandbox_retired_revisions=str(self.sandbox_retired.currentData()),
             theme=str(self.theme.currentData()),
             retention=Retention(self.keep_last.value() or None, self.keep_days.value() or None),
         )

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from composer.client.targets import Target, TargetKind, parse_target
-from composer.domain.revisions import REVISIONS, state_label
 from composer.ui import theme
+from composer.ui.revision_picker import fill_revisions
 
 MANAGE_KEYS = "\x00manage"
 NEW_CUSTOM = "\x00custom"
@@ -147,8 +147,7 @@ class TargetBar(QWidget):
         self.revision_combo = ShrinkingCombo(10)
         self.revision_combo.setAccessibleName("API revision")
         self.revision_combo.setToolTip("The revision header sent with the request")
-        for name, rev in REVISIONS.items():
-            self.revision_combo.addItem(state_label(rev), name)
+        fill_revisions(self.revision_combo)
 
         self.badge = ElidingBadge()
         self.badge.setObjectName("targetBadge")

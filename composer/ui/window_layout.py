@@ -54,6 +54,8 @@ class WindowLayout:
         self.toolbar = toolbar
 
         self.banner = Banner()
+        self.settings_notice = Banner()
+        self.settings_notice.setAccessibleName("Settings notice")
         self.composer = ComposerWidget(controller)
         self.composer.setAccessibleName("Composer")
         self.response_view = ResponseView()
@@ -98,6 +100,7 @@ class WindowLayout:
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.settings_notice)
         layout.addWidget(self.banner)
         layout.addWidget(self.main_splitter, 1)
         window.setCentralWidget(central)

@@ -120,7 +120,7 @@ def test_export_writes_each_format(
     elif fmt == "ndjson":
         assert len(text.splitlines()) == 5
     else:
-        assert text.count("curl --request POST") == 5 and "$KLAVIYO_API_KEY" in text
+        assert text.count("--request POST --url") == 5 and "$KLAVIYO_API_KEY" in text
 
 
 def test_export_honours_filters_and_writes_to_stdout(

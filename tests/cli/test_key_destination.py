@@ -128,3 +128,38 @@ def test_a_loopback_listener_gets_the_named_key(tmp_path, cli):
         done = cli("send", str(EXAMPLE), "--target", server.url, "--account", cli.account)
         assert done.returncode == 0, done.stdout + done.stderr
         assert server.authorizations() == [f"Klaviyo-API-Key {KEY}"]
+
+
+def test_resending_an_entry_does_not_count_as_naming_its_account(tmp_path, cli):
+    """A history entry (here imported from a HAR file someone sent) records a target and an
+    account; `history resend` must not send that account's key to another host by itself."""
+    import json
+
+    with private_host() as host:
+        cert, key_file = make_certificate(tmp_path, host.address)
+        with listener(tmp_path, host=host, tls=(cert, key_file)) as server:
+            har = {
+                "log": {
+                    "entries": [
+                        {
+                            "startedDateTime": "2024-05-01T10:00:00Z",
+                            "request": {
+                                "method": "POST",
+                                "url": f"{server.url}/api/events/",
+                                "headers": [],
+                                "postData": {"text": EXAMPLE.read_text()},
+                            },
+                            "response": {"status": 0},
+                            "_eventComposer": {"target": server.url, "account": cli.account},
+                        }
+                    ]
+                }
+            }
+            source = tmp_path / "shared.har"
+            source.write_text(json.dumps(har))
+            imported = cli("history", "import", str(source))
+            assert imported.returncode == 0, imported.stderr
+            done = cli("history", "resend", "1", "--allow-duplicate")
+            assert server.requests() == []
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"--account {cli.account}" in done.stderr and KEY not in done.stdout + done.stderr

@@ -4,7 +4,6 @@ unknown outcomes and sends the history could not record, in words, --json and th
 from __future__ import annotations
 
 import json
-import resource
 import signal
 import sqlite3
 import subprocess
@@ -46,6 +45,17 @@ def test_the_run_id_is_printed_and_recorded_with_the_absolute_path_and_hash(
         tmp_path, "SELECT run_index FROM entry WHERE run_id = ? ORDER BY run_index", doc["run_id"]
     )
     assert [i for (i,) in tagged] == [0, 1, 2, 3, 4]
+    # the history names the run and the event of the file each entry was
+    (first,) = history_rows(
+        tmp_path, "SELECT id FROM entry WHERE run_id = ? AND run_index = 0", doc["run_id"]
+    )[0]
+    assert main(["--data-dir", str(tmp_path / "state"), "history", "show", str(first)]) == 0
+    shown = capsys.readouterr().out
+    assert f"Replay: event 1 of 5 in {path.resolve()} ({digest}), run {doc['run_id']}" in shown
+    assert main(["--data-dir", str(tmp_path / "state"), "history", "--json"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(e["run_index"] for e in listed) == [0, 1, 2, 3, 4]
+    assert {e["run_id"] for e in listed} == {doc["run_id"]}
 
 
 def test_resume_refuses_a_file_that_changed(tmp_path, capsys):
@@ -107,14 +117,22 @@ def test_the_words_name_unknown_apart_from_failed(tmp_path, capsys):
     assert "Problems" not in out
 
 
-def _disk_nearly_full(limit: int):
-    def apply() -> None:
-        # EFBIG instead of death when a file would grow past the limit: SQLite reports
-        # "database or disk is full", as on a full disk.
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+def in_child(prelude: str, args: list[str]) -> list[str]:
+    """A command that runs ``prelude`` (Python) in the new process, then becomes
+    ``python -m composer ARGS``: set-up done in the child itself, without forking a
+    multi-threaded test process through ``preexec_fn``."""
+    code = f"import os, sys\n{prelude}\nos.execv(sys.executable, sys.argv[1:])"
+    return [sys.executable, "-c", code, sys.executable, "-m", "composer", *args]
 
-    return apply
+
+def disk_nearly_full(limit: int) -> str:
+    # EFBIG instead of death when a file would grow past the limit: SQLite reports "database
+    # or disk is full", as on a full disk.
+    return (
+        "import resource, signal\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))"
+    )
 
 
 def test_sends_the_history_could_not_record_are_counted_and_exit_3(tmp_path):
@@ -126,28 +144,16 @@ def test_sends_the_history_could_not_record_are_counted_and_exit_3(tmp_path):
     state.mkdir()
     HistoryStore(state / "history.sqlite3").close()  # created at its full size before the run
     with run_in_thread(SandboxConfig()) as url:
+        # room for the run's first few writes, not for all of them
+        limit = (state / "history.sqlite3").stat().st_size + 32 * 1024
+        args = ["--data-dir", str(state), "replay", "--json", "--concurrency", "1"]
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "composer",
-                "--data-dir",
-                str(state),
-                "replay",
-                "--json",
-                "--concurrency",
-                "1",
-                "--target",
-                url,
-                str(path),
-            ],
+            in_child(disk_nearly_full(limit), [*args, "--target", url, str(path)]),
             capture_output=True,
             text=True,
             env=env_without_key(),
             cwd=ROOT,
             timeout=60,
-            # room for the run's first few writes, not for all of them
-            preexec_fn=_disk_nearly_full((state / "history.sqlite3").stat().st_size + 32 * 1024),
             check=False,
         )
         recorded = httpx.get(f"{url}/sandbox/events").json()["count"]
@@ -159,3 +165,61 @@ def test_sends_the_history_could_not_record_are_counted_and_exit_3(tmp_path):
     assert rows == n - missing
     assert doc["delivery"]["accepted"] == n
     assert done.returncode == 3, done.stderr
+
+
+def test_closing_the_terminal_stops_the_run_cleanly_and_resume_finishes_it(tmp_path):
+    """The replay runs in a real pseudo-terminal that is then closed: the kernel sends SIGHUP
+    and every write to the terminal fails from then on (EIO). The run stops cleanly anyway
+    (exit 129, marked stopped in the history, no traceback) and `--resume` finishes it with
+    every event recorded exactly once."""
+    import os
+    import select
+    import time
+
+    n = 40
+    path = write_events(tmp_path / "events.ndjson", 0, n)
+    state = tmp_path / "state"
+    config = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.1)
+    with run_in_thread(config) as url:
+        master, slave = os.openpty()
+        # A session leader that opens a terminal gets it as its controlling terminal.
+        on_terminal = (
+            f"fd = os.open({os.ttyname(slave)!r}, os.O_RDWR)\nfor n in (0, 1, 2): os.dup2(fd, n)"
+        )
+        args = ["--data-dir", str(state), "replay", str(path), "--target", url]
+        proc = subprocess.Popen(
+            in_child(on_terminal, [*args, "--concurrency", "4"]),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env_without_key(),
+            cwd=ROOT,
+        )
+        shown = b""
+        deadline = time.monotonic() + 30
+        while url.app.stats.accepted < 6 and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.02)  # keep the terminal drained
+            if ready:
+                try:
+                    shown += os.read(master, 65536)
+                except OSError:
+                    break
+        assert url.app.stats.accepted >= 6, shown.decode(errors="replace")
+        os.close(slave)  # held until now: the child may open it late
+        os.close(master)  # the terminal window closes
+        assert proc.wait(timeout=30) == 128 + signal.SIGHUP
+        assert history_rows(tmp_path, "SELECT state FROM replay_run") == [("stopped",)]
+        done = subprocess.run(
+            [sys.executable, "-m", "composer", *args, "--resume"],
+            capture_output=True,
+            text=True,
+            env=env_without_key(),
+            cwd=ROOT,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        recorded = [e.profile for e in url.app.events()]
+    assert "Traceback" not in shown.decode(errors="replace")
+    assert sorted(recorded) == sorted(f"email:t0-p{i}@example.com" for i in range(n))

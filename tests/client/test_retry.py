@@ -91,9 +91,11 @@ async def test_429_with_nothing_to_go_on_backs_off_with_full_jitter():
     handler, _ = scripted(httpx.Response(429), httpx.Response(429), httpx.Response(202))
     outcome, clock = await send(handler, rng=0.5)
     assert outcome.accepted
-    # ceilings 0.5 then 1.0 s, times the injected jitter 0.5
+    # ceilings 0.5 then 1.0 s, times the injected jitter 0.5; once a second 429 in a row
+    # confirms that nothing gets through, the rate limiter also spaces the tries a second apart
     retry_sleeps = [s for s in clock.sleeps if s > 0]
-    assert retry_sleeps == [0.25, 0.5]
+    assert retry_sleeps[:2] == [0.25, 0.5]
+    assert [a.waited_ms for a in outcome.attempts] == [0.0, 250.0, 1000.0]
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])

@@ -49,19 +49,20 @@ CASES = [
         "nesting-depth",
         "error",
     ),
-    ("properties 5 MB", props(**{f"s{i}": "x" * 99_990 for i in range(50)}), None, None),
     (
         "properties over 5 MB",
         props(**{f"s{i}": "x" * 99_990 for i in range(51)}),
         "properties-size",
         "error",
     ),
+    ("member name of 100 kB", props(**{"k" * 100_000: 1}), None, None),
+    ("member name over 100 kB", props(**{"k" * 100_001: 1}), "string-size", "error"),
+    ("nested member name over 100 kB", props(a=[{"é" * 50_001: 1}]), "string-size", "error"),
     ("time without offset (spec example)", event(time="2022-11-08T00:00:00"), None, None),
     ("time with Z", event(time="2022-11-08T00:00:00Z"), None, None),
     ("time with offset", event(time="2022-11-08T00:00:00+05:30"), None, None),
     ("time with fraction", event(time="2022-11-08T00:00:00.250Z"), "time-fraction", "warning"),
     ("time not ISO", event(time="yesterday"), "time-format", "error"),
-    ("time date only", event(time="2022-11-08"), "time-format", "error"),
     ("time impossible date", event(time="2022-02-30T00:00:00"), "time-format", "error"),
     ("time in 2000 start", event(time="2000-01-01T00:00:00Z"), "time-too-early", "error"),
     ("time just after 2000 start", event(time="2000-01-01T00:00:01Z"), None, None),
@@ -110,6 +111,99 @@ CASES = [
         "error",
     ),
 ]
+
+
+# Klaviyo's "Acceptable date and timestamp formats" (Create Event: ISO 8601,
+# YYYY-MM-DDTHH:MM:SS.mmmmmm; missing hour, minute or second default to 0) and "Datetimes"
+# (RFC 3339, upper-case letters, e.g. 2023-08-15 12:30:00Z) list these, and nothing else.
+ACCEPTED_TIMES = [
+    "2022-11-08",
+    "2022-11-08T13:34",
+    "2022-11-08T13:34:08",
+    "2022-11-08 13:34:08",
+    "2022-11-08 12:30:00Z",
+    "2022-11-08T13:34:08Z",
+    "2022-11-08T13:34:08+03:00",
+    "2022-11-08T13:34:08-04:00",
+    "2022-11-08T13:34Z",
+]
+REFUSED_TIMES = [
+    " 2022-11-08T13:34:08",
+    "2022-11-08T13:34:08 ",
+    "2022-11-08T13:34:08\n",
+    "\u3000" + "2022-11-08T13:34:08",
+    "２０２２-11-08T13:34:08",  # full-width digits
+    "٢٠٢٢-11-08T13:34:08",  # Arabic-Indic digits
+    "2022-11-08T13:34:0８",
+    "2022-11-08T13:34:08+0３:00",
+    "2022-11-08t13:34:08",
+    "2022-11-08T13:34:08z",
+    "2022-11-08T13:34:08+0300",
+    "2022-11-08T13:34:08+03",
+    "2022-11-08Z",
+    "2022-11-08T13",
+    "2022-11-08T13:34:08.1234567",
+    "2022-11-08T13:34:08.",
+    "2022-11-08T13:34:08,5",
+    "2022-11-08T24:00:00",
+    "2022-11-08T13:34:08+24:00",
+    "2022-11-08T13:34:08+05:60",
+    "2022-13-08T13:34:08",
+    "11/08/2022 13:34:08",
+    "1668000000",
+    "20221108T133408Z",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", ACCEPTED_TIMES)
+def test_documented_time_formats_are_accepted(text: str) -> None:
+    assert rules_of(event(time=text)) == {}
+
+
+@pytest.mark.parametrize("text", REFUSED_TIMES)
+def test_other_time_spellings_are_refused(text: str) -> None:
+    assert rules_of(event(time=text)) == {"time-format": "error"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022-11-08", "2022-11-08T00:00:00+00:00"),
+        ("2022-11-08T13:34", "2022-11-08T13:34:00+00:00"),
+        ("2022-11-08 13:34:08+03:00", "2022-11-08T10:34:08+00:00"),
+    ],
+)
+def test_missing_parts_of_the_time_default_to_zero(text: str, expected: str) -> None:
+    from composer.domain.rules import parse_event_time
+
+    parsed, problem, _ = parse_event_time(text)
+    assert problem is None and parsed is not None
+    assert parsed.isoformat() == expected
+
+
+def test_fractions_up_to_microseconds_warn_that_they_are_truncated() -> None:
+    assert rules_of(event(time="2022-11-08T13:34:08.000001")) == {"time-fraction": "warning"}
+    assert rules_of(event(time="2022-11-08T13:34:08.7")) == {"time-fraction": "warning"}
+
+
+def _body_text_of(size: int) -> str:
+    """A valid body whose UTF-8 text is exactly ``size`` bytes (padded with spaces, which JSON
+    allows after the value and which count in the body as sent)."""
+    text = json.dumps(props(**{f"s{i}": "x" * 100_000 for i in range(49)}))
+    assert len(text) < size
+    return text + " " * (size - len(text))
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"), [(5_000_000, {}), (5_000_001, {"body-size": "error"})]
+)
+def test_the_whole_body_is_limited_to_5_mb(size: int, expected: dict[str, str]) -> None:
+    report = validator().validate_text(_body_text_of(size).encode())
+    assert {f.rule: f.severity.value for f in report.findings} == expected
+    if expected:
+        assert "5,000,001 bytes" in report.findings[0].message
+        assert "5,000,000" in report.findings[0].message
 
 
 @pytest.mark.parametrize(

@@ -138,12 +138,20 @@ def test_production_asks_once_per_session(qtbot, make_window):
 
     press_send(qtbot, window)
     qtbot.waitUntil(lambda: message_box(window, "confirmProduction") is not None)
+    click_button(message_box(window, "confirmProduction"), "Send to production")
+    # 2023-01-24 is retired: how to send it is asked every time (the stand-in serves it)
+    qtbot.waitUntil(lambda: message_box(window, "retiredRevision") is not None)
     with qtbot.waitSignal(window.sendFinished, timeout=10_000) as blocker:
-        click_button(message_box(window, "confirmProduction"), "Send to production")
+        click_button(message_box(window, "retiredRevision"), "Send as it is")
     assert blocker.args[0].status == 202
 
     window.controller.load_payload(sample_event())
-    outcome = send_and_wait(qtbot, window)  # no second question this session
+    press_send(qtbot, window)  # no second production question this session
+    qtbot.waitUntil(lambda: message_box(window, "retiredRevision") is not None)
+    assert message_box(window, "confirmProduction") is None
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000) as blocker:
+        click_button(message_box(window, "retiredRevision"), "Send as it is")
+    outcome = blocker.args[0]
     assert outcome.status == 202
     assert len(stand_in.events()) == 2
     assert window.history_pane.model.row_at(0) is not None
@@ -153,8 +161,7 @@ def test_production_asks_once_per_session(qtbot, make_window):
 
 def test_double_click_in_history_reloads_the_request(qtbot, make_window):
     window = make_window()
-    sent = json.loads(window.controller.text())
-    send_and_wait(qtbot, window)
+    sent = json.loads(send_and_wait(qtbot, window).request.body)  # with its new unique_id
     qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 1, timeout=5000)
 
     window.controller.load_payload({"data": {"type": "event", "attributes": {}}})
@@ -202,3 +209,58 @@ def test_a_key_in_the_real_keyring_signs_the_send(qtbot, make_window):
     assert outcome.status == 202
     assert "c3c3" not in json.dumps(dict(outcome.request.headers))
     window.storage.secrets.delete_key("Staging")
+
+
+def _production_window(qtbot: Any, make_window: Any, policy: Any) -> tuple[Any, Any]:
+    from composer.client import parse_target
+    from composer.sandbox import create_app, in_process_transport
+
+    stand_in = create_app(SandboxConfig(retired_revisions=policy))
+    window = make_window(transports={"production": in_process_transport(stand_in)})
+    window.storage.secrets.set_key("Staging", "pk_" + "a1" * 17)
+    window.target_bar.set_accounts(["Staging"], "Staging")
+    window.target_bar.set_target(parse_target("production"))
+    window.target_bar.set_revision("2023-01-24")
+    press_send(qtbot, window)
+    qtbot.waitUntil(lambda: message_box(window, "confirmProduction") is not None)
+    click_button(message_box(window, "confirmProduction"), "Send to production")
+    qtbot.waitUntil(lambda: message_box(window, "retiredRevision") is not None)
+    return window, stand_in
+
+
+def test_retired_revision_to_production_converts_by_default(qtbot, make_window):
+    from composer.sandbox import RetiredRevisionPolicy
+
+    # the stand-in behaves as production does today: retired revisions fall forward
+    window, stand_in = _production_window(qtbot, make_window, RetiredRevisionPolicy.FALL_FORWARD)
+    box = message_box(window, "retiredRevision")
+    assert "400" in box.text() and "410" in box.text()
+    assert box.defaultButton().text().replace("&", "").startswith("Convert to 2026-07-15")
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000) as blocker:
+        box.defaultButton().click()
+    assert blocker.args[0].status == 202
+    (recorded,) = stand_in.events()
+    assert recorded.revision == "2026-07-15"
+    assert blocker.args[0].request.url.endswith("/api/events")
+    assert "Sent as 2026-07-15" in window.statusBar().currentMessage()
+    # the composer keeps what the user wrote
+    assert json.loads(window.controller.text())["data"]["attributes"]["profile"].get("$email")
+
+
+def test_retired_revision_opt_out_gets_410_and_cancel_sends_nothing(qtbot, make_window):
+    from composer.sandbox import RetiredRevisionPolicy
+
+    window, stand_in = _production_window(qtbot, make_window, RetiredRevisionPolicy.FALL_FORWARD)
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000) as blocker:
+        click_button(message_box(window, "retiredRevision"), "Send with opt-out header")
+    outcome = blocker.args[0]
+    assert outcome.status == 410
+    sent = {k.lower(): v for k, v in outcome.request.headers}
+    assert sent["x-klaviyo-revision-fall-forward-opt-out"] == "1"
+
+    press_send(qtbot, window)
+    qtbot.waitUntil(lambda: message_box(window, "retiredRevision") is not None)
+    click_button(message_box(window, "retiredRevision"), "Cancel")
+    qtbot.waitUntil(lambda: not window.is_sending())
+    assert "Not sent" in window.statusBar().currentMessage()
+    assert stand_in.events() == []

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -126,6 +127,9 @@ def test_a_port_in_use_is_reported_without_a_traceback() -> None:
         (["--fault-rate", "2"], "0..1"),
         (["--fault-kinds", "418"], "unknown fault kind"),
         (["--burst-limit", "0"], "at least 1"),
+        (["--read-timeout", "0"], "above 0"),
+        (["--read-timeout", "soon"], "number of seconds"),
+        (["--max-connections", "0"], "at least 1"),
     ],
 )
 def test_bad_options_are_named(args: list[str], says: str) -> None:
@@ -138,3 +142,50 @@ def test_bad_options_are_named(args: list[str], says: str) -> None:
     )
     assert proc.returncode == 2
     assert says in proc.stderr
+
+
+def _raw_answer(base_url: str, data: bytes) -> tuple[bytes, float]:
+    """Send ``data`` (an incomplete request) and read until the server closes."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        started = time.monotonic()
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer, time.monotonic() - started
+
+
+def test_a_body_that_never_comes_gets_408_after_the_default_5_seconds() -> None:
+    with sandbox_process() as (proc, base_url):
+        lie = (
+            f"POST /api/events/ HTTP/1.1\r\nHost: {base_url[7:]}\r\n"
+            "Authorization: Klaviyo-API-Key pk_abc\r\nrevision: 2023-01-24\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        ).encode()
+        answer, seconds = _raw_answer(base_url, lie)
+        code, _, err = _stop(proc, signal.SIGINT)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["errors"][0]["code"] == "request_timeout"
+    assert 4.5 <= seconds <= 8.0
+    assert code == 0 and "Traceback" not in err
+
+
+def test_read_timeout_and_connection_cap_options() -> None:
+    with sandbox_process("--read-timeout", "0.5", "--max-connections", "1") as (proc, base_url):
+        answer, seconds = _raw_answer(base_url, b"GET /sandbox/stats HTTP/1.1\r\nHo")
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert seconds < 2.5
+        host, port = base_url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10):
+            # one connection open: a second one is beyond the cap (once the first is accepted)
+            stats = f"GET /sandbox/stats HTTP/1.1\r\nHost: {base_url[7:]}\r\n\r\n".encode()
+            deadline = time.monotonic() + 5
+            while True:
+                answer, _ = _raw_answer(base_url, stats)
+                if answer.startswith(b"HTTP/1.1 503 ") or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+        assert answer.startswith(b"HTTP/1.1 503 ")
+        code, _, err = _stop(proc, signal.SIGTERM)
+    assert code == 0 and "Traceback" not in err

@@ -35,9 +35,12 @@ async def test_a_valid_event_is_accepted_with_202_and_an_empty_body(sandbox: San
     assert listed["events"][0]["metric"] == "Viewed Product"
 
 
-async def test_the_path_without_trailing_slash_is_the_same_endpoint(sandbox: Sandbox) -> None:
+async def test_each_revision_is_served_at_its_own_path_only(sandbox: Sandbox) -> None:
+    # 2023-01-24 publishes /api/events/ (trailing slash): the other spelling does not exist
     response = await sandbox.post(path="/api/events")
-    assert response.status_code == 202
+    error = assert_jsonapi_error(response, 404, "not_found")
+    assert "/api/events/" in error["detail"] and "2023-01-24" in error["detail"]
+    assert sandbox.app.events() == []
 
 
 async def test_a_missing_key_is_401_not_authenticated(sandbox: Sandbox) -> None:

@@ -192,3 +192,49 @@ async def test_a_target_that_stops_answering_stops_the_run_with_a_resume_point(m
     assert "refused" in summary.stopped_reason
     assert summary.progress.sent < 10  # it did not spend every event on a dead target
     assert summary.resume_skip == 0  # the unanswered ones are sent again on resume
+
+
+async def test_a_progress_display_that_fails_loses_no_event(make_example):
+    """The terminal goes away mid-run (writing the progress line raises EIO): the sends go on,
+    and every event is sent and accounted for, none silently dropped."""
+    app = SandboxApp(SandboxConfig())
+    items = read_events(ndjson([make_example(email=f"e{i}@example.com") for i in range(20)]))
+
+    def broken_terminal(progress):
+        if progress.done >= 3:
+            raise OSError(5, "Input/output error")
+
+    async with open_sender(app) as sender:
+        summary = await Replayer(sender, concurrency=4, on_progress=broken_terminal).run(items)
+    assert summary.all_accepted and len(summary.events) == 20
+    assert len(app.events()) == 20
+
+
+async def test_a_send_that_fails_inside_the_app_is_unknown_and_the_run_not_finished(
+    make_example,
+):
+    """An unexpected fault while sending one event neither kills the run nor hides the event:
+    it is reported unknown (it may have left), so a resume sends it again."""
+    app = SandboxApp(SandboxConfig())
+    items = read_events(ndjson([make_example(email=f"f{i}@example.com") for i in range(6)]))
+    async with open_sender(app) as sender:
+        real_send = sender.send
+
+        async def flaky_send(raw, **kw):
+            if kw.get("run_index") == 2:
+                raise RuntimeError("disk on fire")
+            return await real_send(raw, **kw)
+
+        sender.send = flaky_send
+        summary = await Replayer(sender, concurrency=2).run(items)
+    states = {e.index: e.delivery for e in summary.events}
+    assert states == {
+        0: "accepted",
+        1: "accepted",
+        2: "unknown",
+        3: "accepted",
+        4: "accepted",
+        5: "accepted",
+    }
+    assert "disk on fire" in summary.events[2].problem
+    assert not summary.all_accepted

@@ -59,18 +59,6 @@ def test_update_rereads_the_file_so_two_processes_do_not_undo_each_other(tmp_pat
     assert SettingsStore(path).settings.theme == "dark"
 
 
-def test_a_damaged_file_is_kept_aside_and_the_defaults_are_used(tmp_path: Path) -> None:
-    path = tmp_path / "settings.json"
-    path.write_text('{"theme": "dark", ')
-    store = SettingsStore(path)
-    assert store.settings == Settings()
-    assert store.problem is not None and "damaged" in store.problem
-    backups = list(tmp_path.glob("settings.json.corrupt-*"))
-    assert len(backups) == 1 and backups[0].read_text() == '{"theme": "dark", '
-    store.update(theme="light")
-    assert json.loads(path.read_text())["theme"] == "light"
-
-
 def test_a_wrong_value_falls_back_to_its_default_and_keeps_the_rest(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(

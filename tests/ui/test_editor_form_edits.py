@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QScrollArea
 
@@ -167,3 +167,14 @@ def test_undo_is_shared_by_the_form_and_the_raw_text(composer: Any, qtbot: Any) 
     assert controller.text() == original
     qtbot.keySequence(widget.raw_editor, "Ctrl+Shift+Z")
     assert controller.text() == after_form
+
+
+def test_ctrl_z_in_a_field_undoes_the_composer_s_last_change(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    original = controller.text()
+    last_name = widget.form.profile_edits["$last_name"]
+    qtbot.keyClicks(last_name, "Lee")
+    assert '"$last_name": "Lee"' in controller.text()
+    qtbot.keyClick(last_name, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert controller.text() == original
+    qtbot.waitUntil(lambda: last_name.text() == "", timeout=2000)

@@ -29,7 +29,7 @@ REQUEST = RequestRecord(
 
 
 def test_copy_as_python_is_valid_python_without_a_key():
-    from composer.ui.snippets import as_python
+    from composer.services.snippets import as_python
 
     code = as_python(REQUEST)
     ast.parse(code)

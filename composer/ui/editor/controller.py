@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextDocumentLayout
 
+from composer.domain.convert import ConversionReport, convert
 from composer.domain.draft import EventDraft
 from composer.domain.findings import Finding, ValidationReport, sort_findings
 from composer.domain.jsontext import parse_json_text
@@ -42,6 +43,10 @@ class _Bridge(QObject):
     done = Signal(object)
 
 
+_CONVERT_LABEL = "Convert revision "
+"""Undo label of a conversion: ``Convert revision <from> <to>``."""
+
+
 class ComposerController(QObject):
     """Holds the composed event: :attr:`state` (text, parse, undo history) mirrored into
     :attr:`document` for the Raw JSON editor, the API revision and the findings."""
@@ -56,6 +61,8 @@ class ComposerController(QObject):
     busyChanged = Signal(bool)
     undoStateChanged = Signal()
     """What Undo and Redo would do changed."""
+    revisionChanged = Signal(str)
+    """The revision changed (the picker, a conversion, or undo/redo of a conversion)."""
 
     def __init__(
         self,
@@ -212,6 +219,26 @@ class ComposerController(QObject):
         self._validator = Validator(name)
         self._analysed_generation = -1
         self._analyse_soon()
+        self.revisionChanged.emit(name)
+
+    def convert_to_revision(self, name: str) -> ConversionReport | None:
+        """Switch to revision ``name``, rewriting the event in its shape when it differs:
+        one undo step, which takes the revision back too. The report of what moved, or None
+        when the text does not parse or nothing had to move."""
+        get_revision(name)
+        old_revision = self._revision
+        parsed = parse_json_text(self.state.text)
+        report: ConversionReport | None = None
+        if parsed.ok and name != old_revision:
+            result = convert(parsed.value, name, old_revision)
+            if result.body != parsed.value:
+                old = self.state.text
+                edit = TextEdit(0, len(old), dump(result.body))
+                self.state.apply(edit, f"{_CONVERT_LABEL}{old_revision} {name}")
+                self._after_edit(edit, old)
+                report = result.report
+        self.set_revision(name)
+        return report
 
     def set_server_findings(self, findings: list[Finding]) -> None:
         """Show a response's findings beside ours until the next edit."""
@@ -241,19 +268,30 @@ class ComposerController(QObject):
 
     def undo(self) -> bool:
         """Take back the last change, wherever it was made (Form, tree or Raw JSON)."""
-        before = self.state.text
-        edit = self.state.undo()
-        if edit is not None:
-            self._after_edit(edit, before)
-        return edit is not None
+        label = self.state.history.undo_label()
+        done = self._replay(self.state.history.take_undo())
+        if done and label.startswith(_CONVERT_LABEL):  # a conversion: its revision goes back
+            self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[0])
+        return done
 
     def redo(self) -> bool:
         """Make the last undone change again."""
-        before = self.state.text
-        edit = self.state.redo()
-        if edit is not None:
+        label = self.state.history.redo_label()
+        done = self._replay(self.state.history.take_redo())
+        if done and label.startswith(_CONVERT_LABEL):
+            self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[1])
+        return done
+
+    def _replay(self, edits: list[TextEdit]) -> bool:
+        for edit in edits:
+            before = self.state.text
+            self.state.replay(edit)
             self._after_edit(edit, before)
-        return edit is not None
+        return bool(edits)
+
+    def batch(self) -> Any:
+        """``with controller.batch():`` — the edits inside are one undo step."""
+        return self.state.batch()
 
     def can_undo(self) -> bool:
         return self.state.history.can_undo()
@@ -286,7 +324,7 @@ class ComposerController(QObject):
         old = self.state.text
         if new != old:
             edit = TextEdit(0, len(old), new)
-            self.state.apply(edit, "Minify" if minify else "Format")
+            self.state.apply(edit, "minify" if minify else "format")
             self._after_edit(edit, old)
         return True
 
@@ -322,7 +360,7 @@ class ComposerController(QObject):
         new = cursor.selectedText().replace("\u2029", "\n")
         if new == before[start:end]:
             return  # formats only (the highlighter), no characters changed
-        self.state.apply(TextEdit(start, end, new), "Typing", group="typing")
+        self.state.apply(TextEdit(start, end, new), "typing", group="typing")
         self._changed()
         self._debounce.start()
 
@@ -342,7 +380,7 @@ class ComposerController(QObject):
             self.modifiedChanged.emit(modified)
 
     def _run(self, text: str, generation: int) -> Analysis:
-        return analyse(text, self._validator, generation)
+        return analyse(text, self._validator, generation, with_tree=not self.state.is_read())
 
     def _analyse_soon(self, *, background: bool = False) -> None:
         self._debounce.stop()
@@ -361,11 +399,14 @@ class ComposerController(QObject):
         validator = self._validator
         bridge = self._bridge
         state = self.state
+        # The tree of positions is kept up to date edit by edit; read it anew only when the
+        # last edit left it behind (a keystroke that broke and then mended the JSON).
+        with_tree = not state.is_read()
 
         def work() -> Analysis | None:
             if generation != state.generation:
                 return None  # superseded while queued
-            return analyse(text, validator, generation)
+            return analyse(text, validator, generation, with_tree=with_tree)
 
         def deliver(future: Future[Analysis | None]) -> None:
             try:
@@ -391,9 +432,9 @@ class ComposerController(QObject):
         self._analysed_generation = analysis.generation
         self._set_busy(False)
         syntax_changed = analysis.syntax != self._syntax
-        value_known = self.state.parses() if analysis.tree is None else True
         if analysis.tree is not None:
             self.state.adopt(analysis.payload, analysis.tree, analysis.generation)
+        value_known = analysis.syntax is None and self.state.is_read()
         self._syntax = analysis.syntax
         self._findings = list(analysis.findings)
         if syntax_changed:

@@ -7,27 +7,20 @@ the text holds there. A body of another shape is another table.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 from PySide6.QtCore import (
-    QDate,
-    QDateTime,
     QEvent,
     QLocale,
     QObject,
     Qt,
-    QTime,
-    QTimeZone,
     Signal,
 )
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -35,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
@@ -48,23 +40,22 @@ from composer.domain.revisions import KNOWN_CONSENT_CHANNELS
 from composer.editing.fields import FieldKind, FormShape, event_shape_2023_01_24, read_number
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_parts import (
+    COMMON_PROFILE_FIELDS,
     CONSENT_LABELS,
     PROFILE_LABELS,
     PROFILE_PLACEHOLDERS,
-    RARE_PROFILE_FIELDS,
     Disclosure,
     FieldRow,
     html,
     line_edit,
-    local_offset_minutes,
-    offset_text,
-    parse_iso,
     set_text,
-    utc_offsets,
 )
-from composer.ui.editor.properties_tree import Path, PropertiesTree
+from composer.ui.editor.property_editor import PropertyEditor
+from composer.ui.editor.time_field import TimeField
+from composer.ui.editor.tree_model import Path
 
-PROFILE_KEYS = tuple(PROFILE_LABELS)
+PROFILE_KEYS = tuple(k for k in PROFILE_LABELS if k.startswith("$"))
+_PROFILE_BASE = "/data/attributes/profile"
 
 
 class EventForm(QWidget):
@@ -108,19 +99,16 @@ class EventForm(QWidget):
         panel.setSpacing(12)
         outer.addWidget(self.fields_panel)
         outer.addStretch(1)
-        self.rows: dict[str, FieldRow] = {}
-        self.profile_edits: dict[str, QLineEdit] = {}
-        panel.addWidget(self._profile_box())
-        panel.addWidget(self._metric_box())
-        panel.addWidget(self._properties_box())
-        panel.addWidget(self._details_box())
+        self._panel = panel
+        self._build_fields()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)  # above the scroll area: seen whatever the scroll
         layout.addWidget(self.scroll_area, 1)
-        for edit in self.fields_panel.findChildren(QLineEdit):
-            edit.installEventFilter(self)
+        self._filler = QWidget()  # keeps the banner at the top while the fields are hidden
+        self._filler.hide()
+        layout.addWidget(self._filler, 1)
 
         controller.draftChanged.connect(self.refresh)
         controller.syntaxStateChanged.connect(self._on_syntax)
@@ -130,6 +118,46 @@ class EventForm(QWidget):
         self.show_findings(controller.findings())
 
     # -- building --------------------------------------------------------------------------
+
+    def _build_fields(self) -> None:
+        """The four boxes for the current shape (profile, metric, properties, details)."""
+        self.rows: dict[str, FieldRow] = {}
+        self.profile_edits: dict[str, QLineEdit] = {}
+        self.consent_boxes: dict[str, QCheckBox] = {}
+        self._boxes = [
+            self._profile_box(),
+            self._metric_box(),
+            self._properties_box(),
+            self._details_box(),
+        ]
+        for box in self._boxes:
+            self._panel.addWidget(box)
+        for edit in self.fields_panel.findChildren(QLineEdit):
+            edit.installEventFilter(self)
+
+    def set_shape(self, shape: FormShape) -> None:
+        """Show the fields of another body shape (another revision's table)."""
+        if shape == self.shape:
+            return
+        self.shape = shape
+        for box in self._boxes:
+            self._panel.removeWidget(box)
+            box.hide()
+            box.deleteLater()
+        self._build_fields()
+        self.refresh()
+        self.show_findings(self.controller.findings())
+
+    def _profile_keys(self) -> list[str]:
+        """The profile's text fields of this shape, in table order."""
+        return [
+            b.key
+            for b in self.shape.fields
+            if b.kind is FieldKind.TEXT and b.pointer.startswith(_PROFILE_BASE + "/")
+        ]
+
+    def _rare_keys(self) -> list[str]:
+        return [k for k in self._profile_keys() if k not in COMMON_PROFILE_FIELDS]
 
     def _make_banner(self) -> QFrame:
         banner = QFrame()
@@ -144,6 +172,7 @@ class EventForm(QWidget):
         go.clicked.connect(self.goToSyntaxError)
         row = QHBoxLayout(banner)
         row.setContentsMargins(12, 10, 12, 10)
+        banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         row.addWidget(self.banner_label, 1)
         row.addWidget(go, 0, Qt.AlignmentFlag.AlignTop)
         banner.hide()
@@ -161,24 +190,48 @@ class EventForm(QWidget):
         rare = QWidget()
         rare_form = QFormLayout(rare)
         rare_form.setContentsMargins(0, 0, 0, 0)
-        for key in PROFILE_KEYS:
-            label = PROFILE_LABELS[key]
+        rare_keys = self._rare_keys()
+        for key in self._profile_keys():
+            label = PROFILE_LABELS.get(key, key)
             edit = line_edit(f"Profile {label.lower()} ({key})", PROFILE_PLACEHOLDERS.get(key, ""))
             edit.setToolTip(f"profile {key}")
             edit.textEdited.connect(lambda text, k=key: self._set_text_field(k, text))
             self.profile_edits[key] = edit
-            target = rare_form if key in RARE_PROFILE_FIELDS else form
+            target = rare_form if key in rare_keys else form
             target.addRow(f"{label}:", self._row(key, edit))
-        self.more_profile = Disclosure(
-            "More profile fields (city, region, country, zip, image)", rare
+        shape_keys = self.shape.keys()
+        flat = "consent" in shape_keys
+        more = (
+            "More profile fields (city, region, country, zip, image)"
+            if flat
+            else "More profile fields (IDs, organization, locale, location)"
         )
+        self.more_profile = Disclosure(more, rare)
         form.addRow(self.more_profile)
         form.addRow(rare)
+        if flat:
+            self._consent_row(form)
 
+        custom = self.shape.binding("profile_properties")
+        self.profile_tree = PropertyEditor(
+            self.controller,
+            custom.pointer,
+            "Custom profile properties",
+            hidden=custom.hidden,
+            add_label="Add property",
+            empty_text="None. Add your own profile data, such as Plan: Gold.",
+            fit_rows=5,
+        )
+        form.addRow(
+            "Custom:",
+            self._row("profile_properties", self.profile_tree, focus=self.profile_tree.tree),
+        )
+        return box
+
+    def _consent_row(self, form: QFormLayout) -> None:
         consent = QWidget()
         consent_row = QHBoxLayout(consent)
         consent_row.setContentsMargins(0, 0, 0, 0)
-        self.consent_boxes: dict[str, QCheckBox] = {}
         for channel in KNOWN_CONSENT_CHANNELS:
             check = QCheckBox(CONSENT_LABELS.get(channel, channel))
             check.setAccessibleName(f"Consent: {CONSENT_LABELS.get(channel, channel)}")
@@ -189,19 +242,6 @@ class EventForm(QWidget):
         consent_row.addStretch(1)
         first = self.consent_boxes[KNOWN_CONSENT_CHANNELS[0]]
         form.addRow("Consent:", self._row("consent", consent, focus=first))
-
-        self.profile_tree = PropertiesTree(
-            "Custom profile properties",
-            add_label="Add property",
-            empty_text="None. Add your own profile data, such as Plan: Gold.",
-            fit_rows=5,
-        )
-        self.profile_tree.edited.connect(lambda: self._members_edited("profile_properties"))
-        form.addRow(
-            "Custom:",
-            self._row("profile_properties", self.profile_tree, focus=self.profile_tree.tree),
-        )
-        return box
 
     def _metric_box(self) -> QGroupBox:
         box = QGroupBox("Metric — what happened")
@@ -243,16 +283,21 @@ class EventForm(QWidget):
         box = QGroupBox("Properties — details of the event")
         layout = QVBoxLayout(box)
         hint = QLabel(
-            "Name, type and value of each detail. Double-click a cell to change it. "
+            "Name, type and value of each detail. Double-click a cell (or press F2) to "
+            "change it; right-click for more. "
             "Put large or rarely used data under <b>$extra</b>: Klaviyo keeps it but "
             "does not offer it for segments."
         )
         hint.setWordWrap(True)
         hint.setAccessibleName("Properties hint")
         layout.addWidget(hint)
-        self.properties_tree = PropertiesTree("Event properties", add_label="Add property")
-        self.properties_tree.tree.setMinimumHeight(160)
-        self.properties_tree.edited.connect(lambda: self._members_edited("properties"))
+        self.properties_tree = PropertyEditor(
+            self.controller,
+            self.shape.binding("properties").pointer,
+            "Event properties",
+            add_label="Add property",
+        )
+        self.properties_tree.tree.setMinimumHeight(200)
         layout.addWidget(
             self._row("properties", self.properties_tree, focus=self.properties_tree.tree)
         )
@@ -262,45 +307,37 @@ class EventForm(QWidget):
         box = QGroupBox("Time, value and de-duplication")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.time_received = QRadioButton("When Klaviyo receives it")
-        self.time_received.setAccessibleName("Time: when Klaviyo receives the event")
-        self.time_at = QRadioButton("At")
-        self.time_at.setAccessibleName("Time: at a date and time")
-        group = QButtonGroup(self)
-        group.addButton(self.time_received)
-        group.addButton(self.time_at)
-        self.time_edit = QDateTimeEdit()
-        self.time_edit.setCalendarPopup(True)
-        self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
-        self.time_edit.setAccessibleName("Event date and time")
-        self.offset_combo = QComboBox()
-        self.offset_combo.setAccessibleName("Time zone (UTC offset)")
-        for minutes in utc_offsets():
-            self.offset_combo.addItem(f"UTC{offset_text(minutes)}", minutes)
-        self.time_note = QLabel()
-        self.time_note.setAccessibleName("Time as sent")
-        self.time_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.time_received.toggled.connect(self._time_mode_changed)
-        self.time_edit.dateTimeChanged.connect(lambda _dt: self._time_changed())
-        self.offset_combo.currentIndexChanged.connect(lambda _i: self._time_changed())
-        time_row = QWidget()
-        tr = QHBoxLayout(time_row)
-        tr.setContentsMargins(0, 0, 0, 0)
-        for w in (self.time_received, self.time_at, self.time_edit, self.offset_combo):
-            tr.addWidget(w)
-        tr.addStretch(1)
-        time_box = QWidget()
-        tb = QVBoxLayout(time_box)
-        tb.setContentsMargins(0, 0, 0, 0)
-        tb.setSpacing(2)
-        tb.addWidget(time_row)
-        tb.addWidget(self.time_note)
-        form.addRow("Time:", self._row("time", time_box, focus=self.time_received))
+        self.time_field = TimeField()
+        self.time_field.changed.connect(lambda iso: self._set("time", iso))
+        tf = self.time_field
+        self.time_received, self.time_at = tf.time_received, tf.time_at
+        self.time_edit, self.offset_combo, self.time_note = tf.time_edit, tf.offset_combo, tf.note
+        form.addRow("Time:", self._row("time", tf, focus=tf.time_received))
         self.value_edit = line_edit("Value", "e.g. 9.99 (optional)")
         self.value_edit.setToolTip("value: a number, such as the order total")
         self.value_edit.textEdited.connect(self._value_typed)
         self.value_edit.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         form.addRow("Value:", self._row("value", self.value_edit))
+        keys = self.shape.keys()
+        self.currency_edit: QLineEdit | None = None
+        if "value_currency" in keys:
+            self.currency_edit = line_edit("Value currency", "USD (ISO 4217)")
+            self.currency_edit.setToolTip("value_currency: the currency of value, e.g. USD")
+            self.currency_edit.textEdited.connect(
+                lambda text: self._set_text_field("value_currency", text.strip().upper() or "")
+            )
+            form.addRow("Currency:", self._row("value_currency", self.currency_edit))
+        self.backfill_check: QCheckBox | None = None
+        if "backfill" in keys:
+            self.backfill_check = QCheckBox("Historical event: record it without starting flows")
+            self.backfill_check.setAccessibleName("Backfill")
+            self.backfill_check.setToolTip(
+                "backfill: true records the event without triggering flows (for imports)"
+            )
+            self.backfill_check.clicked.connect(
+                lambda on: self._set("backfill", True if on else None)
+            )
+            form.addRow("Backfill:", self._row("backfill", self.backfill_check))
         self.unique_edit = line_edit("Unique ID", "recommended: a UUID")
         self.unique_edit.setToolTip(
             "unique_id: Klaviyo records an event with the same unique_id "
@@ -355,16 +392,6 @@ class EventForm(QWidget):
             channels = [c for c in channels if c != channel]
         self._set("consent", channels or None)  # no channel left: no $consent member
 
-    def _members_edited(self, key: str) -> None:
-        binding = self.shape.binding(key)
-        tree = self.profile_tree if key == "profile_properties" else self.properties_tree
-        members = dict(tree.data)
-        if binding.hidden:
-            found, current = self.controller.state.value_at(binding.pointer)
-            kept = current if found and isinstance(current, dict) else {}
-            members = {k: v for k, v in kept.items() if k in binding.hidden} | members
-        self._set(key, members)
-
     def _value_typed(self, text: str) -> None:
         """What the field shows is what the JSON holds: a number as typed (the locale's
         decimal comma accepted where it is unambiguous), or else the text itself as a
@@ -384,27 +411,9 @@ class EventForm(QWidget):
         self.unique_edit.setText(new)
         self._set("unique_id", new)
 
-    def _time_mode_changed(self, received: bool) -> None:
-        self.time_edit.setEnabled(not received)
-        self.offset_combo.setEnabled(not received)
-        if self._refreshing:
-            return
-        if received:
-            self._set("time", None)
-        else:
-            self._time_changed()
-
-    def _time_changed(self) -> None:
-        if self._refreshing or not self.time_at.isChecked():
-            return
-        iso = self.time_iso()
-        self.time_note.setText(f"Sent as {iso}")
-        self._set("time", iso)
-
     def time_iso(self) -> str:
         """The chosen date-time in ISO 8601 with its UTC offset."""
-        local = self.time_edit.dateTime().toString("yyyy-MM-ddTHH:mm:ss")
-        return f"{local}{offset_text(int(self.offset_combo.currentData()))}"
+        return self.time_field.iso()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Ctrl+Z / Ctrl+Shift+Z in a field undo the composer's last change (one history
@@ -457,25 +466,29 @@ class EventForm(QWidget):
         try:
             for key, edit in self.profile_edits.items():
                 set_text(edit, self._text_of(key))
-            if any(self._text_of(k) for k in RARE_PROFILE_FIELDS):
+            if any(self._text_of(k) for k in self._rare_keys()):
                 self.more_profile.setChecked(True)
-            found, consent = self._value("consent")
-            consent = consent if found and isinstance(consent, list) else []
-            for channel, check in self.consent_boxes.items():
-                check.setChecked(channel in consent)
-            self._show_members("profile_properties", self.profile_tree)
+            if self.consent_boxes:
+                found, consent = self._value("consent")
+                consent = consent if found and isinstance(consent, list) else []
+                for channel, check in self.consent_boxes.items():
+                    check.setChecked(channel in consent)
             line = self.metric_combo.lineEdit()
             if line is not None:
                 set_text(line, self._text_of("metric_name"))
             set_text(self.service_edit, self._text_of("metric_service"))
             if self._text_of("metric_service"):
                 self.more_metric.setChecked(True)
-            self._show_members("properties", self.properties_tree)
             found, time = self._value("time")
-            self._show_time(time if found and isinstance(time, str) else None)
+            self.time_field.show_time(time if found and isinstance(time, str) else None)
             if not self._shows_value(self.value_edit.text()):
                 set_text(self.value_edit, self._value_text())
             set_text(self.unique_edit, self._text_of("unique_id"))
+            if self.currency_edit is not None:
+                set_text(self.currency_edit, self._text_of("value_currency"))
+            if self.backfill_check is not None:
+                found, backfill = self._value("backfill")
+                self.backfill_check.setChecked(found and backfill is True)
         finally:
             self._refreshing = False
 
@@ -498,64 +511,12 @@ class EventForm(QWidget):
             return self.controller.state.source_at(self._pointer("value")) or str(value)
         return value if isinstance(value, str) else json.dumps(value)
 
-    def _show_members(self, key: str, tree: PropertiesTree) -> None:
-        binding = self.shape.binding(key)
-        found, value = self._value(key)
-        members = value if found and isinstance(value, dict) else {}
-        if binding.kind is FieldKind.MEMBERS and binding.hidden:
-            members = {k: v for k, v in members.items() if k not in binding.hidden}
-        if tree.data != members:
-            tree.set_data(copy.deepcopy(members))
-
-    def _show_time(self, time: str | None) -> None:
-        if time is None:
-            self.time_received.setChecked(True)
-            self.time_edit.setEnabled(False)
-            self.offset_combo.setEnabled(False)
-            if not self.time_edit.dateTime().isValid() or self.time_note.text() == "":
-                self.time_edit.setDateTime(QDateTime.currentDateTime())
-                self._select_offset(local_offset_minutes())
-            self.time_note.setText("No time is sent; Klaviyo uses the time it receives the event")
-            return
-        self.time_at.setChecked(True)
-        self.time_edit.setEnabled(True)
-        self.offset_combo.setEnabled(True)
-        if time == self.time_iso():
-            self.time_note.setText(f"Sent as {time}")
-            return
-        parsed = parse_iso(time)
-        if parsed is None:
-            self.time_note.setText(
-                f"The JSON has time “{time}”, which this form cannot show; "
-                "pick a date and time to replace it"
-            )
-            return
-        offset = parsed.utcoffset()
-        minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-        # The edit shows the wall-clock time at the event's own offset (UTC spec: no DST
-        # gaps of this computer's zone can shift it).
-        self.time_edit.setDateTime(
-            QDateTime(
-                QDate(parsed.year, parsed.month, parsed.day),
-                QTime(parsed.hour, parsed.minute, parsed.second),
-                QTimeZone.utc(),
-            )
-        )
-        self._select_offset(minutes)
-        self.time_note.setText(f"Sent as {time}")
-
-    def _select_offset(self, minutes: int) -> None:
-        index = self.offset_combo.findData(minutes)
-        if index < 0:
-            self.offset_combo.addItem(f"UTC{offset_text(minutes)}", minutes)
-            index = self.offset_combo.count() - 1
-        self.offset_combo.setCurrentIndex(index)
-
     def _on_syntax(self, finding: Finding | None) -> None:
         """While the text does not parse the fields are hidden (they would show an older
         event) and the banner at the top says where the text breaks."""
         if finding is None:
             self.banner.hide()
+            self._filler.hide()
             self.scroll_area.show()
             self.fields_panel.setEnabled(True)
             self.refresh()
@@ -572,6 +533,7 @@ class EventForm(QWidget):
         self.banner.show()
         self.fields_panel.setEnabled(False)
         self.scroll_area.hide()
+        self._filler.show()
 
     # -- findings --------------------------------------------------------------------------
 
@@ -607,7 +569,7 @@ class EventForm(QWidget):
         if place is None or place[0] not in self.rows or not self.fields_panel.isEnabled():
             return False
         key, sub = place
-        if key in RARE_PROFILE_FIELDS:
+        if key in self._rare_keys():
             self.more_profile.setChecked(True)
         if key == "metric_service":
             self.more_metric.setChecked(True)

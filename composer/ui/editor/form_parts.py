@@ -36,6 +36,52 @@ PROFILE_PLACEHOLDERS = {
     "$image": "https://…",
 }
 RARE_PROFILE_FIELDS = ("$city", "$region", "$country", "$zip", "$image")
+# The later (profile.data) shape, from 2023-07-15 on: location members as "location.<name>".
+PROFILE_LABELS.update(
+    {
+        "email": "Email",
+        "phone_number": "Phone",
+        "first_name": "First name",
+        "last_name": "Last name",
+        "external_id": "External ID",
+        "anonymous_id": "Anonymous ID",
+        "_kx": "Exchange ID (_kx)",
+        "organization": "Organization",
+        "title": "Job title",
+        "image": "Image URL",
+        "locale": "Locale",
+        "location.address1": "Address line 1",
+        "location.address2": "Address line 2",
+        "location.city": "City",
+        "location.region": "Region",
+        "location.country": "Country",
+        "location.zip": "Zip / postal code",
+        "location.timezone": "Time zone",
+        "location.latitude": "Latitude",
+        "location.longitude": "Longitude",
+        "location.ip": "IP address",
+    }
+)
+PROFILE_PLACEHOLDERS.update(
+    {
+        "email": "ann@example.com",
+        "phone_number": "+15005550006 (E.164)",
+        "image": "https://…",
+        "locale": "en-US (BCP 47)",
+        "location.timezone": "America/New_York",
+    }
+)
+COMMON_PROFILE_FIELDS = (
+    "$email",
+    "$phone_number",
+    "$first_name",
+    "$last_name",
+    "email",
+    "phone_number",
+    "first_name",
+    "last_name",
+)
+"""Shown at once; the other profile fields are behind "More profile fields"."""
 CONSENT_LABELS = {
     "sms": "SMS",
     "email": "Email",

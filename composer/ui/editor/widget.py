@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from composer.domain.findings import Finding
 from composer.domain.rule_ids import is_syntax
+from composer.editing.revision_shapes import form_shape
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form import EventForm
 from composer.ui.editor.problems import ProblemsView
@@ -33,7 +34,7 @@ class ComposerWidget(QWidget):
         self.controller = controller
         self.setAccessibleName("Event composer")
 
-        self.form = EventForm(controller)
+        self.form = EventForm(controller, shape=form_shape(controller.revision()))
         self.raw_editor = JsonEdit()
         self.raw_editor.setDocument(controller.document)
 
@@ -86,6 +87,7 @@ class ComposerWidget(QWidget):
 
         self.problems.activated.connect(self._on_problem_activated)
         self.form.goToSyntaxError.connect(self._go_to_syntax_error)
+        controller.revisionChanged.connect(lambda name: self.form.set_shape(form_shape(name)))
         self.raw_editor.problemAtCursor.connect(self._show_cursor_problem)
         self.raw_editor.undoRequested.connect(controller.undo)
         self.raw_editor.redoRequested.connect(controller.redo)

@@ -1,0 +1,133 @@
+"""The Form's time field: "when Klaviyo receives it", or a date and time at a UTC offset."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimeZone, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.ui.editor.form_parts import local_offset_minutes, offset_text, parse_iso, utc_offsets
+
+
+class TimeField(QWidget):
+    """Edits the event's time. ``changed`` carries the ISO 8601 text to send, or None for
+    no time (Klaviyo then uses the time it receives the event)."""
+
+    changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._showing = False
+        self.time_received = QRadioButton("When Klaviyo receives it")
+        self.time_received.setAccessibleName("Time: when Klaviyo receives the event")
+        self.time_at = QRadioButton("At")
+        self.time_at.setAccessibleName("Time: at a date and time")
+        group = QButtonGroup(self)
+        group.addButton(self.time_received)
+        group.addButton(self.time_at)
+        self.time_edit = QDateTimeEdit()
+        self.time_edit.setCalendarPopup(True)
+        self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+        self.time_edit.setAccessibleName("Event date and time")
+        self.offset_combo = QComboBox()
+        self.offset_combo.setAccessibleName("Time zone (UTC offset)")
+        for minutes in utc_offsets():
+            self.offset_combo.addItem(f"UTC{offset_text(minutes)}", minutes)
+        self.note = QLabel()
+        self.note.setAccessibleName("Time as sent")
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.time_received.toggled.connect(self._mode_changed)
+        self.time_edit.dateTimeChanged.connect(lambda _dt: self._time_changed())
+        self.offset_combo.currentIndexChanged.connect(lambda _i: self._time_changed())
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.time_received, self.time_at, self.time_edit, self.offset_combo):
+            row.addWidget(w)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.note)
+
+    def iso(self) -> str:
+        """The chosen date-time in ISO 8601 with its UTC offset."""
+        local = self.time_edit.dateTime().toString("yyyy-MM-ddTHH:mm:ss")
+        return f"{local}{offset_text(int(self.offset_combo.currentData()))}"
+
+    def _mode_changed(self, received: bool) -> None:
+        self.time_edit.setEnabled(not received)
+        self.offset_combo.setEnabled(not received)
+        if self._showing:
+            return
+        if received:
+            self.changed.emit(None)
+        else:
+            self._time_changed()
+
+    def _time_changed(self) -> None:
+        if self._showing or not self.time_at.isChecked():
+            return
+        iso = self.iso()
+        self.note.setText(f"Sent as {iso}")
+        self.changed.emit(iso)
+
+    def show_time(self, time: str | None) -> None:
+        """Show the JSON's time (None: no time member)."""
+        self._showing = True
+        try:
+            self._show(time)
+        finally:
+            self._showing = False
+
+    def _show(self, time: str | None) -> None:
+        if time is None:
+            self.time_received.setChecked(True)
+            self.time_edit.setEnabled(False)
+            self.offset_combo.setEnabled(False)
+            if not self.time_edit.dateTime().isValid() or self.note.text() == "":
+                self.time_edit.setDateTime(QDateTime.currentDateTime())
+                self._select_offset(local_offset_minutes())
+            self.note.setText("No time is sent; Klaviyo uses the time it receives the event")
+            return
+        self.time_at.setChecked(True)
+        self.time_edit.setEnabled(True)
+        self.offset_combo.setEnabled(True)
+        if time == self.iso():
+            self.note.setText(f"Sent as {time}")
+            return
+        parsed = parse_iso(time)
+        if parsed is None:
+            self.note.setText(
+                f"The JSON has time “{time}”, which this form cannot show; "
+                "pick a date and time to replace it"
+            )
+            return
+        offset = parsed.utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+        # The edit shows the wall-clock time at the event's own offset (UTC spec: no DST
+        # gaps of this computer's zone can shift it).
+        self.time_edit.setDateTime(
+            QDateTime(
+                QDate(parsed.year, parsed.month, parsed.day),
+                QTime(parsed.hour, parsed.minute, parsed.second),
+                QTimeZone.utc(),
+            )
+        )
+        self._select_offset(minutes)
+        self.note.setText(f"Sent as {time}")
+
+    def _select_offset(self, minutes: int) -> None:
+        index = self.offset_combo.findData(minutes)
+        if index < 0:
+            self.offset_combo.addItem(f"UTC{offset_text(minutes)}", minutes)
+            index = self.offset_combo.count() - 1
+        self.offset_combo.setCurrentIndex(index)

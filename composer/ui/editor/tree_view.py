@@ -1,0 +1,143 @@
+"""The view side of the property editor: a tree view whose Tab walks the cells of a row, the
+keys of the editing actions, and a delegate with drop-downs for types and booleans."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
+
+from composer.editing.values import TYPES
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class TreeDelegate(QStyledItemDelegate):
+    """Type and boolean cells edit with a drop-down; changing a type that would lose data
+    asks first."""
+
+    def __init__(self, parent: QWidget, convert: Callable[[Index, str], object]) -> None:
+        super().__init__(parent)
+        self._convert = convert
+
+    def _choices(self, index: Index) -> tuple[str, ...] | None:
+        if index.column() == 1:
+            return TYPES
+        if index.column() == 2 and index.sibling(index.row(), 1).data() == "boolean":
+            return ("true", "false")
+        return None
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        """A combo box for Type and boolean values, a line edit otherwise."""
+        choices = self._choices(index)
+        if choices is None:
+            return super().createEditor(parent, option, index)
+        combo = QComboBox(parent)
+        combo.addItems(list(choices))
+        combo.setAccessibleName("Type" if index.column() == 1 else "Value")
+        # Commit as soon as a choice is made: one click, not click-then-leave.
+        combo.activated.connect(lambda _i: self.commitData.emit(combo))
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        """Show the cell's value in the editor."""
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
+        """Write the editor's value (a lossy type change only after a yes)."""
+        if not isinstance(editor, QComboBox):
+            super().setModelData(editor, model, index)
+            return
+        text = editor.currentText()
+        if index.column() == 1:
+            self._convert(index, text)
+        else:
+            model.setData(index, text)
+
+
+class PropertyTreeView(QTreeView):
+    """Tab moves across the cells of a row before the next row, as in a table."""
+
+    keyAction = Signal(str)
+
+    def moveCursor(
+        self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        """Tab: the next cell of the row (then the first of the next row); Shift+Tab back."""
+        current = self.currentIndex()
+        model = self.model()
+        if current.isValid() and action in (
+            QAbstractItemView.CursorAction.MoveNext,
+            QAbstractItemView.CursorAction.MovePrevious,
+        ):
+            forward = action == QAbstractItemView.CursorAction.MoveNext
+            column = current.column() + (1 if forward else -1)
+            if 0 <= column < model.columnCount(current.parent()):
+                return current.siblingAtColumn(column)
+            row = super().moveCursor(
+                QAbstractItemView.CursorAction.MoveDown
+                if forward
+                else QAbstractItemView.CursorAction.MoveUp,
+                modifiers,
+            )
+            if row.isValid() and row != current.siblingAtColumn(0):
+                return row.siblingAtColumn(0 if forward else model.columnCount(row.parent()) - 1)
+            return current
+        return super().moveCursor(action, modifiers)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """The menu key opens the menu on the current item (the mouse, where it points)."""
+        if event.reason() == QContextMenuEvent.Reason.Keyboard and self.currentIndex().isValid():
+            self.customContextMenuRequested.emit(self.visualRect(self.currentIndex()).center())
+            return
+        super().contextMenuEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """The editing keys of the property editor (see the module's docstring)."""
+        if self.state() == QAbstractItemView.State.EditingState:
+            super().keyPressEvent(event)
+            return
+        name = key_action(event)
+        if name:
+            self.keyAction.emit(name)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+def key_action(event: QKeyEvent) -> str:
+    """The editing action a key press asks for ("" for none)."""
+    key, mods = event.key(), event.modifiers()
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    alt = Qt.KeyboardModifier.AltModifier
+    for seq, name in (
+        (QKeySequence.StandardKey.Undo, "undo"),
+        (QKeySequence.StandardKey.Redo, "redo"),
+        (QKeySequence.StandardKey.Copy, "copy"),
+        (QKeySequence.StandardKey.Paste, "paste"),
+    ):
+        if event.matches(seq):
+            return name
+    if key == Qt.Key.Key_Delete:
+        return "remove"
+    if key == Qt.Key.Key_Insert:
+        return "add_child" if mods & ctrl else "add_sibling"
+    if key == Qt.Key.Key_D and mods & ctrl:
+        return "duplicate"
+    if key == Qt.Key.Key_Up and mods & alt:
+        return "move_up"
+    if key == Qt.Key.Key_Down and mods & alt:
+        return "move_down"
+    return ""

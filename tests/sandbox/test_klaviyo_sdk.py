@@ -1,0 +1,131 @@
+"""Outside proof: Klaviyo's own Python SDK sends to the sandbox over loopback and is accepted.
+
+klaviyo-api 24.x speaks revision 2026-07-15 (a test dependency of this project); 1.1.0 speaks
+2023-01-24. Two versions of one package cannot share a virtualenv, so 1.1.0 is installed with
+``pip install --target`` into a cache folder (once) and put first on PYTHONPATH. Each SDK runs
+in a subprocess of its own: a plain interpreter, as a developer runs it (in the test process
+PySide6's import hook, loaded by pytest-qt, trips over the SDK's lazy module attributes).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from composer.domain.convert import convert
+from composer.sandbox import SandboxConfig, run_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "resources" / "examples" / "placed-order.json"
+KEY = "pk_" + "c3" * 17
+
+CURRENT_SHAPE: dict[str, Any] = {
+    "data": {
+        "type": "event",
+        "attributes": {
+            "profile": {
+                "data": {
+                    "type": "profile",
+                    "attributes": {
+                        "email": "sdk@example.com",
+                        "first_name": "Sam",
+                        "location": {"city": "Boston", "country": "US"},
+                        "properties": {"Plan": "Gold"},
+                    },
+                }
+            },
+            "metric": {"data": {"type": "metric", "attributes": {"name": "Viewed Product"}}},
+            "properties": {"ProductName": "Winnie the Pooh"},
+            "value": 9.99,
+            "value_currency": "USD",
+            "unique_id": "sdk-current-1",
+        },
+    }
+}
+
+
+_SCRIPT = """
+import json, sys
+from klaviyo_api import KlaviyoAPI
+url, key = sys.argv[1], sys.argv[2]
+client = KlaviyoAPI(key, max_delay=1, max_retries=1, test_host=url)
+print(client._REVISION)
+for line in sys.stdin:
+    client.Events.create_event(json.loads(line))
+"""
+
+
+def run_sdk(url: str, bodies: list[Any], pythonpath: Path | None = None) -> str:
+    """Send ``bodies`` with the SDK to ``url``; the revision the SDK says it speaks."""
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    result = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, url, KEY],
+        input="".join(json.dumps(b) + "\n" for b in bodies),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip()
+
+
+def test_sdk_24_creates_a_current_shape_event_and_a_converted_one() -> None:
+    if importlib.util.find_spec("klaviyo_api") is None:  # found, not imported (see above)
+        pytest.skip("klaviyo-api 24.x (a test dependency) is not installed")
+    converted = convert(json.loads(EXAMPLE.read_text()), "2026-07-15").body
+    with run_in_thread(SandboxConfig()) as url:
+        assert run_sdk(url, [CURRENT_SHAPE, converted]) == "2026-07-15"
+        events = url.app.events()
+        stats = url.app.stats_json()
+    assert [e.revision for e in events] == ["2026-07-15", "2026-07-15"]
+    assert {e.unique_id for e in events} == {"sdk-current-1", "order-1000123"}
+    assert stats["rejected"] == 0
+
+
+def _sdk_1_1_0() -> Path:
+    """klaviyo-api 1.1.0 in a cache folder of its own (installed on first use)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    target = base / "event-composer-tests" / "klaviyo-api-1.1.0"
+    if (target / ".complete").exists():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            "klaviyo-api==1.1.0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"klaviyo-api 1.1.0 could not be installed: {result.stderr[-500:]}")
+    (target / ".complete").write_text("ok\n")
+    return target
+
+
+def test_sdk_1_1_0_creates_a_2023_01_24_event() -> None:
+    target = _sdk_1_1_0()
+    with run_in_thread(SandboxConfig()) as url:
+        assert run_sdk(url, [json.loads(EXAMPLE.read_text())], target) == "2023-01-24"
+        events = url.app.events()
+    assert [e.revision for e in events] == ["2023-01-24"]

@@ -1,0 +1,249 @@
+"""The property tree as a user drives it: mouse, context menu, keyboard alone, undo."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMenu
+
+from composer.domain.draft import sample_event
+from composer.ui.editor import ComposerController, ComposerWidget
+from tests.ui.window_fixtures import click_button, message_box
+
+
+@pytest.fixture
+def composer(qtbot: Any) -> tuple[ComposerController, ComposerWidget]:
+    controller = ComposerController(debounce_ms=20)
+    controller.load_payload(sample_event())
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 900)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return controller, widget
+
+
+def props(controller: ComposerController) -> dict[str, Any]:
+    return json.loads(controller.text())["data"]["attributes"]["properties"]
+
+
+def view_of(widget: ComposerWidget) -> Any:
+    return widget.form.properties_tree.tree
+
+
+def names(view: Any, parent: QModelIndex | None = None) -> list[str]:
+    """The Name column as the view shows it."""
+    model = view.model()
+    parent = parent or QModelIndex()
+    return [model.index(r, 0, parent).data() for r in range(model.rowCount(parent))]
+
+
+def row_of(view: Any, name: str, column: int = 0, parent: QModelIndex | None = None) -> Any:
+    parent = parent or QModelIndex()
+    model = view.model()
+    for r in range(model.rowCount(parent)):
+        if model.index(r, 0, parent).data() == name:
+            return model.index(r, column, parent)
+    raise AssertionError(f"no row {name!r} in {names(view, parent)}")
+
+
+def open_editor(qtbot: Any, view: Any, index: Any, kind: type) -> Any:
+    view.setCurrentIndex(index)
+    view.edit(index)
+    editors = [w for w in view.viewport().findChildren(kind) if w.isVisible()]
+    assert editors, f"no {kind.__name__} editor opened"
+    return editors[-1]
+
+
+def choose_type(qtbot: Any, view: Any, name: str, new_type: str) -> None:
+    combo = open_editor(qtbot, view, row_of(view, name, 1), QComboBox)
+    combo.setCurrentText(new_type)
+    combo.activated.emit(combo.currentIndex())
+
+
+def test_the_model_passes_qt_s_model_tester_through_edits(composer: Any, qtmodeltester: Any):
+    controller, widget = composer
+    editor = widget.form.properties_tree
+    model = editor.model
+    qtmodeltester.check(model)
+    view = view_of(widget)
+    view.expandAll()
+    editor.add_member(())
+    controller.edit("set_value", "/data/attributes/properties/Categories/2", "Humor")
+    controller.edit("remove", "/data/attributes/properties/ProductID")
+    controller.undo()
+    qtmodeltester.check(model)
+
+
+def test_removing_a_property_leaves_no_ghost_row(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    before = names(view)
+    view.setCurrentIndex(row_of(view, "ProductID"))
+    widget.form.properties_tree.remove_button.click()
+    assert "ProductID" not in props(controller)
+    assert names(view) == [n for n in before if n != "ProductID"]
+    # nested: an item of a list
+    categories = row_of(view, "Categories")
+    view.expand(categories)
+    view.setCurrentIndex(view.model().index(0, 0, categories))
+    widget.form.properties_tree.remove_button.click()
+    categories = row_of(view, "Categories")
+    assert props(controller)["Categories"] == ["Children"]
+    assert view.model().rowCount(categories) == 1
+
+
+def test_a_removed_custom_property_leaves_no_blank_row(qtbot: Any) -> None:
+    event = sample_event()
+    event["data"]["attributes"]["profile"].update({"Plan": "Gold", "Tier": 2})
+    controller = ComposerController(debounce_ms=20)
+    controller.load_payload(event)
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 900)
+    widget.show()
+    qtbot.waitExposed(widget)
+    view = widget.form.profile_tree.tree
+    assert names(view) == ["Plan", "Tier"]
+    view.setCurrentIndex(row_of(view, "Tier"))
+    widget.form.profile_tree.remove_button.click()
+    qtbot.wait(50)
+    assert names(view) == ["Plan"]
+    row_height = view.visualRect(row_of(view, "Plan")).height()
+    assert view.viewport().height() < 2 * row_height  # one row shown, no empty one
+
+
+def test_add_inside_is_enabled_as_soon_as_a_row_becomes_an_object(
+    composer: Any, qtbot: Any
+) -> None:
+    _controller, widget = composer
+    editor = widget.form.properties_tree
+    view = view_of(widget)
+    editor.add_member(())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)  # keep the name
+    choose_type(qtbot, view, "new property", "object")
+    qtbot.wait(50)
+    assert view.currentIndex().siblingAtColumn(0).data() == "new property"
+    assert editor.add_child_button.isEnabled()
+
+
+def test_a_type_change_that_loses_a_value_asks_first(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    choose_type(qtbot, view, "ProductName", "object")
+    qtbot.waitUntil(lambda: message_box(widget, "convertType") is not None, timeout=2000)
+    box = message_box(widget, "convertType")
+    assert "Winnie the Pooh" in box.text()
+    click_button(box, "Cancel")
+    assert props(controller)["ProductName"] == "Winnie the Pooh"
+    choose_type(qtbot, view, "ProductName", "object")
+    qtbot.waitUntil(lambda: message_box(widget, "convertType") is not None, timeout=2000)
+    click_button(message_box(widget, "convertType"), "Change type")
+    assert props(controller)["ProductName"] == {}
+
+
+def test_the_type_column_fits_its_drop_down(composer: Any, qtbot: Any) -> None:
+    _controller, widget = composer
+    view = view_of(widget)
+    combo = open_editor(qtbot, view, row_of(view, "Price", 1), QComboBox)
+    assert combo.sizeHint().width() <= view.columnWidth(1)
+
+
+@pytest.mark.parametrize("new_name", ["  x", "✖ ok", "⚠", "a/b~c"])
+def test_a_renamed_key_keeps_every_character(composer: Any, qtbot: Any, new_name: str) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    edit = open_editor(qtbot, view, row_of(view, "ProductID"), QLineEdit)
+    edit.setText(new_name)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: new_name in props(controller), timeout=2000)
+    assert "ProductID" not in props(controller)
+    assert new_name in names(view)
+
+
+def test_a_finding_marks_a_row_without_touching_its_name(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    event = sample_event()
+    event["data"]["attributes"]["properties"]["ProductName"] = "x" * 200_000
+    controller.load_payload(event)
+    view = view_of(widget)
+    index = row_of(view, "ProductName")
+    qtbot.waitUntil(lambda: index.data(Qt.ItemDataRole.DecorationRole) is not None, timeout=2000)
+    assert index.data() == "ProductName"
+    assert index.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_context_menu_offers_the_editing_actions(composer: Any, qtbot: Any) -> None:
+    _controller, widget = composer
+    view = view_of(widget)
+    assert view.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+    seen: list[str] = []
+
+    def read_menu() -> None:
+        menu = QApplication.activePopupWidget()
+        if isinstance(menu, QMenu):
+            seen.extend(a.text() for a in menu.actions() if a.text())
+            menu.close()
+
+    QTimer.singleShot(200, read_menu)
+    rect = view.visualRect(row_of(view, "Price"))
+    view.customContextMenuRequested.emit(rect.center())
+    for wanted in ("Add member after", "Add member inside", "Duplicate", "Remove", "Move up"):
+        assert wanted in seen
+    for wanted in ("Move down", "Copy as JSON", "Paste JSON", "Change type to"):
+        assert wanted in seen
+
+
+def test_keyboard_alone_moves_across_cells_and_edits(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Price"))
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert view.currentIndex().column() == 1
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert view.currentIndex().column() == 2
+    qtbot.keyClick(view, Qt.Key.Key_Backtab)
+    assert view.currentIndex().column() == 1
+    view.setCurrentIndex(row_of(view, "Price"))
+    qtbot.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert props(controller)["Price copy"] == 9.99
+    view.setCurrentIndex(row_of(view, "Price copy"))
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert "Price copy" not in props(controller)
+    view.setCurrentIndex(row_of(view, "Price"))
+    qtbot.keyClick(view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert list(props(controller)).index("Price") == 2
+    # Insert: a new member after the current one, its name ready to type
+    qtbot.keyClick(view, Qt.Key.Key_Insert)
+    edit = QApplication.focusWidget()
+    assert isinstance(edit, QLineEdit)
+    qtbot.keyClicks(edit, "Color")
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)  # on to the Type cell
+    qtbot.waitUntil(lambda: "Color" in props(controller), timeout=2000)
+    assert list(props(controller)).index("Color") == 3
+    qtbot.waitUntil(lambda: view.currentIndex().column() == 1, timeout=2000)
+    assert view.currentIndex().data() == "string"
+
+
+def test_copy_paste_as_json_and_undo_in_one_step(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    before = controller.text()
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "$extra"))
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert json.loads(QApplication.clipboard().text()) == props(controller)["$extra"]
+    QApplication.clipboard().setText('{"Gift": true, "Note": "café"}')
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert props(controller)["$extra"]["Gift"] is True
+    assert props(controller)["$extra"]["Note"] == "café"
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert controller.text() == before  # one step, and every byte back
+    QApplication.clipboard().setText("{not json")
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert "not hold JSON" in widget.form.properties_tree.status.text()
+    assert controller.text() == before
