@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QKeySequence,
     QPaintEvent,
     QShowEvent,
 )
@@ -50,6 +47,7 @@ from composer.ui.tasks import TaskRunner, off_thread
 from composer.ui.unique_id_label import NextUniqueIdLabel
 from composer.ui.wheel_guard import WheelGuard
 from composer.ui.window_layout import WindowLayout
+from composer.ui.window_menus import WindowMenus
 
 log = logging.getLogger(__name__)
 
@@ -139,86 +137,17 @@ class MainWindow(QMainWindow):
             keyring_label=self.status_keyring,
             tasks=self.tasks,
         )
-        self._build_menus()
+        self.menus = WindowMenus(self)
+        m = self.menus
+        self.templates_menu = m.templates_menu
+        self.theme_actions = m.theme_actions
+        self.send_action, self.cancel_action = m.send_action, m.cancel_action
+        self.undo_action, self.redo_action = m.undo_action, m.redo_action
         self._wire()
         self._apply_settings(settings, initial=True)
         self._update_title()
 
     # -- construction --------------------------------------------------------------------------
-
-    def _action(self, text: str, slot: Any, shortcut: Any = None, name: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        if name:
-            action.setObjectName(name)
-        self.addAction(action)
-        return action
-
-    def _update_undo_actions(self) -> None:
-        history = self.controller.state.history
-        for action, word, label, enabled in (
-            (self.undo_action, "&Undo", history.undo_label(), history.can_undo()),
-            (self.redo_action, "&Redo", history.redo_label(), history.can_redo()),
-        ):
-            action.setText(f"{word} {label}" if label else word)
-            action.setEnabled(enabled)
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        self.document.fill_file_menu(file_menu)
-        self.templates_menu = self.document.templates_menu
-        file_menu.addSeparator()
-        self.settings_action = self._action(
-            "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences
-        )
-        file_menu.addAction(self.settings_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
-
-        edit_menu = menu.addMenu("&Edit")
-        # One history for the Form, the property trees and the Raw JSON text.
-        self.undo_action = self._action(
-            "&Undo", self.controller.undo, QKeySequence.StandardKey.Undo
-        )
-        self.redo_action = self._action(
-            "&Redo", self.controller.redo, QKeySequence.StandardKey.Redo
-        )
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        self.controller.undoStateChanged.connect(self._update_undo_actions)
-        self._update_undo_actions()
-        edit_menu.addSeparator()
-        self.format_action = self._action(
-            "&Format JSON", self.controller.format_json, "Ctrl+Shift+F"
-        )
-        edit_menu.addAction(self.format_action)
-        edit_menu.addAction(self._action("&Minify JSON", self.controller.minify_json))
-        edit_menu.addSeparator()
-        self.search_action = self._action(
-            "&Search history", self.history_pane.focus_search, QKeySequence.StandardKey.Find
-        )
-        edit_menu.addAction(self.search_action)
-
-        send_menu = menu.addMenu("&Send")
-        self.send_action = self._action("&Send", self.request_send, name="sendAction")
-        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        send_menu.addAction(self.send_action)
-        self.cancel_action = self._action("&Cancel send", self.cancel_send, "Esc")
-        self.cancel_action.setEnabled(False)
-        send_menu.addAction(self.cancel_action)
-        send_menu.addSeparator()
-        send_menu.addAction(self._action("Manage &keys…", self.settings_part.manage_keys))
-
-        view_menu = menu.addMenu("&View")
-        self.settings_part.fill_theme_menu(view_menu.addMenu("&Theme"))
-        self.theme_actions = self.settings_part.theme_actions
-
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self._action("&About Event Composer", self.show_about))
 
     def _wire(self) -> None:
         bar = self.target_bar
