@@ -19,8 +19,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QPaintEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 
 from composer.client.targets import Target, TargetError, TargetKind, parse_target
@@ -30,7 +38,6 @@ from composer.services.ports import SendGateway
 from composer.storage import Storage
 from composer.storage.settings import Settings
 from composer.ui import layout_state, theme
-from composer.ui.about import AboutDialog
 from composer.ui.banner import retired_revision_text, settings_notice_text
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
@@ -55,6 +62,8 @@ class MainWindow(QMainWindow):
 
     sendFinished = Signal(object)
     closed = Signal()
+    settled = Signal()
+    """After the first paint: the history, the keyring and the menus' contents are loading."""
 
     def __init__(
         self,
@@ -74,13 +83,12 @@ class MainWindow(QMainWindow):
         self.controller = controller or ComposerController(settings.default_revision, self)
         self._closing = False
         self._asking_to_close = False
+        self._shown_once = False
+        self._first_paint_seen = False
+        self.startup_done = False
         self.last_error: str | None = None
         self.tasks = TaskRunner(self)
         self.tasks.failed.connect(self._report_error)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            WheelGuard.install(app)
-
         self.layout_parts = WindowLayout(self, self.controller, storage.history, self.tasks)
         lay = self.layout_parts
         self.target_bar = lay.target_bar
@@ -252,9 +260,26 @@ class MainWindow(QMainWindow):
         first = next(iter(self.composer.form.profile_edits.values()), None)
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._first_paint_seen:
+            self._first_paint_seen = True
+            # what the user does not see yet is built once the window is on screen
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if self._closing or self.startup_done:
+            return
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            WheelGuard.install(app)
         self.history_part.start()
         self.settings_part.start()
-        self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
+        self.document.fill_menus()
+        self.startup_done = True
+        self.settled.emit()
 
     def _apply_settings(self, settings: Settings, *, initial: bool = False) -> None:
         self.settings_part.set_theme(settings.theme, save=False)
@@ -267,7 +292,8 @@ class MainWindow(QMainWindow):
                 target = parse_target("sandbox")
             self.target_bar.set_target(target)
             self.target_bar.set_revision(settings.default_revision)
-            layout_state.restore(self, self._splitters(), settings.layout_bytes())
+            flags = layout_state.restore(self, self._splitters(), settings.layout_bytes())
+            self.layout_parts.apply_flags(flags)
             self.layout_parts.fit_to_screen()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())
@@ -317,6 +343,8 @@ class MainWindow(QMainWindow):
         return await self.document.may_replace_composer(doing)
 
     def show_about(self) -> None:
+        from composer.ui.about import AboutDialog
+
         dialog = AboutDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -401,6 +429,12 @@ class MainWindow(QMainWindow):
             self.open_path(Path(found))
             event.acceptProposedAction()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.layout_parts.shown()
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "response_view"):
@@ -435,7 +469,7 @@ class MainWindow(QMainWindow):
         try:
             self.history_part.stop()
             self.settings_part.stop()
-            blob = layout_state.capture(self, self._splitters())
+            blob = layout_state.capture(self, self._splitters(), self.layout_parts.flags())
             try:
                 await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
             except OSError as exc:
