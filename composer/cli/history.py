@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
 from composer.domain.jsontext import loads as strict_loads
+from composer.domain.outcome import StatusClass
 
 if TYPE_CHECKING:
     from composer.storage.history import HistoryQuery
     from composer.storage.records import HistoryEntry, HistoryRow
 
-STATUS_CHOICES = ("2xx", "3xx", "4xx", "5xx", "error", "pending")
+STATUS_CHOICES = tuple(c.value for c in StatusClass if c is not StatusClass.NONE)
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ from composer.client.timing import Clock, monotonic
 from composer.domain.delivery import DELIVERIES, Delivery, derive_delivery
 from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport, describe_pointer
-from composer.domain.outcome import SendOutcome, TransportErrorKind
+from composer.domain.outcome import SendOutcome, StatusClass, TransportErrorKind
 from composer.services.replay_input import ReplayInputError, ReplayItem, read_events
 from composer.services.send import Sender, SendResult, first_error
 
@@ -44,7 +44,10 @@ _UNREACHABLE = (TransportErrorKind.REFUSED, TransportErrorKind.DNS, TransportErr
 """Events validated between two looks at the event loop (about 40 ms of work)."""
 
 
-STATUS_CLASSES = ("2xx", "4xx", "5xx", "error")
+STATUS_CLASSES = tuple(
+    c.value for c in (StatusClass.S2XX, StatusClass.S4XX, StatusClass.S5XX, StatusClass.ERROR)
+)
+"""The classes a replay counts (see :class:`composer.domain.outcome.StatusClass`)."""
 
 DELIVERY_STATES = DELIVERIES
 """What became of one event: ``accepted`` (a 2xx came back), ``not_accepted`` (definitely not

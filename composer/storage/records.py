@@ -15,13 +15,14 @@ from composer.domain.outcome import (
     RateLimitInfo,
     RequestRecord,
     SendOutcome,
+    StatusClass,
     TransportError,
     TransportErrorKind,
+    status_class_of,
 )
 
-STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx", "error", "pending", "none")
-"""``error``: no response came back; ``pending``: no outcome was recorded (still running, or the
-app stopped mid-send: the outcome is unknown); ``none``: imported, never sent from here."""
+STATUS_CLASSES = tuple(c.value for c in StatusClass)
+"""See :class:`composer.domain.outcome.StatusClass`."""
 
 
 class EntryContext(Protocol):
@@ -269,11 +270,8 @@ def rate_limit_from_json(text: str | None) -> RateLimitInfo | None:
 
 
 def status_class(status: int | None, error: TransportError | None, state: str) -> str:
-    if status is not None:
-        return f"{status // 100}xx"
-    if error is not None:
-        return "error"
-    return "pending" if state == "pending" else "none"
+    """The status class stored with a history row (see :func:`status_class_of`)."""
+    return status_class_of(status, error is not None, state).value
 
 
 def unique_id_of(body: bytes) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from composer.domain.outcome import StatusClass
 from composer.services.outcome_text import SYMBOLS, delivery_text
 from composer.storage.records import HistoryQuery, HistoryRow
 from composer.ui import theme
@@ -23,11 +24,11 @@ COLUMNS = ("Time", "Status", "Delivery", "Metric", "Profile", "Target", "Duratio
 DELIVERY_COLUMN = 2
 STATUS_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("All statuses", ()),
-    ("2xx accepted", ("2xx",)),
-    ("4xx rejected", ("4xx",)),
-    ("5xx server errors", ("5xx",)),
-    ("No response", ("error",)),
-    ("Unknown outcome", ("pending",)),
+    ("2xx accepted", (StatusClass.S2XX,)),
+    ("4xx rejected", (StatusClass.S4XX,)),
+    ("5xx server errors", (StatusClass.S5XX,)),
+    ("No response", (StatusClass.ERROR,)),
+    ("Unknown outcome", (StatusClass.PENDING,)),
 )
 DELIVERY_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Any delivery", ()),
@@ -227,13 +228,14 @@ class HistoryTableModel(QAbstractTableModel):
     @staticmethod
     def _status_color(row: HistoryRow) -> str:
         c = theme.colors()
-        return {
-            "2xx": c.ok,
-            "4xx": c.error,
-            "5xx": c.error,
-            "error": c.error,
-            "pending": c.warning,
-        }.get(row.status_class, c.neutral)
+        colors: dict[str, str] = {
+            StatusClass.S2XX: c.ok,
+            StatusClass.S4XX: c.error,
+            StatusClass.S5XX: c.error,
+            StatusClass.ERROR: c.error,
+            StatusClass.PENDING: c.warning,
+        }
+        return colors.get(row.status_class, c.neutral)
 
     @staticmethod
     def _tooltip(row: HistoryRow) -> str:

@@ -196,6 +196,10 @@ class ComposerController(QObject):
         self._saved_generation = self.state.generation
         self._server = []
         self._server_spans = {}
+        if len(text) <= self._sync_limit:
+            # A short text is read at once (no validator libraries needed): the Form shows it
+            # in the first paint; a long one is read on the worker thread with its check.
+            self.state.parses()
         self.textChanged.emit()
         self.draftChanged.emit()
         self.undoStateChanged.emit()
@@ -324,7 +328,7 @@ class ComposerController(QObject):
         old = self.state.text
         if new != old:
             edit = TextEdit(0, len(old), new)
-            self.state.apply(edit, "Minify" if minify else "Format")
+            self.state.apply(edit, "minify" if minify else "format")
             self._after_edit(edit, old)
         return True
 
@@ -360,7 +364,7 @@ class ComposerController(QObject):
         new = cursor.selectedText().replace("\u2029", "\n")
         if new == before[start:end]:
             return  # formats only (the highlighter), no characters changed
-        self.state.apply(TextEdit(start, end, new), "Typing", group="typing")
+        self.state.apply(TextEdit(start, end, new), "typing", group="typing")
         self._changed()
         self._debounce.start()
 
