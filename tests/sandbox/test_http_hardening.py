@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import weakref
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,10 +55,15 @@ def connect(server: RunningSandbox) -> socket.socket:
     return sock
 
 
+# Bytes a socket received beyond the answer read so far (pipelined answers can arrive in one
+# read), kept for the next read_answer on that socket.
+_unread: weakref.WeakKeyDictionary[socket.socket, bytes] = weakref.WeakKeyDictionary()
+
+
 def read_answer(sock: socket.socket, started: float, limit: float = 10.0) -> Answer:
     """One HTTP answer from ``sock``; then whether the server closed the connection."""
     sock.settimeout(limit)
-    data = b""
+    data = _unread.pop(sock, b"")
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         if not chunk:
@@ -74,18 +80,27 @@ def read_answer(sock: socket.socket, started: float, limit: float = 10.0) -> Ans
             break
         rest += chunk
     seconds = time.monotonic() - started
+    if len(rest) > length:
+        _unread[sock] = rest[length:]
     closed = _closed_soon(sock)
     return Answer(status, headers, rest[:length], closed, seconds)
 
 
 def _closed_soon(sock: socket.socket) -> bool:
+    """Whether the server closes ``sock`` within half a second (bytes it sends are kept)."""
+    if _unread.get(sock):
+        return False
     sock.settimeout(0.5)
     try:
-        return sock.recv(1) == b""
+        byte = sock.recv(1)
     except TimeoutError:
         return False
     except ConnectionResetError:
         return True
+    if not byte:
+        return True
+    _unread[sock] = byte
+    return False
 
 
 def request(

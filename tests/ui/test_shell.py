@@ -121,9 +121,11 @@ def test_a_send_that_cannot_start_is_shown_in_the_window(qtbot, make_window):
     window.target_bar.set_accounts(["Nobody"], "Nobody")  # an account without a key
     window.target_bar.set_target(parse_target("http://127.0.0.1:9"))
     window.request_send()
-    qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
-    assert "failed" in window.response_view.status_label.text()
+    # Wait for what the user sees, not for the flag: under load the check can run before the
+    # send flow has started.
+    qtbot.waitUntil(lambda: "failed" in window.response_view.status_label.text(), timeout=5000)
     assert "Nobody" in window.response_view.explanation.text()
+    qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
 
 
 # -- look and layout ---------------------------------------------------------------------------
