@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from composer.client.targets import Target
     from composer.domain.outcome import SendOutcome
     from composer.services.ports import SendGateway
+    from composer.services.send import SendResult
     from composer.services.send_gateway import ServiceGateway
     from composer.storage import Storage
     from composer.ui.main_window import MainWindow
@@ -100,6 +101,29 @@ class DeferredGateway:
             revision=revision,
             account_confirmed=account_confirmed,
             extra_headers=extra_headers,
+        )
+
+    async def send_event(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        fresh_unique_id: str | None = None,
+        exactly: bool = False,
+    ) -> SendResult:
+        return await self.gateway().send_event(
+            body,
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
+            fresh_unique_id=fresh_unique_id,
+            exactly=exactly,
         )
 
     async def aclose(self) -> None:

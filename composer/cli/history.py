@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from
 from composer.domain.jsontext import loads as strict_loads
+from composer.domain.outcome import StatusClass
 
 if TYPE_CHECKING:
     from composer.storage.history import HistoryQuery
     from composer.storage.records import HistoryEntry, HistoryRow
 
-STATUS_CHOICES = ("2xx", "3xx", "4xx", "5xx", "error", "pending")
+STATUS_CHOICES = tuple(c.value for c in StatusClass if c is not StatusClass.NONE)
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -251,6 +252,8 @@ def _row_json(row: HistoryRow) -> dict[str, Any]:
         "findings": row.finding_count,
         "delivery": row.delivery,
         "unique_id": row.unique_id,
+        "run_id": row.run_id,
+        "run_index": row.run_index,
     }
 
 
@@ -351,6 +354,18 @@ def _delivery_line(entry: HistoryEntry) -> str:
     return line
 
 
+def _replay_line(storage: Any, row: HistoryRow) -> str:
+    """Which replay run sent the entry, and which event of which file it was."""
+    try:
+        run = storage.history.runs.get(row.run_id)
+    except Exception:  # the entry is shown even when the run's record cannot be read
+        run = None
+    where = f"event {(row.run_index or 0) + 1}"
+    if run is None:
+        return f"{where} of run {row.run_id}"
+    return f"{where} of {run.events} in {run.path} ({run.content_hash}), run {run.id}, {run.state}"
+
+
 def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
     return {
         **_row_json(entry.row),
@@ -401,6 +416,8 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
     attempts = f" · {tries} attempt{'s' * (tries != 1)}" if tries else ""
     print(f"Status: {_status_line(entry)}{attempts}{timing}")
     print(f"Delivery: {_delivery_line(entry)}")
+    if row.run_id:
+        print(f"Replay: {_replay_line(storage, row)}")
     _section(out, "Request")
     print(f"{entry.request.method} {entry.request.url}")
     for name, value in entry.request.headers:

@@ -70,6 +70,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("path", metavar="PATH", help="an NDJSON file or a JSON array; - for stdin")
     add_common_options(p)
     p.add_argument(
+        "--as-is",
+        action="store_true",
+        help="to Klaviyo with a retired revision (such as 2023-01-24): send the events "
+        "unchanged anyway (Klaviyo most likely answers 400 to each)",
+    )
+    p.add_argument(
         "--concurrency",
         type=int,
         default=16,
@@ -219,6 +225,22 @@ class _Session:
     recorded: bool = False
 
 
+def _retired_refusal(sender: Any, args: argparse.Namespace) -> str | None:
+    """Why nothing is sent: a replay to Klaviyo with a retired revision, without --as-is."""
+    from composer.domain.revisions import NEWEST_REVISION
+    from composer.services.retired import needs_choice, question
+
+    revision = sender.client.revision.name
+    if getattr(args, "as_is", False) or not needs_choice(sender.target, revision):
+        return None
+    return (
+        f"{question(revision)}\nNothing was sent. Convert the events first (`event-composer "
+        f"convert --to {NEWEST_REVISION} FILE`, one event per file) and replay them with "
+        f"--revision {NEWEST_REVISION}, or give --as-is to send them unchanged (Klaviyo most "
+        "likely answers 400 to each)."
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -255,6 +277,11 @@ def run(args: argparse.Namespace) -> int:
         sender, code = open_sender(args, storage, "replay", client_settings(args, **_limits(args)))
         if sender is None:
             return code
+        refusal = _retired_refusal(sender, args)
+        if refusal is not None:
+            asyncio.run(sender.aclose())
+            err("replay", refusal)
+            return EXIT_BAD_INPUT
         plan = session.plan
         if plan is not None and sender.account != plan.run.account:
             err(

@@ -38,6 +38,28 @@ def _positive(text: str) -> int:
     return value
 
 
+def _delay(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} must be from 0 to 3600 seconds") from None
+    return value
+
+
+def _read_scopes(text: str) -> frozenset[str]:
+    from composer.sandbox.config import READ_SCOPES
+
+    names = frozenset(n.strip() for n in text.split(",") if n.strip())
+    unknown = sorted(names - set(READ_SCOPES))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{(unknown or [text])[0]!r} is not a read scope: use {', '.join(READ_SCOPES)}"
+        )
+    return names
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -145,6 +167,37 @@ def add_parser(sub: Any) -> None:
         "permission_denied)",
     )
     p.add_argument(
+        "--deny-read",
+        type=_read_scopes,
+        default=frozenset(),
+        metavar="SCOPES",
+        help="read scopes every API key lacks, comma-separated: events:read, metrics:read, "
+        "profiles:read (their GET endpoints answer 403)",
+    )
+    p.add_argument(
+        "--processing-delay",
+        type=_delay,
+        default=0.0,
+        metavar="S",
+        help="seconds after its 202 before an accepted event can be read back with "
+        "GET /api/events (default 0)",
+    )
+    p.add_argument(
+        "--drop-rate",
+        type=_share,
+        default=0.0,
+        metavar="X",
+        help="share of accepted events (0..1) answered 202 and then never recorded, like a "
+        "downstream drop (default 0)",
+    )
+    p.add_argument(
+        "--drop-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the drop draw (default: random)",
+    )
+    p.add_argument(
         "--read-timeout",
         type=_seconds,
         default=5.0,
@@ -195,6 +248,10 @@ def run(args: argparse.Namespace) -> int:
         header_timeout=args.read_timeout,
         body_timeout=args.read_timeout,
         max_connections=args.max_connections,
+        processing_delay=args.processing_delay,
+        drop_rate=args.drop_rate,
+        drop_seed=args.drop_seed,
+        denied_scopes=args.deny_read,
     )
     try:
         sock = bind_socket(args.host, args.port)
@@ -225,9 +282,17 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     scope = "; every key lacks Events Write (403)" if config.deny_events_write else ""
+    if config.denied_scopes:
+        scope += f"; every key lacks {', '.join(sorted(config.denied_scopes))} (403)"
+    if config.processing_delay or config.drop_rate:
+        scope += (
+            f"; events readable {config.processing_delay:g} s after the 202, "
+            f"{config.drop_rate:g} of them dropped"
+        )
     print(
         f"Limits per key: {config.burst_limit}/s burst, {config.steady_limit}/min steady; "
-        f"faults: {faults}{scope}. Inspect: GET /sandbox/events, GET /sandbox/stats.",
+        f"faults: {faults}{scope}. Inspect: GET /sandbox/events, GET /sandbox/stats; "
+        "read back: GET /api/events, /api/metrics, /api/profiles.",
         flush=True,
     )
     if args.host not in _LOOPBACK:

@@ -1,7 +1,8 @@
 """`event-composer send PATH|- [--target sandbox|production|URL] [--account NAME] [--json]`
 
 Exit 0 when the event was accepted (2xx), 1 on an HTTP error status, 2 on bad input (unreadable
-or invalid event, bad target, no key) or when no answer came back (no connection)."""
+or invalid event, bad target, no key) or when no answer came back (no connection), 3 with
+``--verify`` when it was accepted but not seen when read back."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from, print_out
+from composer.cli.verify_option import add_verify_options, render_verification, verified_exit
 
 if TYPE_CHECKING:
     from composer.client import ClientSettings, Target
     from composer.domain.outcome import SendOutcome
     from composer.services.send import Sender, SendResult
+    from composer.services.verify import Verification
 
 EXIT_HTTP_ERROR = EXIT_INVALID
 EXIT_INTERRUPTED = 130
@@ -85,7 +88,8 @@ def add_parser(sub: Any) -> None:
         "send",
         help="validate and send one event",
         description="Validate one Create Event body, then send it and print the answer. "
-        "Exit 0 when accepted (202), 1 on an HTTP error, 2 on bad input or no connection. "
+        "Exit 0 when accepted (202), 1 on an HTTP error, 2 on bad input or no connection, "
+        "3 with --verify when accepted but not seen. "
         "The API key comes from the OS keyring (--account) or KLAVIYO_API_KEY, never from "
         "the command line.",
     )
@@ -114,6 +118,7 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="send with X-Klaviyo-Revision-Fall-Forward-Opt-Out: 1 (Klaviyo answers 410)",
     )
+    add_verify_options(p)
     p.set_defaults(handler=run)
 
 
@@ -285,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
 
             sender.client.revision = get_revision(planned[1])  # converted: the new revision
         try:
-            result = asyncio.run(_send(sender, *planned, args))
+            result, verdict = asyncio.run(_send(sender, *planned, args))
         except KeyboardInterrupt:
             err(
                 "send",
@@ -299,10 +304,15 @@ def run(args: argparse.Namespace) -> int:
             storage.close()
     name = "<stdin>" if args.path == "-" else args.path
     if args.json:
-        print_out(json.dumps(result_to_json(result, sender, name), ensure_ascii=False))
+        doc = result_to_json(result, sender, name)
+        if verdict is not None:
+            doc["verification"] = verdict.to_json()
+        print_out(json.dumps(doc, ensure_ascii=False))
     else:
         print_out(render_result(result, sender, name))
-    return exit_code(result)
+        if verdict is not None:
+            print_out(render_verification(verdict))
+    return verified_exit(exit_code(result), verdict)
 
 
 async def _send(
@@ -311,15 +321,23 @@ async def _send(
     revision: str,
     extra_headers: dict[str, str],
     args: argparse.Namespace,
-) -> SendResult:
+) -> tuple[SendResult, Verification | None]:
+    import time
+
+    from composer.cli.verify_option import verify_after
+
     async with sender:
-        return await sender.send(
+        sent_at = time.time()
+        result = await sender.send(
             raw,
             revision=revision,
             force=args.force,
             fill_unique_id=args.fill_unique_id,
             extra_headers=extra_headers or None,
         )
+        if not getattr(args, "verify", False):
+            return result, None
+        return result, await verify_after(sender, result, sent_at, args.verify_timeout)
 
 
 def _retired_plan(

@@ -38,6 +38,9 @@ from composer.domain.revisions import DEFAULT_REVISION, get_revision
 
 log = logging.getLogger(__name__)
 
+READ_REVISION = "2026-07-15"
+"""The revision the read endpoints are called at: current APIs, whatever revision a send used."""
+
 USER_AGENT = f"event-composer/{__version__} ({APP_NAME}; httpx/{httpx.__version__})"
 
 
@@ -208,6 +211,22 @@ class EventClient:
             body=body,
         )
         return PreparedSend(request, record, trace)
+
+    async def read(
+        self, path: str, params: Mapping[str, str] | None = None, *, revision: str = READ_REVISION
+    ) -> httpx.Response:
+        """GET one of Klaviyo's read endpoints (``/api/events``, ``/api/metrics``,
+        ``/api/profiles``) through the same stack as sends: the account's limiter and the
+        retry rules (a GET is always safe to retry). Transport errors propagate as httpx's."""
+        headers = {
+            "Authorization": f"Klaviyo-API-Key {self._key}",
+            "revision": revision,
+            "Accept": "application/vnd.api+json",
+            "User-Agent": USER_AGENT,
+        }
+        response = await self._http.get(path, params=dict(params or {}), headers=headers)
+        await response.aread()
+        return response
 
     async def send(self, body: bytes, *, revision: str | None = None) -> SendOutcome:
         """Send one body and return its outcome; raises :class:`SendCancelled` if cancelled."""

@@ -10,6 +10,34 @@ from composer.domain.findings import Finding
 
 REDACTED = "Klaviyo-API-Key ***"
 
+
+class StatusClass(StrEnum):
+    """The one definition of the classes a send's status falls in (history, filters, replay
+    counts, colours)."""
+
+    S2XX = "2xx"
+    S3XX = "3xx"
+    S4XX = "4xx"
+    S5XX = "5xx"
+    ERROR = "error"
+    """No response came back."""
+    PENDING = "pending"
+    """No outcome was recorded (still running, or the app stopped mid-send: unknown)."""
+    NONE = "none"
+    """Imported, never sent from here."""
+
+
+def status_class_of(status: int | None, failed: bool, state: str) -> StatusClass:
+    """The class of a send: by its HTTP status, else no response (``failed``), else by the
+    history row's ``state`` (``pending``) or none. A status outside 200-599 is no answer HTTP
+    defines for a request like this one: it counts as an error."""
+    if status is not None:
+        return StatusClass(f"{status // 100}xx") if 200 <= status < 600 else StatusClass.ERROR
+    if failed:
+        return StatusClass.ERROR
+    return StatusClass.PENDING if state == "pending" else StatusClass.NONE
+
+
 SANDBOX_DUPLICATE_HEADER = "x-sandbox-duplicate"
 """Set to ``1`` by the sandbox on a 202 for an event it had already recorded (same profile,
 metric and unique_id, or the same second without one) and so did not record again. Klaviyo

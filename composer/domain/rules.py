@@ -168,8 +168,8 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
     max_items = rev.max_array_items
     max_levels = rev.max_nesting_levels
     long_strings: list[tuple[Any, int]] = []
-    long_keys: list[tuple[Any, str, int]] = []
-    objects: list[tuple[dict[str, Any], Any, Any]] = []
+    long_keys: list[tuple[str, str, int]] = []
+    objects: list[dict[str, Any]] = []
     long_arrays: list[tuple[Any, int]] = []
     too_deep: tuple[Any, int] | None = None
     # Stack entries: (container, level, parent's link, parent). A container's own link,
@@ -188,7 +188,7 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
             continue
         if type(node) is dict_t:
             values = node.values()
-            objects.append((node, parent_link, parent))
+            objects.append(node)
         else:
             values = node
             if len(node) > max_items:
@@ -210,16 +210,9 @@ def _walk_properties(props: dict[str, Any], base: str, rev: Revision) -> list[Fi
                     link = (parent_link, parent, node)
                 push((value, child_level, link, node))
     # A member name is a string too ("A single string cannot be larger than 100 KB"). One pass
-    # in C over every name finds whether any is long; only then are the objects searched.
-    names = chain.from_iterable(entry[0] for entry in objects)
-    if max(map(len, names), default=0) > char_floor:
-        for node, parent_link, parent in objects:
-            for key in node:
-                if len(key) > char_floor:
-                    size = len(key.encode("utf-8", "surrogatepass"))
-                    if size > max_string:
-                        node_link = (parent_link, parent, node) if parent is not None else None
-                        long_keys.append((node_link, key, size))
+    # in C over every name finds whether any is long; only then is properties searched again.
+    if max(map(len, chain.from_iterable(objects)), default=0) > char_floor:
+        long_keys = _long_member_names(props, base, char_floor, max_string)
     return _walk_findings(
         base,
         rev,
@@ -249,12 +242,34 @@ def _link_pointer(base: str, link: Any) -> str:
     return base + "".join("/" + _esc(k) for k in reversed(keys))
 
 
+def _long_member_names(
+    props: dict[str, Any], base: str, char_floor: int, max_string: int
+) -> list[tuple[str, str, int]]:
+    """(pointer of the object, name, bytes) of every member name over ``max_string`` bytes;
+    the slow path, taken only when one is known to exist."""
+    found: list[tuple[str, str, int]] = []
+    stack: list[tuple[Any, str]] = [(props, base)]
+    while stack:
+        node, ptr = stack.pop()
+        if type(node) is dict:
+            for key in node:
+                if len(key) > char_floor:
+                    size = len(key.encode("utf-8", "surrogatepass"))
+                    if size > max_string:
+                        found.append((ptr, key, size))
+        items = node.items() if type(node) is dict else enumerate(node)
+        for name, value in items:
+            if type(value) is dict or type(value) is list:
+                stack.append((value, f"{ptr}/{_esc(name)}"))
+    return found
+
+
 def _walk_findings(
     base: str,
     rev: Revision,
     *,
     long_strings: list[tuple[Any, int]],
-    long_keys: list[tuple[Any, str, int]],
+    long_keys: list[tuple[str, str, int]],
     long_arrays: list[tuple[Any, int]],
     too_deep: tuple[Any, int] | None,
 ) -> list[Finding]:
@@ -275,8 +290,7 @@ def _walk_findings(
                 "content elsewhere and send a URL",
             )
         )
-    for link, key, size in long_keys[: max(0, MAX_PER_RULE - len(long_strings))]:
-        owner = _link_pointer(base, link)
+    for owner, key, size in long_keys[: max(0, MAX_PER_RULE - len(long_strings))]:
         findings.append(
             _error(
                 f"{owner}/{_esc(key)}",

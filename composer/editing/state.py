@@ -10,11 +10,11 @@ the surrounding layout), so every other byte, number spelling and escape stays a
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from composer.domain.findings import split_pointer
+from composer.domain.findings import describe_pointer, split_pointer
 from composer.domain.jsontext import loads as strict_loads
 from composer.editing.history import History, TextEdit
 from composer.editing.jsontree import EditTree, Node, PathStep, Span, parse_tree, span_of
@@ -182,6 +182,14 @@ class EditState:
             node, base = child, child_base
         old = steps[-1]
         start = old.base + old.node.start
+        if (
+            old.node.children
+            and start < edit.start
+            and edit.end < start + old.node.end - (old.node.start)
+        ):
+            spliced = self._splice(steps, tokens, edit)
+            if spliced is not None:
+                return spliced
         end = old.base + old.node.end + edit.delta
         fragment = self.text[start:end]
         try:
@@ -189,7 +197,9 @@ class EditState:
             new, _ = parse_tree(fragment)
         except (ValueError, RecursionError):
             return False
-        new.start, new.end = old.node.start, old.node.start + len(fragment)
+        # the value may now start or end later or earlier within the fragment (blanks typed
+        # or removed at its edges): parse_tree placed it within the fragment
+        new.start, new.end = old.node.start + new.start, old.node.start + new.end
         new.key, new.key_start, new.key_end = old.node.key, old.node.key_start, old.node.key_end
         if len(steps) == 1:
             tree.root = new
@@ -200,6 +210,84 @@ class EditState:
         parent.children[old.index] = new
         tree.shift_after(steps, edit.delta)
         self._set_value(tokens, parent, old.index, value)
+        return True
+
+    def _splice(
+        self, steps: list[PathStep], tokens: list[str | int], edit: TextEdit
+    ) -> bool | None:
+        """An edit between or over whole members of a container: read only the members it
+        touched (adding an item to a megabyte array costs that item). None when the
+        container has to be read whole (a repeated member name is involved)."""
+        holder_step = steps[-1]
+        node = holder_step.node
+        children = node.children
+        assert children is not None
+        base = holder_step.base + node.start
+        old_keys = [c.key for c in children]
+        if node.kind == "object" and len(set(old_keys)) != len(old_keys):
+            return None
+        lo = bisect_right(children, edit.start - base, key=lambda c: c.end)
+        hi = bisect_left(children, edit.end - base, key=_member_start)
+        if hi < lo:
+            return None
+        region_start = base + (children[lo - 1].end if lo > 0 else 1)
+        old_end = base + (
+            _member_start(children[hi]) if hi < len(children) else node.end - node.start - 1
+        )
+        region = self.text[region_start : old_end + edit.delta]
+        blanks = " \t\n\r,"
+        inner_start = len(region) - len(region.lstrip(blanks))
+        inner_end = len(region.rstrip(blanks))
+        inner = region[inner_start:inner_end] if inner_end > inner_start else ""
+        before, after = region[:inner_start], region[max(inner_end, inner_start) :]
+        # the separators around the members read: one comma between two members, none at
+        # an edge of the container
+        has_prev, has_next = lo > 0, hi < len(children)
+        if inner:
+            if before.count(",") != int(has_prev) or after.count(",") != int(has_next):
+                return None
+        elif region.count(",") != int(has_prev and has_next):
+            return None
+        opening, closing = ("{", "}") if node.kind == "object" else ("[", "]")
+        wrapped = opening + inner + closing
+        try:
+            loaded = strict_loads(wrapped)
+            members, _ = parse_tree(wrapped)
+        except (ValueError, RecursionError):
+            return None
+        new_children = members.children or []
+        if node.kind == "object":
+            kept = set(old_keys[:lo] + old_keys[hi:])
+            names = [c.key for c in new_children]
+            if len(set(names)) != len(names) or kept.intersection(names):
+                return None
+        # members' offsets: from the wrapper's "{" (standing just before inner) to the holder
+        shift = region_start + inner_start - 1 - base
+        for c in new_children:
+            c.start += shift
+            c.end += shift
+            c.key_start += shift
+            c.key_end += shift
+        delta = edit.delta
+        for c in children[hi:]:
+            c.start += delta
+            c.end += delta
+            c.key_start += delta
+            c.key_end += delta
+        children[lo:hi] = new_children
+        node.end += delta
+        node.forget_index()
+        assert self._tree is not None
+        self._tree.shift_after(steps, delta)
+        holder = self._value
+        for token in tokens:
+            holder = holder[token]
+        if isinstance(holder, list):
+            holder[lo:hi] = loaded
+        else:
+            items = list(holder.items())
+            holder.clear()
+            holder.update([*items[:lo], *loaded.items(), *items[hi:]])
         return True
 
     def _set_value(self, tokens: list[str | int], parent: Node, index: int, value: Any) -> None:
@@ -231,7 +319,7 @@ class EditState:
             return None
         tokens = split_pointer(ptr)
         steps = tree.path(tokens)
-        label = label or f"Edit {ptr or 'the body'}"
+        label = label or f"edit of {_name(ptr)}"
         if steps is not None:
             span = span_of(steps[-1])
             new = render(line_indent(self.text, span.start))
@@ -298,7 +386,7 @@ class EditState:
             edit = TextEdit(base + children[i - 1].end, base + child.end, "")
         else:
             edit = TextEdit(base + _member_start(child), base + _member_start(children[1]), "")
-        return self.apply(edit, label or f"Remove {ptr}")
+        return self.apply(edit, label or f"removal of {_name(ptr)}")
 
     def insert(
         self,
@@ -324,7 +412,9 @@ class EditState:
         if json_text is None:
             indent = line_indent(self.text, span_of(steps[-1]).start) + self.style().indent
             json_text = self.style().render(value, indent)
-        return self._insert(steps, key, json_text, at, label or f"Add to {parent_ptr}")
+        return self._insert(
+            steps, key, json_text, at, label or f"new member in {_name(parent_ptr)}"
+        )
 
     def _insert(
         self, steps: list[PathStep], key: str | None, value_text: str, at: int, label: str
@@ -376,7 +466,9 @@ class EditState:
         text = json.dumps(new_key, ensure_ascii=False)
         if self.text[span.key_start : span.key_end] == text:
             return None
-        return self.apply(TextEdit(span.key_start, span.key_end, text), label or "Rename")
+        return self.apply(
+            TextEdit(span.key_start, span.key_end, text), label or f"rename of {_name(ptr)}"
+        )
 
     def move(self, ptr: str, step: int, label: str = "") -> TextEdit | None:
         """Swap the member ``ptr`` names with its neighbour (``step`` -1: up, +1: down)."""
@@ -395,7 +487,7 @@ class EditState:
         b_start, b_end = base + _member_start(b), base + b.end
         text = self.text
         swapped = text[b_start:b_end] + text[a_end:b_start] + text[a_start:a_end]
-        return self.apply(TextEdit(a_start, b_end, swapped), label or "Move")
+        return self.apply(TextEdit(a_start, b_end, swapped), label or f"move of {_name(ptr)}")
 
     def duplicate(self, ptr: str, label: str = "") -> tuple[TextEdit, str] | None:
         """Insert a copy of the member ``ptr`` names right after it (the copy of a member is
@@ -416,9 +508,13 @@ class EditState:
             n = 2
             while name in taken:
                 name, n = f"{child.key} copy {n}", n + 1
-            edit = self._insert(parent, name, value_text, steps[-1].index + 1, label or "Duplicate")
+            edit = self._insert(
+                parent, name, value_text, steps[-1].index + 1, label or f"copy of {_name(ptr)}"
+            )
             return edit, f"{parent_ptr}/{name.replace('~', '~0').replace('/', '~1')}"
-        edit = self._insert(parent, None, value_text, steps[-1].index + 1, label or "Duplicate")
+        edit = self._insert(
+            parent, None, value_text, steps[-1].index + 1, label or f"copy of {_name(ptr)}"
+        )
         return edit, f"{parent_ptr}/{steps[-1].index + 1}"
 
 
@@ -431,6 +527,14 @@ class _Batch:
 
     def __exit__(self, *_exc: object) -> None:
         self._history.end_batch()
+
+
+def _name(ptr: str) -> str:
+    """How an undo step names what it changed: ``metric.name``."""
+    try:
+        return describe_pointer(ptr)
+    except ValueError:
+        return ptr
 
 
 def _inside(edit: TextEdit, start: int, end: int) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import random
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -40,6 +41,8 @@ from composer.sandbox.config import (
 from composer.sandbox.faults import DroppedConnection, FaultInjector
 from composer.sandbox.jsonapi import ApiError, Headers, Reply
 from composer.sandbox.ratelimit import RateLimiter, Verdict
+from composer.sandbox.read_api import Endpoint, ReadApi, read_endpoint
+from composer.sandbox.readstore import ReadStore
 from composer.sandbox.recorder import EventRecorder, RecordedEvent
 from composer.sandbox.revision_header import RevisionResolver
 
@@ -68,6 +71,7 @@ class SandboxStats:
     duplicates: int = 0
     rejected: int = 0
     throttled: int = 0
+    dropped: int = 0
     rejected_by_status: Counter[int] = field(default_factory=Counter)
 
     def to_json(self, faults: FaultInjector) -> dict[str, Any]:
@@ -79,6 +83,7 @@ class SandboxStats:
             "rejected": self.rejected,
             "rejected_by_status": {str(k): v for k, v in sorted(self.rejected_by_status.items())},
             "throttled": self.throttled,
+            "dropped": self.dropped,
             "faults_injected": faults.total,
             "faults_by_kind": {k.value: v for k, v in sorted(faults.injected.items())},
         }
@@ -98,6 +103,9 @@ class SandboxApp:
         self._resolver = RevisionResolver(cfg.clock, cfg.retired_revisions)
         self._validators: dict[str, Validator] = {}
         self._media = cfg.error_media_type
+        self.store = ReadStore(cfg.max_recorded, cfg.drop_seed)
+        self.reads = ReadApi(self.store, self._has_scope, self._media)
+        self._drops = random.Random(cfg.drop_seed)
 
     # -- Python surface for tests and the GUI (no HTTP needed) -----------------------------
 
@@ -120,6 +128,9 @@ class SandboxApp:
         self.stats = SandboxStats()
         self.limiter.reset()
         self.faults.reset()
+        self.store.clear()
+        self.reads.reset()
+        self._drops = random.Random(self.config.drop_seed)
 
     # -- ASGI -------------------------------------------------------------------------------
 
@@ -148,13 +159,17 @@ class SandboxApp:
         if path.startswith("/sandbox/"):
             return self._inspect(path, method, scope)
         self.stats.requests += 1  # every request to the emulated API, whatever its answer
+        if method == "GET":
+            found = read_endpoint(path)
+            if found is not None:
+                return self._read(scope, *found)
         if path in EVENTS_PATHS:
             if method != "POST":
                 return self._refused(
                     405,
-                    jsonapi.method_not_allowed_error(method, "POST"),
+                    jsonapi.method_not_allowed_error(method, "GET, POST"),
                     None,
-                    [(b"allow", b"POST")],
+                    [(b"allow", b"GET, POST")],
                 )
             return await self._post_event(scope, receive)
         return self._refused(404, jsonapi.not_found_error(path), None)
@@ -256,14 +271,56 @@ class SandboxApp:
         self.stats.accepted += 1
         received = datetime.fromtimestamp(now, UTC)
         answer: Headers = [(b"content-length", b"0"), *_rate_headers(verdict)]
+        if self.config.drop_rate and self._drops.random() < self.config.drop_rate:
+            self.stats.dropped += 1  # answered like any event, then lost downstream
+            return Reply(202, answer)
         if self.recorder.record(report.payload, revision, received):
             self.stats.recorded += 1
+            self.store.add(report.payload, revision, now, now + self.config.processing_delay)
         else:
             self.stats.duplicates += 1
             # Klaviyo answers a duplicate like any event and says nothing; the sandbox says so
             # in a header of its own, so a tester can see it.
             answer.append((SANDBOX_DUPLICATE_HEADER.encode("ascii"), b"1"))
         return Reply(202, answer)
+
+    def _has_scope(self, key: str, scope: str) -> bool:
+        # Through self.config, which set_retired_revisions() replaces while running.
+        return self.config.has_scope(key, scope)
+
+    def _read(self, scope: Scope, endpoint: Endpoint, item_id: str | None) -> Reply:
+        """GET of a read endpoint: the key and revision checks of POST, then the read API."""
+        headers = dict(scope["headers"])
+        now = self.config.clock()
+        key, auth_error = _api_key(headers.get(b"authorization"))
+        if auth_error is not None:
+            return self._refused(
+                401,
+                auth_error,
+                None,
+                [(b"www-authenticate", b'Klaviyo-API-Key realm="api"')],
+            )
+        assert key is not None
+        raw_revision = headers.get(b"revision")
+        resolution = self._resolver.resolve(
+            raw_revision.decode("latin-1") if raw_revision is not None else None,
+            opt_out=headers.get(_OPT_OUT, b"").strip() == b"1",
+        )
+        if resolution.revision is None:
+            assert resolution.error is not None
+            return self._refused(resolution.status, resolution.error, None)
+        host = headers.get(b"host", b"").decode("latin-1") or "localhost"
+        base = f"{scope.get('scheme', 'http')}://{host}"
+        query = scope.get("query_string", b"")
+        reply = self.reads.handle(
+            endpoint, item_id, query=query, key=key, base=base, path=scope["path"], now=now
+        )
+        if reply.status == 429:
+            self.stats.throttled += 1
+        elif reply.status >= 400:
+            self.stats.rejected += 1
+            self.stats.rejected_by_status[reply.status] += 1
+        return reply
 
     def _validator(self, revision: Revision) -> Validator:
         validator = self._validators.get(revision.name)

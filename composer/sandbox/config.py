@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -51,6 +51,9 @@ class RetiredRevisionPolicy(StrEnum):
 
 FALL_FORWARD_OPT_OUT_HEADER = "X-Klaviyo-Revision-Fall-Forward-Opt-Out"
 
+READ_SCOPES: tuple[str, ...] = ("events:read", "metrics:read", "profiles:read")
+"""The scopes of the read endpoints the sandbox serves (GET /api/events, metrics, profiles)."""
+
 
 @dataclass(frozen=True)
 class SandboxConfig:
@@ -86,6 +89,20 @@ class SandboxConfig:
     """Over HTTP: seconds a request's body may take to arrive after its headers (else 408)."""
     max_connections: int = 256
     """Over HTTP: open connections served at once; a request beyond them is answered 503."""
+    processing_delay: float = 0.0
+    """Seconds (on ``clock``) after its 202 before an accepted event, and the profile and
+    metric it creates, can be read back through GET /api/events, /api/metrics, /api/profiles."""
+    drop_rate: float = 0.0
+    """Share (0..1) of accepted events answered 202 and then never recorded, as a downstream
+    drop at Klaviyo would be."""
+    drop_seed: int | None = None
+    """Seed of the drop draw (and of the ids the sandbox gives profiles, metrics, events)."""
+    denied_scopes: frozenset[str] = frozenset()
+    """Read scopes every key lacks (``events:read``, ``metrics:read``, ``profiles:read``)."""
+    key_scopes: Mapping[str, frozenset[str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Particular keys and the read scopes each has (others have all); out of repr: secrets."""
 
     def __post_init__(self) -> None:
         if self.burst_limit < 1 or self.steady_limit < 1:
@@ -102,3 +119,19 @@ class SandboxConfig:
             raise ValueError("header_timeout and body_timeout must be above 0")
         if self.max_connections < 1:
             raise ValueError("max_connections must be at least 1")
+        if not 0.0 <= self.drop_rate <= 1.0:
+            raise ValueError(f"drop_rate must be between 0 and 1, not {self.drop_rate}")
+        if not 0.0 <= self.processing_delay <= 86_400:
+            raise ValueError("processing_delay must be between 0 and 86400 seconds")
+        unknown = set(self.denied_scopes) - set(READ_SCOPES)
+        if unknown:
+            raise ValueError(
+                f"unknown scope {sorted(unknown)[0]!r}: use one of {', '.join(READ_SCOPES)}"
+            )
+
+    def has_scope(self, key: str, scope: str) -> bool:
+        """Whether ``key`` may use an endpoint that needs read ``scope``."""
+        if scope in self.denied_scopes:
+            return False
+        granted = self.key_scopes.get(key)
+        return granted is None or scope in granted

@@ -23,6 +23,7 @@ from enum import Enum
 from typing import Any
 
 import h11
+from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from composer.sandbox import jsonapi
@@ -42,6 +43,33 @@ class _Phase(Enum):
     ANSWERING = "the app has the whole request"
 
 
+class _PauseClock(FlowControl):
+    """uvicorn's flow control, counting how long reading was paused: while the sandbox itself
+    does not read (the app has not taken the body in yet), the client is not late."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(transport)
+        self._loop = loop
+        self._since: float | None = None
+        self._total = 0.0
+
+    def pause_reading(self) -> None:
+        if not self.read_paused:
+            self._since = self._loop.time()
+        super().pause_reading()
+
+    def resume_reading(self) -> None:
+        if self.read_paused and self._since is not None:
+            self._total += self._loop.time() - self._since
+            self._since = None
+        super().resume_reading()
+
+    def paused_seconds(self) -> float:
+        """Seconds reading has been paused on this connection so far."""
+        now = self._loop.time()
+        return self._total + (now - self._since if self._since is not None else 0.0)
+
+
 class SandboxHttpProtocol(H11Protocol):
     """uvicorn's h11 protocol with the sandbox's deadlines, cap and host check (see the
     module docstring). Built per connection by uvicorn with ``sandbox_config`` bound in."""
@@ -54,6 +82,9 @@ class SandboxHttpProtocol(H11Protocol):
         self._request_bytes = False
         self._timer: asyncio.TimerHandle | None = None
         self._timed_cycle: Any = None
+        self._pauses: _PauseClock | None = None
+        self._body_since = 0.0
+        self._paused_before_body = 0.0
         inner = self.app
 
         async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -127,6 +158,7 @@ class SandboxHttpProtocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._pauses = self.flow = _PauseClock(transport, self.loop)
         self._await_request()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -157,6 +189,8 @@ class SandboxHttpProtocol(H11Protocol):
             self._cancel_timer()
             if cycle.more_body:
                 self._phase = _Phase.BODY
+                self._body_since = self.loop.time()
+                self._paused_before_body = self._paused()
                 self._timer = self.loop.call_later(self._limits.body_timeout, self._body_late)
             else:
                 self._phase = _Phase.ANSWERING
@@ -165,6 +199,9 @@ class SandboxHttpProtocol(H11Protocol):
             self._cancel_timer()
             self._phase = _Phase.ANSWERING
         return False
+
+    def _paused(self) -> float:
+        return self._pauses.paused_seconds() if self._pauses is not None else 0.0
 
     def _await_request(self) -> None:
         self._cancel_timer()
@@ -193,6 +230,13 @@ class SandboxHttpProtocol(H11Protocol):
             return
         if self.cycle is not None and self.cycle.response_started:
             self.transport.close()  # answered already (e.g. 413): stop waiting for the rest
+            return
+        # Time the sandbox itself did not read (the app had not taken the body in yet, e.g.
+        # during a slow fault) is not the client's: the deadline moves by it.
+        paused = self._paused() - self._paused_before_body
+        left = self._body_since + self._limits.body_timeout + paused - self.loop.time()
+        if self.flow.read_paused or left > 0.01:
+            self._timer = self.loop.call_later(max(left, 0.05), self._body_late)
             return
         self._answer_and_close(
             408, jsonapi.request_timeout_error("body", self._limits.body_timeout)

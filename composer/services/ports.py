@@ -16,6 +16,7 @@ from composer.client.targets import Target
 from composer.domain.outcome import RequestRecord, SendOutcome
 
 if TYPE_CHECKING:
+    from composer.services.send import SendResult
     from composer.storage.runs import ReplayRun, RunEventState
 
 
@@ -117,6 +118,24 @@ class SendGateway(Protocol):
         fall-forward opt-out for a retired revision. Raises
         ``asyncio.CancelledError`` when cancelled, and an exception whose message is meant for
         the user when it cannot send at all (no key, or the key may not go there)."""
+        ...
+
+    async def send_event(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        fresh_unique_id: str | None = None,
+        exactly: bool = False,
+    ) -> SendResult:
+        """Send and record one event; the pending history entry is written before the request
+        leaves. The result carries the outcome, the unique_id sent, its delivery state and why
+        the history could not record it (``history_problem``). ``fresh_unique_id`` replaces the
+        event's unique_id (each Send a new event); ``exactly`` sends the bytes as they are."""
         ...
 
     async def aclose(self) -> None:

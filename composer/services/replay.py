@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from composer.client.timing import Clock, monotonic
+from composer.domain.delivery import DELIVERIES, Delivery, derive_delivery
 from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport, describe_pointer
-from composer.domain.outcome import SendOutcome, TransportErrorKind
+from composer.domain.outcome import SendOutcome, StatusClass, TransportErrorKind
 from composer.services.replay_input import ReplayInputError, ReplayItem, read_events
 from composer.services.send import Sender, SendResult, first_error
 
@@ -43,48 +44,23 @@ _UNREACHABLE = (TransportErrorKind.REFUSED, TransportErrorKind.DNS, TransportErr
 """Events validated between two looks at the event loop (about 40 ms of work)."""
 
 
-STATUS_CLASSES = ("2xx", "4xx", "5xx", "error")
-
-DELIVERY_STATES = ("accepted", "not_accepted", "unknown", "not_sent")
-"""What became of one event: ``accepted`` (a 202 came back), ``not_accepted`` (definitely not
-recorded), ``unknown`` (it may have been recorded), ``not_sent``."""
-
-# An attempt that ended this way may have reached the server's processing: the event may be
-# recorded even though no 202 came back.
-_MAYBE_PROCESSED_ERRORS = frozenset(
-    {
-        TransportErrorKind.TIMEOUT,
-        TransportErrorKind.RESET,
-        TransportErrorKind.PROTOCOL,
-        TransportErrorKind.CANCELLED,
-        TransportErrorKind.OTHER,
-    }
+STATUS_CLASSES = tuple(
+    c.value for c in (StatusClass.S2XX, StatusClass.S4XX, StatusClass.S5XX, StatusClass.ERROR)
 )
-_MAYBE_PROCESSED_STATUSES = frozenset({504})
+"""The classes a replay counts (see :class:`composer.domain.outcome.StatusClass`)."""
+
+DELIVERY_STATES = DELIVERIES
+"""What became of one event: ``accepted`` (a 2xx came back), ``not_accepted`` (definitely not
+recorded), ``unknown`` (it may have been recorded), ``not_sent``."""
 
 
 def delivery_state(outcome: SendOutcome | None) -> str:
-    """One of :data:`DELIVERY_STATES` for a send's outcome (None: the event was not sent).
-
-    Read from every attempt, not only the last: a first attempt that timed out and a retry
-    answered 500 leave the event ``unknown``, never simply failed. A 4xx, or 5xx and refused
-    connections on every attempt, mean it was definitely not recorded.
-    """
+    """One of :data:`DELIVERY_STATES` for a send's outcome (None: the event was not sent), by
+    the project's one rule (:func:`composer.domain.delivery.derive_delivery`): read from every
+    attempt, so a first attempt that timed out and a retry answered 500 leave it ``unknown``."""
     if outcome is None:
-        return "not_sent"
-    if outcome.accepted:
-        return "accepted"
-    attempts = list(outcome.attempts)
-    errors = [a.error for a in attempts if a.error is not None]
-    if outcome.error is not None:
-        errors.append(outcome.error)
-    if any(e.kind in _MAYBE_PROCESSED_ERRORS for e in errors) or any(
-        a.status in _MAYBE_PROCESSED_STATUSES for a in attempts
-    ):
-        return "unknown"
-    if outcome.status in _MAYBE_PROCESSED_STATUSES:
-        return "unknown"
-    return "not_accepted"
+        return Delivery.NOT_SENT.value
+    return derive_delivery(outcome.attempts, status=outcome.status, error=outcome.error).value
 
 
 @dataclass(slots=True)
@@ -456,20 +432,14 @@ class Replayer:
 
     def _event(self, item: ReplayItem, result: SendResult) -> ReplayEvent:
         outcome = result.outcome
-        report = result.report
-        unique_id = result.unique_id_filled
-        attributes = _attributes(report.payload)
-        if unique_id is None and attributes is not None:
-            own = attributes.get("unique_id")
-            unique_id = own if isinstance(own, str) else None
         return ReplayEvent(
             index=item.index,
             line=item.line,
             status=outcome.status if outcome else None,
             problem=_describe_result(result),
-            unique_id=unique_id,
+            unique_id=result.unique_id,
             attempts=len(outcome.attempts) if outcome else 0,
-            delivery=delivery_state(outcome),
+            delivery=result.delivery.value,
         )
 
     def _emit(self, progress: ReplayProgress, started: float) -> None:

@@ -216,7 +216,7 @@ class Sender:
             return SendResult(report, None, raw)
         filled_id = None
         if (fill_unique_id or replace_unique_id) and report.payload is not None:
-            filled = with_unique_id(report.payload, unique_id, replace=replace_unique_id)
+            filled = with_unique_id(report.payload, unique_id, replace=replace_unique_id, raw=raw)
             if filled is not None:
                 raw, filled_id = filled
         sent_id = filled_id or (unique_id_in(report.payload) if report.payload else None)
@@ -256,9 +256,26 @@ class Sender:
     ) -> tuple[int | None, str | None]:
         if self.history is None:
             return None, None
+        writing = asyncio.ensure_future(self.history.write_pending(record, context))
         try:
-            return await self.history.write_pending(record, context), None
+            return await asyncio.shield(writing), None
         except asyncio.CancelledError:
+            # Cancelled while the pending entry was being written: the request never left.
+            # Let the write finish and complete the entry so, rather than leave it pending.
+            if not writing.cancelled() and not writing.done():
+                await asyncio.wait([writing])
+            if writing.done() and not writing.cancelled() and writing.exception() is None:
+                await self._complete(
+                    writing.result(),
+                    SendOutcome(
+                        request=record,
+                        error=TransportError(
+                            TransportErrorKind.CANCELLED,
+                            "the send was cancelled before the request left",
+                            request_sent=False,
+                        ),
+                    ),
+                )
             raise
         except Exception as exc:  # the send matters more than its record
             log.warning("history: could not record the send: %s", exc)

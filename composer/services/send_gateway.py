@@ -1,6 +1,7 @@
 """The window's way to send: the shared send service (composer.services.send) with one
 long-lived sender per target and account, keys read off the UI thread, and history writes
-queued to a worker thread so that not even a pending-row insert blocks the UI.
+awaited on one worker thread: the pending entry is written before the request leaves, and
+without blocking the UI.
 
 Qt-free: the window only awaits :meth:`ServiceGateway.send`.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,40 +22,33 @@ from composer.domain.outcome import RequestRecord, SendOutcome
 from composer.services.keys import KeyUnavailable, check_key_destination
 from composer.services.outcome_text import no_key_message
 from composer.services.ports import HistorySink, SendContext
-from composer.services.send import Sender
+from composer.services.send import Sender, SendResult
 
 log = logging.getLogger(__name__)
 
 
 class QueuedHistory:
-    """A :class:`HistorySink` whose writes run in order on one worker thread.
+    """An :class:`AsyncHistorySink` whose writes run in order on one worker thread.
 
-    ``begin`` returns a provisional id at once and queues the insert; ``complete`` queues the
-    update, which the worker maps to the real id. FIFO order guarantees the pending row is
-    written before its completion, as the history's contract wants."""
+    The send awaits each write without blocking the UI thread: the pending entry is on disk
+    before the request leaves, and a write that fails (disk full, read-only, locked) raises in
+    the send, which reports it instead of losing it silently."""
 
     def __init__(self, sink: HistorySink) -> None:
         self._sink = sink
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-writer")
-        self._ids: dict[int, int] = {}
-        self._next = itertools.count(1)
 
-    def begin(self, request: RequestRecord, context: SendContext) -> int:
-        provisional = next(self._next)
+    async def write_pending(self, request: RequestRecord, context: SendContext) -> int:
+        future = self._pool.submit(self._sink.begin, request, context)
+        future.add_done_callback(_log_failure)
+        entry_id: int = await asyncio.wrap_future(future)
+        return entry_id
 
-        def write() -> None:
-            self._ids[provisional] = self._sink.begin(request, context)
-
-        self._pool.submit(write).add_done_callback(_log_failure)
-        return provisional
-
-    def complete(self, entry_id: int, outcome: SendOutcome) -> None:
-        def write() -> None:
-            real = self._ids.pop(entry_id, None)
-            if real is not None:
-                self._sink.complete(real, outcome)
-
-        self._pool.submit(write).add_done_callback(_log_failure)
+    async def write_outcome(self, entry_id: int, outcome: SendOutcome) -> None:
+        # The write goes on even if the awaiting task is cancelled (it was submitted).
+        future = self._pool.submit(self._sink.complete, entry_id, outcome)
+        future.add_done_callback(_log_failure)
+        await asyncio.wrap_future(future)
 
     async def flush(self) -> None:
         """Wait until every queued write is done (so a reload shows them)."""
@@ -160,7 +153,38 @@ class ServiceGateway:
         account_confirmed: bool = False,
         extra_headers: Mapping[str, str] | None = None,
     ) -> SendOutcome:
-        """Send ``body`` as it is (the window already asked about invalid events).
+        """The outcome of :meth:`send_event` with the composer's unique_id settings."""
+        result = await self.send_event(
+            body,
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+            extra_headers=extra_headers,
+        )
+        assert result.outcome is not None  # force=True always sends
+        return result.outcome
+
+    async def send_event(
+        self,
+        body: bytes,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        fresh_unique_id: str | None = None,
+        exactly: bool = False,
+    ) -> SendResult:
+        """Send ``body`` (the window already asked about invalid events) and record it: the
+        pending history entry is written before the request leaves.
+
+        ``fresh_unique_id`` replaces the event's unique_id (each Send from the composer is a
+        new event); ``exactly`` sends the bytes as they are (Resend exactly: same unique_id);
+        otherwise a unique_id is filled in when the event has none and the setting says so.
+        The result's ``history_problem`` says why the history could not record the send.
+        ``extra_headers`` go with the request (e.g. a retired revision's own headers).
 
         The account chosen in the window counts as named for Klaviyo and this machine; for
         another host only when ``account_confirmed`` (the user said yes for that host).
@@ -171,19 +195,19 @@ class ServiceGateway:
         self._sync_sandbox()
         named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
         sender = await self._sender(target, account, revision, named=named)
-        fill = bool(self._storage.settings.settings.auto_unique_id)
+        fill = not exactly and bool(self._storage.settings.settings.auto_unique_id)
         try:
-            result = await sender.send(
+            return await sender.send(
                 body,
                 revision=revision,
                 force=True,
                 fill_unique_id=fill,
+                unique_id=fresh_unique_id,
+                replace_unique_id=fresh_unique_id is not None and not exactly,
                 extra_headers=extra_headers,
             )
         finally:
             await self.history.flush()
-        assert result.outcome is not None  # force=True always sends
-        return result.outcome
 
     def _sync_sandbox(self) -> None:
         """The built-in sandbox follows the Settings choice for retired revisions."""

@@ -62,7 +62,7 @@ _FTS_RESPONSE_CHARS = 64_000
 
 _ROW_FIELDS = (
     "id, created_ms, state, target, account, revision, method, url, metric, profile, status, "
-    "status_class, total_ms, error_kind, finding_count, delivery, unique_id"
+    "status_class, total_ms, error_kind, finding_count, delivery, unique_id, run_id, run_index"
 )
 _ENTRY_FIELDS = (
     _ROW_FIELDS + ", completed_ms, request_headers, request_body, response_headers, "
@@ -481,7 +481,7 @@ def _new_row(
 
 
 def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
-    row = HistoryRow(*r[:17])
+    row = HistoryRow(*r[:19])
     (
         completed_ms,
         req_headers,
@@ -492,7 +492,7 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
         attempts,
         rate_limit,
         error_message,
-    ) = r[17:]
+    ) = r[19:]
     error = None
     if row.error_kind:
         error = error_from_json({"kind": row.error_kind, "message": error_message or ""})

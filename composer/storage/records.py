@@ -15,13 +15,14 @@ from composer.domain.outcome import (
     RateLimitInfo,
     RequestRecord,
     SendOutcome,
+    StatusClass,
     TransportError,
     TransportErrorKind,
+    status_class_of,
 )
 
-STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx", "error", "pending", "none")
-"""``error``: no response came back; ``pending``: no outcome was recorded (still running, or the
-app stopped mid-send: the outcome is unknown); ``none``: imported, never sent from here."""
+STATUS_CLASSES = tuple(c.value for c in StatusClass)
+"""See :class:`composer.domain.outcome.StatusClass`."""
 
 
 class EntryContext(Protocol):
@@ -109,6 +110,10 @@ class HistoryRow:
     """``accepted``, ``not_accepted``, ``unknown`` or ``not_sent`` (composer.domain.delivery)."""
     unique_id: str | None = None
     """The unique_id the request carried (the app's filled-in one included)."""
+    run_id: str | None = None
+    """The replay run that sent it (``replay_run.id``), None for other sends."""
+    run_index: int | None = None
+    """The position of its event in the replayed file (0 for the first)."""
 
     @property
     def created_at(self) -> datetime:
@@ -265,11 +270,8 @@ def rate_limit_from_json(text: str | None) -> RateLimitInfo | None:
 
 
 def status_class(status: int | None, error: TransportError | None, state: str) -> str:
-    if status is not None:
-        return f"{status // 100}xx"
-    if error is not None:
-        return "error"
-    return "pending" if state == "pending" else "none"
+    """The status class stored with a history row (see :func:`status_class_of`)."""
+    return status_class_of(status, error is not None, state).value
 
 
 def unique_id_of(body: bytes) -> str | None:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from composer.domain.jsontext import loads as strict_loads
 from composer.storage import db
 
 RUN_STATES = ("running", "stopped", "finished")
@@ -59,9 +58,9 @@ class RunEventState:
     sends: int
     """Entries written for it (one per send; a resumption adds one)."""
     accepted: bool
-    """Some send of it was answered 202."""
+    """Some send of it was accepted (its entry's delivery state)."""
     unique_id: str | None = None
-    """The unique_id of the accepted send (read from the stored request body)."""
+    """The unique_id the accepted send carried."""
 
 
 def _run_from(row: tuple[Any, ...]) -> ReplayRun:
@@ -84,15 +83,6 @@ def _run_from(row: tuple[Any, ...]) -> ReplayRun:
         sessions=int(sessions),
         writer_pid=pid,
     )
-
-
-def _unique_id_of(body: bytes | None) -> str | None:
-    try:
-        attributes = strict_loads((body or b"").decode("utf-8"))["data"]["attributes"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    value = attributes.get("unique_id") if isinstance(attributes, dict) else None
-    return value if isinstance(value, str) else None
 
 
 class ReplayRuns:
@@ -169,18 +159,15 @@ class ReplayRuns:
 
         def read(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
             return conn.execute(
-                "SELECT run_index, COUNT(*), MAX(status = 202), "
-                "(SELECT request_body FROM entry a WHERE a.run_id = e.run_id "
-                " AND a.run_index = e.run_index AND a.status = 202 LIMIT 1) "
-                "FROM entry e WHERE run_id = ? GROUP BY run_index",
+                "SELECT run_index, COUNT(*), MAX(delivery = 'accepted'), "
+                "MAX(CASE WHEN delivery = 'accepted' THEN unique_id END) "
+                "FROM entry WHERE run_id = ? GROUP BY run_index",
                 (run_id,),
             ).fetchall()
 
         states: dict[int, RunEventState] = {}
-        for index, sends, accepted, body in self._run(read):
+        for index, sends, accepted, unique_id in self._run(read):
             if index is None:
                 continue
-            states[int(index)] = RunEventState(
-                int(index), int(sends), bool(accepted), _unique_id_of(body) if accepted else None
-            )
+            states[int(index)] = RunEventState(int(index), sends, bool(accepted), unique_id)
         return states

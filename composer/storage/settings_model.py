@@ -50,6 +50,9 @@ class Settings:
     default_revision: str = DEFAULT_REVISION
     retention: Retention = field(default_factory=Retention)
     auto_unique_id: bool = True
+    fresh_unique_id: bool = True
+    """Each Send from the composer gets a new unique_id (so a repeated Send is a new event, never
+    a duplicate Klaviyo drops without a word); off: the event's own unique_id is sent."""
     rate_limits: RateLimits = field(default_factory=RateLimits)
     theme: str = "system"
     window_layout: str | None = None
@@ -182,6 +185,7 @@ def parse_settings(obj: Any) -> tuple[Settings, list[str], set[str]]:
             ),
         )
     take("auto_unique_id", _bool)
+    take("fresh_unique_id", _bool)
     if "rate_limits" in obj:
         limits = RateLimits()
         take(

@@ -17,8 +17,9 @@ def retired_revision_text(revision: str) -> str | None:
     if not rev.is_retired():
         return None
     return (
-        f"⚠ Klaviyo retired revision {revision} (two-year support window): a live send may be "
-        "refused or answered by a newer revision. The sandbox is unaffected."
+        f"⚠ Klaviyo retired revision {revision} two years after its release: Klaviyo most "
+        "likely handles it as a newer revision with another layout. Pick a current revision to "
+        "convert the event, or Send asks how before anything goes to Klaviyo."
     )
 
 

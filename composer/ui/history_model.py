@@ -13,19 +13,29 @@ from typing import Any, Protocol
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from composer.domain.outcome import StatusClass
+from composer.services.outcome_text import SYMBOLS, delivery_text
 from composer.storage.records import HistoryQuery, HistoryRow
 from composer.ui import theme
 from composer.ui.tasks import TaskRunner, off_thread
 
 PAGE_SIZE = 200
-COLUMNS = ("Time", "Status", "Metric", "Profile", "Target", "Duration", "Problems")
+COLUMNS = ("Time", "Status", "Delivery", "Metric", "Profile", "Target", "Duration", "Problems")
+DELIVERY_COLUMN = 2
 STATUS_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("All statuses", ()),
-    ("2xx accepted", ("2xx",)),
-    ("4xx rejected", ("4xx",)),
-    ("5xx server errors", ("5xx",)),
-    ("No response", ("error",)),
-    ("Unknown outcome", ("pending",)),
+    ("2xx accepted", (StatusClass.S2XX,)),
+    ("4xx rejected", (StatusClass.S4XX,)),
+    ("5xx server errors", (StatusClass.S5XX,)),
+    ("No response", (StatusClass.ERROR,)),
+    ("Unknown outcome", (StatusClass.PENDING,)),
+)
+DELIVERY_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Any delivery", ()),
+    ("Accepted", ("accepted",)),
+    ("Not accepted", ("not_accepted",)),
+    ("Delivery unknown", ("unknown",)),
+    ("Not sent", ("not_sent",)),
 )
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -93,11 +103,13 @@ class HistoryTableModel(QAbstractTableModel):
             return self._display(row, col)
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return QColor(self._status_color(row))
+        if role == Qt.ItemDataRole.ForegroundRole and col == DELIVERY_COLUMN:
+            return QColor(getattr(theme.colors(), delivery_text(row.delivery).tone.value))
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row)
         if role == Qt.ItemDataRole.UserRole:
             return row
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (5, 6):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (6, 7):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -146,7 +158,8 @@ class HistoryTableModel(QAbstractTableModel):
 
     def refresh_colors(self) -> None:
         if self._rows:
-            self.dataChanged.emit(self.index(0, 1), self.index(len(self._rows) - 1, 1))
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, 1), self.index(last, DELIVERY_COLUMN))
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -197,35 +210,42 @@ class HistoryTableModel(QAbstractTableModel):
             return time_text(row)
         if col == 1:
             return row.status_text
-        if col == 2:
-            return row.metric or "—"
+        if col == DELIVERY_COLUMN:
+            words = delivery_text(row.delivery)
+            return f"{SYMBOLS[words.tone]} {words.label}"
         if col == 3:
-            return row.profile or "—"
+            return row.metric or "—"
         if col == 4:
-            return target_text(row.target)
+            return row.profile or "—"
         if col == 5:
-            return "—" if row.total_ms is None else f"{row.total_ms:,.0f} ms"
+            return target_text(row.target)
         if col == 6:
+            return "—" if row.total_ms is None else f"{row.total_ms:,.0f} ms"
+        if col == 7:
             return str(row.finding_count) if row.finding_count else ""
         return ""
 
     @staticmethod
     def _status_color(row: HistoryRow) -> str:
         c = theme.colors()
-        return {
-            "2xx": c.ok,
-            "4xx": c.error,
-            "5xx": c.error,
-            "error": c.error,
-            "pending": c.warning,
-        }.get(row.status_class, c.neutral)
+        colors: dict[str, str] = {
+            StatusClass.S2XX: c.ok,
+            StatusClass.S4XX: c.error,
+            StatusClass.S5XX: c.error,
+            StatusClass.ERROR: c.error,
+            StatusClass.PENDING: c.warning,
+        }
+        return colors.get(row.status_class, c.neutral)
 
     @staticmethod
     def _tooltip(row: HistoryRow) -> str:
+        meaning = delivery_text(row.delivery).meaning
+        if row.unique_id:
+            meaning += f" unique_id {row.unique_id}."
         if row.outcome_unknown:
             return (
                 "The request may have gone out, but the app stopped before the answer was "
-                "recorded. Check the target before resending."
+                f"recorded. {meaning} Resend exactly keeps its unique_id."
             )
         when = row.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        return f"#{row.id} · {when} · {row.method} {row.url} · revision {row.revision}"
+        return f"#{row.id} · {when} · {row.method} {row.url} · revision {row.revision}\n{meaning}"

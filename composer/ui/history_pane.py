@@ -27,7 +27,12 @@ from composer.services.snippets import as_python
 from composer.storage.exports import curl_command
 from composer.storage.records import HistoryEntry, HistoryQuery
 from composer.ui.dialogs import ask, ask_save_path_and_filter, question
-from composer.ui.history_model import STATUS_FILTERS, HistoryPager, HistoryTableModel
+from composer.ui.history_model import (
+    DELIVERY_FILTERS,
+    STATUS_FILTERS,
+    HistoryPager,
+    HistoryTableModel,
+)
 from composer.ui.tasks import TaskRunner, off_thread
 
 SEARCH_DEBOUNCE_MS = 250
@@ -113,7 +118,10 @@ class HistoryPane(QWidget):
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status")
         for label, classes in STATUS_FILTERS:
-            self.status_filter.addItem(label, classes)
+            self.status_filter.addItem(label, {"status_classes": classes})
+        self.status_filter.insertSeparator(self.status_filter.count())
+        for label, states in DELIVERY_FILTERS[1:]:
+            self.status_filter.addItem(label, {"deliveries": states})
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Number of entries")
 
@@ -132,14 +140,19 @@ class HistoryPane(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        for col, width in enumerate((90, 120, 170, 220, 110, 80, 70)):
+        for col, width in enumerate((90, 120, 110, 170, 220, 110, 80, 70)):
             header.resizeSection(col, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.doubleClicked.connect(self._on_double_click)
 
         self.load_action = self._action("Load into composer", self._load_selected, "Return")
-        self.resend_action = self._action("Resend", self._resend_selected, "Ctrl+R")
+        self.resend_action = self._action("Resend exactly", self._resend_selected, "Ctrl+R")
+        self.resend_action.setIconText("Resend")  # the toolbar stays narrow; the menu says all
+        self.resend_action.setToolTip(
+            "Send the recorded request again byte for byte, with its unique_id: Klaviyo "
+            "records an event with the same unique_id only once"
+        )
         self.curl_action = self._action("Copy as cURL", self._copy_curl, "Ctrl+Shift+C")
         self.python_action = self._action("Copy as Python", self._copy_python, None)
         self.export_action = self._action("Export selection…", self._export_selected, None)
@@ -188,8 +201,12 @@ class HistoryPane(QWidget):
 
     def current_query(self) -> HistoryQuery:
         text = self.search.text().strip() or None
-        classes = self.status_filter.currentData() or ()
-        return HistoryQuery(text=text, status_classes=tuple(classes))
+        chosen = self.status_filter.currentData() or {}
+        return HistoryQuery(
+            text=text,
+            status_classes=tuple(chosen.get("status_classes", ())),
+            deliveries=tuple(chosen.get("deliveries", ())),
+        )
 
     def apply_filters(self) -> None:
         """Reload the table for the search text and status filter now (no debounce)."""

@@ -73,7 +73,7 @@ class HistoryPart(QObject):
         self._document.load_unsaved(pretty_request_text(entry.request.body), entry.row.revision)
         outcome = entry.to_outcome()
         if outcome is not None:
-            self._response_view.show_outcome(outcome)
+            self._response_view.show_outcome(outcome, unique_id=entry.row.unique_id)
         self.message.emit(
             f"Loaded history entry #{entry.id} ({entry.row.status_text}) into the composer.",
             8000,
@@ -81,14 +81,15 @@ class HistoryPart(QObject):
         return True
 
     def resend_entry(self, entry: HistoryEntry) -> None:
-        """Send the recorded bytes again, as they were (no re-validation)."""
+        """Resend exactly: the recorded bytes again, as they were, with their unique_id (no
+        re-validation)."""
         if self._sender.is_sending():
             return
         self._tasks.spawn(self._resend_flow(entry), "Send")
 
     async def _resend_flow(self, entry: HistoryEntry) -> None:
         if await self._load_entry_flow(entry):
-            self._sender.send_recorded(entry.request.body)
+            self._sender.send_recorded(entry.request.body, entry_id=entry.id)
 
     def _poll_once(self) -> None:
         # one poll at a time: a slow disk must not pile them up

@@ -40,6 +40,7 @@ from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
 from composer.ui.target_bar import target_headline
 from composer.ui.tasks import TaskRunner, off_thread
+from composer.ui.unique_id_label import NextUniqueIdLabel
 from composer.ui.wheel_guard import WheelGuard
 from composer.ui.window_layout import WindowLayout
 
@@ -110,6 +111,9 @@ class MainWindow(QMainWindow):
             response_view=self.response_view,
             tasks=self.tasks,
         )
+        self.next_id_label = NextUniqueIdLabel()
+        self.statusBar().addPermanentWidget(self.next_id_label)
+        self.send_part.nextUniqueIdChanged.connect(self.next_id_label.set_next)
         self.history_part = HistoryPart(
             self,
             store=storage.history,
@@ -144,6 +148,15 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def _update_undo_actions(self) -> None:
+        history = self.controller.state.history
+        for action, word, label, enabled in (
+            (self.undo_action, "&Undo", history.undo_label(), history.can_undo()),
+            (self.redo_action, "&Redo", history.redo_label(), history.can_redo()),
+        ):
+            action.setText(f"{word} {label}" if label else word)
+            action.setEnabled(enabled)
+
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -158,6 +171,18 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
         edit_menu = menu.addMenu("&Edit")
+        # One history for the Form, the property trees and the Raw JSON text.
+        self.undo_action = self._action(
+            "&Undo", self.controller.undo, QKeySequence.StandardKey.Undo
+        )
+        self.redo_action = self._action(
+            "&Redo", self.controller.redo, QKeySequence.StandardKey.Redo
+        )
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        self.controller.undoStateChanged.connect(self._update_undo_actions)
+        self._update_undo_actions()
+        edit_menu.addSeparator()
         self.format_action = self._action(
             "&Format JSON", self.controller.format_json, "Ctrl+Shift+F"
         )
@@ -246,6 +271,11 @@ class MainWindow(QMainWindow):
             self.layout_parts.fit_to_screen()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())
+        self.send_part.set_fresh_unique_id(settings.fresh_unique_id)
+
+    def next_unique_id(self) -> str | None:
+        """The unique_id the next Send from the composer carries (None: the event's own)."""
+        return self.send_part.next_unique_id()
 
     def _splitters(self) -> dict[str, QSplitter]:
         found = {"top": self.top_splitter, "main": self.main_splitter}

@@ -23,6 +23,8 @@ from composer.domain.outcome import SendOutcome
 from composer.services.outcome_text import (
     SYMBOLS,
     Tone,
+    delivery_of,
+    delivery_text,
     describe_outcome,
     headers_text,
     pretty_body,
@@ -86,6 +88,20 @@ class ResponseView(QWidget):
         self.timing_label.setAccessibleName("Timing, tries and rate limit remaining")
         self.timing_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
 
+        self.delivery_label = QLabel()
+        self.delivery_label.setObjectName("responseDelivery")
+        self.delivery_label.setAccessibleName("Delivery: whether the event was recorded")
+        self.delivery_label.setWordWrap(True)
+        self.delivery_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.delivery_label.hide()
+
+        self.history_warning = QLabel()
+        self.history_warning.setObjectName("historyWriteProblem")
+        self.history_warning.setAccessibleName("History problem")
+        self.history_warning.setWordWrap(True)
+        self.history_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.history_warning.hide()
+
         self.explanation = QLabel(_IDLE_TEXT)
         self.explanation.setWordWrap(True)
         self.explanation.setAccessibleName("What the response means")
@@ -129,6 +145,8 @@ class ResponseView(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.status_label)
         layout.addWidget(self.timing_label)
+        layout.addWidget(self.delivery_label)
+        layout.addWidget(self.history_warning)
         layout.addWidget(self.progress)
         layout.addWidget(self.explanation)
         layout.addWidget(self.findings_list, 1)
@@ -164,6 +182,8 @@ class ResponseView(QWidget):
 
     def _clear_details(self) -> None:
         self._outcome = None
+        self.delivery_label.hide()
+        self.history_warning.hide()
         self.findings_list.clear()
         self.findings_list.hide()
         for view in (self.body_view, self.headers_view, self.request_view):
@@ -171,14 +191,27 @@ class ResponseView(QWidget):
         self.attempts_table.setRowCount(0)
         self.tabs.hide()
 
-    def show_outcome(self, outcome: SendOutcome) -> None:
-        """Show one outcome: its meaning, timings, server findings, headers and bodies."""
+    def show_outcome(
+        self,
+        outcome: SendOutcome,
+        *,
+        unique_id: str | None = None,
+        history_problem: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Show one outcome: its meaning and delivery state, timings, server findings, headers
+        and bodies. ``unique_id`` is the one the request carried; ``history_problem`` why the
+        history could not record the send; ``note`` a sentence to add (e.g. for a resend)."""
         self._outcome = outcome
         self.progress.hide()
-        words = describe_outcome(outcome)
+        words = describe_outcome(
+            outcome, unique_id=unique_id, resend="Resend exactly, in the history's menu"
+        )
         self._set_status(words.tone, words.headline)
         self._set_timing(timing_line(outcome))
-        self.explanation.setText(words.explanation)
+        self.explanation.setText(f"{note} {words.explanation}" if note else words.explanation)
+        self.show_delivery(delivery_of(outcome).value, unique_id)
+        self.show_history_problem(history_problem)
         self.findings_list.clear()
         for finding in outcome.findings:
             where = describe_pointer(finding.pointer) if finding.pointer else "the request"
@@ -200,6 +233,28 @@ class ResponseView(QWidget):
 
     def outcome(self) -> SendOutcome | None:
         return self._outcome
+
+    def show_delivery(self, delivery: str, unique_id: str | None) -> None:
+        """The delivery state line: accepted, not accepted, unknown or not sent."""
+        words = delivery_text(delivery)
+        sent_with = f" · unique_id {unique_id}" if unique_id else " · no unique_id"
+        self.delivery_label.setText(f"Delivery: {SYMBOLS[words.tone]} {words.label}{sent_with}")
+        color = getattr(theme.colors(), words.tone.value)
+        self.delivery_label.setStyleSheet(f"color: {color};")
+        self.delivery_label.setToolTip(words.meaning)
+        self.delivery_label.show()
+
+    def show_history_problem(self, problem: str | None) -> None:
+        """Say that the history could not record a send (disk full, read-only, locked)."""
+        if not problem:
+            self.history_warning.hide()
+            return
+        self.history_warning.setText(
+            f"⚠ Not in the history: {problem[:1].upper()}{problem[1:]}. The send itself went "
+            "ahead; what you see here is its only record."
+        )
+        self.history_warning.setStyleSheet(f"color: {theme.colors().warning};")
+        self.history_warning.show()
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from composer.client.targets import KeyRoute, Target
+from composer.domain.draft import new_unique_id
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome
 from composer.services.keys import plain_http_refusal
@@ -32,6 +33,8 @@ class SendPart(QObject):
     finished = Signal(object)
     cancelled = Signal()
     message = Signal(str, int)
+    nextUniqueIdChanged = Signal(object)
+    """The unique_id the next Send from the composer carries (str), or None: the event's own."""
 
     def __init__(
         self,
@@ -55,6 +58,26 @@ class SendPart(QObject):
         self._key_hosts_confirmed: set[tuple[str, str]] = set()
         """(host, account) pairs the user agreed to send that account's key to, this session."""
         self.closing = False
+        self._fresh_unique_id = True
+        self._next_unique_id = new_unique_id()
+
+    # -- the unique_id of the next Send --------------------------------------------------------
+
+    def set_fresh_unique_id(self, fresh: bool) -> None:
+        """Whether each Send from the composer gets a new unique_id (the setting)."""
+        self._fresh_unique_id = fresh
+        self.nextUniqueIdChanged.emit(self.next_unique_id())
+
+    def next_unique_id(self) -> str | None:
+        """The unique_id the next Send from the composer will carry (None: the event's own,
+        when the setting to give each Send a new one is off)."""
+        return self._next_unique_id if self._fresh_unique_id else None
+
+    def _draw_next_unique_id(self) -> None:
+        self._next_unique_id = new_unique_id()
+        self.nextUniqueIdChanged.emit(self.next_unique_id())
+
+    # -- sending -------------------------------------------------------------------------------
 
     def is_sending(self) -> bool:
         return self._task is not None and not self._task.done()
@@ -65,19 +88,32 @@ class SendPart(QObject):
             return
         self._task = self._tasks.spawn(self._send_flow(self.controller.text()), "Send")
 
-    def send_recorded(self, body: bytes) -> None:
-        """Send recorded bytes again, as they were (no re-validation)."""
+    def send_recorded(self, body: bytes, *, entry_id: int | None = None) -> None:
+        """Resend exactly: recorded bytes again, as they were, unique_id included (no
+        re-validation). ``entry_id`` names the history entry they come from."""
         if self.is_sending() or self.closing:
             return
         text = body.decode("utf-8", "replace")
-        self._task = self._tasks.spawn(self._send_flow(text, skip_validation=True), "Send")
+        self._task = self._tasks.spawn(
+            self._send_flow(text, skip_validation=True, exactly=True, entry_id=entry_id), "Send"
+        )
 
     def cancel_send(self) -> None:
         """Cancel (Esc): stop the send that is running."""
         if self.is_sending() and self._task is not None:
             self._task.cancel()
 
-    async def _send_flow(self, text: str, *, skip_validation: bool = False) -> None:
+    async def _send_flow(
+        self,
+        text: str,
+        *,
+        skip_validation: bool = False,
+        exactly: bool = False,
+        entry_id: int | None = None,
+    ) -> None:
+        """Validate (unless ``skip_validation``), confirm, send and show. ``exactly`` sends the
+        bytes as they are (Resend exactly of history entry ``entry_id``: its unique_id kept);
+        otherwise the event gets the next unique_id when each Send is to be a new event."""
         target = self.target_bar.target()
         revision = self.target_bar.revision()
         account = self.target_bar.account()
@@ -113,14 +149,17 @@ class SendPart(QObject):
             body, revision, extra_headers = planned.body, planned.revision, planned.headers
         self.sendingChanged.emit(True)
         self.response_view.show_sending(target_headline(target).split(":")[0])
+        fresh = None if exactly else self.next_unique_id()
         try:
-            outcome = await self.gateway.send(
+            result = await self.gateway.send_event(
                 body,
                 target=target,
                 account=account,
                 revision=revision,
                 account_confirmed=confirmed,
                 extra_headers=extra_headers or None,
+                fresh_unique_id=fresh,
+                exactly=exactly,
             )
         except asyncio.CancelledError:
             self.response_view.show_failure(
@@ -132,10 +171,36 @@ class SendPart(QObject):
             return
         finally:
             self.sendingChanged.emit(False)
-        self._show_outcome(outcome)
+            if fresh is not None:
+                self._draw_next_unique_id()  # the next Send is a new event, whatever happened
+        note = None
+        if exactly and result.unique_id:
+            which = f"history entry #{entry_id}" if entry_id is not None else "the request"
+            note = (
+                f"Resent {which} exactly, with its unique_id: Klaviyo records an event with "
+                "the same unique_id only once."
+            )
+        assert result.outcome is not None  # the gateway always sends
+        self._show_outcome(
+            result.outcome,
+            unique_id=result.unique_id,
+            history_problem=result.history_problem,
+            note=note,
+        )
 
-    def _show_outcome(self, outcome: SendOutcome) -> None:
-        self.response_view.show_outcome(outcome)
+    def _show_outcome(
+        self,
+        outcome: SendOutcome,
+        *,
+        unique_id: str | None = None,
+        history_problem: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.response_view.show_outcome(
+            outcome, unique_id=unique_id, history_problem=history_problem, note=note
+        )
+        if history_problem:
+            self.message.emit(f"Not in the history: {history_problem}", 15000)
         if outcome.status == 400 and outcome.findings:
             self.controller.set_server_findings(list(outcome.findings))
         self.finished.emit(outcome)

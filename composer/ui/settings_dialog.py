@@ -149,6 +149,14 @@ class SettingsDialog(QDialog):
             "event twice."
         )
         self.auto_unique_id.setChecked(s.auto_unique_id)
+        self.fresh_unique_id = QCheckBox("Give every Send from the composer a new unique_id")
+        self.fresh_unique_id.setAccessibleName("New unique_id per Send")
+        self.fresh_unique_id.setToolTip(
+            "Klaviyo records an event with the same unique_id only once and answers 202 all the "
+            "same. With this on, pressing Send again records a new event; off, the event's own "
+            "unique_id is sent and a repeated Send is not recorded again."
+        )
+        self.fresh_unique_id.setChecked(s.fresh_unique_id)
         self.theme = QComboBox()
         self.theme.setAccessibleName("Theme")
         for name in THEMES:
@@ -174,6 +182,7 @@ class SettingsDialog(QDialog):
         form.addRow("Default revision", self.default_revision)
         form.addRow("Retired revisions in the sandbox", self.sandbox_retired)
         form.addRow("unique_id", self.auto_unique_id)
+        form.addRow("", self.fresh_unique_id)
         form.addRow("Theme", self.theme)
         return page
 
@@ -340,6 +349,7 @@ class SettingsDialog(QDialog):
             default_target=str(self.default_target.currentData()),
             default_revision=str(self.default_revision.currentData()),
             auto_unique_id=self.auto_unique_id.isChecked(),
+            fresh_unique_id=self.fresh_unique_id.isChecked(),
             sandbox_retired_revisions=str(self.sandbox_retired.currentData()),
             theme=str(self.theme.currentData()),
             retention=Retention(self.keep_last.value() or None, self.keep_days.value() or None),

@@ -18,7 +18,7 @@ EVENT = (
     '{"data": {"type": "event", "attributes": {"profile": {"$email": "a@example.com"}, '
     '"metric": {"name": "M"}, "unique_id": "u1", "properties": {%s}}}}'
 )
-COMMANDS = [("validate",), ("send",), ("replay",)]
+COMMANDS = [("validate",), ("send",), ("replay",), ("convert", "--to", "2024-10-15")]
 
 
 def _drop_root_powers() -> list[str]:
@@ -33,7 +33,7 @@ def _drop_root_powers() -> list[str]:
 
 
 def run(
-    tmp_path: Path, command: str, path: str, prefix: list[str] | None = None
+    tmp_path: Path, command: tuple[str, ...], path: str, prefix: list[str] | None = None
 ) -> tuple[int, str]:
     env = {**os.environ}
     env.pop("KLAVIYO_API_KEY", None)
@@ -45,8 +45,9 @@ def run(
             "composer",
             "--data-dir",
             str(tmp_path / "state"),
-            command,
+            command[0],
             path,
+            *command[1:],
         ],
         capture_output=True,
         timeout=120,
@@ -89,10 +90,10 @@ CASES: list[tuple[str, Callable[[Path], str], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("command",), COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS, ids=[c[0] for c in COMMANDS])
 @pytest.mark.parametrize(("kind", "make", "words"), CASES, ids=[c[0] for c in CASES])
 def test_unreadable_input_exits_2_with_a_sentence(
-    tmp_path: Path, command: str, kind: str, make: Callable[[Path], str], words: str
+    tmp_path: Path, command: tuple[str, ...], kind: str, make: Callable[[Path], str], words: str
 ) -> None:
     path = make(tmp_path / "events.json")
     code, out = run(tmp_path, command, path)
@@ -101,8 +102,10 @@ def test_unreadable_input_exits_2_with_a_sentence(
     assert "events.json" in out or kind in ("binary", "invalid-utf8"), out
 
 
-@pytest.mark.parametrize(("command",), COMMANDS)
-def test_permission_denied_exits_2_with_a_sentence(tmp_path: Path, command: str) -> None:
+@pytest.mark.parametrize("command", COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_permission_denied_exits_2_with_a_sentence(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
     path = tmp_path / "secret.json"
     path.write_text(EVENT % "")
     path.chmod(0)
@@ -113,26 +116,26 @@ def test_permission_denied_exits_2_with_a_sentence(tmp_path: Path, command: str)
 
 
 def test_an_endless_device_is_not_read_to_the_end(tmp_path: Path) -> None:
-    code, out = run(tmp_path, "validate", "/dev/zero")
+    code, out = run(tmp_path, ("validate",), "/dev/zero")
     assert code == 2
     assert "too large" in out
 
 
-@pytest.mark.parametrize(("command",), COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS, ids=[c[0] for c in COMMANDS])
 @pytest.mark.parametrize(
     "member",
     ['"n": ' + "9" * 5000, '"s": "\\ud800"', '"\\udfff": 1', '"f": 1e400'],
     ids=["long-integer", "lone-surrogate", "surrogate-key", "infinite-float"],
 )
 def test_json_that_cannot_be_carried_on_is_refused_not_crashed_on(
-    tmp_path: Path, command: str, member: str
+    tmp_path: Path, command: tuple[str, ...], member: str
 ) -> None:
     path = tmp_path / "event.json"
     path.write_text(EVENT % member)
     code, out = run(tmp_path, command, str(path))
     assert code in (1, 2), out
     assert "JSON syntax error" in out or "not valid JSON" in out or "syntax" in out, out
-    if command == "validate":
+    if command[0] in ("validate", "convert"):
         assert code == 2
 
 

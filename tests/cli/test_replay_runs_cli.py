@@ -45,6 +45,17 @@ def test_the_run_id_is_printed_and_recorded_with_the_absolute_path_and_hash(
         tmp_path, "SELECT run_index FROM entry WHERE run_id = ? ORDER BY run_index", doc["run_id"]
     )
     assert [i for (i,) in tagged] == [0, 1, 2, 3, 4]
+    # the history names the run and the event of the file each entry was
+    (first,) = history_rows(
+        tmp_path, "SELECT id FROM entry WHERE run_id = ? AND run_index = 0", doc["run_id"]
+    )[0]
+    assert main(["--data-dir", str(tmp_path / "state"), "history", "show", str(first)]) == 0
+    shown = capsys.readouterr().out
+    assert f"Replay: event 1 of 5 in {path.resolve()} ({digest}), run {doc['run_id']}" in shown
+    assert main(["--data-dir", str(tmp_path / "state"), "history", "--json"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(e["run_index"] for e in listed) == [0, 1, 2, 3, 4]
+    assert {e["run_id"] for e in listed} == {doc["run_id"]}
 
 
 def test_resume_refuses_a_file_that_changed(tmp_path, capsys):

@@ -92,3 +92,34 @@ def test_opt_out_sends_the_header_and_gets_410_where_fall_forward_applies(tmp_pa
 def test_convert_to_an_unknown_revision_is_bad_input(tmp_path, capsys):
     assert send(tmp_path, "--convert-to", "2020-01-01", str(EXAMPLE)) == 2
     assert "--convert-to" in capsys.readouterr().err
+
+
+def test_replay_to_production_with_a_retired_revision_refuses(tmp_path, capsys):
+    events = tmp_path / "events.ndjson"
+    events.write_text(EXAMPLE.read_text().replace("\n", " ") + "\n")
+    code = main(
+        ["--data-dir", str(tmp_path / "state"), "replay", "--target", "production", str(events)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "retired" in err and "Nothing was sent" in err and "--as-is" in err
+    assert history_count(tmp_path) == 0
+
+
+def test_replay_as_is_goes_on_to_a_server_that_serves_it(tmp_path, capsys):
+    events = tmp_path / "events.ndjson"
+    events.write_text(EXAMPLE.read_text().replace("\n", " ") + "\n")
+    with run_in_thread(SandboxConfig()) as url:
+        code = main(
+            [
+                "--data-dir",
+                str(tmp_path / "state"),
+                "replay",
+                "--target",
+                url,
+                "--as-is",
+                str(events),
+            ]
+        )
+        assert len(url.app.events()) == 1
+    assert code == 0, capsys.readouterr().err

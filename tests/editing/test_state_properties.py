@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composer.domain.findings import pointer
+from composer.domain.jsontext import loads as strict_loads
+from composer.editing.history import TextEdit
 from composer.editing.jsontree import EditTree, iter_nodes
 from composer.editing.state import EditState
 
@@ -223,3 +225,42 @@ def test_nothing_changes_a_text_that_does_not_parse() -> None:
     assert state.set_value("/a", 1) is None
     assert state.remove("/a") is None
     assert state.text == '{"a": '
+
+
+SNIPPETS = st.sampled_from(
+    ["", " ", "\n", ",", "1", '"k": 2,', ', "k": 2', "[]", "{}", '"', "0,", ", 3"]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_typing_anywhere_keeps_the_parse_right(data: Any) -> None:
+    """Raw edits of any kind: the kept parse is always the parse of the text (or none)."""
+    doc = data.draw(DOCUMENTS)
+    text = render(data.draw, doc)
+    state = EditState(text)
+    assert state.parses()
+    for _ in range(3):
+        start = data.draw(st.integers(0, len(state.text)))
+        end = data.draw(st.integers(start, min(len(state.text), start + 8)))
+        state.apply(TextEdit(start, end, data.draw(SNIPPETS)), "typing", group="typing")
+        try:
+            expected = strict_loads(state.text)  # the app's reader: no lone surrogates
+        except ValueError:
+            assert not state.parses()
+            continue
+        assert state.parses()
+        assert state.value() == expected
+        assert_tree_matches(state)
+
+
+def test_blanks_typed_at_the_edge_of_a_value_move_its_start() -> None:
+    for text, (start, end, new) in [
+        ('{"":{"a":0.0}}', (9, 11, " ")),
+        ("[1, 2 ]", (1, 2, " 1")),
+        (' {"a": [ 1 ]} ', (9, 10, "  2 ")),
+    ]:
+        state = EditState(text)
+        assert state.parses()
+        state.apply(TextEdit(start, end, new), "typing", group="typing")
+        assert_tree_matches(state)

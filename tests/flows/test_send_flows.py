@@ -161,8 +161,7 @@ def test_production_asks_once_per_session(qtbot, make_window):
 
 def test_double_click_in_history_reloads_the_request(qtbot, make_window):
     window = make_window()
-    sent = json.loads(window.controller.text())
-    send_and_wait(qtbot, window)
+    sent = json.loads(send_and_wait(qtbot, window).request.body)  # with its new unique_id
     qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 1, timeout=5000)
 
     window.controller.load_payload({"data": {"type": "event", "attributes": {}}})

@@ -167,7 +167,7 @@ def test_a_body_that_never_comes_gets_408_after_the_default_5_seconds() -> None:
         code, _, err = _stop(proc, signal.SIGINT)
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["errors"][0]["code"] == "request_timeout"
-    assert 4.5 <= seconds <= 7.0
+    assert 4.5 <= seconds <= 8.0
     assert code == 0 and "Traceback" not in err
 
 
@@ -178,10 +178,14 @@ def test_read_timeout_and_connection_cap_options() -> None:
         assert seconds < 2.5
         host, port = base_url.removeprefix("http://").rsplit(":", 1)
         with socket.create_connection((host, int(port)), timeout=10):
-            time.sleep(0.2)  # one connection open: a second one is beyond the cap
-            answer, _ = _raw_answer(
-                base_url, f"GET /sandbox/stats HTTP/1.1\r\nHost: {base_url[7:]}\r\n\r\n".encode()
-            )
+            # one connection open: a second one is beyond the cap (once the first is accepted)
+            stats = f"GET /sandbox/stats HTTP/1.1\r\nHost: {base_url[7:]}\r\n\r\n".encode()
+            deadline = time.monotonic() + 5
+            while True:
+                answer, _ = _raw_answer(base_url, stats)
+                if answer.startswith(b"HTTP/1.1 503 ") or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
         assert answer.startswith(b"HTTP/1.1 503 ")
         code, _, err = _stop(proc, signal.SIGTERM)
     assert code == 0 and "Traceback" not in err

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from composer.sandbox import SandboxConfig
+from composer.sandbox.config import FaultKind
 from composer.sandbox.server import RunningSandbox, run_in_thread
 from tests.sandbox.conftest import KEY, event_body
 
@@ -116,7 +117,7 @@ def test_headers_that_stop_coming_get_408_and_the_connection_closed(server: Runn
     assert answer.status == 408
     assert answer.error()["code"] == "request_timeout"
     assert answer.closed
-    assert TIMEOUT * 0.9 <= answer.seconds <= TIMEOUT + 1.5
+    assert TIMEOUT * 0.9 <= answer.seconds <= TIMEOUT + 3
 
 
 def test_headers_dripped_a_byte_at_a_time_still_get_408_at_the_deadline(
@@ -138,7 +139,7 @@ def test_headers_dripped_a_byte_at_a_time_still_get_408_at_the_deadline(
         answer = read_answer(sock, started)
     assert answer.status == 408
     assert answer.closed
-    assert answer.seconds <= TIMEOUT + 2
+    assert answer.seconds <= TIMEOUT + 3
 
 
 def test_a_body_shorter_than_its_content_length_gets_408_and_is_not_recorded(
@@ -153,7 +154,7 @@ def test_a_body_shorter_than_its_content_length_gets_408_and_is_not_recorded(
     assert answer.status == 408
     assert "body" in str(answer.error()["detail"])
     assert answer.closed
-    assert TIMEOUT * 0.9 <= answer.seconds <= TIMEOUT + 1.5
+    assert TIMEOUT * 0.9 <= answer.seconds <= TIMEOUT + 3
     after = server.app.stats_json()
     assert after["accepted"] == before["accepted"]
     assert after["rejected"] == before["rejected"]
@@ -179,7 +180,7 @@ def test_an_idle_connection_is_closed_quietly(server: RunningSandbox) -> None:
         sock.settimeout(TIMEOUT + 2)
         started = time.monotonic()
         assert sock.recv(100) == b""  # no answer to a request never begun, just the close
-        assert time.monotonic() - started <= TIMEOUT + 1.5
+        assert time.monotonic() - started <= TIMEOUT + 3
 
 
 def test_keep_alive_serves_whole_requests_and_times_out_a_partial_next_one(
@@ -211,11 +212,15 @@ def test_a_request_beyond_the_connection_cap_gets_503(server: RunningSandbox) ->
     host = f"127.0.0.1:{server.port}"
     idle = [connect(server) for _ in range(CAP)]
     try:
-        time.sleep(0.2)
-        with connect(server) as extra:
-            started = time.monotonic()
-            extra.sendall(request("/sandbox/stats", host=host))
-            answer = read_answer(extra, started)
+        deadline = time.monotonic() + 5
+        while True:  # until the server has accepted the idle ones (at once, unless loaded)
+            with connect(server) as extra:
+                started = time.monotonic()
+                extra.sendall(request("/sandbox/stats", host=host))
+                answer = read_answer(extra, started)
+            if answer.status == 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert answer.status == 503
         assert answer.error()["code"] == "service_unavailable"
         assert answer.headers["retry-after"] == "1"
@@ -322,3 +327,21 @@ def test_the_api_itself_answers_any_host_name(server: RunningSandbox) -> None:
     with connect(server) as sock:
         sock.sendall(post_event("a.klaviyo.example"))
         assert read_answer(sock, time.monotonic()).status == 202
+
+
+def test_a_big_body_held_back_by_the_sandbox_itself_is_not_a_client_timeout() -> None:
+    """A slow fault keeps the app from reading a 1 MB body for longer than the body deadline:
+    the client sent everything in time, so it gets its 202, not a 408."""
+    config = SandboxConfig(
+        body_timeout=0.5,
+        fault_rate=1.0,
+        fault_kinds=(FaultKind.SLOW,),
+        slow_seconds=1.5,
+    )
+    body = json.dumps(event_body(properties={f"s{i}": "x" * 90_000 for i in range(11)}))
+    with run_in_thread(config) as running, connect(running) as sock:
+        started = time.monotonic()
+        sock.sendall(post_event(f"127.0.0.1:{running.port}", body.encode()))
+        answer = read_answer(sock, started)
+    assert answer.status == 202, answer.body
+    assert answer.seconds >= 1.5

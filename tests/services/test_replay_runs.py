@@ -57,7 +57,7 @@ def outcome(*attempts: int | TransportError) -> SendOutcome:
         ((503, 202), "accepted"),
         ((TIMEOUT, 202), "accepted"),
         ((400,), "not_accepted"),
-        ((500,), "not_accepted"),
+        ((500,), "unknown"),  # a 500 may come after the event was processed
         ((503, 503, 503), "not_accepted"),
         ((REFUSED, REFUSED), "not_accepted"),
         ((429, 429), "not_accepted"),

@@ -37,11 +37,13 @@ def _details(view: Any) -> list[str]:
 def test_the_request_tab_shows_the_exact_bytes_sent(qtbot: Any, make_window: Any) -> None:
     window = make_window()
     window.controller.load_text(HAND_WRITTEN)
+    fresh = window.next_unique_id()  # each Send is a new event: only its unique_id changes
     outcome = _send(qtbot, window)
     assert outcome.status == 202
-    assert outcome.request.body == HAND_WRITTEN.encode()
+    sent = HAND_WRITTEN.replace("0b6c2f7e-1d2a-4b8e-9a51-7d2c1f0e9a11", fresh)
+    assert outcome.request.body == sent.encode()
     shown = window.response_view.request_view.toPlainText()
-    assert shown.endswith(HAND_WRITTEN)  # 10.50, 1e3 and \\u00e9 as typed, same layout
+    assert shown.endswith(sent)  # 10.50, 1e3 and \\u00e9 as typed, same layout
 
 
 def test_no_details_of_an_earlier_send_under_not_sent(qtbot: Any, make_window: Any) -> None:

@@ -48,3 +48,23 @@ def test_the_groups_follow_the_date(qtbot) -> None:
     texts = {data: text for text, data, _e in listed if data}
     assert texts["2023-01-24"] == "2023-01-24"  # current in mid-2023
     assert [t for t, d, _e in listed if d is None] == ["Current"]
+
+
+def test_settings_choose_what_the_built_in_sandbox_does_with_retired_revisions(
+    qtbot, make_window
+) -> None:
+    from composer.ui.settings_dialog import SettingsDialog
+
+    window = make_window()
+    window.open_settings()
+    dialog = window.findChild(SettingsDialog, "settingsDialog")
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    combo = dialog.sandbox_retired
+    assert [combo.itemData(i) for i in range(combo.count())] == ["serve", "fall-forward", "gone"]
+    assert combo.currentData() == "serve"
+    combo.setCurrentIndex(combo.findData("gone"))
+    dialog.accept()
+    qtbot.waitUntil(
+        lambda: window.storage.settings.settings.sandbox_retired_revisions == "gone",
+        timeout=3000,
+    )

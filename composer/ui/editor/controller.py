@@ -324,7 +324,7 @@ class ComposerController(QObject):
         old = self.state.text
         if new != old:
             edit = TextEdit(0, len(old), new)
-            self.state.apply(edit, "Minify" if minify else "Format")
+            self.state.apply(edit, "minify" if minify else "format")
             self._after_edit(edit, old)
         return True
 
@@ -360,7 +360,7 @@ class ComposerController(QObject):
         new = cursor.selectedText().replace("\u2029", "\n")
         if new == before[start:end]:
             return  # formats only (the highlighter), no characters changed
-        self.state.apply(TextEdit(start, end, new), "Typing", group="typing")
+        self.state.apply(TextEdit(start, end, new), "typing", group="typing")
         self._changed()
         self._debounce.start()
 

@@ -11,6 +11,7 @@ from composer.editing.analysis import count_words
 from composer.ui.editor.raw_editor import is_dark
 
 _FINDING = Qt.ItemDataRole.UserRole
+QWIDGETSIZE_MAX = (1 << 24) - 1
 
 
 def finding_text(f: Finding) -> str:
@@ -72,6 +73,17 @@ class ProblemsView(QWidget):
             )
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{kind}: {f.message}")
             self.list.addItem(item)
+        # No problems: one line says so, and the Form gets the room of the empty list.
+        self.list.setVisible(bool(findings))
+        if findings:
+            self.setMaximumHeight(QWIDGETSIZE_MAX)
+        else:
+            layout = self.layout()
+            assert layout is not None
+            margins = layout.contentsMargins()
+            self.setMaximumHeight(
+                self.header.sizeHint().height() + margins.top() + margins.bottom()
+            )
         self._update_header()
 
     def _update_header(self) -> None:

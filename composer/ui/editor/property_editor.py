@@ -185,6 +185,9 @@ class PropertyEditor(QWidget):
         empty = bool(self._empty_text) and self.model.rowCount() == 0
         self.tree.setVisible(not empty)
         self.empty_label.setVisible(empty)
+        # nothing to add inside or remove: only "Add" is offered
+        self.add_child_button.setVisible(not empty)
+        self.remove_button.setVisible(not empty)
         if self._fit_rows:
             # A short list gets a short table (no blank rows that look like a member left
             # behind); a long one scrolls inside fit_rows rows.
