@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,16 +142,31 @@ def _warm_up() -> None:
     Validator(DEFAULT_REVISION).warm_up()
 
 
-async def _main(data_dir: Path | None, file: Path | None) -> int:
+def _open_storage(data_dir: Path | None) -> Storage:
+    from composer.storage import open_storage
+
+    return open_storage(data_dir)
+
+
+async def _main(
+    data_dir: Path | None, file: Path | None, opening: Future[Storage] | None = None
+) -> int:
+    """Open the storage (or take the one ``opening`` on a thread), show the window, and run
+    until it closes; the exit status."""
     from PySide6.QtWidgets import QApplication
 
-    from composer.storage import open_storage
     from composer.storage.db import HistoryDamaged, HistoryError
+    from composer.ui import theme
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
+    # the window's code loads while the storage opens on its thread
+    importlib.import_module("composer.ui.main_window")
     try:
-        storage = await asyncio.to_thread(open_storage, data_dir)
+        if opening is None:
+            storage = await asyncio.to_thread(_open_storage, data_dir)
+        else:
+            storage = await asyncio.wrap_future(opening)
     except HistoryDamaged as exc:
         if not await _offer_fresh_history(str(exc)):
             return 1
@@ -164,17 +180,26 @@ async def _main(data_dir: Path | None, file: Path | None) -> int:
         return 1
     closed = asyncio.Event()
     gateway = DeferredGateway(lambda: build_gateway(storage))
+    warm_ups: list[asyncio.Future[None]] = []
+
+    def warm_up() -> None:
+        # what the first send needs loads while the user looks at the window
+        warm_ups.append(asyncio.ensure_future(asyncio.to_thread(_warm_up)))
+
     try:
+        chosen = storage.settings.settings.theme
+        if chosen != theme.current_theme():  # "system" is what Qt starts with
+            theme.apply_theme(app, chosen)  # before the window: no flash
         window = build_window(storage, gateway, file)
         window.closed.connect(closed.set)
+        window.settled.connect(warm_up)
         app.aboutToQuit.connect(closed.set)
         if os.environ.get(STARTUP_PROBE_ENV):
             _install_startup_probe(window)
         window.show()
-        # what the first send needs loads while the user looks at the window
-        warm_up = asyncio.ensure_future(asyncio.to_thread(_warm_up))
         await closed.wait()
-        await warm_up
+        for pending in warm_ups:
+            await pending
     finally:
         await gateway.aclose()
         await asyncio.to_thread(storage.close)
@@ -226,11 +251,15 @@ def _open_with_fresh_history(data_dir: Path | None) -> Any:
 
 def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit status."""
+    # the history and the settings open on a thread while Qt loads
+    opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage-open")
+    opening = opener.submit(_open_storage, data_dir)
+    opener.shutdown(wait=False)
+
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from composer.resources import resource
-    from composer.ui import theme
 
     # after PySide6 is loaded, so qasync binds to it without probing other Qt bindings
     qasync = importlib.import_module("qasync")
@@ -243,18 +272,6 @@ def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
     icon = resource("icons", "event-composer.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    theme.apply_theme(app, _initial_theme(data_dir))
     app.setQuitOnLastWindowClosed(False)  # the window's close coroutine ends the loop
-    result: int = qasync.run(_main(data_dir, file))
+    result: int = qasync.run(_main(data_dir, file, opening))
     return result
-
-
-def _initial_theme(data_dir: Path | None) -> str:
-    """The theme from the settings file, read before the window exists (no flash)."""
-    from composer.storage.paths import StoragePaths
-    from composer.storage.settings import SettingsStore
-
-    try:
-        return SettingsStore(StoragePaths.resolve(data_dir).settings_file).settings.theme
-    except OSError:
-        return "system"

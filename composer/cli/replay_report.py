@@ -137,7 +137,8 @@ def _options(args: argparse.Namespace, *, with_body_options: bool) -> list[str]:
     for flag, value, default in pairs:
         if value is not None and value != default:
             command += [flag, value]
-    flags = [("--no-history", not args.history)]
+    # --as-is says yes to sending to Klaviyo at a retired revision: the resume must say it too
+    flags = [("--as-is", bool(getattr(args, "as_is", False))), ("--no-history", not args.history)]
     if with_body_options:
         flags = [("--force", args.force), ("--no-unique-id", not args.fill_unique_id), *flags]
     command += [flag for flag, on in flags if on]

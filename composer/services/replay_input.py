@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from composer.domain.jsontext import value_end
@@ -128,10 +127,3 @@ def content_hash_of(stream: BinaryIO, limit: int | None = None) -> tuple[bytes, 
         if limit is not None and size > limit:
             break
     return b"".join(parts), f"{HASH_NAME}:{digest.hexdigest()}"
-
-
-def hash_file(path: Path) -> str:
-    """The ``sha256:<hex>`` hash of a file, streamed (the file is never held in memory)."""
-    with open(path, "rb") as fh:
-        digest = hashlib.file_digest(fh, HASH_NAME)
-    return f"{HASH_NAME}:{digest.hexdigest()}"

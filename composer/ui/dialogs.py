@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QDialog,
-    QFileDialog,
-    QInputDialog,
-    QLineEdit,
-    QMessageBox,
-    QWidget,
-)
+from PySide6.QtWidgets import QAbstractButton, QDialog, QMessageBox, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QFileDialog
 
 
 async def run_dialog(dialog: QDialog) -> int:
@@ -88,6 +84,8 @@ def warn(parent: QWidget, title: str, text: str) -> None:
 def _file_dialog(
     parent: QWidget, name: str, caption: str, folder: str, filters: str
 ) -> QFileDialog:
+    from PySide6.QtWidgets import QFileDialog  # loads with the first file dialog
+
     dialog = QFileDialog(parent, caption, folder, filters)
     dialog.setObjectName(name)
     return dialog
@@ -108,8 +106,8 @@ async def ask_open_path(
 ) -> Path | None:
     """The existing file the user picked, or None when cancelled."""
     dialog = _file_dialog(parent, name, caption, "", filters)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.setAcceptMode(dialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(dialog.FileMode.ExistingFile)
     return await _chosen_path(dialog)
 
 
@@ -125,8 +123,8 @@ async def ask_save_path(
     """Where to save, as the user chose it (with ``.suffix`` added when they typed none), or
     None when cancelled. The dialog asks before overwriting a file."""
     dialog = _file_dialog(parent, name, caption, suggested, filters)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setAcceptMode(dialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(dialog.FileMode.AnyFile)
     dialog.setDefaultSuffix(suffix)
     if suggested:
         dialog.selectFile(suggested)
@@ -141,8 +139,8 @@ async def ask_save_path_and_filter(
 ) -> tuple[Path, str] | None:
     """Like :func:`ask_save_path`, also returning the name filter the user chose."""
     dialog = _file_dialog(parent, name, caption, suggested, filters)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setAcceptMode(dialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(dialog.FileMode.AnyFile)
     if suggested:
         dialog.selectFile(suggested)
     path = await _chosen_path(dialog)
@@ -155,6 +153,8 @@ async def ask_text(
     parent: QWidget, title: str, label: str, *, text: str = "", name: str = "textDialog"
 ) -> str | None:
     """One line of text from the user, stripped; None when cancelled or left empty."""
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
     dialog = QInputDialog(parent)
     dialog.setObjectName(name)
     dialog.setWindowTitle(title)

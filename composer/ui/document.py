@@ -73,13 +73,9 @@ class DocumentPart(QObject):
         self.new_action = self._action("&New event", self.new_event, QKeySequence.StandardKey.New)
         menu.addAction(self.new_action)
         self.templates_menu = menu.addMenu("New from &template")
-        for tpl in templates():
-            act = self.templates_menu.addAction(tpl.title)
-            act.triggered.connect(lambda _c=False, p=tpl.path: self.open_path(p, as_template=True))
         self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         menu.addAction(self.open_action)
         self.recent_menu = menu.addMenu("Open &recent")
-        self.rebuild_recent_menu()
         self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save)
         menu.addAction(self.save_action)
         self.save_as_action = self._action(
@@ -90,6 +86,16 @@ class DocumentPart(QObject):
         self.import_action = self._action("&Import requests (NDJSON, HAR)…", self.import_dialog)
         self.import_action.setObjectName("importRequests")
         menu.addAction(self.import_action)
+
+    def fill_menus(self) -> None:
+        """The templates and the recent files (it reads folders: after the first paint)."""
+        if self.templates_menu is not None and not self.templates_menu.actions():
+            for tpl in templates():
+                act = self.templates_menu.addAction(tpl.title)
+                act.triggered.connect(
+                    lambda _c=False, p=tpl.path: self.open_path(p, as_template=True)
+                )
+        self.rebuild_recent_menu()
 
     def rebuild_recent_menu(self) -> None:
         if self.recent_menu is None:

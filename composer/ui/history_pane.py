@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.services.snippets import as_python
 from composer.storage.exports import curl_command
 from composer.storage.records import HistoryEntry, HistoryQuery
 from composer.ui.dialogs import ask, ask_save_path_and_filter, question
@@ -97,6 +96,7 @@ class HistoryPane(QWidget):
     entryActivated = Signal(object)
     resendRequested = Signal(object)
     message = Signal(str)
+    collapsedChanged = Signal(bool)
 
     def __init__(
         self, store: HistoryStoreLike, tasks: TaskRunner, parent: QWidget | None = None
@@ -107,10 +107,26 @@ class HistoryPane(QWidget):
         self._tasks = tasks
         self.model = HistoryTableModel(store, tasks, self)
 
-        title = QLabel("History")
+        # the title is the switch that folds the pane to a one-line strip (and opens it)
+        title = QToolButton()
+        title.setObjectName("historyToggle")
+        title.setText("History")
+        title.setCheckable(True)
+        title.setChecked(True)
+        title.setAutoRaise(True)
+        title.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        title.setArrowType(Qt.ArrowType.DownArrow)
+        title.setAccessibleName("Show the history")
+        title.setToolTip("Show or fold the history (Ctrl+H)")
         font = title.font()
         font.setBold(True)
         title.setFont(font)
+        title.toggled.connect(lambda shown: self.set_collapsed(not shown))
+        self.toggle = title
+        self._collapsed = False
+        self.last_label = QLabel()
+        self.last_label.setAccessibleName("Last send")
+        self.last_label.hide()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search metric, profile, properties, response…  (Ctrl+F)")
         self.search.setAccessibleName("Search history")
@@ -162,6 +178,7 @@ class HistoryPane(QWidget):
 
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
+        self._folding: list[QWidget] = [self.search, self.status_filter, self.table]
         for action in (
             self.resend_action,
             self.curl_action,
@@ -173,6 +190,7 @@ class HistoryPane(QWidget):
             button.setDefaultAction(action)
             button.setAccessibleName(action.text())
             buttons.addWidget(button)
+            self._folding.append(button)
 
         top = QHBoxLayout()
         top.addWidget(title)
@@ -180,6 +198,7 @@ class HistoryPane(QWidget):
         top.addWidget(self.search, 2)
         top.addWidget(self.status_filter)
         top.addWidget(self.count_label)
+        top.addWidget(self.last_label, 3)
         top.addStretch(1)
         top.addLayout(buttons)
         layout = QVBoxLayout(self)
@@ -194,6 +213,8 @@ class HistoryPane(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
         self.model.totalChanged.connect(self._show_count)
+        self.model.modelReset.connect(self._show_last)
+        self.model.rowsInserted.connect(lambda *_: self._show_last())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self._update_actions()
 
@@ -228,6 +249,40 @@ class HistoryPane(QWidget):
         self.table.set_placeholder(
             "No entries match the search and filter." if filtered else EMPTY_HISTORY
         )
+
+    # -- folding -------------------------------------------------------------------------------
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """Fold the pane to a one-line strip (title, count, the last send) or open it."""
+        if collapsed == self._collapsed:
+            return
+        self._collapsed = collapsed
+        for widget in self._folding:
+            widget.setVisible(not collapsed)
+        self.last_label.setVisible(collapsed)
+        self.toggle.blockSignals(True)
+        self.toggle.setChecked(not collapsed)
+        self.toggle.blockSignals(False)
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow if collapsed else Qt.ArrowType.DownArrow)
+        self.toggle.setAccessibleName("Show the history" if collapsed else "Fold the history")
+        self._show_last()
+        self.collapsedChanged.emit(collapsed)
+
+    def is_collapsed(self) -> bool:
+        return self._collapsed
+
+    def _show_last(self) -> None:
+        if not self.is_collapsed():
+            return
+        filtered = self.current_query() != HistoryQuery()
+        row = self.model.row_at(0) if self.model.rowCount() else None
+        if row is None or filtered:
+            text = "" if filtered else "No sends yet: Ctrl+Enter sends the event in the composer."
+        else:
+            when = row.created_at.strftime("%H:%M:%S")
+            what = " · ".join(p for p in (row.status_text, row.metric, row.profile) if p)
+            text = f"Last: {when}  {what}"
+        self.last_label.setText(text)
 
     # -- selection and actions -----------------------------------------------------------------
 
@@ -330,6 +385,8 @@ class HistoryPane(QWidget):
             self._tasks.spawn(self._with_entry(entry_id, self._put_python), "Copying as Python")
 
     def _put_python(self, entry: HistoryEntry) -> None:
+        from composer.ui.snippets import as_python
+
         QGuiApplication.clipboard().setText(as_python(entry.request))
         self.message.emit(
             "Copied as Python (httpx and the klaviyo-api SDK); the key is read "

@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QPaintEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 
 from composer.client.targets import Target, TargetError, TargetKind, parse_target
@@ -30,7 +35,6 @@ from composer.services.ports import SendGateway
 from composer.storage import Storage
 from composer.storage.settings import Settings
 from composer.ui import layout_state, theme
-from composer.ui.about import AboutDialog
 from composer.ui.banner import retired_revision_text, settings_notice_text
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
@@ -43,6 +47,7 @@ from composer.ui.tasks import TaskRunner, off_thread
 from composer.ui.unique_id_label import NextUniqueIdLabel
 from composer.ui.wheel_guard import WheelGuard
 from composer.ui.window_layout import WindowLayout
+from composer.ui.window_menus import WindowMenus
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,8 @@ class MainWindow(QMainWindow):
 
     sendFinished = Signal(object)
     closed = Signal()
+    settled = Signal()
+    """After the first paint: the history, the keyring and the menus' contents are loading."""
 
     def __init__(
         self,
@@ -74,13 +81,12 @@ class MainWindow(QMainWindow):
         self.controller = controller or ComposerController(settings.default_revision, self)
         self._closing = False
         self._asking_to_close = False
+        self._shown_once = False
+        self._first_paint_seen = False
+        self.startup_done = False
         self.last_error: str | None = None
         self.tasks = TaskRunner(self)
         self.tasks.failed.connect(self._report_error)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            WheelGuard.install(app)
-
         self.layout_parts = WindowLayout(self, self.controller, storage.history, self.tasks)
         lay = self.layout_parts
         self.target_bar = lay.target_bar
@@ -131,86 +137,17 @@ class MainWindow(QMainWindow):
             keyring_label=self.status_keyring,
             tasks=self.tasks,
         )
-        self._build_menus()
+        self.menus = WindowMenus(self)
+        m = self.menus
+        self.templates_menu = m.templates_menu
+        self.theme_actions = m.theme_actions
+        self.send_action, self.cancel_action = m.send_action, m.cancel_action
+        self.undo_action, self.redo_action = m.undo_action, m.redo_action
         self._wire()
         self._apply_settings(settings, initial=True)
         self._update_title()
 
     # -- construction --------------------------------------------------------------------------
-
-    def _action(self, text: str, slot: Any, shortcut: Any = None, name: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        if name:
-            action.setObjectName(name)
-        self.addAction(action)
-        return action
-
-    def _update_undo_actions(self) -> None:
-        history = self.controller.state.history
-        for action, word, label, enabled in (
-            (self.undo_action, "&Undo", history.undo_label(), history.can_undo()),
-            (self.redo_action, "&Redo", history.redo_label(), history.can_redo()),
-        ):
-            action.setText(f"{word} {label}" if label else word)
-            action.setEnabled(enabled)
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        self.document.fill_file_menu(file_menu)
-        self.templates_menu = self.document.templates_menu
-        file_menu.addSeparator()
-        self.settings_action = self._action(
-            "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences
-        )
-        file_menu.addAction(self.settings_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
-
-        edit_menu = menu.addMenu("&Edit")
-        # One history for the Form, the property trees and the Raw JSON text.
-        self.undo_action = self._action(
-            "&Undo", self.controller.undo, QKeySequence.StandardKey.Undo
-        )
-        self.redo_action = self._action(
-            "&Redo", self.controller.redo, QKeySequence.StandardKey.Redo
-        )
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        self.controller.undoStateChanged.connect(self._update_undo_actions)
-        self._update_undo_actions()
-        edit_menu.addSeparator()
-        self.format_action = self._action(
-            "&Format JSON", self.controller.format_json, "Ctrl+Shift+F"
-        )
-        edit_menu.addAction(self.format_action)
-        edit_menu.addAction(self._action("&Minify JSON", self.controller.minify_json))
-        edit_menu.addSeparator()
-        self.search_action = self._action(
-            "&Search history", self.history_pane.focus_search, QKeySequence.StandardKey.Find
-        )
-        edit_menu.addAction(self.search_action)
-
-        send_menu = menu.addMenu("&Send")
-        self.send_action = self._action("&Send", self.request_send, name="sendAction")
-        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        send_menu.addAction(self.send_action)
-        self.cancel_action = self._action("&Cancel send", self.cancel_send, "Esc")
-        self.cancel_action.setEnabled(False)
-        send_menu.addAction(self.cancel_action)
-        send_menu.addSeparator()
-        send_menu.addAction(self._action("Manage &keys…", self.settings_part.manage_keys))
-
-        view_menu = menu.addMenu("&View")
-        self.settings_part.fill_theme_menu(view_menu.addMenu("&Theme"))
-        self.theme_actions = self.settings_part.theme_actions
-
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self._action("&About Event Composer", self.show_about))
 
     def _wire(self) -> None:
         bar = self.target_bar
@@ -252,9 +189,26 @@ class MainWindow(QMainWindow):
         first = next(iter(self.composer.form.profile_edits.values()), None)
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._first_paint_seen:
+            self._first_paint_seen = True
+            # what the user does not see yet is built once the window is on screen
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if self._closing or self.startup_done:
+            return
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            WheelGuard.install(app)
         self.history_part.start()
         self.settings_part.start()
-        self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
+        self.document.fill_menus()
+        self.startup_done = True
+        self.settled.emit()
 
     def _apply_settings(self, settings: Settings, *, initial: bool = False) -> None:
         self.settings_part.set_theme(settings.theme, save=False)
@@ -267,7 +221,8 @@ class MainWindow(QMainWindow):
                 target = parse_target("sandbox")
             self.target_bar.set_target(target)
             self.target_bar.set_revision(settings.default_revision)
-            layout_state.restore(self, self._splitters(), settings.layout_bytes())
+            flags = layout_state.restore(self, self._splitters(), settings.layout_bytes())
+            self.layout_parts.apply_flags(flags)
             self.layout_parts.fit_to_screen()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())
@@ -317,6 +272,8 @@ class MainWindow(QMainWindow):
         return await self.document.may_replace_composer(doing)
 
     def show_about(self) -> None:
+        from composer.ui.about import AboutDialog
+
         dialog = AboutDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -401,6 +358,12 @@ class MainWindow(QMainWindow):
             self.open_path(Path(found))
             event.acceptProposedAction()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.layout_parts.shown()
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "response_view"):
@@ -435,7 +398,7 @@ class MainWindow(QMainWindow):
         try:
             self.history_part.stop()
             self.settings_part.stop()
-            blob = layout_state.capture(self, self._splitters())
+            blob = layout_state.capture(self, self._splitters(), self.layout_parts.flags())
             try:
                 await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
             except OSError as exc:

@@ -12,7 +12,6 @@ from composer.storage.secrets import SecretStore
 from composer.storage.settings import Settings, SettingsStore
 from composer.ui import theme
 from composer.ui.dialogs import ask_text, dispose, run_dialog, warn
-from composer.ui.settings_dialog import SettingsDialog, keyring_words
 from composer.ui.target_bar import TargetBar
 from composer.ui.tasks import TaskRunner, off_thread
 
@@ -78,6 +77,8 @@ class SettingsPart(QObject):
         self._tasks.spawn(self._probe_keyring(), "Checking the keyring")
 
     async def _probe_keyring(self) -> None:
+        from composer.ui.settings_dialog import keyring_words
+
         status = await off_thread(lambda: self._secrets.status)
         if self.closing:
             return
@@ -93,13 +94,18 @@ class SettingsPart(QObject):
         self.open_settings(accounts=True)
 
     def open_settings(self, accounts: bool = False) -> None:
+        from composer.ui.settings_dialog import SettingsDialog  # the dialog loads on first use
+
         dialog = SettingsDialog(self.settings, self._secrets, self._tasks, self._window)
         dialog.setObjectName("settingsDialog")
         if accounts:
             dialog.show_accounts()
         self._tasks.spawn(self._settings_flow(dialog), "Settings")
 
-    async def _settings_flow(self, dialog: SettingsDialog) -> None:
+    async def _settings_flow(self, dialog: QDialog) -> None:
+        from composer.ui.settings_dialog import SettingsDialog
+
+        assert isinstance(dialog, SettingsDialog)
         try:
             if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
                 return
@@ -118,7 +124,8 @@ class SettingsPart(QObject):
 
     def set_theme(self, name: str, *, save: bool = True) -> None:
         app = QApplication.instance()
-        if isinstance(app, QApplication):
+        # the app applies the saved theme before the window exists; not twice
+        if isinstance(app, QApplication) and (save or name != theme.current_theme()):
             name = theme.apply_theme(app, name)
         self._check_theme(name)
         self.themeChanged.emit()

@@ -34,19 +34,27 @@ def target_headline(target: Target) -> str:
     return f"Custom server {target.base_url} (not Klaviyo)"
 
 
+def target_kind_words(target: Target) -> str:
+    """The headline's first words, all a narrow window has room for ("Sandbox")."""
+    return target_headline(target).split(":", 1)[0].split(" http", 1)[0]
+
+
 class ElidingBadge(QLabel):
-    """A one-line label that shows as much of its text as fits (ending in "…") and gives way
-    when the window is narrow; the whole text is its tooltip and accessible description."""
+    """A one-line label that shows its whole text when it fits, else its short text (whole
+    words, no "…"), and gives way when the window is narrow; the whole text is its tooltip
+    and accessible description."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
+        self._short = ""
         # margins, not style-sheet padding: QLabel then paints the text inside its margins
         self.setContentsMargins(8, 3, 8, 3)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
-    def set_full_text(self, text: str) -> None:
+    def set_full_text(self, text: str, short: str = "") -> None:
         self._full = text
+        self._short = short or text
         self.setToolTip(text)
         self.setAccessibleDescription(text)
         self.updateGeometry()
@@ -69,18 +77,23 @@ class ElidingBadge(QLabel):
         return QSize(self._text_width(self._full) + self._chrome(), super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:
-        # the symbol and the kind stay ("⚠ PRODUCTION…", "● Sandbox…"), else a few letters
-        head = self._full.split(":", 1)[0]
-        head = head if len(head) <= 14 else self._full[:6]
-        width = self._text_width(head + "…") + self._chrome()
+        # the symbol and the kind stay whole ("⚠ PRODUCTION", "● Sandbox")
+        width = self._text_width(self._short) + self._chrome()
         return QSize(min(width, self.sizeHint().width()), super().minimumSizeHint().height())
 
     def _elide(self) -> None:
         room = self.width() - self._chrome()
-        if self._text_width(self._full) <= room:
-            self.setText(self._full)
-            return
-        elided = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+        for text in (self._full, self._short):
+            if self._text_width(text) <= room:
+                self.setText(text)
+                # short words sit in the middle of the room they were given
+                centre = text != self._full
+                self.setAlignment(
+                    (Qt.AlignmentFlag.AlignHCenter if centre else Qt.AlignmentFlag.AlignLeft)
+                    | Qt.AlignmentFlag.AlignVCenter
+                )
+                return
+        elided = self.fontMetrics().elidedText(self._short, Qt.TextElideMode.ElideRight, room)
         self.setText(elided)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -154,9 +167,10 @@ class TargetBar(QWidget):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(6)
         for caption, combo in (
-            ("Target", self.target_combo),
-            ("Account", self.account_combo),
-            ("Revision", self.revision_combo),
+            # Alt+T, Alt+C, Alt+R reach them from anywhere in the window
+            ("&Target", self.target_combo),
+            ("A&ccount", self.account_combo),
+            ("&Revision", self.revision_combo),
         ):
             label = QLabel(caption)
             label.setBuddy(combo)
@@ -241,7 +255,10 @@ class TargetBar(QWidget):
             QFont.Weight.Bold if kind is TargetKind.PRODUCTION else QFont.Weight.DemiBold
         )
         self.badge.setFont(font)
-        self.badge.set_full_text(f"{symbol} {target_headline(self._target)}")
+        self.badge.set_full_text(
+            f"{symbol} {target_headline(self._target)}",
+            f"{symbol} {target_kind_words(self._target)}",
+        )
         self.badge.setProperty("targetKind", kind.value)
         self.badge.setStyleSheet(
             f"QLabel#targetBadge {{ background: {bg}; color: {fg}; border-radius: 4px; }}"

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -23,6 +24,13 @@ from composer.ui.target_bar import TargetBar
 from composer.ui.tasks import TaskRunner
 
 DEFAULT_SIZE = (1280, 860)
+HISTORY_OPEN_PX = 200
+"""The history's height when it is opened and no height was remembered."""
+PROBLEMS_PX = 64
+"""The Problems list's first height: two findings, more after a drag of the splitter."""
+NO_MAXIMUM = 16_777_215  # QWIDGETSIZE_MAX
+TAB_PAGE_CHROME_PX = 12
+"""The frame and margins of the Form's tab page around its scroll area."""
 
 
 class WindowLayout:
@@ -64,11 +72,29 @@ class WindowLayout:
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.top_splitter)
         self.main_splitter.addWidget(self.history_pane)
-        self.main_splitter.setStretchFactor(0, 3)
-        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setStretchFactor(0, 1)
+        self.main_splitter.setStretchFactor(1, 0)
         self.main_splitter.setChildrenCollapsible(False)
-        self.top_splitter.setSizes([740, 500])  # first start; later the saved layout wins
-        self.main_splitter.setSizes([660, 170])
+        # first start; later the saved layout wins
+        self.top_splitter.setSizes([740, 500])
+        self.main_splitter.setSizes([660, HISTORY_OPEN_PX])
+        composer_splitter = getattr(self.composer, "splitter", None)
+        if isinstance(composer_splitter, QSplitter):
+            # a bigger window grows the form, not the Problems list or the history
+            composer_splitter.setStretchFactor(0, 1)
+            composer_splitter.setStretchFactor(1, 0)
+            composer_splitter.setSizes([600, PROBLEMS_PX])
+            composer_splitter.splitterMoved.connect(self._problems_dragged)
+        self._problems_sized_by_user = False
+        problems = getattr(self.composer, "problems", None)
+        if problems is not None:
+            # one finding's line is the least the list needs; the splitter may go that far
+            problems.list.setMinimumHeight(problems.fontMetrics().height() + 10)
+            controller.findingsChanged.connect(self._fit_problems)
+        self.history_open_px = HISTORY_OPEN_PX
+        self.history_pane.collapsedChanged.connect(self._history_folded)
+        self._controller = controller
+        self.keep_form_whole()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -90,6 +116,81 @@ class WindowLayout:
         bar.addWidget(self.status_keyring, 1)
         bar.addPermanentWidget(self.status_rate)
         window.resize(*DEFAULT_SIZE)
+
+    def _history_folded(self, folded: bool) -> None:
+        """Give the room of a folded history to the composer, and take it back on opening."""
+        splitter = self.main_splitter
+        sizes = splitter.sizes()
+        total = sum(sizes)
+        pane = self.history_pane
+        if folded:
+            layout = pane.layout()
+            if layout is not None:
+                layout.activate()
+            strip = pane.minimumSizeHint().height()
+            if sizes[1] > strip:
+                self.history_open_px = sizes[1]
+            pane.setMaximumHeight(strip)
+            splitter.setSizes([max(total - strip, 0), strip])
+        else:
+            pane.setMaximumHeight(NO_MAXIMUM)
+            height = min(self.history_open_px, max(total // 2, 0)) if total else 0
+            splitter.setSizes([max(total - height, 0), height or self.history_open_px])
+        splitter.handle(1).setEnabled(not folded)
+
+    def _problems_dragged(self, _pos: int, _index: int) -> None:
+        self._problems_sized_by_user = True
+
+    def _fit_problems(self, findings: list[object]) -> None:
+        """The Problems list as tall as its findings (one line when there are none, at most
+        four), so a valid event leaves the room to the form; a height the user dragged
+        stays."""
+        splitter = getattr(self.composer, "splitter", None)
+        problems = getattr(self.composer, "problems", None)
+        if self._problems_sized_by_user or splitter is None or problems is None:
+            return
+        rows = min(max(len(findings), 1), 4)
+        listing = problems.list
+        row = listing.sizeHintForRow(0) if listing.count() else listing.fontMetrics().height() + 4
+        margins = problems.layout().contentsMargins() if problems.layout() else None
+        chrome = (margins.top() + margins.bottom()) if margins else 0
+        want = problems.header.sizeHint().height() + rows * row + 2 * listing.frameWidth() + chrome
+        want += problems.layout().spacing() if problems.layout() else 0
+        sizes = splitter.sizes()
+        total = sum(sizes)
+        if total and abs(sizes[1] - want) > 2:
+            splitter.setSizes([max(total - want, 0), want])
+
+    def shown(self) -> None:
+        """The window has its size now: place the splitters that depend on it."""
+        self._fit_problems(list(self._controller.findings()))
+
+    def keep_form_whole(self) -> None:
+        """The composer column never narrower than the Form's narrowest layout (its scroll
+        area has no sideways scrolling, so anything narrower would cut the form); the
+        response view gives way first."""
+        form = getattr(self.composer, "form", None)
+        area = getattr(form, "scroll_area", None)
+        body = area.widget() if isinstance(area, QScrollArea) else None
+        if body is None or not isinstance(area, QScrollArea):
+            return
+        scrollbar = area.verticalScrollBar().sizeHint().width()
+        frame = 2 * area.frameWidth() + TAB_PAGE_CHROME_PX
+        self.composer.setMinimumWidth(body.minimumSizeHint().width() + scrollbar + frame)
+
+    def flags(self) -> dict[str, int]:
+        """What the layout blob keeps besides the splitters (see layout_state)."""
+        return {
+            "history_folded": int(self.history_pane.is_collapsed()),
+            "history_open_px": self.history_open_px,
+        }
+
+    def apply_flags(self, flags: dict[str, int] | None) -> None:
+        """Fold the history as it was left; on the first start it starts as a strip, so the
+        composer has the room."""
+        flags = flags or {}
+        self.history_open_px = max(int(flags.get("history_open_px", HISTORY_OPEN_PX)), 80)
+        self.history_pane.set_collapsed(bool(flags.get("history_folded", 1)))
 
     def fit_to_screen(self) -> None:
         """Keep the window within the screen's free area (first start on a small screen, or

@@ -73,6 +73,8 @@ def test_the_resume_command_keeps_the_timeout():
         resume_skip=4,
     )
     assert "--timeout 7.5" in resume_hint(summary, args)
+    args.as_is = True  # a yes to a retired revision at Klaviyo is given again on resume
+    assert "--as-is" in resume_hint(summary, args)
 
 
 def test_a_closed_pipe_keeps_the_exit_code_of_validate(tmp_path):

@@ -178,3 +178,13 @@ def test_ctrl_z_in_a_field_undoes_the_composer_s_last_change(composer: Any, qtbo
     qtbot.keyClick(last_name, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert controller.text() == original
     qtbot.waitUntil(lambda: last_name.text() == "", timeout=2000)
+
+
+def test_the_form_shows_a_loaded_event_before_its_check_is_done(qtbot: Any) -> None:
+    controller = ComposerController()
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    widget.show()
+    controller.load_payload(sample_event(), check_later=True)  # the check runs on a worker
+    assert widget.form.profile_edits["$email"].text() == "ann.lee@example.com"
+    assert widget.form.properties_tree.model.rowCount() == 5

@@ -12,11 +12,8 @@ import composer.ui
 UI = Path(composer.ui.__file__).parent
 QT_PACKAGES = ("PySide6", "shiboken6", "qasync")
 
-# Modules being moved out of composer/ui as this is written (each to the layer named); they
-# leave this list when they leave composer/ui.
-MOVING = {
-    "snippets.py": "composer/services",
-}
+# Modules on their way out of composer/ui (module -> the layer it goes to); empty now.
+MOVING: dict[str, str] = {}
 
 
 def _imports_qt(path: Path) -> bool:

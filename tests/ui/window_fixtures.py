@@ -89,7 +89,10 @@ def make_window(qtbot: Any, qloop: Any, data_dir: Path) -> Iterator[Callable[...
         window.show()
         qtbot.waitExposed(window)
         opened.append((window, storage))
-        qtbot.waitUntil(lambda: not window.history_pane.model.is_loading(), timeout=5000)
+        qtbot.waitUntil(
+            lambda: window.startup_done and not window.history_pane.model.is_loading(),
+            timeout=5000,
+        )
         return window
 
     yield make

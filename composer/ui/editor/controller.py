@@ -196,6 +196,10 @@ class ComposerController(QObject):
         self._saved_generation = self.state.generation
         self._server = []
         self._server_spans = {}
+        if len(text) <= self._sync_limit:
+            # A short text is read at once (no validator libraries needed): the Form shows it
+            # in the first paint; a long one is read on the worker thread with its check.
+            self.state.parses()
         self.textChanged.emit()
         self.draftChanged.emit()
         self.undoStateChanged.emit()

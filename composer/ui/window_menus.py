@@ -1,0 +1,95 @@
+"""The main window's menu bar and the actions in it (their shortcuts work anywhere in the
+window)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from composer.ui.main_window import MainWindow
+
+
+class WindowMenus:
+    """File, Edit, Send, View and Help for ``window``; the actions other code enables and
+    disables are attributes (``send_action``, ``cancel_action``, ``undo_action``, ...)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self._build_menus()
+
+    def _action(self, text: str, slot: Any, shortcut: Any = None, name: str = "") -> QAction:
+        action = QAction(text, self.window)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        if name:
+            action.setObjectName(name)
+        self.window.addAction(action)
+        return action
+
+    def _update_undo_actions(self) -> None:
+        history = self.window.controller.state.history
+        for action, word, label, enabled in (
+            (self.undo_action, "&Undo", history.undo_label(), history.can_undo()),
+            (self.redo_action, "&Redo", history.redo_label(), history.can_redo()),
+        ):
+            action.setText(f"{word} {label}" if label else word)
+            action.setEnabled(enabled)
+
+    def _build_menus(self) -> None:
+        menu = self.window.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.window.document.fill_file_menu(file_menu)
+        self.templates_menu = self.window.document.templates_menu
+        file_menu.addSeparator()
+        self.settings_action = self._action(
+            "Se&ttings…", self.window.open_settings, QKeySequence.StandardKey.Preferences
+        )
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.window.close, QKeySequence.StandardKey.Quit))
+
+        edit_menu = menu.addMenu("&Edit")
+        # One history for the Form, the property trees and the Raw JSON text.
+        self.undo_action = self._action(
+            "&Undo", self.window.controller.undo, QKeySequence.StandardKey.Undo
+        )
+        self.redo_action = self._action(
+            "&Redo", self.window.controller.redo, QKeySequence.StandardKey.Redo
+        )
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        self.window.controller.undoStateChanged.connect(self._update_undo_actions)
+        self._update_undo_actions()
+        edit_menu.addSeparator()
+        self.format_action = self._action(
+            "&Format JSON", self.window.controller.format_json, "Ctrl+Shift+F"
+        )
+        edit_menu.addAction(self.format_action)
+        edit_menu.addAction(self._action("&Minify JSON", self.window.controller.minify_json))
+        edit_menu.addSeparator()
+        self.search_action = self._action(
+            "&Search history", self.window.history_pane.focus_search, QKeySequence.StandardKey.Find
+        )
+        edit_menu.addAction(self.search_action)
+
+        send_menu = menu.addMenu("&Send")
+        self.send_action = self._action("&Send", self.window.request_send, name="sendAction")
+        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        send_menu.addAction(self.send_action)
+        self.cancel_action = self._action("&Cancel send", self.window.cancel_send, "Esc")
+        self.cancel_action.setEnabled(False)
+        send_menu.addAction(self.cancel_action)
+        send_menu.addSeparator()
+        send_menu.addAction(self._action("Manage &keys…", self.window.settings_part.manage_keys))
+
+        view_menu = menu.addMenu("&View")
+        self.window.settings_part.fill_theme_menu(view_menu.addMenu("&Theme"))
+        self.theme_actions = self.window.settings_part.theme_actions
+
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("&About Event Composer", self.window.show_about))

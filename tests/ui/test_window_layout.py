@@ -1,0 +1,136 @@
+"""The window's layout as a marketer meets it: at 1280x800 the profile, the metric and the
+properties are all in view without scrolling; at 1024x700 nothing scrolls sideways and no
+toolbar text is cut; Tab starts at the toolbar; the history folds to a strip and stays folded
+or open across restarts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QWidget
+
+pytestmark = pytest.mark.usefixtures("qloop")
+
+PROPERTIES_VISIBLE_PX = 120
+
+
+def sized(qtbot: Any, window: Any, width: int, height: int) -> None:
+    window.resize(width, height)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (width, height), timeout=3000)
+    QApplication.processEvents()
+
+
+def visible_in(viewport: QWidget, widget: QWidget) -> QRect:
+    """The part of ``widget`` that shows inside ``viewport`` (empty when scrolled away)."""
+    top_left = widget.mapTo(viewport, widget.rect().topLeft())
+    return QRect(top_left, widget.size()).intersected(viewport.rect())
+
+
+def test_at_1280x800_profile_metric_and_properties_show_without_scrolling(qtbot, make_window):
+    window = make_window()
+    sized(qtbot, window, 1280, 800)
+    form = window.composer.form
+    area = form.scroll_area
+    area.verticalScrollBar().setValue(0)
+    viewport = area.viewport()
+    email = form.profile_edits["$email"]
+    assert visible_in(viewport, email).height() == email.height()
+    metric = form.metric_combo
+    assert visible_in(viewport, metric).height() == metric.height()
+    tree = form.properties_tree.tree
+    shown = visible_in(viewport, tree).height()
+    assert shown >= PROPERTIES_VISIBLE_PX, f"only {shown} px of the properties show"
+
+
+def test_at_1024x700_nothing_scrolls_sideways_and_toolbar_texts_are_whole(qtbot, make_window):
+    window = make_window()
+    sized(qtbot, window, 1024, 700)
+    area = window.composer.form.scroll_area
+    assert not area.horizontalScrollBar().isVisible()
+    body = area.widget()
+    assert body.minimumSizeHint().width() <= area.viewport().width(), "the form is cut"
+    assert body.width() <= area.viewport().width()
+
+    bar = window.target_bar
+    for widget in bar.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        if isinstance(widget, QLabel | QAbstractButton):
+            text = widget.text()
+        elif isinstance(widget, QComboBox):
+            text = widget.currentText()
+        else:
+            continue
+        assert not text.endswith("…"), f"{widget.accessibleName() or text!r} is cut: {text!r}"
+        room = widget.contentsRect().width()
+        need = widget.fontMetrics().horizontalAdvance(text.replace("&", ""))
+        assert need <= room, f"{text!r} needs {need} px, has {room}"
+    assert "Sandbox" in bar.badge.text()
+    assert "nothing leaves this computer" in bar.badge.toolTip()
+
+
+def test_tab_starts_at_the_toolbar_then_the_composer_then_the_history(qtbot, make_window):
+    window = make_window()
+    chain: list[QWidget] = []
+    widget = window.nextInFocusChain()
+    while widget is not window and len(chain) < 500:
+        policy = widget.focusPolicy()
+        if policy & Qt.FocusPolicy.TabFocus and widget.isVisible() and widget.isEnabled():
+            chain.append(widget)
+        widget = widget.nextInFocusChain()
+    bar = window.target_bar
+    assert chain[:3] == [bar.target_combo, bar.account_combo, bar.revision_combo]
+    in_composer = [i for i, w in enumerate(chain) if window.composer.isAncestorOf(w)]
+    in_history = [i for i, w in enumerate(chain) if window.history_pane.isAncestorOf(w)]
+    assert chain.index(bar.send_button) < min(in_composer)
+    assert max(in_composer) < min(in_history)
+
+
+def test_the_toolbar_is_a_few_keys_away_from_where_typing_starts(qtbot, make_window):
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    bar = window.target_bar
+    start = QApplication.focusWidget()
+    assert start is window.composer.form.profile_edits["$email"]
+    # Alt+T, Alt+C, Alt+R go straight to the pickers
+    for key, combo in (
+        (Qt.Key.Key_T, bar.target_combo),
+        (Qt.Key.Key_C, bar.account_combo),
+        (Qt.Key.Key_R, bar.revision_combo),
+    ):
+        qtbot.keyClick(QApplication.focusWidget(), key, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(combo.hasFocus, timeout=3000)
+    assert bar.target().label == "sandbox"  # reaching it changes nothing
+    # and Shift+Tab from the first field of the form reaches Send within a few presses
+    start.setFocus()
+    for _ in range(5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+        if bar.send_button.hasFocus():
+            break
+    assert bar.send_button.hasFocus()
+
+
+def test_the_history_folds_to_a_strip_and_stays_as_left(qtbot, make_window):
+    window = make_window()
+    pane = window.history_pane
+    sized(qtbot, window, 1280, 800)
+    pane.set_collapsed(False)
+    qtbot.waitUntil(pane.table.isVisible, timeout=3000)
+    open_height = pane.height()
+    form_height = window.composer.height()
+    pane.toggle.click()  # fold, as a user does
+    qtbot.waitUntil(lambda: pane.height() <= 48, timeout=3000)
+    assert not pane.table.isVisible()
+    assert window.composer.height() >= form_height + open_height - 60
+    assert pane.count_label.isVisible()
+
+    with qtbot.waitSignal(window.closed, timeout=5000):
+        window.close()
+    again = make_window()
+    assert again.history_pane.is_collapsed()
+    again.history_pane.toggle.click()
+    qtbot.waitUntil(again.history_pane.table.isVisible, timeout=3000)
+    assert again.history_pane.height() >= 100
