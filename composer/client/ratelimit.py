@@ -178,6 +178,8 @@ class RateLimiter:
         self._completed.set()
 
     def _wait_needed(self, now: float) -> float | None:
+        if self._suspect is not None and self._burst.in_flight > 0:
+            return None  # a 429 awaits its verdict: the next answer, at most a round trip away
         waits: list[float] = []
         # Below the configured burst limit, sends are also spaced evenly: a server second then
         # sees no bunch of sends (about one is in flight when it starts refusing), and what got
