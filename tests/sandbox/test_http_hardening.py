@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import socket
 import time
-import weakref
 import uuid
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
