@@ -29,7 +29,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 
 from composer.client.targets import Target, TargetError, TargetKind, parse_target
-from composer.domain.draft import sample_event
 from composer.domain.outcome import SendOutcome
 from composer.services.ports import SendGateway
 from composer.storage import Storage
@@ -39,7 +38,7 @@ from composer.ui.banner import retired_revision_text, settings_notice_text
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
 from composer.ui.history_part import HistoryPart
-from composer.ui.retired_dialog import conversion_summary
+from composer.ui.retired_dialog import conversion_summary, sample_in
 from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
 from composer.ui.target_bar import target_headline
@@ -182,7 +181,8 @@ class MainWindow(QMainWindow):
             self.open_path(file)
         else:
             # findings arrive from a worker thread: the window paints first
-            self.controller.load_payload(sample_event(), check_later=True)
+            # in the shape of the revision the window starts with (the default revision)
+            self.controller.load_payload(sample_in(self.controller.revision()), check_later=True)
             self.controller.mark_saved()
         # the first key a user presses edits the event; a Page Down on the target picker
         # (Qt's first focus otherwise) would switch to production

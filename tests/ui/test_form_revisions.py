@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from composer.domain.draft import sample_event
+from composer.domain.validator import Validator
 from composer.editing.revision_shapes import form_shape
 from composer.ui.editor import ComposerController, ComposerWidget
 
@@ -148,4 +149,22 @@ def test_new_event_comes_in_the_chosen_revisions_shape(qtbot, make_window, tmp_p
     window.open_path(path)
     qtbot.waitUntil(lambda: window.target_bar.revision() == "2023-01-24", timeout=3000)
     assert json.loads(window.controller.text()) == json.loads(path.read_text())
+    window.controller.mark_saved()
+
+
+def test_the_first_event_comes_in_the_default_revisions_shape(qtbot, make_window, data_dir):
+    """A user whose default revision is a current one starts with a valid sample event in
+    that revision's shape, not the flat 2023-01-24 one that the revision refuses."""
+    from composer.storage import open_storage
+
+    storage = open_storage(data_dir)
+    storage.settings.update(default_revision="2026-07-15")
+    storage.close()
+    window = make_window()
+    assert window.target_bar.revision() == "2026-07-15"
+    attributes = json.loads(window.controller.text())["data"]["attributes"]
+    assert attributes["profile"]["data"]["attributes"]["email"]
+    assert attributes["metric"]["data"]["attributes"]["name"]
+    report = Validator("2026-07-15").validate_payload(json.loads(window.controller.text()))
+    assert [f.message for f in report.findings if f.severity.value == "error"] == []
     window.controller.mark_saved()
