@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         self.settings_part.set_theme(settings.theme, save=False)
         self.target_bar.set_custom_urls([t.base_url for t in settings.targets])
         self.target_bar.set_accounts(list(settings.accounts), settings.default_account)
+        self.send_part.verify.set_settings(settings)
         if initial:
             try:
                 target = parse_target(settings.default_target)
