@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from composer.client.targets import Target
+from composer.client.targets import Target, TargetError, parse_target
 from composer.services.outcome_text import Tone
 from composer.services.verify import Verification, VerifyOutcome
 
@@ -69,6 +69,26 @@ def not_checked_text(target: Target) -> str:
     return (
         f"Not checked whether {place_name(target)} recorded it: automatic checks are off for "
         f"{kind} (Settings › General). Press Check now to look."
+    )
+
+
+def offer_text(target: Target) -> str:
+    """What the response view says under an older accepted send (a history entry)."""
+    return f"Press Check now to see whether {place_name(target)} recorded this event."
+
+
+def request_for_entry(row: Any, body: bytes) -> CheckRequest | None:
+    """The check of a recorded send (a history row and its body), or None when it was not
+    accepted or its target is no longer one the app can name."""
+    status = getattr(row, "status", None)
+    if status is None or not 200 <= status < 300:
+        return None
+    try:
+        target = parse_target(row.target)
+    except TargetError:
+        return None
+    return CheckRequest(
+        body, target, row.account, row.revision, row.created_ms / 1000, entry_id=row.id
     )
 
 

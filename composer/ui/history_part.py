@@ -11,6 +11,7 @@ from composer.storage.history import HistoryStore
 from composer.storage.records import HistoryEntry
 from composer.ui.document import DocumentPart
 from composer.ui.history_pane import HistoryPane
+from composer.services.verify_text import request_for_entry
 from composer.ui.response_view import ResponseView
 from composer.ui.send_flow import SendPart
 from composer.ui.tasks import TaskRunner, off_thread
@@ -74,6 +75,9 @@ class HistoryPart(QObject):
         outcome = entry.to_outcome()
         if outcome is not None:
             self._response_view.show_outcome(outcome, unique_id=entry.row.unique_id)
+            request = request_for_entry(entry.row, entry.request.body)
+            if request is not None:  # an accepted send: offer to read it back
+                self._sender.verify.offer(request)
         self.message.emit(
             f"Loaded history entry #{entry.id} ({entry.row.status_text}) into the composer.",
             8000,

@@ -19,6 +19,7 @@ from composer.services.verify_text import (
     checks_automatically,
     failed_text,
     not_checked_text,
+    offer_text,
     verdict_text,
 )
 from composer.ui.response_view import ResponseView
@@ -66,6 +67,12 @@ class VerifyPart(QObject):
             self._view.show_not_checked(not_checked_text(request.target))
             return
         self._start()
+
+    def offer(self, request: CheckRequest) -> None:
+        """An older accepted send is on show (a history entry): offer Check now."""
+        self.cancel()
+        self._request = request
+        self._view.show_not_checked(offer_text(request.target))
 
     def check_again(self) -> None:
         """Check the send on show again (Check again / Check now)."""

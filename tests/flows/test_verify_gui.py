@@ -118,3 +118,21 @@ def test_a_new_send_or_closing_cancels_the_check(qtbot, make_window):
         window.close()  # does not wait the 30 s out
     qtbot.waitUntil(lambda: second is not None and second.done(), timeout=3000)
     assert second.cancelled()
+
+
+def test_an_older_accepted_entry_can_be_checked_from_the_history(qtbot, make_window):
+    window = make_window(verify_timeout=5)
+    verify = window.send_part.verify
+    first = send_and_verify(qtbot, window)
+    assert first.outcome is VerifyOutcome.LANDED
+    qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 1, timeout=5000)
+    entry = window.storage.history.get(window.history_pane.model.row_at(0).id)
+    window.history_part.load_entry(entry)
+    view = window.response_view
+    qtbot.waitUntil(lambda: view.check_button.text() == "Check now", timeout=5000)
+    assert view.check_button.isVisible()
+    assert "Press Check now to see whether the sandbox recorded this event." in shown(window)
+    with qtbot.waitSignal(verify.verified, timeout=10_000) as blocker:
+        view.check_button.click()
+    assert blocker.args[0].outcome is VerifyOutcome.LANDED
+    assert blocker.args[0].evidence["event_id"] == first.evidence["event_id"]
