@@ -7,11 +7,11 @@ import json
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from composer.services.verify_text import request_for_entry
 from composer.storage.history import HistoryStore
 from composer.storage.records import HistoryEntry
 from composer.ui.document import DocumentPart
 from composer.ui.history_pane import HistoryPane
-from composer.services.verify_text import request_for_entry
 from composer.ui.response_view import ResponseView
 from composer.ui.send_flow import SendPart
 from composer.ui.tasks import TaskRunner, off_thread
