@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from composer.client.targets import Target, TargetError, parse_target
 from composer.services.outcome_text import Tone
-from composer.services.verify import Verification, VerifyOutcome
+
+if TYPE_CHECKING:  # composer.services.verify brings httpx, which the window loads later
+    from composer.services.verify import Verification
 
 GUI_VERIFY_TIMEOUT = 30.0
 """Seconds the window keeps looking for an accepted event before saying it was not seen."""
@@ -106,7 +108,7 @@ def verdict_text(verdict: Verification, target: Target) -> VerdictText:
     scope to add, why it was skipped)."""
     place = place_name(target)
     ev = verdict.evidence
-    if verdict.outcome is VerifyOutcome.LANDED:
+    if verdict.outcome == "landed":
         lines = [
             f"Recorded at {ev.get('datetime')} as event {ev.get('event_id')} "
             f"(profile {ev.get('profile_id')}, metric {ev.get('metric_id')}); found after "
@@ -114,7 +116,7 @@ def verdict_text(verdict: Verification, target: Target) -> VerdictText:
         ]
         lines += [f"Stored differently: {d}" for d in ev.get("differences") or []]
         return VerdictText(Tone.OK, f"Landed: {place} recorded it", tuple(lines))
-    if verdict.outcome is VerifyOutcome.NOT_SEEN:
+    if verdict.outcome == "not_seen":
         lines = [
             f"{place[:1].upper()}{place[1:]} accepted the event (202) but it was not found when "
             f"read back for {verdict.waited_seconds:.0f} s. This is inconclusive: it may still "
@@ -122,7 +124,7 @@ def verdict_text(verdict: Verification, target: Target) -> VerdictText:
         ]
         lines += [f"• {cause}" for cause in verdict.causes]
         return VerdictText(Tone.WARNING, "Not seen yet (inconclusive)", tuple(lines))
-    if verdict.outcome is VerifyOutcome.CANNOT_CHECK:
+    if verdict.outcome == "cannot_check":
         scope = ev.get("missing_scope", "a read scope")
         return VerdictText(
             Tone.WARNING,

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from composer.services.ports import SendGateway
-from composer.services.verify import Verification
 from composer.services.verify_text import (
     CheckRequest,
     checking_text,
@@ -24,6 +23,9 @@ from composer.services.verify_text import (
 )
 from composer.ui.response_view import ResponseView
 from composer.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from composer.services.verify import Verification
 
 log = logging.getLogger(__name__)
 
