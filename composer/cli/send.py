@@ -341,6 +341,7 @@ async def _send(
     import time
 
     from composer.cli.verify_option import verify_after
+    from composer.services.verdicts import record_verdict
 
     async with sender:
         sent_at = time.time()
@@ -353,7 +354,11 @@ async def _send(
         )
         if not getattr(args, "verify", False):
             return result, None
-        return result, await verify_after(sender, result, sent_at, args.verify_timeout)
+        verdict = await verify_after(sender, result, sent_at, args.verify_timeout)
+        problem = record_verdict(sender.history, result.history_id, verdict)
+        if problem:
+            err("send", f"warning: {problem}")
+        return result, verdict
 
 
 def _retired_plan(
