@@ -51,6 +51,15 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
         help="only this delivery state: accepted, not_accepted (definitely not recorded), "
         "unknown (may have been recorded) or not_sent; repeat for several",
     )
+    p.add_argument(
+        "--verification",
+        action="append",
+        choices=("landed", "not_seen", "cannot_check", "skipped", "unchecked"),
+        metavar="VERDICT",
+        help="only entries whose read-back (send --verify, replay --verify) found this: "
+        "landed, not_seen, cannot_check, skipped, or unchecked (never checked); repeat for "
+        "several",
+    )
     p.add_argument("--metric", metavar="NAME", help="only events of this metric")
     p.add_argument("--target", metavar="TARGET", help="only sends to this target")
     p.add_argument(
@@ -165,6 +174,7 @@ def _query(args: argparse.Namespace) -> HistoryQuery:
         text=args.search or None,
         status_classes=tuple(args.status or ()),
         deliveries=tuple(args.delivery or ()),
+        verifications=tuple(getattr(args, "verification", None) or ()),
         metric=args.metric,
         target=args.target,
         since=args.since,
@@ -254,6 +264,7 @@ def _row_json(row: HistoryRow) -> dict[str, Any]:
         "unique_id": row.unique_id,
         "run_id": row.run_id,
         "run_index": row.run_index,
+        "verification": row.verification_json,
     }
 
 
@@ -416,6 +427,9 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
     attempts = f" · {tries} attempt{'s' * (tries != 1)}" if tries else ""
     print(f"Status: {_status_line(entry)}{attempts}{timing}")
     print(f"Delivery: {_delivery_line(entry)}")
+    verification = _verification_lines(row)
+    if verification:
+        print("\n".join(verification))
     if row.run_id:
         print(f"Replay: {_replay_line(storage, row)}")
     _section(out, "Request")
@@ -443,6 +457,33 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
             wait = f" after waiting {a.waited_ms:.0f} ms" if a.waited_ms >= 1 else ""
             print(f"  {a.number}: {what} in {a.duration_ms:.0f} ms{wait}")
     return EXIT_OK
+
+
+def _verification_lines(row: HistoryRow) -> list[str]:
+    """The read-back verdict as `history show` prints it (nothing when never checked)."""
+    detail = row.verification_json
+    if detail is None:
+        return []
+    summary = detail.get("summary") or detail["outcome"].replace("_", " ")
+    lines = [f"Verification: {summary} ({detail['outcome']}, checked {_local_ms(row)})"]
+    if detail.get("event_id"):
+        lines.append(
+            f"  event {detail['event_id']}, profile {detail.get('profile_id')}, "
+            f"metric {detail.get('metric_id')}"
+        )
+    lines.extend(f"  difference: {d}" for d in detail.get("differences") or [])
+    lines.extend(f"  likely: {c}" for c in detail.get("likely_causes") or [])
+    if detail.get("missing_scope"):
+        lines.append(f"  add the scope {detail['missing_scope']} to the key to check")
+    return lines
+
+
+def _local_ms(row: HistoryRow) -> str:
+    from composer.storage.records import ms_to_datetime
+
+    if row.verified_ms is None:
+        return "at an unknown time"
+    return ms_to_datetime(row.verified_ms).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _section(out: TextIO, title: str) -> None:

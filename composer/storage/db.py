@@ -119,6 +119,16 @@ MIGRATIONS: list[list[Step]] = [
         _fill_delivery,
         "CREATE INDEX entry_by_delivery ON entry (delivery)",
     ],
+    # v4: the read-back verdict of each accepted send (did Klaviyo record it?): its outcome,
+    # its evidence as JSON and when it was checked. NULL for entries never checked, which is
+    # every entry an earlier release wrote.
+    [
+        "ALTER TABLE entry ADD COLUMN verification TEXT CHECK (verification IS NULL OR "
+        "verification IN ('landed', 'not_seen', 'cannot_check', 'skipped'))",
+        "ALTER TABLE entry ADD COLUMN verification_evidence TEXT",
+        "ALTER TABLE entry ADD COLUMN verified_ms INTEGER",
+        "CREATE INDEX entry_by_verification ON entry (verification)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -14,7 +14,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
@@ -22,6 +22,7 @@ from composer.domain.outcome import RequestRecord, SendOutcome, redact_headers
 from composer.storage import db
 from composer.storage.db import HistoryDamaged, HistoryError
 from composer.storage.records import (
+    VERIFICATIONS,
     EntryContext,
     HistoryEntry,
     HistoryQuery,
@@ -62,8 +63,10 @@ _FTS_RESPONSE_CHARS = 64_000
 
 _ROW_FIELDS = (
     "id, created_ms, state, target, account, revision, method, url, metric, profile, status, "
-    "status_class, total_ms, error_kind, finding_count, delivery, unique_id, run_id, run_index"
+    "status_class, total_ms, error_kind, finding_count, delivery, unique_id, run_id, run_index, "
+    "verification, verification_evidence, verified_ms"
 )
+_ROW_COUNT = 22
 _ENTRY_FIELDS = (
     _ROW_FIELDS + ", completed_ms, request_headers, request_body, response_headers, "
     "response_body, findings, attempts, rate_limit, error_message"
@@ -186,6 +189,33 @@ class HistoryStore:
                 )
 
         self._run(write)
+
+    def record_verification(
+        self, entry_id: int, outcome: str, evidence: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Record the read-back verdict of an entry (``landed``, ``not_seen``, ``cannot_check``
+        or ``skipped``) and its evidence (a JSON object: event id, causes, missing scope...),
+        replacing an earlier verdict. Returns False when the entry no longer exists."""
+        if outcome not in VERIFICATIONS:
+            raise ValueError(
+                f"verification outcome {outcome!r} is not one of {', '.join(VERIFICATIONS)}"
+            )
+        detail = {k: v for k, v in (evidence or {}).items() if k != "outcome"}
+        # default=str: evidence is for reading back; an odd value must not lose the verdict.
+        text = json.dumps(detail, ensure_ascii=False, default=str)
+        now = int(time.time() * 1000)
+
+        def write(conn: sqlite3.Connection) -> int:
+            with db.write_transaction(conn):
+                cur = conn.execute(
+                    "UPDATE entry SET verification = ?, verification_evidence = ?, "
+                    "verified_ms = ? WHERE id = ?",
+                    (outcome, text, now, int(entry_id)),
+                )
+            return cur.rowcount
+
+        changed: int = self._run(write)
+        return changed > 0
 
     # -- bulk writes (imports, tools) --------------------------------------------------------
 
@@ -481,7 +511,7 @@ def _new_row(
 
 
 def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
-    row = HistoryRow(*r[:19])
+    row = HistoryRow(*r[:_ROW_COUNT])
     (
         completed_ms,
         req_headers,
@@ -492,7 +522,7 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
         attempts,
         rate_limit,
         error_message,
-    ) = r[19:]
+    ) = r[_ROW_COUNT:]
     error = None
     if row.error_kind:
         error = error_from_json({"kind": row.error_kind, "message": error_message or ""})
@@ -534,6 +564,15 @@ def _select(query: HistoryQuery | None) -> tuple[str, str, tuple[Any, ...], str]
         marks = ", ".join("?" for _ in query.deliveries)
         clauses.append(f"e.delivery IN ({marks})")
         params.extend(query.deliveries)
+    if query.verifications:
+        checked = [v for v in query.verifications if v != "unchecked"]
+        either: list[str] = []
+        if checked:
+            either.append(f"e.verification IN ({', '.join('?' for _ in checked)})")
+            params.extend(checked)
+        if "unchecked" in query.verifications:
+            either.append("e.verification IS NULL")
+        clauses.append("(" + " OR ".join(either) + ")")
     if query.status_classes:
         marks = ", ".join("?" for _ in query.status_classes)
         clauses.append(f"e.status_class IN ({marks})")

@@ -23,6 +23,9 @@ from composer.domain.outcome import (
 
 STATUS_CLASSES = tuple(c.value for c in StatusClass)
 """See :class:`composer.domain.outcome.StatusClass`."""
+VERIFICATIONS = ("landed", "not_seen", "cannot_check", "skipped")
+"""The read-back verdicts a history entry can hold (composer.services.verify.VerifyOutcome);
+``unchecked`` in a query's ``verifications`` means entries never checked."""
 
 
 class EntryContext(Protocol):
@@ -74,6 +77,8 @@ class HistoryQuery:
     """Only these entries (e.g. the rows selected in a table)."""
     deliveries: tuple[str, ...] = ()
     """Any of composer.domain.delivery.DELIVERIES, e.g. ``("unknown",)``."""
+    verifications: tuple[str, ...] = ()
+    """Any of :data:`VERIFICATIONS`, and ``unchecked`` for entries never checked."""
 
 
 def ms_to_datetime(ms: int) -> datetime:
@@ -114,6 +119,31 @@ class HistoryRow:
     """The replay run that sent it (``replay_run.id``), None for other sends."""
     run_index: int | None = None
     """The position of its event in the replayed file (0 for the first)."""
+    verification: str | None = None
+    """The read-back verdict: ``landed``, ``not_seen``, ``cannot_check`` or ``skipped``;
+    None when it was never checked (see :data:`VERIFICATIONS`)."""
+    verification_evidence: str | None = None
+    """The verdict's evidence as JSON text (an object); :attr:`verification_json` parses it."""
+    verified_ms: int | None = None
+    """When the verdict was recorded (epoch ms)."""
+
+    @property
+    def verification_json(self) -> dict[str, Any] | None:
+        """``{"outcome": ..., **evidence, "checked_at": ISO time}``, or None when never
+        checked: the ``"verification"`` object of ``--json`` output."""
+        if self.verification is None:
+            return None
+        evidence: Any = None
+        try:
+            evidence = json.loads(self.verification_evidence or "{}")
+        except ValueError:
+            evidence = None
+        out: dict[str, Any] = {"outcome": self.verification}
+        if isinstance(evidence, dict):
+            out.update((k, v) for k, v in evidence.items() if k != "outcome")
+        if self.verified_ms is not None:
+            out["checked_at"] = ms_to_datetime(self.verified_ms).isoformat()
+        return out
 
     @property
     def created_at(self) -> datetime:

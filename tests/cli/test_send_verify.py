@@ -129,3 +129,35 @@ def test_text_output_says_where_it_landed(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert code == 0
     assert "Verification: Landed: Klaviyo recorded it as event" in out
+
+
+def history_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "state"), "history", "--json"]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_the_verdict_is_kept_in_the_history_entry(tmp_path, capsys) -> None:
+    with run_in_thread(SandboxConfig(denied_scopes=frozenset({"profiles:read"}))) as url:
+        assert send(tmp_path, url, event_file(tmp_path, "v-7")) == 0
+        sent = verdict(capsys)
+    with run_in_thread(SandboxConfig()) as url:
+        assert send(tmp_path, url, event_file(tmp_path, "v-8")) == 0
+        landed = verdict(capsys)
+        # without --verify the entry stays unchecked
+        plain = str(event_file(tmp_path, "v-9"))
+        code = main(["--data-dir", str(tmp_path / "state"), "send", "--target", url, plain])
+        assert code == 0
+    newest, second, first = history_json(tmp_path, capsys)
+    assert newest["verification"] is None
+    assert second["verification"]["outcome"] == "landed"
+    assert second["verification"]["event_id"] == landed["event_id"]
+    assert first["verification"]["outcome"] == "cannot_check"
+    assert first["verification"]["missing_scope"] == sent["missing_scope"] == "profiles:read"
+    assert main(["--data-dir", str(tmp_path / "state"), "history", "show", str(first["id"])]) == 0
+    shown = capsys.readouterr().out
+    assert "Verification: " in shown and "(cannot_check, checked " in shown
+    assert "profiles:read" in shown
+    assert main(["--data-dir", str(tmp_path / "state"), "history", "--verification", "landed"]) == 0
+    listed = capsys.readouterr().out
+    assert str(second["id"]) in listed and f"\n{first['id']:>6} " not in listed

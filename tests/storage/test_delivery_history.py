@@ -42,7 +42,7 @@ def old_history(tmp_path: Path, version: int = 1) -> Path:
     return path
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_a_history_of_an_earlier_release_opens_with_every_entry_and_its_delivery(tmp_path, version):
     path = old_history(tmp_path, version)
     with HistoryStore(path) as store:

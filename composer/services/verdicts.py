@@ -1,0 +1,48 @@
+"""Keeping read-back verdicts: each verdict goes into the history entry of the send it checked
+(``HistoryStore.record_verification``), so `history --json`, `history show` and the GUI's
+history say whether an accepted event was found afterwards."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from composer.services.verify import Verification
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class VerdictSink(Protocol):
+    """A history that keeps verdicts (``HistoryStore``)."""
+
+    def record_verification(
+        self, entry_id: int, outcome: str, evidence: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Record the verdict of an entry; False when the entry no longer exists."""
+        ...
+
+
+def verdict_sink(history: object) -> VerdictSink | None:
+    """The sink under a sender's history (the CLI's ``InlineHistory`` wraps the store), or
+    None when this history keeps no verdicts."""
+    for candidate in (history, getattr(history, "sink", None)):
+        if isinstance(candidate, VerdictSink):
+            return candidate
+    return None
+
+
+def record_verdict(history: object, entry_id: int | None, verdict: Verification) -> str | None:
+    """Store ``verdict`` in the entry ``entry_id``; returns why it could not be (the verdict
+    itself is still reported), or None when stored or when there is no history to store in."""
+    sink = verdict_sink(history)
+    if sink is None or entry_id is None:
+        return None
+    try:
+        if not sink.record_verification(entry_id, verdict.outcome.value, verdict.to_json()):
+            return f"the history entry {entry_id} no longer exists; the verdict was not kept"
+    except Exception as exc:
+        log.warning("history: could not record the verdict of entry %s: %s", entry_id, exc)
+        return f"the history could not record the verdict: {exc}"
+    return None
