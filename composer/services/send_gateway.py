@@ -24,6 +24,7 @@ from composer.services.keys import KeyUnavailable, check_key_destination
 from composer.services.outcome_text import no_key_message
 from composer.services.ports import HistorySink, SendContext
 from composer.services.send import Sender, SendResult
+from composer.services.verdicts import record_verdict
 from composer.services.verify import Verification, Verifier, VerifyOutcome
 from composer.services.verify_text import GUI_VERIFY_TIMEOUT, CheckRequest
 
@@ -52,6 +53,13 @@ class QueuedHistory:
         future = self._pool.submit(self._sink.complete, entry_id, outcome)
         future.add_done_callback(_log_failure)
         await asyncio.wrap_future(future)
+
+    async def write_verdict(self, entry_id: int | None, verdict: Verification) -> str | None:
+        """Keep a read-back verdict in its entry, in order with the other writes; why it could
+        not be kept, or None."""
+        future = self._pool.submit(record_verdict, self._sink, entry_id, verdict)
+        problem: str | None = await asyncio.wrap_future(future)
+        return problem
 
     async def flush(self) -> None:
         """Wait until every queued write is done (so a reload shows them)."""
@@ -219,7 +227,8 @@ class ServiceGateway:
     async def verify(self, request: CheckRequest) -> Verification:
         """Read an accepted send back (composer.services.verify) with the key it went with,
         sharing the account's limiter with sends; waits up to ``verify_timeout`` seconds.
-        Raises KeyUnavailable or KeyRefused as :meth:`send_event` does."""
+        The verdict is kept in the send's history entry (``request.entry_id``). Raises
+        KeyUnavailable or KeyRefused as :meth:`send_event` does."""
         if self._closed:
             raise RuntimeError("the app is closing; nothing more is checked")
         payload = request.payload()
@@ -235,7 +244,13 @@ class ServiceGateway:
             shape = get_revision(request.revision)
         except ValueError:
             shape = sender.client.revision
-        return await verifier.verify(payload, shape, request.sent_at, timeout=self.verify_timeout)
+        verdict = await verifier.verify(
+            payload, shape, request.sent_at, timeout=self.verify_timeout
+        )
+        problem = await self.history.write_verdict(request.entry_id, verdict)
+        if problem:
+            log.warning("history: %s", problem)
+        return verdict
 
     def _sync_sandbox(self) -> None:
         """The built-in sandbox follows the Settings choice for retired revisions."""

@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         self.send_part.sendingChanged.connect(self._set_sending)
         self.send_part.cancelled.connect(self.history_part.refresh)
         self.send_part.finished.connect(self._on_send_finished)
+        self.send_part.verify.verified.connect(lambda _verdict: self.history_part.refresh())
         self.settings_part.applied.connect(self._apply_settings)
         self.settings_part.themeChanged.connect(self._refresh_colors)
 

@@ -49,6 +49,11 @@ def test_an_accepted_event_is_checked_and_shown_as_landed(qtbot, make_window):
     assert event_id in view.verify_details.text()
     assert str(verdict.evidence["datetime"]) in view.verify_details.text()
     assert "202" in view.status_label.text()  # the send's own answer stays on show
+    # the verdict is kept in the send's history entry
+    qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 1, timeout=5000)
+    entry = window.storage.history.get(window.history_pane.model.row_at(0).id)
+    assert entry.row.verification == "landed"
+    assert entry.row.verification_json["event_id"] == event_id
     # Check again reads it back once more and finds the same event
     with qtbot.waitSignal(window.send_part.verify.verified, timeout=10_000) as again:
         view.check_button.click()
@@ -76,6 +81,8 @@ def test_a_key_without_a_read_scope_cannot_check_and_names_the_scope(qtbot, make
     text = shown(window)
     assert "Cannot check: the key lacks the events:read scope" in text
     assert "Add events:read" in text
+    entry = window.storage.history.get(window.history_pane.model.row_at(0).id)
+    assert entry.row.verification == "cannot_check"
 
 
 def _checks_off(data_dir: Path) -> None:
