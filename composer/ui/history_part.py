@@ -3,6 +3,7 @@ notice entries another process (a CLI replay) added."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -59,6 +60,13 @@ class HistoryPart(QObject):
 
     def stop(self) -> None:
         self._poll.stop()
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait (at most ``timeout`` seconds) for a history page being read on a worker thread:
+        the store must not be closed under a read (SQLite would crash the process)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.pane.model.is_loading() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
 
     def refresh(self) -> None:
         self.pane.refresh()

@@ -406,6 +406,7 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 log.warning("the window layout was not saved: %s", exc)
             await self.send_part.stop()
+            await self.history_part.settle()
         finally:
             self.close()
             self.closed.emit()

@@ -115,6 +115,8 @@ class VerifyPart(QObject):
             self._view.show_verdict(failed_text(str(exc)))
             self.verified.emit(None)
             return
+        if self._stopped:
+            return
         if request is self._request:
             self._view.show_verdict(verdict_text(verdict, request.target))
         self.verified.emit(verdict)
