@@ -76,14 +76,18 @@ class CountingSandbox(SandboxApp):
 def test_a_send_cancelled_between_refused_tries_says_it_was_not_accepted(
     qtbot: Any, make_window: Any
 ) -> None:
-    # every answer is 429 with Retry-After: 1, so the send waits a second before its next try
+    # every answer is 429 with Retry-After: 1, so the send waits a second before its next try;
+    # served on a port of its own, so the slower pace it teaches this process's rate limiter
+    # stays with this target
     sandbox = CountingSandbox(SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.THROTTLED,)))
-    window = make_window(sandbox=sandbox)
+    window = make_window()
     view = window.response_view
-    window.request_send()
-    qtbot.waitUntil(lambda: sandbox.answered == 1, timeout=5000)
-    window.cancel_send()
-    qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
+    with run_in_thread(sandbox) as url:
+        window.target_bar.set_target(parse_target(url))
+        window.request_send()
+        qtbot.waitUntil(lambda: sandbox.answered == 1, timeout=5000)
+        window.cancel_send()
+        qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
     assert sandbox.answered == 1
     assert "not accepted" in view.status_label.text()
     explanation = view.explanation.text()
