@@ -191,8 +191,10 @@ def open_sender(
         err(command, f"--target: {exc}")
         return None, EXIT_BAD_INPUT
     named = (args.account or "").strip() or None
-    account = named or getattr(args, "recorded_account", None) or _default_account(storage)
-    keys = storage.secrets if storage is not None else _secret_store()
+    # Without the history, the settings and the keyring still hold the accounts.
+    accounts = storage if storage is not None else _accounts_without_history(args)
+    account = named or getattr(args, "recorded_account", None) or _default_account(accounts)
+    keys = accounts.secrets if accounts is not None else _secret_store()
     history = storage.history if (storage is not None and args.history) else None
     try:
         sender = Sender.open(
@@ -230,6 +232,20 @@ def sender_key_name(named: str | None, default: str | None) -> str:
     if named or not os.environ.get(ENV_KEY):
         return f"account {named or default!r}"
     return ENV_KEY
+
+
+def _accounts_without_history(args: argparse.Namespace) -> Any | None:
+    """The settings and the keyring alone (composer.storage.AccountStorage), for a send whose
+    history cannot be opened: the default account does not depend on the history. None when
+    this build has no storage or the settings folder cannot be used either."""
+    try:
+        from composer.storage import open_accounts
+    except ImportError:
+        return None
+    try:
+        return open_accounts(data_dir_from(args))
+    except Exception:  # an unusable folder: send as without any settings, as before
+        return None
 
 
 def _secret_store() -> Any | None:

@@ -90,6 +90,25 @@ def delivery_of(outcome: SendOutcome) -> Delivery:
     return derive_delivery(outcome.attempts, status=outcome.status, error=outcome.error)
 
 
+def cancelled_text(outcome: SendOutcome | None) -> tuple[str, str]:
+    """The headline and explanation of a send the user cancelled. ``outcome`` is the one the
+    history recorded for it (None when the cancel came before or after the send service had
+    one): only when its delivery state says the request never left is it called not sent."""
+    if outcome is not None and delivery_of(outcome) is Delivery.NOT_SENT:
+        return (
+            "Cancelled: not sent",
+            "You cancelled the send before the request left, so the server did not receive "
+            "it. The history keeps an entry for it (not sent).",
+        )
+    why = outcome.error.message if outcome is not None and outcome.error else None
+    reason = f" ({why})" if why else ""
+    return (
+        "Cancelled",
+        f"You cancelled the send; the server may or may not have received it{reason}. "
+        "The history keeps an entry for it.",
+    )
+
+
 def is_sandbox_duplicate(outcome: SendOutcome) -> bool:
     """True when the sandbox answered 202 for an event it had already recorded."""
     return any(

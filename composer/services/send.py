@@ -206,8 +206,10 @@ class Sender:
         UUID) so that retries can never record the event twice; ``replace_unique_id`` puts
         ``unique_id`` (or a new UUID) in place of the body's own, so a repeated send is a new
         event. The pending history entry is written before the request leaves. Cancellation
-        completes the history entry as cancelled and propagates. ``run_id`` and ``run_index``
-        tie the history entry to a replay run and the event's position in its file.
+        completes the history entry as cancelled and propagates as :class:`SendCancelled`,
+        whose ``outcome`` is the one recorded (its delivery says whether the request left).
+        ``run_id`` and ``run_index`` tie the history entry to a replay run and the event's
+        position in its file.
         """
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         rev = get_revision(revision) if revision else self.client.revision
@@ -237,17 +239,15 @@ class Sender:
             await self._complete(entry_id, cancelled.outcome)
             raise
         except asyncio.CancelledError:
-            await self._complete(
-                entry_id,
-                SendOutcome(
-                    request=prepared.record,
-                    error=TransportError(
-                        TransportErrorKind.CANCELLED,
-                        "the send was cancelled before an answer arrived",
-                    ),
+            outcome = SendOutcome(
+                request=prepared.record,
+                error=TransportError(
+                    TransportErrorKind.CANCELLED,
+                    "the send was cancelled before an answer arrived",
                 ),
             )
-            raise
+            await self._complete(entry_id, outcome)
+            raise SendCancelled(outcome) from None
         problem = await self._complete(entry_id, outcome) or problem
         return SendResult(report, outcome, raw, filled_id, entry_id, problem, sent_id)
 
@@ -262,21 +262,19 @@ class Sender:
         except asyncio.CancelledError:
             # Cancelled while the pending entry was being written: the request never left.
             # Let the write finish and complete the entry so, rather than leave it pending.
+            never_left = SendOutcome(
+                request=record,
+                error=TransportError(
+                    TransportErrorKind.CANCELLED,
+                    "the send was cancelled before the request left",
+                    request_sent=False,
+                ),
+            )
             if not writing.cancelled() and not writing.done():
                 await asyncio.wait([writing])
             if writing.done() and not writing.cancelled() and writing.exception() is None:
-                await self._complete(
-                    writing.result(),
-                    SendOutcome(
-                        request=record,
-                        error=TransportError(
-                            TransportErrorKind.CANCELLED,
-                            "the send was cancelled before the request left",
-                            request_sent=False,
-                        ),
-                    ),
-                )
-            raise
+                await self._complete(writing.result(), never_left)
+            raise SendCancelled(never_left) from None
         except Exception as exc:  # the send matters more than its record
             log.warning("history: could not record the send: %s", exc)
             return None, f"the history could not record this send: {exc}"

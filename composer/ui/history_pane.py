@@ -1,13 +1,12 @@
-"""The history pane: search, status filter, the table, and what can be done with entries
-(load into the composer, resend, copy as cURL or Python, export, delete)."""
+"""The history pane: search, status filter, the table and the folding strip. What can be
+done with the selected entries (load, resend, copy, export, delete) is in history_actions."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QAction, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -15,42 +14,22 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMenu,
-    QMessageBox,
     QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from composer.storage.exports import curl_command
-from composer.storage.records import HistoryEntry, HistoryQuery
-from composer.ui.dialogs import ask, ask_save_path_and_filter, question
+from composer.storage.records import HistoryQuery
+from composer.ui.history_actions import HistoryActions, HistoryStoreLike
 from composer.ui.history_model import (
     DELIVERY_FILTERS,
     STATUS_FILTERS,
-    HistoryPager,
     HistoryTableModel,
 )
-from composer.ui.tasks import TaskRunner, off_thread
+from composer.ui.tasks import TaskRunner
 
 SEARCH_DEBOUNCE_MS = 250
-EXPORT_FORMATS = (
-    ("HAR 1.2 (*.har)", "har", ".har"),
-    ("NDJSON, replayable (*.ndjson)", "ndjson", ".ndjson"),
-    ("cURL script (*.sh)", "curl", ".sh"),
-)
-
-
-class HistoryStoreLike(HistoryPager, Protocol):
-    """The parts of composer.storage.history.HistoryStore the pane uses."""
-
-    def get(self, entry_id: int) -> HistoryEntry | None: ...
-
-    def delete(self, ids: Any) -> int: ...
-
-    def export(self, fmt: str, out: Any, query: HistoryQuery | None = None) -> int: ...
-
 
 EMPTY_HISTORY = (
     "No sends yet — press Ctrl+Enter to send the event in the composer. "
@@ -158,34 +137,30 @@ class HistoryPane(QWidget):
         header.setStretchLastSection(True)
         for col, width in enumerate((90, 120, 110, 170, 220, 110, 80, 70)):
             header.resizeSection(col, width)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.doubleClicked.connect(self._on_double_click)
 
-        self.load_action = self._action("Load into composer", self._load_selected, "Return")
-        self.resend_action = self._action("Resend exactly", self._resend_selected, "Ctrl+R")
-        self.resend_action.setIconText("Resend")  # the toolbar stays narrow; the menu says all
-        self.resend_action.setToolTip(
-            "Send the recorded request again byte for byte, with its unique_id: Klaviyo "
-            "records an event with the same unique_id only once"
+        self.entry_actions = HistoryActions(
+            self,
+            table=self.table,
+            model=self.model,
+            store=store,
+            tasks=tasks,
+            activate=self.entryActivated.emit,
+            resend=self.resendRequested.emit,
+            say=self.message.emit,
+            refresh=self.refresh,
         )
-        self.curl_action = self._action("Copy as cURL", self._copy_curl, "Ctrl+Shift+C")
-        self.python_action = self._action("Copy as Python", self._copy_python, None)
-        self.export_action = self._action("Export selection…", self._export_selected, None)
-        self.delete_action = self._action("Delete", self._delete_selected, "Delete")
-        # the buttons' short words keep the pane usable in a narrow window; menus say it all
-        self.export_action.setIconText("Export…")
+        self.load_action: QAction = self.entry_actions.load_action
+        self.resend_action: QAction = self.entry_actions.resend_action
+        self.curl_action: QAction = self.entry_actions.curl_action
+        self.python_action: QAction = self.entry_actions.python_action
+        self.export_action: QAction = self.entry_actions.export_action
+        self.delete_action: QAction = self.entry_actions.delete_action
 
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
         self._folding: list[QWidget] = [self.search, self.status_filter, self.table]
-        for action in (
-            self.resend_action,
-            self.curl_action,
-            self.python_action,
-            self.export_action,
-            self.delete_action,
-        ):
+        for action in self.entry_actions.toolbar_actions():
             button = QToolButton()
             button.setDefaultAction(action)
             button.setAccessibleName(action.text())
@@ -215,8 +190,6 @@ class HistoryPane(QWidget):
         self.model.totalChanged.connect(self._show_count)
         self.model.modelReset.connect(self._show_last)
         self.model.rowsInserted.connect(lambda *_: self._show_last())
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
-        self._update_actions()
 
     # -- filtering -----------------------------------------------------------------------------
 
@@ -286,22 +259,9 @@ class HistoryPane(QWidget):
 
     # -- selection and actions -----------------------------------------------------------------
 
-    def _action(self, text: str, slot: Any, shortcut: str | None) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.table.addAction(action)
-        return action
-
     def selected_ids(self) -> list[int]:
-        ids = []
-        for index in self.table.selectionModel().selectedRows():
-            row = self.model.row_at(index.row())
-            if row is not None:
-                ids.append(row.id)
-        return ids
+        """The history ids of the selected rows."""
+        return self.entry_actions.selected_ids()
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -312,149 +272,23 @@ class HistoryPane(QWidget):
         )
         self.table.setCurrentIndex(index)
 
-    def _update_actions(self) -> None:
-        count = len(self.table.selectionModel().selectedRows())
-        for action in (self.load_action, self.resend_action, self.curl_action, self.python_action):
-            action.setEnabled(count == 1)
-        self.export_action.setEnabled(count >= 1)
-        self.delete_action.setEnabled(count >= 1)
-
-    def _context_menu(self, pos: Any) -> None:
-        menu = QMenu(self)
-        for action in (
-            self.load_action,
-            self.resend_action,
-            None,
-            self.curl_action,
-            self.python_action,
-            self.export_action,
-            None,
-            self.delete_action,
-        ):
-            if action is None:
-                menu.addSeparator()
-            else:
-                menu.addAction(action)
-        menu.popup(self.table.viewport().mapToGlobal(pos))
-
     def _on_double_click(self, index: QModelIndex) -> None:
         row = self.model.row_at(index.row())
         if row is not None:
-            self._tasks.spawn(
-                self._with_entry(row.id, self.entryActivated.emit), "Loading the entry"
-            )
-
-    def _single_id(self) -> int | None:
-        ids = self.selected_ids()
-        return ids[0] if len(ids) == 1 else None
-
-    async def _with_entry(self, entry_id: int, use: Any) -> None:
-        entry = await off_thread(self._store.get, entry_id)
-        if entry is None:
-            self.message.emit("That entry is no longer in the history (deleted meanwhile).")
-            self.refresh()
-            return
-        use(entry)
-
-    def _load_selected(self) -> None:
-        entry_id = self._single_id()
-        if entry_id is not None:
-            self._tasks.spawn(
-                self._with_entry(entry_id, self.entryActivated.emit), "Loading the entry"
-            )
-
-    def _resend_selected(self) -> None:
-        entry_id = self._single_id()
-        if entry_id is not None:
-            self._tasks.spawn(
-                self._with_entry(entry_id, self.resendRequested.emit), "Loading the entry"
-            )
-
-    def _copy_curl(self) -> None:
-        entry_id = self._single_id()
-        if entry_id is not None:
-            self._tasks.spawn(self._with_entry(entry_id, self._put_curl), "Copying as cURL")
-
-    def _put_curl(self, entry: HistoryEntry) -> None:
-        QGuiApplication.clipboard().setText(curl_command(entry))
-        self.message.emit("Copied as cURL; the key is read from $KLAVIYO_API_KEY.")
-
-    def _copy_python(self) -> None:
-        entry_id = self._single_id()
-        if entry_id is not None:
-            self._tasks.spawn(self._with_entry(entry_id, self._put_python), "Copying as Python")
-
-    def _put_python(self, entry: HistoryEntry) -> None:
-        from composer.ui.snippets import as_python
-
-        QGuiApplication.clipboard().setText(as_python(entry.request))
-        self.message.emit(
-            "Copied as Python (httpx and the klaviyo-api SDK); the key is read "
-            "from $KLAVIYO_API_KEY."
-        )
-
-    def _export_selected(self) -> None:
-        ids = self.selected_ids()
-        if ids:
-            self._tasks.spawn(self._export_dialog(), "Exporting the history")
-
-    async def _export_dialog(self) -> None:
-        filters = ";;".join(f for f, _fmt, _ext in EXPORT_FORMATS)
-        chosen = await ask_save_path_and_filter(
-            self, "Export history entries", "history-export.har", filters, name="exportDialog"
-        )
-        if chosen is None:
-            return
-        target, label = chosen
-        fmt, ext = next(((f, e) for name, f, e in EXPORT_FORMATS if name == label), ("har", ".har"))
-        if not target.suffix:
-            target = target.with_suffix(ext)
-        self.export_selected_to(target, fmt)
+            self.entry_actions.load(row.id)
 
     def export_selected_to(self, path: Path, fmt: str) -> None:
         """Export the selected entries to ``path`` as ``fmt`` (har, ndjson, curl)."""
-        ids = self.selected_ids()
-        if ids:
-            self._tasks.spawn(self.export_to(path, fmt, ids), "Exporting the history")
+        self.entry_actions.export_selected_to(path, fmt)
 
     async def export_to(self, path: Path, fmt: str, ids: list[int]) -> int:
         """Write entries ``ids`` to ``path`` as ``fmt`` (har, ndjson, curl) off the UI thread."""
-
-        def write() -> int:
-            with path.open("w", encoding="utf-8") as out:
-                return self._store.export(fmt, out, HistoryQuery(ids=tuple(ids)))
-
-        written = await off_thread(write)
-        self.message.emit(f"Exported {written:,} entr{'y' if written == 1 else 'ies'} to {path}.")
-        return written
-
-    def _delete_selected(self) -> None:
-        ids = self.selected_ids()
-        if ids:
-            self._tasks.spawn(self._confirm_delete(len(ids)), "Deleting history entries")
-
-    async def _confirm_delete(self, count: int) -> None:
-        noun = "this entry" if count == 1 else f"these {count:,} entries"
-        box = question(
-            self,
-            "confirmDelete",
-            "Delete from history",
-            f"Delete {noun} from the history? This cannot be undone.",
-        )
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(cancel)
-        if await ask(box) is delete:
-            self.delete_selected_now()
+        return await self.entry_actions.export_to(path, fmt, ids)
 
     def delete_selected_now(self) -> None:
         """Delete the selected entries without asking (the dialog asked already)."""
-        ids = self.selected_ids()
-        if ids:
-            self._tasks.spawn(self.delete_ids(ids), "Deleting history entries")
+        self.entry_actions.delete_selected_now()
 
     async def delete_ids(self, ids: list[int]) -> int:
-        removed = await off_thread(self._store.delete, ids)
-        self.message.emit(f"Deleted {removed:,} entr{'y' if removed == 1 else 'ies'}.")
-        self.refresh()
-        return removed
+        """Delete entries ``ids``; how many went."""
+        return await self.entry_actions.delete_ids(ids)

@@ -13,7 +13,7 @@ from composer.domain.draft import new_unique_id
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome
 from composer.services.keys import plain_http_refusal
-from composer.services.outcome_text import no_key_message
+from composer.services.outcome_text import cancelled_text, no_key_message
 from composer.services.ports import SendGateway
 from composer.services.retired import PlannedSend, needs_choice, plan
 from composer.ui.dialogs import ask, question
@@ -161,12 +161,13 @@ class SendPart(QObject):
                 fresh_unique_id=fresh,
                 exactly=exactly,
             )
-        except asyncio.CancelledError:
-            self.response_view.show_failure(
-                "Cancelled",
-                "You cancelled the send; the server may or may not have received it. "
-                "The history keeps an entry for it.",
-            )
+        except asyncio.CancelledError as stop:
+            # The send service's cancel carries the outcome it recorded (did the request leave?).
+            # Imported here: the client (httpx) loads with the first send, not at start-up.
+            from composer.client import SendCancelled
+
+            recorded = stop.outcome if isinstance(stop, SendCancelled) else None
+            self.response_view.show_failure(*cancelled_text(recorded))
             self.cancelled.emit()
             return
         finally:
