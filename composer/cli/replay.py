@@ -36,6 +36,13 @@ from composer.cli.replay_report import (
     say,
     summary_to_json,
 )
+from composer.cli.replay_verify import (
+    AcceptedLog,
+    add_replay_verify_options,
+    render_verify,
+    verify_run,
+    wants_verify,
+)
 from composer.cli.send import (
     add_common_options,
     check_common,
@@ -50,6 +57,7 @@ if TYPE_CHECKING:
     from composer.services.ports import RunLog
     from composer.services.replay import ReplayEvent, ReplayItem, ReplaySummary
     from composer.services.replay_runs import ResumePlan
+    from composer.services.replay_verify import VerifySummary
     from composer.services.send import Sender
 
 __all__ = ["ProgressLine", "add_parser", "format_progress", "run"]
@@ -121,6 +129,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--json", action="store_true", help="print the summary as one JSON object on stdout"
     )
+    add_replay_verify_options(p)
     p.set_defaults(handler=run)
 
 
@@ -223,6 +232,9 @@ class _Session:
     stop_signal: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     recorded: bool = False
+    verify: VerifySummary | None = None
+    """What the read-back found (--verify, --verify-sample); None without it."""
+    verify_task: Any = None
 
 
 def _retired_refusal(sender: Any, args: argparse.Namespace) -> str | None:
@@ -305,9 +317,15 @@ def run(args: argparse.Namespace) -> int:
         history_notes=tuple(session.notes),
     )
     if args.json:
-        print_out(json.dumps(summary_to_json(summary, name, facts), ensure_ascii=False))
+        doc = summary_to_json(summary, name, facts)
+        if wants_verify(args):
+            doc["verification"] = None if session.verify is None else session.verify.to_json()
+        print_out(json.dumps(doc, ensure_ascii=False))
     else:
-        print_out(render_summary(summary, name, sender, facts))
+        text = render_summary(summary, name, sender, facts)
+        if session.verify is not None:
+            text += "\n" + "\n".join(render_verify(session.verify, name))
+        print_out(text)
     return _exit(summary, session, args, facts)
 
 
@@ -400,6 +418,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         if listed[0] <= MAX_LISTED:
             say(f"{name}:{event.line}: {event.problem}")
 
+    accepted = AcceptedLog() if wants_verify(args) else None
     replayer: Replayer = Replayer(
         sender,
         concurrency=args.concurrency,
@@ -408,6 +427,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         run_id=args.run_id,
         on_progress=line.update,
         on_invalid=on_invalid,
+        on_sent=accepted,
     )
     loop = asyncio.get_running_loop()
     stops = _stop_signals()
@@ -416,6 +436,8 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         first = not session.stop_signal
         session.stop_signal.append(signum)
         replayer.stop()  # first: after SIGHUP the terminal may be gone and printing fail
+        if session.verify_task is not None:
+            session.verify_task.cancel()  # verdicts reached so far are kept
         line.interrupt_line()
         what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
         if first:
@@ -458,6 +480,9 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
                 earlier=plan.earlier if plan else None,
                 in_doubt=plan.in_doubt if plan else frozenset(),
             )
+            if accepted is not None:
+                line.update(summary.progress, final=True)
+                await _read_back(sender, accepted, session, args, summary)
     finally:
         for signum in stops:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -468,8 +493,39 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
             session.notes.append(problem)
     if listed[0] > MAX_LISTED:
         say(f"... and {listed[0] - MAX_LISTED} more invalid events")
-    line.update(summary.progress, final=True)
+    if accepted is None:
+        line.update(summary.progress, final=True)
     return summary
+
+
+async def _read_back(
+    sender: Sender,
+    accepted: AcceptedLog,
+    session: _Session,
+    args: argparse.Namespace,
+    summary: ReplaySummary,
+) -> None:
+    """Read the accepted events back, unless the run was stopped (a stop means stop)."""
+    import asyncio
+
+    from composer.services.replay_verify import VerifySummary
+
+    if summary.interrupted or session.stop_signal:
+        say("replay: the accepted events were not read back: the run was stopped.")
+        return
+    result = VerifySummary(accepted=len(accepted.accepted), sample=args.verify_sample)
+    session.verify = result
+    count = min(len(accepted.accepted), args.verify_sample or len(accepted.accepted))
+    if count:
+        say(f"Reading back {count} accepted event{'s' * (count != 1)}...")
+    session.verify_task = asyncio.ensure_future(verify_run(sender, accepted, args, result))
+    try:
+        await session.verify_task
+    except asyncio.CancelledError:
+        if not session.stop_signal:
+            raise  # cancelled from outside, not by a stop signal
+    finally:
+        session.verify_task = None
 
 
 def _stop_signals() -> tuple[int, ...]:

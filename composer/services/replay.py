@@ -222,6 +222,7 @@ class Replayer:
         run_id: str | None = None,
         on_progress: Callable[[ReplayProgress], None] | None = None,
         on_invalid: Callable[[ReplayEvent], None] | None = None,
+        on_sent: Callable[[ReplayItem, SendResult], None] | None = None,
         clock: Clock = monotonic,
         max_unreachable: int = UNREACHABLE_STREAK,
     ) -> None:
@@ -235,6 +236,8 @@ class Replayer:
         self._namespace = uuid.UUID(self.run_id)
         self._on_progress = on_progress
         self._on_invalid = on_invalid
+        self._on_sent = on_sent
+        """Called with each event sent and its result (e.g. to read accepted ones back)."""
         self._clock = clock
         self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -355,6 +358,11 @@ class Replayer:
                 del in_flight[item.index]
                 event = self._event(item, result)
                 events[item.index] = event
+                if self._on_sent is not None:
+                    try:
+                        self._on_sent(item, result)
+                    except Exception:  # an observer's fault must not stop the run
+                        log.exception("replay: the observer of event %d failed", item.index)
                 outcome = result.outcome
                 assert outcome is not None
                 self._watch_reachability(item.index, outcome)
