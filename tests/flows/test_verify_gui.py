@@ -81,6 +81,7 @@ def test_a_key_without_a_read_scope_cannot_check_and_names_the_scope(qtbot, make
     text = shown(window)
     assert "Cannot check: the key lacks the events:read scope" in text
     assert "Add events:read" in text
+    qtbot.waitUntil(lambda: window.history_pane.model.rowCount() == 1, timeout=5000)
     entry = window.storage.history.get(window.history_pane.model.row_at(0).id)
     assert entry.row.verification == "cannot_check"
 
