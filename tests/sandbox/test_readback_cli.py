@@ -46,9 +46,11 @@ def test_processing_delay_and_denied_read_scope_from_the_command_line() -> None:
         proc,
         url,
     ):
+        sent = time.monotonic()  # before the post: the server's delay starts after this
         _post(url, "cli-1")
-        sent = time.monotonic()
-        assert httpx.get(f"{url}/api/events", headers=HEADERS, timeout=10).json()["data"] == []
+        first = httpx.get(f"{url}/api/events", headers=HEADERS, timeout=10).json()["data"]
+        if time.monotonic() - sent < 0.55:  # answered before the delay can have run out
+            assert first == []
         while time.monotonic() - sent < 5:
             data = httpx.get(f"{url}/api/events", headers=HEADERS, timeout=10).json()["data"]
             if data:
@@ -56,7 +58,7 @@ def test_processing_delay_and_denied_read_scope_from_the_command_line() -> None:
             time.sleep(0.05)
         waited = time.monotonic() - sent
         assert data and data[0]["attributes"]["event_properties"]["$event_id"] == "cli-1"
-        assert 0.5 <= waited < 2.0
+        assert 0.55 <= waited < 4.0  # the 0.6 s delay, whatever the load
         denied = httpx.get(f"{url}/api/profiles", headers=HEADERS, timeout=10)
         assert denied.status_code == 403
         assert "profiles:read" in denied.json()["errors"][0]["detail"]
