@@ -38,10 +38,8 @@ def run(folder: Path, events: Path, label: str, *extra: str) -> tuple[float, dic
         out = io.StringIO()
         started = time.perf_counter()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            code = cli(
-                ["--data-dir", str(folder / label), "replay", "--target", url, "--json"]
-                + [*extra, str(events)]
-            )
+            args = ["--data-dir", str(folder / label), "replay", "--target", url, "--json"]
+            code = cli([*args, *extra, str(events)])
         took = time.perf_counter() - started
     doc: dict[str, Any] = json.loads(out.getvalue())
     assert code == 0, doc
