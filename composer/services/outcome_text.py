@@ -91,22 +91,34 @@ def delivery_of(outcome: SendOutcome) -> Delivery:
 
 
 def cancelled_text(outcome: SendOutcome | None) -> tuple[str, str]:
-    """The headline and explanation of a send the user cancelled. ``outcome`` is the one the
-    history recorded for it (None when the cancel came before or after the send service had
-    one): only when its delivery state says the request never left is it called not sent."""
-    if outcome is not None and delivery_of(outcome) is Delivery.NOT_SENT:
+    """The headline and explanation of a send the user cancelled, from the delivery state of
+    ``outcome``, the one the history recorded for it (None when the cancel came where the send
+    service had none: then nothing more is known than that it may have arrived)."""
+    delivery = delivery_of(outcome) if outcome is not None else None
+    if delivery is Delivery.NOT_SENT:
         return (
             "Cancelled: not sent",
             "You cancelled the send before the request left, so the server did not receive "
             "it. The history keeps an entry for it (not sent).",
         )
-    why = outcome.error.message if outcome is not None and outcome.error else None
-    reason = f" ({why})" if why else ""
-    return (
-        "Cancelled",
-        f"You cancelled the send; the server may or may not have received it{reason}. "
-        "The history keeps an entry for it.",
-    )
+    if delivery is Delivery.UNKNOWN:
+        return (
+            "Cancelled",
+            "You cancelled the send after the request left and before an answer came, so the "
+            "server may or may not have received it. The history keeps an entry for it "
+            "(unknown).",
+        )
+    if delivery is not None:
+        # cancelled between tries: what the tries so far say is all there is to know
+        words = delivery_text(delivery)
+        assert outcome is not None
+        return (
+            f"Cancelled: {words.label}",
+            f"You cancelled the send while it waited to try again, after "
+            f"{_what_happened(outcome)}. {words.meaning} The history keeps an entry for it "
+            f"({words.label}).",
+        )
+    return "Cancelled", "You cancelled the send; the server may or may not have received it."
 
 
 def is_sandbox_duplicate(outcome: SendOutcome) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from composer.client import parse_target
-from composer.sandbox import FaultKind, SandboxConfig, run_in_thread
+from composer.sandbox import FaultKind, SandboxApp, SandboxConfig, run_in_thread
 from tests.flows.test_delivery_gui import hold_write_lock, recorded
 
 pytestmark = pytest.mark.usefixtures("qloop")
@@ -57,6 +57,41 @@ def test_a_send_cancelled_in_flight_may_or_may_not_have_arrived(
     assert "not sent" not in view.status_label.text()
     explanation = view.explanation.text()
     assert "may or may not have received it" in explanation
-    assert "before an answer arrived" in explanation  # the reason
+    assert "after the request left and before an answer came" in explanation  # the reason
     rows = window.storage.history.page()
     assert [r.delivery for r in rows] == ["unknown"]
+
+
+class CountingSandbox(SandboxApp):
+    """The in-process sandbox, counting the event requests it has answered."""
+
+    answered = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await super().__call__(scope, receive, send)
+        if scope["type"] == "http" and scope["path"].startswith("/api/events"):
+            self.answered += 1
+
+
+def test_a_send_cancelled_between_refused_tries_says_it_was_not_accepted(
+    qtbot: Any, make_window: Any
+) -> None:
+    # every answer is 429 with Retry-After: 1, so the send waits a second before its next try;
+    # served on a port of its own, so the slower pace it teaches this process's rate limiter
+    # stays with this target
+    sandbox = CountingSandbox(SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.THROTTLED,)))
+    window = make_window()
+    view = window.response_view
+    with run_in_thread(sandbox) as url:
+        window.target_bar.set_target(parse_target(url))
+        window.request_send()
+        qtbot.waitUntil(lambda: sandbox.answered == 1, timeout=5000)
+        window.cancel_send()
+        qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
+    assert sandbox.answered == 1
+    assert "not accepted" in view.status_label.text()
+    explanation = view.explanation.text()
+    assert "429" in explanation and "definitely not recorded" in explanation
+    assert "may or may not" not in explanation
+    rows = window.storage.history.page()
+    assert [r.delivery for r in rows] == ["not_accepted"]
