@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from composer.services.ports import SendGateway
     from composer.services.send import SendResult
     from composer.services.send_gateway import ServiceGateway
+    from composer.services.verify import Verification
+    from composer.services.verify_text import CheckRequest
     from composer.storage import Storage
     from composer.ui.main_window import MainWindow
 
@@ -68,7 +70,9 @@ def build_gateway(storage: Storage) -> ServiceGateway:
     from composer.sandbox import SandboxConfig, create_app
     from composer.services.send_gateway import ServiceGateway
 
-    return ServiceGateway(storage, sandbox=create_app(SandboxConfig()))
+    # A short processing delay, as Klaviyo has a longer one: the read-back check after a 202
+    # is visible ("Checking whether the sandbox recorded it…") rather than instant.
+    return ServiceGateway(storage, sandbox=create_app(SandboxConfig(processing_delay=1.0)))
 
 
 class DeferredGateway:
@@ -126,6 +130,9 @@ class DeferredGateway:
             fresh_unique_id=fresh_unique_id,
             exactly=exactly,
         )
+
+    async def verify(self, request: CheckRequest) -> Verification:
+        return await self.gateway().verify(request)
 
     async def aclose(self) -> None:
         if self._real is not None:

@@ -17,6 +17,8 @@ from composer.domain.outcome import RequestRecord, SendOutcome
 
 if TYPE_CHECKING:
     from composer.services.send import SendResult
+    from composer.services.verify import Verification
+    from composer.services.verify_text import CheckRequest
     from composer.storage.runs import ReplayRun, RunEventState
 
 
@@ -136,6 +138,10 @@ class SendGateway(Protocol):
         leaves. The result carries the outcome, the unique_id sent, its delivery state and why
         the history could not record it (``history_problem``). ``fresh_unique_id`` replaces the
         event's unique_id (each Send a new event); ``exactly`` sends the bytes as they are."""
+        ...
+
+    async def verify(self, request: CheckRequest) -> Verification:
+        """Read an accepted send back and say whether it landed (composer.services.verify)."""
         ...
 
     async def aclose(self) -> None:

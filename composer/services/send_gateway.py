@@ -19,10 +19,14 @@ import httpx
 
 from composer.client import ClientSettings, KeyRoute, RateLimits, Target, Window
 from composer.domain.outcome import RequestRecord, SendOutcome
+from composer.domain.revisions import get_revision
 from composer.services.keys import KeyUnavailable, check_key_destination
 from composer.services.outcome_text import no_key_message
 from composer.services.ports import HistorySink, SendContext
 from composer.services.send import Sender, SendResult
+from composer.services.verdicts import record_verdict
+from composer.services.verify import Verification, Verifier, VerifyOutcome
+from composer.services.verify_text import GUI_VERIFY_TIMEOUT, CheckRequest
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,13 @@ class QueuedHistory:
         future = self._pool.submit(self._sink.complete, entry_id, outcome)
         future.add_done_callback(_log_failure)
         await asyncio.wrap_future(future)
+
+    async def write_verdict(self, entry_id: int | None, verdict: Verification) -> str | None:
+        """Keep a read-back verdict in its entry, in order with the other writes; why it could
+        not be kept, or None."""
+        future = self._pool.submit(record_verdict, self._sink, entry_id, verdict)
+        problem: str | None = await asyncio.wrap_future(future)
+        return problem
 
     async def flush(self) -> None:
         """Wait until every queued write is done (so a reload shows them)."""
@@ -94,6 +105,7 @@ class ServiceGateway:
         sandbox: Any = None,
         transports: dict[str, httpx.AsyncBaseTransport] | None = None,
         client_settings: Callable[[], ClientSettings] | None = None,
+        verify_timeout: float = GUI_VERIFY_TIMEOUT,
     ) -> None:
         from composer.sandbox import SandboxApp, create_app
 
@@ -103,6 +115,9 @@ class ServiceGateway:
         self._client_settings = client_settings or self._settings_from_storage
         self.history = QueuedHistory(storage.history)
         self._senders: dict[tuple[str, str | None], tuple[str, Sender]] = {}
+        self._verifiers: dict[int, Verifier] = {}
+        """One verifier per sender (i.e. per account: it caches metric ids)."""
+        self.verify_timeout = verify_timeout
         self._closed = False
 
     def _settings_from_storage(self) -> ClientSettings:
@@ -209,6 +224,34 @@ class ServiceGateway:
         finally:
             await self.history.flush()
 
+    async def verify(self, request: CheckRequest) -> Verification:
+        """Read an accepted send back (composer.services.verify) with the key it went with,
+        sharing the account's limiter with sends; waits up to ``verify_timeout`` seconds.
+        The verdict is kept in the send's history entry (``request.entry_id``). Raises
+        KeyUnavailable or KeyRefused as :meth:`send_event` does."""
+        if self._closed:
+            raise RuntimeError("the app is closing; nothing more is checked")
+        payload = request.payload()
+        if payload is None:
+            return Verification(VerifyOutcome.SKIPPED, "Not checked: the body sent is not JSON.")
+        target = request.target
+        named = request.account_confirmed or target.key_route is KeyRoute.AUTOMATIC
+        sender = await self._sender(target, request.account, request.revision, named=named)
+        verifier = self._verifiers.get(id(sender))
+        if verifier is None or verifier.reader is not sender.client:
+            verifier = self._verifiers[id(sender)] = Verifier(sender.client)
+        try:  # the body's shape is the revision it was sent with
+            shape = get_revision(request.revision)
+        except ValueError:
+            shape = sender.client.revision
+        verdict = await verifier.verify(
+            payload, shape, request.sent_at, timeout=self.verify_timeout
+        )
+        problem = await self.history.write_verdict(request.entry_id, verdict)
+        if problem:
+            log.warning("history: %s", problem)
+        return verdict
+
     def _sync_sandbox(self) -> None:
         """The built-in sandbox follows the Settings choice for retired revisions."""
         from composer.sandbox import RetiredRevisionPolicy
@@ -228,6 +271,7 @@ class ServiceGateway:
         self._closed = True
         senders = [s for _f, s in self._senders.values()]
         self._senders.clear()
+        self._verifiers.clear()
         for sender in senders:
             await sender.aclose()
         await asyncio.to_thread(self.history.close)

@@ -60,6 +60,11 @@ class Settings:
     recent_files: tuple[str, ...] = ()
     sandbox_retired_revisions: str = "serve"
     """What the built-in sandbox does with a retired revision: serve, fall-forward or gone."""
+    verify_sandbox: bool = True
+    """After a 202 from the sandbox (or this machine), read the event back automatically."""
+    verify_klaviyo: bool = True
+    """After a 202 from Klaviyo (or another server), read the event back automatically; a key
+    without the read scopes gets "cannot check" naming the scope to add."""
 
     def layout_bytes(self) -> bytes | None:
         """The saved window layout as the bytes the GUI stored."""
@@ -204,6 +209,8 @@ def parse_settings(obj: Any) -> tuple[Settings, list[str], set[str]]:
     take("window_layout", lambda v: None if v is None else _string(v))
     items("recent_files", _string, MAX_RECENT_FILES)
     take("sandbox_retired_revisions", _retired_policy)
+    take("verify_sandbox", _bool)
+    take("verify_klaviyo", _bool)
     return Settings(**values), problems, invalid
 
 

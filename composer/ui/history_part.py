@@ -3,10 +3,12 @@ notice entries another process (a CLI replay) added."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from composer.services.verify_text import request_for_entry
 from composer.storage.history import HistoryStore
 from composer.storage.records import HistoryEntry
 from composer.ui.document import DocumentPart
@@ -59,6 +61,13 @@ class HistoryPart(QObject):
     def stop(self) -> None:
         self._poll.stop()
 
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait (at most ``timeout`` seconds) for a history page being read on a worker thread:
+        the store must not be closed under a read (SQLite would crash the process)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.pane.model.is_loading() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+
     def refresh(self) -> None:
         self.pane.refresh()
 
@@ -74,6 +83,9 @@ class HistoryPart(QObject):
         outcome = entry.to_outcome()
         if outcome is not None:
             self._response_view.show_outcome(outcome, unique_id=entry.row.unique_id)
+            request = request_for_entry(entry.row, entry.request.body)
+            if request is not None:  # an accepted send: offer to read it back
+                self._sender.verify.offer(request)
         self.message.emit(
             f"Loaded history entry #{entry.id} ({entry.row.status_text}) into the composer.",
             8000,

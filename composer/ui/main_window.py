@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         self.send_part.sendingChanged.connect(self._set_sending)
         self.send_part.cancelled.connect(self.history_part.refresh)
         self.send_part.finished.connect(self._on_send_finished)
+        self.send_part.verify.verified.connect(lambda _verdict: self.history_part.refresh())
         self.settings_part.applied.connect(self._apply_settings)
         self.settings_part.themeChanged.connect(self._refresh_colors)
 
@@ -214,6 +215,7 @@ class MainWindow(QMainWindow):
         self.settings_part.set_theme(settings.theme, save=False)
         self.target_bar.set_custom_urls([t.base_url for t in settings.targets])
         self.target_bar.set_accounts(list(settings.accounts), settings.default_account)
+        self.send_part.verify.set_settings(settings)
         if initial:
             try:
                 target = parse_target(settings.default_target)
@@ -404,6 +406,7 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 log.warning("the window layout was not saved: %s", exc)
             await self.send_part.stop()
+            await self.history_part.settle()
         finally:
             self.close()
             self.closed.emit()

@@ -6,11 +6,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QProgressBar,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -30,6 +32,7 @@ from composer.services.outcome_text import (
     pretty_body,
     timing_line,
 )
+from composer.services.verify_text import VerdictText
 from composer.ui import theme
 
 _IDLE_TEXT = (
@@ -63,6 +66,8 @@ class ResponseView(QWidget):
     the server's findings (the window then takes the composer to that field)."""
 
     findingActivated = Signal(object)
+    checkRequested = Signal()
+    """The user pressed Check again (or Check now) for the send on show."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +106,33 @@ class ResponseView(QWidget):
         self.history_warning.setWordWrap(True)
         self.history_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.history_warning.hide()
+
+        self.verify_box = QWidget()
+        self.verify_box.setObjectName("verification")
+        self.verify_status = QLabel()
+        self.verify_status.setObjectName("verifyStatus")
+        self.verify_status.setAccessibleName("Whether it was recorded")
+        self.verify_status.setWordWrap(True)
+        self.verify_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        vfont = self.verify_status.font()
+        vfont.setBold(True)
+        self.verify_status.setFont(vfont)
+        self.verify_details = QLabel()
+        self.verify_details.setAccessibleName("Evidence of the check")
+        self.verify_details.setWordWrap(True)
+        self.verify_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.check_button = QPushButton("Check again")
+        self.check_button.setAccessibleName("Check again whether it was recorded")
+        self.check_button.clicked.connect(self.checkRequested)
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.verify_status, 1)
+        head.addWidget(self.check_button, 0, Qt.AlignmentFlag.AlignTop)
+        box = QVBoxLayout(self.verify_box)
+        box.setContentsMargins(0, 4, 0, 4)
+        box.addLayout(head)
+        box.addWidget(self.verify_details)
+        self.verify_box.hide()
 
         self.explanation = QLabel(_IDLE_TEXT)
         self.explanation.setWordWrap(True)
@@ -149,6 +181,7 @@ class ResponseView(QWidget):
         layout.addWidget(self.history_warning)
         layout.addWidget(self.progress)
         layout.addWidget(self.explanation)
+        layout.addWidget(self.verify_box)
         layout.addWidget(self.findings_list, 1)
         layout.addWidget(self.tabs, 3)
         layout.addStretch(0)
@@ -182,6 +215,7 @@ class ResponseView(QWidget):
 
     def _clear_details(self) -> None:
         self._outcome = None
+        self.verify_box.hide()
         self.delivery_label.hide()
         self.history_warning.hide()
         self.findings_list.clear()
@@ -256,6 +290,36 @@ class ResponseView(QWidget):
         self.history_warning.setStyleSheet(f"color: {theme.colors().warning};")
         self.history_warning.show()
 
+    # -- the read-back check ------------------------------------------------------------------
+
+    def show_checking(self, text: str) -> None:
+        """The check of the send on show is running."""
+        self._set_verify(Tone.NEUTRAL, text, "", button=False)
+
+    def show_not_checked(self, text: str) -> None:
+        """Automatic checks are off for this target: say so and offer Check now."""
+        self._set_verify(Tone.NEUTRAL, "Not checked", text, button=True, label="Check now")
+
+    def show_verdict(self, verdict: VerdictText) -> None:
+        """The check's outcome in words, with its evidence."""
+        self._set_verify(verdict.tone, verdict.headline, "\n".join(verdict.lines), button=True)
+
+    def hide_check(self) -> None:
+        self.verify_box.hide()
+
+    def _set_verify(
+        self, tone: Tone, headline: str, details: str, *, button: bool, label: str = "Check again"
+    ) -> None:
+        color = getattr(theme.colors(), tone.value)
+        self.verify_status.setText(f"{SYMBOLS[tone]} {headline}")
+        self.verify_status.setStyleSheet(f"color: {color};")
+        self.verify_status.setProperty("tone", tone.value)
+        self.verify_details.setText(details)
+        self.verify_details.setVisible(bool(details))
+        self.check_button.setText(label)
+        self.check_button.setVisible(button)
+        self.verify_box.show()
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _set_timing(self, text: str) -> None:
@@ -295,3 +359,5 @@ class ResponseView(QWidget):
         tone = self.status_label.property("tone") or Tone.NEUTRAL.value
         color = getattr(theme.colors(), str(tone))
         self.status_label.setStyleSheet(f"color: {color};")
+        vtone = self.verify_status.property("tone") or Tone.NEUTRAL.value
+        self.verify_status.setStyleSheet(f"color: {getattr(theme.colors(), str(vtone))};")

@@ -4,6 +4,7 @@ production, hand the bytes to the send gateway, and show what came back."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -16,12 +17,14 @@ from composer.services.keys import plain_http_refusal
 from composer.services.outcome_text import cancelled_text, no_key_message
 from composer.services.ports import SendGateway
 from composer.services.retired import PlannedSend, needs_choice, plan
+from composer.services.verify_text import CheckRequest
 from composer.ui.dialogs import ask, question
 from composer.ui.editor import ComposerController
 from composer.ui.response_view import ResponseView
 from composer.ui.retired_dialog import ask_retired_choice
 from composer.ui.target_bar import TargetBar, target_headline
 from composer.ui.tasks import TaskRunner
+from composer.ui.verify_part import VerifyPart
 
 
 class SendPart(QObject):
@@ -60,6 +63,8 @@ class SendPart(QObject):
         self.closing = False
         self._fresh_unique_id = True
         self._next_unique_id = new_unique_id()
+        self.verify = VerifyPart(self, gateway=gateway, response_view=response_view, tasks=tasks)
+        """The read-back check after a 202."""
 
     # -- the unique_id of the next Send --------------------------------------------------------
 
@@ -86,6 +91,7 @@ class SendPart(QObject):
         """Send (Ctrl+Enter): validate, confirm when needed, send, show the outcome."""
         if self.is_sending() or self.closing:
             return
+        self.verify.forget()
         self._task = self._tasks.spawn(self._send_flow(self.controller.text()), "Send")
 
     def send_recorded(self, body: bytes, *, entry_id: int | None = None) -> None:
@@ -94,6 +100,7 @@ class SendPart(QObject):
         if self.is_sending() or self.closing:
             return
         text = body.decode("utf-8", "replace")
+        self.verify.forget()
         self._task = self._tasks.spawn(
             self._send_flow(text, skip_validation=True, exactly=True, entry_id=entry_id), "Send"
         )
@@ -150,6 +157,7 @@ class SendPart(QObject):
         self.sendingChanged.emit(True)
         self.response_view.show_sending(target_headline(target).split(":")[0])
         fresh = None if exactly else self.next_unique_id()
+        sent_at = time.time()
         try:
             result = await self.gateway.send_event(
                 body,
@@ -188,6 +196,19 @@ class SendPart(QObject):
             history_problem=result.history_problem,
             note=note,
         )
+        status = result.outcome.status
+        if status is not None and 200 <= status < 300 and not self.closing:
+            self.verify.accepted(
+                CheckRequest(
+                    result.body,
+                    target,
+                    account,
+                    revision,
+                    sent_at,
+                    account_confirmed=confirmed,
+                    entry_id=result.history_id,
+                )
+            )
 
     def _show_outcome(
         self,
@@ -293,6 +314,7 @@ class SendPart(QObject):
     async def stop(self) -> None:
         """No new sends; cancel the one running and close the gateway's HTTP clients."""
         self.closing = True
+        self.verify.stop()
         if self.is_sending() and self._task is not None:
             self._task.cancel()
         await self.gateway.aclose()

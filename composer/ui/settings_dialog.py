@@ -157,6 +157,19 @@ class SettingsDialog(QDialog):
             "unique_id is sent and a repeated Send is not recorded again."
         )
         self.fresh_unique_id.setChecked(s.fresh_unique_id)
+        self.verify_sandbox = QCheckBox("Read the event back from the sandbox")
+        self.verify_sandbox.setAccessibleName("Check sends to the sandbox")
+        self.verify_sandbox.setChecked(s.verify_sandbox)
+        self.verify_klaviyo = QCheckBox("Read the event back from Klaviyo and other servers")
+        self.verify_klaviyo.setAccessibleName("Check sends to Klaviyo")
+        self.verify_klaviyo.setChecked(s.verify_klaviyo)
+        for box in (self.verify_sandbox, self.verify_klaviyo):
+            box.setToolTip(
+                "A 202 only means the event was queued. With this on, the response says "
+                "whether it was recorded (GET /api/profiles, /api/metrics, /api/events: the "
+                "key needs profiles:read, metrics:read and events:read, or the check says "
+                "which scope to add)."
+            )
         self.theme = QComboBox()
         self.theme.setAccessibleName("Theme")
         for name in THEMES:
@@ -183,6 +196,8 @@ class SettingsDialog(QDialog):
         form.addRow("Retired revisions in the sandbox", self.sandbox_retired)
         form.addRow("unique_id", self.auto_unique_id)
         form.addRow("", self.fresh_unique_id)
+        form.addRow("Check after a 202", self.verify_sandbox)
+        form.addRow("", self.verify_klaviyo)
         form.addRow("Theme", self.theme)
         return page
 
@@ -351,6 +366,8 @@ class SettingsDialog(QDialog):
             auto_unique_id=self.auto_unique_id.isChecked(),
             fresh_unique_id=self.fresh_unique_id.isChecked(),
             sandbox_retired_revisions=str(self.sandbox_retired.currentData()),
+            verify_sandbox=self.verify_sandbox.isChecked(),
+            verify_klaviyo=self.verify_klaviyo.isChecked(),
             theme=str(self.theme.currentData()),
             retention=Retention(self.keep_last.value() or None, self.keep_days.value() or None),
         )

@@ -102,3 +102,18 @@ def test_the_platform_folders_are_used_without_a_data_dir(tmp_path: Path, monkey
     paths = StoragePaths.resolve(None)
     assert paths.history_db == tmp_path / "data" / "event-composer" / "history.sqlite3"
     assert paths.settings_file == tmp_path / "config" / "event-composer" / "settings.json"
+
+
+def test_the_read_back_settings_persist_and_an_older_file_checks_both_targets(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "settings.json"
+    # a file the previous release wrote: no verify_* members; both checks are on
+    path.write_text(json.dumps({"theme": "dark", "auto_unique_id": False}))
+    older = SettingsStore(path).settings
+    assert older.verify_sandbox is True and older.verify_klaviyo is True
+    assert older.theme == "dark" and older.auto_unique_id is False
+    SettingsStore(path).update(verify_sandbox=False)
+    again = SettingsStore(path).settings
+    assert again.verify_sandbox is False and again.verify_klaviyo is True
+    assert again.theme == "dark"
