@@ -40,6 +40,7 @@ from composer.cli.replay_verify import (
     AcceptedLog,
     add_replay_verify_options,
     render_verify,
+    start_pool,
     verify_run,
     wants_verify,
 )
@@ -339,6 +340,8 @@ def _exit(
         if summary.stopped_reason:
             return EXIT_BAD_INPUT
         return 128 + (session.stop_signal[0] if session.stop_signal else 2)
+    if session.stop_signal:  # stopped during the read-back: the sends were all done
+        return 128 + session.stop_signal[0]
     if summary.unknown:
         say(
             f"{len(summary.unknown)} event(s) may or may not have been recorded. To send them "
@@ -474,6 +477,8 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     plan = session.plan
     try:
         async with sender:
+            if accepted is not None:
+                session.verify = start_pool(sender, accepted, args)
             summary = await replayer.run(
                 session.items,
                 skip=args.skip,
@@ -510,15 +515,26 @@ async def _read_back(
 
     from composer.services.replay_verify import VerifySummary
 
+    pool = accepted.pool
+    if session.verify is not None:
+        session.verify.accepted = len(accepted.accepted)
     if summary.interrupted or session.stop_signal:
-        say("replay: the accepted events were not read back: the run was stopped.")
+        if pool is not None:
+            await pool.cancel()  # the verdicts reached stay in the history and the summary
+        say("replay: the read-back stopped with the run: not every accepted event was checked.")
         return
-    result = VerifySummary(accepted=len(accepted.accepted), sample=args.verify_sample)
-    session.verify = result
-    count = min(len(accepted.accepted), args.verify_sample or len(accepted.accepted))
-    if count:
-        say(f"Reading back {count} accepted event{'s' * (count != 1)}...")
-    session.verify_task = asyncio.ensure_future(verify_run(sender, accepted, args, result))
+    if pool is not None and session.verify is not None:
+        left = len(accepted.accepted) - session.verify.checked
+        if left:
+            say(f"Reading back the last {left} accepted event{'s' * (left != 1)}...")
+        session.verify_task = asyncio.ensure_future(pool.finish())
+    else:
+        result = VerifySummary(accepted=len(accepted.accepted), sample=args.verify_sample)
+        session.verify = result
+        count = min(len(accepted.accepted), args.verify_sample or len(accepted.accepted))
+        if count:
+            say(f"Reading back {count} accepted event{'s' * (count != 1)}...")
+        session.verify_task = asyncio.ensure_future(verify_run(sender, accepted, args, result))
     try:
         await session.verify_task
     except asyncio.CancelledError:

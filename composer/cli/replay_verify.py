@@ -11,7 +11,7 @@ from composer.cli.verify_option import DEFAULT_TIMEOUT, _timeout
 
 if TYPE_CHECKING:
     from composer.services.replay import ReplayItem
-    from composer.services.replay_verify import AcceptedSend, VerifySummary
+    from composer.services.replay_verify import AcceptedSend, VerifyPool, VerifySummary
     from composer.services.send import Sender, SendResult
 
 MAX_LISTED = 20
@@ -66,6 +66,8 @@ class AcceptedLog:
 
     def __init__(self) -> None:
         self.accepted: list[AcceptedSend] = []
+        self.pool: VerifyPool | None = None
+        """With --verify (every event): the checks start as each 202 arrives."""
 
     def __call__(self, item: ReplayItem, result: SendResult) -> None:
         from composer.services.replay_verify import AcceptedSend
@@ -73,16 +75,36 @@ class AcceptedLog:
         outcome = result.outcome
         if outcome is None or result.delivery.value != "accepted":
             return
-        self.accepted.append(
-            AcceptedSend(
-                index=item.index,
-                line=item.line,
-                body=result.body,
-                sent_at=time.time() - outcome.total_ms / 1000,
-                history_id=result.history_id,
-                unique_id=result.unique_id,
-            )
+        sent = AcceptedSend(
+            index=item.index,
+            line=item.line,
+            body=result.body,
+            sent_at=time.time() - outcome.total_ms / 1000,
+            history_id=result.history_id,
+            unique_id=result.unique_id,
         )
+        self.accepted.append(sent)
+        if self.pool is not None:
+            self.pool.submit(sent)
+
+
+def start_pool(sender: Sender, log: AcceptedLog, args: argparse.Namespace) -> VerifySummary | None:
+    """With --verify and no sample: start checking while the replay runs (in the event loop);
+    the summary it fills, or None when a sample is checked after the sends instead."""
+    from composer.services.replay_verify import VerifyPool, VerifySummary
+    from composer.services.verify import Verifier
+
+    if args.verify_sample is not None:
+        return None
+    summary = VerifySummary(accepted=0, sample=None)
+    log.pool = VerifyPool(
+        Verifier(sender.client),
+        sender.client.revision,
+        summary,
+        timeout=args.verify_timeout,
+        history=sender.history,
+    )
+    return summary
 
 
 async def verify_run(

@@ -1,5 +1,9 @@
 """Reading a replay's accepted events back (``replay --verify`` / ``--verify-sample N``).
 
+With ``--verify`` every accepted event is checked while the replay goes on (a
+:class:`VerifyPool` takes each as its 202 arrives), so the read-back mostly overlaps the sends;
+a sample is chosen once every event's fate is known, then checked.
+
 One :class:`~composer.services.verify.Verifier` serves the whole run: it keeps the account's
 metric ids, and its per-endpoint limiters pace every read of every check within Klaviyo's read
 limits (profiles 75/s, metrics 10/s, events 350/s ...) on top of the account's limiter the
@@ -110,6 +114,69 @@ class VerifySummary:
         return doc
 
 
+class VerifyPool:
+    """Checks accepted sends a few at a time as they are submitted (so a replay's read-back
+    runs alongside its sends); each verdict goes into ``summary`` and the history entry."""
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        revision: Revision,
+        summary: VerifySummary,
+        *,
+        timeout: float,
+        history: object = None,
+        concurrency: int = VERIFY_CONCURRENCY,
+        on_verdict: Callable[[VerifySummary], None] | None = None,
+    ) -> None:
+        self.verifier = verifier
+        self.revision = revision
+        self.summary = summary
+        self.timeout = timeout
+        self.history = history
+        self.on_verdict = on_verdict
+        self._queue: asyncio.Queue[AcceptedSend | None] = asyncio.Queue()
+        self._reads_before = verifier.reads
+        self._workers = [asyncio.create_task(self._work()) for _ in range(max(1, concurrency))]
+
+    def submit(self, item: AcceptedSend) -> None:
+        """Check ``item`` as soon as a worker is free."""
+        self.summary.chosen.append(item)
+        self._queue.put_nowait(item)
+
+    async def finish(self) -> VerifySummary:
+        """Wait for every submitted check. Cancelling stops them; the verdicts reached so far
+        stay in the summary (``interrupted`` says some chosen events were not checked)."""
+        for _ in self._workers:
+            self._queue.put_nowait(None)
+        try:
+            await asyncio.gather(*self._workers)
+        except asyncio.CancelledError:
+            await self.cancel()
+            raise
+        self.summary.reads = self.verifier.reads - self._reads_before
+        return self.summary
+
+    async def cancel(self) -> None:
+        """Stop the checks now, keeping the verdicts reached."""
+        for task in self._workers:
+            task.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self.summary.interrupted = self.summary.checked < len(self.summary.chosen)
+        self.summary.reads = self.verifier.reads - self._reads_before
+
+    async def _work(self) -> None:
+        while (item := await self._queue.get()) is not None:
+            verdict = await _check(self.verifier, self.revision, item, self.timeout)
+            self.summary.verdicts[item.index] = verdict
+            problem = record_verdict(self.history, item.history_id, verdict)
+            if problem is not None:
+                self.summary.history_problems.append(problem)
+            self.summary.reads = self.verifier.reads - self._reads_before
+            if self.on_verdict is not None:
+                self.on_verdict(self.summary)
+
+
 async def verify_accepted(
     verifier: Verifier,
     revision: Revision,
@@ -123,33 +190,18 @@ async def verify_accepted(
 ) -> VerifySummary:
     """Check each of ``chosen`` (a few at a time), keep each verdict in its history entry and
     in ``summary``. Cancelling stops the checks; the verdicts reached so far are kept."""
-    summary.chosen = list(chosen)
-    queue = iter(summary.chosen)
-    reads_before = verifier.reads
-
-    async def worker() -> None:
-        for item in queue:
-            verdict = await _check(verifier, revision, item, timeout)
-            summary.verdicts[item.index] = verdict
-            problem = record_verdict(history, item.history_id, verdict)
-            if problem is not None:
-                summary.history_problems.append(problem)
-            summary.reads = verifier.reads - reads_before
-            if on_verdict is not None:
-                on_verdict(summary)
-
-    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(chosen)))]
-    try:
-        await asyncio.gather(*workers)
-    except asyncio.CancelledError:
-        for task in workers:
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        summary.interrupted = summary.checked < len(summary.chosen)
-        summary.reads = verifier.reads - reads_before
-        raise
-    summary.reads = verifier.reads - reads_before
-    return summary
+    pool = VerifyPool(
+        verifier,
+        revision,
+        summary,
+        timeout=timeout,
+        history=history,
+        concurrency=min(concurrency, max(1, len(chosen))),
+        on_verdict=on_verdict,
+    )
+    for item in chosen:
+        pool.submit(item)
+    return await pool.finish()
 
 
 async def _check(

@@ -5,6 +5,11 @@ summary and --json and kept in each event's history entry."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +20,7 @@ from composer.sandbox import SandboxConfig, run_in_thread
 from composer.services.replay_verify import AcceptedSend, choose_sample
 
 KEY = "pk_" + "b4" * 17
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -141,3 +147,26 @@ def test_the_sample_is_spread_evenly_and_the_same_every_time(pool, size, expecte
     chosen = [a.index for a in choose_sample(list(reversed(sends(pool))), size)]
     assert chosen == expected
     assert len(set(chosen)) == len(chosen)
+
+
+def test_sigterm_during_the_read_back_stops_it_and_prints_the_summary(tmp_path) -> None:
+    path = events_file(tmp_path, 10)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "KLAVIYO_API_KEY": KEY}
+    with run_in_thread(SandboxConfig(drop_rate=1.0)) as url:
+        cmd = [sys.executable, "-m", "composer", "--data-dir", str(tmp_path / "state")]
+        cmd += ["replay", str(path), "--target", url, "--verify", "--verify-timeout", "120"]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and url.app.stats.accepted < 10:
+            time.sleep(0.02)  # polling the sandbox for progress, bounded by the deadline
+        time.sleep(0.5)  # the checks are polling now (every event was dropped)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - started < 10  # not the 120 s the checks would have waited
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err
+    assert "read back 0 of 10 accepted" in out
+    assert "the read-back was stopped: 10 chosen events were not checked" in out

@@ -95,7 +95,7 @@ async def test_metric_ids_are_paged_then_cached_and_reads_are_paced() -> None:
                 body(metric="M010", unique_id="m10"), get_revision(REV), sent_at, timeout=2
             )
             assert again.outcome is VerifyOutcome.LANDED
-            assert again.reads == 2  # profile and events: the metric id came from the cache
+            assert again.reads == 1  # events only: profile and metric ids came from the caches
             # 12 more metric reads: the metrics endpoint allows 10 a second, so the verifier
             # waits instead of being refused.
             started = time.monotonic()
@@ -125,3 +125,21 @@ async def test_a_new_metric_of_a_known_profile_is_found_once_processed() -> None
     assert second.outcome is VerifyOutcome.LANDED
     assert second.evidence["metric_id"] == verifier.metric_ids["Second"]
     assert second.waited_seconds < 3.5
+
+
+async def test_a_found_profile_is_read_once_for_many_events() -> None:
+    # a replay checks many events of few profiles: the profiles endpoint allows 750 a minute
+    with run_in_thread(SandboxConfig()) as url:
+        async with EventClient(parse_target(url), KEY, revision=REV) as client:
+            verifier = Verifier(client)
+            first = await send_and_verify(client, verifier, body(unique_id="pc-1"))
+            second = await send_and_verify(client, verifier, body(unique_id="pc-2"))
+            other = await send_and_verify(
+                client, verifier, body(profile={"email": "d@example.com"}, unique_id="pc-3")
+            )
+    assert [v.outcome for v in (first, second, other)] == [VerifyOutcome.LANDED] * 3
+    assert first.reads == 3  # profile, metrics, events
+    assert second.reads == 1  # events: the profile id is known
+    assert other.reads == 2  # a new profile is looked up
+    assert second.evidence["profile_id"] == first.evidence["profile_id"]
+    assert other.evidence["profile_id"] != first.evidence["profile_id"]
