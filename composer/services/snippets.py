@@ -25,6 +25,7 @@ from typing import Any
 from composer.domain.convert import convert
 from composer.domain.outcome import RequestRecord
 from composer.domain.revisions import REVISIONS, Revision
+from composer.storage.exports import comment_text, header_problem
 
 KEY_PLACEHOLDER = "$KLAVIYO_API_KEY"
 _SKIP_HEADERS = {"content-length", "host", "accept-encoding", "connection", "user-agent"}
@@ -53,10 +54,18 @@ def _only_json_values(value: Any) -> bool:
     return True
 
 
-def _headers(request: RequestRecord) -> list[tuple[str, str]]:
+def _headers(request: RequestRecord, left_out: list[str] | None = None) -> list[tuple[str, str]]:
+    """The headers to send again; one that cannot be sent as recorded is left out (and said in
+    ``left_out``). Blanks around a value are not part of it in HTTP, so they are dropped."""
     out = []
-    for name, value in request.headers:
+    for name, raw in request.headers:
         if name.lower() in _SKIP_HEADERS:
+            continue
+        value = raw.strip(" \t")
+        problem = header_problem(name, value)
+        if problem:
+            if left_out is not None:
+                left_out.append(f"# left out: {comment_text(problem)}")
             continue
         safe = f"Klaviyo-API-Key {KEY_PLACEHOLDER}" if name.lower() == "authorization" else value
         out.append((name, safe))
@@ -93,7 +102,8 @@ def as_python_httpx(request: RequestRecord) -> str:
     to the path and with the content type of the request's revision."""
     rev = revision_of(request)
     url = _url_for(request, rev)
-    headers = {n: v for n, v in _headers(request) if n.lower() != "authorization"}
+    left_out: list[str] = []
+    headers = {n: v for n, v in _headers(request, left_out) if n.lower() != "authorization"}
     if rev is not None and _is_events(url):
         for name in list(headers):
             if name.lower() in ("content-type", "accept"):
@@ -107,6 +117,7 @@ def as_python_httpx(request: RequestRecord) -> str:
         body, content = request.body, "body"
     return "\n".join(
         [
+            *left_out,
             "import os",
             "",
             "import httpx",

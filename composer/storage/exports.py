@@ -123,7 +123,8 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
-def _header_problem(name: str, value: str) -> str | None:
+def header_problem(name: str, value: str) -> str | None:
+    """Why a recorded header cannot be sent again as it is (None when it can)."""
     if not _TOKEN.fullmatch(name):
         return f"the header name '{name}' is not an HTTP token"
     if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in value):
@@ -173,7 +174,7 @@ def curl_command(entry: HistoryEntry, key_variable: str = KEY_VARIABLE) -> str:
     for name, value in req.headers:
         if name.lower() in _CURL_SKIP:
             continue
-        problem = _header_problem(name, value)
+        problem = header_problem(name, value)
         if problem:
             notes.append(f"# left out: {comment_text(problem)}")
             continue
