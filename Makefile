@@ -31,8 +31,8 @@ lint: $(STAMP)
 test: $(STAMP) system-deps lint package-selftest
 	@echo "== everything but the GUI, with PySide6 and qasync blocked from import"
 	EVENT_COMPOSER_BLOCK_QT=1 QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m pytest -q -p no:pytest-qt --ignore=tests/ui --ignore=tests/flows
-	@echo "== the whole suite, GUI included"
-	QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m pytest -q
+	@echo "== the GUI, the flows through it and the bundle's Qt checks (everything else ran above)"
+	QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m pytest -q tests/ui tests/flows tests/packaging
 
 bench: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen bash .ci/keyring-session $(BIN)/python -m tests.benchmarks
