@@ -30,9 +30,11 @@ from typing import TYPE_CHECKING, Any
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
 from composer.cli.replay_report import MAX_LISTED, ProgressLine, _duration, say
 from composer.cli.send import client_settings, err, open_sender, open_storage, target_line
+from composer.services.replay_runs import STDIN_PATH
 
 if TYPE_CHECKING:
     from composer.services.bulk import BulkProblem, BulkProgress, BulkSummary
+    from composer.services.bulk_file import BulkFile, BulkResumePlan
     from composer.services.ports import RunLog
     from composer.services.send import Sender
 
@@ -63,66 +65,48 @@ def check(args: argparse.Namespace) -> str | None:
 @dataclass(slots=True)
 class _Session:
     name: str
-    path: str
-    file: Path
-    count: int
-    content_hash: str
+    """The path as given, for messages (``<stdin>`` for standard input)."""
+    file: BulkFile
     runs: RunLog | None
-    earlier: Any = frozenset()
-    in_doubt: Any = frozenset()
-    resumed_run: Any = None
+    plan: BulkResumePlan | None = None
     stop_signal: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     recorded: bool = False
     listed: int = 0
 
-
-class _Marks:
-    """Positions marked in a byte map (``index in marks``), as the resume reads them."""
-
-    def __init__(self, marks: bytearray) -> None:
-        self.marks = marks
-
-    def __contains__(self, index: object) -> bool:
-        return isinstance(index, int) and 0 <= index < len(self.marks) and bool(self.marks[index])
-
-    def __len__(self) -> int:
-        return sum(self.marks)
+    @property
+    def path(self) -> str:
+        """The absolute path recorded with the run (``<stdin>`` for standard input)."""
+        return STDIN_PATH if self.name == "<stdin>" else self.file.absolute
 
 
 def run(args: argparse.Namespace) -> int:
     """The `replay --bulk` command."""
     import asyncio
 
-    from composer.services.replay_input import ReplayInputError, scan_events
-    from composer.services.replay_runs import STDIN_PATH
+    from composer.services.bulk_file import BulkFile
+    from composer.services.replay_input import ReplayInputError
 
     problem = check(args)
     if problem:
         err("replay", problem)
         return EXIT_BAD_INPUT
     spool: Path | None = None
+    name = "<stdin>" if args.path == "-" else args.path
     try:
-        if args.path == "-":
-            spool = _spool_stdin()
-            file = spool
-        else:
-            file = Path(args.path)
-        name = "<stdin>" if args.path == "-" else args.path
         try:
-            with open(file, "rb") as fh:
-                count, digest = scan_events(fh)
+            spool = _spool_stdin() if args.path == "-" else None
+            scanned = BulkFile.scan(spool or Path(args.path))
         except ReplayInputError as exc:
             err("replay", f"{name}: {exc}")
             return EXIT_BAD_INPUT
         except OSError as exc:
             err("replay", _unreadable(name, exc))
             return EXIT_BAD_INPUT
-        path = STDIN_PATH if args.path == "-" else str(file.resolve())
         storage = open_storage(args, "replay")
         try:
             runs = storage.history.runs if (storage is not None and args.history) else None
-            session = _Session(name, path, file, count, digest, runs)
+            session = _Session(name, scanned, runs)
             if args.resume:
                 code = _plan_resume(args, session)
                 if code is not None:
@@ -181,7 +165,8 @@ def _limits(args: argparse.Namespace) -> dict[str, Any]:
 
 def _plan_resume(args: argparse.Namespace, session: _Session) -> int | None:
     from composer.client import TargetError, parse_target
-    from composer.services.replay_runs import ResumeRefused, find_run_to_resume
+    from composer.services.bulk_file import plan_bulk_resume
+    from composer.services.replay_runs import ResumeRefused
 
     if session.runs is None:
         err("replay", "--resume: the history cannot be opened, and the run is recorded there")
@@ -192,23 +177,15 @@ def _plan_resume(args: argparse.Namespace, session: _Session) -> int | None:
         err("replay", f"--target: {exc}")
         return EXIT_BAD_INPUT
     try:
-        run = find_run_to_resume(session.runs, session.path, session.content_hash, target)
-        if run.events != session.count:
-            raise ResumeRefused(
-                f"run {run.id} had {run.events} events and {session.name} now holds "
-                f"{session.count}: start a new run without --resume"
-            )
-        accepted, sent = session.runs.marks(run.id, session.count)  # type: ignore[attr-defined]
+        plan = plan_bulk_resume(session.runs, session.file, target)
     except ResumeRefused as exc:
         err("replay", f"--resume: {exc}")
         return EXIT_BAD_INPUT
     except Exception as exc:  # HistoryError: the history is there but cannot be read
         err("replay", f"--resume: the history cannot be read ({exc})")
         return EXIT_BAD_INPUT
-    doubt = bytearray(a ^ 1 if s else 0 for a, s in zip(accepted, sent, strict=True))
-    session.earlier = _Marks(accepted)
-    session.in_doubt = _Marks(doubt)
-    session.resumed_run = run
+    session.plan = plan
+    run = plan.run
     args.run_id = run.id
     if run.revision >= FIRST_BULK_REVISION:
         args.revision = run.revision
@@ -246,8 +223,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     import signal
 
     from composer.services.bulk import BulkReplay
-    from composer.services.replay_input import EventStream
-    from composer.services.replay_runs import STDIN_PATH, new_run, record_start
+    from composer.services.bulk_file import run_bulk_file
 
     line = ProgressLine(sys.stderr, fmt=format_progress)
 
@@ -287,47 +263,19 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, on_signal, signum)
     _announce(session, replay.run_id)
-    if session.runs is not None:
-        record = new_run(
-            replay.run_id,
-            session.path,
-            session.content_hash,
-            session.count,
-            target=sender.target.label,
-            account=sender.account,
-            revision=sender.client.revision.name,
-            force=args.force,
-            fill_unique_id=args.fill_unique_id,
-        )
-        from dataclasses import replace
-
-        problem = record_start(session.runs, replace(record, bulk=True))
-        session.recorded = problem is None and session.path != STDIN_PATH
-        if problem is not None:
-            session.notes.append(problem)
-            err("replay", f"warning: {problem}; --resume will not find this run")
+    runs = session.runs if session.path != STDIN_PATH else None
     try:
-        with open(session.file, "rb") as fh:
-            stream = EventStream(fh)
-            async with sender:
-                summary = await replay.run(
-                    stream, total=session.count, earlier=session.earlier, in_doubt=session.in_doubt
-                )
-            if not summary.interrupted and stream.content_hash not in (None, session.content_hash):
-                session.notes.append(
-                    f"{session.name} changed while it was replayed (its content hash is now "
-                    f"{stream.content_hash}): the events sent are those read during the replay"
-                )
+        async with sender:
+            summary = await run_bulk_file(
+                replay, session.file, runs=runs, plan=session.plan, notes=session.notes
+            )
+        session.recorded = runs is not None and not any(
+            "could not record this run" in n for n in session.notes
+        )
     finally:
         for signum in stops:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)
-    if session.runs is not None and session.recorded:
-        try:
-            state = "stopped" if summary.interrupted or summary.progress.unknown else "finished"
-            session.runs.set_state(replay.run_id, state, pid=None, new_session=False)
-        except Exception as exc:
-            session.notes.append(f"the history could not record the end of this run ({exc})")
     line.update(summary.progress, final=True)
     if session.listed > MAX_LISTED:
         say(f"... and {session.listed - MAX_LISTED} more (see --json for the first ones)")
@@ -335,17 +283,16 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
 
 
 def _announce(session: _Session, run_id: str) -> None:
-    if session.resumed_run is None:
-        size = f"{session.count} event{'s' * (session.count != 1)}"
-        say(f"Run {run_id}: {session.path} ({size}, {session.content_hash}), in bulk jobs")
+    file, plan = session.file, session.plan
+    if plan is None:
+        size = f"{file.count} event{'s' * (file.count != 1)}"
+        say(f"Run {run_id}: {session.path} ({size}, {file.content_hash}), in bulk jobs")
         return
-    earlier = len(session.earlier)
-    doubt = len(session.in_doubt)
     say(
-        f"Resuming run {run_id} of {session.path} in bulk jobs: {earlier} of {session.count} "
-        f"events were accepted before and are not sent again; {doubt} sent before without an "
-        f"accepted answer and {session.count - earlier - doubt} not yet sent go now, with "
-        "their original unique_ids"
+        f"Resuming run {run_id} of {session.path} in bulk jobs: {len(plan.earlier)} of "
+        f"{file.count} events were accepted before and are not sent again; "
+        f"{len(plan.in_doubt)} sent before without an accepted answer and {plan.untouched} "
+        "not yet sent go now, with their original unique_ids"
     )
 
 
@@ -357,7 +304,7 @@ def render_summary(summary: BulkSummary, session: _Session, sender: Sender) -> s
         f"{'Stopped' if summary.interrupted else 'Replayed'} {session.name} in bulk: "
         f"{p.sent} events sent in {p.jobs_sent} jobs of {p.total} events in {p.elapsed:.1f} s "
         f"({p.rate:.1f} events/s) to {sender.target.label} at {sender.client.revision.name}",
-        f"  run {summary.run_id}" + (" (resumed)" if session.resumed_run is not None else ""),
+        f"  run {summary.run_id}" + (" (resumed)" if session.plan is not None else ""),
         f"  accepted {counts['accepted']} · refused {counts['not_accepted']} · unknown "
         f"{counts['unknown']} · not sent {counts['not_sent']} (invalid {p.invalid})",
     ]

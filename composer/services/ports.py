@@ -103,6 +103,10 @@ class RunLog(Protocol):
         """What the history knows of each event of the run that was sent at least once."""
         ...
 
+    def marks(self, run_id: str, events: int) -> tuple[bytearray, bytearray]:
+        """One byte per position: (some send of it was accepted, it was sent at least once)."""
+        ...
+
 
 class SendGateway(Protocol):
     """What the window sends through: one event body sent and recorded in the history
