@@ -57,6 +57,8 @@ def check(args: argparse.Namespace) -> str | None:
         return "--bulk sends at a current revision: leave out --as-is"
     if getattr(args, "verify", False) or getattr(args, "verify_sample", None):
         return "--verify is not available with --bulk yet: check with `event-composer verify`"
+    if not 1 <= args.job_size <= 1000:
+        return "--job-size: give 1 to 1000 events per job"
     if not 1 <= args.concurrency <= 64:
         return "--concurrency: give 1 to 64 jobs in flight with --bulk"
     return None
@@ -239,6 +241,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         force=args.force,
         fill_unique_id=args.fill_unique_id,
         concurrency=args.concurrency,
+        max_events=args.job_size,
         on_progress=line.update,
         on_problem=on_problem,
     )
