@@ -229,11 +229,26 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
 
     line = ProgressLine(sys.stderr, fmt=format_progress)
 
+    held: list[Any] = []  # [first line, last line, problem]: one job's lines with one text
+
+    def flush() -> None:
+        if held:
+            first, last, problem = held
+            held.clear()
+            session.listed += 1
+            if session.listed <= MAX_LISTED:
+                where = f"{first}" if first == last else f"{first}-{last}"
+                line.interrupt_line()
+                say(f"{session.name}:{where}: {problem.text}")
+
     def on_problem(problem: BulkProblem) -> None:
-        session.listed += 1
-        if session.listed <= MAX_LISTED:
-            line.interrupt_line()
-            say(f"{session.name}:{problem.line}: {problem.text}")
+        # The events of one job usually share their fate: one line for the lot, not 1,000.
+        same_job = held and problem.job is not None and held[2].job == problem.job
+        if same_job and held[2].text == problem.text and problem.line > held[1]:
+            held[1] = problem.line
+            return
+        flush()
+        held[:] = [problem.line, problem.line, problem]
 
     replay = BulkReplay(
         sender,
@@ -279,6 +294,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         for signum in stops:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)
+    flush()
     line.update(summary.progress, final=True)
     if session.listed > MAX_LISTED:
         say(f"... and {session.listed - MAX_LISTED} more (see --json for the first ones)")

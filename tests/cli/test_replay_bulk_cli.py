@@ -91,7 +91,7 @@ def test_kill_9_in_the_middle_of_the_jobs_then_resume_records_every_event_exactl
     events = write_events(tmp_path / "e.ndjson", n)
     # slow answers spread the jobs; some answers are lost or 504 after recording, so some
     # jobs end unknown and the resume must send them again (the sandbox de-duplicates)
-    kinds = (FaultKind.SLOW,) * 6 + (FaultKind.DROP, FaultKind.GATEWAY_TIMEOUT)
+    kinds = (FaultKind.SLOW,) * 10 + (FaultKind.DROP, FaultKind.GATEWAY_TIMEOUT)
     config = SandboxConfig(fault_rate=1.0, fault_kinds=kinds, slow_seconds=0.05, fault_seed=3)
     base = ["replay", str(events), "--bulk", "--job-size", "10", "--attempts", "1",
             "--burst-limit", "8"]  # fmt: skip
@@ -111,7 +111,7 @@ def test_kill_9_in_the_middle_of_the_jobs_then_resume_records_every_event_exactl
         first.wait(10)
         assert 0 < requests_seen(url) < n // 10  # killed in the middle of the jobs
         codes = []
-        for _ in range(4):  # dropped answers leave jobs unknown: resume until all accepted
+        for _ in range(8):  # dropped answers leave jobs unknown: resume until all accepted
             done = cli(*base, "--target", url, "--resume", data_dir=tmp_path)
             codes.append(done.returncode)
             assert "Traceback" not in done.stderr

@@ -9,6 +9,7 @@ import asyncio
 import io
 import json
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ import pytest
 
 from composer.client import ClientSettings, RateLimits, Window, parse_target
 from composer.domain.bulk_pack import BulkJob, JobMember, JobPacker, bulk_path, split_event
-from composer.sandbox import SandboxConfig, run_in_thread
+from composer.sandbox import FaultKind, SandboxConfig, run_in_thread
 from composer.services.bulk import BulkReplay
 from composer.services.bulk_file import BulkFile, plan_bulk_resume, run_bulk_file
 from composer.services.replay_input import EventStream
@@ -177,19 +178,26 @@ def test_pause_holds_the_jobs_back_and_resume_and_cancel_work_from_another_threa
     file = BulkFile.scan(path)
 
     async def run(history: HistoryStore, replay_box: list[BulkReplay], plan: Any = None) -> Any:
-        sender = Sender.open(url, settings=FAST, endpoint="bulk", history=history)
+        sender = Sender.open(
+            url, revision="2026-07-15", settings=FAST, endpoint="bulk", history=history
+        )
         async with sender:
-            runner = BulkReplay(sender, max_events=5, run_id=plan.run.id if plan else None)
+            runner = BulkReplay(
+                sender, max_events=5, concurrency=1, run_id=plan.run.id if plan else None
+            )
             replay_box.append(runner)
             return await run_bulk_file(runner, file, runs=history.runs, plan=plan)
 
-    with run_in_thread(SandboxConfig()) as url, HistoryStore(tmp_path / "h.sqlite3") as history:
+    slow = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.1)
+    with run_in_thread(slow) as url, HistoryStore(tmp_path / "h.sqlite3") as history:
         box: list[BulkReplay] = []
         result: list[Any] = []
         worker = threading.Thread(target=lambda: result.append(asyncio.run(run(history, box))))
         worker.start()
-        while not box:
+        deadline = time.monotonic() + 30
+        while not box and worker.is_alive() and time.monotonic() < deadline:
             threading.Event().wait(0.005)
+        assert box, "the replay did not start"
         runner = box[0]
         runner.pause()
         threading.Event().wait(0.3)
