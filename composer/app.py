@@ -152,7 +152,44 @@ def _warm_up() -> None:
 def _open_storage(data_dir: Path | None) -> Storage:
     from composer.storage import open_storage
 
-    return open_storage(data_dir)
+    # the whole-file damage check and the retention run once the window is on screen
+    return open_storage(data_dir, defer_checks=True)
+
+
+async def _finish_opening(window: MainWindow, storage: Storage, closed: asyncio.Event) -> bool:
+    """Read the history for damage and apply the retention, after the first paint and off
+    the UI thread. A damaged history is offered to be moved aside, as when it cannot be
+    opened at all; False when the user chose to quit instead."""
+    from composer.storage.db import HistoryDamaged, HistoryError
+
+    try:
+        removed = await asyncio.to_thread(storage.finish_opening)
+    except HistoryDamaged as exc:
+        if closed.is_set():  # the window went meanwhile: the next start offers it
+            return True
+        # nothing may read the file while it is moved aside
+        window.history_part.stop()
+        await window.history_part.settle()
+        if not await _offer_fresh_history(str(exc)):
+            return False
+        try:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            moved = await asyncio.to_thread(storage.history.start_afresh, stamp)
+        except (HistoryError, OSError) as again:
+            await _cannot_start(str(again))
+            return False
+        log.warning("history moved aside to %s", moved)
+        window.statusBar().showMessage(
+            f"The damaged history was moved aside to {moved.name}; a new history started.", 30000
+        )
+        window.history_part.start()
+        return True
+    except (HistoryError, OSError) as exc:  # busy: the history goes on unchecked this run
+        log.warning("the history was not checked for damage: %s", exc)
+        return True
+    if removed:
+        window.history_part.refresh()
+    return True
 
 
 async def _main(
@@ -188,9 +225,18 @@ async def _main(
     closed = asyncio.Event()
     gateway = DeferredGateway(lambda: build_gateway(storage))
     warm_ups: list[asyncio.Future[None]] = []
+    quit_chosen = False
+
+    async def finish_opening() -> None:
+        nonlocal quit_chosen
+        if not await _finish_opening(window, storage, closed):
+            quit_chosen = True
+            window.close()
 
     def warm_up() -> None:
-        # what the first send needs loads while the user looks at the window
+        # the history's checks, and what the first send needs, run while the user looks at
+        # the window
+        warm_ups.append(asyncio.ensure_future(finish_opening()))
         warm_ups.append(asyncio.ensure_future(asyncio.to_thread(_warm_up)))
 
     try:
@@ -210,7 +256,7 @@ async def _main(
     finally:
         await gateway.aclose()
         await asyncio.to_thread(storage.close)
-    return 0
+    return 1 if quit_chosen else 0
 
 
 async def _cannot_start(problem: str) -> None:
