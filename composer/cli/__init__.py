@@ -111,15 +111,15 @@ def _named_command(argv: Sequence[str]) -> str | None:
     parser can tell (help, --version, an unknown word or option): then it is built whole."""
     i = 0
     while i < len(argv):
-        token = argv[i]
-        if token == "--data-dir":
+        word = argv[i]
+        if word == "--data-dir":
             i += 2
-        elif token.startswith("--data-dir=") or token in ("-v", "--verbose", "--self-test"):
+        elif word.startswith("--data-dir=") or word in ("-v", "--verbose", "--self-test"):
             i += 1
-        elif token.startswith("-"):
+        elif word.startswith("-"):
             return None
         else:
-            return token if token in SUBCOMMANDS else None
+            return word if word in SUBCOMMANDS else None
     return "gui"
 
 

@@ -95,7 +95,9 @@ def test_a_partly_damaged_history_is_offered_to_be_moved_aside_after_the_window_
     assert str(history) in seen["text"] and "damaged" in seen["text"]
     shown = _window()
     assert shown is not None
-    qtbot.waitUntil(lambda: "new history started" in shown.statusBar().currentMessage(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: "new history started" in shown.statusBar().currentMessage(), timeout=5000
+    )
     kept = list(data_dir.glob("history.sqlite3.unreadable-*"))
     assert len(kept) == 1 and digest(kept[0]) == before
     assert kept[0].name in shown.statusBar().currentMessage()
