@@ -8,18 +8,20 @@ The HTTP clients are created inside the running loop and closed when the window 
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import asyncio
+
     from composer.client.targets import Target
     from composer.domain.outcome import SendOutcome
     from composer.services.ports import SendGateway
@@ -149,6 +151,26 @@ def _warm_up() -> None:
     Validator(DEFAULT_REVISION).warm_up()
 
 
+WINDOW_PRELOAD = (
+    "composer.editing.analysis",
+    "composer.editing.state",
+    "composer.editing.revision_shapes",
+    "composer.domain.convert",
+    "composer.domain.draft",
+    "composer.domain.validator",
+    "composer.services.outcome_text",
+    "composer.services.verify_text",
+    "composer.services.retired",
+    "composer.services.keys",
+    "composer.services.ports",
+    "composer.client.targets",
+    "composer.storage.event_files",
+    "composer.storage.exports",
+)
+"""Qt-free modules the window's code imports. They load on the storage thread while Qt loads
+(the main thread spends most of that time outside Python), instead of after it."""
+
+
 def _open_storage(data_dir: Path | None) -> Storage:
     from composer.storage import open_storage
 
@@ -156,10 +178,22 @@ def _open_storage(data_dir: Path | None) -> Storage:
     return open_storage(data_dir, defer_checks=True)
 
 
+def _open_storage_and_preload(data_dir: Path | None) -> Storage:
+    """The storage thread at start: asyncio (the event loop needs it first), the storage,
+    then the Qt-free modules the window needs."""
+    importlib.import_module("asyncio")
+    storage = _open_storage(data_dir)
+    for name in WINDOW_PRELOAD:
+        importlib.import_module(name)
+    return storage
+
+
 async def _finish_opening(window: MainWindow, storage: Storage, closed: asyncio.Event) -> bool:
     """Read the history for damage and apply the retention, after the first paint and off
     the UI thread. A damaged history is offered to be moved aside, as when it cannot be
     opened at all; False when the user chose to quit instead."""
+    import asyncio
+
     from composer.storage.db import HistoryDamaged, HistoryError
 
     try:
@@ -197,6 +231,8 @@ async def _main(
 ) -> int:
     """Open the storage (or take the one ``opening`` on a thread), show the window, and run
     until it closes; the exit status."""
+    import asyncio
+
     from PySide6.QtWidgets import QApplication
 
     from composer.storage.db import HistoryDamaged, HistoryError
@@ -305,9 +341,15 @@ def _open_with_fresh_history(data_dir: Path | None) -> Any:
 def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit status."""
     # the history and the settings open on a thread while Qt loads
-    opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage-open")
-    opening = opener.submit(_open_storage, data_dir)
-    opener.shutdown(wait=False)
+    opening: Future[Storage] = Future()
+
+    def open_in_background() -> None:
+        try:
+            opening.set_result(_open_storage_and_preload(data_dir))
+        except BaseException as exc:  # handed to _main, which says what went wrong
+            opening.set_exception(exc)
+
+    threading.Thread(target=open_in_background, name="storage-open", daemon=True).start()
 
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
