@@ -181,7 +181,8 @@ def _open_storage(data_dir: Path | None) -> Storage:
 def _open_storage_and_preload(data_dir: Path | None) -> Storage:
     """The storage thread at start: asyncio (the event loop needs it first), the storage,
     then the Qt-free modules the window needs."""
-    importlib.import_module("asyncio")
+    import asyncio  # noqa: F401  (loaded here, off the main thread)
+
     storage = _open_storage(data_dir)
     for name in WINDOW_PRELOAD:
         importlib.import_module(name)
