@@ -89,14 +89,17 @@ def test_a_verdict_for_a_deleted_entry_or_an_unknown_outcome_is_refused(tmp_path
         assert store.record_verification(entry, "landed") is False
 
 
-def test_a_history_with_verdicts_keeps_them_when_the_verdict_index_comes(tmp_path):
-    # history_v4.sqlite3 was written by the release that first kept verdicts (schema 4):
-    # landed, not_seen, cannot_check and skipped entries, one accepted never checked and one
-    # rejected
+@pytest.mark.parametrize(("fixture", "version"), [("v4", 4), ("v5", 5)])
+def test_a_history_with_verdicts_keeps_them_when_the_verdict_index_comes(
+    tmp_path, fixture, version
+):
+    # written by the release that first kept verdicts (schema 4) and by the one before the
+    # verdict index (schema 5, fixtures/make_history_verdicts.py): landed, not_seen,
+    # cannot_check and skipped entries, one accepted never checked and one rejected
     path = tmp_path / "history.sqlite3"
-    shutil.copyfile(FIXTURES / "history_v4.sqlite3", path)
+    shutil.copyfile(FIXTURES / f"history_{fixture}_verdicts.sqlite3", path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
         before = conn.execute(
             "SELECT id, profile, delivery, verification, verification_evidence FROM entry"
         ).fetchall()
