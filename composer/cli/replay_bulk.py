@@ -321,7 +321,8 @@ def render_summary(summary: BulkSummary, session: _Session, sender: Sender) -> s
     counts = summary.delivery_counts()
     lines = [
         f"{'Stopped' if summary.interrupted else 'Replayed'} {session.name} in bulk: "
-        f"{p.sent} events sent in {p.jobs_sent} jobs of {p.total} events in {p.elapsed:.1f} s "
+        f"{p.sent} events sent in {p.jobs_sent} job{'s' * (p.jobs_sent != 1)} of {p.total} "
+        f"events in {p.elapsed:.1f} s "
         f"({p.rate:.1f} events/s) to {sender.target.label} at {sender.client.revision.name}",
         f"  run {summary.run_id}" + (" (resumed)" if session.plan is not None else ""),
         f"  accepted {counts['accepted']} · refused {counts['not_accepted']} · unknown "

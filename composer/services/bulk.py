@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import threading
 import uuid
@@ -221,7 +222,15 @@ class BulkReplay:
         self._on_progress = on_progress
         self._on_problem = on_problem
         self._clock = clock
-        self._packer = JobPacker(max_events=max_events, max_bytes=max_bytes, on_repeat=self._repeat)
+        numbers = itertools.count(1)
+        self._packer = JobPacker(
+            max_events=max_events, max_bytes=max_bytes, on_repeat=self._repeat, numbers=numbers
+        )
+        # Events sent invalid with ``force`` go in jobs of their own: a job holding one is
+        # refused whole, and the valid events must not be refused with it.
+        self._forced = JobPacker(
+            max_events=max_events, max_bytes=max_bytes, on_repeat=self._repeat, numbers=numbers
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
         self._running = asyncio.Event()
@@ -371,11 +380,13 @@ class BulkReplay:
             prepared = self._prepare(item, item.index in in_doubt)
             if prepared is None:
                 continue
-            for job in self._packer.add(item.index, item.line, prepared):
+            split, valid = prepared
+            packer = self._packer if valid else self._forced
+            for job in packer.add(item.index, item.line, split):
                 await self._enqueue(queue, job)
                 if self._stopping:
                     return
-        for job in self._packer.finish():
+        for job in [*self._packer.finish(), *self._forced.finish()]:
             await self._enqueue(queue, job)
             if self._stopping:
                 return
@@ -383,8 +394,9 @@ class BulkReplay:
     async def _enqueue(self, queue: asyncio.Queue[BulkJob | None], job: BulkJob) -> None:
         await queue.put(job)
 
-    def _prepare(self, item: ReplayItem, doubtful: bool) -> SplitEvent | None:
-        """The event ready to pack, or None (and a problem reported) when it is left out."""
+    def _prepare(self, item: ReplayItem, doubtful: bool) -> tuple[SplitEvent, bool] | None:
+        """The event ready to pack and whether it is valid, or None (and a problem reported)
+        when it is left out."""
         validator = self.sender.validator()
         report = validator.validate_text(item.raw)
         payload = report.payload
@@ -437,7 +449,7 @@ class BulkReplay:
                 f"({self._packer.max_bytes:,} bytes); send it alone with `send`",
             )
             return None
-        return split
+        return split, report.valid
 
     async def _worker(self, queue: asyncio.Queue[BulkJob | None]) -> None:
         while True:

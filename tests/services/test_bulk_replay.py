@@ -17,6 +17,8 @@ import pytest
 
 from composer.client import ClientSettings, RateLimits, Window, parse_target
 from composer.domain.bulk_pack import BulkJob, JobMember, JobPacker, bulk_path, split_event
+from composer.domain.findings import Finding, Severity
+from composer.domain.outcome import RequestRecord, SendOutcome
 from composer.sandbox import FaultKind, SandboxConfig, run_in_thread
 from composer.services.bulk import BulkReplay
 from composer.services.bulk_file import BulkFile, plan_bulk_resume, run_bulk_file
@@ -112,12 +114,35 @@ def test_a_refused_job_names_the_events_its_errors_point_at_by_line():
     events[5]["data"]["attributes"]["metric"]["data"]["attributes"]["name"] = 42
     with run_in_thread(SandboxConfig()) as url:
         summary, problems = asyncio.run(replay(url, ndjson(events), force=True, job_size=4))
-        assert order_ids(url) == [f"ORD-{i}" for i in range(4)]  # the first job went through
-    assert (summary.progress.accepted, summary.progress.refused) == (4, 4)
+        # the invalid event sent with force went in a job of its own: the others all landed
+        assert order_ids(url) == [f"ORD-{i}" for i in range(8) if i != 5]
+    assert (summary.progress.accepted, summary.progress.refused) == (7, 1)
+    assert summary.progress.jobs_sent == 3
+    (refused,) = problems
+    assert refused.line == 6 and refused.kind == "refused"
+    assert "400" in refused.text and "metric" in refused.text and "name" in refused.text
+
+
+def test_the_events_of_a_refused_job_its_errors_do_not_name_are_refused_with_it():
+    """A job the validator passed but the server refused (here: a repeated unique_id at
+    2025-01-15, which the packer never builds) lists every event, the named ones by their
+    error."""
+    job = _job_with_a_repeat()
+    sender = Sender.open("sandbox", revision="2025-01-15", endpoint="bulk")
+    runner = BulkReplay(sender)
+    pointer = "/data/attributes/events-bulk-create/data/0/attributes/events/data/1/attributes"
+    outcome = SendOutcome(
+        RequestRecord("POST", "x", (), job.body),
+        status=400,
+        findings=(Finding(pointer + "/unique_id", Severity.ERROR, "dup", "repeated"),),
+    )
+    problems: list[Any] = []
+    runner._on_problem = problems.append
+    runner._finish(job, outcome, None)
     by_line = {x.line: x.text for x in problems}
-    assert sorted(by_line) == [5, 6, 7, 8]
-    assert "400" in by_line[6] and "metric" in by_line[6] and "name" in by_line[6]
-    assert "refused with job 2" in by_line[5]  # its job's error names line 6, not line 5
+    assert "repeated" in by_line[2] and "unique_id" in by_line[2]
+    assert "refused with job 1" in by_line[1]
+    asyncio.run(sender.aclose())
 
 
 def _job_with_a_repeat() -> BulkJob:
