@@ -79,6 +79,17 @@ def profile_identity(payload: Any, rev: Revision) -> str:
     return "unknown"
 
 
+def dedup_identity(payload: Any, rev: Revision) -> tuple[str, str, str] | None:
+    """(profile, metric, unique_id) of an event that has a unique_id, else None: what Klaviyo
+    de-duplicates it by."""
+    attributes = _get(payload, ("data", "attributes"))
+    unique_id = attributes.get("unique_id") if isinstance(attributes, dict) else None
+    if not isinstance(unique_id, str) or not unique_id:
+        return None
+    metric = _get(payload, rev.metric_name_path)
+    return profile_identity(payload, rev), metric if isinstance(metric, str) else "", unique_id
+
+
 class EventRecorder:
     """Accepted events, newest last internally, bounded to ``max_events``."""
 
