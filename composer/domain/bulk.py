@@ -103,8 +103,12 @@ def single_profile(profile: Any) -> Any:
 
 def single_event_body(profile: Any, event: Any) -> Any:
     """The Create Event body one event of a job stands for (same revision)."""
+    return _single_body(single_profile(profile), event)
+
+
+def _single_body(converted_profile: Any, event: Any) -> Any:
     if isinstance(event, dict) and isinstance(event.get("attributes"), dict):
-        attributes = {**event["attributes"], "profile": single_profile(profile)}
+        attributes = {**event["attributes"], "profile": converted_profile}
         event = {**event, "attributes": attributes}
     return {"data": event}
 
@@ -274,8 +278,9 @@ class BulkValidator:
         position = 0
         for item, profile, items in groups:
             findings.extend(self._profile(profile, item, seen))
+            converted = single_profile(profile)  # one object shared by the group's events
             for index, event in enumerate(items):
-                single = single_event_body(profile, event)
+                single = _single_body(converted, event)
                 events.append(BulkEvent(item, index, position, single))
                 position += 1
                 report = validator.validate_payload(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from composer.domain.findings import Finding, Severity, describe_pointer, pointer
 from composer.domain.revisions import Revision
 from composer.domain.rule_ids import SCHEMA_REQUIRED
+from composer.domain.schema_check import Check, compile_schema
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator
@@ -136,8 +137,16 @@ def _enum(error: ValidationError, ptr: str) -> Finding:
     )
 
 
+@cache
+def _quick_check(schema_file: str, revision: Revision) -> Check | None:
+    return compile_schema(revision.schema)
+
+
 def schema_findings(payload: Any, revision: Revision) -> list[Finding]:
     """Check a parsed body against the revision's published request schema."""
+    quick = _quick_check(revision.schema_file, revision)
+    if quick is not None and quick(payload):
+        return []  # the usual case, without walking the body with jsonschema
     validator = _validator(revision.schema_file, revision)
     if validator.is_valid(payload):
         return []

@@ -269,15 +269,24 @@ class SandboxApp:
             answer.append((SANDBOX_DUPLICATE_HEADER.encode("ascii"), b"1"))
         return Reply(202, answer)
 
-    def record(self, payload: Any, revision: Revision, received: datetime, now: float) -> Recording:
+    def record(
+        self,
+        payload: Any,
+        revision: Revision,
+        received: datetime,
+        now: float,
+        profile: str | None = None,
+    ) -> Recording:
         """Process one accepted event: dropped downstream (``drop_rate``), recorded (and so
-        readable after ``processing_delay``), or a duplicate of one recorded before."""
+        readable after ``processing_delay``), or a duplicate of one recorded before.
+        ``profile``: the event's profile identity, when the caller knows it already."""
         if self.config.drop_rate and self._drops.random() < self.config.drop_rate:
             self.stats.dropped += 1  # answered like any event, then lost downstream
             return Recording.DROPPED
-        if self.recorder.record(payload, revision, received):
+        if self.recorder.record(payload, revision, received, profile):
             self.stats.recorded += 1
-            self.store.add(payload, revision, now, now + self.config.processing_delay)
+            available = now + self.config.processing_delay
+            self.store.add(payload, revision, now, available, profile)
             return Recording.RECORDED
         self.stats.duplicates += 1
         return Recording.DUPLICATE

@@ -21,7 +21,7 @@ from composer.domain.findings import Severity
 from composer.domain.revisions import Revision
 from composer.sandbox import jsonapi
 from composer.sandbox.jsonapi import ApiError, Reply
-from composer.sandbox.recorder import dedup_identity
+from composer.sandbox.recorder import dedup_identity, profile_identity
 
 if TYPE_CHECKING:
     from composer.sandbox.app import Receive, SandboxApp, Scope
@@ -89,16 +89,17 @@ class BulkJobs:
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
         if errors:
             return app.refuse(400, jsonapi.findings_errors(errors), admitted.verdict)
+        profiles = _profile_identities(report, revision)
         if bulk.fails_on_repeated_unique_id(revision):
-            repeats = _repeated_unique_ids(report, revision)
+            repeats = _repeated_unique_ids(report, revision, profiles)
             if repeats:
                 return app.refuse(400, repeats, admitted.verdict)
         app.stats.accepted += len(report.events)
         app.stats.jobs_accepted += 1
         received = datetime.fromtimestamp(admitted.now, UTC)
         duplicates = 0
-        for event in report.events:
-            outcome = app.record(event.payload, revision, received, admitted.now)
+        for event, profile in zip(report.events, profiles, strict=True):
+            outcome = app.record(event.payload, revision, received, admitted.now, profile)
             duplicates += outcome is outcome.DUPLICATE
         reply = app.accepted_reply(admitted.verdict)
         if duplicates:
@@ -106,13 +107,27 @@ class BulkJobs:
         return reply
 
 
-def _repeated_unique_ids(report: bulk.BulkReport, revision: Revision) -> list[ApiError]:
+def _profile_identities(report: bulk.BulkReport, revision: Revision) -> list[str]:
+    """Each event's profile identity, worked out once per group (its events share one)."""
+    by_group: dict[int, str] = {}
+    out = []
+    for event in report.events:
+        identity = by_group.get(event.item)
+        if identity is None:
+            identity = by_group[event.item] = profile_identity(event.payload, revision)
+        out.append(identity)
+    return out
+
+
+def _repeated_unique_ids(
+    report: bulk.BulkReport, revision: Revision, profiles: list[str]
+) -> list[ApiError]:
     """From 2025-01-15: an error for each event whose (profile, metric, unique_id) an earlier
     event of the same job has ("the request will fail and no events will be processed")."""
     first: dict[tuple[str, str, str], str] = {}
     errors: list[ApiError] = []
-    for event in report.events:
-        key = dedup_identity(event.payload, revision)
+    for event, profile in zip(report.events, profiles, strict=True):
+        key = dedup_identity(event.payload, revision, profile)
         if key is None:
             continue  # no unique_id: de-duplicated by time when recorded, as single creates
         earlier = first.setdefault(key, event.pointer)
