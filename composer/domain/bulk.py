@@ -19,6 +19,7 @@ into jobs with :func:`split_single_event` and :func:`job_body`. Sources: NOTES.m
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,20 @@ def item_pointer(item: int) -> str:
 def event_pointer(item: int, index: int) -> str:
     """The pointer of event ``index`` of profile group ``item`` in a job body."""
     return f"{ITEMS_POINTER}/{item}/attributes/events/data/{index}"
+
+
+_EVENT_POINTER = re.compile(
+    re.escape(ITEMS_POINTER) + r"/(\d+)(?:/attributes/events/data/(\d+)(?:/.*)?|/.*)?"
+)
+
+
+def events_named(ptr: str) -> tuple[int, int | None] | None:
+    """Which part of a job a pointer of a 400 names: (group, event index) for one event,
+    (group, None) for a group or its profile (every event of it), None for the job itself."""
+    m = _EVENT_POINTER.fullmatch(ptr)
+    if m is None:
+        return None
+    return int(m[1]), int(m[2]) if m[2] is not None else None
 
 
 _PROFILE_PREFIX = "/data/attributes/profile"
@@ -271,6 +286,16 @@ class BulkValidator:
     def validate_payload(self, payload: Any, text_bytes: int | None = None) -> BulkReport:
         """Validate a parsed job: the envelope, each group's profile once, each event."""
         findings: list[Finding] = []
+        if text_bytes is not None and text_bytes > MAX_JOB_BYTES:
+            findings.append(
+                _error(
+                    "",
+                    "body-size",
+                    f"the job body is {text_bytes:,} bytes; Bulk Create Events accepts at most "
+                    f"{MAX_JOB_BYTES:,} bytes (5 MB) per request: send fewer events in one job",
+                )
+            )
+            text_bytes = None  # each event's own sizes are then measured one by one
         groups = self._envelope(payload, findings)
         events: list[BulkEvent] = []
         seen: set[tuple[str, str, str]] = set()

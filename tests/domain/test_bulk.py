@@ -88,3 +88,22 @@ def test_the_validator_never_raises_on_odd_bodies() -> None:
         report = validator().validate_payload(body)
         assert not report.valid
         assert report.events == ()
+
+
+def test_a_job_over_5_mb_is_one_finding_not_one_per_event() -> None:
+    profile, event = bulk.split_single_event(single("ann@example.com", "u-1"))
+    events = [copy.deepcopy(event) for _ in range(3)]
+    report = validator().validate_payload(bulk.job_body([(profile, events)]), 6_000_000)
+    assert [(f.pointer, f.rule) for f in report.errors] == [("", "body-size")]
+    assert "6,000,000" in report.errors[0].message
+
+
+def test_a_pointer_of_a_400_names_its_event_or_group() -> None:
+    assert bulk.events_named(f"{ITEMS}/3/attributes/events/data/7/attributes/time") == (3, 7)
+    assert bulk.events_named(f"{ITEMS}/3/attributes/events/data/7") == (3, 7)
+    assert bulk.events_named(f"{ITEMS}/2/attributes/profile/data/attributes") == (2, None)
+    assert bulk.events_named(f"{ITEMS}/2") == (2, None)
+    assert bulk.events_named(f"{ITEMS}/2/attributes/events/data") == (2, None)
+    assert bulk.events_named(ITEMS) is None
+    assert bulk.events_named("/data/type") is None
+    assert bulk.events_named(bulk.bulk_pointer("/data/attributes/metric", 4, 1)) == (4, 1)

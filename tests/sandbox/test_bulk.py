@@ -13,6 +13,7 @@ import pytest
 
 from composer.domain import bulk
 from composer.domain.revisions import get_revision
+from composer.sandbox import RetiredRevisionPolicy
 from tests.sandbox.conftest import (
     KEY,
     FakeClock,
@@ -402,3 +403,15 @@ async def test_processing_delay_and_drops_apply_per_event(make: SandboxFactory) 
     assert stats["accepted"] == 200
     assert 50 < stats["dropped"] < 150
     assert stats["recorded"] == 200 - stats["dropped"] == len(dropping.app.events())
+
+
+async def test_a_retired_revision_falling_forward_keeps_its_path_and_takes_the_newer_rules(
+    make: SandboxFactory,
+) -> None:
+    sandbox = await make(retired_revisions=RetiredRevisionPolicy.FALL_FORWARD)
+    # 2024-07-15 is retired on 2026-11-30: its path and media type, 2025-01-15's rules on.
+    response = await post_job(sandbox, repeated_unique_id_job(), "2024-07-15")
+    error = assert_jsonapi_error(response, 400, "invalid")
+    assert error["source"]["pointer"].endswith("/attributes/unique_id")
+    assert (await post_job(sandbox, many(2), "2024-07-15")).status_code == 202
+    assert {r.revision for r in sandbox.app.events()} == {"2025-01-15"}
