@@ -4,14 +4,20 @@ every member of an event replaced by values of every JSON type, or removed, at e
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 import pytest
 
 from composer.domain.convert import convert
 from composer.domain.revisions import REVISIONS
 from composer.domain.schema_rules import _fast_check, _validator, schema_findings
-from tests.domain.helpers import BASE as EXAMPLE
 
+EXAMPLE = json.loads(
+    (
+        Path(__file__).resolve().parents[2] / "resources/examples/viewed-product.event.json"
+    ).read_text()
+)
 VALUES = [None, True, False, 0, 1.5, "x", "", [], {}, [1], {"a": 1}, 10**30, "drop"]
 
 
