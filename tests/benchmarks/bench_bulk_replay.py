@@ -186,12 +186,21 @@ def part_single(work: Path) -> None:
             out.write(src.readline())
     sandbox = Sandbox(BURST, STEADY, EVENTS)
     try:
-        _, _, out = replay(path, sandbox.url, work / "state-single", "--concurrency", "64")
+        _, _, out = replay(
+            path,
+            sandbox.url,
+            work / "state-single",
+            "--concurrency",
+            "64",
+            "--revision",
+            "2026-07-15",
+        )
     finally:
         sandbox.stop()
     summary = json.loads(out)
     print(f"  measured: the first {SINGLE_STEADY:,} events (one minute's steady budget) one by "
-          f"one in {summary['elapsed_s']:.1f} s; the next {SINGLE_STEADY:,} could only start a "
+          f"one in {summary['elapsed_s']:.1f} s ({summary['throttled']} answers 429); the next "
+          f"{SINGLE_STEADY:,} could only start a "
           "minute after the first")  # fmt: skip
 
 
