@@ -316,7 +316,7 @@ def test_the_window_builds_the_time_editor_after_its_first_paint(make_window: An
 def test_a_field_keeps_its_own_tooltip_when_no_finding_is_on_it(composer: Any, qtbot: Any) -> None:
     # The tooltip says what the field is (e.g. the JSON member it edits); a finding replaces
     # it while it lasts, and it comes back when the finding goes.
-    controller, widget = composer
+    _controller, widget = composer
     metric = widget.form.metric_combo
     explained = "metric.name: the event's name in Klaviyo, e.g. Placed Order"
     assert metric.toolTip() == explained
