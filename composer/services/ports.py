@@ -16,6 +16,7 @@ from composer.client.targets import Target
 from composer.domain.outcome import RequestRecord, SendOutcome
 
 if TYPE_CHECKING:
+    from composer.domain.variables import Scope
     from composer.services.send import SendResult
     from composer.services.verify import Verification
     from composer.services.verify_text import CheckRequest
@@ -38,6 +39,10 @@ class SendContext:
     """The replay run this send belongs to, if any."""
     run_index: int | None = None
     """The position in the replayed file of the event sent (0 for the first)."""
+    template: str | None = None
+    """The event as written when it held variables (the request carries the resolved bytes)."""
+    environment: str | None = None
+    """The name of the environment the variables were resolved with."""
 
 
 class HistorySink(Protocol):
@@ -133,11 +138,14 @@ class SendGateway(Protocol):
         extra_headers: Mapping[str, str] | None = None,
         fresh_unique_id: str | None = None,
         exactly: bool = False,
+        variables: Scope | None = None,
     ) -> SendResult:
         """Send and record one event; the pending history entry is written before the request
         leaves. The result carries the outcome, the unique_id sent, its delivery state and why
         the history could not record it (``history_problem``). ``fresh_unique_id`` replaces the
-        event's unique_id (each Send a new event); ``exactly`` sends the bytes as they are."""
+        event's unique_id (each Send a new event); ``exactly`` sends the bytes as they are;
+        ``variables`` resolves the body's ``{{...}}`` afresh with that scope (the history keeps
+        the template and the resolved bytes)."""
         ...
 
     async def verify(self, request: CheckRequest) -> Verification:
