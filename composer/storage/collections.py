@@ -329,6 +329,11 @@ class Collection:
             raise CollectionError(f"environment {name!r}: {bad.replace('request', 'environment')}")
         return self._inside_path(f"{ENVIRONMENTS_FOLDER}/{name}.json")
 
+    def path_of(self, rel: str) -> Path:
+        """The path of ``rel`` (relative to the collection, with ``/``). Raises
+        CollectionError for one that leads out of the collection (``..``, a link)."""
+        return self._inside_path(rel)
+
     # -- requests -----------------------------------------------------------------------------
 
     def read_request(self, key: str) -> RequestFile:
