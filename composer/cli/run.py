@@ -9,7 +9,8 @@ also writes a JUnit XML report for CI.
 
 Exit 0 when every expectation held, 1 when any failed (or the run was cut short by --bail),
 2 when the collection, the environment, the data file or the options cannot be used (nothing
-is sent then), 130 when interrupted (what ran is reported)."""
+is sent then), 128 + the signal's number when stopped by Ctrl-C (130), SIGTERM (143) or SIGHUP
+(129): the send under way is cancelled and what ran is reported, JUnit included."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from composer.services.runner import RequestResult, Runner, RunProgress, RunReport
     from composer.storage.collections import Collection, RequestItem
 
-EXIT_INTERRUPTED = 130
 MAX_DELAY_MS = 600_000
 
 
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         runner = Runner(sender, environment=environment, delay=args.delay / 1000)
         if not args.json:
             print_out(_header(collection, items, rows, sender, environment))
-        report, interrupted = _run(runner, collection, items, rows, args)
+        report, stopped_by = _run(runner, collection, items, rows, args)
     finally:
         if storage is not None:
             storage.close()
@@ -152,9 +152,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_out(json.dumps(_to_json(report, args, sender, environment), ensure_ascii=False))
     else:
-        print_out(_summary(report, interrupted))
-    if interrupted:
-        return EXIT_INTERRUPTED
+        print_out(_summary(report, stopped_by is not None))
+    if stopped_by is not None:
+        return 128 + stopped_by
     if not written:
         return EXIT_BAD_INPUT
     return EXIT_OK if report.ok else EXIT_INVALID
@@ -254,13 +254,18 @@ def _run(
     items: list[RequestItem],
     rows: list[dict[str, str]] | None,
     args: argparse.Namespace,
-) -> tuple[RunReport, bool]:
-    """Run and print a line per request as it ends; (report, interrupted by Ctrl-C)."""
+) -> tuple[RunReport, int | None]:
+    """Run and print a line per request as it ends; (report, the signal that stopped it).
+
+    Ctrl-C, SIGTERM (a CI job's time-out) and SIGHUP cancel the run: the send under way is
+    cancelled (its history entry says so) and what ran is still reported, JUnit included."""
     import asyncio
+    import signal
 
     from composer.services.runner import RunReport
 
     seen: list[RequestResult] = []
+    stopped: list[int] = []
 
     def progress(step: RunProgress) -> None:
         if step.result is None:
@@ -269,18 +274,37 @@ def _run(
         if not args.json:
             print_out(_line(step.result, rows is not None))
 
+    def on_signal(signum: int) -> None:
+        stopped.append(signum)
+        runner.cancel()
+
     async def go() -> RunReport:
-        async with runner.sender:
-            return await runner.run(
-                collection, items=items, rows=rows, bail=args.bail, progress=progress
-            )
+        loop = asyncio.get_running_loop()
+        installed = []
+        for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if signum is None:
+                continue
+            try:
+                loop.add_signal_handler(signum, on_signal, int(signum))
+                installed.append(signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread, or Windows: Ctrl-C interrupts as usual
+        try:
+            async with runner.sender:
+                return await runner.run(
+                    collection, items=items, rows=rows, bail=args.bail, progress=progress
+                )
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
 
     try:
-        return asyncio.run(go()), False
+        report = asyncio.run(go())
     except KeyboardInterrupt:
         passes = [None] if rows is None else list(range(1, len(rows) + 1))
         plan = [(item.key, row) for row in passes for item in items]
-        return RunReport(collection.name, seen, cancelled=True, plan=plan), True
+        return RunReport(collection.name, seen, cancelled=True, plan=plan), int(signal.SIGINT)
+    return report, (stopped[0] if stopped else None)
 
 
 def _header(
@@ -311,6 +335,7 @@ def _line(result: RequestResult, with_rows: bool) -> str:
 
 
 def _summary(report: RunReport, interrupted: bool) -> str:
+    """The last lines: counts, time, and whether every expectation held."""
     seconds = report.duration_ms / 1000
     parts = [f"{report.passed} passed", f"{report.failed} failed"]
     if report.not_run:

@@ -6,6 +6,11 @@ failed, 2 the collection or an option cannot be used)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +18,7 @@ import pytest
 import xmlschema
 
 from composer.cli import main
-from composer.sandbox import SandboxConfig, run_in_thread
+from composer.sandbox import FaultKind, SandboxConfig, run_in_thread
 from tests.services.conftest import example
 
 KEY = "pk_" + "c4" * 17
@@ -244,3 +249,40 @@ def test_environments_and_unknown_variables(
     (root / "environments" / "leak.json").symlink_to(write(tmp_path, "x.json", "{}"))
     assert run(tmp_path, sandbox, str(root), "--env", "leak") == 2
     assert "outside the collection" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_cancels_the_send_under_way_and_still_reports(
+    tmp_path: Path, signum: int, code: int
+) -> None:
+    root = collection(tmp_path)
+    junit = tmp_path / "report.xml"
+    env = {**os.environ, "KLAVIYO_API_KEY": KEY}
+    slow = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=30)
+    with run_in_thread(slow) as url:
+        cmd = [sys.executable, "-m", "composer", "--data-dir", str(tmp_path / "state")]
+        cmd += ["run", str(root), "--target", str(url), "--junit", str(junit)]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and url.app.stats.requests < 1:
+            time.sleep(0.02)  # until the first send is at the sandbox, bounded by the deadline
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, err
+    assert "FAIL  viewed  ---" in out and "cancelled" in out
+    assert "1 not run (interrupted)" in out
+    schema = xmlschema.XMLSchema(XSD)
+    schema.validate(junit)
+    cases = schema.to_dict(junit)["testsuite"][0]["testcase"]
+    assert "error" in cases[0] and "skipped" in cases[1]
+    from composer.storage.history import HistoryStore
+    from composer.storage.paths import StoragePaths
+
+    with HistoryStore(StoragePaths.resolve(tmp_path / "state").history_db) as store:
+        entry = store.get(1)
+        assert store.count() == 1
+    assert entry is not None and entry.row.state == "complete"
+    outcome = entry.to_outcome()
+    assert outcome.error is not None and outcome.error.kind.value == "cancelled"
