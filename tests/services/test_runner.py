@@ -217,3 +217,17 @@ async def test_a_wrong_expectation_or_an_unreadable_request_fails_by_name_and_th
         "b-plain.event.json: byte 7 is not UTF-8; save the file as UTF-8 JSON"
     )
     assert by_key["invalid/long-name"].passed
+
+
+async def test_a_run_keeps_within_the_rate_limits_and_every_request_passes(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "burst"
+    for i in range(5):
+        write(root, f"e{i}.event.json", example(email=f"burst{i}@example.com").decode())
+    app = SandboxApp(SandboxConfig(burst_limit=2, steady_limit=100))
+    async with sender_for(app) as sender:
+        report = await Runner(sender).run(Collection(root))
+    assert report.ok, [r.reasons() for r in report.results]
+    assert app.stats.throttled >= 1  # the sandbox allows 2 a second: the run had to wait
+    assert app.stats.accepted == 5  # each once: the ones throttled waited and went again
