@@ -129,7 +129,33 @@ MIGRATIONS: list[list[Step]] = [
         "ALTER TABLE entry ADD COLUMN verified_ms INTEGER",
         "CREATE INDEX entry_by_verification ON entry (verification)",
     ],
-    # v5: the template of a send whose event held variables ({{$uuid}}, {{name}}): the text as
+    # v5: the events of each Bulk Create Events job (one entry per job): where each came from
+    # in the replayed file (run_index, line), its profile, metric and unique_id. Its delivery
+    # is its job's. The job's entry carries the run id; entries of single sends have no rows.
+    [
+        """CREATE TABLE job_event (
+            entry_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            run_index INTEGER,
+            line INTEGER,
+            metric TEXT,
+            profile TEXT,
+            unique_id TEXT,
+            PRIMARY KEY (entry_id, position)
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER job_event_delete AFTER DELETE ON entry BEGIN
+            DELETE FROM job_event WHERE entry_id = old.id;
+        END""",
+    ],
+    # v6: the verdict filters, "accepted, not checked" above all (verification IS NULL and
+    # delivery 'accepted'), page and count from one index instead of visiting every accepted
+    # entry (at 100,000 entries: 2 ms instead of 130 ms). It replaces v4's index on the
+    # verdict alone, which is its prefix.
+    [
+        "CREATE INDEX entry_by_verdict_delivery ON entry (verification, delivery)",
+        "DROP INDEX entry_by_verification",
+    ],
+    # v7: the template of a send whose event held variables ({{$uuid}}, {{name}}): the text as
     # written, while request_body keeps the exact resolved bytes sent; and the environment it
     # was resolved with. NULL for sends without variables, which is every earlier entry.
     [
@@ -218,6 +244,14 @@ def _error(path: Path, exc: sqlite3.DatabaseError) -> HistoryError:
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return HistoryDamaged(path, _damaged(path, text))
     return HistoryError(_explain(path, exc))
+
+
+def needs_migration(conn: sqlite3.Connection, path: Path) -> bool:
+    """True when the file's schema is older than this release's (a new file included)."""
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0]) < SCHEMA_VERSION
+    except sqlite3.DatabaseError as exc:
+        raise _error(path, exc) from None
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> int:

@@ -17,11 +17,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_a_history_of_the_previous_release_opens_with_every_entry(tmp_path: Path) -> None:
-    # history_v4.sqlite3 was written by the release before templates (schema 4)
+    # history_v6.sqlite3 was written by the release before templates (schema 6)
     path = tmp_path / "history.sqlite3"
-    shutil.copyfile(FIXTURES / "history_v4.sqlite3", path)
+    shutil.copyfile(FIXTURES / "history_v6.sqlite3", path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 6
         before = conn.execute(
             "SELECT id, state, status, delivery, unique_id, profile, request_body FROM entry"
         ).fetchall()
