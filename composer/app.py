@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from composer.client.targets import Target
     from composer.domain.outcome import SendOutcome
+    from composer.domain.variables import Scope
     from composer.services.ports import SendGateway
     from composer.services.send import SendResult
     from composer.services.send_gateway import ServiceGateway
@@ -121,6 +122,7 @@ class DeferredGateway:
         extra_headers: Mapping[str, str] | None = None,
         fresh_unique_id: str | None = None,
         exactly: bool = False,
+        variables: Scope | None = None,
     ) -> SendResult:
         return await self.gateway().send_event(
             body,
@@ -131,6 +133,7 @@ class DeferredGateway:
             extra_headers=extra_headers,
             fresh_unique_id=fresh_unique_id,
             exactly=exactly,
+            variables=variables,
         )
 
     async def verify(self, request: CheckRequest) -> Verification:
