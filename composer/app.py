@@ -158,6 +158,7 @@ WINDOW_PRELOAD = (
     "composer.editing.analysis",
     "composer.editing.state",
     "composer.editing.revision_shapes",
+    "composer.editing.values",
     "composer.domain.convert",
     "composer.domain.draft",
     "composer.domain.validator",
