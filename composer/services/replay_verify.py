@@ -89,7 +89,7 @@ class VerifySummary:
         """The chosen events not seen (or that could not be checked), in file order."""
         return [
             (a, self.verdicts[a.index])
-            for a in self.chosen
+            for a in sorted(self.chosen, key=lambda a: a.index)  # chosen: in order of 202s
             if a.index in self.verdicts
             and self.verdicts[a.index].outcome is not VerifyOutcome.LANDED
         ]

@@ -245,7 +245,7 @@ class SharedChecks:
                 # the listing stopped before this event's window: its profile's own listing
                 events = await self.verifier.events_of(profile_id, metric_id, waiting.sent.time)
             waiting.state["nearby"] = events
-            verdict = match_event(waiting.sent, events, profile_id, metric_id)
+            verdict = match_event(waiting.sent, events, profile_id, metric_id, self.verifier.place)
             if verdict is not None:
                 self._decide(waiting, verdict)
 
