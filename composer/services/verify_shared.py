@@ -25,6 +25,7 @@ limiter that the client shares with sends. A missing read scope ends every waiti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -99,6 +100,7 @@ class SharedChecks:
         self._clock = verifier.clock
         self._waiting: list[_Waiting] = []
         self._arrived = asyncio.Event()
+        self._closing = asyncio.Event()
         self._closed = False
         self._last_sweep = -math.inf
         self._profile_tried: dict[tuple[tuple[str, str], ...], float] = {}
@@ -129,9 +131,11 @@ class SharedChecks:
         """No more events will be submitted: :meth:`run` returns once every verdict is in."""
         self._closed = True
         self._arrived.set()
+        self._closing.set()
 
     async def run(self) -> None:
         """Sweep until closed and every submitted event has its verdict."""
+        final = False
         while True:
             if not self._waiting:
                 if self._closed:
@@ -140,9 +144,20 @@ class SharedChecks:
                 await self._arrived.wait()
                 continue
             now = self._clock()
-            due = max(min(w.next_look for w in self._waiting), self._last_sweep + SWEEP_GAP)
+            if self._closed and not final:
+                # the sends are over: look for every event accepted since the last sweep now,
+                # not a gap later (that wait would be all the read-back adds to a replay)
+                final = True
+                due = now
+            else:
+                due = max(min(w.next_look for w in self._waiting), self._last_sweep + SWEEP_GAP)
             if due > now:
-                await self.verifier.sleep(due - now)
+                self._closing.clear()
+                if not self._closed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._closing.wait(), due - now)
+                else:
+                    await self.verifier.sleep(due - now)
                 continue
             self._last_sweep = now
             await self.sweep()
