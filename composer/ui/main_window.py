@@ -5,7 +5,8 @@ go, and composes the parts that act on them:
 - :class:`~composer.ui.document.DocumentPart`: New, Open, Save, import, unsaved changes;
 - :class:`~composer.ui.send_flow.SendPart`: Send, Cancel and their questions;
 - :class:`~composer.ui.history_part.HistoryPart`: load and resend entries, watch the history;
-- :class:`~composer.ui.settings_part.SettingsPart`: settings, keys, keyring state, theme.
+- :class:`~composer.ui.settings_part.SettingsPart`: settings, keys, keyring state, theme;
+- :class:`~composer.ui.collections_part.CollectionsPart`: the collections side panel.
 
 The window holds no business rules and builds no services: storage and the send gateway come
 from the composition root (composer/app.py). Everything that may block is awaited off the UI
@@ -32,9 +33,11 @@ from composer.client.targets import Target, TargetError, TargetKind, parse_targe
 from composer.domain.outcome import SendOutcome
 from composer.services.ports import SendGateway
 from composer.storage import Storage
+from composer.storage.collections import OpenCollections
 from composer.storage.settings import Settings
 from composer.ui import layout_state, theme
 from composer.ui.banner import retired_revision_text, settings_notice_text
+from composer.ui.collections_part import CollectionsPart
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
 from composer.ui.history_part import HistoryPart
@@ -68,6 +71,7 @@ class MainWindow(QMainWindow):
         gateway: SendGateway,
         *,
         controller: ComposerController | None = None,
+        collections: OpenCollections | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -100,6 +104,7 @@ class MainWindow(QMainWindow):
         self.status_target = lay.status_target
         self.status_keyring = lay.status_keyring
         self.status_rate = lay.status_rate
+        self.collections = collections or OpenCollections()
 
         self.document = DocumentPart(
             self,
@@ -107,7 +112,18 @@ class MainWindow(QMainWindow):
             settings=storage.settings,
             history=storage.history,
             tasks=self.tasks,
+            collections=self.collections,
         )
+        self.collections_part = CollectionsPart(
+            self,
+            collections=self.collections,
+            model=lay.collection_model,
+            panel=lay.collection_panel,
+            document=self.document,
+            settings=storage.settings,
+            tasks=self.tasks,
+        )
+        self.collection_panel = lay.collection_panel
         self.send_part = SendPart(
             self,
             gateway=gateway,
@@ -159,7 +175,7 @@ class MainWindow(QMainWindow):
         bar.customTargetRequested.connect(self.settings_part.ask_custom_target)
         self.response_view.findingActivated.connect(self.composer.focus_finding)
         self.history_pane.message.connect(self._show_message)
-        for part in (self.document, self.send_part, self.history_part):
+        for part in (self.document, self.send_part, self.history_part, self.collections_part):
             part.message.connect(self._show_message)
         self.document.titleChanged.connect(self._update_title)
         self.document.historyChanged.connect(self.history_part.refresh)
@@ -208,6 +224,7 @@ class MainWindow(QMainWindow):
         self.history_part.start()
         self.settings_part.start()
         self.document.fill_menus()
+        self.collections_part.start()
         self.startup_done = True
         self.settled.emit()
 
@@ -235,7 +252,11 @@ class MainWindow(QMainWindow):
         return self.send_part.next_unique_id()
 
     def _splitters(self) -> dict[str, QSplitter]:
-        found = {"top": self.top_splitter, "main": self.main_splitter}
+        found = {
+            "top": self.top_splitter,
+            "main": self.main_splitter,
+            "side": self.layout_parts.side_splitter,
+        }
         composer_splitter = getattr(self.composer, "splitter", None)
         if isinstance(composer_splitter, QSplitter):
             found["composer"] = composer_splitter

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 
 from composer.storage.history import HistoryStore
 from composer.ui.banner import Banner
+from composer.ui.collection_model import CollectionTreeModel
+from composer.ui.collection_panel import CollectionPanel
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
@@ -31,6 +33,8 @@ PROBLEMS_PX = 64
 NO_MAXIMUM = 16_777_215  # QWIDGETSIZE_MAX
 TAB_PAGE_CHROME_PX = 12
 """The frame and margins of the Form's tab page around its scroll area."""
+COLLECTIONS_PX = 250
+"""The collections panel's first width."""
 
 
 class WindowLayout:
@@ -75,6 +79,19 @@ class WindowLayout:
         self.main_splitter.setStretchFactor(0, 1)
         self.main_splitter.setStretchFactor(1, 0)
         self.main_splitter.setChildrenCollapsible(False)
+        # the collections panel beside everything else, full height; hidden until a
+        # collection is open or the user shows it
+        self.collection_model = CollectionTreeModel(window)
+        self.collection_panel = CollectionPanel(self.collection_model)
+        self.collection_panel.hide()
+        self.side_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.side_splitter.setObjectName("collectionsSplitter")
+        self.side_splitter.addWidget(self.collection_panel)
+        self.side_splitter.addWidget(self.main_splitter)
+        self.side_splitter.setStretchFactor(0, 0)
+        self.side_splitter.setStretchFactor(1, 1)
+        self.side_splitter.setChildrenCollapsible(False)
+        self.side_splitter.setSizes([COLLECTIONS_PX, DEFAULT_SIZE[0] - COLLECTIONS_PX])
         # first start; later the saved layout wins
         self.top_splitter.setSizes([740, 500])
         self.main_splitter.setSizes([660, HISTORY_OPEN_PX])
@@ -102,7 +119,7 @@ class WindowLayout:
         layout.setSpacing(0)
         layout.addWidget(self.settings_notice)
         layout.addWidget(self.banner)
-        layout.addWidget(self.main_splitter, 1)
+        layout.addWidget(self.side_splitter, 1)
         window.setCentralWidget(central)
 
         self.status_target = QLabel()
@@ -183,6 +200,7 @@ class WindowLayout:
         return {
             "history_folded": int(self.history_pane.is_collapsed()),
             "history_open_px": self.history_open_px,
+            "collections_shown": int(self.collections_shown()),
         }
 
     def apply_flags(self, flags: dict[str, int] | None) -> None:
@@ -191,6 +209,24 @@ class WindowLayout:
         flags = flags or {}
         self.history_open_px = max(int(flags.get("history_open_px", HISTORY_OPEN_PX)), 80)
         self.history_pane.set_collapsed(bool(flags.get("history_folded", 1)))
+        self.show_collections(bool(flags.get("collections_shown", 0)))
+
+    def collections_shown(self) -> bool:
+        """Whether the collections panel is shown (it is hidden, not destroyed)."""
+        return not self.collection_panel.isHidden()
+
+    def show_collections(self, shown: bool) -> None:
+        """Show or hide the collections panel; the composer takes or gives back its width."""
+        if shown == self.collections_shown():
+            return
+        self.collection_panel.setVisible(shown)
+        self.collection_panel.shownChanged.emit(shown)
+        if shown:
+            sizes = self.side_splitter.sizes()
+            total = sum(sizes)
+            if sizes[0] < self.collection_panel.minimumWidth() and total:
+                width = min(COLLECTIONS_PX, total // 4)
+                self.side_splitter.setSizes([width, total - width])
 
     def fit_to_screen(self) -> None:
         """Keep the window within the screen's free area (first start on a small screen, or

@@ -1,0 +1,429 @@
+"""The collections side panel: the open collections as a tree (folders, requests, each
+request's expectation as a small badge), a filter, and what can be done with a row (open,
+run, rename in place, duplicate, delete, new request or folder, close a collection) from the
+context menu, the panel's buttons and the keyboard (Enter opens, F2 renames, Delete deletes).
+
+The panel only says what the user asked for (signals carrying the row's
+:class:`~composer.ui.collection_model.Node`); the collections part does it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.ui import theme
+from composer.ui.collection_model import (
+    BADGE_ROLE,
+    RESULT_ROLE,
+    CollectionTreeModel,
+    Kind,
+    Node,
+)
+
+EMPTY_TEXT = (
+    "No collection open.\n\nA collection is a folder of requests (NAME.event.json) that a "
+    "team keeps in git. Open one with File ▸ Open collection…, or start one with "
+    "Save to collection."
+)
+NO_MATCH_TEXT = "No request or folder matches the filter."
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Draws a request's expectation (``expects 202``) as a small rounded badge at the right
+    of its row, and its last run's verdict (✓ or ✗) before the badge."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        badge = index.data(BADGE_ROLE)
+        result = index.data(RESULT_ROLE)
+        if not badge and result is None:
+            super().paint(painter, option, index)
+            return
+        metrics = option.fontMetrics  # type: ignore[attr-defined]
+        badge_w = metrics.horizontalAdvance(badge) + 12 if badge else 0
+        mark_w = metrics.horizontalAdvance("✓") + 6 if result is not None else 0
+        rect: QRect = option.rect  # type: ignore[attr-defined]
+        room = badge_w + mark_w + 6
+        text_option = QStyleOptionViewItem(option)
+        text_option.rect = rect.adjusted(0, 0, -room, 0)  # type: ignore[attr-defined]
+        super().paint(painter, text_option, index)
+        colors = theme.colors()
+        painter.save()
+        x = rect.right() - room + 6
+        if result is not None:
+            painter.setPen(QColor(colors.ok if result else colors.error))
+            painter.drawText(
+                QRect(x, rect.top(), mark_w, rect.height()),
+                int(Qt.AlignmentFlag.AlignCenter),
+                "✓" if result else "✗",
+            )
+            x += mark_w
+        if badge:
+            box = QRect(x, rect.top() + 3, badge_w - 2, rect.height() - 6)
+            palette: QPalette = option.palette  # type: ignore[attr-defined]
+            fg = QColor(_badge_color(badge, colors))
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(fg)
+            painter.setBrush(palette.color(QPalette.ColorRole.Base))
+            painter.drawRoundedRect(box, 4, 4)
+            painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), badge)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        size = super().sizeHint(option, index)
+        badge = index.data(BADGE_ROLE)
+        if badge:
+            size.setWidth(size.width() + option.fontMetrics.horizontalAdvance(badge) + 24)  # type: ignore[attr-defined]
+        return size
+
+
+def _badge_color(badge: str, colors: theme.StatusColors) -> str:
+    status = badge.removeprefix("expects ").strip()
+    if status.startswith("2") or status == "valid":
+        return colors.ok
+    if status[:1] in ("4", "5") or status == "invalid":
+        return colors.warning
+    return colors.neutral
+
+
+class CollectionTree(QTreeView):
+    """The tree; Enter opens the current request, F2 renames, Delete deletes; while empty it
+    says what a collection is and how to open one."""
+
+    activatedByKey = Signal(QModelIndex)
+    deleteByKey = Signal(QModelIndex)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._placeholder = EMPTY_TEXT
+
+    def set_placeholder(self, text: str) -> None:
+        self._placeholder = text
+        self.viewport().update()
+
+    def placeholder_text(self) -> str:
+        model = self.model()
+        return self._placeholder if model is None or model.rowCount() == 0 else ""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        if self.state() != QAbstractItemView.State.EditingState and index.isValid():
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.activatedByKey.emit(index)
+                return
+            if event.matches(QKeySequence.StandardKey.Delete) or event.key() == Qt.Key.Key_Delete:
+                self.deleteByKey.emit(index)
+                return
+        super().keyPressEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        text = self.placeholder_text()
+        if not text:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        area = self.viewport().rect().adjusted(10, 10, -10, -10)
+        flags = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(area, int(flags), text)
+        painter.end()
+
+
+class CollectionPanel(QWidget):
+    """The side panel over ``model``. Every signal but ``openCollectionRequested`` and
+    ``foldRequested`` carries the :class:`Node` it concerns (None: no row chosen)."""
+
+    openCollectionRequested = Signal()
+    openRequested = Signal(object)
+    runRequested = Signal(object)
+    newRequestRequested = Signal(object)
+    newFolderRequested = Signal(object)
+    duplicateRequested = Signal(object)
+    deleteRequested = Signal(object)
+    closeRequested = Signal(object)
+    reloadRequested = Signal(object)
+    saveHereRequested = Signal(object)
+    foldRequested = Signal()
+    shownChanged = Signal(bool)
+    """The window showed or hid the panel (View ▸ Collections follows)."""
+
+    def __init__(self, model: CollectionTreeModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("collectionPanel")
+        self.setAccessibleName("Collections")
+        self.model = model
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(model)
+        self.proxy.setRecursiveFilteringEnabled(True)
+        self.proxy.setAutoAcceptChildRows(True)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+        title = QLabel("Collections")
+        title.setObjectName("paneTitle")
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        style = self.style()
+        self.open_button = self._tool(
+            "Open a collection folder (Ctrl+Shift+O)",
+            style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon),
+            self.openCollectionRequested.emit,
+            "openCollectionButton",
+        )
+        self.new_button = self._tool(
+            "New request in the chosen folder",
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder),
+            lambda: self.newRequestRequested.emit(self.current_node()),
+            "newRequestButton",
+            text="+",
+        )
+        self.run_button = self._tool(
+            "Run the chosen folder, or the whole collection, and check every expectation",
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
+            self._run_current,
+            "runButton",
+            text="Run",
+        )
+        self.run_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.fold_button = self._tool(
+            "Hide the collections (View ▸ Collections, Ctrl+Shift+L)",
+            style.standardIcon(QStyle.StandardPixmap.SP_ArrowLeft),
+            self.foldRequested.emit,
+            "foldCollectionsButton",
+        )
+        top = QHBoxLayout()
+        top.setSpacing(2)
+        top.addWidget(title)
+        top.addStretch(1)
+        for button in (self.open_button, self.new_button, self.run_button, self.fold_button):
+            top.addWidget(button)
+
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter requests…")
+        self.filter.setAccessibleName("Filter requests")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._apply_filter)
+
+        self.tree = CollectionTree()
+        self.tree.setObjectName("collectionTree")
+        self.tree.setAccessibleName("Collection requests")
+        self.tree.setModel(self.proxy)
+        self.tree.setHeaderHidden(True)
+        self.tree.setItemDelegate(BadgeDelegate(self.tree))
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.tree.setDragEnabled(True)
+        self.tree.setAcceptDrops(True)
+        self.tree.setDropIndicatorShown(True)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.doubleClicked.connect(self._activated)
+        self.tree.activatedByKey.connect(self._activated)
+        self.tree.deleteByKey.connect(lambda i: self.deleteRequested.emit(self._node_at(i)))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 2, 4)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree, 1)
+        self.setMinimumWidth(180)
+        model.modelReset.connect(self._after_reset)
+        model.rowsRemoved.connect(lambda *_: self._update_placeholder())
+        self._expanded: set[tuple[str, str]] = set()
+        self.tree.expanded.connect(lambda i: self._remember(i, True))
+        self.tree.collapsed.connect(lambda i: self._remember(i, False))
+        self._update_placeholder()
+
+    def _tool(
+        self, tip: str, icon: object, slot: object, name: str, *, text: str = ""
+    ) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setIcon(icon)  # type: ignore[arg-type]
+        if text:
+            button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip.split(" (")[0])
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)  # type: ignore[arg-type]
+        return button
+
+    # -- rows ----------------------------------------------------------------------------------
+
+    def _node_at(self, index: _Index) -> Node | None:
+        if not index.isValid():
+            return None
+        if index.model() is self.proxy:
+            index = self.proxy.mapToSource(index)
+        return self.model.node(index)
+
+    def current_node(self) -> Node | None:
+        """The chosen row's node (None when nothing is chosen)."""
+        return self._node_at(self.tree.currentIndex())
+
+    def select(self, node_or_index: Node | QModelIndex) -> None:
+        """Make a row current and visible (its folders expanded)."""
+        index = node_or_index
+        if isinstance(index, Node):
+            index = self.model.index_of(index.collection, index.key)
+        view_index = self.proxy.mapFromSource(index)
+        if not view_index.isValid():
+            return
+        parent = view_index.parent()
+        while parent.isValid():
+            self.tree.expand(parent)
+            parent = parent.parent()
+        self.tree.setCurrentIndex(view_index)
+        self.tree.scrollTo(view_index)
+
+    def rename(self, node: Node | None = None) -> None:
+        """Start renaming ``node`` (the chosen row) in place."""
+        node = node or self.current_node()
+        if node is None or node.kind is Kind.COLLECTION:
+            return
+        self.select(node)
+        self.tree.edit(self.tree.currentIndex())
+
+    def _activated(self, index: QModelIndex) -> None:
+        node = self._node_at(index)
+        if node is not None and node.kind is Kind.REQUEST:
+            self.openRequested.emit(node)
+        elif node is not None and index.isValid():
+            self.tree.setExpanded(index, not self.tree.isExpanded(index))
+
+    def _run_current(self) -> None:
+        node = self.current_node()
+        if node is None and self.model.rowCount() == 1:
+            node = self.model.node(self.model.index(0, 0))
+        self.runRequested.emit(node)
+
+    # -- the context menu ------------------------------------------------------------------------
+
+    def menu_for(self, node: Node | None) -> QMenu:
+        """The context menu of a row (or of the empty area), as it is shown."""
+        menu = QMenu(self)
+        menu.setObjectName("collectionMenu")
+
+        def add(text: str, signal: object, shortcut: str = "", name: str = "") -> QAction:
+            action = menu.addAction(text)
+            action.triggered.connect(lambda _c=False: signal.emit(node))  # type: ignore[attr-defined]
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.setObjectName(name)
+            return action
+
+        if node is None:
+            open_action = menu.addAction("Open collection…")
+            open_action.triggered.connect(lambda _c=False: self.openCollectionRequested.emit())
+            return menu
+        if node.kind is Kind.REQUEST:
+            add("Open in the composer", self.openRequested, "Return", "openRequest")
+            add("Run this request", self.runRequested, name="runRequest")
+        else:
+            what = "collection" if node.kind is Kind.COLLECTION else "folder"
+            add(f"Run this {what}", self.runRequested, name="runFolder")
+            menu.addSeparator()
+            add("New request here", self.newRequestRequested, name="newRequest")
+            add("Save the composer's event here…", self.saveHereRequested, name="saveHere")
+            add("New folder…", self.newFolderRequested, name="newFolder")
+        menu.addSeparator()
+        if node.kind is not Kind.COLLECTION:
+            rename = menu.addAction("Rename")
+            rename.setObjectName("rename")
+            rename.setShortcut(QKeySequence("F2"))
+            rename.triggered.connect(lambda _c=False: self.rename(node))
+        if node.kind is Kind.REQUEST:
+            add("Duplicate", self.duplicateRequested, "Ctrl+D", "duplicate")
+        if node.kind is not Kind.COLLECTION:
+            add("Delete…", self.deleteRequested, "Delete", "delete")
+        else:
+            add("Reload from disk", self.reloadRequested, name="reload")
+            add("Close collection", self.closeRequested, name="closeCollection")
+        return menu
+
+    def _context_menu(self, pos: object) -> None:
+        index = self.tree.indexAt(pos)  # type: ignore[arg-type]
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+        menu = self.menu_for(self._node_at(index))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+
+    # -- filter and expansion --------------------------------------------------------------------
+
+    def _apply_filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        # a filtered tree shows every match; dragging is for the whole tree
+        filtering = bool(text.strip())
+        self.tree.setDragEnabled(not filtering)
+        if filtering:
+            self.tree.expandAll()
+        else:
+            self._restore_expansion()
+        self._update_placeholder()
+
+    def _remember(self, index: QModelIndex, expanded: bool) -> None:
+        if self.filter.text().strip():
+            return  # expandAll of a filter is not the user's choice
+        node = self._node_at(index)
+        if node is None:
+            return
+        key = (str(node.collection.root), node.key)
+        if expanded:
+            self._expanded.add(key)
+        else:
+            self._expanded.discard(key)
+
+    def expand_collection(self, node: Node) -> None:
+        """Show a newly opened collection's first level."""
+        self._expanded.add((str(node.collection.root), node.key))
+        self._restore_expansion()
+
+    def _after_reset(self) -> None:
+        if self.filter.text().strip():
+            self.tree.expandAll()
+        else:
+            self._restore_expansion()
+        self._update_placeholder()
+
+    def _restore_expansion(self) -> None:
+        for node in self.model.nodes():
+            if node.kind is Kind.REQUEST:
+                continue
+            if (str(node.collection.root), node.key) in self._expanded:
+                index = self.proxy.mapFromSource(self.model.index_of(node.collection, node.key))
+                if index.isValid():
+                    self.tree.setExpanded(index, True)
+
+    def _update_placeholder(self) -> None:
+        self.tree.set_placeholder(
+            NO_MATCH_TEXT if self.model.rowCount() and self.filter.text().strip() else EMPTY_TEXT
+        )
