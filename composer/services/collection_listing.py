@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from composer.domain.jsontext import loads
+from composer.domain.expectations import ExpectationError, parse_expectation
 from composer.storage.collections import Collection, CollectionError, CollectionTree
 
 
@@ -24,37 +24,34 @@ class CollectionListing:
 
 def expectation_badge(text: str) -> tuple[str, str]:
     """The badge and the tool tip for an expectation file's text: ``expects 202`` for
-    ``{"status": 202}``; ``expects invalid`` for an expected validator verdict; the file's
-    problem when it cannot be read."""
+    ``{"status": 202}``; ``expects invalid`` for a validator verdict without a status;
+    ``expects ?`` and the file's problem when it cannot be used (the run reports it too)."""
     try:
-        value = loads(text)
-    except ValueError as exc:
-        return "expects ?", f"The expectation file is not JSON ({exc}); the run reports it."
-    if not isinstance(value, dict):
-        return "expects ?", "The expectation file must hold a JSON object such as {\"status\": 202}."
-    status = value.get("status")
+        expectation = parse_expectation(text)
+    except ExpectationError as exc:
+        return "expects ?", f"The expectation file cannot be used: {exc}"
     parts: list[str] = []
-    if isinstance(status, int) and not isinstance(status, bool):
-        badge = f"expects {status}"
-        parts.append(f"status {status}")
-    else:
-        badge = "expects"
-    findings = value.get("findings")
-    if isinstance(findings, list) and findings:
-        parts.append(f"{len(findings)} finding{'s' * (len(findings) != 1)}")
-    validator = value.get("validator")
-    if validator is not None:
-        verdict = validator.get("valid") if isinstance(validator, dict) else validator
-        word = "valid" if verdict is True or verdict == "valid" else "invalid"
+    badge = "expects"
+    if expectation.status is not None:
+        badge = f"expects {expectation.status}"
+        parts.append(f"status {expectation.status}")
+    if expectation.findings:
+        parts.append("server findings " + ", ".join(p.describe() for p in expectation.findings))
+    if expectation.valid is not None:
+        word = "valid" if expectation.valid else "invalid"
         parts.append(f"the validator finds it {word}")
-        if badge == "expects":
+        if expectation.status is None:
             badge = f"expects {word}"
-    if value.get("landed") is True:
-        parts.append("that it landed")
+    if expectation.validator_findings:
+        shown = ", ".join(p.describe() for p in expectation.validator_findings)
+        parts.append(f"validator findings {shown}")
+    if expectation.landed is not None:
+        parts.append("that it landed" if expectation.landed else "that it is not recorded")
+    if expectation.response:
+        parts.append("response " + ", ".join(c.describe() for c in expectation.response))
     if badge == "expects":
         badge = "expects …"
-    tip = "Expects " + ", ".join(parts) + "." if parts else "Has an expectation file."
-    return badge, tip
+    return badge, ("Expects " + "; ".join(parts) + ".") if parts else "Expects nothing."
 
 
 def list_collection(collection: Collection) -> CollectionListing:

@@ -126,6 +126,7 @@ class CollectionsPart(QObject):
         collection = await off_thread(self.collections.open, path)
         listing = await off_thread(list_collection, collection)
         self._show(listing)
+        self.showPanel.emit()
         top = self.model.index_of(collection, "")
         node = self.model.node(top)
         if node is not None:
@@ -135,7 +136,6 @@ class CollectionsPart(QObject):
             await off_thread(self._settings.modify, lambda s: s.with_collection(root))
             self.panel.select(top)
             self.message.emit(_opened_text(listing), 10000)
-        self.showPanel.emit()
         return collection
 
     def close_collection(self, node: Node | None) -> None:

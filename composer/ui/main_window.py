@@ -42,6 +42,7 @@ from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
 from composer.ui.history_part import HistoryPart
 from composer.ui.retired_dialog import conversion_summary, sample_in
+from composer.ui.run_part import RunPart, RunSettings
 from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
 from composer.ui.target_bar import target_headline
@@ -124,6 +125,17 @@ class MainWindow(QMainWindow):
             tasks=self.tasks,
         )
         self.collection_panel = lay.collection_panel
+        self.run_view = lay.run_view
+        self.run_part = RunPart(
+            self,
+            gateway=gateway,
+            view=lay.run_view,
+            model=lay.collection_model,
+            settings=RunSettings(
+                self.target_bar.target, self.target_bar.account, self.target_bar.revision
+            ),
+            tasks=self.tasks,
+        )
         self.send_part = SendPart(
             self,
             gateway=gateway,
@@ -175,8 +187,20 @@ class MainWindow(QMainWindow):
         bar.customTargetRequested.connect(self.settings_part.ask_custom_target)
         self.response_view.findingActivated.connect(self.composer.focus_finding)
         self.history_pane.message.connect(self._show_message)
-        for part in (self.document, self.send_part, self.history_part, self.collections_part):
+        parts = (self.document, self.send_part, self.history_part, self.collections_part)
+        for part in (*parts, self.run_part):
             part.message.connect(self._show_message)
+        self.collection_panel.runRequested.connect(self.run_part.run_node)
+        self.run_part.started.connect(self.layout_parts.show_run_view)
+        self.run_part.stepped.connect(lambda _r: self.history_part.refresh())
+        self.run_part.resultOpened.connect(self.history_part.open_run_result)
+        self.history_part.responseShown.connect(self.layout_parts.show_response)
+        self.run_part.historyRequested.connect(
+            lambda result: self.history_part.reveal(result.history_id)
+        )
+        self.send_part.sendingChanged.connect(
+            lambda sending: sending and self.layout_parts.show_response()
+        )
         self.document.titleChanged.connect(self._update_title)
         self.document.historyChanged.connect(self.history_part.refresh)
         self.send_part.sendingChanged.connect(self._set_sending)
@@ -426,6 +450,7 @@ class MainWindow(QMainWindow):
                 await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
             except OSError as exc:
                 log.warning("the window layout was not saved: %s", exc)
+            await self.run_part.stop()
             await self.send_part.stop()
             await self.history_part.settle()
         finally:

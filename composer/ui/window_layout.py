@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -22,6 +23,7 @@ from composer.ui.collection_panel import CollectionPanel
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
+from composer.ui.run_view import RunView
 from composer.ui.target_bar import TargetBar
 from composer.ui.tasks import TaskRunner
 
@@ -63,12 +65,19 @@ class WindowLayout:
         self.composer = ComposerWidget(controller)
         self.composer.setAccessibleName("Composer")
         self.response_view = ResponseView()
+        self.run_view = RunView()
+        # the response and, once a collection has run, the run's results: one area
+        self.results_tabs = QTabWidget()
+        self.results_tabs.setObjectName("resultsTabs")
+        self.results_tabs.setDocumentMode(True)
+        self.results_tabs.setTabBarAutoHide(True)
+        self.results_tabs.addTab(self.response_view, "Response")
         self.history_pane = HistoryPane(history, tasks)
 
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("composerResponseSplitter")
         self.top_splitter.addWidget(self.composer)
-        self.top_splitter.addWidget(self.response_view)
+        self.top_splitter.addWidget(self.results_tabs)
         self.top_splitter.setStretchFactor(0, 3)
         self.top_splitter.setStretchFactor(1, 2)
         self.top_splitter.setChildrenCollapsible(False)
@@ -210,6 +219,16 @@ class WindowLayout:
         self.history_open_px = max(int(flags.get("history_open_px", HISTORY_OPEN_PX)), 80)
         self.history_pane.set_collapsed(bool(flags.get("history_folded", 1)))
         self.show_collections(bool(flags.get("collections_shown", 0)))
+
+    def show_run_view(self) -> None:
+        """Bring the runner view forward (its tab is added with the first run)."""
+        tabs = self.results_tabs
+        if tabs.indexOf(self.run_view) < 0:
+            tabs.addTab(self.run_view, "Run results")
+        tabs.setCurrentWidget(self.run_view)
+
+    def show_response(self) -> None:
+        self.results_tabs.setCurrentWidget(self.response_view)
 
     def collections_shown(self) -> bool:
         """Whether the collections panel is shown (it is hidden, not destroyed)."""

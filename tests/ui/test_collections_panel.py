@@ -21,11 +21,9 @@ EVENT = {
     "data": {
         "type": "event",
         "attributes": {
+            "profile": {"$email": "ann@example.com"},
+            "metric": {"name": "Placed Order"},
             "properties": {"Brand": "Kids Book"},
-            "metric": {"data": {"type": "metric", "attributes": {"name": "Placed Order"}}},
-            "profile": {
-                "data": {"type": "profile", "attributes": {"email": "ann@example.com"}}
-            },
         },
     }
 }
@@ -46,7 +44,7 @@ def checkout(tmp_path: Path) -> Path:
     _write(root / "placed-order.expect.json", '{"status": 202}\n')
     _write(root / "viewed.event.json", json.dumps(EVENT) + "\n")
     bad = json.loads(json.dumps(EVENT))
-    bad["data"]["attributes"]["metric"]["data"]["attributes"]["name"] = ""
+    bad["data"]["attributes"]["metric"]["name"] = ""
     _write(root / "invalid" / "empty-metric.event.json", json.dumps(bad, indent=2) + "\n")
     _write(root / "invalid" / "empty-metric.expect.json", '{"status": 400}\n')
     return root

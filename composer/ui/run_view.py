@@ -1,0 +1,253 @@
+"""The runner view: a collection run as it goes (progress, Cancel) and when done, one row per
+request with its verdict (✓ passed, ✗ failed with each failed check's reason below it). A row
+opens its request in the composer and its send's history entry (Enter or double-click)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.services.runner import RequestResult, RunProgress, RunReport
+from composer.ui import theme
+
+RESULT_ROLE = Qt.ItemDataRole.UserRole + 1
+COLUMNS = ("Result", "Request", "Status", "Time")
+
+IDLE_TEXT = (
+    "No run yet. Right-click a folder or a collection in the Collections panel and choose "
+    "Run (or press Run there): every request is sent with the current environment and "
+    "checked against its NAME.expect.json."
+)
+
+
+class RunView(QWidget):
+    """Shows one run. ``cancelRequested`` when Cancel is pressed; ``rerunRequested`` for
+    Run again; ``resultActivated(RequestResult)`` when a row is opened;
+    ``historyRequested(RequestResult)`` for Show in the history only."""
+
+    cancelRequested = Signal()
+    rerunRequested = Signal()
+    resultActivated = Signal(object)
+    historyRequested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runView")
+        self.setAccessibleName("Run results")
+        self.title = QLabel("Run")
+        self.title.setObjectName("paneTitle")
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary = QLabel(IDLE_TEXT)
+        self.summary.setObjectName("runSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Run summary")
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Run progress")
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v of %m")
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel run")
+        self.cancel_button.setObjectName("cancelRunButton")
+        self.cancel_button.clicked.connect(self.cancelRequested.emit)
+        self.cancel_button.hide()
+        self.rerun_button = QPushButton("Run again")
+        self.rerun_button.setObjectName("rerunButton")
+        self.rerun_button.clicked.connect(self.rerunRequested.emit)
+        self.rerun_button.hide()
+
+        self.results = QTreeWidget()
+        self.results.setObjectName("runResults")
+        self.results.setAccessibleName("Results per request")
+        self.results.setColumnCount(len(COLUMNS))
+        self.results.setHeaderLabels(list(COLUMNS))
+        self.results.setRootIsDecorated(True)
+        self.results.setUniformRowHeights(False)
+        self.results.setWordWrap(True)
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.results.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        self.results.itemActivated.connect(self._activated)
+        self.results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.results.customContextMenuRequested.connect(self._context_menu)
+        self._rows: dict[int, QTreeWidgetItem] = {}
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.cancel_button)
+        bar.addWidget(self.rerun_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addLayout(bar)
+        layout.addWidget(self.results, 1)
+
+    # -- a run ---------------------------------------------------------------------------------
+
+    def start(self, title: str, plan: list[str]) -> None:
+        """A run of the requests ``plan`` (their keys, in order) begins."""
+        self.title.setText(title)
+        self.results.clear()
+        self._rows = {}
+        for i, key in enumerate(plan):
+            item = QTreeWidgetItem(["… waiting", key, "", ""])
+            item.setForeground(0, QColor(theme.colors().neutral))
+            self.results.addTopLevelItem(item)
+            self._rows[i] = item
+        self.progress.setRange(0, max(len(plan), 1))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        self.rerun_button.hide()
+        self.summary.setText(f"Running {len(plan)} request{'s' * (len(plan) != 1)}…")
+
+    def step(self, progress: RunProgress) -> None:
+        """One request started (``result`` None) or finished."""
+        item = self._rows.get(progress.index)
+        if item is None:
+            item = QTreeWidgetItem(["", progress.key, "", ""])
+            self.results.addTopLevelItem(item)
+            self._rows[progress.index] = item
+        result = progress.result
+        if result is None:
+            item.setText(0, "▶ running")
+            item.setForeground(0, QColor(theme.colors().neutral))
+            self.results.scrollToItem(item)
+            return
+        self._fill(item, result)
+        self.progress.setRange(0, max(progress.total, 1))
+        self.progress.setValue(progress.index + 1)
+
+    def _fill(self, item: QTreeWidgetItem, result: RequestResult) -> None:
+        colors = theme.colors()
+        if result.cancelled:
+            word, color = "■ cancelled", colors.neutral
+        elif result.passed:
+            word, color = "✓ passed", colors.ok
+        else:
+            word, color = "✗ failed", colors.error
+        item.setText(0, word)
+        item.setForeground(0, QColor(color))
+        item.setData(0, RESULT_ROLE, result)
+        item.setText(2, str(result.status) if result.status is not None else "not sent")
+        item.setText(3, f"{result.duration_ms:,.0f} ms")
+        tip = "Enter or double-click: open the request and its history entry"
+        if not result.sent:
+            tip = "Not sent. Enter or double-click: open the request"
+        item.setToolTip(1, tip)
+        item.takeChildren()
+        for reason in result.reasons():
+            child = QTreeWidgetItem(["", reason])
+            child.setData(0, RESULT_ROLE, result)
+            child.setToolTip(1, reason)
+            item.addChild(child)
+            child.setFirstColumnSpanned(False)
+        item.setExpanded(not result.passed)
+
+    def finish(self, report: RunReport) -> None:
+        """The run ended (done, cancelled or stopped)."""
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.rerun_button.show()
+        for i in range(len(report.results), len(self._rows)):
+            item = self._rows[i]
+            item.setText(0, "– not run")
+            item.setForeground(0, QColor(theme.colors().neutral))
+        self.summary.setText(summary_text(report))
+
+    def show_problem(self, text: str) -> None:
+        """The run could not start (or stopped): say why."""
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.rerun_button.show()
+        self.summary.setText(text)
+
+    def set_cancelling(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.summary.setText("Cancelling: the request under way is stopped…")
+
+    # -- reading the rows ------------------------------------------------------------------------
+
+    def result_rows(self) -> list[tuple[str, str, list[str]]]:
+        """(verdict, request key, reasons) of every row, as shown."""
+        out = []
+        for i in range(self.results.topLevelItemCount()):
+            item = self.results.topLevelItem(i)
+            reasons = [item.child(j).text(1) for j in range(item.childCount())]
+            out.append((item.text(0), item.text(1), reasons))
+        return out
+
+    def select_row(self, index: int) -> None:
+        item = self.results.topLevelItem(index)
+        if item is not None:
+            self.results.setCurrentItem(item)
+
+    def _result_of(self, item: QTreeWidgetItem | None) -> RequestResult | None:
+        if item is None:
+            return None
+        result = item.data(0, RESULT_ROLE)
+        return result if isinstance(result, RequestResult) else None
+
+    def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        result = self._result_of(item)
+        if result is not None:
+            self.resultActivated.emit(result)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.results.itemAt(pos)
+        result = self._result_of(item)
+        if result is None:
+            return
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction("Open the request and its history entry").triggered.connect(
+            lambda _c=False: self.resultActivated.emit(result)
+        )
+        history = menu.addAction("Show in the history")
+        history.setEnabled(result.history_id is not None)
+        history.triggered.connect(lambda _c=False: self.historyRequested.emit(result))
+        reasons = result.reasons()
+        copy = menu.addAction("Copy the reasons")
+        copy.setEnabled(bool(reasons))
+        copy.triggered.connect(
+            lambda _c=False: QGuiApplication.clipboard().setText(
+                f"{result.key}\n" + "\n".join(reasons)
+            )
+        )
+        menu.popup(self.results.viewport().mapToGlobal(pos))
+
+
+def summary_text(report: RunReport) -> str:
+    """The run in one sentence: how many passed and failed, and whether it stopped early."""
+    parts = [f"{report.passed} passed", f"{report.failed} failed"]
+    if report.skipped:
+        parts.append(f"{report.skipped} not run")
+    seconds = report.duration_ms / 1000
+    head = "✓ Every expectation held" if report.ok else "✗ Not every expectation held"
+    if report.cancelled:
+        head = "■ Cancelled"
+    elif report.bailed:
+        head = "✗ Stopped at the first failure"
+    return f"{head}: {', '.join(parts)} ({seconds:,.1f} s)."
