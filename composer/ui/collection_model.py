@@ -22,10 +22,12 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
 from composer.services.collection_listing import CollectionListing
 from composer.storage.collections import Collection, FolderItem, RequestItem
+from composer.ui import theme
 
 MIME_TYPE = "application/x-event-composer-collection-item"
 
@@ -183,7 +185,7 @@ class CollectionTreeModel(QAbstractItemModel):
 
     # -- QAbstractItemModel ------------------------------------------------------------------
 
-    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:
+    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         if column != 0 or row < 0:
             return QModelIndex()
         owner = self.node(parent) or self._root
@@ -191,19 +193,19 @@ class CollectionTreeModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(row, 0, owner.children[row])
 
-    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         node = self.node(index)
         if node is None or node.parent is None or node.parent is self._root:
             return QModelIndex()
         return self.createIndex(node.parent.row(), 0, node.parent)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() and parent.column() != 0:
             return 0
         owner = self.node(parent) or self._root
         return len(owner.children)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 1
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -234,8 +236,9 @@ class CollectionTreeModel(QAbstractItemModel):
         if node.kind is Kind.FOLDER:
             return f"{node.key} in {node.collection.name}"
         lines = [f"{node.key}.event.json in {node.collection.name}"]
-        if node.tip:
-            lines.append(node.tip)
+        lines.append(
+            node.tip or "No expectation file: a run expects 202 (accepted) from the server."
+        )
         result = self._results.get((str(node.collection.root), node.key))
         if result is not None:
             lines.append("Last run: passed" if result else "Last run: failed")
@@ -243,6 +246,9 @@ class CollectionTreeModel(QAbstractItemModel):
 
     def _icon(self, node: Node) -> Any:
         style = QApplication.style()
+        result = self._results.get((str(node.collection.root), node.key))
+        if node.kind is Kind.REQUEST and result is not None:
+            return verdict_icon(result)
         if node.kind is Kind.REQUEST:
             return style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
         if node.kind is Kind.COLLECTION:
@@ -341,6 +347,23 @@ class CollectionTreeModel(QAbstractItemModel):
             if str(top.collection.root) == root:
                 return _find(top, key) if key else None
         return None
+
+
+def verdict_icon(passed: bool) -> QIcon:
+    """A run's verdict as a row's icon: a green ✓ or a red ✗ (the tool tip says it in words)."""
+    colors = theme.colors()
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor(colors.ok if passed else colors.error))
+    font = QFont(QApplication.font())
+    font.setPixelSize(28)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), int(Qt.AlignmentFlag.AlignCenter), "✓" if passed else "✗")
+    painter.end()
+    return QIcon(pixmap)
 
 
 def _find(node: Node, key: str) -> Node | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     QSortFilterProxyModel,
@@ -37,7 +38,6 @@ from PySide6.QtWidgets import (
 from composer.ui import theme
 from composer.ui.collection_model import (
     BADGE_ROLE,
-    RESULT_ROLE,
     CollectionTreeModel,
     Kind,
     Node,
@@ -55,49 +55,35 @@ _Index = QModelIndex | QPersistentModelIndex
 
 class BadgeDelegate(QStyledItemDelegate):
     """Draws a request's expectation (``expects 202``) as a small rounded badge at the right
-    of its row, and its last run's verdict (✓ or ✗) before the badge."""
+    of its row (the last run's verdict, ✓ or ✗, is the row's icon: the model's)."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         badge = index.data(BADGE_ROLE)
-        result = index.data(RESULT_ROLE)
-        if not badge and result is None:
+        if not badge:
             super().paint(painter, option, index)
             return
-        metrics = option.fontMetrics  # type: ignore[attr-defined]
-        badge_w = metrics.horizontalAdvance(badge) + 12 if badge else 0
-        mark_w = metrics.horizontalAdvance("✓") + 6 if result is not None else 0
-        rect: QRect = option.rect  # type: ignore[attr-defined]
-        room = badge_w + mark_w + 6
+        metrics = option.fontMetrics
+        badge_w = metrics.horizontalAdvance(badge) + 12
+        rect: QRect = option.rect
         text_option = QStyleOptionViewItem(option)
-        text_option.rect = rect.adjusted(0, 0, -room, 0)  # type: ignore[attr-defined]
+        text_option.rect = rect.adjusted(0, 0, -(badge_w + 4), 0)
         super().paint(painter, text_option, index)
-        colors = theme.colors()
         painter.save()
-        x = rect.right() - room + 6
-        if result is not None:
-            painter.setPen(QColor(colors.ok if result else colors.error))
-            painter.drawText(
-                QRect(x, rect.top(), mark_w, rect.height()),
-                int(Qt.AlignmentFlag.AlignCenter),
-                "✓" if result else "✗",
-            )
-            x += mark_w
-        if badge:
-            box = QRect(x, rect.top() + 3, badge_w - 2, rect.height() - 6)
-            palette: QPalette = option.palette  # type: ignore[attr-defined]
-            fg = QColor(_badge_color(badge, colors))
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(fg)
-            painter.setBrush(palette.color(QPalette.ColorRole.Base))
-            painter.drawRoundedRect(box, 4, 4)
-            painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), badge)
+        box = QRect(rect.right() - badge_w, rect.top() + 2, badge_w - 2, rect.height() - 4)
+        palette: QPalette = option.palette
+        fg = QColor(_badge_color(badge, theme.colors()))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(fg)
+        painter.setBrush(palette.color(QPalette.ColorRole.Base))
+        painter.drawRoundedRect(box, 4, 4)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), badge)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         size = super().sizeHint(option, index)
         badge = index.data(BADGE_ROLE)
         if badge:
-            size.setWidth(size.width() + option.fontMetrics.horizontalAdvance(badge) + 24)  # type: ignore[attr-defined]
+            size.setWidth(size.width() + option.fontMetrics.horizontalAdvance(badge) + 24)
         return size
 
 
@@ -196,15 +182,14 @@ class CollectionPanel(QWidget):
         )
         self.new_button = self._tool(
             "New request in the chosen folder",
-            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder),
+            None,
             lambda: self.newRequestRequested.emit(self.current_node()),
             "newRequestButton",
-            text="+",
         )
         self.run_button = self._tool(
             "Run the chosen folder, or the whole collection, and check every expectation",
             style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
-            self._run_current,
+            self.run_current,
             "runButton",
             text="Run",
         )
@@ -215,12 +200,19 @@ class CollectionPanel(QWidget):
             self.foldRequested.emit,
             "foldCollectionsButton",
         )
+        self.open_button.setText("Open…")
+        self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.new_button.setText("+ New")
         top = QHBoxLayout()
         top.setSpacing(2)
         top.addWidget(title)
         top.addStretch(1)
-        for button in (self.open_button, self.new_button, self.run_button, self.fold_button):
-            top.addWidget(button)
+        top.addWidget(self.fold_button)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(2)
+        for button in (self.open_button, self.new_button, self.run_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
 
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter requests…")
@@ -252,6 +244,7 @@ class CollectionPanel(QWidget):
         layout.setContentsMargins(6, 4, 2, 4)
         layout.setSpacing(4)
         layout.addLayout(top)
+        layout.addLayout(buttons)
         layout.addWidget(self.filter)
         layout.addWidget(self.tree, 1)
         self.setMinimumWidth(180)
@@ -267,13 +260,14 @@ class CollectionPanel(QWidget):
     ) -> QToolButton:
         button = QToolButton()
         button.setObjectName(name)
-        button.setIcon(icon)  # type: ignore[arg-type]
+        if icon is not None:
+            button.setIcon(icon)  # type: ignore[arg-type]
         if text:
             button.setText(text)
         button.setToolTip(tip)
-        button.setAccessibleName(tip.split(" (")[0])
+        button.setAccessibleName(tip.split(" (", maxsplit=1)[0])
         button.setAutoRaise(True)
-        button.clicked.connect(slot)  # type: ignore[arg-type]
+        button.clicked.connect(slot)
         return button
 
     # -- rows ----------------------------------------------------------------------------------
@@ -319,7 +313,8 @@ class CollectionPanel(QWidget):
         elif node is not None and index.isValid():
             self.tree.setExpanded(index, not self.tree.isExpanded(index))
 
-    def _run_current(self) -> None:
+    def run_current(self) -> None:
+        """Run the chosen row (its folder, collection or request), or the only collection."""
         node = self.current_node()
         if node is None and self.model.rowCount() == 1:
             node = self.model.node(self.model.index(0, 0))
@@ -369,13 +364,13 @@ class CollectionPanel(QWidget):
             add("Close collection", self.closeRequested, name="closeCollection")
         return menu
 
-    def _context_menu(self, pos: object) -> None:
-        index = self.tree.indexAt(pos)  # type: ignore[arg-type]
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.tree.indexAt(pos)
         if index.isValid():
             self.tree.setCurrentIndex(index)
         menu = self.menu_for(self._node_at(index))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(self.tree.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
 
     # -- filter and expansion --------------------------------------------------------------------
 

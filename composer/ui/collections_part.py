@@ -200,9 +200,7 @@ class CollectionsPart(QObject):
 
     async def rename_flow(self, node: Node, new_name: str) -> bool:
         collection = node.collection
-        item = await self._do(
-            f"Cannot rename “{node.name}”", collection.rename, node.key, new_name
-        )
+        item = await self._do(f"Cannot rename “{node.name}”", collection.rename, node.key, new_name)
         if item is None:
             return False
         self._follow(collection, node.key, item.key)

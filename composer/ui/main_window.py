@@ -132,7 +132,9 @@ class MainWindow(QMainWindow):
             view=lay.run_view,
             model=lay.collection_model,
             settings=RunSettings(
-                self.target_bar.target, self.target_bar.account, self.target_bar.revision
+                target=self.target_bar.target,
+                account=self.target_bar.account,
+                revision=self.target_bar.revision,
             ),
             tasks=self.tasks,
         )
@@ -198,9 +200,7 @@ class MainWindow(QMainWindow):
         self.run_part.historyRequested.connect(
             lambda result: self.history_part.reveal(result.history_id)
         )
-        self.send_part.sendingChanged.connect(
-            lambda sending: sending and self.layout_parts.show_response()
-        )
+        self.send_part.sendingChanged.connect(self._follow_sending)
         self.document.titleChanged.connect(self._update_title)
         self.document.historyChanged.connect(self.history_part.refresh)
         self.send_part.sendingChanged.connect(self._set_sending)
@@ -352,6 +352,10 @@ class MainWindow(QMainWindow):
             self.status_rate.setText("Rate limited")
         self.history_part.refresh()
         self.sendFinished.emit(outcome)
+
+    def _follow_sending(self, sending: bool) -> None:
+        if sending:  # a Send's answer is what the user waits for now
+            self.layout_parts.show_response()
 
     def _set_sending(self, sending: bool) -> None:
         self.target_bar.set_sending(sending)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
@@ -27,27 +28,23 @@ from composer.ui.run_view import RunView
 from composer.ui.tasks import TaskRunner, off_thread
 
 
+def _no_variables() -> Resolver:
+    return no_variables
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunSettings:
     """Where a run sends and with which variables, read when a run starts: ``target``,
     ``account`` and ``revision`` from the toolbar; ``variables`` and ``resolver`` from the
-    environment (none: the bodies as written)."""
+    environment (none: the bodies as written); ``label`` names the environment in the run's
+    title (empty: the target's label)."""
 
-    def __init__(
-        self,
-        target: Callable[[], Target],
-        account: Callable[[], str | None],
-        revision: Callable[[], str],
-        variables: Callable[[], Mapping[str, str]] = dict,
-        resolver: Callable[[], Resolver] = lambda: no_variables,
-        label: Callable[[], str] = lambda: "",
-    ) -> None:
-        self.target = target
-        self.account = account
-        self.revision = revision
-        self.variables = variables
-        self.resolver = resolver
-        self.label = label
-        """The environment's name for the run's title (empty: the toolbar's target)."""
+    target: Callable[[], Target]
+    account: Callable[[], str | None]
+    revision: Callable[[], str]
+    variables: Callable[[], Mapping[str, str]] = dict
+    resolver: Callable[[], Resolver] = _no_variables
+    label: Callable[[], str] = str
 
 
 class RunPart(QObject):
@@ -132,7 +129,7 @@ class RunPart(QObject):
             self.cancel()
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), 5)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
 
     async def _run(
@@ -145,8 +142,8 @@ class RunPart(QObject):
         title = f"Run {what} · {where}"
         self._collection = collection
         try:
-            todo = list(items) if items is not None else await off_thread(
-                collection.requests, folder
+            todo = (
+                list(items) if items is not None else await off_thread(collection.requests, folder)
             )
         except CollectionError as exc:
             self.view.start(title, [])

@@ -24,7 +24,9 @@ from composer.services.runner import RequestResult, RunProgress, RunReport
 from composer.ui import theme
 
 RESULT_ROLE = Qt.ItemDataRole.UserRole + 1
-COLUMNS = ("Result", "Request", "Status", "Time")
+COLUMNS = ("Request", "Result", "Time")
+VERDICT_ROLE = Qt.ItemDataRole.UserRole + 2
+"""The row's verdict in words: waiting, running, passed, failed, cancelled, not run."""
 
 IDLE_TEXT = (
     "No run yet. Right-click a folder or a collection in the Collections panel and choose "
@@ -83,17 +85,24 @@ class RunView(QWidget):
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.results.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.results.itemActivated.connect(self._activated)
         self.results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.results.customContextMenuRequested.connect(self._context_menu)
         self._rows: dict[int, QTreeWidgetItem] = {}
+        self.details = QLabel()
+        self.details.setObjectName("runDetails")
+        self.details.setAccessibleName("The chosen result")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.hide()
+        self.results.currentItemChanged.connect(lambda item, _old: self._show_details(item))
 
         bar = QHBoxLayout()
         bar.addWidget(self.progress, 1)
+        bar.addStretch(0)  # Run again stays compact at the right when the bar is hidden
         bar.addWidget(self.cancel_button)
         bar.addWidget(self.rerun_button)
         layout = QVBoxLayout(self)
@@ -102,6 +111,7 @@ class RunView(QWidget):
         layout.addWidget(self.summary)
         layout.addLayout(bar)
         layout.addWidget(self.results, 1)
+        layout.addWidget(self.details)
 
     # -- a run ---------------------------------------------------------------------------------
 
@@ -111,8 +121,8 @@ class RunView(QWidget):
         self.results.clear()
         self._rows = {}
         for i, key in enumerate(plan):
-            item = QTreeWidgetItem(["… waiting", key, "", ""])
-            item.setForeground(0, QColor(theme.colors().neutral))
+            item = QTreeWidgetItem([key, "", ""])
+            self._set_verdict(item, "waiting", "…", theme.colors().neutral)
             self.results.addTopLevelItem(item)
             self._rows[i] = item
         self.progress.setRange(0, max(len(plan), 1))
@@ -127,13 +137,12 @@ class RunView(QWidget):
         """One request started (``result`` None) or finished."""
         item = self._rows.get(progress.index)
         if item is None:
-            item = QTreeWidgetItem(["", progress.key, "", ""])
+            item = QTreeWidgetItem([progress.key, "", ""])
             self.results.addTopLevelItem(item)
             self._rows[progress.index] = item
         result = progress.result
         if result is None:
-            item.setText(0, "▶ running")
-            item.setForeground(0, QColor(theme.colors().neutral))
+            self._set_verdict(item, "running", "▶ sending", theme.colors().neutral)
             self.results.scrollToItem(item)
             return
         self._fill(item, result)
@@ -142,29 +151,57 @@ class RunView(QWidget):
 
     def _fill(self, item: QTreeWidgetItem, result: RequestResult) -> None:
         colors = theme.colors()
+        status = str(result.status) if result.status is not None else "not sent"
         if result.cancelled:
-            word, color = "■ cancelled", colors.neutral
+            self._set_verdict(item, "cancelled", "■ cancelled", colors.neutral)
         elif result.passed:
-            word, color = "✓ passed", colors.ok
+            self._set_verdict(item, "passed", f"✓ {status}", colors.ok)
         else:
-            word, color = "✗ failed", colors.error
-        item.setText(0, word)
-        item.setForeground(0, QColor(color))
+            self._set_verdict(item, "failed", f"✗ {status}", colors.error)
         item.setData(0, RESULT_ROLE, result)
-        item.setText(2, str(result.status) if result.status is not None else "not sent")
-        item.setText(3, f"{result.duration_ms:,.0f} ms")
-        tip = "Enter or double-click: open the request and its history entry"
-        if not result.sent:
-            tip = "Not sent. Enter or double-click: open the request"
-        item.setToolTip(1, tip)
+        item.setText(2, f"{result.duration_ms:,.0f} ms")
+        answer = f"the answer was {result.status}" if result.status is not None else "not sent"
+        tip = f"{item.data(0, VERDICT_ROLE).capitalize()}: {answer}."
+        tip += (
+            " Enter or double-click opens the request and its history entry."
+            if result.history_id is not None
+            else " Enter or double-click opens the request."
+        )
+        for column in range(len(COLUMNS)):
+            item.setToolTip(column, tip)
         item.takeChildren()
         for reason in result.reasons():
-            child = QTreeWidgetItem(["", reason])
+            child = QTreeWidgetItem([reason])
             child.setData(0, RESULT_ROLE, result)
-            child.setToolTip(1, reason)
+            child.setToolTip(0, reason)
             item.addChild(child)
-            child.setFirstColumnSpanned(False)
+            child.setFirstColumnSpanned(True)
         item.setExpanded(not result.passed)
+
+    @staticmethod
+    def _set_verdict(item: QTreeWidgetItem, verdict: str, text: str, color: str) -> None:
+        item.setData(0, VERDICT_ROLE, verdict)
+        item.setText(1, text)
+        item.setForeground(1, QColor(color))
+        item.setData(1, Qt.ItemDataRole.AccessibleTextRole, f"{verdict} {text}")
+
+    def _show_details(self, item: QTreeWidgetItem | None) -> None:
+        """The chosen result in full below the list (names and reasons are cut in a narrow
+        column)."""
+        if item is not None and item.parent() is not None:
+            item = item.parent()
+        result = self._result_of(item)
+        if item is None or result is None:
+            self.details.hide()
+            return
+        lines = [f"{result.key}: {item.data(0, VERDICT_ROLE)}"]
+        if result.status is not None:
+            lines[0] += f", the answer was {result.status}"
+        lines += [f"• {reason}" for reason in result.reasons()]
+        if result.history_id is not None:
+            lines.append(f"History entry #{result.history_id} (Enter opens it with the request)")
+        self.details.setText("\n".join(lines))
+        self.details.show()
 
     def finish(self, report: RunReport) -> None:
         """The run ended (done, cancelled or stopped)."""
@@ -172,10 +209,11 @@ class RunView(QWidget):
         self.cancel_button.hide()
         self.rerun_button.show()
         for i in range(len(report.results), len(self._rows)):
-            item = self._rows[i]
-            item.setText(0, "– not run")
-            item.setForeground(0, QColor(theme.colors().neutral))
+            self._set_verdict(self._rows[i], "not run", "– not run", theme.colors().neutral)
         self.summary.setText(summary_text(report))
+        failed = next((r for r in self._rows.values() if r.data(0, VERDICT_ROLE) == "failed"), None)
+        if failed is not None:  # the first failure is what a tester looks at first
+            self.results.setCurrentItem(failed)
 
     def show_problem(self, text: str) -> None:
         """The run could not start (or stopped): say why."""
@@ -190,13 +228,15 @@ class RunView(QWidget):
 
     # -- reading the rows ------------------------------------------------------------------------
 
-    def result_rows(self) -> list[tuple[str, str, list[str]]]:
-        """(verdict, request key, reasons) of every row, as shown."""
+    def result_rows(self) -> list[tuple[str, str, str, list[str]]]:
+        """(verdict, request key, result column, reasons) of every row, as shown."""
         out = []
         for i in range(self.results.topLevelItemCount()):
             item = self.results.topLevelItem(i)
-            reasons = [item.child(j).text(1) for j in range(item.childCount())]
-            out.append((item.text(0), item.text(1), reasons))
+            assert item is not None
+            children = (item.child(j) for j in range(item.childCount()))
+            reasons = [c.text(0) for c in children if c is not None]
+            out.append((item.data(0, VERDICT_ROLE), item.text(0), item.text(1), reasons))
         return out
 
     def select_row(self, index: int) -> None:

@@ -101,6 +101,7 @@ class WindowLayout:
         self.side_splitter.setStretchFactor(1, 1)
         self.side_splitter.setChildrenCollapsible(False)
         self.side_splitter.setSizes([COLLECTIONS_PX, DEFAULT_SIZE[0] - COLLECTIONS_PX])
+        self._side_restored = False
         # first start; later the saved layout wins
         self.top_splitter.setSizes([740, 500])
         self.main_splitter.setSizes([660, HISTORY_OPEN_PX])
@@ -190,6 +191,16 @@ class WindowLayout:
     def shown(self) -> None:
         """The window has its size now: place the splitters that depend on it."""
         self._fit_problems(list(self._controller.findings()))
+        if not self._side_restored:
+            self._fit_collections()
+
+    def _fit_collections(self) -> None:
+        """The panel's first width: at most a fifth of the window, so on a small screen the
+        composer keeps its room."""
+        total = sum(self.side_splitter.sizes())
+        if total:
+            width = max(min(COLLECTIONS_PX, total // 5), self.collection_panel.minimumWidth())
+            self.side_splitter.setSizes([width, total - width])
 
     def keep_form_whole(self) -> None:
         """The composer column never narrower than the Form's narrowest layout (its scroll
@@ -218,6 +229,7 @@ class WindowLayout:
         flags = flags or {}
         self.history_open_px = max(int(flags.get("history_open_px", HISTORY_OPEN_PX)), 80)
         self.history_pane.set_collapsed(bool(flags.get("history_folded", 1)))
+        self._side_restored = "collections_shown" in flags
         self.show_collections(bool(flags.get("collections_shown", 0)))
 
     def show_run_view(self) -> None:
@@ -244,8 +256,7 @@ class WindowLayout:
             sizes = self.side_splitter.sizes()
             total = sum(sizes)
             if sizes[0] < self.collection_panel.minimumWidth() and total:
-                width = min(COLLECTIONS_PX, total // 4)
-                self.side_splitter.setSizes([width, total - width])
+                self._fit_collections()
 
     def fit_to_screen(self) -> None:
         """Keep the window within the screen's free area (first start on a small screen, or

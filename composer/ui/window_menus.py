@@ -98,6 +98,19 @@ class WindowMenus:
         self.cancel_action.setEnabled(False)
         send_menu.addAction(self.cancel_action)
         send_menu.addSeparator()
+        panel = self.window.collection_panel
+        self.run_action = self._action(
+            "&Run the chosen folder or collection",
+            panel.run_current,
+            "Ctrl+Shift+R",
+            "runCollection",
+        )
+        send_menu.addAction(self.run_action)
+        self.cancel_run_action = self._action(
+            "Cancel the &run", self.window.run_part.cancel, name="cancelRun"
+        )
+        send_menu.addAction(self.cancel_run_action)
+        send_menu.addSeparator()
         send_menu.addAction(self._action("Manage &keys…", self.window.settings_part.manage_keys))
 
         view_menu = menu.addMenu("&View")
@@ -111,9 +124,7 @@ class WindowMenus:
         view_menu.addAction(self.collections_action)
         self.window.collection_panel.shownChanged.connect(self.collections_action.setChecked)
         collections.showPanel.connect(lambda: layout.show_collections(True))
-        self.window.collection_panel.foldRequested.connect(
-            lambda: layout.show_collections(False)
-        )
+        self.window.collection_panel.foldRequested.connect(lambda: layout.show_collections(False))
         view_menu.addSeparator()
         self.window.settings_part.fill_theme_menu(view_menu.addMenu("&Theme"))
         self.theme_actions = self.window.settings_part.theme_actions

@@ -183,7 +183,7 @@ def test_rename_in_place_refuses_bad_and_clashing_names_with_a_message(
     assert (checkout / "viewed.event.json").exists()
 
     rename_to("placed-order", "order placed")
-    qtbot.waitUntil(lambda: (checkout / "order placed.event.json").exists(), timeout=3000)
+    qtbot.waitUntil((checkout / "order placed.event.json").exists, timeout=3000)
     assert (checkout / "order placed.expect.json").read_text() == '{"status": 202}\n'
     assert not (checkout / "placed-order.event.json").exists()
     qtbot.waitUntil(lambda: ("request", "order placed", "expects 202") in _rows(window))
@@ -235,7 +235,7 @@ def test_drag_to_reorder_and_into_a_folder_keeps_the_order_in_order_json(
     # dropped above placed-order (row 0 of the collection), as the view drops it
     data = model.mimeData([viewed])
     assert model.dropMimeData(data, Qt.DropAction.MoveAction, 0, 0, top)
-    qtbot.waitUntil(lambda: (checkout / "order.json").exists(), timeout=3000)
+    qtbot.waitUntil((checkout / "order.json").exists, timeout=3000)
     qtbot.waitUntil(lambda: [r[1] for r in _rows(window)][1] == "viewed", timeout=3000)
     assert json.loads((checkout / "order.json").read_text()) == [
         "viewed",
@@ -246,7 +246,7 @@ def test_drag_to_reorder_and_into_a_folder_keeps_the_order_in_order_json(
     order = model.index_of(model.collections()[0], "placed-order")
     folder = model.index_of(model.collections()[0], "invalid/")
     assert model.dropMimeData(model.mimeData([order]), Qt.DropAction.MoveAction, -1, 0, folder)
-    qtbot.waitUntil(lambda: (checkout / "invalid" / "placed-order.expect.json").exists())
+    qtbot.waitUntil((checkout / "invalid" / "placed-order.expect.json").exists)
     assert not (checkout / "placed-order.event.json").exists()
 
 
@@ -319,9 +319,7 @@ def test_the_filter_keeps_matching_requests_and_their_folders(qtbot, make_window
 
 def test_the_tree_model_keeps_the_item_model_rules(qtbot, checkout):
     model = CollectionTreeModel()
-    tester = QAbstractItemModelTester(
-        model, QAbstractItemModelTester.FailureReportingMode.Fatal
-    )
+    tester = QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     collection = Collection(checkout)
     model.set_listing(list_collection(collection))
     model.set_listing(list_collection(Collection(checkout.parent / "checkout")))
