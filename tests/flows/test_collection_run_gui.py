@@ -43,7 +43,7 @@ def _collection(root: Path) -> Path:
 
 def _open(qtbot: Any, window: Any, root: Path) -> None:
     window.collections_part.open_collection(root)
-    qtbot.waitUntil(lambda: window.collections_part.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.collections_part.model.rowCount() == 1, timeout=10_000)
 
 
 def _menu_action(window: Any, key: str, name: str) -> Any:
@@ -88,10 +88,10 @@ def test_a_folder_runs_with_one_pass_and_one_failure_and_a_result_opens_its_entr
     view.select_row(1)
     view.results.setFocus()
     qtbot.keyClick(view.results, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.document.request is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.document.request is not None, timeout=10_000)
     assert window.document.request[1] == "smoke/wrongly-expected"
     pane = window.history_pane
-    qtbot.waitUntil(lambda: pane.selected_ids() == [failed.history_id], timeout=5000)
+    qtbot.waitUntil(lambda: pane.selected_ids() == [failed.history_id], timeout=10_000)
     assert not pane.is_collapsed()
     assert window.layout_parts.results_tabs.currentWidget() is window.response_view
     assert "202" in window.response_view.status_label.text()
@@ -106,7 +106,10 @@ def test_a_run_is_cancelled_mid_way_and_the_composer_stays_usable(qtbot, make_wi
     _open(qtbot, window, root)
     view = window.run_view
     _menu_action(window, "", "runFolder").trigger()  # the whole collection
-    qtbot.waitUntil(lambda: bool(view.result_rows()) and view.result_rows()[0][0] == "running")
+    qtbot.waitUntil(
+        lambda: bool(view.result_rows()) and view.result_rows()[0][0] == "running",
+        timeout=10_000,
+    )
     # the loop is free: the composer takes edits while the first request waits
     window.controller.edit("set_value", "/data/attributes/properties/Brand", "Edited")
     assert '"Edited"' in window.controller.text()
