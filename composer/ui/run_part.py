@@ -7,44 +7,35 @@ each send goes through the same history and rate limits as a Send from the compo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
 from composer.client.targets import Target
+from composer.domain.environments import Environment
 from composer.services.ports import SendGateway
-from composer.services.runner import (
-    RequestResult,
-    Resolver,
-    Runner,
-    RunProgress,
-    RunReport,
-    no_variables,
-)
+from composer.services.runner import RequestResult, Runner, RunProgress, RunReport
 from composer.storage.collections import Collection, CollectionError, RequestItem
 from composer.ui.collection_model import CollectionTreeModel, Kind, Node
 from composer.ui.run_view import RunView
 from composer.ui.tasks import TaskRunner, off_thread
 
 
-def _no_variables() -> Resolver:
-    return no_variables
+def _no_environment() -> Environment | None:
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)
 class RunSettings:
     """Where a run sends and with which variables, read when a run starts: ``target``,
-    ``account`` and ``revision`` from the toolbar; ``variables`` and ``resolver`` from the
-    environment (none: the bodies as written); ``label`` names the environment in the run's
-    title (empty: the target's label)."""
+    ``account`` and ``revision`` from the toolbar, ``environment`` the one chosen in the
+    toolbar (its variables fill ``{{name}}``; None: built-in variables only)."""
 
     target: Callable[[], Target]
     account: Callable[[], str | None]
     revision: Callable[[], str]
-    variables: Callable[[], Mapping[str, str]] = dict
-    resolver: Callable[[], Resolver] = _no_variables
-    label: Callable[[], str] = str
+    environment: Callable[[], Environment | None] = _no_environment
 
 
 class RunPart(QObject):
@@ -138,7 +129,8 @@ class RunPart(QObject):
         what = collection.name + (f" / {folder.rstrip('/')}" if folder else "")
         settings = self._settings
         target = settings.target()
-        where = settings.label() or target.label
+        environment = settings.environment()
+        where = environment.name if environment is not None else target.label
         title = f"Run {what} · {where}"
         self._collection = collection
         try:
@@ -162,16 +154,10 @@ class RunPart(QObject):
             self.view.show_problem(f"The run did not start: {exc}")
             self.finished.emit(None)
             return None
-        runner = Runner(sender, resolver=settings.resolver())
+        runner = Runner(sender, environment=environment)
         self._runner = runner
         try:
-            report = await runner.run(
-                collection,
-                folder,
-                variables=settings.variables(),
-                progress=self._step,
-                items=todo,
-            )
+            report = await runner.run(collection, folder, progress=self._step, items=todo)
         except CollectionError as exc:
             self.view.show_problem(f"The run stopped: {exc}")
             self.finished.emit(None)

@@ -253,9 +253,7 @@ def test_drag_to_reorder_and_into_a_folder_keeps_the_order_in_order_json(
     order = model.index_of(model.collections()[0], "placed-order")
     folder = model.index_of(model.collections()[0], "invalid/")
     assert model.dropMimeData(model.mimeData([order]), Qt.DropAction.MoveAction, -1, 0, folder)
-    qtbot.waitUntil(
-        lambda: "invalid/placed-order" in [r[1] for r in _rows(window)], timeout=10_000
-    )
+    qtbot.waitUntil(lambda: "invalid/placed-order" in [r[1] for r in _rows(window)], timeout=10_000)
     assert (checkout / "invalid" / "placed-order.expect.json").exists()
     assert not (checkout / "placed-order.event.json").exists()
 
