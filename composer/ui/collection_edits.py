@@ -21,6 +21,7 @@ from composer.ui.collection_panel import CollectionPanel
 from composer.ui.dialogs import ask, ask_text, question, warn
 from composer.ui.document import DocumentPart
 from composer.ui.retired_dialog import sample_in
+from composer.ui.save_to_collection import free_name
 from composer.ui.tasks import TaskRunner, off_thread
 
 T = TypeVar("T")
@@ -194,7 +195,7 @@ class CollectionEdits(QObject):
             return None
         folder = node.folder_key
         taken = {n.name.casefold() for n in _folder_node_children(node)}
-        name = _free_name(NEW_REQUEST_NAME, taken)
+        name = free_name(NEW_REQUEST_NAME, taken)
         text = json.dumps(sample_in(self._document.controller.revision()), indent=2) + "\n"
         item = await self.file_operation(
             "Cannot make a new request", node.collection.create_request, folder, name, text
@@ -241,11 +242,3 @@ def _below(node: Node) -> list[Node]:
         out.append(child)
         out.extend(_below(child))
     return out
-
-
-def _free_name(base: str, taken: set[str]) -> str:
-    name, n = base, 2
-    while name.casefold() in taken:
-        name = f"{base} {n}"
-        n += 1
-    return name

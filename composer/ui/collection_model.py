@@ -121,7 +121,7 @@ class CollectionTreeModel(QAbstractItemModel):
             "",
             listing.collection,
             self._root,
-            tip=str(listing.collection.root),
+            tip="\n".join(f"Not used: {p}" for p in listing.tree.problems[:8]),
         )
         node.children = [_build(child, listing, node) for child in listing.tree.root.children]
         self.beginResetModel()
@@ -232,7 +232,8 @@ class CollectionTreeModel(QAbstractItemModel):
 
     def _tooltip(self, node: Node) -> str:
         if node.kind is Kind.COLLECTION:
-            return f"{node.collection.root}\nRight-click to run it, add a request or close it."
+            text = f"{node.collection.root}\nRight-click to run it, add a request or close it."
+            return f"{text}\n{node.tip}" if node.tip else text
         if node.kind is Kind.FOLDER:
             return f"{node.key} in {node.collection.name}"
         lines = [f"{node.key}.event.json in {node.collection.name}"]

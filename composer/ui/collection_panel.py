@@ -145,6 +145,7 @@ class CollectionPanel(QWidget):
         self.tree.doubleClicked.connect(self._activated)
         self.tree.activatedByKey.connect(self._activated)
         self.tree.deleteByKey.connect(lambda i: self.deleteRequested.emit(self._node_at(i)))
+        self.tree.duplicateByKey.connect(lambda i: self.duplicateRequested.emit(self._node_at(i)))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 2, 4)

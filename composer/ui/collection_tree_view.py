@@ -70,11 +70,12 @@ def _badge_color(badge: str, colors: theme.StatusColors) -> str:
 
 
 class CollectionTree(QTreeView):
-    """The tree; Enter opens the current request, F2 renames, Delete deletes; while empty it
-    says what a collection is and how to open one."""
+    """The tree; Enter opens the current request, F2 renames, Ctrl+D duplicates, Delete
+    deletes; while empty it says what a collection is and how to open one."""
 
     activatedByKey = Signal(QModelIndex)
     deleteByKey = Signal(QModelIndex)
+    duplicateByKey = Signal(QModelIndex)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +97,12 @@ class CollectionTree(QTreeView):
                 return
             if event.matches(QKeySequence.StandardKey.Delete) or event.key() == Qt.Key.Key_Delete:
                 self.deleteByKey.emit(index)
+                return
+            if (
+                event.key() == Qt.Key.Key_D
+                and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+            ):
+                self.duplicateByKey.emit(index)
                 return
         super().keyPressEvent(event)
 

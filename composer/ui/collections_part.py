@@ -230,10 +230,11 @@ class CollectionsPart(QObject):
         return item
 
     def _suggested_name(self) -> str:
+        """The metric's name as a file name (``Placed Order`` -> ``placed-order``)."""
         draft = self.document.controller.draft()
-        metric = getattr(draft, "metric", None) if draft is not None else None
-        name = metric if isinstance(metric, str) else ""
-        return "".join(c if c.isalnum() or c in " -_" else "-" for c in name).strip(" -")[:60]
+        metric = draft.metric_name if draft is not None else None
+        words = "".join(c if c.isalnum() else " " for c in (metric or "").lower()).split()
+        return "-".join(words)[:60]
 
 
 def folder_choices(model: CollectionTreeModel) -> list[FolderChoice]:

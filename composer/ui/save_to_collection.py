@@ -4,6 +4,7 @@ named before anything is written)."""
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import (
@@ -59,7 +60,8 @@ class SaveToCollectionDialog(QDialog):
         for choice in choices:
             self.folder.addItem(choice.label)
         self.folder.setCurrentIndex(max(0, min(current, len(choices) - 1)))
-        self.name = QLineEdit(name)
+        taken = choices[self.folder.currentIndex()].taken if choices else frozenset()
+        self.name = QLineEdit(free_name(name, taken) if name else "")
         self.name.setAccessibleName("Request name")
         self.name.setPlaceholderText("e.g. placed-order")
         self.problem = QLabel()
@@ -87,6 +89,7 @@ class SaveToCollectionDialog(QDialog):
         self._check()
 
     def choice(self) -> FolderChoice:
+        """The folder chosen."""
         return self._choices[self.folder.currentIndex()]
 
     def request_name(self) -> str:
@@ -109,3 +112,13 @@ class SaveToCollectionDialog(QDialog):
         self.problem.setVisible(bool(problem))
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         save.setEnabled(bool(self.name.text()) and problem is None)
+
+
+def free_name(name: str, taken: AbstractSet[str]) -> str:
+    """``name``, or ``name 2``, ``name 3``… when the folder has it already (``taken``: its
+    request names, case-folded)."""
+    candidate, n = name, 2
+    while candidate.casefold() in taken:
+        candidate = f"{name} {n}"
+        n += 1
+    return candidate

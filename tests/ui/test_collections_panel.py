@@ -194,14 +194,12 @@ def test_rename_in_place_refuses_bad_and_clashing_names_with_a_message(
     )
 
 
-def test_duplicate_and_delete_from_the_context_menu_and_keys(qtbot, make_window, checkout):
+def test_duplicate_and_delete_with_the_keys(qtbot, make_window, checkout):
     window = make_window()
     _open(qtbot, window, checkout)
     panel = window.collection_panel
     _select(qtbot, window, "invalid/empty-metric")
-    menu = panel.menu_for(panel.current_node())
-    duplicate = next(a for a in menu.actions() if a.objectName() == "duplicate")
-    duplicate.trigger()
+    qtbot.keyClick(panel.tree, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     copy = checkout / "invalid" / "empty-metric copy.event.json"
     qtbot.waitUntil(
         lambda: "invalid/empty-metric copy" in [r[1] for r in _rows(window)], timeout=10_000
@@ -336,3 +334,25 @@ def test_the_tree_model_keeps_the_item_model_rules(qtbot, checkout):
     model.set_result(collection, "invalid/empty-metric", False)
     model.remove_collection(collection)
     del tester
+
+
+def test_new_request_lands_in_the_chosen_folder_opened_and_ready_to_name(
+    qtbot, make_window, checkout
+):
+    window = make_window()
+    _open(qtbot, window, checkout)
+    panel = window.collection_panel
+    _select(qtbot, window, "invalid/empty-metric")
+    panel.new_button.click()
+    made = checkout / "invalid" / "new request.event.json"
+    qtbot.waitUntil(lambda: window.document.request is not None, timeout=10_000)
+    assert window.document.request[1] == "invalid/new request"
+    assert made.read_bytes() == window.controller.text().encode()
+    # its name is ready to type over
+    qtbot.waitUntil(lambda: panel.tree.findChild(QLineEdit) is not None, timeout=10_000)
+    editor = panel.tree.findChild(QLineEdit)
+    assert editor.text() == "new request"
+    editor.setText("gift card")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.document.request[1] == "invalid/gift card", timeout=10_000)
+    assert (checkout / "invalid" / "gift card.event.json").exists() and not made.exists()
