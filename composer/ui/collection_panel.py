@@ -94,17 +94,17 @@ class CollectionPanel(QWidget):
         )
         self.run_button = self._tool(
             "Run the chosen folder, or the whole collection, and check every expectation",
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
+            None,  # text, not the style's icon: readable in the dark theme too
             self.run_current,
             "runButton",
-            text="Run",
+            text="▶ Run",
         )
-        self.run_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.fold_button = self._tool(
             "Hide the collections (View ▸ Collections, Ctrl+Shift+L)",
-            style.standardIcon(QStyle.StandardPixmap.SP_ArrowLeft),
+            None,
             self.foldRequested.emit,
             "foldCollectionsButton",
+            text="◂",
         )
         self.open_button.setText("Open…")
         self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
