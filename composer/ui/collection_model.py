@@ -2,7 +2,7 @@
 their folders and requests below in run order.
 
 The model holds no file logic: it shows the listings it is given
-(:class:`~composer.services.collection_listing.CollectionListing`) and turns a rename typed
+(:class:`~composer.services.collection_outline.CollectionOutline`) and turns a rename typed
 in place and a drag and drop into signals (``renameRequested``, ``moveRequested``); the
 collections part does the file work on a worker thread and gives the model the new listing.
 """
@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
-from composer.services.collection_listing import CollectionListing
+from composer.services.collection_outline import CollectionOutline
 from composer.storage.collections import Collection, FolderItem, RequestItem
 from composer.ui import theme
 
@@ -76,7 +76,7 @@ class Node:
         return self.key
 
 
-def _build(item: FolderItem | RequestItem, listing: CollectionListing, parent: Node) -> Node:
+def _build(item: FolderItem | RequestItem, listing: CollectionOutline, parent: Node) -> Node:
     collection = listing.collection
     if isinstance(item, RequestItem):
         return Node(
@@ -113,7 +113,7 @@ class CollectionTreeModel(QAbstractItemModel):
     def collections(self) -> list[Collection]:
         return [n.collection for n in self._root.children]
 
-    def set_listing(self, listing: CollectionListing) -> None:
+    def set_listing(self, listing: CollectionOutline) -> None:
         """Show ``listing`` (a new collection goes last; a known one is replaced in place)."""
         node = Node(
             Kind.COLLECTION,

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from composer.domain.collection_rules import FOLDER_MARK
-from composer.services.collection_listing import CollectionListing, list_collection
+from composer.services.collection_outline import CollectionOutline, read_outline
 from composer.storage.collections import (
     Collection,
     CollectionError,
@@ -118,7 +118,7 @@ class CollectionsPart(QObject):
 
     async def _open(self, path: Path, *, remember: bool) -> Collection:
         collection = await off_thread(self.collections.open, path)
-        listing = await off_thread(list_collection, collection)
+        listing = await off_thread(read_outline, collection)
         self._show(listing)
         self.showPanel.emit()
         top = self.model.index_of(collection, "")
@@ -146,14 +146,14 @@ class CollectionsPart(QObject):
 
     # -- listing -----------------------------------------------------------------------------------
 
-    def _show(self, listing: CollectionListing) -> None:
+    def _show(self, listing: CollectionOutline) -> None:
         self.model.set_listing(listing)
         self.listed.emit(listing.collection)
 
     async def relist(self, collection: Collection, select: str | None = None) -> None:
         """List ``collection`` again (after a change) and make ``select`` the current row."""
         try:
-            listing = await off_thread(list_collection, collection)
+            listing = await off_thread(read_outline, collection)
         except CollectionError as exc:
             self.message.emit(str(exc), 15000)
             return
@@ -250,7 +250,7 @@ def folder_choices(model: CollectionTreeModel) -> list[FolderChoice]:
     return out
 
 
-def _opened_text(listing: CollectionListing) -> str:
+def _opened_text(listing: CollectionOutline) -> str:
     count = sum(1 for _ in listing.tree.root.requests())
     text = f"Opened {listing.collection.name}: {count} request{'s' * (count != 1)}"
     if listing.tree.problems:

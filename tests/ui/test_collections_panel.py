@@ -12,7 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from composer.services.collection_listing import list_collection
+from composer.services.collection_outline import read_outline
 from composer.storage.collections import Collection
 from composer.ui.collection_model import BADGE_ROLE, CollectionTreeModel, Kind
 from tests.ui.window_fixtures import choose_file, click_button, message_box
@@ -326,8 +326,8 @@ def test_the_tree_model_keeps_the_item_model_rules(qtbot, checkout):
     model = CollectionTreeModel()
     tester = QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     collection = Collection(checkout)
-    model.set_listing(list_collection(collection))
-    model.set_listing(list_collection(Collection(checkout.parent / "checkout")))
+    model.set_listing(read_outline(collection))
+    model.set_listing(read_outline(Collection(checkout.parent / "checkout")))
     index = model.index_of(collection, "invalid/empty-metric")
     assert index.data(BADGE_ROLE) == "expects 400"
     assert model.node(index).kind is Kind.REQUEST

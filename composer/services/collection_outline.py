@@ -1,6 +1,6 @@
-"""What the collections panel shows of one collection, read in one go off the UI thread: its
-tree of folders and requests, a short badge per request that says what its expectation wants
-("expects 202", "expects 400"), and the files it does not use."""
+"""The outline of one collection that the collections panel shows, read in one go off the UI
+thread: its tree of folders and requests, a short badge per request that says what its
+expectation wants ("expects 202", "expects 400"), and the files it does not use."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from composer.storage.collections import Collection, CollectionError, Collection
 
 
 @dataclass(frozen=True, slots=True)
-class CollectionListing:
+class CollectionOutline:
     """One collection as the panel lists it."""
 
     collection: Collection
@@ -54,7 +54,7 @@ def expectation_badge(text: str) -> tuple[str, str]:
     return badge, ("Expects " + "; ".join(parts) + ".") if parts else "Expects nothing."
 
 
-def list_collection(collection: Collection) -> CollectionListing:
+def read_outline(collection: Collection) -> CollectionOutline:
     """Read ``collection``'s tree and its requests' expectations (blocking: call it on a
     worker thread). Raises CollectionError when the collection folder cannot be read; an
     expectation file that cannot be read gets a badge that says so."""
@@ -71,4 +71,4 @@ def list_collection(collection: Collection) -> CollectionListing:
             continue
         if text is not None:
             badges[request.key], tips[request.key] = expectation_badge(text)
-    return CollectionListing(collection, tree, badges, tips)
+    return CollectionOutline(collection, tree, badges, tips)
