@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from composer.domain.collection_rules import FOLDER_MARK
 from composer.services.collection_outline import CollectionOutline, read_outline
@@ -76,7 +77,12 @@ class CollectionsPart(QObject):
     # -- open, close, remember -------------------------------------------------------------------
 
     def start(self) -> None:
-        """Open the collections the settings remember (after the first paint)."""
+        """Open the collections the settings remember (after the first paint), and list them
+        afresh whenever the app comes back to the front (a `git pull` or an editor may have
+        changed the files meanwhile)."""
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.applicationStateChanged.connect(self._app_state_changed)
         paths = list(self._settings.settings.collections)
         if paths:
             self._tasks.spawn(self._open_remembered(paths), "Opening the collections")
@@ -120,7 +126,8 @@ class CollectionsPart(QObject):
         collection = await off_thread(self.collections.open, path)
         listing = await off_thread(read_outline, collection)
         self._show(listing)
-        self.showPanel.emit()
+        if remember:  # opened now by the user (at start-up the panel is as it was left)
+            self.showPanel.emit()
         top = self.model.index_of(collection, "")
         node = self.model.node(top)
         if node is not None:
@@ -163,6 +170,13 @@ class CollectionsPart(QObject):
             self.panel.select(self.model.index_of(collection, select))
         elif current is not None:
             self.panel.select(self.model.index_of(current.collection, current.key))
+
+    def _app_state_changed(self, state: Qt.ApplicationState) -> None:
+        editing = self.panel.tree.state() == QAbstractItemView.State.EditingState
+        if state != Qt.ApplicationState.ApplicationActive or editing:
+            return
+        for collection in self.model.collections():
+            self._tasks.spawn(self.relist(collection), f"Reading {collection.name}")
 
     def reload_node(self, node: Node | None) -> None:
         if node is not None:

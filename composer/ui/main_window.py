@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
             self.target_bar.set_target(target)
             self.target_bar.set_revision(settings.default_revision)
             flags = layout_state.restore(self, self._splitters(), settings.layout_bytes())
-            self.layout_parts.apply_flags(flags)
+            self.layout_parts.apply_flags(flags, collections_open=bool(settings.collections))
             self.layout_parts.fit_to_screen()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())

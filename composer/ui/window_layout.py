@@ -223,14 +223,15 @@ class WindowLayout:
             "collections_shown": int(self.collections_shown()),
         }
 
-    def apply_flags(self, flags: dict[str, int] | None) -> None:
+    def apply_flags(self, flags: dict[str, int] | None, *, collections_open: bool = False) -> None:
         """Fold the history as it was left; on the first start it starts as a strip, so the
-        composer has the room."""
+        composer has the room. The collections panel is shown or hidden as it was left (when
+        the layout does not say, shown when collections are open)."""
         flags = flags or {}
         self.history_open_px = max(int(flags.get("history_open_px", HISTORY_OPEN_PX)), 80)
         self.history_pane.set_collapsed(bool(flags.get("history_folded", 1)))
         self._side_restored = "collections_shown" in flags
-        self.show_collections(bool(flags.get("collections_shown", 0)))
+        self.show_collections(bool(flags.get("collections_shown", int(collections_open))))
 
     def show_run_view(self) -> None:
         """Bring the runner view forward (its tab is added with the first run)."""

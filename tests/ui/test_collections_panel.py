@@ -17,6 +17,7 @@ from composer.storage.collections import Collection
 from composer.ui.collection_model import BADGE_ROLE, CollectionTreeModel, Kind
 from tests.ui.window_fixtures import choose_file, click_button, message_box
 
+MOD = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 EVENT = {
     "data": {
         "type": "event",
@@ -103,6 +104,15 @@ def test_a_collection_opens_from_the_file_menu_and_is_there_after_a_restart(
     qtbot.waitUntil(lambda: again.collections_part.model.rowCount() == 1, timeout=10_000)
     assert again.layout_parts.collections_shown()
     assert [r[1] for r in _rows(again)][:2] == ["", "placed-order"]
+    # hidden with Ctrl+Shift+L, it stays hidden on the next start (its collection open)
+    qtbot.keyClick(again, Qt.Key.Key_L, MOD)
+    assert not again.layout_parts.collections_shown()
+    with qtbot.waitSignal(again.closed, timeout=10_000):
+        again.close()
+    third = make_window()
+    qtbot.waitUntil(lambda: third.collections_part.model.rowCount() == 1, timeout=10_000)
+    assert not third.layout_parts.collections_shown()
+    assert not third.menus.collections_action.isChecked()
 
 
 def test_an_old_settings_file_opens_with_every_value_and_no_collection(
@@ -356,3 +366,17 @@ def test_new_request_lands_in_the_chosen_folder_opened_and_ready_to_name(
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.document.request[1] == "invalid/gift card", timeout=10_000)
     assert (checkout / "invalid" / "gift card.event.json").exists() and not made.exists()
+
+
+def test_files_changed_outside_show_up_when_the_app_comes_back_to_the_front(
+    qtbot, make_window, checkout
+):
+    window = make_window()
+    _open(qtbot, window, checkout)
+    # a `git pull` while the app is in the background
+    _write(checkout / "from-git.event.json", json.dumps(EVENT))
+    (checkout / "viewed.event.json").unlink()
+    app = QApplication.instance()
+    app.applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
+    qtbot.waitUntil(lambda: "from-git" in [r[1] for r in _rows(window)], timeout=10_000)
+    assert "viewed" not in [r[1] for r in _rows(window)]
