@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from composer.services.runner import RequestResult
 from composer.services.verify_text import request_for_entry
 from composer.storage.collections import Collection
 from composer.storage.history import HistoryStore
@@ -18,6 +18,9 @@ from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
 from composer.ui.send_flow import SendPart
 from composer.ui.tasks import TaskRunner, off_thread
+
+if TYPE_CHECKING:
+    from composer.services.runner import RequestResult
 
 DATA_VERSION_POLL_MS = 3000
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from composer.client.targets import Target
 from composer.domain.environments import Environment
 from composer.services.ports import SendGateway
-from composer.services.runner import RequestResult, Runner, RunProgress, RunReport
 from composer.storage.collections import Collection, CollectionError, RequestItem
 from composer.ui.collection_model import CollectionTreeModel, Kind, Node
 from composer.ui.run_view import RunView
 from composer.ui.tasks import TaskRunner, off_thread
+
+if TYPE_CHECKING:  # the runner loads the network stack: with the first run, not at start
+    from composer.services.runner import RequestResult, Runner, RunProgress, RunReport
 
 
 def _no_environment() -> Environment | None:
@@ -154,6 +157,8 @@ class RunPart(QObject):
             self.view.show_problem(f"The run did not start: {exc}")
             self.finished.emit(None)
             return None
+        from composer.services.runner import Runner
+
         runner = Runner(sender, environment=environment)
         self._runner = runner
         try:

@@ -4,6 +4,8 @@ opens its request in the composer and its send's history entry (Enter or double-
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
@@ -20,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.services.runner import RequestResult, RunProgress, RunReport
 from composer.ui import theme
+
+if TYPE_CHECKING:
+    from composer.services.runner import RequestResult, RunProgress, RunReport
 
 RESULT_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Request", "Result", "Time")
@@ -247,8 +251,8 @@ class RunView(QWidget):
     def _result_of(self, item: QTreeWidgetItem | None) -> RequestResult | None:
         if item is None:
             return None
-        result = item.data(0, RESULT_ROLE)
-        return result if isinstance(result, RequestResult) else None
+        result: RequestResult | None = item.data(0, RESULT_ROLE)
+        return result
 
     def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
         result = self._result_of(item)

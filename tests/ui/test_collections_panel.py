@@ -380,3 +380,22 @@ def test_files_changed_outside_show_up_when_the_app_comes_back_to_the_front(
     app.applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
     qtbot.waitUntil(lambda: "from-git" in [r[1] for r in _rows(window)], timeout=10_000)
     assert "viewed" not in [r[1] for r in _rows(window)]
+
+
+def test_save_to_collection_with_none_open_starts_one_in_the_folder_chosen(
+    qtbot, make_window, tmp_path
+):
+    folder = tmp_path / "new-suite"
+    folder.mkdir()
+    window = make_window()
+    window.menus.save_to_collection_action.trigger()
+    choose_file(qtbot, window, "collectionDialog", folder)
+    qtbot.waitUntil(lambda: _dialog(window) is not None, timeout=10_000)
+    dialog = _dialog(window)
+    assert dialog.request_name() == "viewed-product"  # the sample's metric, as a file name
+    dialog.accept()
+    target = folder / "viewed-product.event.json"
+    qtbot.waitUntil(lambda: window.document.request is not None, timeout=10_000)
+    assert target.read_bytes() == window.controller.text().encode()
+    assert window.storage.settings.settings.collections == (str(folder),)
+    assert "viewed-product (new-suite)" in window.windowTitle()
