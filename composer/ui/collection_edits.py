@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from composer.domain.collection_rules import EVENT_SUFFIX, EXPECT_SUFFIX, FOLDER_MARK
-from composer.storage.collections import Collection, CollectionError, FolderItem, RequestItem
 from composer.ui.collection_model import CollectionTreeModel, Kind, Node
 from composer.ui.collection_panel import CollectionPanel
 from composer.ui.dialogs import ask, ask_text, question, warn
 from composer.ui.document import DocumentPart
 from composer.ui.retired_dialog import sample_in
-from composer.ui.save_to_collection import free_name
 from composer.ui.tasks import TaskRunner, off_thread
+
+if TYPE_CHECKING:
+    from composer.storage.collections import Collection, FolderItem, RequestItem
 
 T = TypeVar("T")
 NEW_REQUEST_NAME = "new request"
@@ -70,6 +71,8 @@ class CollectionEdits(QObject):
 
     async def file_operation(self, what: str, work: Callable[..., T], *args: Any) -> T | None:
         """Run a file operation off the UI thread; a refusal is shown as ``what`` failed."""
+        from composer.storage.collections import CollectionError
+
         try:
             return await off_thread(work, *args)
         except CollectionError as exc:
@@ -164,6 +167,8 @@ class CollectionEdits(QObject):
         if await ask(box) is not delete:
             return False
         collection = node.collection
+        from composer.storage.collections import CollectionError
+
         try:
             await off_thread(collection.delete, node.key)
         except CollectionError as exc:
@@ -195,6 +200,8 @@ class CollectionEdits(QObject):
             return None
         folder = node.folder_key
         taken = {n.name.casefold() for n in _folder_node_children(node)}
+        from composer.ui.save_to_collection import free_name
+
         name = free_name(NEW_REQUEST_NAME, taken)
         text = json.dumps(sample_in(self._document.controller.revision()), indent=2) + "\n"
         item = await self.file_operation(

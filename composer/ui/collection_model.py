@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -25,9 +25,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
-from composer.services.collection_outline import CollectionOutline
-from composer.storage.collections import Collection, FolderItem, RequestItem
 from composer.ui import theme
+
+if TYPE_CHECKING:  # loaded with the first collection, after the window is on screen
+    from composer.services.collection_outline import CollectionOutline
+    from composer.storage.collections import Collection, FolderItem, RequestItem
 
 MIME_TYPE = "application/x-event-composer-collection-item"
 
@@ -78,7 +80,7 @@ class Node:
 
 def _build(item: FolderItem | RequestItem, listing: CollectionOutline, parent: Node) -> Node:
     collection = listing.collection
-    if isinstance(item, RequestItem):
+    if not hasattr(item, "children"):  # a RequestItem
         return Node(
             Kind.REQUEST,
             item.name,
@@ -88,8 +90,9 @@ def _build(item: FolderItem | RequestItem, listing: CollectionOutline, parent: N
             badge=listing.badges.get(item.key),
             tip=listing.expectations.get(item.key, ""),
         )
-    node = Node(Kind.FOLDER, item.name, item.key, collection, parent)
-    node.children = [_build(child, listing, node) for child in item.children]
+    folder = cast("FolderItem", item)
+    node = Node(Kind.FOLDER, folder.name, folder.key, collection, parent)
+    node.children = [_build(child, listing, node) for child in folder.children]
     return node
 
 
@@ -105,7 +108,7 @@ class CollectionTreeModel(QAbstractItemModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._root = Node(Kind.COLLECTION, "", "", Collection("."))
+        self._root = Node(Kind.COLLECTION, "", "", cast("Collection", None))
         self._results: dict[tuple[str, str], bool] = {}
 
     # -- content -------------------------------------------------------------------------------

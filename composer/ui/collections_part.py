@@ -7,28 +7,25 @@ collection as it is on disk now."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from composer.domain.collection_rules import FOLDER_MARK
-from composer.services.collection_outline import CollectionOutline, read_outline
-from composer.storage.collections import (
-    Collection,
-    CollectionError,
-    OpenCollections,
-    RequestItem,
-)
 from composer.storage.settings import SettingsStore
 from composer.ui.collection_edits import CollectionEdits
 from composer.ui.collection_model import CollectionTreeModel, Kind, Node
 from composer.ui.collection_panel import CollectionPanel
 from composer.ui.dialogs import ask_folder, run_dialog, warn
 from composer.ui.document import DocumentPart
-from composer.ui.save_to_collection import FolderChoice, SaveToCollectionDialog
 from composer.ui.tasks import TaskRunner, off_thread
+
+if TYPE_CHECKING:  # loaded with the first collection, after the window is on screen
+    from composer.services.collection_outline import CollectionOutline
+    from composer.storage.collections import Collection, OpenCollections, RequestItem
+    from composer.ui.save_to_collection import FolderChoice
 
 T = TypeVar("T")
 NEW_REQUEST_NAME = "new request"
@@ -48,7 +45,6 @@ class CollectionsPart(QObject):
         self,
         parent: QWidget,
         *,
-        collections: OpenCollections,
         model: CollectionTreeModel,
         panel: CollectionPanel,
         document: DocumentPart,
@@ -57,7 +53,7 @@ class CollectionsPart(QObject):
     ) -> None:
         super().__init__(parent)
         self._window = parent
-        self.collections = collections
+        self._collections: OpenCollections | None = None
         self.model = model
         self.panel = panel
         self.document = document
@@ -73,6 +69,17 @@ class CollectionsPart(QObject):
         panel.reloadRequested.connect(self.reload_node)
         panel.saveHereRequested.connect(self.save_here)
         document.saved.connect(self._after_save)
+
+    @property
+    def collections(self) -> OpenCollections:
+        """The open collections (made with the first: the window paints without them); the
+        document saves a request of one through it."""
+        if self._collections is None:
+            from composer.storage.collections import OpenCollections
+
+            self._collections = OpenCollections()
+            self.document.collections = self._collections
+        return self._collections
 
     # -- open, close, remember -------------------------------------------------------------------
 
@@ -92,7 +99,7 @@ class CollectionsPart(QObject):
         for path in paths:
             try:
                 await self._open(Path(path), remember=False)
-            except CollectionError as exc:
+            except _collection_error() as exc:
                 missing.append(str(exc))
         if missing:
             self.message.emit(
@@ -118,13 +125,13 @@ class CollectionsPart(QObject):
         """Open the folder ``path`` as a collection; None (and a message) when it cannot be."""
         try:
             return await self._open(path, remember=True)
-        except CollectionError as exc:
+        except _collection_error() as exc:
             warn(self._window, "Cannot open the collection", str(exc))
             return None
 
     async def _open(self, path: Path, *, remember: bool) -> Collection:
         collection = await off_thread(self.collections.open, path)
-        listing = await off_thread(read_outline, collection)
+        listing = await off_thread(_read_outline, collection)
         self._show(listing)
         if remember:  # opened now by the user (at start-up the panel is as it was left)
             self.showPanel.emit()
@@ -160,8 +167,8 @@ class CollectionsPart(QObject):
     async def relist(self, collection: Collection, select: str | None = None) -> None:
         """List ``collection`` again (after a change) and make ``select`` the current row."""
         try:
-            listing = await off_thread(read_outline, collection)
-        except CollectionError as exc:
+            listing = await off_thread(_read_outline, collection)
+        except _collection_error() as exc:
             self.message.emit(str(exc), 15000)
             return
         current = self.panel.current_node()
@@ -214,6 +221,8 @@ class CollectionsPart(QObject):
             for i, choice in enumerate(choices):
                 if choice.collection is node.collection and choice.folder_key == node.folder_key:
                     current = i
+        from composer.ui.save_to_collection import SaveToCollectionDialog
+
         dialog = SaveToCollectionDialog(
             self._window, choices, current=current, name=self._suggested_name()
         )
@@ -253,6 +262,8 @@ class CollectionsPart(QObject):
 
 def folder_choices(model: CollectionTreeModel) -> list[FolderChoice]:
     """Every folder of every open collection, as the Save to collection dialog lists them."""
+    from composer.ui.save_to_collection import FolderChoice
+
     out = []
     for node in model.nodes():
         if node.kind is Kind.REQUEST:
@@ -271,3 +282,16 @@ def _opened_text(listing: CollectionOutline) -> str:
         shown = "; ".join(str(p) for p in listing.tree.problems[:3])
         text += f"; not used: {shown}"
     return text + "."
+
+
+def _collection_error() -> type[Exception]:
+    """CollectionError, loaded with the first collection (the window paints without it)."""
+    from composer.storage.collections import CollectionError
+
+    return CollectionError
+
+
+def _read_outline(collection: Collection) -> CollectionOutline:
+    from composer.services.collection_outline import read_outline
+
+    return read_outline(collection)

@@ -4,12 +4,12 @@ into the history, drops, and the one question asked before unsaved text is repla
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
-from composer.storage.collections import Collection, CollectionError, OpenCollections
 from composer.storage.event_files import (
     EventFileError,
     read_event_file,
@@ -22,6 +22,9 @@ from composer.ui.dialogs import ask, ask_open_path, ask_save_path, question, war
 from composer.ui.editor import ComposerController
 from composer.ui.retired_dialog import revision_for_text, sample_in, template_in
 from composer.ui.tasks import TaskRunner, off_thread
+
+if TYPE_CHECKING:
+    from composer.storage.collections import Collection, OpenCollections
 
 EVENT_FILTER = "Event JSON (*.json);;All files (*)"
 IMPORT_FILTER = "Requests (*.ndjson *.jsonl *.har *.json);;All files (*)"
@@ -47,11 +50,12 @@ class DocumentPart(QObject):
         settings: SettingsStore,
         history: HistoryStore,
         tasks: TaskRunner,
-        collections: OpenCollections | None = None,
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
-        self._collections = collections or OpenCollections()
+        self.collections: OpenCollections | None = None
+        """The open collections (set by the collections part when it opens the first): a
+        file inside one saves back through it."""
         self._window = parent
         self.controller = controller
         self._settings = settings
@@ -126,8 +130,11 @@ class DocumentPart(QObject):
         """The text now belongs to ``path`` (None: to no file); a request file of an open
         collection saves back through its collection."""
         self.file = path
-        self.request = None if path is None else self._collections.owner_of(path)
+        self.request = None if path is None else self._owner_of(path)
         self.titleChanged.emit()
+
+    def _owner_of(self, path: Path) -> tuple[Collection, str] | None:
+        return None if self.collections is None else self.collections.owner_of(path)
 
     def follow_request(self, collection: Collection, key: str) -> None:
         """The open request was renamed or moved to ``key`` (the text stays as it is)."""
@@ -155,6 +162,8 @@ class DocumentPart(QObject):
             return True
         if not await self.may_replace_composer(f"opening {key}"):
             return False
+        from composer.storage.collections import CollectionError
+
         try:
             request = await off_thread(collection.read_request, key)
         except CollectionError as exc:
@@ -314,8 +323,10 @@ class DocumentPart(QObject):
         )
 
     async def _save(self, path: Path) -> bool:
+        from composer.storage.collections import CollectionError
+
         text = self.controller.text()
-        request = self.request if path == self.file else self._collections.owner_of(path)
+        request = self.request if path == self.file else self._owner_of(path)
         try:
             if request is not None:
                 # a collection's request: exactly the text shown (a byte-order mark the file

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from composer.services.verify_text import request_for_entry
-from composer.storage.collections import Collection
 from composer.storage.history import HistoryStore
 from composer.storage.records import HistoryEntry, HistoryQuery
 from composer.ui.document import DocumentPart
@@ -21,6 +20,7 @@ from composer.ui.tasks import TaskRunner, off_thread
 
 if TYPE_CHECKING:
     from composer.services.runner import RequestResult
+    from composer.storage.collections import Collection
 
 DATA_VERSION_POLL_MS = 3000
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -33,7 +34,6 @@ from composer.client.targets import Target, TargetError, TargetKind, parse_targe
 from composer.domain.outcome import SendOutcome
 from composer.services.ports import SendGateway
 from composer.storage import Storage
-from composer.storage.collections import OpenCollections
 from composer.storage.settings import Settings
 from composer.ui import layout_state, theme
 from composer.ui.banner import retired_revision_text, settings_notice_text
@@ -42,7 +42,6 @@ from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
 from composer.ui.history_part import HistoryPart
 from composer.ui.retired_dialog import conversion_summary, sample_in
-from composer.ui.run_part import RunPart, RunSettings
 from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
 from composer.ui.target_bar import target_headline
@@ -51,6 +50,10 @@ from composer.ui.unique_id_label import NextUniqueIdLabel
 from composer.ui.wheel_guard import WheelGuard
 from composer.ui.window_layout import WindowLayout
 from composer.ui.window_menus import WindowMenus
+
+if TYPE_CHECKING:
+    from composer.ui.collection_model import Node
+    from composer.ui.run_part import RunPart
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +75,6 @@ class MainWindow(QMainWindow):
         gateway: SendGateway,
         *,
         controller: ComposerController | None = None,
-        collections: OpenCollections | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -105,7 +107,6 @@ class MainWindow(QMainWindow):
         self.status_target = lay.status_target
         self.status_keyring = lay.status_keyring
         self.status_rate = lay.status_rate
-        self.collections = collections or OpenCollections()
 
         self.document = DocumentPart(
             self,
@@ -113,11 +114,9 @@ class MainWindow(QMainWindow):
             settings=storage.settings,
             history=storage.history,
             tasks=self.tasks,
-            collections=self.collections,
         )
         self.collections_part = CollectionsPart(
             self,
-            collections=self.collections,
             model=lay.collection_model,
             panel=lay.collection_panel,
             document=self.document,
@@ -125,19 +124,7 @@ class MainWindow(QMainWindow):
             tasks=self.tasks,
         )
         self.collection_panel = lay.collection_panel
-        self.run_view = lay.run_view
-        self.run_part = RunPart(
-            self,
-            gateway=gateway,
-            view=lay.run_view,
-            model=lay.collection_model,
-            settings=RunSettings(
-                target=self.target_bar.target,
-                account=self.target_bar.account,
-                revision=self.target_bar.revision,
-            ),
-            tasks=self.tasks,
-        )
+        self._run_part: RunPart | None = None
         self.send_part = SendPart(
             self,
             gateway=gateway,
@@ -190,16 +177,10 @@ class MainWindow(QMainWindow):
         self.response_view.findingActivated.connect(self.composer.focus_finding)
         self.history_pane.message.connect(self._show_message)
         parts = (self.document, self.send_part, self.history_part, self.collections_part)
-        for part in (*parts, self.run_part):
+        for part in parts:
             part.message.connect(self._show_message)
-        self.collection_panel.runRequested.connect(self.run_part.run_node)
-        self.run_part.started.connect(self.layout_parts.show_run_view)
-        self.run_part.stepped.connect(lambda _r: self.history_part.refresh())
-        self.run_part.resultOpened.connect(self.history_part.open_run_result)
+        self.collection_panel.runRequested.connect(self._run_node)
         self.history_part.responseShown.connect(self.layout_parts.show_response)
-        self.run_part.historyRequested.connect(
-            lambda result: self.history_part.reveal(result.history_id)
-        )
         self.send_part.sendingChanged.connect(self._follow_sending)
         self.document.titleChanged.connect(self._update_title)
         self.document.historyChanged.connect(self.history_part.refresh)
@@ -287,6 +268,22 @@ class MainWindow(QMainWindow):
         return found
 
     # -- what the parts do, by their old names (menus, tests and benchmarks use them) ------------
+
+    @property
+    def run_part(self) -> RunPart:
+        """The runner (built with the first run: the window paints without it)."""
+        if self._run_part is None:
+            from composer.ui.run_part import build_run_part
+
+            self._run_part = build_run_part(self)
+        return self._run_part
+
+    def _run_node(self, node: Node | None) -> None:
+        self.run_part.run_node(node)
+
+    def cancel_run(self) -> None:
+        if self._run_part is not None:
+            self._run_part.cancel()
 
     def request_send(self) -> None:
         """Send (Ctrl+Enter): validate, confirm when needed, send, show the outcome."""
@@ -454,7 +451,8 @@ class MainWindow(QMainWindow):
                 await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
             except OSError as exc:
                 log.warning("the window layout was not saved: %s", exc)
-            await self.run_part.stop()
+            if self._run_part is not None:
+                await self._run_part.stop()
             await self.send_part.stop()
             await self.history_part.settle()
         finally:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from composer.client.targets import Target
-from composer.domain.environments import Environment
 from composer.services.ports import SendGateway
 from composer.storage.collections import Collection, CollectionError, RequestItem
 from composer.ui.collection_model import CollectionTreeModel, Kind, Node
@@ -22,7 +21,9 @@ from composer.ui.run_view import RunView
 from composer.ui.tasks import TaskRunner, off_thread
 
 if TYPE_CHECKING:  # the runner loads the network stack: with the first run, not at start
+    from composer.domain.environments import Environment
     from composer.services.runner import RequestResult, Runner, RunProgress, RunReport
+    from composer.ui.main_window import MainWindow
 
 
 def _no_environment() -> Environment | None:
@@ -186,3 +187,27 @@ class RunPart(QObject):
     def _open_result(self, result: RequestResult) -> None:
         if self._collection is not None:
             self.resultOpened.emit(self._collection, result)
+
+
+def build_run_part(window: MainWindow) -> RunPart:
+    """The window's runner and its view (a tab beside the response), wired to the window's
+    parts: a result opens through the history part, each result refreshes the history."""
+    layout = window.layout_parts
+    view = RunView()
+    target_bar = window.target_bar
+    part = RunPart(
+        window,
+        gateway=window.gateway,
+        view=view,
+        model=layout.collection_model,
+        settings=RunSettings(
+            target=target_bar.target, account=target_bar.account, revision=target_bar.revision
+        ),
+        tasks=window.tasks,
+    )
+    part.message.connect(window.statusBar().showMessage)
+    part.started.connect(lambda: layout.show_run_view(view))
+    part.stepped.connect(lambda _r: window.history_part.refresh())
+    part.resultOpened.connect(window.history_part.open_run_result)
+    part.historyRequested.connect(lambda result: window.history_part.reveal(result.history_id))
+    return part

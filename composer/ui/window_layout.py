@@ -23,7 +23,6 @@ from composer.ui.collection_panel import CollectionPanel
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
-from composer.ui.run_view import RunView
 from composer.ui.target_bar import TargetBar
 from composer.ui.tasks import TaskRunner
 
@@ -65,7 +64,6 @@ class WindowLayout:
         self.composer = ComposerWidget(controller)
         self.composer.setAccessibleName("Composer")
         self.response_view = ResponseView()
-        self.run_view = RunView()
         # the response and, once a collection has run, the run's results: one area
         self.results_tabs = QTabWidget()
         self.results_tabs.setObjectName("resultsTabs")
@@ -233,12 +231,12 @@ class WindowLayout:
         self._side_restored = "collections_shown" in flags
         self.show_collections(bool(flags.get("collections_shown", int(collections_open))))
 
-    def show_run_view(self) -> None:
+    def show_run_view(self, view: QWidget) -> None:
         """Bring the runner view forward (its tab is added with the first run)."""
         tabs = self.results_tabs
-        if tabs.indexOf(self.run_view) < 0:
-            tabs.addTab(self.run_view, "Run results")
-        tabs.setCurrentWidget(self.run_view)
+        if tabs.indexOf(view) < 0:
+            tabs.addTab(view, "Run results")
+        tabs.setCurrentWidget(view)
 
     def show_response(self) -> None:
         self.results_tabs.setCurrentWidget(self.response_view)

@@ -107,7 +107,7 @@ class WindowMenus:
         )
         send_menu.addAction(self.run_action)
         self.cancel_run_action = self._action(
-            "Cancel the &run", self.window.run_part.cancel, name="cancelRun"
+            "Cancel the &run", self.window.cancel_run, name="cancelRun"
         )
         send_menu.addAction(self.cancel_run_action)
         send_menu.addSeparator()

@@ -65,7 +65,7 @@ def test_a_folder_runs_with_one_pass_and_one_failure_and_a_result_opens_its_entr
             _menu_action(window, "smoke/", "runFolder").trigger()
     report = done.args[0]
     assert (report.passed, report.failed) == (1, 1)
-    view = window.run_view
+    view = window.run_part.view
     assert window.layout_parts.results_tabs.currentWidget() is view
     rows = view.result_rows()
     assert [row[:3] for row in rows] == [
@@ -104,7 +104,7 @@ def test_a_run_is_cancelled_mid_way_and_the_composer_stays_usable(qtbot, make_wi
         sandbox=SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=30)
     )
     _open(qtbot, window, root)
-    view = window.run_view
+    view = window.run_part.view
     _menu_action(window, "", "runFolder").trigger()  # the whole collection
     qtbot.waitUntil(
         lambda: bool(view.result_rows()) and view.result_rows()[0][0] == "running",
