@@ -147,6 +147,14 @@ MIGRATIONS: list[list[Step]] = [
             DELETE FROM job_event WHERE entry_id = old.id;
         END""",
     ],
+    # v6: the verdict filters, "accepted, not checked" above all (verification IS NULL and
+    # delivery 'accepted'), page and count from one index instead of visiting every accepted
+    # entry (at 100,000 entries: 2 ms instead of 130 ms). It replaces v4's index on the
+    # verdict alone, which is its prefix.
+    [
+        "CREATE INDEX entry_by_verdict_delivery ON entry (verification, delivery)",
+        "DROP INDEX entry_by_verification",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -229,6 +237,14 @@ def _error(path: Path, exc: sqlite3.DatabaseError) -> HistoryError:
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return HistoryDamaged(path, _damaged(path, text))
     return HistoryError(_explain(path, exc))
+
+
+def needs_migration(conn: sqlite3.Connection, path: Path) -> bool:
+    """True when the file's schema is older than this release's (a new file included)."""
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0]) < SCHEMA_VERSION
+    except sqlite3.DatabaseError as exc:
+        raise _error(path, exc) from None
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> int:
