@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QByteArray,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -23,7 +22,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtWidgets import QApplication
 
 from composer.ui import theme
 
@@ -249,6 +248,8 @@ class CollectionTreeModel(QAbstractItemModel):
         return "\n".join(lines)
 
     def _icon(self, node: Node) -> Any:
+        from PySide6.QtWidgets import QStyle  # its enums load in ms: when first painted
+
         style = QApplication.style()
         result = self._results.get((str(node.collection.root), node.key))
         if node.kind is Kind.REQUEST and result is not None:
@@ -298,7 +299,7 @@ class CollectionTreeModel(QAbstractItemModel):
         if nodes:
             node = nodes[0]  # one item moves at a time (the view selects one)
             payload = f"{node.collection.root}\n{node.key}".encode()
-            data.setData(MIME_TYPE, QByteArray(payload))
+            data.setData(MIME_TYPE, payload)
         return data
 
     def canDropMimeData(

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -79,10 +78,9 @@ class CollectionPanel(QWidget):
         font = title.font()
         font.setBold(True)
         title.setFont(font)
-        style = self.style()
         self.open_button = self._tool(
             "Open a collection folder (Ctrl+Shift+O)",
-            style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon),
+            None,
             self.openCollectionRequested.emit,
             "openCollectionButton",
         )
@@ -107,7 +105,6 @@ class CollectionPanel(QWidget):
             text="◂",
         )
         self.open_button.setText("Open…")
-        self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_button.setText("+ New")
         top = QHBoxLayout()
         top.setSpacing(2)
