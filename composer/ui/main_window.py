@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 APP_TITLE = "Event Composer"
+FIRST_PAINT_FALLBACK_MS = 2000
+"""What is left for after the first paint runs by then even without a paint."""
 
 
 class MainWindow(QMainWindow):
@@ -225,6 +227,7 @@ class MainWindow(QMainWindow):
         self.controller.release_background_checks()
         if self._closing or self.startup_done:
             return
+        self.composer.build_rest()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             WheelGuard.install(app)
@@ -413,6 +416,9 @@ class MainWindow(QMainWindow):
         if not self._shown_once:
             self._shown_once = True
             self.layout_parts.shown()
+            # a window that is never painted (shown minimized, say) still gets its history,
+            # its first check and the rest
+            QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self._after_first_paint)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
