@@ -155,6 +155,13 @@ MIGRATIONS: list[list[Step]] = [
         "CREATE INDEX entry_by_verdict_delivery ON entry (verification, delivery)",
         "DROP INDEX entry_by_verification",
     ],
+    # v7: the template of a send whose event held variables ({{$uuid}}, {{name}}): the text as
+    # written, while request_body keeps the exact resolved bytes sent; and the environment it
+    # was resolved with. NULL for sends without variables, which is every earlier entry.
+    [
+        "ALTER TABLE entry ADD COLUMN template TEXT",
+        "ALTER TABLE entry ADD COLUMN environment TEXT",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -237,6 +244,14 @@ def _error(path: Path, exc: sqlite3.DatabaseError) -> HistoryError:
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return HistoryDamaged(path, _damaged(path, text))
     return HistoryError(_explain(path, exc))
+
+
+def needs_migration(conn: sqlite3.Connection, path: Path) -> bool:
+    """True when the file's schema is older than this release's (a new file included)."""
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0]) < SCHEMA_VERSION
+    except sqlite3.DatabaseError as exc:
+        raise _error(path, exc) from None
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> int:
