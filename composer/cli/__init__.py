@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "validate": "composer.cli.validate",
     "send": "composer.cli.send",
     "replay": "composer.cli.replay",
+    "run": "composer.cli.run",
     "history": "composer.cli.history",
     "key": "composer.cli.key",
     "sandbox": "composer.cli.sandbox",
