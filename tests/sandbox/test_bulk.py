@@ -415,3 +415,16 @@ async def test_a_retired_revision_falling_forward_keeps_its_path_and_takes_the_n
     assert error["source"]["pointer"].endswith("/attributes/unique_id")
     assert (await post_job(sandbox, many(2), "2024-07-15")).status_code == 202
     assert {r.revision for r in sandbox.app.events()} == {"2025-01-15"}
+
+
+async def test_a_job_with_bad_events_and_a_repeat_names_them_all_at_once(sandbox: Sandbox) -> None:
+    body = repeated_unique_id_job()
+    groups = body["data"]["attributes"]["events-bulk-create"]["data"]
+    groups[2]["attributes"]["events"]["data"][0]["attributes"]["value"] = "ten"
+    response = await post_job(sandbox, body, "2025-01-15")
+    assert_jsonapi_error(response, 400, "invalid")
+    assert sorted(e["source"]["pointer"] for e in response.json()["errors"]) == [
+        f"{ITEMS}/1/attributes/events/data/1/attributes/unique_id",
+        f"{ITEMS}/2/attributes/events/data/0/attributes/value",
+    ]
+    assert sandbox.app.events() == []
