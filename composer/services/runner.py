@@ -171,7 +171,8 @@ class Runner:
     ) -> None:
         self.sender = sender
         self.environment = environment
-        """Its variables (and email domain) fill ``{{name}}``; a data row's values win."""
+        """Its variables (and email domain) fill ``{{name}}`` over the collection's own
+        (``collection.json``); a data row's values win over both."""
         self.delay = max(0.0, delay)
         """Seconds to wait between two requests (``--delay``), on top of the rate limits."""
         self._sleep = sleep
@@ -208,16 +209,18 @@ class Runner:
         ``items``) in order, once, or once per data row (the row's values over the
         environment's variables). Every send resolves its variables afresh.
 
-        Raises CollectionError when the collection cannot be listed; everything that goes
-        wrong with one request is in its result.
+        Raises CollectionError when the collection cannot be listed or its
+        ``collection.json`` cannot be used; everything that goes wrong with one request is in
+        its result.
         """
         self._cancelled = False
         started = self._clock()
         todo = list(items) if items is not None else collection.requests(folder)
+        own = collection.variables()
         passes: list[tuple[int | None, Scope]] = (
-            [(i + 1, Scope.of(self.environment, None, row)) for i, row in enumerate(rows)]
+            [(i + 1, Scope.of(self.environment, own, row)) for i, row in enumerate(rows)]
             if rows is not None
-            else [(None, Scope.of(self.environment))]
+            else [(None, Scope.of(self.environment, own))]
         )
         report = RunReport(
             collection.name, plan=[(item.key, row) for row, _ in passes for item in todo]

@@ -286,3 +286,14 @@ def test_a_signal_cancels_the_send_under_way_and_still_reports(
     assert entry is not None and entry.row.state == "complete"
     outcome = entry.to_outcome()
     assert outcome.error is not None and outcome.error.kind.value == "cancelled"
+
+
+def test_a_broken_collection_file_exits_2_before_any_send(
+    tmp_path: Path, sandbox: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = collection(tmp_path)
+    write(root, "collection.json", '{"variables": {"store": {"city": "Berlin"}}}')
+    before = sandbox.app.stats.requests
+    assert run(tmp_path, sandbox, str(root)) == 2
+    assert "checkout/collection.json: variables.store must be a string" in capsys.readouterr().err
+    assert sandbox.app.stats.requests == before
