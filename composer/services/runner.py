@@ -150,7 +150,6 @@ class RunProgress:
 
 
 ProgressCallback = Callable[[RunProgress], None]
-Sleep = Callable[[float], Any]
 
 
 class Runner:
