@@ -20,6 +20,7 @@ import httpx
 from composer.client import ClientSettings, KeyRoute, RateLimits, Target, Window
 from composer.domain.outcome import RequestRecord, SendOutcome
 from composer.domain.revisions import get_revision
+from composer.domain.variables import Scope
 from composer.services.keys import KeyUnavailable, check_key_destination
 from composer.services.outcome_text import no_key_message
 from composer.services.ports import HistorySink, SendContext
@@ -191,6 +192,7 @@ class ServiceGateway:
         extra_headers: Mapping[str, str] | None = None,
         fresh_unique_id: str | None = None,
         exactly: bool = False,
+        variables: Scope | None = None,
     ) -> SendResult:
         """Send ``body`` (the window already asked about invalid events) and record it: the
         pending history entry is written before the request leaves.
@@ -198,6 +200,8 @@ class ServiceGateway:
         ``fresh_unique_id`` replaces the event's unique_id (each Send from the composer is a
         new event); ``exactly`` sends the bytes as they are (Resend exactly: same unique_id);
         otherwise a unique_id is filled in when the event has none and the setting says so.
+        ``variables``: resolve the body's variables afresh with this scope (never together
+        with ``exactly``, which sends recorded bytes).
         The result's ``history_problem`` says why the history could not record the send.
         ``extra_headers`` go with the request (e.g. a retired revision's own headers).
 
@@ -220,6 +224,7 @@ class ServiceGateway:
                 unique_id=fresh_unique_id,
                 replace_unique_id=fresh_unique_id is not None and not exactly,
                 extra_headers=extra_headers,
+                variables=None if exactly else variables,
             )
         finally:
             await self.history.flush()

@@ -79,15 +79,21 @@ class HistoryPart(QObject):
     async def _load_entry_flow(self, entry: HistoryEntry) -> bool:
         if not await self._document.may_replace_composer(f"loading history entry #{entry.id}"):
             return False
-        self._document.load_unsaved(pretty_request_text(entry.request.body), entry.row.revision)
+        # an event sent with variables comes back as its template (Send resolves it anew);
+        # Resend exactly sends the recorded resolved bytes
+        text = entry.template
+        self._document.load_unsaved(
+            text or pretty_request_text(entry.request.body), entry.row.revision
+        )
         outcome = entry.to_outcome()
         if outcome is not None:
             self._response_view.show_outcome(outcome, unique_id=entry.row.unique_id)
             request = request_for_entry(entry.row, entry.request.body)
             if request is not None:  # an accepted send: offer to read it back
                 self._sender.verify.offer(request)
+        what = " as its template, with its variables" if entry.template is not None else ""
         self.message.emit(
-            f"Loaded history entry #{entry.id} ({entry.row.status_text}) into the composer.",
+            f"Loaded history entry #{entry.id} ({entry.row.status_text}) into the composer{what}.",
             8000,
         )
         return True

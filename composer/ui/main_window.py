@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self.controller.release_background_checks()
         if self._closing or self.startup_done:
             return
+        self.composer.build_rest()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             WheelGuard.install(app)
