@@ -235,7 +235,7 @@ def test_environments_and_unknown_variables(
     [viewed] = [r for r in json.loads(capsys.readouterr().out)["results"] if r["sent"] is False]
     assert viewed["request"] == "viewed"
     assert viewed["error"].startswith("viewed.event.json: /data/attributes/properties/Store: ")
-    assert "{{store}} is not defined" in viewed["error"] and viewed["error"].endswith("(not sent)")
+    assert "{{store}} has no value" in viewed["error"] and viewed["error"].endswith("(not sent)")
     write(root, "environments/staging.json", {"variables": {"store": "Lyon"}})
     before = len(sandbox.app.events())
     assert run(tmp_path, sandbox, str(root / "invalid"), "--env", "staging") == 0  # found above
