@@ -297,3 +297,21 @@ def test_a_broken_collection_file_exits_2_before_any_send(
     assert run(tmp_path, sandbox, str(root)) == 2
     assert "checkout/collection.json: variables.store must be a string" in capsys.readouterr().err
     assert sandbox.app.stats.requests == before
+
+
+def test_landed_and_not_seen_against_a_sandbox_that_drops_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "drops"
+    write(root, "kept.event.json", example(unique_id="{{$uuid}}").decode())
+    write(root, "kept.expect.json", {"status": 202, "landed": True, "landed_within": 0.5})
+    write(root, "lost.event.json", example(unique_id="{{$uuid}}").decode())
+    write(root, "lost.expect.json", {"status": 202, "landed": False, "landed_within": 0.5})
+    with run_in_thread(SandboxConfig(drop_rate=1.0)) as url:  # `sandbox --drop-rate 1`
+        assert run(tmp_path, url, str(root), "--json") == 1
+    results = {r["request"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert results["lost"]["passed"] and results["lost"]["verification"] == "not_seen"
+    kept = results["kept"]
+    assert not kept["passed"] and kept["verification"] == "not_seen"
+    [failed] = [c for c in kept["checks"] if not c["passed"]]
+    assert failed["check"] == "landed" and failed["reason"].startswith("Not seen: ")

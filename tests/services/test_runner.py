@@ -206,6 +206,7 @@ async def test_a_wrong_expectation_or_an_unreadable_request_fails_by_name_and_th
 ) -> None:
     write(coll.root, "a-viewed.expect.json", '{"stauts": 202}')
     (coll.root / "b-plain.event.json").write_bytes(b'{"x": "\xff"}')
+    write(coll.root, "c-broken.event.json", '{"data": {')
     async with sender_for(SandboxApp(SandboxConfig())) as sender:
         report = await Runner(sender).run(coll)
     by_key = {r.key: r for r in report.results}
@@ -217,6 +218,10 @@ async def test_a_wrong_expectation_or_an_unreadable_request_fails_by_name_and_th
         "b-plain.event.json: byte 7 is not UTF-8; save the file as UTF-8 JSON"
     )
     assert by_key["invalid/long-name"].passed
+    [broken] = by_key["c-broken"].reasons()  # not JSON: refused by the validator, not sent
+    assert broken.startswith(
+        "status 202: not sent: the validator found 1 error(s), first json-syntax"
+    )
 
 
 async def test_a_run_keeps_within_the_rate_limits_and_every_request_passes(
