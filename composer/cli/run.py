@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
-from composer.cli.send import err, open_sender, open_storage
+from composer.cli.send import check_common, err, open_sender, open_storage
 
 if TYPE_CHECKING:
     from composer.services.runner import RequestResult, Runner, RunProgress, RunReport
@@ -106,13 +106,18 @@ def add_parser(sub: Any) -> None:
         action="store_false",
         help="do not record the sends in the history",
     )
-    p.set_defaults(handler=run)
+    # attempts and timeout: the client's defaults (check_common reads them)
+    p.set_defaults(handler=run, attempts=None, timeout=None)
 
 
 def run(args: argparse.Namespace) -> int:
     from composer.services.run_data import DataFileError, read_rows
     from composer.storage.collections import CollectionError
 
+    problem = check_common(args)  # e.g. an API key typed as --account
+    if problem:
+        err("run", problem)
+        return EXIT_BAD_INPUT
     try:
         collection, items, problems = open_collection(Path(args.path))
     except CollectionError as exc:

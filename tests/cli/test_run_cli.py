@@ -315,3 +315,14 @@ def test_landed_and_not_seen_against_a_sandbox_that_drops_events(
     assert not kept["passed"] and kept["verification"] == "not_seen"
     [failed] = [c for c in kept["checks"] if not c["passed"]]
     assert failed["check"] == "landed" and failed["reason"].startswith("Not seen: ")
+
+
+def test_a_key_typed_as_account_is_refused_and_never_sent(
+    tmp_path: Path, sandbox: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sandbox.app.stats.requests
+    key = "pk_" + "ab" * 17
+    assert run(tmp_path, sandbox, str(collection(tmp_path)), "--account", key) == 2
+    err = capsys.readouterr().err
+    assert "looks like an API key" in err and key not in err
+    assert sandbox.app.stats.requests == before
