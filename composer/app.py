@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from composer.client.targets import Target
     from composer.domain.outcome import SendOutcome
     from composer.services.ports import SendGateway
-    from composer.services.send import SendResult
+    from composer.services.send import Sender, SendResult
     from composer.services.send_gateway import ServiceGateway
     from composer.services.verify import Verification
     from composer.services.verify_text import CheckRequest
@@ -133,6 +133,18 @@ class DeferredGateway:
 
     async def verify(self, request: CheckRequest) -> Verification:
         return await self.gateway().verify(request)
+
+    async def open_replay_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        return await self.gateway().open_replay_sender(
+            target=target, account=account, revision=revision, account_confirmed=account_confirmed
+        )
 
     async def aclose(self) -> None:
         if self._real is not None:

@@ -16,7 +16,7 @@ from composer.client.targets import Target
 from composer.domain.outcome import RequestRecord, SendOutcome
 
 if TYPE_CHECKING:
-    from composer.services.send import SendResult
+    from composer.services.send import Sender, SendResult
     from composer.services.verify import Verification
     from composer.services.verify_text import CheckRequest
     from composer.storage.runs import ReplayRun, RunEventState
@@ -142,6 +142,18 @@ class SendGateway(Protocol):
 
     async def verify(self, request: CheckRequest) -> Verification:
         """Read an accepted send back and say whether it landed (composer.services.verify)."""
+        ...
+
+    async def open_replay_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        """A sender of its own for a replay at ``revision``, recording in the history (the
+        caller closes it). Raises as :meth:`send_event` does when it cannot send at all."""
         ...
 
     async def aclose(self) -> None:

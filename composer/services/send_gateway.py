@@ -129,21 +129,19 @@ class ServiceGateway:
             )
         )
 
-    async def _sender(
-        self, target: Target, account: str | None, revision: str, *, named: bool
-    ) -> Sender:
+    async def _key(self, target: Target, account: str | None, *, named: bool) -> str | None:
+        """The key to send to ``target`` with (None for a local target without an account),
+        read off the UI thread; raises KeyRefused or KeyUnavailable."""
         check_key_destination(target, account, named=named)  # before the keyring is read
         key = await asyncio.to_thread(self._storage.secrets.get_key, account) if account else None
         if (account and not key) or (not account and not target.is_local):
             raise KeyUnavailable(no_key_message(target, account))
-        slot = (target.label, account)
-        fingerprint = _fingerprint(key)
-        cached = self._senders.get(slot)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
-        if cached is not None:
-            await cached[1].aclose()
-        sender = Sender.open(
+        return key
+
+    def _open_sender(
+        self, target: Target, account: str | None, key: str | None, revision: str, named: bool
+    ) -> Sender:
+        return Sender.open(
             target,
             account=account,
             account_named=named,
@@ -155,6 +153,38 @@ class ServiceGateway:
             transport=self._transports.get(target.label),
             sandbox=self.sandbox,
         )
+
+    async def open_replay_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        """A sender of its own for a replay at ``revision`` (the caller closes it): the key
+        from the keyring, the account's rate limiter shared with the composer's sends, every
+        send recorded in the history on the gateway's writer thread. Raises KeyUnavailable or
+        KeyRefused as :meth:`send_event` does."""
+        if self._closed:
+            raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
+        named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
+        key = await self._key(target, account, named=named)
+        return self._open_sender(target, account, key, revision, named)
+
+    async def _sender(
+        self, target: Target, account: str | None, revision: str, *, named: bool
+    ) -> Sender:
+        key = await self._key(target, account, named=named)
+        slot = (target.label, account)
+        fingerprint = _fingerprint(key)
+        cached = self._senders.get(slot)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        if cached is not None:
+            await cached[1].aclose()
+        sender = self._open_sender(target, account, key, revision, named)
         self._senders[slot] = (fingerprint, sender)
         return sender
 

@@ -5,6 +5,7 @@ go, and composes the parts that act on them:
 - :class:`~composer.ui.document.DocumentPart`: New, Open, Save, import, unsaved changes;
 - :class:`~composer.ui.send_flow.SendPart`: Send, Cancel and their questions;
 - :class:`~composer.ui.history_part.HistoryPart`: load and resend entries, watch the history;
+- :class:`~composer.ui.replay_part.ReplayPart`: File > Replay a file…, beside the composer;
 - :class:`~composer.ui.settings_part.SettingsPart`: settings, keys, keyring state, theme.
 
 The window holds no business rules and builds no services: storage and the send gateway come
@@ -38,6 +39,7 @@ from composer.ui.banner import retired_revision_text, settings_notice_text
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
 from composer.ui.history_part import HistoryPart
+from composer.ui.replay_part import ReplayPart
 from composer.ui.retired_dialog import conversion_summary, sample_in
 from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
@@ -128,6 +130,13 @@ class MainWindow(QMainWindow):
             response_view=self.response_view,
             tasks=self.tasks,
         )
+        self.replay_part = ReplayPart(
+            self,
+            gateway=gateway,
+            runs=storage.history.runs,
+            target_bar=self.target_bar,
+            tasks=self.tasks,
+        )
         self.settings_part = SettingsPart(
             self,
             store=storage.settings,
@@ -159,8 +168,9 @@ class MainWindow(QMainWindow):
         bar.customTargetRequested.connect(self.settings_part.ask_custom_target)
         self.response_view.findingActivated.connect(self.composer.focus_finding)
         self.history_pane.message.connect(self._show_message)
-        for part in (self.document, self.send_part, self.history_part):
+        for part in (self.document, self.send_part, self.history_part, self.replay_part):
             part.message.connect(self._show_message)
+        self.replay_part.historyChanged.connect(self.history_part.refresh)
         self.document.titleChanged.connect(self._update_title)
         self.document.historyChanged.connect(self.history_part.refresh)
         self.send_part.sendingChanged.connect(self._set_sending)
@@ -405,6 +415,7 @@ class MainWindow(QMainWindow):
                 await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
             except OSError as exc:
                 log.warning("the window layout was not saved: %s", exc)
+            await self.replay_part.stop()  # its run is recorded as stopped: it resumes later
             await self.send_part.stop()
             await self.history_part.settle()
         finally:

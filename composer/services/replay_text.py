@@ -1,0 +1,157 @@
+"""The words the window uses for a replay: the counts by delivery state, the line under the
+progress bar, the outcome at the end and the events that need a look. Qt-free, beside
+:mod:`composer.services.outcome_text` (whose delivery words and symbols it reuses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from composer.domain.delivery import Delivery
+from composer.services.outcome_text import SYMBOLS, Tone, delivery_text
+from composer.services.replay import ReplayProgress, ReplaySummary
+from composer.services.replay_session import ReplayCounts, ReplayFile, resume_words
+
+MAX_LISTED = 500
+"""Events listed by line at the end (the rest are counted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CountText:
+    """One count as the window shows it: ``✓ Accepted`` and ``1,234``."""
+
+    key: str
+    tone: Tone
+    label: str
+    value: int
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS[self.tone]
+
+
+def count_texts(counts: ReplayCounts) -> tuple[CountText, ...]:
+    """Accepted, not accepted, unknown, not sent and invalid lines, in that order."""
+
+    def of(delivery: Delivery, value: int) -> CountText:
+        words = delivery_text(delivery)
+        return CountText(delivery.value, words.tone, words.label.capitalize(), value)
+
+    return (
+        of(Delivery.ACCEPTED, counts.accepted),
+        of(Delivery.NOT_ACCEPTED, counts.not_accepted),
+        of(Delivery.UNKNOWN, counts.unknown),
+        of(Delivery.NOT_SENT, counts.not_sent),
+        CountText(
+            "invalid",
+            Tone.ERROR if counts.invalid else Tone.NEUTRAL,
+            "Invalid lines",
+            counts.invalid,
+        ),
+    )
+
+
+def progress_line(counts: ReplayCounts, progress: ReplayProgress | None, paused: bool) -> str:
+    """``620 of 1,234 events · 41 a second · about 15 s left`` (``Paused`` while paused)."""
+    text = f"{counts.done:,} of {counts.total:,} events"
+    if counts.earlier:
+        text += f" ({counts.earlier:,} accepted before)"
+    if paused:
+        return f"{text} · Paused: no new send starts until you resume"
+    if progress is None:
+        return f"{text} · starting…"
+    if progress.sent == 0 and progress.done < progress.total:
+        return f"{text} · checking the events…"
+    if progress.rate > 0:
+        text += f" · {progress.rate:,.0f} a second"
+    eta = progress.eta
+    if eta is not None and progress.done < progress.total:
+        text += f" · about {_duration(eta)} left"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(round(seconds), 1)
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOutcomeText:
+    """The end of a replay in words: a headline with its tone, and what to do next."""
+
+    tone: Tone
+    headline: str
+    detail: str
+
+
+def outcome_text(
+    summary: ReplaySummary,
+    file: ReplayFile,
+    target: str,
+    *,
+    cancelled: bool,
+    recorded: bool,
+    notes: tuple[str, ...] = (),
+) -> ReplayOutcomeText:
+    """What the replay of ``file`` to ``target`` came to, and how to go on."""
+    counts = ReplayCounts.of_summary(summary)
+    parts: list[str] = []
+    if summary.interrupted:
+        why = (
+            "you cancelled it"
+            if cancelled
+            else f"{summary.stopped_reason}"
+            if summary.stopped_reason
+            else "it was interrupted"
+        )
+        headline = f"Stopped after {counts.done:,} of {counts.total:,} events: {why}"
+        tone = Tone.WARNING
+        if summary.in_flight_cancelled:
+            parts.append(
+                f"{summary.in_flight_cancelled:,} sends were in flight when it stopped: they "
+                "may or may not have been recorded."
+            )
+        parts.append(
+            resume_words(file, target)
+            if recorded
+            else "The history could not record this run, so it cannot be resumed."
+        )
+    elif counts.accepted == counts.total:
+        headline = f"All {counts.total:,} events accepted"
+        tone = Tone.OK
+        parts.append("A 202 means Klaviyo queued each event; it records them shortly.")
+    else:
+        left = counts.total - counts.accepted
+        headline = f"{counts.accepted:,} of {counts.total:,} events accepted, {left:,} not"
+        tone = Tone.ERROR if counts.accepted == 0 else Tone.WARNING
+        if counts.invalid:
+            parts.append(
+                f"{counts.invalid:,} lines are invalid and were not sent: fix them (listed "
+                "below by line) and replay the file again."
+            )
+        if counts.unknown:
+            parts.append(
+                f"{counts.unknown:,} events may or may not have been recorded. "
+                + (resume_words(file, target) if recorded else "")
+            )
+    if counts.earlier:
+        parts.append(f"{counts.earlier:,} were accepted by an earlier session and not sent again.")
+    parts.extend(f"Not in the history: {note}." for note in notes)
+    parts.append(f"Run {summary.run_id}.")
+    return ReplayOutcomeText(tone, headline, " ".join(p.strip() for p in parts if p.strip()))
+
+
+def problem_lines(summary: ReplaySummary, limit: int = MAX_LISTED) -> list[str]:
+    """``line 12: not sent: …`` for each event not accepted (the first ``limit``), and how
+    many more there are."""
+    lines: list[str] = []
+    failures = [e for e in summary.events if not e.accepted]
+    for event in failures[:limit]:
+        lines.append(f"line {event.line}: {event.problem or delivery_text(event.delivery).label}")
+    if len(failures) > limit:
+        lines.append(f"…and {len(failures) - limit:,} more")
+    return lines
