@@ -334,8 +334,8 @@ def resume_words(file: ReplayFile, target: str) -> str:
     """How to continue an interrupted replay, in the window and from a terminal."""
     flag = "" if target == "sandbox" else f" --target {target}"
     return (
-        f"To resume, choose File > Replay a file… and the same file again ({file.name}) with "
-        f"the same target: the window offers to resume this run. Events already accepted are "
-        f"not sent again; the others go with their original unique_ids, so none is recorded "
-        f"twice. From a terminal: event-composer replay '{file.path}'{flag} --resume"
+        f"To resume: Resume replay (here, or later with File > Replay a file… and the same "
+        f"file, {file.name}, to the same target). Events already accepted are not sent again; "
+        f"the others go with their original unique_ids, so none is recorded twice.\n"
+        f"From a terminal: event-composer replay '{file.path}'{flag} --resume"
     )

@@ -29,32 +29,33 @@ class CountText:
         return SYMBOLS[self.tone]
 
 
-def count_texts(counts: ReplayCounts) -> tuple[CountText, ...]:
-    """Accepted, not accepted, unknown, not sent and invalid lines, in that order."""
+def count_texts(counts: ReplayCounts, *, running: bool = False) -> tuple[CountText, ...]:
+    """Accepted, not accepted, unknown, not sent (``Not sent yet`` while ``running``) and
+    invalid lines, in that order."""
 
-    def of(delivery: Delivery, value: int) -> CountText:
+    def of(delivery: Delivery, value: int, label: str = "") -> CountText:
         words = delivery_text(delivery)
-        return CountText(delivery.value, words.tone, words.label.capitalize(), value)
+        return CountText(delivery.value, words.tone, label or words.label.capitalize(), value)
 
     return (
         of(Delivery.ACCEPTED, counts.accepted),
         of(Delivery.NOT_ACCEPTED, counts.not_accepted),
         of(Delivery.UNKNOWN, counts.unknown),
-        of(Delivery.NOT_SENT, counts.not_sent),
-        CountText(
-            "invalid",
-            Tone.ERROR if counts.invalid else Tone.NEUTRAL,
-            "Invalid lines",
-            counts.invalid,
-        ),
+        of(Delivery.NOT_SENT, counts.not_sent, "Not sent yet" if running else ""),
+        CountText("invalid", Tone.ERROR, "Invalid lines", counts.invalid),
     )
 
 
-def progress_line(counts: ReplayCounts, progress: ReplayProgress | None, paused: bool) -> str:
-    """``620 of 1,234 events · 41 a second · about 15 s left`` (``Paused`` while paused)."""
+def progress_line(
+    counts: ReplayCounts, progress: ReplayProgress | None, *, paused: bool, running: bool = True
+) -> str:
+    """``620 of 1,234 events · 41 a second · about 15 s left`` (``Paused`` while paused;
+    without the rate once the run has ended)."""
     text = f"{counts.done:,} of {counts.total:,} events"
     if counts.earlier:
         text += f" ({counts.earlier:,} accepted before)"
+    if not running:
+        return text
     if paused:
         return f"{text} · Paused: no new send starts until you resume"
     if progress is None:
@@ -141,8 +142,8 @@ def outcome_text(
     if counts.earlier:
         parts.append(f"{counts.earlier:,} were accepted by an earlier session and not sent again.")
     parts.extend(f"Not in the history: {note}." for note in notes)
-    parts.append(f"Run {summary.run_id}.")
-    return ReplayOutcomeText(tone, headline, " ".join(p.strip() for p in parts if p.strip()))
+    parts.append(f"Run id: {summary.run_id}")
+    return ReplayOutcomeText(tone, headline, "\n".join(p.strip() for p in parts if p.strip()))
 
 
 def problem_lines(summary: ReplaySummary, limit: int = MAX_LISTED) -> list[str]:

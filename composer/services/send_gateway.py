@@ -70,6 +70,8 @@ class QueuedHistory:
 
 
 def _log_failure(future: Any) -> None:
+    if future.cancelled():  # the app is exiting: the write never ran (and has no exception)
+        return
     exc = future.exception()
     if exc is not None:
         log.warning("history: a write failed: %s", exc)

@@ -71,6 +71,8 @@ class ReplayDialog(QDialog):
         self._running = False
         self._ready = False
         self._bulk_refusal: str | None = None
+        self._production = False
+        self._replayed = False
 
         self.file_name = QLabel(path_name)
         bold = self.file_name.font()
@@ -129,7 +131,7 @@ class ReplayDialog(QDialog):
         mode_box.addWidget(self.bulk_radio)
         mode_box.addWidget(self.mode_reason)
 
-        self.resume_check = QCheckBox()
+        self.resume_check = QCheckBox("Resume the interrupted run")
         self.resume_check.setObjectName("replayResume")
         self.resume_check.hide()
         self.resume_check.toggled.connect(self._on_resume_toggled)
@@ -145,8 +147,11 @@ class ReplayDialog(QDialog):
         form.addRow("Account", self.account_label)
         form.addRow("Revision", self.revision_combo)
         form.addRow("Send as", mode_box)
-        form.addRow("", self.resume_check)
-        form.addRow("", self.resume_note)
+        resume_box = QVBoxLayout()
+        resume_box.setSpacing(2)
+        resume_box.addWidget(self.resume_check)
+        resume_box.addWidget(self.resume_note)
+        form.addRow("", resume_box)
 
         self.progress_box = self._build_progress()
         self.progress_box.hide()
@@ -159,16 +164,16 @@ class ReplayDialog(QDialog):
         self.pause_button = QPushButton("Pause")
         self.pause_button.setObjectName("replayPause")
         self.pause_button.setCheckable(True)
-        self.pause_button.hide()
         self.cancel_button = QPushButton("Cancel replay")
         self.cancel_button.setObjectName("replayCancel")
-        self.cancel_button.hide()
         self.close_button = QPushButton("Close")
         self.close_button.setObjectName("replayClose")
         self.buttons.addButton(self.start_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.pause_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.pause_button.hide()  # after addButton, which shows them
+        self.cancel_button.hide()
         self.start_button.clicked.connect(self.startRequested.emit)
         self.pause_button.toggled.connect(self._on_pause)
         self.cancel_button.clicked.connect(self.cancelRequested.emit)
@@ -182,9 +187,34 @@ class ReplayDialog(QDialog):
         line.setFrameShadow(QFrame.Shadow.Sunken)
         layout.addWidget(line)
         layout.addWidget(self.progress_box, 1)
-        layout.addStretch(0)
         layout.addWidget(self.buttons)
-        self.resize(640, 420)
+        self.resize(720, self.sizeHint().height())
+
+    def _fit(self) -> None:
+        """Grow to what the dialog holds now: wrapped reasons and outcomes never clip (a
+        layout's minimum size ignores the height a wrapped label needs at this width)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = self.width()
+        want = (
+            layout.totalHeightForWidth(width)
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        screen = self.screen()
+        free = screen.availableGeometry() if screen is not None else None
+        if free is not None:
+            want = min(want, free.height() - 40)
+        if want > self.height():
+            self.resize(width, want)
+        if free is not None and self.isVisible():
+            # grown past the bottom of the screen: move up, so the buttons stay in reach
+            frame = self.frameGeometry()
+            if frame.bottom() > free.bottom():
+                over = frame.bottom() - free.bottom()
+                self.move(frame.left(), max(free.top(), frame.top() - over))
 
     def _build_progress(self) -> QWidget:
         box = QWidget()
@@ -193,6 +223,7 @@ class ReplayDialog(QDialog):
         self.bar = QProgressBar()
         self.bar.setObjectName("replayProgress")
         self.bar.setTextVisible(True)
+        self.bar.setFormat("%p%")
         self.progress_label = QLabel()
         self.progress_label.setObjectName("replayProgressLine")
         grid = QGridLayout()
@@ -227,7 +258,7 @@ class ReplayDialog(QDialog):
         self.problems.setObjectName("replayProblems")
         self.problems.setAccessibleName("Events not accepted, by line")
         self.problems.setReadOnly(True)
-        self.problems.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.problems.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.problems.setMinimumHeight(80)
         self.problems.hide()
         layout.addWidget(self.bar)
@@ -249,6 +280,7 @@ class ReplayDialog(QDialog):
         )
         self._ready = True
         self._update_start()
+        self._fit()
 
     def set_unreadable(self, problem: str) -> None:
         """The file cannot be replayed: say why; nothing can start."""
@@ -256,6 +288,7 @@ class ReplayDialog(QDialog):
         self.file_details.setStyleSheet(f"color: {theme.colors().error};")
         self._ready = False
         self._update_start()
+        self._fit()
 
     def set_target(self, target: Target, account: str | None) -> None:
         """Where the events go; production is red, says so in words and asks at the start."""
@@ -282,7 +315,8 @@ class ReplayDialog(QDialog):
             )
             self.target_warning.setStyleSheet(f"color: {c.error}; font-weight: 600;")
         self.account_label.setText(account or "— (none)")
-        self.start_button.setText("Replay to production…" if production else "Start replay")
+        self._production = production
+        self._update_start()
         accent = c.production_bg if production else c.accent
         self.start_button.setStyleSheet(
             f"QPushButton#replayStart {{ background: {accent}; color: #ffffff; border: none;"
@@ -311,15 +345,16 @@ class ReplayDialog(QDialog):
         self.mode_reason.setText(f"{SYMBOLS[Tone.NEUTRAL]} {reason}" if reason else "")
         self.mode_reason.setVisible(bool(reason))
         self.bulk_radio.setToolTip(reason or "")
+        self._fit()
 
     def offer_resume(self, text: str | None, note: str | None) -> None:
-        """Offer to continue an interrupted run (``text``: what it did), or say why an
-        unfinished run cannot be continued (``note``)."""
+        """Offer to continue an interrupted run (``text``: what it did and what resuming
+        does), or say why an unfinished run cannot be continued (``note``)."""
         self.resume_check.setVisible(text is not None)
-        self.resume_check.setText(text or "")
         self.resume_check.setChecked(text is not None)
-        self.resume_note.setText(note or "")
-        self.resume_note.setVisible(bool(note))
+        self.resume_note.setText(text or note or "")
+        self.resume_note.setVisible(bool(text or note))
+        self._fit()
 
     def resuming(self) -> bool:
         return self.resume_check.isVisible() and self.resume_check.isChecked()
@@ -328,6 +363,7 @@ class ReplayDialog(QDialog):
         # a resumed run keeps its own revision and single creates
         self.revision_combo.setEnabled(not self.resuming() and not self._running)
         self.set_bulk_refusal(self._bulk_refusal)
+        self._update_start()
 
     def _on_revision(self, _index: int = 0) -> None:
         self.revisionChanged.emit(self.revision())
@@ -338,6 +374,16 @@ class ReplayDialog(QDialog):
 
     def _update_start(self) -> None:
         self.start_button.setEnabled(self._ready and not self._running)
+        if self.resuming():
+            text, tip = "Resume replay", "Continue the interrupted run: nothing is sent twice"
+        elif self._replayed:
+            text, tip = "Replay again", "A new run: every event is sent again, as new events"
+        else:
+            text, tip = "Start replay", ""
+        if self._production:  # the button says where the events go
+            text = f"{text} to production…"
+        self.start_button.setText(text)
+        self.start_button.setToolTip(tip)
 
     # -- running -------------------------------------------------------------------------------
 
@@ -363,6 +409,7 @@ class ReplayDialog(QDialog):
             self.outcome_detail.hide()
             self.problems.hide()
         self._update_start()
+        self._fit()
 
     def is_running(self) -> bool:
         return self._running
@@ -374,10 +421,10 @@ class ReplayDialog(QDialog):
     def show_progress(self, counts: ReplayCounts, line: str) -> None:
         self.bar.setMaximum(max(counts.total, 1))
         self.bar.setValue(counts.done)
-        self.bar.setFormat(f"{counts.done:,} of {counts.total:,} events")
         self.progress_label.setText(line)
-        for text in count_texts(counts):
+        for text in count_texts(counts, running=self._running):
             name, value = self.count_labels[text.key]
+            name.setText(f"{text.symbol} {text.label}")
             value.setText(f"{text.value:,}")
             color = _tone_color(text.tone) if text.value else theme.colors().neutral
             name.setStyleSheet(f"color: {color};")
@@ -397,6 +444,9 @@ class ReplayDialog(QDialog):
         self.outcome_detail.show()
         self.problems.setPlainText("\n".join(problems))
         self.problems.setVisible(bool(problems))
+        self._replayed = True
+        self._update_start()
+        self._fit()
 
     def show_failure(self, problem: str) -> None:
         """The replay could not start or broke off: say why."""
@@ -406,6 +456,7 @@ class ReplayDialog(QDialog):
         self.outcome_detail.setText(problem)
         self.outcome_headline.show()
         self.outcome_detail.show()
+        self._fit()
 
     # -- closing -------------------------------------------------------------------------------
 

@@ -152,9 +152,9 @@ class ReplayPart(QObject):
             run = plan.run
             when = datetime.fromtimestamp(run.started_ms / 1000).strftime("%Y-%m-%d %H:%M")
             text = (
-                f"Resume the interrupted run of {when} (revision {run.revision}): "
-                f"{len(plan.earlier):,} of {run.events:,} events accepted then are not sent "
-                "again; the others go with their original unique_ids"
+                f"Run of {when}, revision {run.revision}: the {len(plan.earlier):,} of "
+                f"{run.events:,} events accepted then are not sent again; the others go with "
+                "their original unique_ids, so none is recorded twice."
             )
             if dialog.revision() != run.revision:
                 dialog.set_revision(run.revision)
@@ -295,7 +295,10 @@ class ReplayPart(QObject):
         if session is None or dialog is None or not shiboken6.isValid(dialog):
             return
         counts = session.counts()
-        dialog.show_progress(counts, progress_line(counts, session.progress, session.paused))
+        line = progress_line(
+            counts, session.progress, paused=session.paused, running=dialog.is_running()
+        )
+        dialog.show_progress(counts, line)
 
     # -- closing -------------------------------------------------------------------------------
 

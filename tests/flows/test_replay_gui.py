@@ -151,7 +151,7 @@ def test_cancel_stops_and_the_dialog_resumes_the_run_without_recording_twice(
         assert "you cancelled it" in dialog.outcome_headline.text()
         assert count(dialog, "not_sent") > 0
         detail = dialog.outcome_detail.text()
-        assert "offers to resume" in detail and "--resume" in detail
+        assert "Resume replay" in detail and "--resume" in detail
         # the dialog offers to continue the run it just stopped
         qtbot.waitUntil(dialog.resume_check.isVisible, timeout=5000)
         assert dialog.resume_check.isChecked()
@@ -175,7 +175,7 @@ def test_production_is_unmistakable_and_asked_before_anything_is_sent(qtbot, mak
     dialog = open_dialog(qtbot, window, path)
     assert "PRODUCTION" in dialog.target_badge.text()
     assert dialog.target_warning.isVisible()
-    assert "production" in dialog.start_button.text()
+    assert dialog.start_button.text() == "Start replay to production…"
     dialog.set_revision("2026-07-15")
 
     dialog.start_button.click()
