@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,10 +39,12 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENCY = 256
 VALIDATION_CHUNK = 256
+"""Events validated between two looks at the event loop, at most."""
+LOOK_EVERY = 0.012
+"""Seconds of validation at most between two looks at the event loop (a window shares it)."""
 UNREACHABLE_STREAK = 10
 """A run stops by itself after this many sends in a row got no answer at all."""
 _UNREACHABLE = (TransportErrorKind.REFUSED, TransportErrorKind.DNS, TransportErrorKind.TLS)
-"""Events validated between two looks at the event loop (about 40 ms of work)."""
 
 
 STATUS_CLASSES = tuple(
@@ -322,10 +325,12 @@ class Replayer:
         # Only the verdict is kept, not the report: reports hold the parsed bodies, and a
         # 100,000-event file would keep gigabytes alive. Senders validate again (cheap).
         pending: list[ReplayItem] = []
+        looked = time.perf_counter()
         for n, item in enumerate(todo):
-            if n and n % VALIDATION_CHUNK == 0:
+            if n and (n % VALIDATION_CHUNK == 0 or time.perf_counter() - looked > LOOK_EVERY):
                 self._emit(progress, started)
-                await asyncio.sleep(0)  # let Ctrl-C (stop()) and the progress line through
+                await asyncio.sleep(0)  # let Ctrl-C (stop()), the progress and a window through
+                looked = time.perf_counter()
                 await self._going.wait()
                 if self._stopping:
                     break
