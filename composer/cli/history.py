@@ -282,7 +282,12 @@ def _list(storage: Any, args: argparse.Namespace) -> int:
     rows = storage.history.page(query, 0, args.limit)
     if args.json:
         for row in rows:
-            print(json.dumps(_row_json(row), ensure_ascii=False))
+            doc = _row_json(row)
+            if _is_job(row):
+                doc["job_events"] = [
+                    _job_event_json(e) for e in storage.history.job_events(row.id, query.text)
+                ]
+            print(json.dumps(doc, ensure_ascii=False))
         return EXIT_OK
     total = storage.history.count(query)
     if not rows:
@@ -304,9 +309,45 @@ def _list(storage: Any, args: argparse.Namespace) -> int:
             f"{_cut(row.status_text, 22):22}  {_cut(row.metric, 22):22}  "
             f"{_cut(row.profile, 26):26}  {row.target}"
         )
+        if _is_job(row):
+            _print_job_events(storage, row, query.text)
     if total > len(rows):
         print(f"({len(rows)} of {total} entries; --limit N shows more)")
     return EXIT_OK
+
+
+JOB_LINES_LISTED = 5
+
+
+def _is_job(row: HistoryRow) -> bool:
+    from composer.domain.bulk_pack import is_job_url
+
+    return is_job_url(row.url)
+
+
+def _job_event_json(event: Any) -> dict[str, Any]:
+    return {
+        "position": event.position,
+        "run_index": event.run_index,
+        "line": event.line,
+        "metric": event.metric,
+        "profile": event.profile,
+        "unique_id": event.unique_id,
+    }
+
+
+def _print_job_events(storage: Any, row: HistoryRow, text: str | None) -> None:
+    """Under a Bulk Create Events job: its size, and with a search the events (by line of
+    the replayed file) that hold the words searched for."""
+    events = storage.history.job_events(row.id, text)
+    if not text:
+        print(f"{'':8}a bulk job of {len(events)} events")
+        return
+    for event in events[:JOB_LINES_LISTED]:
+        where = f"line {event.line}" if event.line is not None else f"event {event.position + 1}"
+        print(f"{'':8}{where}: {event.profile or '-'} · {event.metric or '-'}")
+    if len(events) > JOB_LINES_LISTED:
+        print(f"{'':8}... and {len(events) - JOB_LINES_LISTED} more events of this job match")
 
 
 # -- show ------------------------------------------------------------------------------------
@@ -372,6 +413,8 @@ def _replay_line(storage: Any, row: HistoryRow) -> str:
     except Exception:  # the entry is shown even when the run's record cannot be read
         run = None
     where = f"event {(row.run_index or 0) + 1}"
+    if _is_job(row):
+        where = f"a bulk job of {len(storage.history.job_events(row.id))} events"
     if run is None:
         return f"{where} of run {row.run_id}"
     return f"{where} of {run.events} in {run.path} ({run.content_hash}), run {run.id}, {run.state}"

@@ -51,7 +51,10 @@ class ProgressLine:
         every: float = 5.0,
         redraw: float = 0.1,
         clock: Any = time.monotonic,
+        fmt: Any = None,
     ) -> None:
+        self.fmt = fmt or format_progress
+        """Turns a progress into the line's text (``replay --bulk`` has its own)."""
         self.stream = stream
         self.tty = stream.isatty() if tty is None else tty
         self.every = every if not self.tty else redraw
@@ -59,12 +62,12 @@ class ProgressLine:
         self._last = -1e9
         self._width = 0
 
-    def update(self, progress: ReplayProgress, *, final: bool = False) -> None:
+    def update(self, progress: Any, *, final: bool = False) -> None:
         now = self.clock()
         if not final and now - self._last < self.every:
             return
         self._last = now
-        text = format_progress(progress)
+        text = self.fmt(progress)
         if self.tty:
             pad = max(0, self._width - len(text))
             self._width = len(text)

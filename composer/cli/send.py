@@ -178,9 +178,15 @@ def open_storage(args: argparse.Namespace, command: str) -> Any | None:
 
 
 def open_sender(
-    args: argparse.Namespace, storage: Any | None, command: str, settings: ClientSettings
+    args: argparse.Namespace,
+    storage: Any | None,
+    command: str,
+    settings: ClientSettings,
+    *,
+    endpoint: str = "",
 ) -> tuple[Sender | None, int]:
-    """A Sender for the options, or None and the exit code after explaining why not."""
+    """A Sender for the options, or None and the exit code after explaining why not.
+    ``endpoint="bulk"``: for Bulk Create Events, with that endpoint's own limiter."""
     from composer.client import KeyFormatError, TargetError, parse_target
     from composer.services.keys import KeyRefused, KeyUnavailable
     from composer.services.send import Sender
@@ -205,6 +211,7 @@ def open_sender(
             history=history,
             revision=args.revision,
             settings=settings,
+            endpoint=endpoint,
         )
     except KeyRefused as exc:
         err(command, f"NOT SENT: {exc}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from composer.lazy import lazy_exports
 
 _EXPORTS = {
+    "BULK_LIMITS": "composer.client.ratelimit",
     "ClientSettings": "composer.client.client",
     "EventClient": "composer.client.client",
     "KeyFormatError": "composer.client.client",
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     )
     from composer.client.errors import classify
     from composer.client.ratelimit import (
+        BULK_LIMITS,
         LimiterRegistry,
         RateLimiter,
         RateLimits,
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
 __getattr__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
+    "BULK_LIMITS",
     "PRODUCTION_URL",
     "SANDBOX_KEY",
     "SANDBOX_URL",

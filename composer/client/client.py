@@ -185,11 +185,13 @@ class EventClient:
         *,
         revision: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        path: str | None = None,
     ) -> PreparedSend:
         """Build the request for one event body (sent as given, byte for byte).
 
         ``extra_headers`` (e.g. the fall-forward opt-out) are added; they are not secret and
-        appear in the history's copy of the request.
+        appear in the history's copy of the request. ``path`` replaces the revision's Create
+        Event path (Bulk Create Events: :func:`composer.domain.bulk_pack.bulk_path`).
         """
         rev = get_revision(revision) if revision else self.revision
         trace = SendTrace()
@@ -199,7 +201,7 @@ class EventClient:
                 headers[name] = value
         request = self._http.build_request(
             "POST",
-            rev.path,
+            path or rev.path,
             content=body,
             headers=headers,
             extensions={TRACE_KEY: trace},

@@ -73,6 +73,10 @@ class RateLimits:
         return min(self.burst.limit / self.burst.seconds, self.steady.limit / self.steady.seconds)
 
 
+BULK_LIMITS = RateLimits(Window(10, 1.0), Window(150, 60.0))
+"""Bulk Create Events' documented limits: 10 requests/s burst, 150/min steady."""
+
+
 class _WindowState:
     """Requests in flight plus finish times of those still counting against one window, and
     the limit the server currently allows in it."""

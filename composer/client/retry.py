@@ -78,15 +78,31 @@ def should_retry(
 
 
 def has_unique_id(body: bytes) -> bool:
-    """True when a Create Event body carries a non-empty ``data.attributes.unique_id``."""
+    """True when a Create Event body carries a non-empty ``data.attributes.unique_id``, or a
+    Bulk Create Events body has one on every event (a job is retried only when none of its
+    events could be recorded twice)."""
     if not body or b"unique_id" not in body:
         return False
     try:
         doc = json.loads(body)
+        if doc["data"].get("type") == "event-bulk-create-job":
+            return _every_event_has_unique_id(doc)
         unique_id = doc["data"]["attributes"]["unique_id"]
-    except (ValueError, KeyError, TypeError, RecursionError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return False
     return isinstance(unique_id, str) and unique_id != ""
+
+
+def _every_event_has_unique_id(doc: dict[str, object]) -> bool:
+    groups = doc["data"]["attributes"]["events-bulk-create"]["data"]  # type: ignore[index]
+    seen = 0
+    for group in groups:
+        for event in group["attributes"]["events"]["data"]:
+            unique_id = event["attributes"].get("unique_id")
+            if not (isinstance(unique_id, str) and unique_id):
+                return False
+            seen += 1
+    return seen > 0
 
 
 class RetryTransport(httpx.AsyncBaseTransport):

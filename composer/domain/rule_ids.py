@@ -19,6 +19,15 @@ SCHEMA_REQUIRED = "schema-required"
 missing name."""
 UNIQUE_ID_MISSING = "unique-id-missing"
 
+VARIABLE_UNKNOWN = "variable-unknown"
+"""A ``{{name}}`` that no built-in, data row, environment or collection defines (an error: the
+event cannot be sent as meant). ``Finding.pointer`` is the string that holds it (the member
+when it is in a member name); ``meta["variable"]`` the name, ``meta["start"]``/``["end"]`` its
+offsets in the template text."""
+VARIABLE_MALFORMED = "variable-malformed"
+"""``{{`` that starts like a variable but is not one (no closing braces, a blank inside): a
+warning, it is sent as written."""
+
 
 def is_syntax(rule: str) -> bool:
     """True for a rule that means the text has no JSON value."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from composer.client.targets import Target
+from composer.domain.bulk_pack import JobMember
 from composer.domain.outcome import RequestRecord, SendOutcome
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ class SendContext:
     """The replay run this send belongs to, if any."""
     run_index: int | None = None
     """The position in the replayed file of the event sent (0 for the first)."""
+    job_events: tuple[JobMember, ...] = ()
+    """A Bulk Create Events job's events (position in the file, line, profile, metric,
+    unique_id), in body order; empty for a single send."""
 
 
 class HistorySink(Protocol):
@@ -97,6 +101,10 @@ class RunLog(Protocol):
 
     def event_states(self, run_id: str) -> dict[int, RunEventState]:
         """What the history knows of each event of the run that was sent at least once."""
+        ...
+
+    def marks(self, run_id: str, events: int) -> tuple[bytearray, bytearray]:
+        """One byte per position: (some send of it was accepted, it was sent at least once)."""
         ...
 
 

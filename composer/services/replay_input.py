@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -127,3 +128,202 @@ def content_hash_of(stream: BinaryIO, limit: int | None = None) -> tuple[bytes, 
         if limit is not None and size > limit:
             break
     return b"".join(parts), f"{HASH_NAME}:{digest.hexdigest()}"
+
+
+class EventStream:
+    """The events of a file read lazily, one at a time, in constant memory (whatever the file's
+    size): NDJSON line by line, a JSON array element by element. Iterate it once; afterwards
+    ``count`` is the number of events and ``content_hash`` the ``sha256:<hex>`` of every byte
+    read (the same hash :func:`content_hash_of` gives). Raises :class:`ReplayInputError` (with
+    the line) where the file stops being readable; the events before it have been yielded.
+    """
+
+    def __init__(self, stream: BinaryIO, *, chunk: int = READ_CHUNK) -> None:
+        self._stream = stream
+        self._chunk = chunk
+        self._digest = hashlib.new(HASH_NAME)
+        self.count = 0
+        self.content_hash: str | None = None
+
+    def _read(self, size: int) -> bytes:
+        data = self._stream.read(size)
+        self._digest.update(data)
+        return data
+
+    def _readline(self) -> bytes:
+        data = self._stream.readline()
+        self._digest.update(data)
+        return data
+
+    def __iter__(self) -> Iterator[ReplayItem]:
+        first = b""
+        line = 0
+        # Find the first byte that is not blank, to tell an array from NDJSON.
+        while True:
+            raw = self._readline()
+            if not raw:
+                break
+            line += 1
+            if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if raw.strip():
+                first = raw
+                break
+        if not first:
+            self._finish()
+            raise ReplayInputError("the file is empty: give one event per line, or a JSON array")
+        if first.lstrip().startswith(b"["):
+            yield from self._array(first, line)
+        else:
+            yield from self._lines(first, line)
+        self._finish()
+
+    def _finish(self) -> None:
+        while self._read(self._chunk):
+            pass  # the hash covers the whole file, even bytes after an early end
+        self.content_hash = f"{HASH_NAME}:{self._digest.hexdigest()}"
+
+    def _decode(self, raw: bytes, line: int) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ReplayInputError(
+                f"line {line}: the file is not UTF-8 text (byte {exc.start} of the line cannot "
+                "be decoded); save it as UTF-8"
+            ) from None
+
+    def _lines(self, first: bytes, line: int) -> Iterator[ReplayItem]:
+        text = self._decode(first, line).strip()
+        if text.startswith("{") and not _parses(text.encode("utf-8")):
+            # Perhaps one pretty-printed object over several lines: read it whole (one event).
+            rest = self._read_rest()
+            whole = (text + "\n" + self._decode(rest, line + 1)).strip()
+            if _parses(whole.encode("utf-8")) or not rest.strip():
+                self.count = 1
+                yield ReplayItem(0, line, whole.encode("utf-8"))
+                return
+            # Not one object either: NDJSON with a bad first line; go on line by line.
+            yield from self._ndjson_from_text(text, line, rest)
+            return
+        self.count = 1
+        yield ReplayItem(0, line, text.encode("utf-8"))
+        while raw := self._readline():
+            line += 1
+            stripped = self._decode(raw, line).strip()
+            if stripped:
+                yield ReplayItem(self.count, line, stripped.encode("utf-8"))
+                self.count += 1
+
+    def _ndjson_from_text(self, first: str, line: int, rest: bytes) -> Iterator[ReplayItem]:
+        self.count = 1
+        yield ReplayItem(0, line, first.encode("utf-8"))
+        for raw in rest.split(b"\n"):
+            line += 1
+            stripped = self._decode(raw, line).strip()
+            if stripped:
+                yield ReplayItem(self.count, line, stripped.encode("utf-8"))
+                self.count += 1
+
+    def _read_rest(self, limit: int = 64 * READ_CHUNK) -> bytes:
+        parts: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := self._read(self._chunk)):
+            parts.append(chunk)
+            size += len(chunk)
+        return b"".join(parts)
+
+    def _array(self, first: bytes, line: int) -> Iterator[ReplayItem]:
+        """Elements of a JSON array, cut out with the grammar-only scanner; the buffer holds
+        the current element and at most one chunk more."""
+        text = self._decode(first, line)
+        i = text.index("[") + 1
+        line_at = line  # the line the character at ``i`` is on
+        eof = False
+
+        def more() -> bool:
+            nonlocal text, eof
+            if eof:
+                return False
+            chunk = self._read(self._chunk)
+            if not chunk:
+                eof = True
+                return False
+            while True:  # a chunk may end inside a multi-byte character
+                try:
+                    text += chunk.decode("utf-8")
+                    return True
+                except UnicodeDecodeError as exc:
+                    if exc.start < len(chunk) - 3:
+                        raise ReplayInputError(
+                            f"line {line_at + text.count(chr(10), i)}: the file is not UTF-8 "
+                            "text; save it as UTF-8"
+                        ) from None
+                    extra = self._read(1)
+                    if not extra:
+                        raise ReplayInputError(
+                            "the file ends inside a character: it is not UTF-8 text"
+                        ) from None
+                    chunk += extra
+
+        def skip_ws() -> None:
+            nonlocal i, line_at
+            while True:
+                while i < len(text) and text[i] in " \t\r\n":
+                    line_at += text[i] == "\n"
+                    i += 1
+                if i < len(text) or not more():
+                    return
+
+        def drop_consumed() -> None:
+            nonlocal text, i
+            if i > len(text) // 2:  # amortised: each byte is copied a bounded number of times
+                text = text[i:]
+                i = 0
+
+        skip_ws()
+        if i < len(text) and text[i] == "]":
+            return
+        while True:
+            skip_ws()
+            drop_consumed()
+            while True:
+                try:
+                    end = value_end(text, i)
+                    if end >= len(text) and not eof and more():
+                        continue  # a number may go on in the next chunk
+                    break
+                except ValueError as exc:
+                    if more():
+                        continue
+                    raise ReplayInputError(
+                        f"line {line_at}: element {self.count + 1} of the JSON array is not "
+                        f"valid JSON ({exc})"
+                    ) from None
+            element = text[i:end]
+            yield ReplayItem(self.count, line_at, element.encode("utf-8"))
+            self.count += 1
+            line_at += element.count("\n")
+            i = end
+            skip_ws()
+            if i < len(text) and text[i] == ",":
+                i += 1
+                continue
+            if i < len(text) and text[i] == "]":
+                i += 1
+                skip_ws()
+                if i < len(text):
+                    raise ReplayInputError(f"line {line_at}: text after the end of the JSON array")
+                return
+            raise ReplayInputError(
+                f"line {line_at}: expected ',' or ']' after element {self.count} of the JSON array"
+            )
+
+
+def scan_events(stream: BinaryIO) -> tuple[int, str]:
+    """Read a whole file of events once, keeping nothing: (number of events, content hash).
+    Raises :class:`ReplayInputError` when it cannot be read as events."""
+    reader = EventStream(stream)
+    for _ in reader:
+        pass
+    assert reader.content_hash is not None
+    return reader.count, reader.content_hash

@@ -25,6 +25,7 @@ from composer.client import (
     parse_target,
 )
 from composer.client.timing import Clock, Sleep, monotonic, real_sleep
+from composer.domain.bulk_pack import JobMember
 from composer.domain.delivery import Delivery, derive_delivery
 from composer.domain.findings import Finding, Severity, ValidationReport
 from composer.domain.outcome import (
@@ -129,6 +130,7 @@ class Sender:
         clock: Clock = monotonic,
         sleep: Sleep = real_sleep,
         rng: Callable[[], float] = random.random,
+        endpoint: str = "",
     ) -> Sender:
         """A sender for ``target`` ("sandbox", "production" or a URL).
 
@@ -137,6 +139,8 @@ class Sender:
         keyring. ``account_named`` False makes ``account`` the default account, whose key
         goes by itself only to Klaviyo and to this machine (KeyRefused elsewhere).
         ``sandbox`` is a SandboxApp or SandboxConfig for the in-process sandbox.
+        ``endpoint`` names an endpoint with rate limits of its own (``"bulk"``: Bulk Create
+        Events); its sends share a limiter with every other sender for that endpoint and account.
         Raises TargetError, KeyUnavailable (KeyRefused) or KeyFormatError with a message for people.
         """
         parsed = target if isinstance(target, Target) else parse_target(target)
@@ -148,7 +152,7 @@ class Sender:
         settings = settings or ClientSettings()
         limiter = LIMITERS.get(
             parsed.label,
-            resolved.account or resolved.source,
+            (resolved.account or resolved.source) + (f" [{endpoint}]" if endpoint else ""),
             settings.limits,
             clock=clock,
             sleep=sleep,
@@ -250,6 +254,50 @@ class Sender:
             raise SendCancelled(outcome) from None
         problem = await self._complete(entry_id, outcome) or problem
         return SendResult(report, outcome, raw, filled_id, entry_id, problem, sent_id)
+
+    async def send_job(
+        self,
+        body: bytes,
+        *,
+        path: str,
+        metric: str | None,
+        profile: str | None,
+        run_id: str | None,
+        job_events: tuple[JobMember, ...],
+    ) -> tuple[SendOutcome, str | None]:
+        """Send one Bulk Create Events body (already packed and checked) to ``path`` and
+        record it as one history entry listing its events, written pending before the request
+        leaves. Returns the outcome and why the history could not record it (or None).
+        Cancellation completes the entry as cancelled and raises :class:`SendCancelled`."""
+        rev = self.client.revision
+        prepared = self.client.prepare(body, revision=rev.name, path=path)
+        context = SendContext(
+            target=self.target.label,
+            account=self.account,
+            revision=rev.name,
+            metric=metric,
+            profile=profile,
+            run_id=run_id,
+            job_events=job_events,
+        )
+        entry_id, problem = await self._begin(prepared.record, context)
+        try:
+            outcome = await self.client.send_prepared(prepared)
+        except SendCancelled as cancelled:
+            await self._complete(entry_id, cancelled.outcome)
+            raise
+        except asyncio.CancelledError:
+            outcome = SendOutcome(
+                request=prepared.record,
+                error=TransportError(
+                    TransportErrorKind.CANCELLED,
+                    "the send was cancelled before an answer arrived",
+                ),
+            )
+            await self._complete(entry_id, outcome)
+            raise SendCancelled(outcome) from None
+        problem = await self._complete(entry_id, outcome) or problem
+        return outcome, problem
 
     async def _begin(
         self, record: RequestRecord, context: SendContext

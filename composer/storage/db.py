@@ -129,6 +129,24 @@ MIGRATIONS: list[list[Step]] = [
         "ALTER TABLE entry ADD COLUMN verified_ms INTEGER",
         "CREATE INDEX entry_by_verification ON entry (verification)",
     ],
+    # v5: the events of each Bulk Create Events job (one entry per job): where each came from
+    # in the replayed file (run_index, line), its profile, metric and unique_id. Its delivery
+    # is its job's. The job's entry carries the run id; entries of single sends have no rows.
+    [
+        """CREATE TABLE job_event (
+            entry_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            run_index INTEGER,
+            line INTEGER,
+            metric TEXT,
+            profile TEXT,
+            unique_id TEXT,
+            PRIMARY KEY (entry_id, position)
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER job_event_delete AFTER DELETE ON entry BEGIN
+            DELETE FROM job_event WHERE entry_id = old.id;
+        END""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

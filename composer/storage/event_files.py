@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from composer.domain.collection_rules import EVENT_SUFFIX
 from composer.resources import resource
 
 MAX_FILE_BYTES = 50_000_000
@@ -20,10 +21,18 @@ class Template:
 
 
 def templates() -> list[Template]:
-    """The example events shipped in resources/examples, titled from their file names."""
+    """The example events shipped in resources/examples, titled from their file names.
+
+    resources/examples is also an example collection (docs/collections.md): its top-level
+    ``NAME.event.json`` files are the templates; its subfolders (deliberately bad payloads)
+    and expectations are not offered."""
     folder = resource("examples")
-    found = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    return [Template(p.stem.replace("-", " ").capitalize(), p) for p in found]
+    found = sorted(folder.glob("*" + EVENT_SUFFIX)) if folder.is_dir() else []
+    return [Template(_title(p.name[: -len(EVENT_SUFFIX)]), p) for p in found]
+
+
+def _title(name: str) -> str:
+    return name.replace("-", " ").capitalize()
 
 
 class EventFileError(Exception):

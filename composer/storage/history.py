@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from composer.domain.bulk_pack import is_job_url, job_event_bodies
 from composer.domain.outcome import RequestRecord, SendOutcome, redact_headers
 from composer.storage import db
 from composer.storage.db import HistoryDamaged, HistoryError
@@ -27,6 +28,7 @@ from composer.storage.records import (
     HistoryEntry,
     HistoryQuery,
     HistoryRow,
+    JobEventRow,
     attempts_from_json,
     attempts_to_json,
     datetime_to_ms,
@@ -54,6 +56,7 @@ __all__ = [
     "HistoryQuery",
     "HistoryRow",
     "HistoryStore",
+    "JobEventRow",
 ]
 
 log = logging.getLogger(__name__)
@@ -84,6 +87,18 @@ _INSERT = (
 _INSERT_FTS = (
     "INSERT INTO entry_fts (rowid, metric, profile, properties, response) VALUES (?, ?, ?, ?, ?)"
 )
+
+
+_INSERT_JOB = (
+    "INSERT INTO job_event (entry_id, position, run_index, line, metric, profile, unique_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _job_rows(context: EntryContext) -> list[tuple[Any, ...]]:
+    """The job_event rows of a Bulk Create Events entry (none for a single send)."""
+    members = getattr(context, "job_events", ()) or ()
+    return [(n, m.index, m.line, m.metric, m.profile, m.unique_id) for n, m in enumerate(members)]
 
 
 def fts_query(text: str) -> str | None:
@@ -158,10 +173,14 @@ class HistoryStore:
         now = int(time.time() * 1000)
         row, fts = _new_row(request, context, None, now, "pending")
 
+        jobs = _job_rows(context)
+
         def write(conn: sqlite3.Connection) -> int:
             with db.write_transaction(conn):
                 entry_id = int(conn.execute(_INSERT, row).lastrowid or 0)
                 conn.execute(_INSERT_FTS, (entry_id, *fts))
+                if jobs:
+                    conn.executemany(_INSERT_JOB, [(entry_id, *j) for j in jobs])
             return entry_id
 
         entry_id: int = self._run(write)
@@ -230,8 +249,12 @@ class HistoryStore:
         that were never sent from here. Returns the number inserted."""
         rows: list[tuple[Any, ...]] = []
         fts: list[tuple[Any, ...]] = []
+        jobs: list[tuple[int, list[tuple[Any, ...]]]] = []
         for request, context, outcome, created_ms in items:
             row, fts_row = _new_row(request, context, outcome, created_ms, state)
+            job_rows = _job_rows(context)
+            if job_rows:
+                jobs.append((len(rows), job_rows))
             rows.append(row)
             fts.append(fts_row)
         if not rows:
@@ -244,6 +267,8 @@ class HistoryStore:
                 last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
                 first = last - len(rows) + 1
                 conn.executemany(_INSERT_FTS, [(first + i, *f) for i, f in enumerate(fts)])
+                for i, job_rows in jobs:
+                    conn.executemany(_INSERT_JOB, [(first + i, *j) for j in job_rows])
 
         self._run(write)
         return len(rows)
@@ -270,6 +295,7 @@ class HistoryStore:
                 count = conn.execute("SELECT COUNT(*) FROM entry").fetchone()[0]
                 conn.execute("DELETE FROM entry")
                 conn.execute("DELETE FROM entry_fts")
+                conn.execute("DELETE FROM job_event")
             return int(count)
 
         cleared: int = self._run(write)
@@ -361,6 +387,46 @@ class HistoryStore:
                 return
             last = rows[-1][0]
 
+    def job_events(self, entry_id: int, text: str | None = None) -> list[JobEventRow]:
+        """The events of a Bulk Create Events entry in body order (none for a single send):
+        position in the job, position and line in the replayed file, profile, metric,
+        unique_id. With ``text``, only the events that hold every word of it (in their
+        profile, metric, unique_id or properties, ignoring case): the ones a search found."""
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT position, run_index, line, metric, profile, unique_id FROM job_event "
+                "WHERE entry_id = ? ORDER BY position",
+                (int(entry_id),),
+            ).fetchall()
+        )
+        events = [JobEventRow(*r) for r in rows]
+        words = [w.casefold() for w in (text or "").split() if re.search(r"\w", w)]
+        if not events or not words:
+            return events
+        entry = self.get(entry_id)
+        bodies = job_event_bodies(entry.request.body) if entry is not None else []
+        found = []
+        for event in events:
+            body = bodies[event.position] if event.position < len(bodies) else {}
+            haystack = json.dumps(body, ensure_ascii=False).casefold()
+            if all(w in haystack for w in words):
+                found.append(event)
+        return found
+
+    def job_event_body(self, entry_id: int, position: int) -> bytes | None:
+        """Event ``position`` of a Bulk Create Events entry as the Create Event body that
+        sends it alone (e.g. to load it into the composer); None when there is none."""
+        entry = self.get(entry_id)
+        if entry is None or not is_job_url(entry.request.url):
+            return None
+        try:
+            bodies = job_event_bodies(entry.request.body)
+        except ValueError:
+            return None
+        if not 0 <= position < len(bodies):
+            return None
+        return json.dumps(bodies[position], ensure_ascii=False, indent=2).encode("utf-8")
+
     def metrics(self) -> list[str]:
         """Distinct metric names, for a filter's choices."""
         rows = self._run(
@@ -438,8 +504,11 @@ def _new_row(
     built the request record: the history must never hold a key."""
     body = bytes(request.body)
     metric, profile, props_text = describe_body(body)
+    # A job's search row keeps every profile of the job; its listing row shows the context's.
+    search_profile = profile if getattr(context, "job_events", ()) else None
     metric = context.metric if context.metric is not None else metric
     profile = context.profile if context.profile is not None else profile
+    search_profile = search_profile or profile
     if outcome is not None and state == "complete":
         done = _outcome_columns(outcome, created_ms + int(outcome.total_ms))
     else:
@@ -506,7 +575,7 @@ def _new_row(
     response_text = ""
     if outcome is not None:
         response_text = outcome.response_body.decode("utf-8", errors="replace")
-    fts = (metric or "", profile or "", props_text, response_text[:_FTS_RESPONSE_CHARS])
+    fts = (metric or "", search_profile or "", props_text, response_text[:_FTS_RESPONSE_CHARS])
     return row, fts
 
 

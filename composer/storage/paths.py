@@ -27,6 +27,11 @@ class StoragePaths:
     history_db: Path
     settings_file: Path
 
+    @property
+    def environments_dir(self) -> Path:
+        """The user's own environments (``NAME.json``), used when no collection is open."""
+        return self.config_dir / "environments"
+
     @classmethod
     def resolve(cls, data_dir: Path | None) -> StoragePaths:
         """All paths inside ``data_dir`` when given, else the platform's folders."""

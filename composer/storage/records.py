@@ -355,14 +355,27 @@ def backfill_delivery(conn: sqlite3.Connection, batch: int = 1000) -> int:
         last = rows[-1][0]
 
 
+_JOB_PREFIX = '{"data":{"type":"event-bulk-create-job"'
+
+
 def describe_body(body: bytes) -> tuple[str | None, str | None, str]:
     """(metric name, profile identifier, properties text) of a Create Event body, for listing
-    and search columns. Tolerant: a body that is not an event gives what can be found."""
+    and search columns. Tolerant: a body that is not an event gives what can be found.
+
+    A Bulk Create Events job gives its one metric (None for several), its profiles and every
+    event's properties, so that a search for any of them finds the job."""
     text = body.decode("utf-8", errors="replace")
+    if text.startswith(_JOB_PREFIX):
+        # A job as the packer writes it (up to 5 MB): its whole text is the search text, so
+        # every profile, metric, property and unique_id in it finds it, without parsing it.
+        return None, None, text
     try:
         payload = json.loads(text)
     except ValueError:
         return None, None, text
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if isinstance(data, dict) and data.get("type") == "event-bulk-create-job":
+        return _describe_job(body)
     attributes = payload.get("data", {}).get("attributes") if isinstance(payload, dict) else None
     if not isinstance(attributes, dict):
         return None, None, text
@@ -394,3 +407,48 @@ def describe_body(body: bytes) -> tuple[str | None, str | None, str]:
         ident if isinstance(ident, str) else None,
         props_text,
     )
+
+
+def _describe_job(body: bytes) -> tuple[str | None, str | None, str]:
+    from composer.domain.bulk_pack import job_event_bodies
+
+    metrics: dict[str, None] = {}
+    profiles: dict[str, None] = {}
+    parts: list[str] = []
+    for event in job_event_bodies(body):
+        attributes = event["data"]["attributes"]
+        metric = attributes.get("metric")
+        data = metric.get("data") if isinstance(metric, dict) else None
+        name = (data.get("attributes") or {}).get("name") if isinstance(data, dict) else None
+        if isinstance(name, str):
+            metrics[name] = None
+        profile = attributes.get("profile")
+        data = profile.get("data") if isinstance(profile, dict) else None
+        fields = data.get("attributes") if isinstance(data, dict) else None
+        if isinstance(fields, dict):
+            for key in ("email", "phone_number", "external_id"):
+                value = fields.get(key)
+                if isinstance(value, str) and value:
+                    profiles[value] = None
+        props = attributes.get("properties")
+        unique_id = attributes.get("unique_id")
+        text = json.dumps(props, ensure_ascii=False) if props is not None else ""
+        parts.append(text + (f" {unique_id}" if isinstance(unique_id, str) else ""))
+    metric_name = next(iter(metrics)) if len(metrics) == 1 else None
+    # The search index gets every profile and metric; the listing shows one metric or none.
+    return metric_name, " ".join(profiles) or None, " ".join(metrics) + "\n" + "\n".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class JobEventRow:
+    """One event of a Bulk Create Events job (an entry whose request is a job)."""
+
+    position: int
+    """Its place in the job's body (0 for the first)."""
+    run_index: int | None
+    """Its position in the replayed file (0 for the first)."""
+    line: int | None
+    """The line of the replayed file it starts on."""
+    metric: str | None
+    profile: str | None
+    unique_id: str | None

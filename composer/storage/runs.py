@@ -48,6 +48,8 @@ class ReplayRun:
     state: str
     sessions: int = 1
     writer_pid: int | None = None
+    bulk: bool = False
+    """Sent through Bulk Create Events (``replay --bulk``): one history entry per job."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ def _run_from(row: tuple[Any, ...]) -> ReplayRun:
         state=state,
         sessions=int(sessions),
         writer_pid=pid,
+        bulk=bool(opts.get("bulk", False)),
     )
 
 
@@ -95,7 +98,9 @@ class ReplayRuns:
 
     def start(self, run: ReplayRun) -> None:
         """Record a new run before its first send."""
-        options = json.dumps({"force": run.force, "fill_unique_id": run.fill_unique_id})
+        options = {"force": run.force, "fill_unique_id": run.fill_unique_id}
+        if run.bulk:
+            options["bulk"] = True
 
         def write(conn: sqlite3.Connection) -> None:
             with db.write_transaction(conn):
@@ -110,7 +115,7 @@ class ReplayRuns:
                         run.target,
                         run.account,
                         run.revision,
-                        options,
+                        json.dumps(options),
                         run.started_ms,
                         run.updated_ms,
                         run.state,
@@ -158,11 +163,17 @@ class ReplayRuns:
         history row could not be written, are absent)."""
 
         def read(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            # Single sends carry their position on the entry; a job's events on job_event.
             return conn.execute(
                 "SELECT run_index, COUNT(*), MAX(delivery = 'accepted'), "
-                "MAX(CASE WHEN delivery = 'accepted' THEN unique_id END) "
-                "FROM entry WHERE run_id = ? GROUP BY run_index",
-                (run_id,),
+                "MAX(CASE WHEN delivery = 'accepted' THEN unique_id END) FROM ("
+                " SELECT run_index, delivery, unique_id FROM entry"
+                " WHERE run_id = ? AND run_index IS NOT NULL"
+                " UNION ALL"
+                " SELECT je.run_index, e.delivery, je.unique_id FROM entry e"
+                " JOIN job_event je ON je.entry_id = e.id WHERE e.run_id = ?"
+                ") GROUP BY run_index",
+                (run_id, run_id),
             ).fetchall()
 
         states: dict[int, RunEventState] = {}
@@ -171,3 +182,30 @@ class ReplayRuns:
                 continue
             states[int(index)] = RunEventState(int(index), sends, bool(accepted), unique_id)
         return states
+
+    def marks(self, run_id: str, events: int) -> tuple[bytearray, bytearray]:
+        """Two maps of the run's positions ``0..events-1``, one byte each (a million events
+        take 2 MB, not a dict of a million states): the first marks positions some send of
+        which was accepted, the second positions sent at least once. Rows are read as a
+        stream, never all at once."""
+        accepted = bytearray(events)
+        sent = bytearray(events)
+
+        def read(conn: sqlite3.Connection) -> None:
+            rows = conn.execute(
+                "SELECT run_index, delivery = 'accepted' FROM entry"
+                " WHERE run_id = ? AND run_index IS NOT NULL"
+                " UNION ALL"
+                " SELECT je.run_index, e.delivery = 'accepted' FROM entry e"
+                " JOIN job_event je ON je.entry_id = e.id WHERE e.run_id = ?",
+                (run_id, run_id),
+            )
+            for index, ok in rows:
+                if index is None or not 0 <= index < events:
+                    continue
+                sent[index] = 1
+                if ok:
+                    accepted[index] = 1
+
+        self._run(read)
+        return accepted, sent

@@ -103,7 +103,7 @@ class SelfTest:
         if missing:
             raise StepFailed("missing from the bundle: " + ", ".join(missing))
         schemas = len(list(resource("schemas").glob("*.json")))
-        examples = len(list(resource("examples").glob("*.json")))
+        examples = len(list(resource("examples").glob("*.event.json")))
         if schemas == 0 or examples == 0:
             raise StepFailed(f"{resources_dir()} holds {schemas} schemas and {examples} templates")
         return f"{schemas} schemas, {examples} templates, icons and the CA bundle in place"

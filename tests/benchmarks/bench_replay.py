@@ -93,7 +93,7 @@ class SandboxProcess:
 
 def make_items(n: int) -> list[ReplayItem]:
     """n valid, distinct events (different profiles) without a unique_id."""
-    base = json.loads((ROOT / "resources/examples/viewed-product.json").read_text())
+    base = json.loads((ROOT / "resources/examples/viewed-product.event.json").read_text())
     items = []
     for i in range(n):
         doc = json.loads(json.dumps(base))

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.json").read_text())
+EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.event.json").read_text())
 CONCURRENCY = 4
 MAX_SESSIONS = 12
 

@@ -78,7 +78,7 @@ def test_the_resume_command_keeps_the_timeout():
 
 
 def test_a_closed_pipe_keeps_the_exit_code_of_validate(tmp_path):
-    good = ROOT / "resources" / "examples" / "placed-order.json"
+    good = ROOT / "resources" / "examples" / "placed-order.event.json"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(INVALID))
     assert run_with_closed_stdout(tmp_path, "validate", str(good), str(bad), str(good)) == 1

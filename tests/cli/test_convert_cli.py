@@ -10,7 +10,7 @@ from pathlib import Path
 from composer.domain.validator import validate_payload
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ROOT / "resources" / "examples" / "placed-order.json"
+ORDER = ROOT / "resources" / "examples" / "placed-order.event.json"
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:

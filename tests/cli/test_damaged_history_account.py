@@ -14,7 +14,7 @@ from tests.cli.test_damaged_state_cli import KEY, real_keyring, run
 from tests.storage.damage import damage_page, make_history
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "resources" / "examples" / "placed-order.json"
+EXAMPLE = ROOT / "resources" / "examples" / "placed-order.event.json"
 # Not Klaviyo, https: the default account's key may not go there by itself, so the send stops
 # before any connection, naming the account it would have used (.test never resolves).
 ELSEWHERE = "https://hooks.example.test"

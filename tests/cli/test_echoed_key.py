@@ -14,7 +14,7 @@ from composer.client.redact import KEY_PLACEHOLDER
 from tests.netns import listener
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "resources" / "examples" / "placed-order.json"
+EXAMPLE = ROOT / "resources" / "examples" / "placed-order.event.json"
 KEY = "pk_" + "e9" * 17
 
 

@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("composer.cli.send", reason="`event-composer send` is not built yet")
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "resources" / "examples" / "added-to-cart.json"
+EXAMPLE = ROOT / "resources" / "examples" / "added-to-cart.event.json"
 
 real_keyring = pytest.mark.skipif(
     os.environ.get("EVENT_COMPOSER_TEST_SECRET_SERVICE") != "1",

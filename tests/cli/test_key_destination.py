@@ -17,7 +17,7 @@ import pytest
 from tests.netns import listener, make_certificate, private_host
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "resources" / "examples" / "placed-order.json"
+EXAMPLE = ROOT / "resources" / "examples" / "placed-order.event.json"
 KEY = "pk_" + "d7" * 17
 
 pytestmark = pytest.mark.skipif(

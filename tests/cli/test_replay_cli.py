@@ -21,7 +21,7 @@ from composer.sandbox import FaultKind, SandboxConfig, run_in_thread
 from composer.services.replay import ReplayProgress
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.json").read_text())
+EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.event.json").read_text())
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from composer.cli import main
 from composer.sandbox import FaultKind, SandboxConfig, run_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "resources" / "examples" / "placed-order.json"
+EXAMPLE = ROOT / "resources" / "examples" / "placed-order.event.json"
 
 
 @pytest.fixture(autouse=True)

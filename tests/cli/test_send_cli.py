@@ -16,7 +16,7 @@ from composer.client import SANDBOX_KEY
 from composer.sandbox import FaultKind, SandboxConfig, run_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "resources" / "examples" / "placed-order.json"
+EXAMPLE = ROOT / "resources" / "examples" / "placed-order.event.json"
 INVALID = json.dumps({"data": {"type": "event", "attributes": {"properties": {}}}})
 KEY = "pk_" + "f6" * 17
 

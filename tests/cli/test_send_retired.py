@@ -13,7 +13,7 @@ from composer.cli import main
 from composer.sandbox import RetiredRevisionPolicy, SandboxConfig, run_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "resources" / "examples" / "viewed-product.json"
+EXAMPLE = ROOT / "resources" / "examples" / "viewed-product.event.json"
 KEY = "pk_" + "e5" * 17
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.json"))
+EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.event.json"))
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:

@@ -23,7 +23,7 @@ from composer.domain.convert import convert
 from composer.sandbox import SandboxConfig, run_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "resources" / "examples" / "placed-order.json"
+EXAMPLE = ROOT / "resources" / "examples" / "placed-order.event.json"
 KEY = "pk_" + "c3" * 17
 
 CURRENT_SHAPE: dict[str, Any] = {

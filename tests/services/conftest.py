@@ -8,7 +8,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
 def example(name="viewed-product", *, unique_id=None, drop_unique_id=True, email=None):
     """An example event body (bytes) without its unique_id unless one is given."""
-    doc = json.loads((EXAMPLES / f"{name}.json").read_text())
+    doc = json.loads((EXAMPLES / f"{name}.event.json").read_text())
     attributes = doc["data"]["attributes"]
     if drop_unique_id:
         attributes.pop("unique_id", None)

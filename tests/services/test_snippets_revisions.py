@@ -21,7 +21,7 @@ from composer.services.snippets import as_python, as_python_httpx, as_python_sdk
 from tests.sandbox.test_klaviyo_sdk import _sdk_1_1_0
 
 ROOT = Path(__file__).resolve().parents[2]
-FLAT = json.loads((ROOT / "resources" / "examples" / "viewed-product.json").read_text())
+FLAT = json.loads((ROOT / "resources" / "examples" / "viewed-product.event.json").read_text())
 KEY = "pk_" + "d4" * 17
 
 

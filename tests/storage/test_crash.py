@@ -92,7 +92,9 @@ def test_two_processes_write_at_once_while_a_third_reads(tmp_path: Path) -> None
 def test_kill_9_in_the_middle_of_a_replay(tmp_path: Path) -> None:
     """The real thing: `event-composer replay` to the in-process sandbox, killed mid-run."""
     pytest.importorskip("composer.cli.replay", reason="`event-composer replay` is not built yet")
-    example = json.loads((ROOT / "resources" / "examples" / "viewed-product.json").read_text())
+    example = json.loads(
+        (ROOT / "resources" / "examples" / "viewed-product.event.json").read_text()
+    )
     events = tmp_path / "events.ndjson"
     with events.open("w") as out:
         for i in range(5000):

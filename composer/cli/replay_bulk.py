@@ -1,0 +1,404 @@
+"""`event-composer replay PATH --bulk`: the file through Bulk Create Events (revision
+2024-05-15 on), up to 1,000 events per request at 10 requests/s burst and 150/min steady.
+
+The file is read twice, lazily, never whole: once to count its events and hash it (the run is
+recorded with both before the first send), once to send. Events of a 2023-01-24-shaped file are
+converted to the revision on the fly (the summary lists what had no home). Invalid events are
+reported by line and left out (sent anyway with --force); a job refused with 400 names the
+events its errors point at, by line. Two events with the same metric and unique_id never share
+a job: the later one goes in a later job (at 2025-01-15 on such a job would fail as a whole; up
+to 2024-10-15 only the first would be recorded) and is listed, since Klaviyo records it at most
+once. Ctrl-C, SIGTERM and SIGHUP stop cleanly; after any stop, kill -9 included,
+`replay PATH --bulk --resume` sends only what was not accepted, with the same unique_ids.
+
+Exit codes as for `replay`: 0 every event accepted, 1 some not, 2 bad input or the target
+stopped answering, 3 accepted but the history is incomplete, 128 + signal when stopped."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
+from composer.cli.replay_report import MAX_LISTED, ProgressLine, _duration, say
+from composer.cli.send import client_settings, err, open_sender, open_storage, target_line
+from composer.services.replay_runs import STDIN_PATH
+
+if TYPE_CHECKING:
+    from composer.services.bulk import BulkProblem, BulkProgress, BulkSummary
+    from composer.services.bulk_file import BulkFile, BulkResumePlan
+    from composer.services.ports import RunLog
+    from composer.services.send import Sender
+
+EXIT_HISTORY_INCOMPLETE = 3
+FIRST_BULK_REVISION = "2024-05-15"
+
+
+def check(args: argparse.Namespace) -> str | None:
+    """A sentence about options --bulk cannot take, or None."""
+    if args.revision < FIRST_BULK_REVISION:
+        return (
+            f"--bulk: Bulk Create Events exists from revision {FIRST_BULK_REVISION}; "
+            f"{args.revision} is older. Leave out --revision (--bulk uses the newest) or give "
+            f"{FIRST_BULK_REVISION} or later: events written in the 2023-01-24 shape are "
+            "converted on the fly"
+        )
+    if args.skip:
+        return "--bulk resumes with --resume (from the history), not --skip"
+    if getattr(args, "as_is", False):
+        return "--bulk sends at a current revision: leave out --as-is"
+    if getattr(args, "verify", False) or getattr(args, "verify_sample", None):
+        return "--verify is not available with --bulk yet: check with `event-composer verify`"
+    if not 1 <= args.concurrency <= 64:
+        return "--concurrency: give 1 to 64 jobs in flight with --bulk"
+    return None
+
+
+@dataclass(slots=True)
+class _Session:
+    name: str
+    """The path as given, for messages (``<stdin>`` for standard input)."""
+    file: BulkFile
+    runs: RunLog | None
+    plan: BulkResumePlan | None = None
+    stop_signal: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    recorded: bool = False
+    listed: int = 0
+
+    @property
+    def path(self) -> str:
+        """The absolute path recorded with the run (``<stdin>`` for standard input)."""
+        return STDIN_PATH if self.name == "<stdin>" else self.file.absolute
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `replay --bulk` command."""
+    import asyncio
+
+    from composer.services.bulk_file import BulkFile
+    from composer.services.replay_input import ReplayInputError
+
+    problem = check(args)
+    if problem:
+        err("replay", problem)
+        return EXIT_BAD_INPUT
+    spool: Path | None = None
+    name = "<stdin>" if args.path == "-" else args.path
+    try:
+        try:
+            spool = _spool_stdin() if args.path == "-" else None
+            scanned = BulkFile.scan(spool or Path(args.path))
+        except ReplayInputError as exc:
+            err("replay", f"{name}: {exc}")
+            return EXIT_BAD_INPUT
+        except OSError as exc:
+            err("replay", _unreadable(name, exc))
+            return EXIT_BAD_INPUT
+        storage = open_storage(args, "replay")
+        try:
+            runs = storage.history.runs if (storage is not None and args.history) else None
+            session = _Session(name, scanned, runs)
+            if args.resume:
+                code = _plan_resume(args, session)
+                if code is not None:
+                    return code
+            sender, code = open_sender(
+                args, storage, "replay", client_settings(args, **_limits(args)), endpoint="bulk"
+            )
+            if sender is None:
+                return code
+            say(target_line(sender))
+            summary = asyncio.run(_replay(sender, session, args))
+        finally:
+            if storage is not None:
+                storage.close()
+    finally:
+        if spool is not None:
+            with contextlib.suppress(OSError):
+                spool.unlink()
+    if args.json:
+        print_out(json.dumps(summary_to_json(summary, session), ensure_ascii=False))
+    else:
+        print_out(render_summary(summary, session, sender))
+    return _exit(summary, session, args)
+
+
+def _unreadable(name: str, exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"{name}: no such file"
+    if isinstance(exc, IsADirectoryError):
+        return f"{name}: is a folder, not a file"
+    if isinstance(exc, PermissionError):
+        return f"{name}: permission denied; check the file's permissions"
+    return f"{name}: cannot be read ({exc.strerror or exc})"
+
+
+def _spool_stdin() -> Path:
+    """Standard input copied to a private temporary file (it is read twice), chunk by chunk."""
+    fd, name = tempfile.mkstemp(prefix="event-composer-replay-", suffix=".ndjson")
+    with os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    return Path(name)
+
+
+def _limits(args: argparse.Namespace) -> dict[str, Any]:
+    from composer.client import BULK_LIMITS, RateLimits, Window
+
+    if args.burst_limit is None and args.steady_limit is None:
+        return {"limits": BULK_LIMITS}
+    return {
+        "limits": RateLimits(
+            burst=Window(args.burst_limit or BULK_LIMITS.burst.limit, 1.0),
+            steady=Window(args.steady_limit or BULK_LIMITS.steady.limit, 60.0),
+        )
+    }
+
+
+def _plan_resume(args: argparse.Namespace, session: _Session) -> int | None:
+    from composer.client import TargetError, parse_target
+    from composer.services.bulk_file import plan_bulk_resume
+    from composer.services.replay_runs import ResumeRefused
+
+    if session.runs is None:
+        err("replay", "--resume: the history cannot be opened, and the run is recorded there")
+        return EXIT_BAD_INPUT
+    try:
+        target = parse_target(args.target).label
+    except TargetError as exc:
+        err("replay", f"--target: {exc}")
+        return EXIT_BAD_INPUT
+    try:
+        plan = plan_bulk_resume(session.runs, session.file, target)
+    except ResumeRefused as exc:
+        err("replay", f"--resume: {exc}")
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # HistoryError: the history is there but cannot be read
+        err("replay", f"--resume: the history cannot be read ({exc})")
+        return EXIT_BAD_INPUT
+    session.plan = plan
+    run = plan.run
+    args.run_id = run.id
+    if run.revision >= FIRST_BULK_REVISION:
+        args.revision = run.revision
+    args.force = run.force
+    args.fill_unique_id = run.fill_unique_id
+    return None
+
+
+def format_progress(p: BulkProgress) -> str:
+    """``12000/100000 events · 2400.0/s · accepted 12000 · jobs 12 · ETA 37 s``"""
+    parts = [
+        f"{p.done + p.earlier}/{p.total} events",
+        f"{p.rate:.1f}/s",
+        f"accepted {p.accepted + p.earlier}",
+    ]
+    for label, value in (
+        ("refused", p.refused),
+        ("unknown", p.unknown),
+        ("invalid", p.invalid),
+        ("not sent", p.not_sent),
+    ):
+        if value:
+            parts.append(f"{label} {value}")
+    parts.append(f"jobs {p.jobs_sent}")
+    if p.paused:
+        parts.append("paused")
+    elif p.done + p.earlier < p.total:
+        eta = p.eta
+        parts.append(f"ETA {_duration(eta)}" if eta is not None else "ETA --")
+    return " · ".join(parts)
+
+
+async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> BulkSummary:
+    import asyncio
+    import signal
+
+    from composer.services.bulk import BulkReplay
+    from composer.services.bulk_file import run_bulk_file
+
+    line = ProgressLine(sys.stderr, fmt=format_progress)
+
+    def on_problem(problem: BulkProblem) -> None:
+        session.listed += 1
+        if session.listed <= MAX_LISTED:
+            line.interrupt_line()
+            say(f"{session.name}:{problem.line}: {problem.text}")
+
+    replay = BulkReplay(
+        sender,
+        run_id=args.run_id,
+        force=args.force,
+        fill_unique_id=args.fill_unique_id,
+        concurrency=args.concurrency,
+        on_progress=line.update,
+        on_problem=on_problem,
+    )
+    loop = asyncio.get_running_loop()
+    stops = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+    def on_signal(signum: int) -> None:
+        first = not session.stop_signal
+        session.stop_signal.append(signum)
+        replay.cancel()
+        line.interrupt_line()
+        what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        if first:
+            say(
+                f"Stopping ({what}): cancelling the jobs in flight ({what} again to quit "
+                "at once)..."
+            )
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signum)
+
+    for signum in stops:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, on_signal, signum)
+    _announce(session, replay.run_id)
+    runs = session.runs if session.path != STDIN_PATH else None
+    try:
+        async with sender:
+            summary = await run_bulk_file(
+                replay, session.file, runs=runs, plan=session.plan, notes=session.notes
+            )
+        session.recorded = runs is not None and not any(
+            "could not record this run" in n for n in session.notes
+        )
+    finally:
+        for signum in stops:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
+    line.update(summary.progress, final=True)
+    if session.listed > MAX_LISTED:
+        say(f"... and {session.listed - MAX_LISTED} more (see --json for the first ones)")
+    return summary
+
+
+def _announce(session: _Session, run_id: str) -> None:
+    file, plan = session.file, session.plan
+    if plan is None:
+        size = f"{file.count} event{'s' * (file.count != 1)}"
+        say(f"Run {run_id}: {session.path} ({size}, {file.content_hash}), in bulk jobs")
+        return
+    say(
+        f"Resuming run {run_id} of {session.path} in bulk jobs: {len(plan.earlier)} of "
+        f"{file.count} events were accepted before and are not sent again; "
+        f"{len(plan.in_doubt)} sent before without an accepted answer and {plan.untouched} "
+        "not yet sent go now, with their original unique_ids"
+    )
+
+
+def render_summary(summary: BulkSummary, session: _Session, sender: Sender) -> str:
+    """The summary for people."""
+    p = summary.progress
+    counts = summary.delivery_counts()
+    lines = [
+        f"{'Stopped' if summary.interrupted else 'Replayed'} {session.name} in bulk: "
+        f"{p.sent} events sent in {p.jobs_sent} jobs of {p.total} events in {p.elapsed:.1f} s "
+        f"({p.rate:.1f} events/s) to {sender.target.label} at {sender.client.revision.name}",
+        f"  run {summary.run_id}" + (" (resumed)" if session.plan is not None else ""),
+        f"  accepted {counts['accepted']} · refused {counts['not_accepted']} · unknown "
+        f"{counts['unknown']} · not sent {counts['not_sent']} (invalid {p.invalid})",
+    ]
+    if p.earlier:
+        lines.append(f"  {p.earlier} accepted by earlier sessions of this run (not sent again)")
+    if summary.left:
+        lines.append(f"  {summary.left} not reached (a resume sends them)")
+    if p.throttled:
+        lines.append(f"  {p.throttled} answers were 429 (rate limited) and retried")
+    if summary.conversions:
+        lines.append(
+            f"  {summary.conversions} events converted from the 2023-01-24 shape to "
+            f"{sender.client.revision.name}"
+            + ("; every member found a home" if not summary.homeless else "; with no home there:")
+        )
+        for text, events, first in summary.homeless:
+            lines.append(f"    {text} ({events} events, first at line {first})")
+    if p.no_history_row:
+        lines.append(f"  {p.no_history_row} jobs could not be recorded in the history")
+    lines.extend(f"  note: {n}" for n in session.notes)
+    return "\n".join(lines)
+
+
+def summary_to_json(summary: BulkSummary, session: _Session) -> dict[str, Any]:
+    p = summary.progress
+    return {
+        "path": session.name,
+        "run_id": summary.run_id,
+        "bulk": True,
+        "events_in_file": p.total,
+        "earlier_accepted": p.earlier,
+        "sent": p.sent,
+        "jobs": p.jobs_sent,
+        "jobs_accepted": p.jobs_accepted,
+        "invalid": p.invalid,
+        "not_reached": summary.left,
+        "delivery": summary.delivery_counts(),
+        "throttled": p.throttled,
+        "elapsed_s": round(p.elapsed, 3),
+        "events_per_s": round(p.rate, 1),
+        "interrupted": summary.interrupted,
+        "stopped_reason": summary.stopped_reason,
+        "converted": summary.conversions,
+        "no_equivalent": [
+            {"member": t, "events": n, "first_line": f} for t, n, f in summary.homeless
+        ],
+        "problems_total": summary.problems_total,
+        "problems": [
+            {"line": x.line, "index": x.index, "kind": x.kind, "job": x.job, "problem": x.text}
+            for x in summary.problems
+        ],
+        "recorded": session.recorded,
+        "history_notes": session.notes,
+    }
+
+
+def _exit(summary: BulkSummary, session: _Session, args: argparse.Namespace) -> int:
+    p = summary.progress
+    if summary.interrupted:
+        if summary.stopped_reason:
+            say(f"replay: stopped because {summary.stopped_reason}.")
+        say(_resume_hint(summary, session, args))
+        if summary.stopped_reason:
+            return EXIT_BAD_INPUT
+        return 128 + (session.stop_signal[0] if session.stop_signal else 2)
+    if p.unknown:
+        say(
+            f"{p.unknown} event(s) may or may not have been recorded. To send them again with "
+            f"the same unique_ids:\n  {_resume_command(session, args)}"
+        )
+    if not summary.all_accepted:
+        return EXIT_INVALID
+    if p.no_history_row:
+        return EXIT_HISTORY_INCOMPLETE
+    return EXIT_OK
+
+
+def _resume_command(session: _Session, args: argparse.Namespace) -> str:
+    import shlex
+
+    head = ["event-composer"]
+    if args.data_dir:
+        head += ["--data-dir", str(args.data_dir)]
+    if not session.recorded:
+        return "(not resumable: the run is not in the history; replay the file again)"
+    extra = ["--target", args.target] if args.target != "sandbox" else []
+    if args.account:
+        extra += ["--account", args.account]
+    return shlex.join([*head, "replay", session.path, "--bulk", "--resume", *extra])
+
+
+def _resume_hint(summary: BulkSummary, session: _Session, args: argparse.Namespace) -> str:
+    p = summary.progress
+    return (
+        f"Stopped after {p.done + p.earlier} of {p.total} events. To resume:\n  "
+        f"{_resume_command(session, args)}"
+    )

@@ -1,0 +1,74 @@
+"""The replay's streamed reader: lazy (memory flat whatever the file size) and the same events,
+lines and content hash as the whole-file reader."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from composer.services.replay_input import (
+    EventStream,
+    ReplayInputError,
+    content_hash_of,
+    read_events,
+    scan_events,
+)
+
+SAMPLES = [
+    b'{"a":1}\n\n{"b":2}\n',
+    b'\xef\xbb\xbf{"a":1}\r\n{"b":2}',
+    b'[\n {"a":1},\n {"b":[1,2]}\n]\n',
+    b'{\n "a": 1\n}\n',
+    b"[]",
+    b'[1, 2.5e3 , "x\\u00e9", {"k": "\xc3\xa9"}]',
+    b'{"a":1}\nnot json\n{"b":2}\n',
+]
+
+
+@pytest.mark.parametrize("data", SAMPLES)
+def test_the_stream_gives_the_events_lines_and_hash_of_the_whole_file_reader(data):
+    stream = EventStream(io.BytesIO(data), chunk=3)  # chunks cut through elements and chars
+    got = [(i.index, i.line, i.raw) for i in stream]
+    assert got == [(i.index, i.line, i.raw) for i in read_events(data)]
+    assert stream.content_hash == content_hash_of(io.BytesIO(data))[1]
+    assert scan_events(io.BytesIO(data)) == (len(got), stream.content_hash)
+
+
+class CountingReader(io.RawIOBase):
+    """A file that says how far it has been read."""
+
+    def __init__(self, data: bytes) -> None:
+        self.inner = io.BytesIO(data)
+        self.read_so_far = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        n = self.inner.readinto(buffer)
+        self.read_so_far += n
+        return n
+
+
+@pytest.mark.parametrize("array", [False, True])
+def test_the_reader_is_lazy_it_reads_only_a_chunk_ahead(array):
+    line = b'{"data":{"type":"event","attributes":{"properties":{"n":"' + b"x" * 200 + b'"}}}}'
+    n = 20_000  # about 4.5 MB
+    data = (b"[" + b",\n".join([line] * n) + b"]") if array else b"\n".join([line] * n)
+    raw = CountingReader(data)
+    stream = EventStream(io.BufferedReader(raw, 8192), chunk=64 * 1024)
+    events = iter(stream)
+    for _ in range(10):
+        next(events)
+    assert raw.read_so_far < 200_000, raw.read_so_far  # not the 4.5 MB file
+    assert sum(1 for _ in events) == n - 10
+
+
+def test_an_unreadable_element_is_named_by_its_line_after_the_ones_before_it():
+    stream = EventStream(io.BytesIO(b'[{"a":1},\n{"b":2}\n{"c":3}]'), chunk=4)
+    seen = []
+    with pytest.raises(ReplayInputError, match="line 3: expected"):
+        for item in stream:
+            seen.append(item.index)
+    assert seen == [0, 1]
