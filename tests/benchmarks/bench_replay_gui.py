@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _write_events(path: Path, count: int) -> None:
-    example = json.loads((ROOT / "resources" / "examples" / "viewed-product.json").read_text())
+    example = json.loads(
+        (ROOT / "resources" / "examples" / "viewed-product.event.json").read_text()
+    )
     with path.open("w") as out:
         for i in range(count):
             doc = json.loads(json.dumps(example))

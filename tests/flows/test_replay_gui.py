@@ -26,7 +26,7 @@ from tests.ui.window_fixtures import choose_file, click_button, message_box
 pytestmark = pytest.mark.usefixtures("qloop")
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.json").read_text())
+EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.event.json").read_text())
 
 
 def event(i: int, **changes: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from composer.services.replay_session import (
 from composer.services.send import Sender
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.json").read_text())
+EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.event.json").read_text())
 
 
 def lines(count: int) -> str:
