@@ -141,9 +141,14 @@ class DeferredGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        bulk: bool = False,
     ) -> Sender:
         return await self.gateway().open_replay_sender(
-            target=target, account=account, revision=revision, account_confirmed=account_confirmed
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+            bulk=bulk,
         )
 
     async def aclose(self) -> None:

@@ -159,9 +159,11 @@ class SendGateway(Protocol):
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        bulk: bool = False,
     ) -> Sender:
         """A sender of its own for a replay at ``revision``, recording in the history (the
-        caller closes it). Raises as :meth:`send_event` does when it cannot send at all."""
+        caller closes it); ``bulk``: for Bulk Create Events, with that endpoint's limits.
+        Raises as :meth:`send_event` does when it cannot send at all."""
         ...
 
     async def aclose(self) -> None:

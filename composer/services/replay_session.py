@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from composer.domain.revisions import get_revision
+from composer.services.bulk import BulkProgress
+from composer.services.bulk_file import BulkFile, BulkResumePlan, plan_bulk_resume
 from composer.services.ports import RunLog
 from composer.services.replay import (
     Replayer,
@@ -143,9 +145,10 @@ def bulk_refusal(revision: str) -> str | None:
 
 def find_resumable(
     runs: RunLog, file: ReplayFile, target: str, account: str | None
-) -> tuple[ResumePlan | None, str | None]:
-    """The interrupted run of ``file`` to ``target`` that a replay can continue, and when there
-    is an unfinished run that cannot be continued, why. Blocks (reads the history)."""
+) -> tuple[ResumePlan | BulkResumePlan | None, str | None]:
+    """The interrupted run of ``file`` to ``target`` that a replay can continue (a bulk run
+    continues in bulk), and when there is an unfinished run that cannot be continued, why.
+    Blocks (reads the history)."""
     to_target = [r for r in runs.of_file(str(file.path)) if r.target == target]
     if not to_target or to_target[0].state == "finished":
         return None, None  # nothing was interrupted: a new run
@@ -164,6 +167,9 @@ def find_resumable(
             + (f"account “{run.account}”" if run.account else "no account")
             + "; choose the same account to resume it"
         )
+    if run.bulk:
+        scanned = BulkFile(file.path, len(file.items), file.content_hash)
+        return plan_bulk_resume(runs, scanned, target), None
     return plan_resume(runs, run, list(file.items)), None
 
 
@@ -207,6 +213,18 @@ class ReplayCounts:
             unknown=progress.unknown,
             invalid=progress.invalid,
             earlier=earlier,
+        )
+
+    @classmethod
+    def of_bulk(cls, progress: BulkProgress) -> ReplayCounts:
+        """The counts of a bulk replay (while it runs and at the end)."""
+        return cls(
+            progress.total,
+            accepted=progress.earlier + progress.accepted,
+            not_accepted=progress.refused,
+            unknown=progress.unknown,
+            invalid=progress.invalid,
+            earlier=progress.earlier,
         )
 
     @classmethod

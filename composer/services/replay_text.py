@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from composer.domain.delivery import Delivery
+from composer.services.bulk import BulkProgress, BulkSummary
 from composer.services.outcome_text import SYMBOLS, Tone, delivery_text
 from composer.services.replay import ReplayProgress, ReplaySummary
 from composer.services.replay_session import ReplayCounts, ReplayFile, resume_words
@@ -47,7 +48,11 @@ def count_texts(counts: ReplayCounts, *, running: bool = False) -> tuple[CountTe
 
 
 def progress_line(
-    counts: ReplayCounts, progress: ReplayProgress | None, *, paused: bool, running: bool = True
+    counts: ReplayCounts,
+    progress: ReplayProgress | BulkProgress | None,
+    *,
+    paused: bool,
+    running: bool = True,
 ) -> str:
     """``620 of 1,234 events · 41 a second · about 15 s left`` (``Paused`` while paused;
     without the rate once the run has ended)."""
@@ -89,8 +94,63 @@ class ReplayOutcomeText:
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    """The end of a replay session, single creates or bulk, as the words need it."""
+
+    run_id: str
+    counts: ReplayCounts
+    interrupted: bool
+    stopped_reason: str | None = None
+    in_flight: int = 0
+    """Sends cut short by the stop (events for single creates)."""
+    bulk: bool = False
+    conversions: int = 0
+    homeless: tuple[tuple[str, int, int], ...] = ()
+    problems: tuple[str, ...] = ()
+    """``line N: …`` for the events that need a look (the first MAX_LISTED)."""
+    problems_total: int = 0
+
+    @classmethod
+    def of_single(cls, summary: ReplaySummary, limit: int = MAX_LISTED) -> RunEnd:
+        failures = [e for e in summary.events if not e.accepted]
+        return cls(
+            summary.run_id,
+            ReplayCounts.of_summary(summary),
+            summary.interrupted,
+            summary.stopped_reason,
+            summary.in_flight_cancelled,
+            problems=tuple(
+                f"line {e.line}: {e.problem or delivery_text(e.delivery).label}"
+                for e in failures[:limit]
+            ),
+            problems_total=len(failures),
+        )
+
+    @classmethod
+    def of_bulk(cls, summary: BulkSummary, limit: int = MAX_LISTED) -> RunEnd:
+        return cls(
+            summary.run_id,
+            ReplayCounts.of_bulk(summary.progress),
+            summary.interrupted,
+            summary.stopped_reason,
+            bulk=True,
+            conversions=summary.conversions,
+            homeless=summary.homeless,
+            problems=tuple(f"line {p.line}: {p.text}" for p in summary.problems[:limit]),
+            problems_total=summary.problems_total,
+        )
+
+    def problem_lines(self) -> list[str]:
+        """The events to look at, by line, and how many more there are."""
+        lines = list(self.problems)
+        if self.problems_total > len(self.problems):
+            lines.append(f"…and {self.problems_total - len(self.problems):,} more")
+        return lines
+
+
 def outcome_text(
-    summary: ReplaySummary,
+    end: RunEnd,
     file: ReplayFile,
     target: str,
     *,
@@ -99,22 +159,27 @@ def outcome_text(
     notes: tuple[str, ...] = (),
 ) -> ReplayOutcomeText:
     """What the replay of ``file`` to ``target`` came to, and how to go on."""
-    counts = ReplayCounts.of_summary(summary)
+    counts = end.counts
     parts: list[str] = []
-    if summary.interrupted:
+    if end.interrupted:
         why = (
             "you cancelled it"
             if cancelled
-            else f"{summary.stopped_reason}"
-            if summary.stopped_reason
+            else f"{end.stopped_reason}"
+            if end.stopped_reason
             else "it was interrupted"
         )
         headline = f"Stopped after {counts.done:,} of {counts.total:,} events: {why}"
         tone = Tone.WARNING
-        if summary.in_flight_cancelled:
+        if end.in_flight:
             parts.append(
-                f"{summary.in_flight_cancelled:,} sends were in flight when it stopped: they "
-                "may or may not have been recorded."
+                f"{end.in_flight:,} sends were in flight when it stopped: they may or may not "
+                "have been recorded."
+            )
+        elif end.bulk and counts.unknown:
+            parts.append(
+                f"{counts.unknown:,} events were in jobs in flight when it stopped: they may "
+                "or may not have been recorded."
             )
         parts.append(
             resume_words(file, target)
@@ -139,20 +204,20 @@ def outcome_text(
                 f"{counts.unknown:,} events may or may not have been recorded. "
                 + (resume_words(file, target) if recorded else "")
             )
+    if end.bulk:
+        parts.append(
+            "Sent in Bulk Create Events jobs: each job is one history entry listing its events."
+        )
+    if end.conversions:
+        parts.append(
+            f"{end.conversions:,} events were in the 2023-01-24 layout and were converted."
+        )
+    for what, events, line in end.homeless[:3]:
+        parts.append(
+            f"No place at this revision for {what} ({events:,} events, first line {line})."
+        )
     if counts.earlier:
         parts.append(f"{counts.earlier:,} were accepted by an earlier session and not sent again.")
     parts.extend(f"Not in the history: {note}." for note in notes)
-    parts.append(f"Run id: {summary.run_id}")
+    parts.append(f"Run id: {end.run_id}")
     return ReplayOutcomeText(tone, headline, "\n".join(p.strip() for p in parts if p.strip()))
-
-
-def problem_lines(summary: ReplaySummary, limit: int = MAX_LISTED) -> list[str]:
-    """``line 12: not sent: …`` for each event not accepted (the first ``limit``), and how
-    many more there are."""
-    lines: list[str] = []
-    failures = [e for e in summary.events if not e.accepted]
-    for event in failures[:limit]:
-        lines.append(f"line {event.line}: {event.problem or delivery_text(event.delivery).label}")
-    if len(failures) > limit:
-        lines.append(f"…and {len(failures) - limit:,} more")
-    return lines

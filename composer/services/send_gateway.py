@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from composer.client import ClientSettings, KeyRoute, RateLimits, Target, Window
+from composer.client import BULK_LIMITS, ClientSettings, KeyRoute, RateLimits, Target, Window
 from composer.domain.outcome import RequestRecord, SendOutcome
 from composer.domain.revisions import get_revision
 from composer.services.keys import KeyUnavailable, check_key_destination
@@ -141,7 +141,14 @@ class ServiceGateway:
         return key
 
     def _open_sender(
-        self, target: Target, account: str | None, key: str | None, revision: str, named: bool
+        self,
+        target: Target,
+        account: str | None,
+        key: str | None,
+        revision: str,
+        named: bool,
+        *,
+        bulk: bool = False,
     ) -> Sender:
         return Sender.open(
             target,
@@ -151,9 +158,11 @@ class ServiceGateway:
             history=self.history,
             environ={},  # the GUI takes keys from the keyring only, never the environment
             revision=revision,
-            settings=self._client_settings(),
+            # Bulk Create Events has limits of its own (10/s, 150/min), and a limiter of its own
+            settings=ClientSettings(limits=BULK_LIMITS) if bulk else self._client_settings(),
             transport=self._transports.get(target.label),
             sandbox=self.sandbox,
+            endpoint="bulk" if bulk else "",
         )
 
     async def open_replay_sender(
@@ -163,17 +172,19 @@ class ServiceGateway:
         account: str | None,
         revision: str,
         account_confirmed: bool = False,
+        bulk: bool = False,
     ) -> Sender:
         """A sender of its own for a replay at ``revision`` (the caller closes it): the key
-        from the keyring, the account's rate limiter shared with the composer's sends, every
-        send recorded in the history on the gateway's writer thread. Raises KeyUnavailable or
-        KeyRefused as :meth:`send_event` does."""
+        from the keyring, the account's rate limiter shared with the composer's sends (with
+        ``bulk``: Bulk Create Events' limiter and limits), every send recorded in the history
+        on the gateway's writer thread. Raises KeyUnavailable or KeyRefused as
+        :meth:`send_event` does."""
         if self._closed:
             raise RuntimeError("the app is closing; nothing more is sent")
         self._sync_sandbox()
         named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
         key = await self._key(target, account, named=named)
-        return self._open_sender(target, account, key, revision, named)
+        return self._open_sender(target, account, key, revision, named, bulk=bulk)
 
     async def _sender(
         self, target: Target, account: str | None, revision: str, *, named: bool

@@ -73,6 +73,7 @@ class ReplayDialog(QDialog):
         self._bulk_refusal: str | None = None
         self._production = False
         self._replayed = False
+        self._resume_mode = SINGLE
 
         self.file_name = QLabel(path_name)
         bold = self.file_name.font()
@@ -340,16 +341,18 @@ class ReplayDialog(QDialog):
         creates, and the reason stays in view."""
         self._bulk_refusal = reason
         self.bulk_radio.setEnabled(reason is None and not self._running and not self.resuming())
-        if reason is not None and self.bulk_radio.isChecked():
+        if reason is not None and self.bulk_radio.isChecked() and not self.resuming():
             self.single_radio.setChecked(True)
         self.mode_reason.setText(f"{SYMBOLS[Tone.NEUTRAL]} {reason}" if reason else "")
         self.mode_reason.setVisible(bool(reason))
         self.bulk_radio.setToolTip(reason or "")
         self._fit()
 
-    def offer_resume(self, text: str | None, note: str | None) -> None:
+    def offer_resume(self, text: str | None, note: str | None, mode: str = SINGLE) -> None:
         """Offer to continue an interrupted run (``text``: what it did and what resuming
-        does), or say why an unfinished run cannot be continued (``note``)."""
+        does; ``mode``: how it was sent, which a resume keeps), or say why an unfinished run
+        cannot be continued (``note``)."""
+        self._resume_mode = mode
         self.resume_check.setVisible(text is not None)
         self.resume_check.setChecked(text is not None)
         self.resume_note.setText(text or note or "")
@@ -360,8 +363,12 @@ class ReplayDialog(QDialog):
         return self.resume_check.isVisible() and self.resume_check.isChecked()
 
     def _on_resume_toggled(self, _on: bool) -> None:
-        # a resumed run keeps its own revision and single creates
-        self.revision_combo.setEnabled(not self.resuming() and not self._running)
+        # a resumed run keeps its own revision and the way it was sent
+        resuming = self.resuming()
+        if resuming:
+            (self.bulk_radio if self._resume_mode == BULK else self.single_radio).setChecked(True)
+        self.revision_combo.setEnabled(not resuming and not self._running)
+        self.single_radio.setEnabled(not resuming and not self._running)
         self.set_bulk_refusal(self._bulk_refusal)
         self._update_start()
 

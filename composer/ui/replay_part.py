@@ -11,31 +11,27 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from composer.client.targets import KeyRoute, Target
-from composer.services.keys import plain_http_refusal
-from composer.services.outcome_text import no_key_message
 from composer.services.ports import RunLog, SendGateway
-from composer.services.replay import ReplaySummary
-from composer.services.replay_runs import ResumePlan
-from composer.services.replay_session import (
-    ReplayFile,
-    ReplayFileError,
-    ReplaySession,
-    bulk_refusal,
-    find_resumable,
-    read_replay_file,
-)
-from composer.services.replay_text import outcome_text, problem_lines, progress_line
-from composer.services.retired import needs_choice
 from composer.ui.dialogs import ask, ask_open_path, dispose, question, run_dialog
-from composer.ui.replay_dialog import BULK, ReplayDialog
 from composer.ui.target_bar import TargetBar
 from composer.ui.tasks import TaskRunner, off_thread
+
+if TYPE_CHECKING:  # the replay's services load with the first replay (httpx among them)
+    from composer.services.bulk import BulkSummary
+    from composer.services.bulk_file import BulkResumePlan
+    from composer.services.replay import ReplaySummary
+    from composer.services.replay_bulk_session import BulkSession
+    from composer.services.replay_runs import ResumePlan
+    from composer.services.replay_session import ReplayFile, ReplaySession
+    from composer.services.replay_text import RunEnd
+    from composer.ui.replay_dialog import ReplayDialog
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +40,6 @@ PROGRESS_MS = 100
 OUTCOME_PAINTED_MS = 300
 """After this, the outcome of a replay is on screen."""
 FILE_FILTERS = "Events (*.ndjson *.jsonl *.json);;All files (*)"
-BULK_NOT_YET = "Bulk jobs are not available in this version: the events go one request each"
 
 
 @contextlib.contextmanager
@@ -87,9 +82,9 @@ class ReplayPart(QObject):
         self._bar = target_bar
         self._tasks = tasks
         self.dialog: ReplayDialog | None = None
-        self.session: ReplaySession | None = None
+        self.session: ReplaySession | BulkSession | None = None
         self._file: ReplayFile | None = None
-        self._plan: ResumePlan | None = None
+        self._plan: ResumePlan | BulkResumePlan | None = None
         self._target: Target = target_bar.target()
         self._account: str | None = target_bar.account()
         self._task: asyncio.Task[None] | None = None
@@ -127,6 +122,9 @@ class ReplayPart(QObject):
             await self._open(path)
 
     async def _open(self, path: Path) -> None:
+        from composer.services.replay_session import ReplayFileError, read_replay_file
+        from composer.ui.replay_dialog import ReplayDialog
+
         dialog = ReplayDialog(path.name, self._window)
         self.dialog = dialog
         self._file = None
@@ -157,6 +155,10 @@ class ReplayPart(QObject):
 
     async def _find_resumable(self) -> None:
         """Offer to continue an interrupted run of the file to the target, if there is one."""
+        from composer.services.bulk_file import BulkResumePlan
+        from composer.services.replay_session import find_resumable
+        from composer.ui.replay_dialog import BULK, SINGLE
+
         file, dialog = self._file, self.dialog
         if file is None or dialog is None:
             return
@@ -179,7 +181,8 @@ class ReplayPart(QObject):
             )
             if dialog.revision() != run.revision:
                 dialog.set_revision(run.revision)
-        dialog.offer_resume(text, f"Not resumable: {note}" if note else None)
+        mode = BULK if isinstance(plan, BulkResumePlan) else SINGLE
+        dialog.offer_resume(text, f"Not resumable: {note}" if note else None, mode)
         self._on_revision(dialog.revision())
 
     def _follow_target(self) -> None:
@@ -192,8 +195,10 @@ class ReplayPart(QObject):
         self._tasks.spawn(self._find_resumable(), "Replay")
 
     def _on_revision(self, revision: str) -> None:
+        from composer.services.replay_session import bulk_refusal
+
         if self.dialog is not None:
-            self.dialog.set_bulk_refusal(bulk_refusal(revision) or BULK_NOT_YET)
+            self.dialog.set_bulk_refusal(bulk_refusal(revision))
 
     # -- running -------------------------------------------------------------------------------
 
@@ -218,11 +223,16 @@ class ReplayPart(QObject):
             if self.dialog is not None:
                 self.dialog.show_cancelling()
 
-    async def _refusal(self, revision: str, mode: str) -> str | None:
+    async def _refusal(self, revision: str, bulk: bool) -> str | None:
         """Why this replay cannot start, after asking what must be asked; None: go."""
+        from composer.services.keys import plain_http_refusal
+        from composer.services.outcome_text import no_key_message
+        from composer.services.replay_session import bulk_refusal
+        from composer.services.retired import needs_choice
+
         target, account, dialog = self._target, self._account, self.dialog
-        if mode == BULK:
-            refusal = bulk_refusal(revision) or BULK_NOT_YET
+        refusal = bulk_refusal(revision) if bulk else None
+        if refusal is not None:
             return f"Not sent in bulk: {refusal}."
         if target.key_route is KeyRoute.NEVER:
             return plain_http_refusal(target)
@@ -262,31 +272,59 @@ class ReplayPart(QObject):
         return await ask(box) is go
 
     async def _run(self) -> None:
+        from composer.services.bulk_file import BulkResumePlan
+        from composer.services.replay_bulk_session import BulkSession
+        from composer.services.replay_runs import ResumePlan
+        from composer.services.replay_session import ReplayFileError, ReplaySession
+        from composer.services.replay_text import RunEnd, outcome_text
+        from composer.ui.replay_dialog import BULK
+
         dialog, file = self.dialog, self._file
         if dialog is None or file is None:
             return
         plan = self._plan if dialog.resuming() else None
         revision = plan.run.revision if plan is not None else dialog.revision()
-        refusal = await self._refusal(revision, dialog.mode())
+        bulk = isinstance(plan, BulkResumePlan) if plan is not None else dialog.mode() == BULK
+        refusal = await self._refusal(revision, bulk)
         if refusal is not None:
             dialog.show_failure(refusal)
             return
         try:
             sender = await self._gateway.open_replay_sender(
-                target=self._target, account=self._account, revision=revision
+                target=self._target, account=self._account, revision=revision, bulk=bulk
             )
         except Exception as exc:  # no key, or the key may not go there: in words
             dialog.show_failure(str(exc) or type(exc).__name__)
             return
-        session = ReplaySession(sender, file, runs=self._runs, resume=plan)
+        session: ReplaySession | BulkSession
+        if bulk:
+            session = BulkSession(
+                sender,
+                file.path,
+                runs=self._runs,
+                plan=plan if isinstance(plan, BulkResumePlan) else None,
+                expected=(len(file.items), file.content_hash),
+            )
+        else:
+            session = ReplaySession(
+                sender, file, runs=self._runs, resume=plan if isinstance(plan, ResumePlan) else None
+            )
         self.session = session
         dialog.set_running(True)
         self._show_progress()
         self._timer.start()
-        summary: ReplaySummary | None = None
+        end: RunEnd | None = None
+        summary: ReplaySummary | BulkSummary | None = None
         try:
             with full_collections_held():
-                summary = await session.run()
+                if isinstance(session, BulkSession):
+                    summary = await session.run()
+                    end = RunEnd.of_bulk(summary)
+                else:
+                    summary = await session.run()
+                    end = RunEnd.of_single(summary)
+        except ReplayFileError as exc:
+            dialog.show_failure(str(exc))
         except Exception as exc:
             log.exception("replay from the window failed")
             dialog.show_failure(f"The replay broke off: {exc}")
@@ -296,23 +334,25 @@ class ReplayPart(QObject):
                 dialog.set_running(False)
                 self._show_progress()
             self.historyChanged.emit()
-        if summary is None or not shiboken6.isValid(dialog):
+        if end is None or not shiboken6.isValid(dialog):
             return
         words = outcome_text(
-            summary,
+            end,
             file,
             self._target.label,
             cancelled=session.cancelled,
             recorded=session.recorded,
             notes=tuple(session.notes),
         )
-        dialog.show_outcome(words, problem_lines(summary))
+        dialog.show_outcome(words, end.problem_lines())
         self.message.emit(f"Replay of {file.name}: {words.headline}.", 15000)
         self.finished.emit(summary)
-        if summary.interrupted or summary.unknown:
+        if end.interrupted or end.counts.unknown:
             await self._find_resumable()  # Start again resumes it
 
     def _show_progress(self) -> None:
+        from composer.services.replay_text import progress_line
+
         session, dialog = self.session, self.dialog
         if session is None or dialog is None or not shiboken6.isValid(dialog):
             return
