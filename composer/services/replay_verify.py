@@ -7,8 +7,9 @@ a sample is chosen once every event's fate is known, then checked.
 One :class:`~composer.services.verify.Verifier` serves the whole run: it keeps the account's
 metric ids, and its per-endpoint limiters pace every read of every check within Klaviyo's read
 limits (profiles 75/s, metrics 10/s, events 350/s ...) on top of the account's limiter the
-client shares with sends. Checks run a few at a time; each verdict goes into the history entry
-of the send it checked as soon as it is known, so a stop loses none already reached.
+client shares with sends. The checks share their reads (composer.services.verify_shared: one
+events listing per metric and time window serves every event waiting); each verdict goes into
+the history entry of the send it checked as soon as it is known, so a stop loses none reached.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from typing import Any
 from composer.domain.revisions import Revision
 from composer.services.verdicts import record_verdict
 from composer.services.verify import Verification, Verifier, VerifyOutcome
+from composer.services.verify_shared import SharedChecks
 
-VERIFY_CONCURRENCY = 8
-"""Checks in flight at once (each polls; the limiters keep the reads within the limits)."""
+NOT_JSON = "Not checked: the body sent is not JSON."
 MAX_LISTED = 20
 """Events not seen listed by name in a summary."""
 
@@ -115,8 +116,9 @@ class VerifySummary:
 
 
 class VerifyPool:
-    """Checks accepted sends a few at a time as they are submitted (so a replay's read-back
-    runs alongside its sends); each verdict goes into ``summary`` and the history entry."""
+    """Checks accepted sends as they are submitted, many per read (a replay's read-back runs
+    alongside its sends: :class:`~composer.services.verify_shared.SharedChecks`); each verdict
+    goes into ``summary`` and the history entry."""
 
     def __init__(
         self,
@@ -126,31 +128,32 @@ class VerifyPool:
         *,
         timeout: float,
         history: object = None,
-        concurrency: int = VERIFY_CONCURRENCY,
         on_verdict: Callable[[VerifySummary], None] | None = None,
     ) -> None:
         self.verifier = verifier
-        self.revision = revision
         self.summary = summary
-        self.timeout = timeout
         self.history = history
         self.on_verdict = on_verdict
-        self._queue: asyncio.Queue[AcceptedSend | None] = asyncio.Queue()
         self._reads_before = verifier.reads
-        self._workers = [asyncio.create_task(self._work()) for _ in range(max(1, concurrency))]
+        self._checks = SharedChecks(verifier, revision, timeout=timeout, on_verdict=self._got)
+        self._task = asyncio.ensure_future(self._checks.run())
 
     def submit(self, item: AcceptedSend) -> None:
-        """Check ``item`` as soon as a worker is free."""
+        """Look for ``item`` from the next sweep on."""
         self.summary.chosen.append(item)
-        self._queue.put_nowait(item)
+        try:
+            payload: Any = json.loads(item.body)
+        except ValueError:
+            self._got(item, Verification(VerifyOutcome.SKIPPED, NOT_JSON))
+            return
+        self._checks.submit(item, payload, item.sent_at)
 
     async def finish(self) -> VerifySummary:
         """Wait for every submitted check. Cancelling stops them; the verdicts reached so far
         stay in the summary (``interrupted`` says some chosen events were not checked)."""
-        for _ in self._workers:
-            self._queue.put_nowait(None)
+        self._checks.close()
         try:
-            await asyncio.gather(*self._workers)
+            await asyncio.shield(self._task)
         except asyncio.CancelledError:
             await self.cancel()
             raise
@@ -159,22 +162,22 @@ class VerifyPool:
 
     async def cancel(self) -> None:
         """Stop the checks now, keeping the verdicts reached."""
-        for task in self._workers:
-            task.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
         self.summary.interrupted = self.summary.checked < len(self.summary.chosen)
         self.summary.reads = self.verifier.reads - self._reads_before
 
-    async def _work(self) -> None:
-        while (item := await self._queue.get()) is not None:
-            verdict = await _check(self.verifier, self.revision, item, self.timeout)
-            self.summary.verdicts[item.index] = verdict
-            problem = record_verdict(self.history, item.history_id, verdict)
-            if problem is not None:
-                self.summary.history_problems.append(problem)
-            self.summary.reads = self.verifier.reads - self._reads_before
-            if self.on_verdict is not None:
-                self.on_verdict(self.summary)
+    def _got(self, token: object, verdict: Verification) -> None:
+        item = token if isinstance(token, AcceptedSend) else None
+        if item is None:
+            return
+        self.summary.verdicts[item.index] = verdict
+        problem = record_verdict(self.history, item.history_id, verdict)
+        if problem is not None:
+            self.summary.history_problems.append(problem)
+        self.summary.reads = self.verifier.reads - self._reads_before
+        if self.on_verdict is not None:
+            self.on_verdict(self.summary)
 
 
 async def verify_accepted(
@@ -185,7 +188,6 @@ async def verify_accepted(
     *,
     timeout: float,
     history: object = None,
-    concurrency: int = VERIFY_CONCURRENCY,
     on_verdict: Callable[[VerifySummary], None] | None = None,
 ) -> VerifySummary:
     """Check each of ``chosen`` (a few at a time), keep each verdict in its history entry and
@@ -196,19 +198,8 @@ async def verify_accepted(
         summary,
         timeout=timeout,
         history=history,
-        concurrency=min(concurrency, max(1, len(chosen))),
         on_verdict=on_verdict,
     )
     for item in chosen:
         pool.submit(item)
     return await pool.finish()
-
-
-async def _check(
-    verifier: Verifier, revision: Revision, item: AcceptedSend, timeout: float
-) -> Verification:
-    try:
-        payload: Any = json.loads(item.body)
-    except ValueError:
-        return Verification(VerifyOutcome.SKIPPED, "Not checked: the body sent is not JSON.")
-    return await verifier.verify(payload, revision, item.sent_at, timeout=timeout)

@@ -102,13 +102,15 @@ class Reader(Protocol):
         ...
 
 
-class _MissingScope(Exception):
+class MissingScope(Exception):
+    """A read answered 403: the key lacks ``scope``."""
+
     def __init__(self, path: str) -> None:
         super().__init__(path)
         self.scope = SCOPES[path]
 
 
-class _ReadFailed(Exception):
+class ReadFailed(Exception):
     """A read answered something other than 200/403 (after the client's own retries)."""
 
 
@@ -203,7 +205,18 @@ class Verifier:
         """(filter field, value) -> profile id, for profiles found: a replay's many events of
         one profile need one profile read, not one each (profiles: 75/s, 750/min)."""
         self._metrics_loaded_at = -math.inf
+        self._metrics_lock = asyncio.Lock()
         self.reads = 0
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock the verifier measures waits with."""
+        return self._clock
+
+    @property
+    def sleep(self) -> Sleep:
+        """What the verifier waits with."""
+        return self._sleep
 
     async def verify(
         self, payload: Any, revision: Revision, sent_at: float, *, timeout: float = 30.0
@@ -212,14 +225,9 @@ class Verifier:
         seconds; never raises for what the server answers (a transport failure is
         ``not_seen`` with that cause)."""
         sent = SentEvent.from_payload(payload, revision, sent_at)
-        if not sent.identifiers:
-            return Verification(
-                VerifyOutcome.SKIPPED,
-                "Not checked: the event names its profile by no email, phone_number, "
-                "external_id or id that the profiles endpoint can be searched by.",
-            )
-        if not sent.metric:
-            return Verification(VerifyOutcome.SKIPPED, "Not checked: the event has no metric.")
+        skipped = self.skip_reason(sent)
+        if skipped is not None:
+            return skipped
         start = self._clock()
         deadline = start + max(0.0, timeout)
         reads_before = self.reads
@@ -229,57 +237,59 @@ class Verifier:
             while True:
                 found = await self._look(sent, state)
                 if found is not None:
-                    return self._done(found, start, reads_before)
+                    return self.done(found, start, reads_before)
                 now = self._clock()
                 if now >= deadline:
                     break
                 await self._sleep(min(delay, deadline - now))
                 delay = min(self._max_delay, delay * 2)
-        except _MissingScope as missing:
-            return self._done(
-                Verification(
-                    VerifyOutcome.CANNOT_CHECK,
-                    f"Cannot check: the API key lacks the {missing.scope} scope; add it to "
-                    "the key in Klaviyo (Settings > API keys) to see whether events land.",
-                    {"missing_scope": missing.scope},
-                ),
-                start,
-                reads_before,
-            )
-        except (_ReadFailed, httpx.HTTPError) as exc:
+        except MissingScope as missing:
+            return self.done(cannot_check(missing.scope), start, reads_before)
+        except (ReadFailed, httpx.HTTPError) as exc:
             state["read_error"] = str(exc) or type(exc).__name__
-        return self._done(self._not_seen(sent, state, timeout), start, reads_before)
+        return self.done(self.not_seen(sent, state, timeout), start, reads_before)
+
+    @staticmethod
+    def skip_reason(sent: SentEvent) -> Verification | None:
+        """The ``skipped`` verdict when ``sent`` cannot be looked for, else None."""
+        if not sent.identifiers:
+            return Verification(
+                VerifyOutcome.SKIPPED,
+                "Not checked: the event names its profile by no email, phone_number, "
+                "external_id or id that the profiles endpoint can be searched by.",
+            )
+        if not sent.metric:
+            return Verification(VerifyOutcome.SKIPPED, "Not checked: the event has no metric.")
+        return None
 
     # -- one look -----------------------------------------------------------------------------
 
     async def _look(self, sent: SentEvent, state: dict[str, Any]) -> Verification | None:
         profile_id = state.get("profile_id")
         if profile_id is None:
-            profile_id = await self._find_profile(sent)
+            profile_id = await self.find_profile(sent)
             if profile_id is None:
                 return None
             state["profile_id"] = profile_id
-        metric_id = self.metric_ids.get(sent.metric)
+        metric_id = await self.metric_id(sent.metric)
         if metric_id is None:
-            if self._clock() - self._metrics_loaded_at >= METRICS_REFRESH:
-                await self._load_metrics()
-                metric_id = self.metric_ids.get(sent.metric)
-            if metric_id is None:
-                state["metric_missing"] = True
-                return None
+            state["metric_missing"] = True
+            return None
         state["metric_missing"] = False
         state["metric_id"] = metric_id
-        events = await self._events(profile_id, metric_id, sent.time)
+        events = await self.events_of(profile_id, metric_id, sent.time)
         state["nearby"] = events
-        return _match(sent, events, profile_id, metric_id)
+        return match_event(sent, events, profile_id, metric_id)
 
-    async def _find_profile(self, sent: SentEvent) -> str | None:
+    async def find_profile(self, sent: SentEvent) -> str | None:
+        """The id of the profile ``sent`` names (cached once found), else None."""
         for key in sent.identifiers:
             known = self.profile_ids.get(key)
             if known is not None:
                 return known
         for name, value in sent.identifiers:
-            doc = await self._get("/api/profiles", {"filter": f"equals({name},{_quote(value)})"})
+            wanted = {"filter": f"equals({name},{quote_value(value)})"}
+            doc = await self.get("/api/profiles", wanted)
             data = doc.get("data")
             if isinstance(data, list) and data and isinstance(data[0], dict):
                 found = data[0].get("id")
@@ -289,42 +299,61 @@ class Verifier:
                     return found
         return None
 
+    async def metric_id(self, name: str) -> str | None:
+        """The id of the metric ``name``: from the cache, else from the metric list (read
+        again at most every METRICS_REFRESH seconds, once for all checks waiting on it)."""
+        known = self.metric_ids.get(name)
+        if known is not None:
+            return known
+        async with self._metrics_lock:
+            known = self.metric_ids.get(name)
+            if known is None and self._clock() - self._metrics_loaded_at >= METRICS_REFRESH:
+                await self._load_metrics()
+                known = self.metric_ids.get(name)
+        return known
+
     async def _load_metrics(self) -> None:
         self._metrics_loaded_at = self._clock()
         params: dict[str, str] = {}
         for _ in range(_MAX_METRIC_PAGES):
-            doc = await self._get("/api/metrics", params)
+            doc = await self.get("/api/metrics", params)
             for item in doc.get("data") or []:
                 if isinstance(item, dict):
                     name = (item.get("attributes") or {}).get("name")
                     if isinstance(name, str) and isinstance(item.get("id"), str):
                         self.metric_ids[name] = item["id"]
-            cursor = _next_cursor(doc)
+            cursor = next_cursor(doc)
             if cursor is None:
                 return
             params = {"page[cursor]": cursor}
 
-    async def _events(self, profile_id: str, metric_id: str, moment: float) -> list[dict[str, Any]]:
-        low = _iso(math.floor(moment) - WINDOW_SECONDS)
-        high = _iso(math.floor(moment) + WINDOW_SECONDS)
+    async def events_of(
+        self, profile_id: str, metric_id: str, moment: float
+    ) -> list[dict[str, Any]]:
+        """The events of one profile and metric within WINDOW_SECONDS of ``moment``, newest
+        first."""
+        low = iso_time(math.floor(moment) - WINDOW_SECONDS)
+        high = iso_time(math.floor(moment) + WINDOW_SECONDS)
         params = {
-            "filter": f"equals(profile_id,{_quote(profile_id)}),"
-            f"equals(metric_id,{_quote(metric_id)}),"
+            "filter": f"equals(profile_id,{quote_value(profile_id)}),"
+            f"equals(metric_id,{quote_value(metric_id)}),"
             f"greater-or-equal(datetime,{low}),less-or-equal(datetime,{high})",
             "sort": "-datetime",
             "page[size]": "200",
         }
         out: list[dict[str, Any]] = []
         for _ in range(_MAX_EVENT_PAGES):
-            doc = await self._get("/api/events", params)
+            doc = await self.get("/api/events", params)
             out.extend(e for e in doc.get("data") or [] if isinstance(e, dict))
-            cursor = _next_cursor(doc)
+            cursor = next_cursor(doc)
             if cursor is None:
                 break
             params = {**params, "page[cursor]": cursor}
         return out
 
-    async def _get(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+    async def get(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        """One read within ``path``'s own limits; raises MissingScope on 403 and ReadFailed
+        on any other answer but 200."""
         limiter = self._limiters[path]
         await limiter.acquire()
         try:
@@ -334,18 +363,19 @@ class Verifier:
         finally:
             limiter.release()
         if response.status_code == 403:
-            raise _MissingScope(path)
+            raise MissingScope(path)
         if response.status_code != 200:
-            raise _ReadFailed(f"GET {path} answered {response.status_code}")
+            raise ReadFailed(f"GET {path} answered {response.status_code}")
         try:
             doc = response.json()
         except ValueError:
-            raise _ReadFailed(f"GET {path} answered 200 with a body that is not JSON") from None
+            raise ReadFailed(f"GET {path} answered 200 with a body that is not JSON") from None
         return doc if isinstance(doc, dict) else {}
 
     # -- verdicts -----------------------------------------------------------------------------
 
-    def _done(self, verdict: Verification, start: float, reads_before: int) -> Verification:
+    def done(self, verdict: Verification, start: float, reads_before: int) -> Verification:
+        """``verdict`` with the time waited since ``start`` and the reads made since."""
         return Verification(
             verdict.outcome,
             verdict.summary,
@@ -355,16 +385,18 @@ class Verifier:
             self.reads - reads_before,
         )
 
-    def _not_seen(self, sent: SentEvent, state: dict[str, Any], timeout: float) -> Verification:
+    def not_seen(self, sent: SentEvent, state: dict[str, Any], timeout: float) -> Verification:
+        """The not_seen verdict for ``sent`` with the likely causes ``state`` points at
+        (profile_id, metric_id, metric_missing, nearby events, read_error)."""
         causes: list[str] = []
         nearby: list[dict[str, Any]] = state.get("nearby") or []
         if sent.unique_id is None:
             second = math.floor(sent.time)
-            same = [e for e in nearby if _timestamp(e) == second]
+            same = [e for e in nearby if event_timestamp(e) == second]
             if same:
                 causes.append(
                     "no unique_id, and another event of this profile and metric has the same "
-                    f"second ({_iso(second)}, id {same[0].get('id')}): without a unique_id "
+                    f"second ({iso_time(second)}, id {same[0].get('id')}): without a unique_id "
                     "Klaviyo keeps one event per profile, metric and second"
                 )
         if sent.phone and not sent.phone.startswith("+"):
@@ -389,7 +421,7 @@ class Verifier:
                 "metric_id": state.get("metric_id"),
                 "metric": sent.metric,
                 "unique_id": sent.unique_id,
-                "around": _iso(math.floor(sent.time)),
+                "around": iso_time(math.floor(sent.time)),
             }
         }
         return Verification(
@@ -401,23 +433,35 @@ class Verifier:
         )
 
 
-def _match(
+def cannot_check(scope: str) -> Verification:
+    """The ``cannot_check`` verdict for a key that lacks read ``scope``."""
+    return Verification(
+        VerifyOutcome.CANNOT_CHECK,
+        f"Cannot check: the API key lacks the {scope} scope; add it to the key in Klaviyo "
+        "(Settings > API keys) to see whether events land.",
+        {"missing_scope": scope},
+    )
+
+
+def match_event(
     sent: SentEvent, events: list[dict[str, Any]], profile_id: str, metric_id: str
 ) -> Verification | None:
+    """The verdict for ``sent`` among ``events`` of its profile and metric, or None when
+    none of them is it (landed, or not_seen when an earlier event holds its unique_id)."""
     candidates: list[dict[str, Any]] = []
     for event in events:
         props = (event.get("attributes") or {}).get("event_properties") or {}
         if sent.unique_id is not None:
             if props.get("$event_id") == sent.unique_id:
                 candidates.append(event)
-        elif _timestamp(event) == math.floor(sent.time) and _same_properties(sent, props):
+        elif event_timestamp(event) == math.floor(sent.time) and _same_properties(sent, props):
             candidates.append(event)
     if not candidates:
         return None
     event = candidates[0]
     attributes = event.get("attributes") or {}
     props = attributes.get("event_properties") or {}
-    differences = _differences(sent, props, _timestamp(event))
+    differences = _differences(sent, props, event_timestamp(event))
     evidence = {
         "event_id": event.get("id"),
         "datetime": attributes.get("datetime"),
@@ -456,7 +500,7 @@ def _earlier(sent: SentEvent, event: dict[str, Any], evidence: dict[str, Any]) -
 
 
 def _is_earlier_event(sent: SentEvent, event: dict[str, Any], props: Mapping[str, Any]) -> bool:
-    stamp = _timestamp(event)
+    stamp = event_timestamp(event)
     if stamp is None:
         return False
     if sent.time_given:
@@ -475,7 +519,7 @@ def _differences(sent: SentEvent, props: Mapping[str, Any], stamp: int | None) -
     out: list[str] = []
     if sent.had_fraction and stamp is not None:
         out.append(
-            f"time: sent with a fraction of a second, stored as {_iso(stamp)} (whole seconds)"
+            f"time: sent with a fraction of a second, stored as {iso_time(stamp)} (whole seconds)"
         )
     for key, value in sent.properties.items():
         if key not in props:
@@ -485,12 +529,14 @@ def _differences(sent: SentEvent, props: Mapping[str, Any], stamp: int | None) -
     return out
 
 
-def _timestamp(event: Mapping[str, Any]) -> int | None:
+def event_timestamp(event: Mapping[str, Any]) -> int | None:
+    """An event resource's ``timestamp`` (epoch seconds), None when it has none."""
     value = (event.get("attributes") or {}).get("timestamp")
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _next_cursor(doc: Mapping[str, Any]) -> str | None:
+def next_cursor(doc: Mapping[str, Any]) -> str | None:
+    """The ``page[cursor]`` of a JSON:API document's next link, None on the last page."""
     from urllib.parse import parse_qs, urlsplit
 
     link = (doc.get("links") or {}).get("next")
@@ -500,11 +546,13 @@ def _next_cursor(doc: Mapping[str, Any]) -> str | None:
     return values[0] if values else None
 
 
-def _quote(value: str) -> str:
+def quote_value(value: str) -> str:
+    """A string as a filter value: double-quoted, with quotes and backslashes escaped."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _iso(epoch: float) -> str:
+def iso_time(epoch: float) -> str:
+    """Epoch seconds as an ISO 8601 UTC time (the form filters take)."""
     return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 

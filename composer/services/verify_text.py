@@ -140,3 +140,65 @@ def verdict_text(verdict: Verification, target: Target) -> VerdictText:
 def failed_text(reason: str) -> VerdictText:
     """The check itself could not run (the key is gone, the app is closing): say why."""
     return VerdictText(Tone.WARNING, "Could not check", (reason or "The check did not run.",))
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictCell:
+    """A history entry's read-back verdict as the history table shows it: a short label, its
+    tone, and the evidence for the tool tip."""
+
+    tone: Tone
+    label: str
+    detail: str
+
+
+VERDICT_LABELS: dict[str, tuple[Tone, str]] = {
+    "landed": (Tone.OK, "Landed"),
+    "not_seen": (Tone.WARNING, "Not seen"),
+    "cannot_check": (Tone.WARNING, "Cannot check"),
+    "skipped": (Tone.NEUTRAL, "Skipped"),
+}
+"""The label of each stored verdict (composer.storage.records.VERIFICATIONS)."""
+
+MAX_CAUSES_SHOWN = 4
+
+
+def verdict_cell(verification: str | None, delivery: str, evidence: Any) -> VerdictCell:
+    """What the history's read-back column says for an entry: its stored ``verification``
+    (None: never checked), its ``delivery`` state and the verdict's ``evidence`` (the parsed
+    ``verification`` object of ``history --json``). An entry that was not accepted has nothing
+    to check: an empty cell."""
+    ev: dict[str, Any] = evidence if isinstance(evidence, dict) else {}
+    known = VERDICT_LABELS.get(verification or "")
+    if known is None:
+        if delivery != "accepted":
+            return VerdictCell(Tone.NEUTRAL, "", "")
+        return VerdictCell(
+            Tone.NEUTRAL,
+            "Not checked",
+            "Accepted, never read back. Load the entry and press Check now to see whether "
+            "the event was recorded.",
+        )
+    tone, label = known
+    lines: list[str] = []
+    if verification == "landed":
+        lines.append(f"Recorded as event {ev.get('event_id')} at {ev.get('datetime')}.")
+        if ev.get("profile_id") or ev.get("metric_id"):
+            lines.append(f"Profile {ev.get('profile_id')}, metric {ev.get('metric_id')}.")
+        lines += [f"Stored differently: {d}" for d in ev.get("differences") or []]
+    elif verification == "not_seen":
+        lines.append(str(ev.get("summary") or "Not found when read back (inconclusive)."))
+        causes = [str(c) for c in ev.get("likely_causes") or []]
+        if causes:
+            lines.append("Likely causes:")
+            lines += [f"• {c}" for c in causes[:MAX_CAUSES_SHOWN]]
+            if len(causes) > MAX_CAUSES_SHOWN:
+                lines.append(f"… and {len(causes) - MAX_CAUSES_SHOWN} more")
+    elif verification == "cannot_check":
+        scope = ev.get("missing_scope") or "a read scope"
+        lines.append(f"The key lacks the {scope} scope: add it to the key in Klaviyo to check.")
+    else:
+        lines.append(str(ev.get("summary") or "Not checked."))
+    if ev.get("checked_at"):
+        lines.append(f"Checked at {ev['checked_at']}.")
+    return VerdictCell(tone, label, "\n".join(lines))

@@ -15,13 +15,20 @@ from PySide6.QtGui import QColor
 
 from composer.domain.outcome import StatusClass
 from composer.services.outcome_text import SYMBOLS, delivery_text
+from composer.services.verify_text import VerdictCell, verdict_cell
 from composer.storage.records import HistoryQuery, HistoryRow
 from composer.ui import theme
 from composer.ui.tasks import TaskRunner, off_thread
 
 PAGE_SIZE = 200
-COLUMNS = ("Time", "Status", "Delivery", "Metric", "Profile", "Target", "Duration", "Problems")
+COLUMNS = (
+    "Time", "Status", "Delivery", "Read back", "Metric", "Profile", "Target", "Duration",
+    "Problems",
+)  # fmt: skip
 DELIVERY_COLUMN = 2
+VERDICT_COLUMN = 3
+"""Whether the accepted event was found when read back (composer.services.verify)."""
+COLUMN_WIDTHS = (75, 100, 105, 110, 140, 170, 90, 75, 60)
 STATUS_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("All statuses", ()),
     ("2xx accepted", (StatusClass.S2XX,)),
@@ -37,6 +44,14 @@ DELIVERY_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Delivery unknown", ("unknown",)),
     ("Not sent", ("not_sent",)),
 )
+VERDICT_FILTERS: tuple[tuple[str, dict[str, tuple[str, ...]]], ...] = (
+    ("Read back: landed", {"verifications": ("landed",)}),
+    ("Read back: not seen", {"verifications": ("not_seen",)}),
+    ("Read back: cannot check", {"verifications": ("cannot_check",)}),
+    ("Read back: skipped", {"verifications": ("skipped",)}),
+    ("Accepted, not checked", {"deliveries": ("accepted",), "verifications": ("unchecked",)}),
+)
+"""The read-back filters: each verdict, and accepted entries never checked."""
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -105,11 +120,15 @@ class HistoryTableModel(QAbstractTableModel):
             return QColor(self._status_color(row))
         if role == Qt.ItemDataRole.ForegroundRole and col == DELIVERY_COLUMN:
             return QColor(getattr(theme.colors(), delivery_text(row.delivery).tone.value))
+        if role == Qt.ItemDataRole.ForegroundRole and col == VERDICT_COLUMN:
+            return QColor(getattr(theme.colors(), _verdict(row).tone.value))
+        if role == Qt.ItemDataRole.ToolTipRole and col == VERDICT_COLUMN:
+            return _verdict(row, evidence=True).detail or self._tooltip(row)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row)
         if role == Qt.ItemDataRole.UserRole:
             return row
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (6, 7):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (7, 8):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -159,7 +178,7 @@ class HistoryTableModel(QAbstractTableModel):
     def refresh_colors(self) -> None:
         if self._rows:
             last = len(self._rows) - 1
-            self.dataChanged.emit(self.index(0, 1), self.index(last, DELIVERY_COLUMN))
+            self.dataChanged.emit(self.index(0, 1), self.index(last, VERDICT_COLUMN))
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -213,15 +232,18 @@ class HistoryTableModel(QAbstractTableModel):
         if col == DELIVERY_COLUMN:
             words = delivery_text(row.delivery)
             return f"{SYMBOLS[words.tone]} {words.label}"
-        if col == 3:
-            return row.metric or "—"
+        if col == VERDICT_COLUMN:
+            cell = _verdict(row)
+            return f"{SYMBOLS[cell.tone]} {cell.label}" if cell.label else ""
         if col == 4:
-            return row.profile or "—"
+            return row.metric or "—"
         if col == 5:
-            return target_text(row.target)
+            return row.profile or "—"
         if col == 6:
-            return "—" if row.total_ms is None else f"{row.total_ms:,.0f} ms"
+            return target_text(row.target)
         if col == 7:
+            return "—" if row.total_ms is None else f"{row.total_ms:,.0f} ms"
+        if col == 8:
             return str(row.finding_count) if row.finding_count else ""
         return ""
 
@@ -249,3 +271,10 @@ class HistoryTableModel(QAbstractTableModel):
             )
         when = row.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
         return f"#{row.id} · {when} · {row.method} {row.url} · revision {row.revision}\n{meaning}"
+
+
+def _verdict(row: HistoryRow, *, evidence: bool = False) -> VerdictCell:
+    """The read-back cell of ``row``; its stored evidence is parsed only for the tool tip (a
+    painted cell needs only the label)."""
+    parsed = row.verification_json if evidence and row.verification is not None else None
+    return verdict_cell(row.verification, row.delivery, parsed)

@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 from composer.storage.records import HistoryQuery
 from composer.ui.history_actions import HistoryActions, HistoryStoreLike
 from composer.ui.history_model import (
+    COLUMN_WIDTHS,
     DELIVERY_FILTERS,
     STATUS_FILTERS,
+    VERDICT_FILTERS,
     HistoryTableModel,
 )
 from composer.ui.tasks import TaskRunner
@@ -117,6 +119,13 @@ class HistoryPane(QWidget):
         self.status_filter.insertSeparator(self.status_filter.count())
         for label, states in DELIVERY_FILTERS[1:]:
             self.status_filter.addItem(label, {"deliveries": states})
+        self.status_filter.insertSeparator(self.status_filter.count())
+        for label, chosen in VERDICT_FILTERS:
+            self.status_filter.addItem(label, chosen)
+        self.status_filter.setToolTip(
+            "Show entries by status, by delivery, or by whether the accepted event was found "
+            "when read back"
+        )
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Number of entries")
 
@@ -135,7 +144,7 @@ class HistoryPane(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        for col, width in enumerate((90, 120, 110, 170, 220, 110, 80, 70)):
+        for col, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(col, width)
         self.table.doubleClicked.connect(self._on_double_click)
 
@@ -200,6 +209,7 @@ class HistoryPane(QWidget):
             text=text,
             status_classes=tuple(chosen.get("status_classes", ())),
             deliveries=tuple(chosen.get("deliveries", ())),
+            verifications=tuple(chosen.get("verifications", ())),
         )
 
     def apply_filters(self) -> None:

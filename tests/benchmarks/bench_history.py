@@ -201,6 +201,27 @@ def main() -> None:
             _time_ms(lambda: (store.page(only_4xx, 0, PAGE), store.count(only_4xx))),
             target=100,
         )
+        # Read-back verdicts on a third of the accepted entries (one in ten of those not seen),
+        # then the window's read-back filters: first page and count, as the table loads them.
+        with conn:
+            conn.execute(
+                "UPDATE entry SET verification = CASE WHEN id % 30 = 0 THEN 'not_seen' "
+                "ELSE 'landed' END, verification_evidence = '{}', verified_ms = created_ms "
+                "WHERE delivery = 'accepted' AND id % 3 = 0"
+            )
+        for label, query in (
+            ("read back: not seen", HistoryQuery(verifications=("not_seen",))),
+            (
+                "accepted, not checked",
+                HistoryQuery(deliveries=("accepted",), verifications=("unchecked",)),
+            ),
+        ):
+            matches = store.count(query)
+            _row(
+                f"first page, {label} ({matches:,}), + its count",
+                _time_ms(lambda q=query: (store.page(q, 0, PAGE), store.count(q))),
+                target=100,
+            )
         _row(
             f"page at offset {ENTRIES - PAGE:,} (scrolled to the end)",
             _time_ms(lambda: store.page(None, ENTRIES - PAGE, PAGE)),

@@ -170,3 +170,14 @@ def test_sigterm_during_the_read_back_stops_it_and_prints_the_summary(tmp_path) 
     assert "Traceback" not in err
     assert "read back 0 of 10 accepted" in out
     assert "the read-back was stopped: 10 chosen events were not checked" in out
+
+
+def test_the_checks_share_their_reads(tmp_path, capsys) -> None:
+    # 30 events of 3 profiles and one metric: a listing per metric serves them all, instead of
+    # a listing (or more) per event within the events endpoint's limits
+    with run_in_thread(SandboxConfig()) as url:
+        code = replay(tmp_path, url, events_file(tmp_path, 30), "--verify", "--json")
+    v = run_json(capsys)["verification"]
+    assert code == 0
+    assert (v["checked"], v["landed"]) == (30, 30)
+    assert v["reads"] <= 12, v["reads"]  # 3 profiles, the metric list, a few listings

@@ -144,3 +144,33 @@ def test_an_older_accepted_entry_can_be_checked_from_the_history(qtbot, make_win
         view.check_button.click()
     assert blocker.args[0].outcome is VerifyOutcome.LANDED
     assert blocker.args[0].evidence["event_id"] == first.evidence["event_id"]
+
+
+def verdict_cells(window: Any) -> list[str]:
+    """The history's read-back column, newest first."""
+    from composer.ui.history_model import VERDICT_COLUMN
+
+    model = window.history_pane.model
+    return [model.data(model.index(r, VERDICT_COLUMN)) for r in range(model.rowCount())]
+
+
+def test_the_history_column_follows_each_check(qtbot, make_window, data_dir):
+    _checks_off(data_dir)
+    window = make_window(verify_timeout=5)
+    verify = window.send_part.verify
+    send_and_wait(qtbot, window)
+    send_and_wait(qtbot, window)
+    qtbot.waitUntil(lambda: verdict_cells(window) == ["• Not checked"] * 2, timeout=5000)
+    # Check now on the older entry: its row says landed, the newer one is still unchecked
+    older = window.history_pane.model.row_at(1)
+    window.history_part.load_entry(window.storage.history.get(older.id))
+    view = window.response_view
+    qtbot.waitUntil(lambda: "Press Check now to see whether" in shown(window), timeout=5000)
+    with qtbot.waitSignal(verify.verified, timeout=10_000):
+        view.check_button.click()
+    qtbot.waitUntil(lambda: verdict_cells(window) == ["• Not checked", "✓ Landed"], timeout=5000)
+    # an automatic check keeps the new entry's row in step too
+    window.storage.settings.modify(lambda s: dataclasses.replace(s, verify_sandbox=True))
+    verify.set_settings(window.storage.settings.settings)
+    send_and_verify(qtbot, window)
+    qtbot.waitUntil(lambda: verdict_cells(window)[0] == "✓ Landed", timeout=5000)

@@ -100,7 +100,7 @@ async def test_metric_ids_are_paged_then_cached_and_reads_are_paced() -> None:
             # waits instead of being refused.
             started = time.monotonic()
             for _ in range(12):
-                await verifier._get("/api/metrics", {})
+                await verifier.get("/api/metrics", {})
             elapsed = time.monotonic() - started
             stats = url.app.stats_json()
     assert elapsed >= 0.5

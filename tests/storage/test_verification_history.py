@@ -87,3 +87,41 @@ def test_a_verdict_for_a_deleted_entry_or_an_unknown_outcome_is_refused(tmp_path
             store.record_verification(entry, "maybe")
         store.delete([entry])
         assert store.record_verification(entry, "landed") is False
+
+
+@pytest.mark.parametrize(("fixture", "version"), [("v4", 4), ("v5", 5)])
+def test_a_history_with_verdicts_keeps_them_when_the_verdict_index_comes(
+    tmp_path, fixture, version
+):
+    # written by the release that first kept verdicts (schema 4) and by the one before the
+    # verdict index (schema 5, fixtures/make_history_verdicts.py): landed, not_seen,
+    # cannot_check and skipped entries, one accepted never checked and one rejected
+    path = tmp_path / "history.sqlite3"
+    shutil.copyfile(FIXTURES / f"history_{fixture}_verdicts.sqlite3", path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+        before = conn.execute(
+            "SELECT id, profile, delivery, verification, verification_evidence FROM entry"
+        ).fetchall()
+    with HistoryStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        rows = store.page(limit=100)
+        after = [
+            (r.id, r.profile, r.delivery, r.verification, r.verification_evidence) for r in rows
+        ]
+        assert sorted(after) == sorted(before)
+        for verdict in ("landed", "not_seen", "cannot_check", "skipped"):
+            only = HistoryQuery(verifications=(verdict,))
+            assert [r.profile for r in store.page(only)] == [f"{verdict}@example.com"]
+        unchecked = HistoryQuery(deliveries=("accepted",), verifications=("unchecked",))
+        assert [r.profile for r in store.page(unchecked)] == ["unchecked@example.com"]
+        assert store.count(unchecked) == 1
+        plan = (
+            store._conn()
+            .execute(
+                "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM entry e "
+                "WHERE e.delivery IN ('accepted') AND (e.verification IS NULL)"
+            )
+            .fetchall()
+        )
+    assert "entry_by_verdict_delivery" in str(plan)  # one index, not a visit of every entry
