@@ -169,11 +169,16 @@ class JobEventsDialog(QDialog):
 
     async def _read(self, generation: int) -> None:
         text = self.search.text().strip() or None
+        if self._total is None and text is not None:  # "3 of 1,000 match" needs the 1,000
+            everything = await off_thread(self._store.job_events, self._entry_id, None)
+            self._set_total(len(everything))
         rows = await off_thread(self._store.job_events, self._entry_id, text)
         if generation != self._generation:
             return  # a newer search is on its way
         if text is None:
-            self._total = len(rows)
+            self._set_total(len(rows))
+        # in the file's order (the job's body holds them grouped by profile)
+        rows.sort(key=lambda r: (r.line is None, r.line or 0, r.position))
         self.model.set_rows(rows)
         noun = "event" if len(rows) == 1 else "events"
         if text is None:
@@ -185,6 +190,11 @@ class JobEventsDialog(QDialog):
         if rows:
             self.table.selectRow(0)
         self.load_button.setEnabled(self.current() is not None)
+
+    def _set_total(self, total: int) -> None:
+        if self._total is None:
+            self.summary.setText(f"Bulk job of {total:,} events · {self.summary.text()}")
+        self._total = total
 
     def current(self) -> JobEventRow | None:
         """The event selected in the list."""
