@@ -234,4 +234,3 @@ def test_an_unreadable_or_hostile_file_is_said_in_words(
     assert words in dialog.file_details.text()
     assert not dialog.start_button.isEnabled()
     assert window.last_error is None  # said in the dialog, not as a failure
-
