@@ -8,18 +8,20 @@ The HTTP clients are created inside the running loop and closed when the window 
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import asyncio
+
     from composer.client.targets import Target
     from composer.domain.outcome import SendOutcome
     from composer.services.ports import SendGateway
@@ -166,10 +168,80 @@ def _warm_up() -> None:
     Validator(DEFAULT_REVISION).warm_up()
 
 
+WINDOW_PRELOAD = (
+    "composer.editing.analysis",
+    "composer.editing.state",
+    "composer.editing.revision_shapes",
+    "composer.domain.convert",
+    "composer.domain.draft",
+    "composer.domain.validator",
+    "composer.services.outcome_text",
+    "composer.services.verify_text",
+    "composer.services.retired",
+    "composer.services.keys",
+    "composer.services.ports",
+    "composer.client.targets",
+    "composer.storage.event_files",
+    "composer.storage.exports",
+)
+"""Qt-free modules the window's code imports. They load on the storage thread while Qt loads
+(the main thread spends most of that time outside Python), instead of after it."""
+
+
 def _open_storage(data_dir: Path | None) -> Storage:
     from composer.storage import open_storage
 
-    return open_storage(data_dir)
+    # the whole-file damage check and the retention run once the window is on screen
+    return open_storage(data_dir, defer_checks=True)
+
+
+def _open_storage_and_preload(data_dir: Path | None) -> Storage:
+    """The storage thread at start: asyncio (the event loop needs it first), the storage,
+    then the Qt-free modules the window needs."""
+    import asyncio  # noqa: F401  (loaded here, off the main thread)
+
+    storage = _open_storage(data_dir)
+    for name in WINDOW_PRELOAD:
+        importlib.import_module(name)
+    return storage
+
+
+async def _finish_opening(window: MainWindow, storage: Storage, closed: asyncio.Event) -> bool:
+    """Read the history for damage and apply the retention, after the first paint and off
+    the UI thread. A damaged history is offered to be moved aside, as when it cannot be
+    opened at all; False when the user chose to quit instead."""
+    import asyncio
+
+    from composer.storage.db import HistoryDamaged, HistoryError
+
+    try:
+        removed = await asyncio.to_thread(storage.finish_opening)
+    except HistoryDamaged as exc:
+        if closed.is_set():  # the window went meanwhile: the next start offers it
+            return True
+        # nothing may read the file while it is moved aside
+        window.history_part.stop()
+        await window.history_part.settle()
+        if not await _offer_fresh_history(str(exc)):
+            return False
+        try:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            moved = await asyncio.to_thread(storage.history.start_afresh, stamp)
+        except (HistoryError, OSError) as again:
+            await _cannot_start(str(again))
+            return False
+        log.warning("history moved aside to %s", moved)
+        window.statusBar().showMessage(
+            f"The damaged history was moved aside to {moved.name}; a new history started.", 30000
+        )
+        window.history_part.start()
+        return True
+    except (HistoryError, OSError) as exc:  # busy: the history goes on unchecked this run
+        log.warning("the history was not checked for damage: %s", exc)
+        return True
+    if removed:
+        window.history_part.refresh()
+    return True
 
 
 async def _main(
@@ -177,6 +249,8 @@ async def _main(
 ) -> int:
     """Open the storage (or take the one ``opening`` on a thread), show the window, and run
     until it closes; the exit status."""
+    import asyncio
+
     from PySide6.QtWidgets import QApplication
 
     from composer.storage.db import HistoryDamaged, HistoryError
@@ -205,9 +279,18 @@ async def _main(
     closed = asyncio.Event()
     gateway = DeferredGateway(lambda: build_gateway(storage))
     warm_ups: list[asyncio.Future[None]] = []
+    quit_chosen = False
+
+    async def finish_opening() -> None:
+        nonlocal quit_chosen
+        if not await _finish_opening(window, storage, closed):
+            quit_chosen = True
+            window.close()
 
     def warm_up() -> None:
-        # what the first send needs loads while the user looks at the window
+        # the history's checks, and what the first send needs, run while the user looks at
+        # the window
+        warm_ups.append(asyncio.ensure_future(finish_opening()))
         warm_ups.append(asyncio.ensure_future(asyncio.to_thread(_warm_up)))
 
     try:
@@ -227,7 +310,7 @@ async def _main(
     finally:
         await gateway.aclose()
         await asyncio.to_thread(storage.close)
-    return 0
+    return 1 if quit_chosen else 0
 
 
 async def _cannot_start(problem: str) -> None:
@@ -276,9 +359,15 @@ def _open_with_fresh_history(data_dir: Path | None) -> Any:
 def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit status."""
     # the history and the settings open on a thread while Qt loads
-    opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage-open")
-    opening = opener.submit(_open_storage, data_dir)
-    opener.shutdown(wait=False)
+    opening: Future[Storage] = Future()
+
+    def open_in_background() -> None:
+        try:
+            opening.set_result(_open_storage_and_preload(data_dir))
+        except BaseException as exc:  # handed to _main, which says what went wrong
+            opening.set_exception(exc)
+
+    threading.Thread(target=open_in_background, name="storage-open", daemon=True).start()
 
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication

@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "validate": "composer.cli.validate",
     "send": "composer.cli.send",
     "replay": "composer.cli.replay",
+    "run": "composer.cli.run",
     "history": "composer.cli.history",
     "key": "composer.cli.key",
     "sandbox": "composer.cli.sandbox",
@@ -31,7 +32,9 @@ SUBCOMMANDS = {
 EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``only``, the global options and that one subcommand
+    (each subcommand's module is imported to add its options, which costs start-up time)."""
     parser = argparse.ArgumentParser(
         prog="event-composer",
         description="Compose, validate and send Klaviyo Create Event requests "
@@ -53,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         "in a temporary folder; exit 0 when every step passes",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in SUBCOMMANDS.values():
+    for name, module_name in SUBCOMMANDS.items():
+        if only is not None and name != only:
+            continue
         if importlib.util.find_spec(module_name) is None:
             continue
         importlib.import_module(module_name).add_parser(sub)
@@ -102,9 +107,28 @@ def _printable_streams() -> None:
                 reconfigure(errors="backslashreplace")
 
 
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names ("gui" when it names none), or None when only the whole
+    parser can tell (help, --version, an unknown word or option): then it is built whole."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--data-dir":
+            i += 2
+        elif word.startswith("--data-dir=") or word in ("-v", "--verbose", "--self-test"):
+            i += 1
+        elif word.startswith("-"):
+            return None
+        else:
+            return word if word in SUBCOMMANDS else None
+    return "gui"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _printable_streams()
-    parser = build_parser()
+    # Only the named subcommand's module is loaded: the window opens sooner without the
+    # others' imports (the full parser still answers --help and mistakes).
+    parser = build_parser(only=_named_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

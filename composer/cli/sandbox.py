@@ -1,4 +1,5 @@
 """`event-composer sandbox [--host H] [--port P] [--burst-limit N] [--steady-limit N]
+[--bulk-burst-limit N] [--bulk-steady-limit N] [--max-recorded N]
 [--fault-rate X --fault-seed N] [--fault-kinds K,...] [--deny-events-write]`"""
 
 from __future__ import annotations
@@ -130,6 +131,28 @@ def add_parser(sub: Any) -> None:
         help="requests per key per minute (default 3500, as Klaviyo)",
     )
     p.add_argument(
+        "--bulk-burst-limit",
+        type=_positive,
+        default=10,
+        metavar="N",
+        help="Bulk Create Events jobs per key per second (default 10, as Klaviyo)",
+    )
+    p.add_argument(
+        "--bulk-steady-limit",
+        type=_positive,
+        default=150,
+        metavar="N",
+        help="Bulk Create Events jobs per key per minute (default 150, as Klaviyo)",
+    )
+    p.add_argument(
+        "--max-recorded",
+        type=_positive,
+        default=10_000,
+        metavar="N",
+        help="accepted events kept in memory, and de-duplicated against (default 10000; the "
+        "oldest are forgotten first)",
+    )
+    p.add_argument(
         "--fault-rate",
         type=_share,
         default=0.0,
@@ -239,6 +262,9 @@ def run(args: argparse.Namespace) -> int:
     config = SandboxConfig(
         burst_limit=args.burst_limit,
         steady_limit=args.steady_limit,
+        bulk_burst_limit=args.bulk_burst_limit,
+        bulk_steady_limit=args.bulk_steady_limit,
+        max_recorded=args.max_recorded,
         fault_rate=args.fault_rate,
         fault_seed=args.fault_seed,
         fault_kinds=args.fault_kinds or ALL_FAULT_KINDS,
@@ -290,7 +316,8 @@ def run(args: argparse.Namespace) -> int:
             f"{config.drop_rate:g} of them dropped"
         )
     print(
-        f"Limits per key: {config.burst_limit}/s burst, {config.steady_limit}/min steady; "
+        f"Limits per key: {config.burst_limit}/s burst, {config.steady_limit}/min steady "
+        f"(bulk jobs: {config.bulk_burst_limit}/s, {config.bulk_steady_limit}/min); "
         f"faults: {faults}{scope}. Inspect: GET /sandbox/events, GET /sandbox/stats; "
         "read back: GET /api/events, /api/metrics, /api/profiles.",
         flush=True,

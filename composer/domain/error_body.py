@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http
 from typing import Any
 
 from composer.domain.findings import Finding, Severity
@@ -31,6 +30,8 @@ def status_title(status: int) -> str:
     title = _TITLES_FOR_STATUS.get(status)
     if title is None:
         try:
+            import http  # here: its HTTPStatus enum is slow to build, and rarely needed
+
             title = http.HTTPStatus(status).phrase  # what an unlisted status is, in words
         except ValueError:
             title = "Error" if status >= 400 else "OK"

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from composer.domain.rule_ids import is_syntax
@@ -145,6 +146,13 @@ def unescape_token(token: str) -> str:
 
 def pointer(parts: Sequence[str | int]) -> str:
     """Build a JSON pointer from path parts: ``pointer(["data", "attributes"])``."""
+    if type(parts) is tuple:
+        return _tuple_pointer(parts)  # the rules' fixed paths: built once
+    return "".join("/" + escape_token(str(p)) for p in parts)
+
+
+@lru_cache(maxsize=512)
+def _tuple_pointer(parts: tuple[str | int, ...]) -> str:
     return "".join("/" + escape_token(str(p)) for p in parts)
 
 

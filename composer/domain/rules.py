@@ -442,7 +442,9 @@ def time_findings(payload: Any, rev: Revision, clock: Clock) -> list[Finding]:
 # --- profile --------------------------------------------------------------------------------
 
 
-def profile_findings(payload: Any, rev: Revision) -> list[Finding]:
+def profile_findings(payload: Any, rev: Revision, *, formats: bool = True) -> list[Finding]:
+    """The profile's prose rules; ``formats=False`` skips the email and phone spelling checks
+    (warnings only, and the costliest part)."""
     shape = rev.profile
     profile = _get(payload, shape.path)
     if not isinstance(profile, dict):
@@ -488,10 +490,10 @@ def profile_findings(payload: Any, rev: Revision) -> list[Finding]:
                     f'and/or {shape.phone_key} in E.164 (e.g. "+15005550006")',
                 )
             )
-    if has_email:
+    if has_email and formats:
         assert isinstance(email, str)
         findings.extend(_email_findings(email, f"{base}/{_esc(shape.email_key)}", shape.email_key))
-    if has_phone:
+    if has_phone and formats:
         assert isinstance(phone, str)
         findings.extend(_phone_findings(phone, f"{base}/{_esc(shape.phone_key)}", shape.phone_key))
     if rev.max_profile_strings_bytes is not None:

@@ -145,7 +145,7 @@ def _fast_check(schema_file: str, revision: Revision) -> Callable[[Any], Any] | 
     try:
         import fastjsonschema  # costly: load on first use
 
-        check: Callable[[Any], Any] = fastjsonschema.compile(revision.schema)
+        check: Callable[[Any], Any] = fastjsonschema.compile(revision.schema, use_default=False)
         return check
     except Exception:  # the slow path is always there
         return None

@@ -55,18 +55,39 @@ class Validator:
             return ValidationReport((parsed.finding,), None)
         return self._validate(parsed.value, parsed.size_bytes)
 
-    def validate_payload(self, payload: Any) -> ValidationReport:
-        """Validate an already parsed JSON value."""
-        return self._validate(payload, None)
+    def validate_payload(
+        self,
+        payload: Any,
+        *,
+        text_bytes: int | None = None,
+        profile_rules: bool = True,
+        formats: bool = True,
+    ) -> ValidationReport:
+        """Validate an already parsed JSON value.
 
-    def _validate(self, payload: Any, text_bytes: int | None) -> ValidationReport:
+        ``text_bytes``: the size of the text it was read from (spares re-measuring it).
+        ``profile_rules=False`` leaves out the profile's prose rules (the schema still checks
+        it): a bulk job checks each group's profile once, not once per event.
+        ``formats=False`` leaves out the email and phone spelling checks, which only warn.
+        """
+        return self._validate(payload, text_bytes, profile_rules=profile_rules, formats=formats)
+
+    def _validate(
+        self,
+        payload: Any,
+        text_bytes: int | None,
+        *,
+        profile_rules: bool = True,
+        formats: bool = True,
+    ) -> ValidationReport:
         rev = self.revision
         findings: list[Finding] = []
         try:
             findings.extend(rules.body_findings(text_bytes))
             findings.extend(schema_findings(payload, rev))
             findings.extend(rules.attributes_findings(payload, rev))
-            findings.extend(rules.profile_findings(payload, rev))
+            if profile_rules:
+                findings.extend(rules.profile_findings(payload, rev, formats=formats))
             findings.extend(rules.metric_findings(payload, rev))
             findings.extend(rules.time_findings(payload, rev, self.clock))
             findings.extend(rules.properties_findings(payload, rev, text_bytes))

@@ -27,10 +27,11 @@ from urllib.parse import parse_qs
 from composer.domain.findings import Severity
 from composer.domain.outcome import SANDBOX_DUPLICATE_HEADER
 from composer.domain.revisions import Revision
-from composer.domain.rule_ids import is_syntax
 from composer.domain.rules import MAX_BODY_BYTES
 from composer.domain.validator import Validator
 from composer.sandbox import jsonapi
+from composer.sandbox.bulk import BulkJobs, bulk_path_error
+from composer.sandbox.bulk import permission_error as bulk_permission_error
 from composer.sandbox.config import (
     FALL_FORWARD_OPT_OUT_HEADER,
     JSONAPI_MEDIA_TYPE,
@@ -54,11 +55,37 @@ Send = Callable[[Message], Awaitable[None]]
 EVENTS_PATHS = frozenset({"/api/events/", "/api/events"})
 """The trailing slash up to 2024-07-15 and the slash-less path of 2024-10-15 on; each revision
 is served only at its own (a request at the other path gets 404)."""
+BULK_PATHS = frozenset({"/api/event-bulk-create-jobs/", "/api/event-bulk-create-jobs"})
+"""Bulk Create Events, from 2024-05-15: the same slash rule as Create Event."""
 _OPT_OUT = FALL_FORWARD_OPT_OUT_HEADER.lower().encode("ascii")
 _KEY_RE = re.compile(r"pk_[A-Za-z0-9]+")
 _AUTH_SCHEME = "klaviyo-api-key"
 _ASCII_DIGITS = re.compile(rb"[0-9]+")
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PostEndpoint:
+    """What differs between the API's POST endpoints in the checks they share."""
+
+    limiter: RateLimiter
+    path_error: Callable[[str, Revision], ApiError | None]
+    """The 404 for a path the (requested) revision does not have there, None when it does."""
+    permission_error: ApiError
+    send_less: str
+    """The end of the 413's detail: what to send instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A POST that passed every check before its body is judged."""
+
+    key: str
+    revision: Revision
+    """The revision whose body rules apply (after a retired one fell forward)."""
+    verdict: Verdict
+    body: bytes
+    now: float
 
 
 @dataclass
@@ -73,6 +100,8 @@ class SandboxStats:
     throttled: int = 0
     dropped: int = 0
     rejected_by_status: Counter[int] = field(default_factory=Counter)
+    jobs_accepted: int = 0
+    """Bulk jobs answered 202 (their events count in accepted, recorded, ... one by one)."""
 
     def to_json(self, faults: FaultInjector) -> dict[str, Any]:
         return {
@@ -84,6 +113,7 @@ class SandboxStats:
             "rejected_by_status": {str(k): v for k, v in sorted(self.rejected_by_status.items())},
             "throttled": self.throttled,
             "dropped": self.dropped,
+            "jobs_accepted": self.jobs_accepted,
             "faults_injected": faults.total,
             "faults_by_kind": {k.value: v for k, v in sorted(faults.injected.items())},
         }
@@ -99,6 +129,8 @@ class SandboxApp:
         self.stats = SandboxStats()
         self.recorder = EventRecorder(cfg.max_recorded)
         self.limiter = RateLimiter(cfg.burst_limit, cfg.steady_limit)
+        self.bulk_limiter = RateLimiter(cfg.bulk_burst_limit, cfg.bulk_steady_limit)
+        """Bulk Create Events has limits of its own (10/s, 150/min), counted apart."""
         self.faults = FaultInjector(cfg.fault_rate, cfg.fault_seed, cfg.fault_kinds)
         self._resolver = RevisionResolver(cfg.clock, cfg.retired_revisions)
         self._validators: dict[str, Validator] = {}
@@ -106,6 +138,19 @@ class SandboxApp:
         self.store = ReadStore(cfg.max_recorded, cfg.drop_seed)
         self.reads = ReadApi(self.store, self._has_scope, self._media)
         self._drops = random.Random(cfg.drop_seed)
+        self._events_post = PostEndpoint(
+            self.limiter,
+            _events_path_error,
+            jsonapi.permission_denied_error(),
+            "send less data in one event",
+        )
+        self.bulk_post = PostEndpoint(
+            self.bulk_limiter,
+            bulk_path_error,
+            bulk_permission_error(),
+            "send fewer events in one job",
+        )
+        self._bulk = BulkJobs(self)
 
     # -- Python surface for tests and the GUI (no HTTP needed) -----------------------------
 
@@ -127,6 +172,7 @@ class SandboxApp:
         self.recorder.clear()
         self.stats = SandboxStats()
         self.limiter.reset()
+        self.bulk_limiter.reset()
         self.faults.reset()
         self.store.clear()
         self.reads.reset()
@@ -171,19 +217,34 @@ class SandboxApp:
                     None,
                     [(b"allow", b"GET, POST")],
                 )
-            return await self._post_event(scope, receive)
+            return await self._post(scope, receive, self._create_event)
+        if path in BULK_PATHS:
+            if method != "POST":
+                return self._refused(
+                    405,
+                    jsonapi.method_not_allowed_error(method, "POST"),
+                    None,
+                    [(b"allow", b"POST")],
+                )
+            return await self._post(scope, receive, self._bulk.create_job)
         return self._refused(404, jsonapi.not_found_error(path), None)
 
     # -- POST /api/events/ --------------------------------------------------------------------
 
-    async def _post_event(self, scope: Scope, receive: Receive) -> Reply:
+    async def _post(
+        self,
+        scope: Scope,
+        receive: Receive,
+        handler: Callable[[Scope, Receive], Awaitable[Reply]],
+    ) -> Reply:
+        """A POST of the API (one event or a bulk job), with the fault draw around it."""
         fault = self.faults.draw()
         if fault is not None:
             if fault is FaultKind.SLOW:
                 await asyncio.sleep(self.config.slow_seconds)
             elif fault not in (FaultKind.GATEWAY_TIMEOUT, FaultKind.DROP):
                 return self._fault_reply(fault)
-        reply = await self._create_event(scope, receive)
+        reply = await handler(scope, receive)
         if fault is FaultKind.GATEWAY_TIMEOUT:
             return self._fault_reply(fault)
         if fault is FaultKind.DROP:
@@ -191,6 +252,54 @@ class SandboxApp:
         return reply
 
     async def _create_event(self, scope: Scope, receive: Receive) -> Reply:
+        admitted = await self.admit(scope, receive, self._events_post)
+        if isinstance(admitted, Reply):
+            return admitted
+        revision, verdict, now = admitted.revision, admitted.verdict, admitted.now
+        report = self._validator(revision).validate_text(admitted.body)
+        errors = [f for f in report.findings if f.severity is Severity.ERROR]
+        if errors:
+            return self._refused(400, jsonapi.findings_errors(errors), verdict)
+        self.stats.accepted += 1
+        received = datetime.fromtimestamp(now, UTC)
+        answer: Headers = [(b"content-length", b"0"), *_rate_headers(verdict)]
+        if self.record(report.payload, revision, received, now) is Recording.DUPLICATE:
+            # Klaviyo answers a duplicate like any event and says nothing; the sandbox says so
+            # in a header of its own, so a tester can see it.
+            answer.append((SANDBOX_DUPLICATE_HEADER.encode("ascii"), b"1"))
+        return Reply(202, answer)
+
+    def record(
+        self,
+        payload: Any,
+        revision: Revision,
+        received: datetime,
+        now: float,
+        profile: str | None = None,
+    ) -> Recording:
+        """Process one accepted event: dropped downstream (``drop_rate``), recorded (and so
+        readable after ``processing_delay``), or a duplicate of one recorded before.
+        ``profile``: the event's profile identity, when the caller knows it already."""
+        if self.config.drop_rate and self._drops.random() < self.config.drop_rate:
+            self.stats.dropped += 1  # answered like any event, then lost downstream
+            return Recording.DROPPED
+        if self.recorder.record(payload, revision, received, profile):
+            self.stats.recorded += 1
+            available = now + self.config.processing_delay
+            self.store.add(payload, revision, now, available, profile)
+            return Recording.RECORDED
+        self.stats.duplicates += 1
+        return Recording.DUPLICATE
+
+    def accepted_reply(self, verdict: Verdict) -> Reply:
+        """A 202 without a body, with the RateLimit-* headers of ``verdict``."""
+        return Reply(202, [(b"content-length", b"0"), *_rate_headers(verdict)])
+
+    async def admit(
+        self, scope: Scope, receive: Receive, endpoint: PostEndpoint
+    ) -> Reply | Admitted:
+        """The checks every POST of the API makes before its body is judged, in Klaviyo's
+        order: key, revision, path, scope, rate limit, media type, size. A Reply refuses."""
         headers = dict(scope["headers"])
         now = self.config.clock()
         key, auth_error = _api_key(headers.get(b"authorization"))
@@ -198,7 +307,7 @@ class SandboxApp:
             return self._refused(
                 401,
                 auth_error,
-                self.limiter.state(None, now),
+                endpoint.limiter.state(None, now),
                 [(b"www-authenticate", b'Klaviyo-API-Key realm="api"')],
             )
         assert key is not None
@@ -209,18 +318,17 @@ class SandboxApp:
         )
         if resolution.revision is None:
             assert resolution.error is not None
-            return self._refused(resolution.status, resolution.error, self.limiter.state(key, now))
+            return self._refused(
+                resolution.status, resolution.error, endpoint.limiter.state(key, now)
+            )
         revision = resolution.revision
         published = resolution.requested or revision
-        if scope["path"] != published.path:
-            return self._refused(
-                404, _wrong_path_error(scope["path"], published), self.limiter.state(key, now)
-            )
+        wrong_path = endpoint.path_error(scope["path"], published)
+        if wrong_path is not None:
+            return self._refused(404, wrong_path, endpoint.limiter.state(key, now))
         if self.config.deny_events_write or key in self.config.scope_denied_keys:
-            return self._refused(
-                403, jsonapi.permission_denied_error(), self.limiter.state(key, now)
-            )
-        verdict = self.limiter.hit(key, now)
+            return self._refused(403, endpoint.permission_error, endpoint.limiter.state(key, now))
+        verdict = endpoint.limiter.hit(key, now)
         if not verdict.allowed:
             self.stats.throttled += 1
             retry = str(verdict.retry_after).encode("ascii")
@@ -244,45 +352,11 @@ class SandboxApp:
                     "request_too_large",
                     "Request entity too large.",
                     f"The request body is larger than {limit:,} bytes; Klaviyo accepts bodies "
-                    f"of at most 5 MB ({MAX_BODY_BYTES:,} bytes): send less data in one event.",
+                    f"of at most 5 MB ({MAX_BODY_BYTES:,} bytes): {endpoint.send_less}.",
                 ),
                 verdict,
             )
-        report = self._validator(revision).validate_text(body)
-        errors = [f for f in report.findings if f.severity is Severity.ERROR]
-        if errors:
-            if any(is_syntax(f.rule) for f in errors):
-                api_errors = [
-                    ApiError(
-                        "parse_error",
-                        "Malformed request.",
-                        f.message,
-                        pointer=f.pointer,
-                        meta={"line": f.line, "column": f.column} if f.line is not None else {},
-                    )
-                    for f in errors
-                ]
-            else:
-                api_errors = [
-                    ApiError("invalid", jsonapi.INVALID_TITLE, f.message, pointer=f.pointer)
-                    for f in errors
-                ]
-            return self._refused(400, api_errors, verdict)
-        self.stats.accepted += 1
-        received = datetime.fromtimestamp(now, UTC)
-        answer: Headers = [(b"content-length", b"0"), *_rate_headers(verdict)]
-        if self.config.drop_rate and self._drops.random() < self.config.drop_rate:
-            self.stats.dropped += 1  # answered like any event, then lost downstream
-            return Reply(202, answer)
-        if self.recorder.record(report.payload, revision, received):
-            self.stats.recorded += 1
-            self.store.add(report.payload, revision, now, now + self.config.processing_delay)
-        else:
-            self.stats.duplicates += 1
-            # Klaviyo answers a duplicate like any event and says nothing; the sandbox says so
-            # in a header of its own, so a tester can see it.
-            answer.append((SANDBOX_DUPLICATE_HEADER.encode("ascii"), b"1"))
-        return Reply(202, answer)
+        return Admitted(key, revision, verdict, body, now)
 
     def _has_scope(self, key: str, scope: str) -> bool:
         # Through self.config, which set_retired_revisions() replaces while running.
@@ -322,6 +396,10 @@ class SandboxApp:
             self.stats.rejected_by_status[reply.status] += 1
         return reply
 
+    def validator(self, revision: Revision) -> Validator:
+        """The Create Event validator of ``revision`` on the sandbox's clock."""
+        return self._validator(revision)
+
     def _validator(self, revision: Revision) -> Validator:
         validator = self._validators.get(revision.name)
         if validator is None:
@@ -330,6 +408,16 @@ class SandboxApp:
                 revision, lambda: datetime.fromtimestamp(clock(), UTC)
             )
         return validator
+
+    def refuse(
+        self,
+        status: int,
+        error: ApiError | list[ApiError],
+        verdict: Verdict | None,
+        extra: Headers | None = None,
+    ) -> Reply:
+        """A 4xx answer (never 429) with the RateLimit-* headers of the steady window."""
+        return self._refused(status, error, verdict, extra)
 
     def _refused(
         self,
@@ -457,7 +545,9 @@ def _media_type_error(headers: dict[bytes, bytes], revision: Revision) -> ApiErr
     return None
 
 
-def _wrong_path_error(path: str, revision: Revision) -> ApiError:
+def _events_path_error(path: str, revision: Revision) -> ApiError | None:
+    if path == revision.path:
+        return None
     return ApiError(
         "not_found",
         "Not found.",
@@ -466,6 +556,14 @@ def _wrong_path_error(path: str, revision: Revision) -> ApiError:
         + (" (with the trailing slash)" if revision.path.endswith("/") else " (no trailing slash)")
         + ".",
     )
+
+
+class Recording(Enum):
+    """What became of one accepted event."""
+
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"
+    DROPPED = "dropped"
 
 
 class _BodyOutcome(Enum):

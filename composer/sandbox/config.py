@@ -65,6 +65,10 @@ class SandboxConfig:
     steady_limit: int = 3500
     """Requests per key per one-minute fixed window."""
     clock: Clock = time.time
+    bulk_burst_limit: int = 10
+    """Bulk Create Events jobs per key per one-second window (Klaviyo: 10/s)."""
+    bulk_steady_limit: int = 150
+    """Bulk Create Events jobs per key per one-minute window (Klaviyo: 150/m)."""
     fault_rate: float = 0.0
     """Share of POST /api/events/ requests (0..1) answered with an injected fault."""
     fault_seed: int | None = None
@@ -105,8 +109,14 @@ class SandboxConfig:
     """Particular keys and the read scopes each has (others have all); out of repr: secrets."""
 
     def __post_init__(self) -> None:
-        if self.burst_limit < 1 or self.steady_limit < 1:
-            raise ValueError("burst_limit and steady_limit must be at least 1")
+        if (
+            min(self.burst_limit, self.steady_limit, self.bulk_burst_limit, self.bulk_steady_limit)
+            < 1
+        ):
+            raise ValueError(
+                "burst_limit, steady_limit, bulk_burst_limit and bulk_steady_limit must be at "
+                "least 1"
+            )
         if not 0.0 <= self.fault_rate <= 1.0:
             raise ValueError(f"fault_rate must be between 0 and 1, not {self.fault_rate}")
         if self.fault_rate > 0 and not self.fault_kinds:

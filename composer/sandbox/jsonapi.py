@@ -14,6 +14,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from composer.domain.findings import Finding
+from composer.domain.rule_ids import is_syntax
+
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -101,6 +104,23 @@ def json_reply(status: int, value: Any, headers: Headers | None = None) -> Reply
 # The titles below are DRF's default details for the matching exception (see module docstring).
 INVALID_TITLE = "Invalid input."
 THROTTLED_TITLE = "Request was throttled."
+
+
+def findings_errors(errors: list[Finding]) -> list[ApiError]:
+    """One JSON:API error per ERROR finding: ``parse_error`` for JSON syntax (with its line and
+    column), else ``invalid``, each with the finding's pointer."""
+    if any(is_syntax(f.rule) for f in errors):
+        return [
+            ApiError(
+                "parse_error",
+                "Malformed request.",
+                f.message,
+                pointer=f.pointer,
+                meta={"line": f.line, "column": f.column} if f.line is not None else {},
+            )
+            for f in errors
+        ]
+    return [ApiError("invalid", INVALID_TITLE, f.message, pointer=f.pointer) for f in errors]
 
 
 def throttled_error(wait_seconds: int) -> ApiError:

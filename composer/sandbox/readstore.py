@@ -107,11 +107,20 @@ class ReadStore:
         self.events: list[StoredEvent] = []
         """Sorted by (timestamp, seq): oldest first."""
 
-    def add(self, payload: Any, rev: Revision, received: float, available_at: float) -> StoredEvent:
-        """Process one accepted, recorded event: create its profile and metric if new."""
+    def add(
+        self,
+        payload: Any,
+        rev: Revision,
+        received: float,
+        available_at: float,
+        identity: str | None = None,
+    ) -> StoredEvent:
+        """Process one accepted, recorded event: create its profile and metric if new.
+
+        ``identity``: the profile's :func:`profile_identity`, when the caller knows it."""
         attributes = _get(payload, ("data", "attributes"))
         attributes = attributes if isinstance(attributes, dict) else {}
-        profile = self._profile(payload, rev, received, available_at)
+        profile = self._profile(payload, rev, received, available_at, identity)
         metric_name = _get(payload, rev.metric_name_path)
         metric = self._metric(
             metric_name if isinstance(metric_name, str) else "", received, available_at
@@ -155,8 +164,16 @@ class ReadStore:
 
     # -- creation ---------------------------------------------------------------------------
 
-    def _profile(self, payload: Any, rev: Revision, received: float, available: float) -> Profile:
-        identity = profile_identity(payload, rev)
+    def _profile(
+        self,
+        payload: Any,
+        rev: Revision,
+        received: float,
+        available: float,
+        identity: str | None = None,
+    ) -> Profile:
+        if identity is None:
+            identity = profile_identity(payload, rev)
         shape = rev.profile
         sent = _get(payload, shape.path)
         sent = sent if isinstance(sent, dict) else {}

@@ -79,6 +79,21 @@ def profile_identity(payload: Any, rev: Revision) -> str:
     return "unknown"
 
 
+def dedup_identity(
+    payload: Any, rev: Revision, profile: str | None = None
+) -> tuple[str, str, str] | None:
+    """(profile, metric, unique_id) of an event that has a unique_id, else None: what Klaviyo
+    de-duplicates it by. ``profile``: its :func:`profile_identity`, when known already."""
+    attributes = _get(payload, ("data", "attributes"))
+    unique_id = attributes.get("unique_id") if isinstance(attributes, dict) else None
+    if not isinstance(unique_id, str) or not unique_id:
+        return None
+    metric = _get(payload, rev.metric_name_path)
+    if profile is None:
+        profile = profile_identity(payload, rev)
+    return profile, metric if isinstance(metric, str) else "", unique_id
+
+
 class EventRecorder:
     """Accepted events, newest last internally, bounded to ``max_events``."""
 
@@ -86,8 +101,12 @@ class EventRecorder:
         self.max_events = max_events
         self._events: OrderedDict[tuple[str, str, str], RecordedEvent] = OrderedDict()
 
-    def record(self, payload: Any, rev: Revision, received_at: datetime) -> bool:
-        """Record an accepted event; False when it repeats one already recorded."""
+    def record(
+        self, payload: Any, rev: Revision, received_at: datetime, profile: str | None = None
+    ) -> bool:
+        """Record an accepted event; False when it repeats one already recorded.
+
+        ``profile``: its :func:`profile_identity`, when the caller knows it already."""
         attributes = _get(payload, ("data", "attributes"))
         attributes = attributes if isinstance(attributes, dict) else {}
         unique_id = attributes.get("unique_id")
@@ -103,7 +122,8 @@ class EventRecorder:
             dedup_key = "time:" + moment.astimezone(UTC).replace(microsecond=0).isoformat().replace(
                 "+00:00", "Z"
             )
-        profile = profile_identity(payload, rev)
+        if profile is None:
+            profile = profile_identity(payload, rev)
         metric_value = _get(payload, rev.metric_name_path)
         metric = metric_value if isinstance(metric_value, str) else ""
         key = (profile, metric, dedup_key)

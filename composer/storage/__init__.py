@@ -33,6 +33,24 @@ class Storage:
     history: HistoryStore
     settings: SettingsStore
     secrets: SecretStore
+    checks_deferred: bool = False
+    """True while the history's damage check is still to run (:meth:`finish_opening`)."""
+    retention_deferred: bool = False
+    """True while the user's retention is still to apply (:meth:`finish_opening`)."""
+
+    def finish_opening(self) -> int:
+        """Run what ``open_storage(defer_checks=True)`` left for later: read the whole history
+        for damage (raises ``HistoryDamaged``, having changed nothing), then apply the user's
+        retention. Returns the number of entries the retention removed. Blocks: call it off
+        the UI thread."""
+        if self.checks_deferred:
+            if not self.history.checked:
+                self.history.check()
+            self.checks_deferred = False
+        if not self.retention_deferred:
+            return 0
+        self.retention_deferred = False
+        return _apply_retention(self.history, self.settings.settings)
 
     def close(self) -> None:
         self.history.close()
@@ -75,7 +93,11 @@ def open_accounts(data_dir: Path | None, *, secrets: SecretStore | None = None) 
 
 
 def open_storage(
-    data_dir: Path | None, *, apply_retention: bool = True, secrets: SecretStore | None = None
+    data_dir: Path | None,
+    *,
+    apply_retention: bool = True,
+    secrets: SecretStore | None = None,
+    defer_checks: bool = False,
 ) -> Storage:
     """Open the history and the settings in ``data_dir`` (all state in that one folder) or,
     when None, in the platform's data and config folders; apply the user's retention.
@@ -83,14 +105,32 @@ def open_storage(
     The keyring is not touched here (probing it may block): ``storage.secrets.status`` probes
     on first use. Raises ``HistoryError`` when the history cannot be opened (``HistoryDamaged``
     when its file is damaged: it can then be moved aside with ``paths.move_history_aside``).
+
+    With ``defer_checks`` the reading of the whole history for damage (about 0.7 s for
+    100,000 entries) and the retention, which writes, wait for
+    :meth:`Storage.finish_opening` (the window paints first); a file that is not a database
+    at all, or one whose schema must be migrated, is still checked here.
     """
     accounts = open_accounts(data_dir, secrets=secrets)
-    history = HistoryStore(accounts.paths.history_db)
-    if apply_retention:
-        keep = accounts.settings.settings.retention
-        if keep.keep_last is not None or keep.keep_days is not None:
-            history.apply_retention(keep.keep_last, keep.keep_days)
-    return Storage(accounts.paths, history, accounts.settings, accounts.secrets)
+    history = HistoryStore(accounts.paths.history_db, check=not defer_checks)
+    storage = Storage(
+        accounts.paths,
+        history,
+        accounts.settings,
+        accounts.secrets,
+        checks_deferred=defer_checks,
+        retention_deferred=defer_checks and apply_retention,
+    )
+    if apply_retention and not defer_checks:
+        _apply_retention(history, accounts.settings.settings)
+    return storage
+
+
+def _apply_retention(history: HistoryStore, settings: Settings) -> int:
+    keep = settings.retention
+    if keep.keep_last is None and keep.keep_days is None:
+        return 0
+    return history.apply_retention(keep.keep_last, keep.keep_days)
 
 
 def default_account(settings: Settings) -> str:

@@ -19,12 +19,10 @@ Blocking file I/O: the window calls these through a worker thread.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from composer.domain.collection_rules import (
@@ -36,116 +34,42 @@ from composer.domain.collection_rules import (
     MAX_SMALL_FILE_BYTES,
     ORDER_FILE,
     copy_name,
-    expectation_name,
     format_json,
     name_problem,
     order_key,
-    ordered,
     parse_order,
     request_name,
 )
+from composer.storage.collection_files import (
+    BOM,
+    atomic_write,
+    encode_text,
+    inside,
+    read_bytes,
+    rename_path,
+    stray_file,
+    unlink_path,
+)
+from composer.storage.collection_items import (
+    CollectionError,
+    CollectionTree,
+    FileProblem,
+    FolderItem,
+    RequestFile,
+    RequestItem,
+)
+from composer.storage.collection_listing import list_collection
 
-BOM = b"\xef\xbb\xbf"
-MAX_DEPTH = 16
-"""Folders nested deeper than this are not listed (a problem names the first one)."""
-
-
-class CollectionError(Exception):
-    """A collection's file or folder cannot be read or written, or an operation is not
-    possible; the message names the file (relative to the collection) and what would be right."""
-
-
-@dataclass(frozen=True, slots=True)
-class FileProblem:
-    """A file or folder of the collection that is not used, and why (it is left as it is)."""
-
-    path: str
-    """Relative to the collection folder, with ``/``."""
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class RequestItem:
-    """One request of a collection: ``NAME.event.json`` and perhaps ``NAME.expect.json``."""
-
-    name: str
-    folder: str
-    """The key of its folder without the trailing ``/`` (``""`` at the top)."""
-    has_expectation: bool = False
-
-    @property
-    def key(self) -> str:
-        """``folder/name``: what every operation takes."""
-        return f"{self.folder}/{self.name}" if self.folder else self.name
-
-    @property
-    def event_file(self) -> str:
-        """Its body's path relative to the collection."""
-        return self.key + EVENT_SUFFIX
-
-    @property
-    def expect_file(self) -> str:
-        """Its expectations' path relative to the collection (which may not exist)."""
-        return self.key + EXPECT_SUFFIX
-
-
-@dataclass(frozen=True, slots=True)
-class FolderItem:
-    """A folder of a collection and its items in display and run order."""
-
-    name: str
-    """Its own name (the collection folder's name for the top)."""
-    path: str
-    """Relative to the collection, without a trailing ``/`` (``""`` for the top)."""
-    children: tuple[RequestItem | FolderItem, ...] = ()
-
-    @property
-    def key(self) -> str:
-        """``path/`` (``""`` for the top)."""
-        return self.path + FOLDER_MARK if self.path else ""
-
-    def requests(self) -> Iterator[RequestItem]:
-        """Every request in it and its subfolders, in run order (depth first)."""
-        for child in self.children:
-            if isinstance(child, FolderItem):
-                yield from child.requests()
-            else:
-                yield child
-
-    def find(self, key: str) -> RequestItem | FolderItem | None:
-        """The item with this key anywhere below (or this folder for its own key)."""
-        if key == self.key:
-            return self
-        for child in self.children:
-            if child.key == key:
-                return child
-            if isinstance(child, FolderItem) and key.startswith(child.key):
-                return child.find(key)
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class CollectionTree:
-    """A collection as listed: its items, and the files it does not use (with why)."""
-
-    root: FolderItem
-    problems: tuple[FileProblem, ...] = ()
-    environments: tuple[str, ...] = ()
-    """Names of ``environments/NAME.json`` files, sorted."""
-
-
-@dataclass(frozen=True, slots=True)
-class RequestFile:
-    """A request's body as it is on disk."""
-
-    key: str
-    raw: bytes
-    """The exact bytes of the file."""
-    text: str = field(repr=False, default="")
-    """The bytes as text (UTF-8; a byte-order mark is not part of it, and kept on save)."""
+__all__ = [
+    "Collection",
+    "CollectionError",
+    "CollectionTree",
+    "FileProblem",
+    "FolderItem",
+    "OpenCollections",
+    "RequestFile",
+    "RequestItem",
+]
 
 
 class Collection:
@@ -188,12 +112,7 @@ class Collection:
         Raises CollectionError only when the collection folder itself cannot be listed.
         """
         self.check()
-        problems: list[FileProblem] = []
-        visited = {self._real_root}
-        root = self._list_folder(self.root, "", 0, problems, visited)
-        return CollectionTree(
-            FolderItem(self.name, "", root), tuple(problems), tuple(self._environment_names())
-        )
+        return list_collection(self.root, self.name)
 
     def requests(self, folder: str = "") -> list[RequestItem]:
         """The requests in ``folder`` (a folder key, ``""`` for all) and below, in run order.
@@ -206,122 +125,6 @@ class Collection:
             raise CollectionError(f"{folder}: no such folder in {self.name}")
         return list(item.requests())
 
-    def _list_folder(
-        self,
-        path: Path,
-        rel: str,
-        depth: int,
-        problems: list[FileProblem],
-        visited: set[Path],
-    ) -> tuple[RequestItem | FolderItem, ...]:
-        try:
-            entries = sorted(os.scandir(path), key=lambda e: e.name)
-        except OSError as exc:
-            problems.append(FileProblem(rel or ".", f"cannot be read ({exc.strerror or exc})"))
-            return ()
-        names = {e.name for e in entries}
-        requests: dict[str, RequestItem] = {}
-        folders: dict[str, FolderItem] = {}
-        order: list[str] | None = None
-        for entry in entries:
-            name = entry.name
-            where = f"{rel}/{name}" if rel else name
-            if name.startswith("."):
-                continue  # hidden: .git, editors' and our own temporary files
-            if not rel and name == ENVIRONMENTS_FOLDER:
-                continue
-            kind, problem = self._entry_kind(entry)
-            if problem:
-                problems.append(FileProblem(where, problem))
-                continue
-            if kind == "dir":
-                bad = name_problem(name, folder=True)
-                if bad:
-                    problems.append(FileProblem(where, f"not listed: {bad}"))
-                    continue
-                real = Path(entry.path).resolve()
-                if real in visited:
-                    problems.append(FileProblem(where, "a link back to a folder already listed"))
-                    continue
-                if depth + 1 >= MAX_DEPTH:
-                    problems.append(
-                        FileProblem(where, f"folders nest deeper than {MAX_DEPTH}; not listed")
-                    )
-                    continue
-                children = self._list_folder(
-                    Path(entry.path), where, depth + 1, problems, visited | {real}
-                )
-                folders[name] = FolderItem(name, where, children)
-                continue
-            if name == ORDER_FILE:
-                order = self._read_order(Path(entry.path), where, problems)
-                continue
-            stem = request_name(name)
-            if stem is not None:
-                bad = name_problem(stem)
-                if bad:
-                    problems.append(FileProblem(where, f"not listed: {bad}"))
-                    continue
-                requests[stem] = RequestItem(stem, rel, stem + EXPECT_SUFFIX in names)
-                continue
-            stem = expectation_name(name)
-            if stem is not None and stem + EVENT_SUFFIX not in names:
-                problems.append(
-                    FileProblem(
-                        where,
-                        f"expectations for a request that is not there ({stem}{EVENT_SUFFIX} "
-                        "is missing)",
-                    )
-                )
-        items = [(n, False) for n in requests] + [(n, True) for n in folders]
-        return tuple(
-            folders[n] if is_folder else requests[n] for n, is_folder in ordered(items, order)
-        )
-
-    def _entry_kind(self, entry: os.DirEntry[str]) -> tuple[str, str | None]:
-        """("dir" | "file" | "other", a problem or None) for one folder entry."""
-        try:
-            if entry.is_symlink():
-                target = Path(entry.path).resolve()
-                if not _inside(target, self._real_root):
-                    return "other", f"a link to {target}, outside the collection; not followed"
-                if not target.exists():
-                    return "other", "a link to nothing (its target is missing)"
-            if entry.is_dir():
-                return "dir", None
-            if entry.is_file():
-                return "file", None
-        except OSError as exc:
-            return "other", f"cannot be read ({exc.strerror or exc})"
-        except RuntimeError:  # a symlink loop
-            return "other", "a link that leads round in a loop"
-        return "other", None
-
-    def _read_order(self, path: Path, where: str, problems: list[FileProblem]) -> list[str] | None:
-        try:
-            text = _read_bytes(path, where, MAX_SMALL_FILE_BYTES).decode("utf-8-sig")
-            return parse_order(text)
-        except CollectionError as exc:
-            problems.append(FileProblem(where, _without_prefix(str(exc), where)))
-        except UnicodeDecodeError as exc:
-            problems.append(FileProblem(where, f"byte {exc.start} is not UTF-8; name order used"))
-        except ValueError as exc:
-            problems.append(FileProblem(where, f"{exc}; name order is used instead"))
-        return None
-
-    def _environment_names(self) -> list[str]:
-        folder = self.root / ENVIRONMENTS_FOLDER
-        if not folder.is_dir():
-            return []
-        try:
-            return sorted(
-                p.name[: -len(".json")]
-                for p in folder.iterdir()
-                if p.name.endswith(".json") and not p.name.startswith(".")
-            )
-        except OSError:
-            return []
-
     def environment_path(self, name: str) -> Path:
         """Where the environment ``name`` is kept: ``environments/NAME.json``."""
         bad = name_problem(name)
@@ -329,12 +132,17 @@ class Collection:
             raise CollectionError(f"environment {name!r}: {bad.replace('request', 'environment')}")
         return self._inside_path(f"{ENVIRONMENTS_FOLDER}/{name}.json")
 
+    def path_of(self, rel: str) -> Path:
+        """The path of ``rel`` (relative to the collection, with ``/``). Raises
+        CollectionError for one that leads out of the collection (``..``, a link)."""
+        return self._inside_path(rel)
+
     # -- requests -----------------------------------------------------------------------------
 
     def read_request(self, key: str) -> RequestFile:
         """The request's body exactly as on disk. Raises CollectionError naming the file."""
         where = self._request_key(key) + EVENT_SUFFIX
-        raw = _read_bytes(self._inside_path(where), where, MAX_REQUEST_BYTES)
+        raw = read_bytes(self._inside_path(where), where, MAX_REQUEST_BYTES)
         try:
             text = raw.removeprefix(BOM).decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -355,7 +163,7 @@ class Collection:
         path = self._inside_path(where)
         if not path.exists() and not path.is_symlink():
             return None
-        raw = _read_bytes(path, where, MAX_SMALL_FILE_BYTES)
+        raw = read_bytes(path, where, MAX_SMALL_FILE_BYTES)
         try:
             return raw.removeprefix(BOM).decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -368,7 +176,7 @@ class Collection:
             path = self._inside_path(where)
             if not path.exists():
                 return False
-            _unlink(path, where)
+            unlink_path(path, where)
             return True
         return self._save(where, text)
 
@@ -383,9 +191,9 @@ class Collection:
         self._check_folder(folder)
         key = f"{folder}/{name}" if folder else name
         self._check_free(key)
-        self._write_new(key + EVENT_SUFFIX, _encode(text))
+        self._write_new(key + EVENT_SUFFIX, encode_text(text))
         if expectation is not None:
-            self._write_new(key + EXPECT_SUFFIX, _encode(expectation))
+            self._write_new(key + EXPECT_SUFFIX, encode_text(expectation))
         self._order_insert(folder, order_key(name, folder=False), None)
         return RequestItem(name, folder, expectation is not None)
 
@@ -421,7 +229,7 @@ class Collection:
             self._check_folder(path)
             if old != new_name:
                 self._check_absent(target, new_name.casefold() == old.casefold())
-                _rename(self._inside_path(path), self._inside_path(target), path)
+                rename_path(self._inside_path(path), self._inside_path(target), path)
                 self._order_rename(parent, old + FOLDER_MARK, new_name + FOLDER_MARK)
             return FolderItem(new_name, target)
         key = self._request_key(key)
@@ -434,13 +242,13 @@ class Collection:
             return RequestItem(new_name, folder, has_expect)
         if new_name.casefold() != old.casefold():
             self._check_free(new_key)
-        _rename(
+        rename_path(
             self._inside_path(key + EVENT_SUFFIX),
             self._inside_path(new_key + EVENT_SUFFIX),
             key + EVENT_SUFFIX,
         )
         if has_expect:
-            _rename(
+            rename_path(
                 self._inside_path(key + EXPECT_SUFFIX),
                 self._inside_path(new_key + EXPECT_SUFFIX),
                 key + EXPECT_SUFFIX,
@@ -458,7 +266,7 @@ class Collection:
                 raise CollectionError("the collection folder itself cannot be deleted here")
             self._check_folder(path)
             real = self._inside_path(path)
-            stray = _stray_file(real, path)
+            stray = stray_file(real, path)
             if stray:
                 raise CollectionError(
                     f"{path}/ holds {stray}, which is not part of a collection; move it "
@@ -472,8 +280,8 @@ class Collection:
         self._require(key)
         folder, name = _split(key)
         if self._exists(key + EXPECT_SUFFIX):
-            _unlink(self._inside_path(key + EXPECT_SUFFIX), key + EXPECT_SUFFIX)
-        _unlink(self._inside_path(key + EVENT_SUFFIX), key + EVENT_SUFFIX)
+            unlink_path(self._inside_path(key + EXPECT_SUFFIX), key + EXPECT_SUFFIX)
+        unlink_path(self._inside_path(key + EVENT_SUFFIX), key + EVENT_SUFFIX)
         self._order_remove(folder, name)
 
     def create_folder(self, parent: str, name: str) -> FolderItem:
@@ -521,12 +329,12 @@ class Collection:
             self._check_name(name, folder, folder=is_folder)
             if is_folder:
                 self._check_absent(new_key, False)
-                _rename(self._inside_path(source), self._inside_path(new_key), source + "/")
+                rename_path(self._inside_path(source), self._inside_path(new_key), source + "/")
             else:
                 self._check_free(new_key)
                 for suffix in (EXPECT_SUFFIX, EVENT_SUFFIX):
                     if self._exists(source + suffix):
-                        _rename(
+                        rename_path(
                             self._inside_path(source + suffix),
                             self._inside_path(new_key + suffix),
                             source + suffix,
@@ -564,7 +372,7 @@ class Collection:
             real = path.resolve()
         except (OSError, RuntimeError):
             raise CollectionError(f"{rel}: a link that leads round in a loop") from None
-        if not _inside(real, self._real_root):
+        if not inside(real, self._real_root):
             raise CollectionError(
                 f"{rel}: leads to {real}, outside the collection; links out of it are not followed"
             )
@@ -619,7 +427,7 @@ class Collection:
     def _maybe_read_raw(self, rel: str) -> bytes | None:
         if not self._exists(rel):
             return None
-        return _read_bytes(self._inside_path(rel), rel, MAX_SMALL_FILE_BYTES)
+        return read_bytes(self._inside_path(rel), rel, MAX_SMALL_FILE_BYTES)
 
     def _siblings(self, folder: str) -> tuple[RequestItem | FolderItem, ...]:
         item = self.tree().root.find(_folder_key(folder))
@@ -627,7 +435,7 @@ class Collection:
 
     def _save(self, rel: str, text: str) -> bool:
         path = self._inside_path(rel)
-        data = _encode(text)
+        data = encode_text(text)
         try:
             old = path.read_bytes() if path.exists() else None
         except OSError:
@@ -637,7 +445,7 @@ class Collection:
                 data = BOM + data
             if old == data:
                 return False
-        _atomic_write(path.resolve() if path.exists() else path, data, rel)
+        atomic_write(path.resolve() if path.exists() else path, data, rel)
         return True
 
     def _write_new(self, rel: str, data: bytes) -> None:
@@ -730,7 +538,7 @@ class OpenCollections:
         if stem is None:
             return None
         for collection in self._open:
-            if _inside(real, collection._real_root):
+            if inside(real, collection._real_root):
                 rel = real.parent.relative_to(collection._real_root).as_posix()
                 return collection, (stem if rel == "." else f"{rel}/{stem}")
         return None
@@ -748,96 +556,3 @@ def _folder_key(folder: str) -> str:
 def _split(path: str) -> tuple[str, str]:
     folder, _, name = path.rpartition("/")
     return folder, name
-
-
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or path.is_relative_to(root)
-
-
-def _encode(text: str) -> bytes:
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise CollectionError(
-            f"the text holds a lone surrogate at character {exc.start}, which UTF-8 cannot "
-            "store; write it as a \\u escape"
-        ) from None
-
-
-def _read_bytes(path: Path, where: str, limit: int) -> bytes:
-    try:
-        st = path.stat()
-        if stat.S_ISDIR(st.st_mode):
-            raise CollectionError(f"{where}: is a folder, not a file")
-        if not stat.S_ISREG(st.st_mode):
-            raise CollectionError(f"{where}: is not a regular file (a device or a pipe)")
-        if st.st_size > limit:
-            raise CollectionError(
-                f"{where}: {st.st_size:,} bytes is more than the {limit:,} such a file may "
-                "have; it was not read"
-            )
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except FileNotFoundError:
-        raise CollectionError(f"{where}: no such file (was it moved?)") from None
-    except PermissionError:
-        raise CollectionError(f"{where}: permission denied; check the file's permissions") from None
-    except OSError as exc:
-        raise CollectionError(f"{where}: cannot be read ({exc.strerror or exc})") from None
-    if len(data) > limit:
-        raise CollectionError(f"{where}: more than {limit:,} bytes; it was not read")
-    return data
-
-
-def _atomic_write(path: Path, data: bytes, where: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(OSError):
-            shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise CollectionError(f"{where}: cannot be written ({exc.strerror or exc})") from None
-
-
-def _rename(source: Path, target: Path, where: str) -> None:
-    try:
-        os.rename(source, target)
-    except OSError as exc:
-        raise CollectionError(f"{where}: cannot be renamed ({exc.strerror or exc})") from None
-
-
-def _unlink(path: Path, where: str) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise CollectionError(f"{where}: cannot be deleted ({exc.strerror or exc})") from None
-
-
-def _stray_file(folder: Path, rel: str) -> str | None:
-    """The first file under ``folder`` that is not a collection file (or a link), else None."""
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        for d in dirnames:
-            if os.path.islink(os.path.join(dirpath, d)):
-                return f"{Path(dirpath, d).relative_to(folder).as_posix()} (a link)"
-        for name in filenames:
-            full = Path(dirpath, name)
-            is_ours = (
-                request_name(name) is not None
-                or expectation_name(name) is not None
-                or name == ORDER_FILE
-            )
-            if full.is_symlink() or not is_ours:
-                return full.relative_to(folder).as_posix()
-    return None
-
-
-def _without_prefix(message: str, where: str) -> str:
-    prefix = f"{where}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message

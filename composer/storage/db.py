@@ -239,6 +239,14 @@ def _error(path: Path, exc: sqlite3.DatabaseError) -> HistoryError:
     return HistoryError(_explain(path, exc))
 
 
+def needs_migration(conn: sqlite3.Connection, path: Path) -> bool:
+    """True when the file's schema is older than this release's (a new file included)."""
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0]) < SCHEMA_VERSION
+    except sqlite3.DatabaseError as exc:
+        raise _error(path, exc) from None
+
+
 def migrate(conn: sqlite3.Connection, path: Path) -> int:
     """Bring the schema up to date; safe when two processes open a new file at once."""
     try:

@@ -8,7 +8,6 @@ holds, it stays data (JSON strings, single-quoted shell words, escaped comments)
 
 from __future__ import annotations
 
-import http
 import json
 import re
 import shlex
@@ -230,6 +229,8 @@ def har_entry(entry: HistoryEntry) -> dict[str, Any]:
     started = row.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     body_text = req.body.decode("utf-8", errors="replace")
     status = row.status or 0
+    import http  # here: its HTTPStatus enum is slow to build (the window imports this module)
+
     try:
         status_text = http.HTTPStatus(status).phrase if status else ""
     except ValueError:

@@ -116,21 +116,42 @@ def fts_query(text: str) -> str | None:
 class HistoryStore:
     """The history database at ``path`` (created, and migrated to the current schema, on open)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, check: bool = True) -> None:
+        """Open (create, migrate) the history at ``path``. ``check`` reads the whole file for
+        damage first (:meth:`check`); without it the check is the caller's to run soon after
+        (the window runs it once it is on screen), unless the schema must be migrated: a
+        damaged file is never written to."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._closed = False
+        self._closed = True
+        self._open(check=check)
+
+    def _open(self, *, check: bool) -> None:
+        # The connections are set up aside and put in place at the end: another thread
+        # meanwhile gets "the history is closed", never a half-made file.
+        local = threading.local()
+        conn = db.connect(self.path)
         try:
-            db.check(self._conn(), self.path)  # damage found now, not halfway through an export
-            self.schema_version = db.migrate(self._conn(), self.path)
+            # True once the whole file was read for damage (``check``)
+            checked = check or db.needs_migration(conn, self.path)
+            if checked:
+                # damage found now, not halfway through an export
+                db.check(conn, self.path)
+            version = db.migrate(conn, self.path)
         except BaseException:
-            self.close()
+            conn.close()
+            self._closed = True
             raise
+        local.conn = conn
+        self.checked = checked
+        self.schema_version = version
         self.runs = ReplayRuns(self._run)
         """The replay runs recorded in this history (file, hash, target, progress)."""
+        with self._lock:
+            self._local, self._all, self._closed = local, [conn], False
 
     # -- connections -------------------------------------------------------------------------
 
@@ -144,6 +165,24 @@ class HistoryStore:
             with self._lock:
                 self._all.append(conn)
         return conn
+
+    def check(self) -> None:
+        """Raise :class:`HistoryDamaged` when the file is damaged anywhere (every page of
+        every table and index, and the search index); see :func:`db.check`."""
+        db.check(self._conn(), self.path)
+        self.checked = True
+
+    def start_afresh(self, stamp: str) -> Path:
+        """Close the (damaged) file, rename it and its WAL and shared-memory files to
+        ``history.sqlite3.unreadable-STAMP`` (nothing is deleted) and go on with a new, empty
+        history at the same path. Returns the new name of the old file. Nothing may be
+        reading through this store meanwhile."""
+        from composer.storage.paths import move_database_aside
+
+        self.close()
+        moved = move_database_aside(self.path, stamp)
+        self._open(check=True)
+        return moved
 
     def close(self) -> None:
         """Close every connection (from any thread). The store cannot be used afterwards."""

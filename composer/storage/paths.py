@@ -55,9 +55,15 @@ def move_history_aside(paths: StoragePaths, stamp: str) -> Path:
     """Rename a history database that cannot be opened (and its WAL and shared-memory files)
     to ``history.sqlite3.unreadable-STAMP``, so that a fresh one can start; nothing is
     deleted. Returns the new name of the database file."""
-    target = paths.history_db.with_name(f"{paths.history_db.name}.unreadable-{stamp}")
+    return move_database_aside(paths.history_db, stamp)
+
+
+def move_database_aside(database: Path, stamp: str) -> Path:
+    """Rename ``database`` and its WAL and shared-memory files to ``NAME.unreadable-STAMP``
+    (nothing is deleted); the new name of the database file."""
+    target = database.with_name(f"{database.name}.unreadable-{stamp}")
     for suffix in ("", "-wal", "-shm"):
-        source = Path(f"{paths.history_db}{suffix}")
+        source = Path(f"{database}{suffix}")
         if source.exists():
             source.rename(Path(f"{target}{suffix}"))
     return target

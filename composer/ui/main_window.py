@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
     def start(self, file: Path | None = None) -> None:
         """Show the first event (``file``, else the sample), load the history, probe the
         keyring. Call once, after the event loop exists."""
+        self.controller.hold_background_checks()  # until the first paint
         if file is not None:
             self.open_path(file)
         else:
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        self.controller.release_background_checks()
         if self._closing or self.startup_done:
             return
         app = QApplication.instance()

@@ -155,6 +155,11 @@ def is_dark(app: QApplication | None = None) -> bool:
     return inst.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
+def is_dark_palette(palette: QPalette) -> bool:
+    """True when ``palette``'s text background is dark (pick readable text colours)."""
+    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
 def colors() -> StatusColors:
     """Status colours matching the palette in effect."""
     return DARK_COLORS if is_dark() else LIGHT_COLORS

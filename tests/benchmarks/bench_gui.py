@@ -158,9 +158,11 @@ def main() -> None:
             time_to_window(_app_argv(full), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))
             for _ in range(3)
         ]
+        full_s = statistics.median(full_times)
         print(
             f"start to window shown with {ENTRIES:,} entries, median of 3: "
-            f"{statistics.median(full_times) * 1000:.0f} ms"
+            f"{full_s * 1000:.0f} ms, {full_s / bare_s:.2f}x the bare window "
+            f"(the history's damage check runs after the first paint)"
         )
 
 

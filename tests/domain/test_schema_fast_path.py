@@ -14,7 +14,9 @@ from composer.domain.revisions import REVISIONS
 from composer.domain.schema_rules import _fast_check, _validator, schema_findings
 
 EXAMPLE = json.loads(
-    (Path(__file__).resolve().parents[2] / "resources/examples/viewed-product.json").read_text()
+    (
+        Path(__file__).resolve().parents[2] / "resources/examples/viewed-product.event.json"
+    ).read_text()
 )
 VALUES = [None, True, False, 0, 1.5, "x", "", [], {}, [1], {"a": 1}, 10**30, "drop"]
 

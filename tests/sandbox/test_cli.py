@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from composer.domain import bulk
 from tests.sandbox.conftest import event_body, headers
 
 _FIRST_LINE = re.compile(r"^Sandbox listening on (http://127\.0\.0\.1:(\d+))$")
@@ -104,6 +105,35 @@ def test_fault_options_drop_real_connections() -> None:
     assert "Exception in ASGI application" not in err
 
 
+def test_bulk_limits_and_the_number_kept_are_options() -> None:
+    profile = {"data": {"type": "profile", "attributes": {"email": "ann@example.com"}}}
+    events = [
+        {
+            "type": "event",
+            "attributes": {
+                "metric": {"data": {"type": "metric", "attributes": {"name": "Placed Order"}}},
+                "properties": {},
+                "unique_id": f"cli-{n}",
+            },
+        }
+        for n in range(3)
+    ]
+    job = json.dumps(bulk.job_body([(profile, events)]))
+    job_headers = headers(revision="2026-07-15", content_type="application/vnd.api+json")
+    with sandbox_process("--bulk-steady-limit", "1", "--max-recorded", "2") as (proc, url):
+        first = httpx.post(f"{url}/api/event-bulk-create-jobs", content=job,
+                           headers=job_headers, timeout=10)  # fmt: skip
+        again = httpx.post(f"{url}/api/event-bulk-create-jobs", content=job,
+                           headers=job_headers, timeout=10)  # fmt: skip
+        kept = httpx.get(f"{url}/sandbox/events", timeout=10).json()["count"]
+        code, out, err = _stop(proc, signal.SIGINT)
+    assert (first.status_code, again.status_code) == (202, 429), first.text
+    assert first.headers["RateLimit-Limit"] == "1"
+    assert kept == 2
+    assert "bulk jobs: 10/s, 1/min" in out
+    assert code == 0, err
+
+
 def test_a_port_in_use_is_reported_without_a_traceback() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -127,6 +157,8 @@ def test_a_port_in_use_is_reported_without_a_traceback() -> None:
         (["--fault-rate", "2"], "0..1"),
         (["--fault-kinds", "418"], "unknown fault kind"),
         (["--burst-limit", "0"], "at least 1"),
+        (["--bulk-steady-limit", "0"], "at least 1"),
+        (["--max-recorded", "none"], "whole number"),
         (["--read-timeout", "0"], "above 0"),
         (["--read-timeout", "soon"], "number of seconds"),
         (["--max-connections", "0"], "at least 1"),

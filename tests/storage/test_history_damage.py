@@ -79,3 +79,60 @@ def test_a_sound_history_opens_as_before(tmp_path: Path, pristine: bytes) -> Non
         assert store.count() == 1500
         assert len(store.page(None, 0, 50)) == 50
     assert digest(path) == before
+
+
+def test_a_deferred_check_opens_the_file_and_finds_the_damage_later(
+    tmp_path: Path, pristine: bytes
+) -> None:
+    # The window opens the history without reading all of it, and checks once it is on
+    # screen: the damage is still found, and nothing in the file was changed meanwhile.
+    paths = StoragePaths.resolve(tmp_path)
+    paths.ensure()
+    paths.history_db.write_bytes(pristine)
+    (tmp_path / "settings.json").write_text('{"retention": {"keep_last": 10}}')
+    damage_page(paths.history_db, "entry")
+    before = digest(paths.history_db)
+
+    storage = open_storage(tmp_path, defer_checks=True)
+    try:
+        with pytest.raises(HistoryDamaged) as raised:
+            storage.finish_opening()
+        assert raised.value.path == paths.history_db
+        assert "damaged" in str(raised.value) and "moved aside" in str(raised.value)
+    finally:
+        storage.close()
+    assert digest(paths.history_db) == before  # the retention did not write to it either
+
+
+def test_the_retention_waits_for_the_deferred_check(tmp_path: Path, pristine: bytes) -> None:
+    paths = StoragePaths.resolve(tmp_path)
+    paths.ensure()
+    paths.history_db.write_bytes(pristine)
+    (tmp_path / "settings.json").write_text('{"retention": {"keep_last": 100}}')
+    with open_storage(tmp_path, defer_checks=True) as storage:
+        assert storage.history.count() == 1500
+        assert storage.finish_opening() == 1400
+        assert storage.history.count() == 100
+        assert storage.finish_opening() == 0  # once
+    with open_storage(tmp_path) as storage:  # the command line still checks at once
+        assert storage.history.checked and storage.history.count() == 100
+
+
+def test_a_damaged_history_in_use_can_start_afresh_in_place(
+    tmp_path: Path, pristine: bytes
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(pristine)
+    damage_page(path, "entry_by_time")
+    damaged = path.read_bytes()
+    store = HistoryStore(path, check=False)
+    try:
+        with pytest.raises(HistoryDamaged):
+            store.check()
+        moved = store.start_afresh("20261130-060000")
+        assert moved.name == "history.sqlite3.unreadable-20261130-060000"
+        assert moved.read_bytes() == damaged  # kept for recovery, byte for byte
+        assert store.count() == 0 and store.integrity_check() == "ok"
+        store.check()
+    finally:
+        store.close()

@@ -194,3 +194,22 @@ def test_line_ends_and_unusual_spaces_survive_edits(qtbot: Any) -> None:
     cursor.setPosition(start)
     cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
     assert cursor.selectedText() == '"x\u00a0\u2028y😀"'
+
+
+def test_a_held_background_check_runs_on_release_for_the_text_as_it_is_then(
+    controller: ComposerController, qtbot: Any
+) -> None:
+    # The window holds the first check until it has painted: the Problems list says it is
+    # checking meanwhile, and the check that runs on release sees the latest text.
+    busy: list[bool] = []
+    controller.busyChanged.connect(busy.append)
+    controller.hold_background_checks()
+    event = sample_event()
+    event["data"]["attributes"]["metric"]["name"] = ""
+    controller.load_payload(event, check_later=True)
+    qtbot.wait(100)
+    assert busy == [True] and controller.findings() == []
+    with qtbot.waitSignal(controller.findingsChanged, timeout=10000):
+        controller.release_background_checks()
+    assert busy == [True, False]
+    assert any((f.pointer or "").endswith("/metric/name") for f in controller.findings())

@@ -243,3 +243,37 @@ def test_every_control_has_an_accessible_name(composer: Any) -> None:
         and not _inside(w, QLineEdit | QComboBox | QDateTimeEdit)
     ]
     assert unnamed == []
+
+
+def test_the_raw_json_page_built_on_first_use_shows_what_happened_before(
+    qtbot: Any,
+) -> None:
+    # The Raw JSON page is built when its tab is first shown (after the first paint): the
+    # syntax error and the findings that came before are there, and it works from then on.
+    controller = ComposerController(debounce_ms=20)
+    event = sample_event()
+    event["data"]["attributes"]["metric"]["name"] = ""
+    controller.load_payload(event)
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    widget.resize(900, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert not widget.raw_page_built()
+    cursor = QTextCursor(controller.document)
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    cursor.insertText("}")  # the text no longer parses
+    qtbot.waitUntil(lambda: controller.syntax_error() is not None, timeout=3000)
+
+    widget.tabs.setCurrentIndex(1)  # as a click on "Raw JSON" does
+
+    assert widget.raw_page_built()
+    editor = widget.raw_editor
+    assert editor.isVisible() and editor.toPlainText() == controller.document_text()
+    assert not widget.format_button.isEnabled() and not widget.minify_button.isEnabled()
+    assert editor.extraSelections()  # the syntax error is marked
+    controller.undo()  # the page follows the controller from now on
+    qtbot.waitUntil(lambda: controller.syntax_error() is None, timeout=3000)
+    assert widget.format_button.isEnabled()
+    qtbot.waitUntil(lambda: len(editor.extraSelections()) == len(controller.findings()))
+    assert any(f.is_error for f in controller.findings())  # the empty metric name

@@ -17,9 +17,9 @@ Signals ``textChanged()``, ``draftChanged()`` (the parsed value changed), ``find
 
 ``ComposerWidget(controller, parent=None)`` — tabs "Form" and "Raw JSON" above the Problems
 list. Signal ``findingActivated(object)``; methods ``focus_finding``, ``show_form``,
-``show_raw``; attributes ``raw_editor``, ``form`` (an ``EventForm`` bound by a
-``FormShape`` table), ``tabs``, ``problems``, ``splitter``, ``format_button``,
-``minify_button``.
+``show_raw``, ``raw_page`` (the Raw JSON page, built the first time it is shown or used);
+attributes ``raw_editor``, ``form`` (an ``EventForm`` bound by a ``FormShape`` table),
+``tabs``, ``problems``, ``splitter``, ``format_button``, ``minify_button``.
 
 ``findingsChanged`` carries the validator's findings (or the syntax error) and the server's
 (``source == "server"``), errors first; server findings are dropped on the next edit.

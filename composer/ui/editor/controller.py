@@ -96,6 +96,8 @@ class ComposerController(QObject):
         self._busy = False
         self._draft: tuple[int, EventDraft | None] = (-1, None)
         self._executor: ThreadPoolExecutor | None = None
+        self._checks_held = False
+        self._held_check = False
         self._bridge = _Bridge(self)
         self._bridge.done.connect(self._on_worker_done, Qt.ConnectionType.QueuedConnection)
         self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
@@ -386,12 +388,29 @@ class ComposerController(QObject):
     def _run(self, text: str, generation: int) -> Analysis:
         return analyse(text, self._validator, generation, with_tree=not self.state.is_read())
 
+    def hold_background_checks(self) -> None:
+        """Queue the checks that would run on the worker thread until
+        :meth:`release_background_checks`: the window paints first, and the validator's
+        libraries load after (on the same core, they would slow the first paint down)."""
+        self._checks_held = True
+
+    def release_background_checks(self) -> None:
+        """Run the check queued while held (for the text as it is now)."""
+        self._checks_held = False
+        if self._held_check:
+            self._held_check = False
+            self._analyse_soon(background=True)
+
     def _analyse_soon(self, *, background: bool = False) -> None:
         self._debounce.stop()
         text = self.state.text
         generation = self.state.generation
         if len(text) <= self._sync_limit and not background:
             self._apply(self._run(text, generation))
+            return
+        if self._checks_held:
+            self._held_check = True
+            self._set_busy(True)  # the Problems list says it is checking
             return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(

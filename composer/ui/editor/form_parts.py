@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.domain.findings import Severity
-from composer.ui.editor.raw_editor import is_dark
+from composer.ui.theme import is_dark_palette as is_dark
 
 PROFILE_LABELS = {
     "$email": "Email",

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 
 from composer.domain.findings import Finding, Severity, describe_pointer
 from composer.editing.analysis import count_words
-from composer.ui.editor.raw_editor import is_dark
+from composer.ui.theme import is_dark_palette as is_dark
 
 _FINDING = Qt.ItemDataRole.UserRole
 QWIDGETSIZE_MAX = (1 << 24) - 1

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from composer.domain.findings import Severity
+from composer.ui.theme import is_dark_palette
 
 # Highlighting a block is linear in its length; a minified megabyte is one block, so only its
 # start is coloured (typing in it must stay instant).
@@ -43,7 +44,7 @@ SERVER_COLOR = QColor("#6a1b9a")
 
 def is_dark(palette: QPalette) -> bool:
     """True when the palette's window is dark (pick readable syntax colours)."""
-    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+    return is_dark_palette(palette)
 
 
 class JsonHighlighter(QSyntaxHighlighter):

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtWidgets import QApplication
 
 from composer.domain.findings import Severity, escape_token
 from composer.editing.values import convert, display, parse_cell, type_of
@@ -296,6 +296,9 @@ class JsonTreeModel(QAbstractItemModel):
 
 
 def _marker(severity: Severity) -> QIcon:
+    # QStyle is imported on the first marker: building its many enums slows the first paint
+    from PySide6.QtWidgets import QStyle
+
     style = QApplication.style()
     pixmap = (
         QStyle.StandardPixmap.SP_MessageBoxCritical

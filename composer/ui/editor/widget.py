@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSizePolicy,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from composer.domain.findings import Finding
 from composer.domain.rule_ids import is_syntax
@@ -21,7 +13,10 @@ from composer.editing.revision_shapes import form_shape
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form import EventForm
 from composer.ui.editor.problems import ProblemsView
-from composer.ui.editor.raw_editor import JsonEdit, Problem
+
+if TYPE_CHECKING:
+    from composer.ui.editor.raw_editor import JsonEdit
+    from composer.ui.editor.raw_page import RawPage
 
 
 class ComposerWidget(QWidget):
@@ -35,42 +30,17 @@ class ComposerWidget(QWidget):
         self.setAccessibleName("Event composer")
 
         self.form = EventForm(controller, shape=form_shape(controller.revision()))
-        self.raw_editor = JsonEdit()
-        self.raw_editor.setDocument(controller.document)
-
-        raw_page = QWidget()
-        raw_page.setAccessibleName("Raw JSON page")
-        self.format_button = QPushButton("Format")
-        self.format_button.setAccessibleName("Format the JSON")
-        self.format_button.setToolTip("Indent the JSON with two spaces (Ctrl+Shift+F)")
-        self.minify_button = QPushButton("Minify")
-        self.minify_button.setAccessibleName("Minify the JSON")
-        self.minify_button.setToolTip("Put the JSON on one line without spaces")
-        self.format_button.clicked.connect(controller.format_json)
-        self.minify_button.clicked.connect(controller.minify_json)
-        self.cursor_problem = QLabel()
-        self.cursor_problem.setAccessibleName("Problem at the cursor")
-        self.cursor_problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # A long message must not widen the window: it is elided, the tooltip has it whole.
-        self.cursor_problem.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.position_label = QLabel()
-        self.position_label.setAccessibleName("Cursor position")
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.format_button)
-        bar.addWidget(self.minify_button)
-        bar.addSpacing(12)
-        bar.addWidget(self.cursor_problem, 1)
-        bar.addWidget(self.position_label)
-        raw_layout = QVBoxLayout(raw_page)
-        raw_layout.setContentsMargins(6, 6, 6, 6)
-        raw_layout.addLayout(bar)
-        raw_layout.addWidget(self.raw_editor)
+        # The Raw JSON page is built when first shown or used (see raw_page()).
+        self._raw_page: RawPage | None = None
+        self._raw_holder = QWidget()
+        self._raw_holder.setAccessibleName("Raw JSON page")
+        holder_layout = QVBoxLayout(self._raw_holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Composer views")
         self.tabs.addTab(self.form, "Form")
-        self.tabs.addTab(raw_page, "Raw JSON")
+        self.tabs.addTab(self._raw_holder, "Raw JSON")
         self.tabs.setDocumentMode(True)
 
         self.problems = ProblemsView()
@@ -88,16 +58,53 @@ class ComposerWidget(QWidget):
         self.problems.activated.connect(self._on_problem_activated)
         self.form.goToSyntaxError.connect(self._go_to_syntax_error)
         controller.revisionChanged.connect(lambda name: self.form.set_shape(form_shape(name)))
-        self.raw_editor.problemAtCursor.connect(self._show_cursor_problem)
-        self.raw_editor.undoRequested.connect(controller.undo)
-        self.raw_editor.redoRequested.connect(controller.redo)
-        self.raw_editor.cursorPositionChanged.connect(self._show_position)
-        controller.findingsChanged.connect(self._on_findings)
-        controller.syntaxStateChanged.connect(self._on_syntax)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        controller.findingsChanged.connect(self.problems.set_findings)
         controller.busyChanged.connect(self.problems.set_busy)
-        self._on_findings(controller.findings())
-        self._on_syntax(controller.syntax_error())
-        self._show_position()
+        self.problems.set_findings(controller.findings())
+
+    # -- the Raw JSON page, built on first use -----------------------------------------------
+
+    def raw_page(self) -> RawPage:
+        """The Raw JSON page, built now if it was not yet (its code loads then)."""
+        if self._raw_page is None:
+            from composer.ui.editor.raw_page import RawPage
+
+            self._raw_page = RawPage(self.controller)
+            layout = self._raw_holder.layout()
+            assert layout is not None
+            layout.addWidget(self._raw_page)
+            self._raw_page.show()  # visible with its tab (added to a shown page, it would wait)
+        return self._raw_page
+
+    def raw_page_built(self) -> bool:
+        """True once the Raw JSON page exists."""
+        return self._raw_page is not None
+
+    @property
+    def raw_editor(self) -> JsonEdit:
+        """The JSON editor of the Raw JSON tab."""
+        return self.raw_page().raw_editor
+
+    @property
+    def format_button(self) -> QPushButton:
+        return self.raw_page().format_button
+
+    @property
+    def minify_button(self) -> QPushButton:
+        return self.raw_page().minify_button
+
+    @property
+    def cursor_problem(self) -> QLabel:
+        return self.raw_page().cursor_problem
+
+    @property
+    def position_label(self) -> QLabel:
+        return self.raw_page().position_label
+
+    def _on_tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self._raw_holder:
+            self.raw_page()
 
     # -- public ----------------------------------------------------------------------------
 
@@ -138,56 +145,3 @@ class ComposerWidget(QWidget):
         if syntax is not None:
             self.show_raw()
             self.focus_finding(syntax)
-
-    def _on_findings(self, findings: list[Finding]) -> None:
-        self.problems.set_findings(findings)
-        text = self.controller.document_text()
-        marks: list[Problem] = []
-        for f in findings:
-            span = self.controller.span_of(f)
-            if span is None:
-                continue
-            start, end = span.mark_range(text)
-            qs, qe = self.controller.qt_range(start, end)
-            marks.append(
-                Problem(
-                    qs,
-                    qe,
-                    f.severity,
-                    f.message,
-                    server=f.source == "server",
-                    whole_line=is_syntax(f.rule),
-                )
-            )
-        self.raw_editor.set_problems(marks)
-
-    def _on_syntax(self, finding: Finding | None) -> None:
-        enabled = finding is None
-        self.format_button.setEnabled(enabled)
-        self.minify_button.setEnabled(enabled)
-        tip = "" if enabled else "Fix the JSON syntax error first"
-        self.format_button.setToolTip(tip or "Indent the JSON with two spaces (Ctrl+Shift+F)")
-        self.minify_button.setToolTip(tip or "Put the JSON on one line without spaces")
-
-    def _show_cursor_problem(self, message: str) -> None:
-        self._cursor_message = message
-        self._elide_cursor_problem()
-        self.cursor_problem.setToolTip(message)
-
-    def _elide_cursor_problem(self) -> None:
-        message = getattr(self, "_cursor_message", "")
-        text = f"⚠ {message}" if message else ""
-        metrics = self.cursor_problem.fontMetrics()
-        width = max(self.cursor_problem.width(), 40)
-        self.cursor_problem.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """Re-elide the message of the problem at the cursor to the new width."""
-        super().resizeEvent(event)
-        self._elide_cursor_problem()
-
-    def _show_position(self) -> None:
-        cursor = self.raw_editor.textCursor()
-        self.position_label.setText(
-            f"Ln {cursor.blockNumber() + 1}, Col {cursor.positionInBlock() + 1}"
-        )
