@@ -234,3 +234,34 @@ def test_an_unreadable_or_hostile_file_is_said_in_words(
     assert words in dialog.file_details.text()
     assert not dialog.start_button.isEnabled()
     assert window.last_error is None  # said in the dialog, not as a failure
+
+
+def test_bulk_jobs_from_the_dialog_record_every_event_once_and_the_history_lists_them(
+    qtbot, make_window, tmp_path
+):
+    path = write_events(tmp_path / "events.ndjson", 30, invalid_at=(7,), revision="2026-07-15")
+    window = make_window()
+    with run_in_thread(SandboxConfig()) as url:
+        window.target_bar.set_target(parse_target(url))
+        dialog = open_dialog(qtbot, window, path)
+        dialog.set_revision("2026-07-15")
+        assert dialog.bulk_radio.isEnabled() and not dialog.mode_reason.isVisible()
+        dialog.bulk_radio.click()
+        summary = start_and_wait(qtbot, window, dialog)
+        events = recorded(url)
+    assert not summary.interrupted
+    assert len(events) == 29 and len({e["unique_id"] for e in events}) == 29
+    assert (count(dialog, "accepted"), count(dialog, "invalid"), count(dialog, "not_sent")) == (
+        29,
+        1,
+        0,
+    )
+    assert "Bulk Create Events jobs" in dialog.outcome_detail.text()
+    assert dialog.problems.toPlainText().startswith("line 8:")
+    # one history entry per job, listing its events
+    rows = window.storage.history.page(limit=10)
+    assert len(rows) == 1 and rows[0].run_id == summary.run_id
+    listed = window.storage.history.job_events(rows[0].id)
+    assert sorted(e.line for e in listed) == [n for n in range(1, 31) if n != 8]
+    run = window.storage.history.runs.get(summary.run_id)
+    assert run is not None and run.bulk and run.state == "finished"
