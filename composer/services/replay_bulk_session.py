@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 from composer.services.bulk import BulkProgress, BulkReplay, BulkSummary
 from composer.services.bulk_file import BulkFile, BulkResumePlan, run_bulk_file
@@ -18,6 +20,16 @@ from composer.services.ports import RunLog
 from composer.services.replay_input import ReplayInputError
 from composer.services.replay_session import ReplayCounts, ReplayFileError
 from composer.services.send import Sender
+
+T = TypeVar("T")
+
+
+def _run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to its end on a new event loop of this thread: the platform's standard
+    loop, never one from the installed policy (under the window, qasync's policy makes Qt
+    loops, which can run on the main thread only)."""
+    with asyncio.Runner(loop_factory=asyncio.DefaultEventLoopPolicy().new_event_loop) as runner:
+        return runner.run(coro)
 
 
 class BulkSession:
@@ -112,10 +124,10 @@ class BulkSession:
                     "file…) so that what is replayed is what the dialog shows"
                 )
             self.total = file.count
-            summary = asyncio.run(self._main(file))
+            summary = _run_in_own_loop(self._main(file))
         except BaseException:
             with contextlib.suppress(Exception):  # closed already when the run got going
-                asyncio.run(self.sender.aclose())
+                _run_in_own_loop(self.sender.aclose())
             raise
         self.summary = summary
         if self.runs is not None:

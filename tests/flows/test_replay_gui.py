@@ -236,8 +236,30 @@ def test_an_unreadable_or_hostile_file_is_said_in_words(
     assert window.last_error is None  # said in the dialog, not as a failure
 
 
+@pytest.fixture
+def app_loop_policy(qloop: Any) -> Any:
+    """The event loop policy the app runs under: on Python 3.11 qasync.run installs a policy
+    whose new loops are Qt's, so a worker thread's own loop must not come from the policy."""
+    import asyncio
+
+    import qasync
+
+    policy_class = getattr(qasync, "DefaultQEventLoopPolicy", None)
+    if policy_class is None:  # Python 3.12+: qasync.run passes a loop factory instead
+        yield
+        return
+    before = asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(policy_class())
+    asyncio.set_event_loop(qloop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop_policy(before)
+        asyncio.set_event_loop(qloop)
+
+
 def test_bulk_jobs_from_the_dialog_record_every_event_once_and_the_history_lists_them(
-    qtbot, make_window, tmp_path
+    qtbot, make_window, tmp_path, app_loop_policy
 ):
     path = write_events(tmp_path / "events.ndjson", 30, invalid_at=(7,), revision="2026-07-15")
     window = make_window()
