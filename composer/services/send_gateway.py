@@ -20,6 +20,7 @@ import httpx
 from composer.client import BULK_LIMITS, ClientSettings, KeyRoute, RateLimits, Target, Window
 from composer.domain.outcome import RequestRecord, SendOutcome
 from composer.domain.revisions import get_revision
+from composer.domain.variables import Scope
 from composer.services.keys import KeyUnavailable, check_key_destination
 from composer.services.outcome_text import no_key_message
 from composer.services.ports import HistorySink, SendContext
@@ -140,14 +141,29 @@ class ServiceGateway:
             raise KeyUnavailable(no_key_message(target, account))
         return key
 
+    async def _sender(
+        self, target: Target, account: str | None, revision: str, *, named: bool
+    ) -> Sender:
+        key = await self._key(target, account, named=named)
+        slot = (target.label, account)
+        fingerprint = _fingerprint(key)
+        cached = self._senders.get(slot)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        if cached is not None:
+            await cached[1].aclose()
+        sender = self._open_sender(target, account, revision, named=named, key=key)
+        self._senders[slot] = (fingerprint, sender)
+        return sender
+
     def _open_sender(
         self,
         target: Target,
         account: str | None,
-        key: str | None,
         revision: str,
-        named: bool,
         *,
+        named: bool,
+        key: str | None,
         bulk: bool = False,
     ) -> Sender:
         return Sender.open(
@@ -164,6 +180,25 @@ class ServiceGateway:
             sandbox=self.sandbox,
             endpoint="bulk" if bulk else "",
         )
+
+    async def run_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        """A sender of its own for one collection run (composer.services.runner), in
+        ``revision``, recording into the window's history and pacing with the account's
+        limiter like every send. The caller closes it (``aclose``). Raises KeyUnavailable or
+        KeyRefused as :meth:`send_event` does."""
+        if self._closed:
+            raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
+        named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
+        key = await self._key(target, account, named=named)
+        return self._open_sender(target, account, revision, named=named, key=key)
 
     async def open_replay_sender(
         self,
@@ -184,22 +219,7 @@ class ServiceGateway:
         self._sync_sandbox()
         named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
         key = await self._key(target, account, named=named)
-        return self._open_sender(target, account, key, revision, named, bulk=bulk)
-
-    async def _sender(
-        self, target: Target, account: str | None, revision: str, *, named: bool
-    ) -> Sender:
-        key = await self._key(target, account, named=named)
-        slot = (target.label, account)
-        fingerprint = _fingerprint(key)
-        cached = self._senders.get(slot)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
-        if cached is not None:
-            await cached[1].aclose()
-        sender = self._open_sender(target, account, key, revision, named)
-        self._senders[slot] = (fingerprint, sender)
-        return sender
+        return self._open_sender(target, account, revision, named=named, key=key, bulk=bulk)
 
     async def send(
         self,
@@ -234,6 +254,7 @@ class ServiceGateway:
         extra_headers: Mapping[str, str] | None = None,
         fresh_unique_id: str | None = None,
         exactly: bool = False,
+        variables: Scope | None = None,
     ) -> SendResult:
         """Send ``body`` (the window already asked about invalid events) and record it: the
         pending history entry is written before the request leaves.
@@ -241,6 +262,8 @@ class ServiceGateway:
         ``fresh_unique_id`` replaces the event's unique_id (each Send from the composer is a
         new event); ``exactly`` sends the bytes as they are (Resend exactly: same unique_id);
         otherwise a unique_id is filled in when the event has none and the setting says so.
+        ``variables``: resolve the body's variables afresh with this scope (never together
+        with ``exactly``, which sends recorded bytes).
         The result's ``history_problem`` says why the history could not record the send.
         ``extra_headers`` go with the request (e.g. a retired revision's own headers).
 
@@ -263,6 +286,7 @@ class ServiceGateway:
                 unique_id=fresh_unique_id,
                 replace_unique_id=fresh_unique_id is not None and not exactly,
                 extra_headers=extra_headers,
+                variables=None if exactly else variables,
             )
         finally:
             await self.history.flush()
