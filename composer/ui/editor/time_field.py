@@ -85,6 +85,9 @@ class TimeField(QWidget):
             self._edit = edit
         return self._edit
 
+    def _build_edit(self) -> None:
+        self.time_edit  # noqa: B018  (reading it builds it)
+
     def edit_built(self) -> bool:
         """True once the date-time editor exists."""
         return self._edit is not None
@@ -94,7 +97,7 @@ class TimeField(QWidget):
         build it right after this paint."""
         super().paintEvent(event)
         if self._edit is None:
-            QTimer.singleShot(0, lambda: self.time_edit)
+            QTimer.singleShot(0, self, self._build_edit)
 
     def _date_time(self) -> QDateTime:
         return self._pending_time if self._edit is None else self._edit.dateTime()
