@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from, print_out
+from composer.cli.env_option import add_env_option, apply_environment, load_environment
 from composer.cli.verify_option import add_verify_options, render_verification, verified_exit
 
 if TYPE_CHECKING:
@@ -95,6 +96,9 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("path", metavar="PATH", help="a JSON file, or - for stdin")
     add_common_options(p)
+    add_env_option(p)
+    # None: not given, so that --env can fill them (sandbox and the default revision else).
+    p.set_defaults(target=None, revision=None)
     p.add_argument("--json", action="store_true", help="print one JSON object, for scripts")
     retired = p.add_argument_group(
         "retired revisions",
@@ -295,6 +299,14 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         err("send", problem)
         return EXIT_BAD_INPUT
+    env, problem = load_environment(args, [args.path])
+    if problem:
+        err("send", problem)
+        return EXIT_BAD_INPUT
+    from composer.domain.variables import Scope
+
+    apply_environment(args, env)
+    args.variables = Scope.of(env)
     raw, unreadable = read_input(args.path)
     if raw is None:
         err("send", unreadable or "the input cannot be read")
@@ -358,6 +370,7 @@ async def _send(
             force=args.force,
             fill_unique_id=args.fill_unique_id,
             extra_headers=extra_headers or None,
+            variables=args.variables,
         )
         if not getattr(args, "verify", False):
             return result, None
@@ -439,6 +452,13 @@ def result_to_json(result: SendResult, sender: Sender, name: str) -> dict[str, A
     }
     if result.history_problem:
         doc["history_problem"] = result.history_problem
+    if result.template is not None:
+        doc["template"] = result.template
+        doc["resolved_body"] = result.body.decode("utf-8", "replace")
+        doc["variables"] = [
+            {"name": u.use.name, "pointer": u.use.pointer, "value": u.value, "source": u.source}
+            for u in result.variables
+        ]
     if result.outcome is not None:
         doc.update(outcome_to_json(result.outcome))
     return doc
@@ -447,6 +467,7 @@ def result_to_json(result: SendResult, sender: Sender, name: str) -> dict[str, A
 def render_result(result: SendResult, sender: Sender, name: str) -> str:
     """The answer in words: status and meaning, findings, body, attempts, rate limit."""
     lines = [target_line(sender)]
+    lines.extend(variable_lines(result.variables))
     warnings = result.report.warnings
     if not result.sent:
         lines.append(
@@ -480,6 +501,18 @@ def render_result(result: SendResult, sender: Sender, name: str) -> str:
     if result.history_problem:
         lines.append(f"warning: {result.history_problem}")
     return "\n".join(lines)
+
+
+def variable_lines(uses: Any) -> list[str]:
+    """One line per variable and the value it was given (``ResolvedUse`` items)."""
+    if not uses:
+        return []
+    lines = ["Variables:"]
+    for u in uses:
+        value = "(unknown)" if u.value is None else json.dumps(u.value, ensure_ascii=False)
+        source = f"  ({u.source})" if u.source else ""
+        lines.append(f"  {u.use.text} = {value}{source}")
+    return lines
 
 
 def render_outcome(

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
+from composer.cli.env_option import add_env_option, apply_environment, load_environment
 
 
 def add_parser(sub: Any) -> None:
@@ -24,14 +25,18 @@ def add_parser(sub: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="a JSON file, or - for stdin")
     p.add_argument(
         "--revision",
-        default=DEFAULT_REVISION,
+        default=None,
         choices=sorted(REVISIONS),
-        help=f"API revision (default {DEFAULT_REVISION})",
+        help=f"API revision (default: the environment's, else {DEFAULT_REVISION})",
     )
+    add_env_option(p)
     p.add_argument(
-        "--json", action="store_true", help="one JSON object per input per line, for scripts"
+        "--json",
+        action="store_true",
+        help="one JSON object per input per line, for scripts (with the resolved body when "
+        "the event holds variables)",
     )
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, target=None)
 
 
 MAX_EVENT_FILE_BYTES = 64 * 1024 * 1024
@@ -80,17 +85,33 @@ def read_input(
 def run(args: argparse.Namespace) -> int:
     from composer.domain.findings import Finding, Severity
     from composer.domain.rule_ids import UNREADABLE, is_syntax
+    from composer.domain.templates import check_template
     from composer.domain.validator import Validator
+    from composer.domain.variables import Scope
 
+    env, env_problem = load_environment(args, list(args.paths))
+    if env_problem:
+        print(f"event-composer validate: {env_problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    apply_environment(args, env)
+    scope = Scope.of(env)
     validator = Validator(args.revision)
     worst = EXIT_OK
     for path in args.paths:
         raw, problem = read_input(path)
+        resolved: str | None = None
         if raw is None:
             finding = Finding("", Severity.ERROR, UNREADABLE, problem or "cannot be read")
             findings: tuple[Finding, ...] = (finding,)
         else:
-            findings = validator.validate_text(raw).findings
+            text = _utf8(raw)
+            if text is None:
+                findings = validator.validate_text(raw).findings
+            else:
+                checked = check_template(text, validator, scope)
+                findings = checked.report.findings
+                if checked.template is not None:
+                    resolved = checked.resolution.text
         unreadable = any(is_syntax(f.rule) for f in findings)
         valid = not any(f.is_error for f in findings)
         if unreadable:
@@ -100,19 +121,24 @@ def run(args: argparse.Namespace) -> int:
         name = "<stdin>" if path == "-" else path
         # Keeps validating after the reader went away (| head): the exit status covers all.
         if args.json:
-            print_out(
-                json.dumps(
-                    {
-                        "path": name,
-                        "valid": valid,
-                        "findings": [f.to_json() for f in findings],
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            doc: dict[str, Any] = {
+                "path": name,
+                "valid": valid,
+                "findings": [f.to_json() for f in findings],
+            }
+            if resolved is not None:
+                doc["resolved_body"] = resolved
+            print_out(json.dumps(doc, ensure_ascii=False))
         else:
             print_out(_report(name, findings, valid))
     return worst
+
+
+def _utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # the validator reports bytes that are not UTF-8
 
 
 def _report(name: str, findings: tuple[Any, ...], valid: bool) -> str:

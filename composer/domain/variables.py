@@ -28,7 +28,6 @@ syntax error is then reported against the text the user wrote.
 
 from __future__ import annotations
 
-import difflib
 import json
 import random
 import re
@@ -368,6 +367,25 @@ def describe(name: str) -> str:
     return BUILTINS.get(name, "a value from the data row, the environment or the collection")
 
 
+def describe_resolved(resolved: ResolvedUse, environment_name: str | None = None) -> str:
+    """One line for a use and its (preview) value: ``{{store}} → "Berlin" (from the
+    environment "staging")``; a built-in says that each send draws its own value."""
+    use = resolved.use
+    if resolved.value is None:
+        return f"{use.text} is not defined"
+    value = json.dumps(resolved.value, ensure_ascii=False)
+    if len(value) > 80:
+        value = value[:60] + "…" + value[-15:]
+    if resolved.source == "built-in":
+        if use.name == "$timestamp" or _NOW.fullmatch(use.name):
+            return f"{use.text} → {value}  ({describe(use.name)}; read again at each send)"
+        return f"{use.text} → e.g. {value}  ({describe(use.name)}; a new one at each send)"
+    where = resolved.source or "scope"
+    if where == "environment" and environment_name:
+        where = f'environment "{environment_name}"'
+    return f"{use.text} → {value}  (from the {where})"
+
+
 # --- scanning -------------------------------------------------------------------------------
 
 
@@ -385,6 +403,8 @@ def _value_of(use: VariableUse, scope: Scope, builtins: Builtins) -> tuple[str |
 
 
 def _unknown(use: VariableUse, scope: Scope) -> Finding:
+    import difflib  # only for a message: not at start-up
+
     literal = "\\u007b" + use.text[1:]
     if _NOW.fullmatch(use.name):
         message = f"{use.text} is outside the calendar (years 1 to 9999); use a smaller offset"
@@ -402,16 +422,18 @@ def _unknown(use: VariableUse, scope: Scope) -> Finding:
             f"(starting with a letter or _); to send the braces as they are, write {literal}"
         )
     else:
-        if scope.environment_name:
-            where = f'the environment "{scope.environment_name}"'
-        else:
-            where = "the environment" if scope.environment else "the environment (none is chosen)"
         known = scope.names()
         close = difflib.get_close_matches(use.name, known, n=1)
         hint = f"did you mean {{{{{close[0]}}}}}? " if close else ""
+        if scope.environment_name:
+            where = f'the environment "{scope.environment_name}" does not define it'
+        elif scope.environment:
+            where = "the environment does not define it"
+        else:
+            where = "no environment is chosen"
         message = (
-            f"{use.text} is not defined in the data row, {where} or the collection; {hint}"
-            f"define {use.name} there, or write {literal} to send the braces as they are"
+            f"{use.text} has no value: {where}; {hint}choose an environment that defines "
+            f"{use.name} or add it to one, or write {literal} to send the braces as typed"
         )
     return Finding(
         use.pointer,

@@ -10,10 +10,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from composer.domain.findings import Finding, Severity, describe_pointer, sort_findings
-from composer.domain.jsontext import line_column
+from composer.domain.findings import (
+    Finding,
+    Severity,
+    ValidationReport,
+    describe_pointer,
+    sort_findings,
+)
+from composer.domain.jsontext import line_column, parse_json_text
 from composer.domain.rule_ids import DUPLICATE_KEY, is_syntax
+from composer.domain.templates import check_template
 from composer.domain.validator import Validator
+from composer.domain.variables import Resolution, Scope
 from composer.editing.jsontree import DuplicateKey, EditTree
 from composer.editing.locator import (
     JsonLocator,
@@ -36,6 +44,9 @@ class Analysis:
     findings: tuple[Finding, ...]
     syntax: Finding | None
     spans: dict[str, JsonSpan] = field(default_factory=dict)
+    resolution: Resolution | None = None
+    """The text's variables and their preview values, when it holds any (the findings are
+    then those of the resolved event, placed on the template)."""
 
     @property
     def parsed(self) -> bool:
@@ -113,15 +124,42 @@ def spans_for(
 
 
 def analyse(
-    text: str, validator: Validator, generation: int = 0, *, with_tree: bool = True
+    text: str,
+    validator: Validator,
+    generation: int = 0,
+    *,
+    with_tree: bool = True,
+    scope: Scope | None = None,
+    preview_seed: int | None = None,
 ) -> Analysis:
     """Validate ``text``, find its duplicate members and locate its findings; never raises.
 
     ``with_tree``: also read the tree of positions (the caller has none for this text). It is
     read anyway when there are duplicate members, to place them; otherwise the few findings
     are placed by a scanner that reads only the path to each.
+
+    A text with variables (``{{...}}``) is resolved with ``scope`` and the resolved event is
+    validated (composer.domain.templates); unknown variables are error findings.
+    ``preview_seed`` keeps the random preview values the same from one analysis to the next.
     """
+    if "{{" in text:
+        parsed = parse_json_text(text)
+        if parsed.finding is None:
+            checked = check_template(text, validator, scope, stable_seed=preview_seed)
+            if checked.resolution.has_variables:
+                report = ValidationReport(checked.report.findings, parsed.value)
+                return _located(text, report, generation, with_tree, checked.resolution)
     report = validator.validate_text(text)
+    return _located(text, report, generation, with_tree, None)
+
+
+def _located(
+    text: str,
+    report: ValidationReport,
+    generation: int,
+    with_tree: bool,
+    resolution: Resolution | None,
+) -> Analysis:
     syntax = next((f for f in report.findings if is_syntax(f.rule)), None)
     if syntax is not None:
         return Analysis(generation, text, None, None, (syntax,), syntax, spans_for(text, (syntax,)))
@@ -131,7 +169,14 @@ def analyse(
         tree, duplicates = EditTree.parse(text)
     findings = sort_findings([*report.findings, *duplicate_findings(text, duplicates)])
     return Analysis(
-        generation, text, report.payload, tree, findings, None, spans_for(text, findings, tree)
+        generation,
+        text,
+        report.payload,
+        tree,
+        findings,
+        None,
+        spans_for(text, findings, tree),
+        resolution,
     )
 
 

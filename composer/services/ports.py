@@ -17,7 +17,8 @@ from composer.domain.bulk_pack import JobMember
 from composer.domain.outcome import RequestRecord, SendOutcome
 
 if TYPE_CHECKING:
-    from composer.services.send import SendResult
+    from composer.domain.variables import Scope
+    from composer.services.send import Sender, SendResult
     from composer.services.verify import Verification
     from composer.services.verify_text import CheckRequest
     from composer.storage.runs import ReplayRun, RunEventState
@@ -42,6 +43,10 @@ class SendContext:
     job_events: tuple[JobMember, ...] = ()
     """A Bulk Create Events job's events (position in the file, line, profile, metric,
     unique_id), in body order; empty for a single send."""
+    template: str | None = None
+    """The event as written when it held variables (the request carries the resolved bytes)."""
+    environment: str | None = None
+    """The name of the environment the variables were resolved with."""
 
 
 class HistorySink(Protocol):
@@ -141,15 +146,44 @@ class SendGateway(Protocol):
         extra_headers: Mapping[str, str] | None = None,
         fresh_unique_id: str | None = None,
         exactly: bool = False,
+        variables: Scope | None = None,
     ) -> SendResult:
         """Send and record one event; the pending history entry is written before the request
         leaves. The result carries the outcome, the unique_id sent, its delivery state and why
         the history could not record it (``history_problem``). ``fresh_unique_id`` replaces the
-        event's unique_id (each Send a new event); ``exactly`` sends the bytes as they are."""
+        event's unique_id (each Send a new event); ``exactly`` sends the bytes as they are;
+        ``variables`` resolves the body's ``{{...}}`` afresh with that scope (the history keeps
+        the template and the resolved bytes)."""
         ...
 
     async def verify(self, request: CheckRequest) -> Verification:
         """Read an accepted send back and say whether it landed (composer.services.verify)."""
+        ...
+
+    async def run_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        """A sender of its own for one collection run, recording into the same history; the
+        caller closes it."""
+        ...
+
+    async def open_replay_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        bulk: bool = False,
+    ) -> Sender:
+        """A sender of its own for a replay at ``revision``, recording in the history (the
+        caller closes it); ``bulk``: for Bulk Create Events, with that endpoint's limits.
+        Raises as :meth:`send_event` does when it cannot send at all."""
         ...
 
     async def aclose(self) -> None:

@@ -35,7 +35,9 @@ from composer.domain.outcome import (
     TransportErrorKind,
 )
 from composer.domain.revisions import DEFAULT_REVISION, get_revision
+from composer.domain.templates import check_template
 from composer.domain.validator import Validator
+from composer.domain.variables import ResolvedUse, Scope
 from composer.services.keys import ResolvedKey, resolve_key
 from composer.services.payload import metric_name, profile_label, unique_id_in, with_unique_id
 from composer.services.ports import AsyncHistorySink, HistorySink, KeySource, SendContext
@@ -54,7 +56,8 @@ class SendResult:
     """What one press of Send produced."""
 
     report: ValidationReport
-    """The validator's findings on the body as the user wrote it."""
+    """The validator's findings on the body as the user wrote it (its resolved event, with the
+    variables' own findings, when it was sent with variables)."""
     outcome: SendOutcome | None
     """None when the event was refused before sending (invalid and not forced)."""
     body: bytes
@@ -65,6 +68,10 @@ class SendResult:
     """Why the history could not record this send (the send itself went ahead)."""
     unique_id: str | None = None
     """The unique_id the request carried (filled in or the event's own), None without one."""
+    template: str | None = None
+    """The event as written when it held variables (``body`` is then the resolved bytes)."""
+    variables: tuple[ResolvedUse, ...] = ()
+    """Each variable of the template and the value it was given (None: unknown)."""
 
     @property
     def sent(self) -> bool:
@@ -202,8 +209,14 @@ class Sender:
         run_id: str | None = None,
         run_index: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        variables: Scope | None = None,
     ) -> SendResult:
         """Validate and send one event body.
+
+        With ``variables`` the body is a template: its ``{{...}}`` are resolved afresh with
+        that scope (composer.domain.variables), the resolved event is validated and sent (an
+        unknown variable is an error finding), and the history keeps the template beside the
+        exact resolved bytes. Without, the bytes are sent as they are.
 
         An invalid body is refused (no request, ``outcome`` None) unless ``force``. When
         ``fill_unique_id`` and the body has no unique_id, one is added (``unique_id`` or a new
@@ -217,9 +230,17 @@ class Sender:
         """
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         rev = get_revision(revision) if revision else self.client.revision
+        template: str | None = None
+        uses: tuple[ResolvedUse, ...] = ()
+        if variables is not None and report is None:
+            text = body if isinstance(body, str) else _utf8(raw)
+            if text is not None:
+                checked = check_template(text, self.validator(rev.name), variables)
+                raw, report, template = checked.body, checked.report, checked.template
+                uses = checked.resolution.uses
         report = report or self.validate(raw, rev.name)
         if not report.valid and not force:
-            return SendResult(report, None, raw)
+            return SendResult(report, None, raw, template=template, variables=uses)
         filled_id = None
         if (fill_unique_id or replace_unique_id) and report.payload is not None:
             filled = with_unique_id(report.payload, unique_id, replace=replace_unique_id, raw=raw)
@@ -235,6 +256,8 @@ class Sender:
             profile=profile_label(report.payload, rev),
             run_id=run_id,
             run_index=run_index,
+            template=template,
+            environment=variables.environment_name if template and variables else None,
         )
         entry_id, problem = await self._begin(prepared.record, context)
         try:
@@ -253,7 +276,9 @@ class Sender:
             await self._complete(entry_id, outcome)
             raise SendCancelled(outcome) from None
         problem = await self._complete(entry_id, outcome) or problem
-        return SendResult(report, outcome, raw, filled_id, entry_id, problem, sent_id)
+        return SendResult(
+            report, outcome, raw, filled_id, entry_id, problem, sent_id, template, uses
+        )
 
     async def send_job(
         self,
@@ -351,6 +376,13 @@ class InlineHistory:
 
     async def write_outcome(self, entry_id: int, outcome: SendOutcome) -> None:
         self.sink.complete(entry_id, outcome)
+
+
+def _utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # not text: validated (and reported) as bytes, nothing to resolve
 
 
 def first_error(report: ValidationReport) -> Finding | None:

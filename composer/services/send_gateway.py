@@ -17,9 +17,10 @@ from typing import Any
 
 import httpx
 
-from composer.client import ClientSettings, KeyRoute, RateLimits, Target, Window
+from composer.client import BULK_LIMITS, ClientSettings, KeyRoute, RateLimits, Target, Window
 from composer.domain.outcome import RequestRecord, SendOutcome
 from composer.domain.revisions import get_revision
+from composer.domain.variables import Scope
 from composer.services.keys import KeyUnavailable, check_key_destination
 from composer.services.outcome_text import no_key_message
 from composer.services.ports import HistorySink, SendContext
@@ -70,6 +71,8 @@ class QueuedHistory:
 
 
 def _log_failure(future: Any) -> None:
+    if future.cancelled():  # the app is exiting: the write never ran (and has no exception)
+        return
     exc = future.exception()
     if exc is not None:
         log.warning("history: a write failed: %s", exc)
@@ -129,13 +132,19 @@ class ServiceGateway:
             )
         )
 
-    async def _sender(
-        self, target: Target, account: str | None, revision: str, *, named: bool
-    ) -> Sender:
+    async def _key(self, target: Target, account: str | None, *, named: bool) -> str | None:
+        """The key to send to ``target`` with (None for a local target without an account),
+        read off the UI thread; raises KeyRefused or KeyUnavailable."""
         check_key_destination(target, account, named=named)  # before the keyring is read
         key = await asyncio.to_thread(self._storage.secrets.get_key, account) if account else None
         if (account and not key) or (not account and not target.is_local):
             raise KeyUnavailable(no_key_message(target, account))
+        return key
+
+    async def _sender(
+        self, target: Target, account: str | None, revision: str, *, named: bool
+    ) -> Sender:
+        key = await self._key(target, account, named=named)
         slot = (target.label, account)
         fingerprint = _fingerprint(key)
         cached = self._senders.get(slot)
@@ -143,7 +152,21 @@ class ServiceGateway:
             return cached[1]
         if cached is not None:
             await cached[1].aclose()
-        sender = Sender.open(
+        sender = self._open_sender(target, account, revision, named=named, key=key)
+        self._senders[slot] = (fingerprint, sender)
+        return sender
+
+    def _open_sender(
+        self,
+        target: Target,
+        account: str | None,
+        revision: str,
+        *,
+        named: bool,
+        key: str | None,
+        bulk: bool = False,
+    ) -> Sender:
+        return Sender.open(
             target,
             account=account,
             account_named=named,
@@ -151,12 +174,52 @@ class ServiceGateway:
             history=self.history,
             environ={},  # the GUI takes keys from the keyring only, never the environment
             revision=revision,
-            settings=self._client_settings(),
+            # Bulk Create Events has limits of its own (10/s, 150/min), and a limiter of its own
+            settings=ClientSettings(limits=BULK_LIMITS) if bulk else self._client_settings(),
             transport=self._transports.get(target.label),
             sandbox=self.sandbox,
+            endpoint="bulk" if bulk else "",
         )
-        self._senders[slot] = (fingerprint, sender)
-        return sender
+
+    async def run_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        """A sender of its own for one collection run (composer.services.runner), in
+        ``revision``, recording into the window's history and pacing with the account's
+        limiter like every send. The caller closes it (``aclose``). Raises KeyUnavailable or
+        KeyRefused as :meth:`send_event` does."""
+        if self._closed:
+            raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
+        named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
+        key = await self._key(target, account, named=named)
+        return self._open_sender(target, account, revision, named=named, key=key)
+
+    async def open_replay_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        bulk: bool = False,
+    ) -> Sender:
+        """A sender of its own for a replay at ``revision`` (the caller closes it): the key
+        from the keyring, the account's rate limiter shared with the composer's sends (with
+        ``bulk``: Bulk Create Events' limiter and limits), every send recorded in the history
+        on the gateway's writer thread. Raises KeyUnavailable or KeyRefused as
+        :meth:`send_event` does."""
+        if self._closed:
+            raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
+        named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
+        key = await self._key(target, account, named=named)
+        return self._open_sender(target, account, revision, named=named, key=key, bulk=bulk)
 
     async def send(
         self,
@@ -191,6 +254,7 @@ class ServiceGateway:
         extra_headers: Mapping[str, str] | None = None,
         fresh_unique_id: str | None = None,
         exactly: bool = False,
+        variables: Scope | None = None,
     ) -> SendResult:
         """Send ``body`` (the window already asked about invalid events) and record it: the
         pending history entry is written before the request leaves.
@@ -198,6 +262,8 @@ class ServiceGateway:
         ``fresh_unique_id`` replaces the event's unique_id (each Send from the composer is a
         new event); ``exactly`` sends the bytes as they are (Resend exactly: same unique_id);
         otherwise a unique_id is filled in when the event has none and the setting says so.
+        ``variables``: resolve the body's variables afresh with this scope (never together
+        with ``exactly``, which sends recorded bytes).
         The result's ``history_problem`` says why the history could not record the send.
         ``extra_headers`` go with the request (e.g. a retired revision's own headers).
 
@@ -220,6 +286,7 @@ class ServiceGateway:
                 unique_id=fresh_unique_id,
                 replace_unique_id=fresh_unique_id is not None and not exactly,
                 extra_headers=extra_headers,
+                variables=None if exactly else variables,
             )
         finally:
             await self.history.flush()

@@ -155,6 +155,13 @@ MIGRATIONS: list[list[Step]] = [
         "CREATE INDEX entry_by_verdict_delivery ON entry (verification, delivery)",
         "DROP INDEX entry_by_verification",
     ],
+    # v7: the template of a send whose event held variables ({{$uuid}}, {{name}}): the text as
+    # written, while request_body keeps the exact resolved bytes sent; and the environment it
+    # was resolved with. NULL for sends without variables, which is every earlier entry.
+    [
+        "ALTER TABLE entry ADD COLUMN template TEXT",
+        "ALTER TABLE entry ADD COLUMN environment TEXT",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -67,12 +67,12 @@ _FTS_RESPONSE_CHARS = 64_000
 _ROW_FIELDS = (
     "id, created_ms, state, target, account, revision, method, url, metric, profile, status, "
     "status_class, total_ms, error_kind, finding_count, delivery, unique_id, run_id, run_index, "
-    "verification, verification_evidence, verified_ms"
+    "verification, verification_evidence, verified_ms, environment"
 )
-_ROW_COUNT = 22
+_ROW_COUNT = 23
 _ENTRY_FIELDS = (
     _ROW_FIELDS + ", completed_ms, request_headers, request_body, response_headers, "
-    "response_body, findings, attempts, rate_limit, error_message"
+    "response_body, findings, attempts, rate_limit, error_message, template"
 )
 # Qualified, since the search index has columns of the same names.
 _ROW_COLUMNS = ", ".join("e." + c.strip() for c in _ROW_FIELDS.split(","))
@@ -81,8 +81,10 @@ _INSERT = (
     "INSERT INTO entry (created_ms, completed_ms, state, target, account, revision, method, "
     "url, request_headers, request_body, metric, profile, status, status_class, "
     "response_headers, response_body, findings, finding_count, attempts, total_ms, rate_limit, "
-    "error_kind, error_message, writer_pid, run_id, run_index, delivery, unique_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "error_kind, error_message, writer_pid, run_id, run_index, delivery, unique_id, template, "
+    "environment) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?)"
 )
 _INSERT_FTS = (
     "INSERT INTO entry_fts (rowid, metric, profile, properties, response) VALUES (?, ?, ?, ?, ?)"
@@ -610,6 +612,8 @@ def _new_row(
         context.run_index,
         delivery,
         unique_id_of(body),
+        context.template,
+        context.environment,
     )
     response_text = ""
     if outcome is not None:
@@ -630,6 +634,7 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
         attempts,
         rate_limit,
         error_message,
+        template,
     ) = r[_ROW_COUNT:]
     error = None
     if row.error_kind:
@@ -646,6 +651,7 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
         attempts=attempts_from_json(attempts),
         rate_limit=rate_limit_from_json(rate_limit),
         error=error,
+        template=template,
     )
 
 

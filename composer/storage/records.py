@@ -45,6 +45,10 @@ class EntryContext(Protocol):
     def run_id(self) -> str | None: ...
     @property
     def run_index(self) -> int | None: ...
+    @property
+    def template(self) -> str | None: ...
+    @property
+    def environment(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,8 @@ class PlainContext:
     profile: str | None
     run_id: str | None = None
     run_index: int | None = None
+    template: str | None = None
+    environment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +132,8 @@ class HistoryRow:
     """The verdict's evidence as JSON text (an object); :attr:`verification_json` parses it."""
     verified_ms: int | None = None
     """When the verdict was recorded (epoch ms)."""
+    environment: str | None = None
+    """The environment whose variables the event was resolved with (None: none chosen)."""
 
     @property
     def verification_json(self) -> dict[str, Any] | None:
@@ -180,10 +188,21 @@ class HistoryEntry:
     rate_limit: RateLimitInfo | None = None
     error: TransportError | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    template: str | None = None
+    """The event as written, with its variables, when it held any (``request.body`` is then
+    the exact resolved bytes sent); None for an event without variables."""
 
     @property
     def id(self) -> int:
         return self.row.id
+
+    @property
+    def composer_text(self) -> str:
+        """What "load into the composer" loads: the template when there is one, else the body
+        sent (decoded as UTF-8, any undecodable byte replaced)."""
+        if self.template is not None:
+            return self.template
+        return self.request.body.decode("utf-8", errors="replace")
 
     def to_outcome(self) -> SendOutcome | None:
         """The recorded outcome, or None while it is unknown (pending) or never sent."""

@@ -168,6 +168,8 @@ class SendPart(QObject):
                 extra_headers=extra_headers or None,
                 fresh_unique_id=fresh,
                 exactly=exactly,
+                # every Send resolves the event's {{variables}} afresh; Resend exactly does not
+                variables=None if exactly else self.controller.variables(),
             )
         except asyncio.CancelledError as stop:
             # The send service's cancel carries the outcome it recorded (did the request leave?).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -24,6 +25,7 @@ from composer.domain.findings import Finding, ValidationReport, sort_findings
 from composer.domain.jsontext import parse_json_text
 from composer.domain.revisions import DEFAULT_REVISION, get_revision
 from composer.domain.validator import Validator
+from composer.domain.variables import Resolution, Scope
 from composer.editing.analysis import Analysis, analyse, dump, merge_findings, span_key, spans_for
 from composer.editing.history import TextEdit
 from composer.editing.locator import JsonSpan, from_utf16_offset, utf16_offset
@@ -102,6 +104,10 @@ class ComposerController(QObject):
         self._bridge.done.connect(self._on_worker_done, Qt.ConnectionType.QueuedConnection)
         self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
         self._debounce.timeout.connect(self._analyse_soon)
+        self._scope = Scope()
+        # Random preview values ({{$uuid}}) stay put while the user edits: one seed per
+        # composer; every send still draws its own values.
+        self._preview_seed = random.getrandbits(32)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -150,6 +156,26 @@ class ComposerController(QObject):
     def revision(self) -> str:
         """The API revision findings are checked against."""
         return self._revision
+
+    def variables(self) -> Scope:
+        """Where ``{{name}}`` values come from (the chosen environment, the collection)."""
+        return self._scope
+
+    def set_variables(self, scope: Scope) -> None:
+        """Resolve variables with ``scope`` from now on, and check the event again."""
+        if scope == self._scope:
+            return
+        self._scope = scope
+        self._analysed_generation = -1
+        self._analyse_soon()
+
+    def resolution(self) -> Resolution | None:
+        """The variables of the text as last checked, with their preview values (None when
+        the text holds none or has not been checked yet)."""
+        analysis = self._analysis
+        if analysis is None or self._analysed_generation != self.state.generation:
+            return None
+        return analysis.resolution
 
     @property
     def is_modified(self) -> bool:
@@ -214,6 +240,11 @@ class ComposerController(QObject):
     def mark_saved(self) -> None:
         """The current text is what is on disk now."""
         self._saved_generation = self.state.generation
+        self._emit_modified()
+
+    def mark_unsaved(self) -> None:
+        """The current text is on disk nowhere (its file was deleted): it counts as changed."""
+        self._saved_generation = -1
         self._emit_modified()
 
     def set_revision(self, name: str) -> None:
@@ -386,7 +417,14 @@ class ComposerController(QObject):
             self.modifiedChanged.emit(modified)
 
     def _run(self, text: str, generation: int) -> Analysis:
-        return analyse(text, self._validator, generation, with_tree=not self.state.is_read())
+        return analyse(
+            text,
+            self._validator,
+            generation,
+            with_tree=not self.state.is_read(),
+            scope=self._scope,
+            preview_seed=self._preview_seed,
+        )
 
     def hold_background_checks(self) -> None:
         """Queue the checks that would run on the worker thread until
@@ -420,6 +458,7 @@ class ComposerController(QObject):
             weakref.finalize(self, self._executor.shutdown, wait=False, cancel_futures=True)
         self._set_busy(True)
         validator = self._validator
+        scope, seed = self._scope, self._preview_seed
         bridge = self._bridge
         state = self.state
         # The tree of positions is kept up to date edit by edit; read it anew only when the
@@ -429,7 +468,9 @@ class ComposerController(QObject):
         def work() -> Analysis | None:
             if generation != state.generation:
                 return None  # superseded while queued
-            return analyse(text, validator, generation, with_tree=with_tree)
+            return analyse(
+                text, validator, generation, with_tree=with_tree, scope=scope, preview_seed=seed
+            )
 
         def deliver(future: Future[Analysis | None]) -> None:
             try:
