@@ -82,7 +82,7 @@ def test_a_valid_event_leaves_no_empty_band_under_the_problems_line(
     composer = window.composer
     qtbot.waitUntil(lambda: not composer.controller.findings(), timeout=3000)
     assert not composer.problems.list.isVisible()
-    tabs_px, problems_px = composer.splitter.sizes()
+    _tabs_px, problems_px = composer.splitter.sizes()
     assert problems_px <= composer.problems.maximumHeight() + composer.splitter.handleWidth()
     assert composer.problems.geometry().bottom() >= composer.splitter.height() - 3
 
