@@ -37,6 +37,7 @@ from composer.ui import layout_state, theme
 from composer.ui.banner import retired_revision_text, settings_notice_text
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
+from composer.ui.environment_part import EnvironmentPart
 from composer.ui.history_part import HistoryPart
 from composer.ui.retired_dialog import conversion_summary, sample_in
 from composer.ui.send_flow import SendPart
@@ -136,6 +137,12 @@ class MainWindow(QMainWindow):
             keyring_label=self.status_keyring,
             tasks=self.tasks,
         )
+        self.environments = EnvironmentPart(
+            self,
+            controller=self.controller,
+            target_bar=self.target_bar,
+            user_folder=storage.paths.environments_dir,
+        )
         self.menus = WindowMenus(self)
         m = self.menus
         self.templates_menu = m.templates_menu
@@ -159,7 +166,7 @@ class MainWindow(QMainWindow):
         bar.customTargetRequested.connect(self.settings_part.ask_custom_target)
         self.response_view.findingActivated.connect(self.composer.focus_finding)
         self.history_pane.message.connect(self._show_message)
-        for part in (self.document, self.send_part, self.history_part):
+        for part in (self.document, self.send_part, self.history_part, self.environments):
             part.message.connect(self._show_message)
         self.document.titleChanged.connect(self._update_title)
         self.document.historyChanged.connect(self.history_part.refresh)
@@ -209,6 +216,7 @@ class MainWindow(QMainWindow):
             WheelGuard.install(app)
         self.history_part.start()
         self.settings_part.start()
+        self.environments.reload()
         self.document.fill_menus()
         self.startup_done = True
         self.settled.emit()
@@ -217,6 +225,7 @@ class MainWindow(QMainWindow):
         self.settings_part.set_theme(settings.theme, save=False)
         self.target_bar.set_custom_urls([t.base_url for t in settings.targets])
         self.target_bar.set_accounts(list(settings.accounts), settings.default_account)
+        self.environments.set_accounts(list(settings.accounts))
         self.send_part.verify.set_settings(settings)
         if initial:
             try:
