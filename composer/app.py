@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from composer.domain.outcome import SendOutcome
     from composer.domain.variables import Scope
     from composer.services.ports import SendGateway
-    from composer.services.send import SendResult
+    from composer.services.send import Sender, SendResult
     from composer.services.send_gateway import ServiceGateway
     from composer.services.verify import Verification
     from composer.services.verify_text import CheckRequest
@@ -139,6 +139,21 @@ class DeferredGateway:
     async def verify(self, request: CheckRequest) -> Verification:
         return await self.gateway().verify(request)
 
+    async def run_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        return await self.gateway().run_sender(
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+        )
+
     async def aclose(self) -> None:
         if self._real is not None:
             await self._real.aclose()
@@ -158,6 +173,7 @@ WINDOW_PRELOAD = (
     "composer.editing.analysis",
     "composer.editing.state",
     "composer.editing.revision_shapes",
+    "composer.editing.values",
     "composer.domain.convert",
     "composer.domain.draft",
     "composer.domain.validator",
@@ -274,6 +290,7 @@ async def _main(
             window.close()
 
     def warm_up() -> None:
+        _set_window_icon(app)
         # the history's checks, and what the first send needs, run while the user looks at
         # the window
         warm_ups.append(asyncio.ensure_future(finish_opening()))
@@ -297,6 +314,18 @@ async def _main(
         await gateway.aclose()
         await asyncio.to_thread(storage.close)
     return 1 if quit_chosen else 0
+
+
+def _set_window_icon(app: Any) -> None:
+    """The app's icon, set once the window is on screen (QIcon's enums take ~5 ms to build,
+    and the title bar takes the icon when it comes)."""
+    from PySide6.QtGui import QIcon
+
+    from composer.resources import resource
+
+    icon = resource("icons", "event-composer.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
 
 
 async def _cannot_start(problem: str) -> None:
@@ -355,10 +384,7 @@ def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
 
     threading.Thread(target=open_in_background, name="storage-open", daemon=True).start()
 
-    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
-
-    from composer.resources import resource
 
     # after PySide6 is loaded, so qasync binds to it without probing other Qt bindings
     qasync = importlib.import_module("qasync")
@@ -368,9 +394,6 @@ def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
     app.setApplicationName("Event Composer")
     app.setOrganizationName("event-composer")
     app.setDesktopFileName("event-composer")
-    icon = resource("icons", "event-composer.svg")
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))
     app.setQuitOnLastWindowClosed(False)  # the window's close coroutine ends the loop
     result: int = qasync.run(_main(data_dir, file, opening))
     return result

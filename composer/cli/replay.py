@@ -87,6 +87,14 @@ def add_parser(sub: Any) -> None:
         "events a minute. Events in the 2023-01-24 shape are converted on the fly",
     )
     p.add_argument(
+        "--job-size",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="with --bulk: at most N events per job (default and most 1000; jobs also stay "
+        "under 5 MB)",
+    )
+    p.add_argument(
         "--as-is",
         action="store_true",
         help="to Klaviyo with a retired revision (such as 2023-01-24): send the events "

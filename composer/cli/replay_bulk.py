@@ -57,6 +57,8 @@ def check(args: argparse.Namespace) -> str | None:
         return "--bulk sends at a current revision: leave out --as-is"
     if getattr(args, "verify", False) or getattr(args, "verify_sample", None):
         return "--verify is not available with --bulk yet: check with `event-composer verify`"
+    if not 1 <= args.job_size <= 1000:
+        return "--job-size: give 1 to 1000 events per job"
     if not 1 <= args.concurrency <= 64:
         return "--concurrency: give 1 to 64 jobs in flight with --bulk"
     return None
@@ -227,11 +229,26 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
 
     line = ProgressLine(sys.stderr, fmt=format_progress)
 
+    held: list[Any] = []  # [first line, last line, problem]: one job's lines with one text
+
+    def flush() -> None:
+        if held:
+            first, last, problem = held
+            held.clear()
+            session.listed += 1
+            if session.listed <= MAX_LISTED:
+                where = f"{first}" if first == last else f"{first}-{last}"
+                line.interrupt_line()
+                say(f"{session.name}:{where}: {problem.text}")
+
     def on_problem(problem: BulkProblem) -> None:
-        session.listed += 1
-        if session.listed <= MAX_LISTED:
-            line.interrupt_line()
-            say(f"{session.name}:{problem.line}: {problem.text}")
+        # The events of one job usually share their fate: one line for the lot, not 1,000.
+        same_job = held and problem.job is not None and held[2].job == problem.job
+        if same_job and held[2].text == problem.text and problem.line > held[1]:
+            held[1] = problem.line
+            return
+        flush()
+        held[:] = [problem.line, problem.line, problem]
 
     replay = BulkReplay(
         sender,
@@ -239,6 +256,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         force=args.force,
         fill_unique_id=args.fill_unique_id,
         concurrency=args.concurrency,
+        max_events=args.job_size,
         on_progress=line.update,
         on_problem=on_problem,
     )
@@ -276,6 +294,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         for signum in stops:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)
+    flush()
     line.update(summary.progress, final=True)
     if session.listed > MAX_LISTED:
         say(f"... and {session.listed - MAX_LISTED} more (see --json for the first ones)")
@@ -302,7 +321,8 @@ def render_summary(summary: BulkSummary, session: _Session, sender: Sender) -> s
     counts = summary.delivery_counts()
     lines = [
         f"{'Stopped' if summary.interrupted else 'Replayed'} {session.name} in bulk: "
-        f"{p.sent} events sent in {p.jobs_sent} jobs of {p.total} events in {p.elapsed:.1f} s "
+        f"{p.sent} events sent in {p.jobs_sent} job{'s' * (p.jobs_sent != 1)} of {p.total} "
+        f"events in {p.elapsed:.1f} s "
         f"({p.rate:.1f} events/s) to {sender.target.label} at {sender.client.revision.name}",
         f"  run {summary.run_id}" + (" (resumed)" if session.plan is not None else ""),
         f"  accepted {counts['accepted']} · refused {counts['not_accepted']} · unknown "

@@ -18,10 +18,11 @@ event goes into a later job instead, where Klaviyo's de-duplication across reque
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,6 +235,7 @@ class JobPacker:
         max_events: int = BULK_MAX_EVENTS,
         max_bytes: int = BULK_MAX_BYTES,
         on_repeat: Callable[[int, int, int], None] | None = None,
+        numbers: Iterator[int] | None = None,
     ) -> None:
         if max_events < 1 or max_bytes < _ENVELOPE + _GROUP_FIXED + 2:
             raise ValueError("a job must hold at least one event")
@@ -242,7 +244,8 @@ class JobPacker:
         self._on_repeat = on_repeat
         self._open = _Open()
         self._held: deque[tuple[int, int, SplitEvent]] = deque()
-        self._numbered = 0
+        self._numbers = numbers if numbers is not None else itertools.count(1)
+        """Job numbers (several packers of one run share one sequence)."""
 
     def fits_alone(self, event: SplitEvent) -> bool:
         """Whether this event fits in a job by itself (else no job can carry it)."""
@@ -314,8 +317,7 @@ class JobPacker:
                     JobMember(index, line, g, slot, ev.metric, ev.profile_label, ev.unique_id)
                 )
         body = _PREFIX + b",".join(parts) + _SUFFIX
-        self._numbered += 1
-        return BulkJob(self._numbered, body, tuple(members))
+        return BulkJob(next(self._numbers), body, tuple(members))
 
 
 def job_event_bodies(body: bytes | str) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import threading
 import uuid
@@ -48,6 +49,7 @@ from composer.domain.convert import body_shape, convert
 from composer.domain.delivery import DELIVERIES, Delivery, derive_delivery
 from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport, describe_pointer
+from composer.domain.jsontext import parse_json_text
 from composer.domain.outcome import SendOutcome, TransportErrorKind
 from composer.domain.revisions import Shape
 from composer.services.replay_input import ReplayItem
@@ -221,7 +223,15 @@ class BulkReplay:
         self._on_progress = on_progress
         self._on_problem = on_problem
         self._clock = clock
-        self._packer = JobPacker(max_events=max_events, max_bytes=max_bytes, on_repeat=self._repeat)
+        numbers = itertools.count(1)
+        self._packer = JobPacker(
+            max_events=max_events, max_bytes=max_bytes, on_repeat=self._repeat, numbers=numbers
+        )
+        # Events sent invalid with ``force`` go in jobs of their own: a job holding one is
+        # refused whole, and the valid events must not be refused with it.
+        self._forced = JobPacker(
+            max_events=max_events, max_bytes=max_bytes, on_repeat=self._repeat, numbers=numbers
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
         self._running = asyncio.Event()
@@ -371,11 +381,13 @@ class BulkReplay:
             prepared = self._prepare(item, item.index in in_doubt)
             if prepared is None:
                 continue
-            for job in self._packer.add(item.index, item.line, prepared):
+            split, valid = prepared
+            packer = self._packer if valid else self._forced
+            for job in packer.add(item.index, item.line, split):
                 await self._enqueue(queue, job)
                 if self._stopping:
                     return
-        for job in self._packer.finish():
+        for job in [*self._packer.finish(), *self._forced.finish()]:
             await self._enqueue(queue, job)
             if self._stopping:
                 return
@@ -383,10 +395,19 @@ class BulkReplay:
     async def _enqueue(self, queue: asyncio.Queue[BulkJob | None], job: BulkJob) -> None:
         await queue.put(job)
 
-    def _prepare(self, item: ReplayItem, doubtful: bool) -> SplitEvent | None:
-        """The event ready to pack, or None (and a problem reported) when it is left out."""
+    def _prepare(self, item: ReplayItem, doubtful: bool) -> tuple[SplitEvent, bool] | None:
+        """The event ready to pack and whether it is valid, or None (and a problem reported)
+        when it is left out."""
         validator = self.sender.validator()
-        report = validator.validate_text(item.raw)
+        parsed = parse_json_text(item.raw)
+        if parsed.finding is not None:
+            report = ValidationReport((parsed.finding,), None)
+        else:
+            # The email and phone spelling checks only warn, and cost half of a validation:
+            # a replay lists what is refused, so they are left out.
+            report = validator.validate_payload(
+                parsed.value, text_bytes=parsed.size_bytes, formats=False
+            )
         payload = report.payload
         flat = payload is not None and body_shape(payload) is Shape.FLAT
         if flat and self.revision.shape is Shape.RELATIONSHIP:
@@ -400,7 +421,7 @@ class BulkReplay:
                 elif len(self._homeless) < 100:
                     self._homeless[key] = [1, item.line]
             payload = conversion.body
-            report = validator.validate_payload(payload)
+            report = validator.validate_payload(payload, formats=False)
         if not report.valid and not self.force:
             self.progress.invalid += 1
             self.progress.done += 1
@@ -437,7 +458,7 @@ class BulkReplay:
                 f"({self._packer.max_bytes:,} bytes); send it alone with `send`",
             )
             return None
-        return split
+        return split, report.valid
 
     async def _worker(self, queue: asyncio.Queue[BulkJob | None]) -> None:
         while True:

@@ -144,7 +144,14 @@ class ServiceGateway:
             return cached[1]
         if cached is not None:
             await cached[1].aclose()
-        sender = Sender.open(
+        sender = self._open_sender(target, account, revision, named=named, key=key)
+        self._senders[slot] = (fingerprint, sender)
+        return sender
+
+    def _open_sender(
+        self, target: Target, account: str | None, revision: str, *, named: bool, key: str | None
+    ) -> Sender:
+        return Sender.open(
             target,
             account=account,
             account_named=named,
@@ -156,8 +163,28 @@ class ServiceGateway:
             transport=self._transports.get(target.label),
             sandbox=self.sandbox,
         )
-        self._senders[slot] = (fingerprint, sender)
-        return sender
+
+    async def run_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        """A sender of its own for one collection run (composer.services.runner), in
+        ``revision``, recording into the window's history and pacing with the account's
+        limiter like every send. The caller closes it (``aclose``). Raises KeyUnavailable or
+        KeyRefused as :meth:`send_event` does."""
+        if self._closed:
+            raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
+        named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
+        check_key_destination(target, account, named=named)
+        key = await asyncio.to_thread(self._storage.secrets.get_key, account) if account else None
+        if (account and not key) or (not account and not target.is_local):
+            raise KeyUnavailable(no_key_message(target, account))
+        return self._open_sender(target, account, revision, named=named, key=key)
 
     async def send(
         self,

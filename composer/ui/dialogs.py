@@ -168,3 +168,14 @@ async def ask_text(
         return value or None
     finally:
         dispose(dialog)
+
+
+async def ask_folder(
+    parent: QWidget, caption: str, *, name: str = "folderDialog", start: str = ""
+) -> Path | None:
+    """The folder the user picked (it may be a new, empty one), or None when cancelled."""
+    dialog = _file_dialog(parent, name, caption, start, "")
+    dialog.setAcceptMode(dialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(dialog.FileMode.Directory)
+    dialog.setOption(dialog.Option.ShowDirsOnly, True)
+    return await _chosen_path(dialog)

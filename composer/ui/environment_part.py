@@ -1,13 +1,15 @@
 """Environments as the window uses them: the switcher in the toolbar, and what choosing one
 does (the target, account, revision and the composer's variables at once).
 
-The environments are the ``NAME.json`` files of one folder: the open collection's
-``environments/`` (:meth:`EnvironmentPart.set_collection`), else the user's own folder.
+The environments are the ``NAME.json`` files of one folder: the ``environments/`` of the
+collection the window works in (the one whose request is in the composer, else the one opened
+last), else the user's own folder. The list is read again whenever it opens, the composer's
+request changes or a collection is listed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +40,13 @@ class EnvironmentPart(QObject):
         controller: ComposerController,
         target_bar: TargetBar,
         user_folder: Path,
+        collection_root: Callable[[], Path | None] = lambda: None,
     ) -> None:
         super().__init__(parent)
         self._controller = controller
         self._bar = target_bar
         self._user_folder = user_folder
+        self._collection_root = collection_root
         self._collection_folder: Path | None = None
         self._collection_variables: dict[str, Any] = {}
         self._files: dict[str, EnvironmentFile] = {}
@@ -66,13 +70,10 @@ class EnvironmentPart(QObject):
         """The variables the composer resolves with: the environment's and the collection's."""
         return Scope.of(self._current, self._collection_variables)
 
-    def set_collection(self, root: Path | None, variables: Mapping[str, Any] | None = None) -> None:
-        """Read environments from ``root/environments`` (None: the user's own folder again),
-        with the collection's own variables; the chosen environment is kept when the new
-        folder has one of that name."""
-        self._collection_folder = None if root is None else Path(root) / "environments"
-        self._collection_variables = dict(variables or {})
-        self.reload()
+    def set_collection_variables(self, variables: Mapping[str, Any]) -> None:
+        """Variables the collection itself defines (the environment's win over them)."""
+        self._collection_variables = dict(variables)
+        self._controller.set_variables(self.scope())
 
     def set_accounts(self, names: list[str]) -> None:
         """The accounts that have a key (an environment naming another is reported)."""
@@ -81,6 +82,8 @@ class EnvironmentPart(QObject):
     def reload(self) -> None:
         """Read the folder's environments again; a file that cannot be used is named in a
         message and left out (the others stay usable)."""
+        root = self._collection_root()
+        self._collection_folder = None if root is None else Path(root) / "environments"
         found, problems = list_environments(self.folder)
         self._files = {f.environment.name: f for f in found}
         name = self._current.name if self._current is not None else None

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from composer.services.verify_text import request_for_entry
 from composer.storage.history import HistoryStore
-from composer.storage.records import HistoryEntry
+from composer.storage.records import HistoryEntry, HistoryQuery
 from composer.ui.document import DocumentPart
 from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
 from composer.ui.send_flow import SendPart
 from composer.ui.tasks import TaskRunner, off_thread
+
+if TYPE_CHECKING:
+    from composer.services.runner import RequestResult
+    from composer.storage.collections import Collection
 
 DATA_VERSION_POLL_MS = 3000
 
@@ -25,6 +30,8 @@ class HistoryPart(QObject):
     flow and the response view; polls ``store`` for rows written elsewhere."""
 
     message = Signal(str, int)
+    responseShown = Signal()
+    """A run's result put its recorded answer in the response view."""
 
     def __init__(
         self,
@@ -108,6 +115,55 @@ class HistoryPart(QObject):
     async def _resend_flow(self, entry: HistoryEntry) -> None:
         if await self._load_entry_flow(entry):
             self._sender.send_recorded(entry.request.body, entry_id=entry.id)
+
+    # -- a collection run's results ------------------------------------------------------------
+
+    def open_run_result(self, collection: Collection, result: RequestResult) -> None:
+        """Open a run's result: its request in the composer (saving back to its file), its
+        recorded answer in the response view, and its entry selected in the history."""
+        self._tasks.spawn(self.open_run_result_flow(collection, result), "Opening the result")
+
+    async def open_run_result_flow(self, collection: Collection, result: RequestResult) -> None:
+        await self._document.open_request_flow(collection, result.key)
+        if result.history_id is None:
+            self.message.emit(
+                f"{result.key} was not sent in that run, so it has no history entry.", 8000
+            )
+            return
+        entry = await off_thread(self._store.get, result.history_id)
+        outcome = entry.to_outcome() if entry is not None else None
+        if entry is not None and outcome is not None:
+            self._response_view.show_outcome(outcome, unique_id=entry.row.unique_id)
+            self.responseShown.emit()
+        await self.reveal_flow(result.history_id)
+
+    def reveal(self, entry_id: int | None) -> None:
+        """Select history entry ``entry_id`` in the history pane (opening it, clearing a
+        search that hides the entry)."""
+        if entry_id is not None:
+            self._tasks.spawn(self.reveal_flow(entry_id), "Showing the history entry")
+
+    async def reveal_flow(self, entry_id: int) -> bool:
+        pane, model = self.pane, self.pane.model
+        pane.set_collapsed(False)
+        if pane.current_query() != HistoryQuery():
+            pane.search.clear()
+            pane.status_filter.setCurrentIndex(0)
+            pane.apply_filters()
+        for _attempt in range(2):
+            await self.settle()
+            row = model.row_of(entry_id)
+            while row < 0 and model.canFetchMore():
+                model.fetchMore()
+                await self.settle()
+                row = model.row_of(entry_id)
+            if row >= 0:
+                pane.select_row(row)
+                pane.table.scrollTo(model.index(row, 0))
+                return True
+            pane.refresh()  # written after the last page was read
+        self.message.emit(f"History entry #{entry_id} is no longer in the history.", 8000)
+        return False
 
     def _poll_once(self) -> None:
         # one poll at a time: a slow disk must not pile them up

@@ -277,3 +277,53 @@ def test_the_raw_json_page_built_on_first_use_shows_what_happened_before(
     assert widget.format_button.isEnabled()
     qtbot.waitUntil(lambda: len(editor.extraSelections()) == len(controller.findings()))
     assert any(f.is_error for f in controller.findings())  # the empty metric name
+
+
+def test_the_time_editor_built_after_the_first_paint_keeps_the_time_chosen_before(
+    qtbot: Any,
+) -> None:
+    # The date-time editor is below the fold: the form is shown without it, and it is built
+    # on first use with what the field already holds.
+    controller = ComposerController(debounce_ms=20)
+    controller.load_payload(sample_event())
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    widget.resize(900, 500)
+    widget.show()
+    qtbot.waitExposed(widget)
+    field = widget.form.time_field
+    assert not field.edit_built()
+
+    widget.form.time_at.click()  # "At": the time is sent from now on
+    sent = attributes(controller)["time"]
+
+    assert sent == widget.form.time_iso()
+    widget.build_rest()  # what the window does right after its first paint
+    assert field.edit_built() and field.time_edit.isVisibleTo(widget.form)
+    assert field.time_edit.isEnabled()
+    assert widget.form.time_iso() == sent  # it shows the time already sent
+    field.time_edit.setDateTime(field.time_edit.dateTime().addDays(1))
+    assert attributes(controller)["time"] == widget.form.time_iso() != sent
+
+
+def test_the_window_builds_the_time_editor_after_its_first_paint(make_window: Any) -> None:
+    window = make_window()
+    field = window.composer.form.time_field
+    assert field.edit_built() and field.time_edit.isVisibleTo(window.composer.form)
+    assert not field.time_edit.isEnabled()  # the sample event has no time
+
+
+def test_a_field_keeps_its_own_tooltip_when_no_finding_is_on_it(composer: Any, qtbot: Any) -> None:
+    # The tooltip says what the field is (e.g. the JSON member it edits); a finding replaces
+    # it while it lasts, and it comes back when the finding goes.
+    _controller, widget = composer
+    metric = widget.form.metric_combo
+    explained = "metric.name: the event's name in Klaviyo, e.g. Placed Order"
+    assert metric.toolTip() == explained
+    line = metric.lineEdit()
+    line.selectAll()
+    qtbot.keyClick(line, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: metric.toolTip().startswith("Error: "), timeout=3000)
+    qtbot.keyClicks(line, "Placed Order")
+    qtbot.waitUntil(lambda: metric.toolTip() == explained, timeout=3000)
+    assert widget.form.profile_edits["$email"].toolTip() == "profile $email"

@@ -188,3 +188,28 @@ def test_the_raw_editor_marks_variables_and_tells_their_value(qtbot, make_window
     editor.setTextCursor(cursor)
     qtbot.waitUntil(lambda: "Berlin" in composer.cursor_problem.text(), timeout=3000)
     assert '{{store}} → "Berlin"' in composer.cursor_problem.text()
+
+
+def test_an_open_collection_brings_its_own_environments(qtbot, make_window, environments, tmp_path):
+    root = tmp_path / "shop"
+    (root / "orders").mkdir(parents=True)
+    (root / "orders" / "placed.event.json").write_text(json.dumps(TEMPLATE, indent=2) + "\n")
+    write_environment_file(
+        root / "environments" / "ci.json", Environment("ci", variables={"store": "CI"})
+    )
+    window = make_window()
+    combo = window.target_bar.environment_combo
+    assert combo.findData("staging") > 0  # the user's own, while no collection is open
+    window.collections_part.open_collection(root)
+    qtbot.waitUntil(lambda: combo.findData("ci") > 0, timeout=5000)
+    assert combo.findData("staging") < 0
+    choose(window, "ci")
+    load_template(qtbot, window)
+    qtbot.waitUntil(
+        lambda: (
+            window.controller.resolution() is not None
+            and window.controller.resolution().strings.get("/data/attributes/metric/name")
+            == "Placed Order at CI"
+        ),
+        timeout=3000,
+    )

@@ -72,6 +72,7 @@ class EventForm(FormBoxes):
         self.shape = shape or event_shape_2023_01_24()
         self._refreshing = False
         self._editing = False
+        self._rest_built = False
         self.setAccessibleName("Event form")
         self.banner = self._make_banner()
         self.scroll_area = QScrollArea()
@@ -120,8 +121,16 @@ class EventForm(FormBoxes):
             box.hide()
             box.deleteLater()
         self._build_fields()
+        if self._rest_built:
+            self.build_rest()
         self.refresh()
         self.show_findings(self.controller.findings())
+
+    def build_rest(self) -> None:
+        """Build what the form leaves for after the window's first paint (the time field's
+        date-time editor, below the fold)."""
+        self._rest_built = True
+        self.time_field.time_edit  # noqa: B018  (reading it builds it)
 
     def _make_banner(self) -> QFrame:
         banner = QFrame()

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateTimeEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -48,6 +49,7 @@ class FormBoxes(QWidget):
     controller: ComposerController
     shape: FormShape
     fields_panel: QWidget
+    time_field: TimeField
     _panel: QVBoxLayout
 
     # -- what the fields do (EventForm) ---------------------------------------------------
@@ -66,6 +68,11 @@ class FormBoxes(QWidget):
 
     def _generate_unique_id(self) -> None:
         raise NotImplementedError
+
+    @property
+    def time_edit(self) -> QDateTimeEdit:
+        """The time field's date-time editor (built on first use: see TimeField)."""
+        return self.time_field.time_edit
 
     # -- building --------------------------------------------------------------------------
 
@@ -229,7 +236,7 @@ class FormBoxes(QWidget):
         self.time_field.changed.connect(lambda iso: self._set("time", iso))
         tf = self.time_field
         self.time_received, self.time_at = tf.time_received, tf.time_at
-        self.time_edit, self.offset_combo, self.time_note = tf.time_edit, tf.offset_combo, tf.note
+        self.offset_combo, self.time_note = tf.offset_combo, tf.note
         form.addRow("Time:", self._row("time", tf, focus=tf.time_received))
         self.value_edit = line_edit("Value", "e.g. 9.99 (optional)")
         self.value_edit.setToolTip("value: a number, such as the order total")

@@ -126,6 +126,9 @@ class FieldRow(QWidget):
         super().__init__(parent)
         self.focus_widget = focus or widgets[0]
         self._framed = [w for w in widgets if isinstance(w, QLineEdit | QComboBox)]
+        # what each editor's tooltip says when no finding replaces it
+        self._tips = [w.toolTip() for w in self._framed]
+        self._marked = False
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         for w in widgets:
@@ -167,13 +170,17 @@ class FieldRow(QWidget):
     def set_finding(self, severity: Severity | None, message: str = "") -> None:
         """Show (or with None clear) a finding on this field."""
         if severity is None:
+            if not self._marked:
+                return  # nothing to clear (restyling every field on each check is slow)
+            self._marked = False
             self.message.hide()
             self.message.clear()
-            for w in self._framed:
+            for w, tip in zip(self._framed, self._tips, strict=True):
                 w.setStyleSheet("")
-                w.setToolTip("")
+                w.setToolTip(tip)
             self.focus_widget.setAccessibleDescription(self._base_description)
             return
+        self._marked = True
         dark = is_dark(self.palette())
         if severity is Severity.ERROR:
             color, symbol, word = ("#ef9a9a" if dark else "#c62828"), "✖", "Error"

@@ -63,6 +63,10 @@ class ComposerWidget(QWidget):
         controller.busyChanged.connect(self.problems.set_busy)
         self.problems.set_findings(controller.findings())
 
+    def build_rest(self) -> None:
+        """Build the parts of the Form left for after the window's first paint."""
+        self.form.build_rest()
+
     # -- the Raw JSON page, built on first use -----------------------------------------------
 
     def raw_page(self) -> RawPage:
