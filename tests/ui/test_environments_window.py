@@ -87,7 +87,7 @@ def test_switching_environment_sets_target_revision_and_variables(qtbot, make_wi
     )
     form = window.composer.form
     rows = form.rows
-    qtbot.waitUntil(lambda: rows["metric_name"].hint.isVisible(), timeout=3000)
+    qtbot.waitUntil(rows["metric_name"].hint.isVisible, timeout=3000)
     assert rows["metric_name"].hint.text() == "→ Placed Order at Berlin"
     assert 'from the environment "staging"' in rows["metric_name"].hint.toolTip()
     email_key = next(k for k in form.profile_edits if "email" in k)
@@ -96,7 +96,7 @@ def test_switching_environment_sets_target_revision_and_variables(qtbot, make_wi
     assert "{{store}}" in window.controller.text()
 
     choose(window, None)
-    qtbot.waitUntil(lambda: window.controller.has_errors(), timeout=3000)
+    qtbot.waitUntil(window.controller.has_errors, timeout=3000)
     assert not rows["metric_name"].hint.isVisible()
 
     # an environment's revision switches the revision (and converts the event, as the picker)
