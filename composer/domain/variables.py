@@ -432,7 +432,7 @@ def _unknown(use: VariableUse, scope: Scope) -> Finding:
         else:
             where = "no environment is chosen"
         message = (
-            f"{use.text} has no value: {where}; {hint}choose an environment that defines "
+            f"{use.text} is not defined: {where}; {hint}choose an environment that defines "
             f"{use.name} or add it to one, or write {literal} to send the braces as typed"
         )
     return Finding(
