@@ -154,6 +154,23 @@ class DeferredGateway:
             account_confirmed=account_confirmed,
         )
 
+    async def open_replay_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        bulk: bool = False,
+    ) -> Sender:
+        return await self.gateway().open_replay_sender(
+            target=target,
+            account=account,
+            revision=revision,
+            account_confirmed=account_confirmed,
+            bulk=bulk,
+        )
+
     async def aclose(self) -> None:
         if self._real is not None:
             await self._real.aclose()

@@ -172,6 +172,20 @@ class SendGateway(Protocol):
         caller closes it."""
         ...
 
+    async def open_replay_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        bulk: bool = False,
+    ) -> Sender:
+        """A sender of its own for a replay at ``revision``, recording in the history (the
+        caller closes it); ``bulk``: for Bulk Create Events, with that endpoint's limits.
+        Raises as :meth:`send_event` does when it cannot send at all."""
+        ...
+
     async def aclose(self) -> None:
         """Close the long-lived HTTP clients."""
         ...

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QFileDialog
 
 
-async def run_dialog(dialog: QDialog) -> int:
+async def run_dialog(dialog: QDialog, *, modal: bool = True) -> int:
     """Show ``dialog`` window-modal and return its result code when it closes (``Rejected``
-    when it is destroyed unanswered, e.g. with its parent window)."""
+    when it is destroyed unanswered, e.g. with its parent window). ``modal=False`` leaves the
+    window usable while the dialog is open (a long replay beside the composer)."""
     future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def finished(result: int) -> None:
@@ -38,7 +39,11 @@ async def run_dialog(dialog: QDialog) -> int:
 
     dialog.finished.connect(finished)
     dialog.destroyed.connect(destroyed)
-    dialog.open()
+    if modal:
+        dialog.open()
+    else:
+        dialog.setModal(False)
+        dialog.show()
     return await future
 
 

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from composer.domain.bulk_pack import is_job_url
 from composer.services.verify_text import request_for_entry
 from composer.storage.history import HistoryStore
 from composer.storage.records import HistoryEntry, HistoryQuery
+from composer.ui.dialogs import dispose, run_dialog
 from composer.ui.document import DocumentPart
 from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
@@ -80,8 +82,46 @@ class HistoryPart(QObject):
 
     def load_entry(self, entry: HistoryEntry) -> None:
         """Put a recorded request back into the composer (asking first when the composer
-        holds unsaved changes), and its response in the view."""
+        holds unsaved changes), and its response in the view. A Bulk Create Events job lists
+        its events instead, one of which is loaded."""
+        if is_job_url(entry.request.url):
+            self._tasks.spawn(self._job_flow(entry), "Loading the job's event")
+            return
         self._tasks.spawn(self._load_entry_flow(entry), "Loading the entry")
+
+    async def _job_flow(self, entry: HistoryEntry) -> bool:
+        """The job's events (filtered by the history's search), and the one chosen loaded into
+        the composer as the Create Event body that sends it alone."""
+        from composer.ui.job_events_dialog import JobEventsDialog
+
+        dialog = JobEventsDialog(
+            self._store,
+            entry,
+            self._tasks,
+            search=self.pane.search.text().strip(),
+            parent=self.pane.window(),
+        )
+        try:
+            await run_dialog(dialog)
+            chosen = dialog.chosen()
+        finally:
+            dispose(dialog)
+        if chosen is None:
+            return False
+        body = await off_thread(self._store.job_event_body, entry.id, chosen.position)
+        if body is None:
+            self.message.emit(f"History entry #{entry.id} holds no event {chosen.position}.", 8000)
+            return False
+        where = f"line {chosen.line}" if chosen.line is not None else f"event {chosen.position + 1}"
+        if not await self._document.may_replace_composer(f"loading {where} of job #{entry.id}"):
+            return False
+        self._document.load_unsaved(body.decode("utf-8", "replace"), entry.row.revision)
+        self.message.emit(
+            f"Loaded {where} of bulk job #{entry.id} into the composer: the event as the job "
+            "sent it, as a Create Event body (with its unique_id).",
+            10000,
+        )
+        return True
 
     async def _load_entry_flow(self, entry: HistoryEntry) -> bool:
         if not await self._document.may_replace_composer(f"loading history entry #{entry.id}"):
@@ -109,6 +149,13 @@ class HistoryPart(QObject):
         """Resend exactly: the recorded bytes again, as they were, with their unique_id (no
         re-validation)."""
         if self._sender.is_sending():
+            return
+        if is_job_url(entry.request.url):
+            self.message.emit(
+                f"History entry #{entry.id} is a bulk job: resend it by resuming its replay "
+                "(File > Replay a file…), or open it and load one of its events to send alone.",
+                15000,
+            )
             return
         self._tasks.spawn(self._resend_flow(entry), "Send")
 

@@ -5,6 +5,7 @@ go, and composes the parts that act on them:
 - :class:`~composer.ui.document.DocumentPart`: New, Open, Save, import, unsaved changes;
 - :class:`~composer.ui.send_flow.SendPart`: Send, Cancel and their questions;
 - :class:`~composer.ui.history_part.HistoryPart`: load and resend entries, watch the history;
+- :class:`~composer.ui.replay_part.ReplayPart`: File > Replay a file…, beside the composer;
 - :class:`~composer.ui.settings_part.SettingsPart`: settings, keys, keyring state, theme;
 - :class:`~composer.ui.collections_part.CollectionsPart`: the collections side panel.
 
@@ -42,6 +43,7 @@ from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
 from composer.ui.environment_part import EnvironmentPart
 from composer.ui.history_part import HistoryPart
+from composer.ui.replay_part import ReplayPart
 from composer.ui.retired_dialog import conversion_summary, sample_in
 from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
@@ -148,6 +150,13 @@ class MainWindow(QMainWindow):
             response_view=self.response_view,
             tasks=self.tasks,
         )
+        self.replay_part = ReplayPart(
+            self,
+            gateway=gateway,
+            runs=storage.history.runs,
+            target_bar=self.target_bar,
+            tasks=self.tasks,
+        )
         self.settings_part = SettingsPart(
             self,
             store=storage.settings,
@@ -192,9 +201,11 @@ class MainWindow(QMainWindow):
             self.history_part,
             self.collections_part,
             self.environments,
+            self.replay_part,
         )
         for part in parts:
             part.message.connect(self._show_message)
+        self.replay_part.historyChanged.connect(self.history_part.refresh)
         self.collection_panel.runRequested.connect(self._run_node)
         self.history_part.responseShown.connect(self.layout_parts.show_response)
         self.send_part.sendingChanged.connect(self._follow_sending)
@@ -487,6 +498,7 @@ class MainWindow(QMainWindow):
                 await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
             except OSError as exc:
                 log.warning("the window layout was not saved: %s", exc)
+            await self.replay_part.stop()  # its run is recorded as stopped: it resumes later
             if self._run_part is not None:
                 await self._run_part.stop()
             await self.send_part.stop()

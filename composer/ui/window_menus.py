@@ -44,6 +44,10 @@ class WindowMenus:
         file_menu = menu.addMenu("&File")
         self.window.document.fill_file_menu(file_menu)
         self.templates_menu = self.window.document.templates_menu
+        self.replay_action = self._action(
+            "&Replay a file…", self.window.replay_part.replay_file, "Ctrl+Shift+E", "replayAction"
+        )
+        file_menu.addAction(self.replay_action)
         file_menu.addSeparator()
         collections = self.window.collections_part
         self.open_collection_action = self._action(

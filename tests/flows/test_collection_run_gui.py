@@ -121,3 +121,24 @@ def test_a_run_is_cancelled_mid_way_and_the_composer_stays_usable(qtbot, make_wi
     assert [row[0] for row in view.result_rows()] == ["cancelled", "not run"]
     assert "Cancelled" in view.summary.text()
     window.controller.mark_saved()
+
+
+def test_a_run_against_klaviyo_production_asks_first_and_cancel_sends_nothing(
+    qtbot, make_window, tmp_path
+):
+    from tests.ui.window_fixtures import click_button, message_box
+
+    root = _collection(tmp_path)
+    window = make_window()
+    _open(qtbot, window, root)
+    window.target_bar.set_target(parse_target("production"))
+    before = window.storage.history.count()
+    _menu_action(window, "smoke/", "runFolder").trigger()
+    qtbot.waitUntil(lambda: message_box(window, "confirmProductionRun") is not None, timeout=10_000)
+    box = message_box(window, "confirmProductionRun")
+    assert "2 events" in box.text() and "live Klaviyo account" in box.text()
+    with qtbot.waitSignal(window.run_part.finished, timeout=10_000) as done:
+        click_button(box, "Cancel")
+    assert done.args[0] is None
+    assert "nothing was sent" in window.run_part.view.summary.text()
+    assert window.storage.history.count() == before
