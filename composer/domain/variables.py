@@ -372,7 +372,7 @@ def describe_resolved(resolved: ResolvedUse, environment_name: str | None = None
     environment "staging")``; a built-in says that each send draws its own value."""
     use = resolved.use
     if resolved.value is None:
-        return f"{use.text} is not defined"
+        return f"{use.text} has no value"
     value = json.dumps(resolved.value, ensure_ascii=False)
     if len(value) > 80:
         value = value[:60] + "…" + value[-15:]
@@ -432,7 +432,7 @@ def _unknown(use: VariableUse, scope: Scope) -> Finding:
         else:
             where = "no environment is chosen"
         message = (
-            f"{use.text} is not defined: {where}; {hint}choose an environment that defines "
+            f"{use.text} has no value: {where}; {hint}choose an environment that defines "
             f"{use.name} or add it to one, or write {literal} to send the braces as typed"
         )
     return Finding(

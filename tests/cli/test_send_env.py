@@ -106,7 +106,7 @@ def test_an_unknown_variable_is_not_sent_and_names_its_field(tmp_path, collectio
     assert run(tmp_path, "send", str(event)) == 2
     out = capsys.readouterr().out
     assert "NOT SENT" in out
-    assert "metric.name: {{store}} is not defined: no environment is chosen" in out
+    assert "metric.name: {{store}} has no value: no environment is chosen" in out
     assert "[variable-unknown]" in out
     assert not (tmp_path / "state" / "history.sqlite3").exists() or entries(tmp_path) == []
 
@@ -160,4 +160,4 @@ def test_validate_resolves_and_shows_the_resolved_body(tmp_path, collection, cap
     assert doc["valid"] and "Berlin" in doc["resolved_body"]
     assert run(tmp_path, "validate", event) == 1
     out = capsys.readouterr().out
-    assert "INVALID" in out and "{{quote}} is not defined" in out
+    assert "INVALID" in out and "{{quote}} has no value" in out

@@ -73,7 +73,7 @@ def test_an_unknown_variable_is_an_error_and_send_asks_first(qtbot, make_window)
     load(qtbot, window, event)
     unknown = [f for f in window.controller.findings() if f.rule == VARIABLE_UNKNOWN]
     assert [f.pointer for f in unknown] == ["/data/attributes/metric/name"]
-    assert "{{store}} is not defined" in unknown[0].message
+    assert "{{store}} has no value" in unknown[0].message
 
     press_send(qtbot, window)
     qtbot.waitUntil(lambda: message_box(window, "confirmSendAnyway") is not None)

@@ -76,7 +76,7 @@ def test_switching_environment_sets_target_revision_and_variables(qtbot, make_wi
     unknown = [f for f in window.controller.findings() if f.rule == VARIABLE_UNKNOWN]
     assert [f.pointer for f in unknown] == ["/data/attributes/metric/name"]
     assert window.controller.has_errors()
-    assert "{{store}} is not defined" in window.composer.problems.list.item(0).text()
+    assert "{{store}} has no value" in window.composer.problems.list.item(0).text()
 
     choose(window, "staging")
 
