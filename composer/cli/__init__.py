@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from composer import __version__
+from composer.cli.terminal import protect_terminal_streams
 
 # Subcommand name -> module. A module that is absent (not built yet) is simply not offered.
 SUBCOMMANDS = {
@@ -126,6 +127,7 @@ def _named_command(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _printable_streams()
+    protect_terminal_streams()
     # Only the named subcommand's module is loaded: the window opens sooner without the
     # others' imports (the full parser still answers --help and mistakes).
     parser = build_parser(only=_named_command(sys.argv[1:] if argv is None else argv))

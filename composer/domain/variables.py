@@ -373,7 +373,7 @@ def describe_resolved(resolved: ResolvedUse, environment_name: str | None = None
     environment "staging")``; a built-in says that each send draws its own value."""
     use = resolved.use
     if resolved.value is None:
-        return f"{use.text} is not defined"
+        return f"{use.text} has no value"
     value = json.dumps(resolved.value, ensure_ascii=False)
     if len(value) > 80:
         value = value[:60] + "…" + value[-15:]

@@ -18,7 +18,7 @@ from composer.domain.outcome import RequestRecord, SendOutcome
 
 if TYPE_CHECKING:
     from composer.domain.variables import Scope
-    from composer.services.send import SendResult
+    from composer.services.send import Sender, SendResult
     from composer.services.verify import Verification
     from composer.services.verify_text import CheckRequest
     from composer.storage.runs import ReplayRun, RunEventState
@@ -158,6 +158,32 @@ class SendGateway(Protocol):
 
     async def verify(self, request: CheckRequest) -> Verification:
         """Read an accepted send back and say whether it landed (composer.services.verify)."""
+        ...
+
+    async def run_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        """A sender of its own for one collection run, recording into the same history; the
+        caller closes it."""
+        ...
+
+    async def open_replay_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        bulk: bool = False,
+    ) -> Sender:
+        """A sender of its own for a replay at ``revision``, recording in the history (the
+        caller closes it); ``bulk``: for Bulk Create Events, with that endpoint's limits.
+        Raises as :meth:`send_event` does when it cannot send at all."""
         ...
 
     async def aclose(self) -> None:

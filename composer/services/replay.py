@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,10 +39,12 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENCY = 256
 VALIDATION_CHUNK = 256
+"""Events validated between two looks at the event loop, at most."""
+LOOK_EVERY = 0.012
+"""Seconds of validation at most between two looks at the event loop (a window shares it)."""
 UNREACHABLE_STREAK = 10
 """A run stops by itself after this many sends in a row got no answer at all."""
 _UNREACHABLE = (TransportErrorKind.REFUSED, TransportErrorKind.DNS, TransportErrorKind.TLS)
-"""Events validated between two looks at the event loop (about 40 ms of work)."""
 
 
 STATUS_CLASSES = tuple(
@@ -241,6 +244,11 @@ class Replayer:
         self._clock = clock
         self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._going = asyncio.Event()
+        """Clear while paused: no new send starts (sends in flight finish)."""
+        self._going.set()
+        self._paused_at: float | None = None
+        self._paused_total = 0.0
         self.max_unreachable = max_unreachable
         self._unreachable: list[int] = []  # indices of the current run of unanswered sends
         self._stopped_reason: str | None = None
@@ -268,8 +276,28 @@ class Replayer:
     def stop(self) -> None:
         """Stop now: no new sends; sends in flight are cancelled (and recorded as such)."""
         self._stopping = True
+        self._going.set()  # a paused run wakes up to stop
         for task in self._workers:
             task.cancel()
+
+    def pause(self) -> None:
+        """Start no new send until :meth:`resume`; the sends in flight finish and are
+        counted. The time spent paused does not count in the rate."""
+        if self._going.is_set() and not self._stopping:
+            self._going.clear()
+            self._paused_at = self._clock()
+
+    def resume(self) -> None:
+        """Go on after :meth:`pause`."""
+        if self._paused_at is not None:
+            self._paused_total += self._clock() - self._paused_at
+            self._paused_at = None
+        self._going.set()
+
+    @property
+    def paused(self) -> bool:
+        """Whether the run is paused (no new sends start)."""
+        return not self._going.is_set()
 
     async def run(
         self,
@@ -297,10 +325,13 @@ class Replayer:
         # Only the verdict is kept, not the report: reports hold the parsed bodies, and a
         # 100,000-event file would keep gigabytes alive. Senders validate again (cheap).
         pending: list[ReplayItem] = []
+        looked = time.perf_counter()
         for n, item in enumerate(todo):
-            if n and n % VALIDATION_CHUNK == 0:
+            if n and (n % VALIDATION_CHUNK == 0 or time.perf_counter() - looked > LOOK_EVERY):
                 self._emit(progress, started)
-                await asyncio.sleep(0)  # let Ctrl-C (stop()) and the progress line through
+                await asyncio.sleep(0)  # let Ctrl-C (stop()), the progress and a window through
+                looked = time.perf_counter()
+                await self._going.wait()
                 if self._stopping:
                     break
             report = self.sender.validate(item.raw)
@@ -326,8 +357,12 @@ class Replayer:
         in_flight: dict[int, ReplayItem] = {}
 
         async def worker() -> None:
-            for item in queue:
+            while True:
+                await self._going.wait()  # paused: wait before taking the next event
                 if self._stopping:
+                    return
+                item = next(queue, None)
+                if item is None:
                     return
                 in_flight[item.index] = item
                 try:
@@ -451,7 +486,9 @@ class Replayer:
         )
 
     def _emit(self, progress: ReplayProgress, started: float) -> None:
-        progress.elapsed = self._clock() - started
+        now = self._clock()
+        paused = self._paused_total + (now - self._paused_at if self._paused_at is not None else 0)
+        progress.elapsed = max(now - started - paused, 0.0)
         if self._on_progress is not None:
             try:
                 self._on_progress(progress)

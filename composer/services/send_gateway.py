@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from composer.client import ClientSettings, KeyRoute, RateLimits, Target, Window
+from composer.client import BULK_LIMITS, ClientSettings, KeyRoute, RateLimits, Target, Window
 from composer.domain.outcome import RequestRecord, SendOutcome
 from composer.domain.revisions import get_revision
 from composer.domain.variables import Scope
@@ -27,7 +27,7 @@ from composer.services.ports import HistorySink, SendContext
 from composer.services.send import Sender, SendResult
 from composer.services.verdicts import record_verdict
 from composer.services.verify import Verification, Verifier, VerifyOutcome
-from composer.services.verify_text import GUI_VERIFY_TIMEOUT, CheckRequest
+from composer.services.verify_text import GUI_VERIFY_TIMEOUT, CheckRequest, place_name
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,8 @@ class QueuedHistory:
 
 
 def _log_failure(future: Any) -> None:
+    if future.cancelled():  # the app is exiting: the write never ran (and has no exception)
+        return
     exc = future.exception()
     if exc is not None:
         log.warning("history: a write failed: %s", exc)
@@ -130,13 +132,19 @@ class ServiceGateway:
             )
         )
 
-    async def _sender(
-        self, target: Target, account: str | None, revision: str, *, named: bool
-    ) -> Sender:
+    async def _key(self, target: Target, account: str | None, *, named: bool) -> str | None:
+        """The key to send to ``target`` with (None for a local target without an account),
+        read off the UI thread; raises KeyRefused or KeyUnavailable."""
         check_key_destination(target, account, named=named)  # before the keyring is read
         key = await asyncio.to_thread(self._storage.secrets.get_key, account) if account else None
         if (account and not key) or (not account and not target.is_local):
             raise KeyUnavailable(no_key_message(target, account))
+        return key
+
+    async def _sender(
+        self, target: Target, account: str | None, revision: str, *, named: bool
+    ) -> Sender:
+        key = await self._key(target, account, named=named)
         slot = (target.label, account)
         fingerprint = _fingerprint(key)
         cached = self._senders.get(slot)
@@ -144,7 +152,21 @@ class ServiceGateway:
             return cached[1]
         if cached is not None:
             await cached[1].aclose()
-        sender = Sender.open(
+        sender = self._open_sender(target, account, revision, named=named, key=key)
+        self._senders[slot] = (fingerprint, sender)
+        return sender
+
+    def _open_sender(
+        self,
+        target: Target,
+        account: str | None,
+        revision: str,
+        *,
+        named: bool,
+        key: str | None,
+        bulk: bool = False,
+    ) -> Sender:
+        return Sender.open(
             target,
             account=account,
             account_named=named,
@@ -152,12 +174,52 @@ class ServiceGateway:
             history=self.history,
             environ={},  # the GUI takes keys from the keyring only, never the environment
             revision=revision,
-            settings=self._client_settings(),
+            # Bulk Create Events has limits of its own (10/s, 150/min), and a limiter of its own
+            settings=ClientSettings(limits=BULK_LIMITS) if bulk else self._client_settings(),
             transport=self._transports.get(target.label),
             sandbox=self.sandbox,
+            endpoint="bulk" if bulk else "",
         )
-        self._senders[slot] = (fingerprint, sender)
-        return sender
+
+    async def run_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+    ) -> Sender:
+        """A sender of its own for one collection run (composer.services.runner), in
+        ``revision``, recording into the window's history and pacing with the account's
+        limiter like every send. The caller closes it (``aclose``). Raises KeyUnavailable or
+        KeyRefused as :meth:`send_event` does."""
+        if self._closed:
+            raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
+        named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
+        key = await self._key(target, account, named=named)
+        return self._open_sender(target, account, revision, named=named, key=key)
+
+    async def open_replay_sender(
+        self,
+        *,
+        target: Target,
+        account: str | None,
+        revision: str,
+        account_confirmed: bool = False,
+        bulk: bool = False,
+    ) -> Sender:
+        """A sender of its own for a replay at ``revision`` (the caller closes it): the key
+        from the keyring, the account's rate limiter shared with the composer's sends (with
+        ``bulk``: Bulk Create Events' limiter and limits), every send recorded in the history
+        on the gateway's writer thread. Raises KeyUnavailable or KeyRefused as
+        :meth:`send_event` does."""
+        if self._closed:
+            raise RuntimeError("the app is closing; nothing more is sent")
+        self._sync_sandbox()
+        named = account_confirmed or target.key_route is KeyRoute.AUTOMATIC
+        key = await self._key(target, account, named=named)
+        return self._open_sender(target, account, revision, named=named, key=key, bulk=bulk)
 
     async def send(
         self,
@@ -244,7 +306,8 @@ class ServiceGateway:
         sender = await self._sender(target, request.account, request.revision, named=named)
         verifier = self._verifiers.get(id(sender))
         if verifier is None or verifier.reader is not sender.client:
-            verifier = self._verifiers[id(sender)] = Verifier(sender.client)
+            verifier = Verifier(sender.client, place=place_name(target))
+            self._verifiers[id(sender)] = verifier
         try:  # the body's shape is the revision it was sent with
             shape = get_revision(request.revision)
         except ValueError:

@@ -65,6 +65,8 @@ class Settings:
     verify_klaviyo: bool = True
     """After a 202 from Klaviyo (or another server), read the event back automatically; a key
     without the read scopes gets "cannot check" naming the scope to add."""
+    collections: tuple[str, ...] = ()
+    """The collection folders open in the window's side panel, in the order they were opened."""
 
     def layout_bytes(self) -> bytes | None:
         """The saved window layout as the bytes the GUI stored."""
@@ -95,11 +97,23 @@ class Settings:
         recent = (path, *(p for p in self.recent_files if p != path))[:MAX_RECENT_FILES]
         return dataclasses.replace(self, recent_files=recent)
 
+    def with_collection(self, path: str) -> Settings:
+        """These settings with the collection folder ``path`` open (once, last)."""
+        if path in self.collections:
+            return self
+        return dataclasses.replace(self, collections=(*self.collections, path))
+
+    def without_collection(self, path: str) -> Settings:
+        return dataclasses.replace(
+            self, collections=tuple(p for p in self.collections if p != path)
+        )
+
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["targets"] = [dataclasses.asdict(t) for t in self.targets]
         out["accounts"] = list(self.accounts)
         out["recent_files"] = list(self.recent_files)
+        out["collections"] = list(self.collections)
         return {"version": 1, **out}
 
     @classmethod
@@ -211,6 +225,7 @@ def parse_settings(obj: Any) -> tuple[Settings, list[str], set[str]]:
     take("sandbox_retired_revisions", _retired_policy)
     take("verify_sandbox", _bool)
     take("verify_klaviyo", _bool)
+    items("collections", _string)
     return Settings(**values), problems, invalid
 
 

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QFileDialog
 
 
-async def run_dialog(dialog: QDialog) -> int:
+async def run_dialog(dialog: QDialog, *, modal: bool = True) -> int:
     """Show ``dialog`` window-modal and return its result code when it closes (``Rejected``
-    when it is destroyed unanswered, e.g. with its parent window)."""
+    when it is destroyed unanswered, e.g. with its parent window). ``modal=False`` leaves the
+    window usable while the dialog is open (a long replay beside the composer)."""
     future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def finished(result: int) -> None:
@@ -38,7 +39,11 @@ async def run_dialog(dialog: QDialog) -> int:
 
     dialog.finished.connect(finished)
     dialog.destroyed.connect(destroyed)
-    dialog.open()
+    if modal:
+        dialog.open()
+    else:
+        dialog.setModal(False)
+        dialog.show()
     return await future
 
 
@@ -168,3 +173,14 @@ async def ask_text(
         return value or None
     finally:
         dispose(dialog)
+
+
+async def ask_folder(
+    parent: QWidget, caption: str, *, name: str = "folderDialog", start: str = ""
+) -> Path | None:
+    """The folder the user picked (it may be a new, empty one), or None when cancelled."""
+    dialog = _file_dialog(parent, name, caption, start, "")
+    dialog.setAcceptMode(dialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(dialog.FileMode.Directory)
+    dialog.setOption(dialog.Option.ShowDirsOnly, True)
+    return await _chosen_path(dialog)

@@ -4,6 +4,7 @@ into the history, drops, and the one question asked before unsaved text is repla
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -22,6 +23,9 @@ from composer.ui.editor import ComposerController
 from composer.ui.retired_dialog import revision_for_text, sample_in, template_in
 from composer.ui.tasks import TaskRunner, off_thread
 
+if TYPE_CHECKING:
+    from composer.storage.collections import Collection, OpenCollections
+
 EVENT_FILTER = "Event JSON (*.json);;All files (*)"
 IMPORT_FILTER = "Requests (*.ndjson *.jsonl *.har *.json);;All files (*)"
 
@@ -35,6 +39,8 @@ class DocumentPart(QObject):
     message = Signal(str, int)
     historyChanged = Signal()
     titleChanged = Signal()
+    saved = Signal(object)
+    """A file was written (the collections panel lists its collection again)."""
 
     def __init__(
         self,
@@ -47,11 +53,17 @@ class DocumentPart(QObject):
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
+        self.collections: OpenCollections | None = None
+        """The open collections (set by the collections part when it opens the first): a
+        file inside one saves back through it."""
         self._window = parent
         self.controller = controller
         self._settings = settings
         self._history = history
         self.file: Path | None = None
+        self.request: tuple[Collection, str] | None = None
+        """The collection request the text belongs to (saved back through the collection,
+        byte for byte), or None."""
         self.recent_menu: QMenu | None = None
         self.templates_menu: QMenu | None = None
         modified = getattr(controller, "modifiedChanged", None)
@@ -108,8 +120,61 @@ class DocumentPart(QObject):
         self.recent_menu.setEnabled(bool(recent))
 
     def title(self) -> str:
-        """The file's name, or "Untitled event"."""
+        """The request's name and collection, the file's name, or "Untitled event"."""
+        if self.request is not None:
+            collection, key = self.request
+            return f"{key} ({collection.name})"
         return self.file.name if self.file else "Untitled event"
+
+    def set_file(self, path: Path | None) -> None:
+        """The text now belongs to ``path`` (None: to no file); a request file of an open
+        collection saves back through its collection."""
+        self.file = path
+        self.request = None if path is None else self._owner_of(path)
+        self.titleChanged.emit()
+
+    def _owner_of(self, path: Path) -> tuple[Collection, str] | None:
+        return None if self.collections is None else self.collections.owner_of(path)
+
+    def follow_request(self, collection: Collection, key: str) -> None:
+        """The open request was renamed or moved to ``key`` (the text stays as it is)."""
+        self.request = (collection, key)
+        self.file = collection.root.joinpath(*f"{key}.event.json".split("/"))
+        self.titleChanged.emit()
+
+    def detach(self, why: str) -> None:
+        """The file of the text is gone (deleted): the text stays in the composer, belongs to
+        no file and counts as unsaved, so nothing is lost on closing."""
+        self.file = None
+        self.request = None
+        self.controller.mark_unsaved()
+        self.titleChanged.emit()
+        self.message.emit(why, 10000)
+
+    def open_request(self, collection: Collection, key: str) -> None:
+        """Load a collection's request into the composer (asking first about unsaved text);
+        Save writes it back to its file."""
+        self._tasks.spawn(self.open_request_flow(collection, key), f"Opening {key}")
+
+    async def open_request_flow(self, collection: Collection, key: str) -> bool:
+        """:meth:`open_request`, awaited; True when the request is in the composer."""
+        if self.request == (collection, key) and not self.controller.is_modified:
+            return True
+        if not await self.may_replace_composer(f"opening {key}"):
+            return False
+        from composer.storage.collections import CollectionError
+
+        try:
+            request = await off_thread(collection.read_request, key)
+        except CollectionError as exc:
+            warn(self._window, "Cannot open the request", str(exc))
+            return False
+        self.controller.load_text(request.text)
+        self.adopt_revision(None)
+        self.controller.mark_saved()
+        self.follow_request(collection, key)
+        self.message.emit(f"Opened {key} from {collection.name}.", 5000)
+        return True
 
     # -- the question before replacing ---------------------------------------------------------
 
@@ -143,8 +208,7 @@ class DocumentPart(QObject):
         ``revision``: the one it was recorded with (else the picker follows its layout)."""
         self.controller.load_text(text)
         self.adopt_revision(revision)
-        self.file = None
-        self.titleChanged.emit()
+        self.set_file(None)
 
     def adopt_revision(self, recorded: str | None) -> None:
         """A loaded event keeps its text: the picker follows it (the recorded revision, else
@@ -165,8 +229,7 @@ class DocumentPart(QObject):
             return
         self.controller.load_payload(sample_in(self.controller.revision()))
         self.controller.mark_saved()
-        self.file = None
-        self.titleChanged.emit()
+        self.set_file(None)
 
     def open_dialog(self) -> None:
         self._tasks.spawn(self._open_dialog(), "Opening a file")
@@ -193,10 +256,9 @@ class DocumentPart(QObject):
         if not as_template:
             self.adopt_revision(None)
         self.controller.mark_saved()
-        self.file = None if as_template else path
+        self.set_file(None if as_template else path)
         if not as_template:
             await self._remember_recent(path)
-        self.titleChanged.emit()
         self.message.emit(f"Opened {path.name}.", 5000)
 
     # -- import ----------------------------------------------------------------------------------
@@ -261,16 +323,29 @@ class DocumentPart(QObject):
         )
 
     async def _save(self, path: Path) -> bool:
+        from composer.storage.collections import CollectionError
+
+        text = self.controller.text()
+        request = self.request if path == self.file else self._owner_of(path)
         try:
-            await off_thread(write_event_file, path, self.controller.text())
-        except EventFileError as exc:
+            if request is not None:
+                # a collection's request: exactly the text shown (a byte-order mark the file
+                # had stays); git sees no change when nothing changed
+                collection, key = request
+                await off_thread(collection.save_request, key, text)
+            else:
+                await off_thread(write_event_file, path, text)
+        except (EventFileError, CollectionError) as exc:
             warn(self._window, "Cannot save the file", str(exc))
             return False
-        self.file = path
         self.controller.mark_saved()
+        if request is not None:
+            self.follow_request(*request)
+        else:
+            self.set_file(path)
         await self._remember_recent(path)
-        self.titleChanged.emit()
         self.message.emit(f"Saved {path}.", 5000)
+        self.saved.emit(path)
         return True
 
     async def _remember_recent(self, path: Path) -> None:

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from composer.domain.bulk_pack import is_job_url
 from composer.services.verify_text import request_for_entry
 from composer.storage.history import HistoryStore
-from composer.storage.records import HistoryEntry
+from composer.storage.records import HistoryEntry, HistoryQuery
+from composer.ui.dialogs import dispose, run_dialog
 from composer.ui.document import DocumentPart
 from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
 from composer.ui.send_flow import SendPart
 from composer.ui.tasks import TaskRunner, off_thread
+
+if TYPE_CHECKING:
+    from composer.services.runner import RequestResult
+    from composer.storage.collections import Collection
 
 DATA_VERSION_POLL_MS = 3000
 
@@ -25,6 +32,8 @@ class HistoryPart(QObject):
     flow and the response view; polls ``store`` for rows written elsewhere."""
 
     message = Signal(str, int)
+    responseShown = Signal()
+    """A run's result put its recorded answer in the response view."""
 
     def __init__(
         self,
@@ -73,8 +82,46 @@ class HistoryPart(QObject):
 
     def load_entry(self, entry: HistoryEntry) -> None:
         """Put a recorded request back into the composer (asking first when the composer
-        holds unsaved changes), and its response in the view."""
+        holds unsaved changes), and its response in the view. A Bulk Create Events job lists
+        its events instead, one of which is loaded."""
+        if is_job_url(entry.request.url):
+            self._tasks.spawn(self._job_flow(entry), "Loading the job's event")
+            return
         self._tasks.spawn(self._load_entry_flow(entry), "Loading the entry")
+
+    async def _job_flow(self, entry: HistoryEntry) -> bool:
+        """The job's events (filtered by the history's search), and the one chosen loaded into
+        the composer as the Create Event body that sends it alone."""
+        from composer.ui.job_events_dialog import JobEventsDialog
+
+        dialog = JobEventsDialog(
+            self._store,
+            entry,
+            self._tasks,
+            search=self.pane.search.text().strip(),
+            parent=self.pane.window(),
+        )
+        try:
+            await run_dialog(dialog)
+            chosen = dialog.chosen()
+        finally:
+            dispose(dialog)
+        if chosen is None:
+            return False
+        body = await off_thread(self._store.job_event_body, entry.id, chosen.position)
+        if body is None:
+            self.message.emit(f"History entry #{entry.id} holds no event {chosen.position}.", 8000)
+            return False
+        where = f"line {chosen.line}" if chosen.line is not None else f"event {chosen.position + 1}"
+        if not await self._document.may_replace_composer(f"loading {where} of job #{entry.id}"):
+            return False
+        self._document.load_unsaved(body.decode("utf-8", "replace"), entry.row.revision)
+        self.message.emit(
+            f"Loaded {where} of bulk job #{entry.id} into the composer: the event as the job "
+            "sent it, as a Create Event body (with its unique_id).",
+            10000,
+        )
+        return True
 
     async def _load_entry_flow(self, entry: HistoryEntry) -> bool:
         if not await self._document.may_replace_composer(f"loading history entry #{entry.id}"):
@@ -103,11 +150,67 @@ class HistoryPart(QObject):
         re-validation)."""
         if self._sender.is_sending():
             return
+        if is_job_url(entry.request.url):
+            self.message.emit(
+                f"History entry #{entry.id} is a bulk job: resend it by resuming its replay "
+                "(File > Replay a file…), or open it and load one of its events to send alone.",
+                15000,
+            )
+            return
         self._tasks.spawn(self._resend_flow(entry), "Send")
 
     async def _resend_flow(self, entry: HistoryEntry) -> None:
         if await self._load_entry_flow(entry):
             self._sender.send_recorded(entry.request.body, entry_id=entry.id)
+
+    # -- a collection run's results ------------------------------------------------------------
+
+    def open_run_result(self, collection: Collection, result: RequestResult) -> None:
+        """Open a run's result: its request in the composer (saving back to its file), its
+        recorded answer in the response view, and its entry selected in the history."""
+        self._tasks.spawn(self.open_run_result_flow(collection, result), "Opening the result")
+
+    async def open_run_result_flow(self, collection: Collection, result: RequestResult) -> None:
+        await self._document.open_request_flow(collection, result.key)
+        if result.history_id is None:
+            self.message.emit(
+                f"{result.key} was not sent in that run, so it has no history entry.", 8000
+            )
+            return
+        entry = await off_thread(self._store.get, result.history_id)
+        outcome = entry.to_outcome() if entry is not None else None
+        if entry is not None and outcome is not None:
+            self._response_view.show_outcome(outcome, unique_id=entry.row.unique_id)
+            self.responseShown.emit()
+        await self.reveal_flow(result.history_id)
+
+    def reveal(self, entry_id: int | None) -> None:
+        """Select history entry ``entry_id`` in the history pane (opening it, clearing a
+        search that hides the entry)."""
+        if entry_id is not None:
+            self._tasks.spawn(self.reveal_flow(entry_id), "Showing the history entry")
+
+    async def reveal_flow(self, entry_id: int) -> bool:
+        pane, model = self.pane, self.pane.model
+        pane.set_collapsed(False)
+        if pane.current_query() != HistoryQuery():
+            pane.search.clear()
+            pane.status_filter.setCurrentIndex(0)
+            pane.apply_filters()
+        for _attempt in range(2):
+            await self.settle()
+            row = model.row_of(entry_id)
+            while row < 0 and model.canFetchMore():
+                model.fetchMore()
+                await self.settle()
+                row = model.row_of(entry_id)
+            if row >= 0:
+                pane.select_row(row)
+                pane.table.scrollTo(model.index(row, 0))
+                return True
+            pane.refresh()  # written after the last page was read
+        self.message.emit(f"History entry #{entry_id} is no longer in the history.", 8000)
+        return False
 
     def _poll_once(self) -> None:
         # one poll at a time: a slow disk must not pile them up

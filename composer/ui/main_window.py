@@ -5,7 +5,9 @@ go, and composes the parts that act on them:
 - :class:`~composer.ui.document.DocumentPart`: New, Open, Save, import, unsaved changes;
 - :class:`~composer.ui.send_flow.SendPart`: Send, Cancel and their questions;
 - :class:`~composer.ui.history_part.HistoryPart`: load and resend entries, watch the history;
-- :class:`~composer.ui.settings_part.SettingsPart`: settings, keys, keyring state, theme.
+- :class:`~composer.ui.replay_part.ReplayPart`: File > Replay a file…, beside the composer;
+- :class:`~composer.ui.settings_part.SettingsPart`: settings, keys, keyring state, theme;
+- :class:`~composer.ui.collections_part.CollectionsPart`: the collections side panel.
 
 The window holds no business rules and builds no services: storage and the send gateway come
 from the composition root (composer/app.py). Everything that may block is awaited off the UI
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -35,9 +38,12 @@ from composer.storage import Storage
 from composer.storage.settings import Settings
 from composer.ui import layout_state, theme
 from composer.ui.banner import retired_revision_text, settings_notice_text
+from composer.ui.collections_part import CollectionsPart
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
+from composer.ui.environment_part import EnvironmentPart
 from composer.ui.history_part import HistoryPart
+from composer.ui.replay_part import ReplayPart
 from composer.ui.retired_dialog import conversion_summary, sample_in
 from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
@@ -47,6 +53,10 @@ from composer.ui.unique_id_label import NextUniqueIdLabel
 from composer.ui.wheel_guard import WheelGuard
 from composer.ui.window_layout import WindowLayout
 from composer.ui.window_menus import WindowMenus
+
+if TYPE_CHECKING:
+    from composer.ui.collection_model import Node
+    from composer.ui.run_part import RunPart
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +120,16 @@ class MainWindow(QMainWindow):
             history=storage.history,
             tasks=self.tasks,
         )
+        self.collections_part = CollectionsPart(
+            self,
+            model=lay.collection_model,
+            panel=lay.collection_panel,
+            document=self.document,
+            settings=storage.settings,
+            tasks=self.tasks,
+        )
+        self.collection_panel = lay.collection_panel
+        self._run_part: RunPart | None = None
         self.send_part = SendPart(
             self,
             gateway=gateway,
@@ -130,6 +150,13 @@ class MainWindow(QMainWindow):
             response_view=self.response_view,
             tasks=self.tasks,
         )
+        self.replay_part = ReplayPart(
+            self,
+            gateway=gateway,
+            runs=storage.history.runs,
+            target_bar=self.target_bar,
+            tasks=self.tasks,
+        )
         self.settings_part = SettingsPart(
             self,
             store=storage.settings,
@@ -137,6 +164,13 @@ class MainWindow(QMainWindow):
             target_bar=self.target_bar,
             keyring_label=self.status_keyring,
             tasks=self.tasks,
+        )
+        self.environments = EnvironmentPart(
+            self,
+            controller=self.controller,
+            target_bar=self.target_bar,
+            user_folder=storage.paths.environments_dir,
+            collection_root=self._collection_root,
         )
         self.menus = WindowMenus(self)
         m = self.menus
@@ -161,9 +195,24 @@ class MainWindow(QMainWindow):
         bar.customTargetRequested.connect(self.settings_part.ask_custom_target)
         self.response_view.findingActivated.connect(self.composer.focus_finding)
         self.history_pane.message.connect(self._show_message)
-        for part in (self.document, self.send_part, self.history_part):
+        parts = (
+            self.document,
+            self.send_part,
+            self.history_part,
+            self.collections_part,
+            self.environments,
+            self.replay_part,
+        )
+        for part in parts:
             part.message.connect(self._show_message)
+        self.replay_part.historyChanged.connect(self.history_part.refresh)
+        self.collection_panel.runRequested.connect(self._run_node)
+        self.history_part.responseShown.connect(self.layout_parts.show_response)
+        self.send_part.sendingChanged.connect(self._follow_sending)
         self.document.titleChanged.connect(self._update_title)
+        # environments follow the collection the window works in
+        self.document.titleChanged.connect(self.environments.reload)
+        self.collections_part.listed.connect(lambda _c: self.environments.reload())
         self.document.historyChanged.connect(self.history_part.refresh)
         self.send_part.sendingChanged.connect(self._set_sending)
         self.send_part.cancelled.connect(self.history_part.refresh)
@@ -171,6 +220,15 @@ class MainWindow(QMainWindow):
         self.send_part.verify.verified.connect(lambda _verdict: self.history_part.refresh())
         self.settings_part.applied.connect(self._apply_settings)
         self.settings_part.themeChanged.connect(self._refresh_colors)
+
+    def _collection_root(self) -> Path | None:
+        """The collection the window works in: the one whose request is in the composer, else
+        the one opened last (None: no collection is open)."""
+        if self.document.request is not None:
+            return self.document.request[0].root
+        if self.collections_part.has_collections():
+            return list(self.collections_part.collections)[-1].root
+        return None
 
     def _show_message(self, text: str, ms: int = 0) -> None:
         self.statusBar().showMessage(text, ms)
@@ -212,7 +270,9 @@ class MainWindow(QMainWindow):
             WheelGuard.install(app)
         self.history_part.start()
         self.settings_part.start()
+        self.environments.reload()
         self.document.fill_menus()
+        self.collections_part.start()
         self.startup_done = True
         self.settled.emit()
 
@@ -220,6 +280,7 @@ class MainWindow(QMainWindow):
         self.settings_part.set_theme(settings.theme, save=False)
         self.target_bar.set_custom_urls([t.base_url for t in settings.targets])
         self.target_bar.set_accounts(list(settings.accounts), settings.default_account)
+        self.environments.set_accounts(list(settings.accounts))
         self.send_part.verify.set_settings(settings)
         if initial:
             try:
@@ -229,7 +290,7 @@ class MainWindow(QMainWindow):
             self.target_bar.set_target(target)
             self.target_bar.set_revision(settings.default_revision)
             flags = layout_state.restore(self, self._splitters(), settings.layout_bytes())
-            self.layout_parts.apply_flags(flags)
+            self.layout_parts.apply_flags(flags, collections_open=bool(settings.collections))
             self.layout_parts.fit_to_screen()
         self._refresh_target_status()
         self._on_revision_changed(self.target_bar.revision())
@@ -240,13 +301,33 @@ class MainWindow(QMainWindow):
         return self.send_part.next_unique_id()
 
     def _splitters(self) -> dict[str, QSplitter]:
-        found = {"top": self.top_splitter, "main": self.main_splitter}
+        found = {
+            "top": self.top_splitter,
+            "main": self.main_splitter,
+            "side": self.layout_parts.side_splitter,
+        }
         composer_splitter = getattr(self.composer, "splitter", None)
         if isinstance(composer_splitter, QSplitter):
             found["composer"] = composer_splitter
         return found
 
     # -- what the parts do, by their old names (menus, tests and benchmarks use them) ------------
+
+    @property
+    def run_part(self) -> RunPart:
+        """The runner (built with the first run: the window paints without it)."""
+        if self._run_part is None:
+            from composer.ui.run_part import build_run_part
+
+            self._run_part = build_run_part(self)
+        return self._run_part
+
+    def _run_node(self, node: Node | None) -> None:
+        self.run_part.run_node(node)
+
+    def cancel_run(self) -> None:
+        if self._run_part is not None:
+            self._run_part.cancel()
 
     def request_send(self) -> None:
         """Send (Ctrl+Enter): validate, confirm when needed, send, show the outcome."""
@@ -312,6 +393,10 @@ class MainWindow(QMainWindow):
             self.status_rate.setText("Rate limited")
         self.history_part.refresh()
         self.sendFinished.emit(outcome)
+
+    def _follow_sending(self, sending: bool) -> None:
+        if sending:  # a Send's answer is what the user waits for now
+            self.layout_parts.show_response()
 
     def _set_sending(self, sending: bool) -> None:
         self.target_bar.set_sending(sending)
@@ -413,6 +498,9 @@ class MainWindow(QMainWindow):
                 await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
             except OSError as exc:
                 log.warning("the window layout was not saved: %s", exc)
+            await self.replay_part.stop()  # its run is recorded as stopped: it resumes later
+            if self._run_part is not None:
+                await self._run_part.stop()
             await self.send_part.stop()
             await self.history_part.settle()
         finally:

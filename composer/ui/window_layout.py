@@ -3,13 +3,16 @@ composer beside the response view, the history below them, and the status bar.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -17,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from composer.storage.history import HistoryStore
 from composer.ui.banner import Banner
+from composer.ui.collection_model import CollectionTreeModel
+from composer.ui.collection_panel import CollectionPanel
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
@@ -31,6 +36,8 @@ PROBLEMS_PX = 64
 NO_MAXIMUM = 16_777_215  # QWIDGETSIZE_MAX
 TAB_PAGE_CHROME_PX = 12
 """The frame and margins of the Form's tab page around its scroll area."""
+COLLECTIONS_PX = 250
+"""The collections panel's first width."""
 
 
 class WindowLayout:
@@ -59,12 +66,18 @@ class WindowLayout:
         self.composer = ComposerWidget(controller)
         self.composer.setAccessibleName("Composer")
         self.response_view = ResponseView()
+        # the response and, once a collection has run, the run's results: one area
+        self.results_tabs = QTabWidget()
+        self.results_tabs.setObjectName("resultsTabs")
+        self.results_tabs.setDocumentMode(True)
+        self.results_tabs.setTabBarAutoHide(True)
+        self.results_tabs.addTab(self.response_view, "Response")
         self.history_pane = HistoryPane(history, tasks)
 
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("composerResponseSplitter")
         self.top_splitter.addWidget(self.composer)
-        self.top_splitter.addWidget(self.response_view)
+        self.top_splitter.addWidget(self.results_tabs)
         self.top_splitter.setStretchFactor(0, 3)
         self.top_splitter.setStretchFactor(1, 2)
         self.top_splitter.setChildrenCollapsible(False)
@@ -75,6 +88,20 @@ class WindowLayout:
         self.main_splitter.setStretchFactor(0, 1)
         self.main_splitter.setStretchFactor(1, 0)
         self.main_splitter.setChildrenCollapsible(False)
+        # the collections panel beside everything else, full height; hidden until a
+        # collection is open or the user shows it
+        self.collection_model = CollectionTreeModel(window)
+        self.collection_panel = CollectionPanel(self.collection_model)
+        self.collection_panel.hide()
+        self.side_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.side_splitter.setObjectName("collectionsSplitter")
+        self.side_splitter.addWidget(self.collection_panel)
+        self.side_splitter.addWidget(self.main_splitter)
+        self.side_splitter.setStretchFactor(0, 0)
+        self.side_splitter.setStretchFactor(1, 1)
+        self.side_splitter.setChildrenCollapsible(False)
+        self.side_splitter.setSizes([COLLECTIONS_PX, DEFAULT_SIZE[0] - COLLECTIONS_PX])
+        self._side_restored = False
         # first start; later the saved layout wins
         self.top_splitter.setSizes([740, 500])
         self.main_splitter.setSizes([660, HISTORY_OPEN_PX])
@@ -94,6 +121,7 @@ class WindowLayout:
         self.history_open_px = HISTORY_OPEN_PX
         self.history_pane.collapsedChanged.connect(self._history_folded)
         self._controller = controller
+        self._form_watch: _LayoutWatch | None = None
         self.keep_form_whole()
 
         central = QWidget()
@@ -102,7 +130,7 @@ class WindowLayout:
         layout.setSpacing(0)
         layout.addWidget(self.settings_notice)
         layout.addWidget(self.banner)
-        layout.addWidget(self.main_splitter, 1)
+        layout.addWidget(self.side_splitter, 1)
         window.setCentralWidget(central)
 
         self.status_target = QLabel()
@@ -167,6 +195,21 @@ class WindowLayout:
     def shown(self) -> None:
         """The window has its size now: place the splitters that depend on it."""
         self._fit_problems(list(self._controller.findings()))
+        if not self._side_restored:
+            self._fit_collections()
+            if self.collections_shown():  # as wide as it would be without the panel
+                top = self.top_splitter
+                panel = self.side_splitter.sizes()[0] + self.side_splitter.handleWidth()
+                width = (sum(top.sizes()) + panel) * 3 // 5  # the splitter's 3:2 stretch
+                QTimer.singleShot(0, lambda: self._composer_keeps(width))
+
+    def _fit_collections(self) -> None:
+        """The panel's first width: at most a fifth of the window, so on a small screen the
+        composer keeps its room."""
+        total = sum(self.side_splitter.sizes())
+        if total:
+            width = max(min(COLLECTIONS_PX, total // 5), self.collection_panel.minimumWidth())
+            self.side_splitter.setSizes([width, total - width])
 
     def keep_form_whole(self) -> None:
         """The composer column never narrower than the Form's narrowest layout (its scroll
@@ -180,20 +223,67 @@ class WindowLayout:
         scrollbar = area.verticalScrollBar().sizeHint().width()
         frame = 2 * area.frameWidth() + TAB_PAGE_CHROME_PX
         self.composer.setMinimumWidth(body.minimumSizeHint().width() + scrollbar + frame)
+        if self._form_watch is None:
+            # parts of the form are built after the first paint and widen it: follow them
+            self._form_watch = _LayoutWatch(body, self.keep_form_whole)
 
     def flags(self) -> dict[str, int]:
         """What the layout blob keeps besides the splitters (see layout_state)."""
         return {
             "history_folded": int(self.history_pane.is_collapsed()),
             "history_open_px": self.history_open_px,
+            "collections_shown": int(self.collections_shown()),
         }
 
-    def apply_flags(self, flags: dict[str, int] | None) -> None:
+    def apply_flags(self, flags: dict[str, int] | None, *, collections_open: bool = False) -> None:
         """Fold the history as it was left; on the first start it starts as a strip, so the
-        composer has the room."""
+        composer has the room. The collections panel is shown or hidden as it was left (when
+        the layout does not say, shown when collections are open)."""
         flags = flags or {}
         self.history_open_px = max(int(flags.get("history_open_px", HISTORY_OPEN_PX)), 80)
         self.history_pane.set_collapsed(bool(flags.get("history_folded", 1)))
+        self._side_restored = "collections_shown" in flags
+        self.show_collections(bool(flags.get("collections_shown", int(collections_open))))
+
+    def show_run_view(self, view: QWidget) -> None:
+        """Bring the runner view forward (its tab is added with the first run)."""
+        tabs = self.results_tabs
+        if tabs.indexOf(view) < 0:
+            tabs.addTab(view, "Run results")
+        tabs.setCurrentWidget(view)
+
+    def show_response(self) -> None:
+        self.results_tabs.setCurrentWidget(self.response_view)
+
+    def collections_shown(self) -> bool:
+        """Whether the collections panel is shown (it is hidden, not destroyed)."""
+        return not self.collection_panel.isHidden()
+
+    def show_collections(self, shown: bool) -> None:
+        """Show or hide the collections panel. Its width comes from the response view, so
+        the composer keeps its width (and the form its layout) when the window has room."""
+        if shown == self.collections_shown():
+            return
+        composer_width = self.top_splitter.sizes()[0]
+        self.collection_panel.setVisible(shown)
+        self.collection_panel.shownChanged.emit(shown)
+        if shown:
+            sizes = self.side_splitter.sizes()
+            total = sum(sizes)
+            if sizes[0] < self.collection_panel.minimumWidth() and total:
+                self._fit_collections()
+            if self.window.isVisible() and composer_width:
+                QTimer.singleShot(0, lambda: self._composer_keeps(composer_width))
+
+    def _composer_keeps(self, width: int) -> None:
+        """Give the composer ``width`` back from the response view (never below the
+        response's narrowest)."""
+        top = self.top_splitter
+        total = sum(top.sizes())
+        room = total - self.results_tabs.minimumSizeHint().width()
+        width = max(min(width, room), self.composer.minimumWidth())
+        if total and width < total:
+            top.setSizes([width, total - width])
 
     def fit_to_screen(self) -> None:
         """Keep the window within the screen's free area (first start on a small screen, or
@@ -207,3 +297,18 @@ class WindowLayout:
         height = min(window.height(), free.height())
         if (width, height) != (window.width(), window.height()):
             window.resize(width, height)
+
+
+class _LayoutWatch(QObject):
+    """Calls ``changed`` after ``widget``'s layout asked to be redone (its minimum size may
+    have changed)."""
+
+    def __init__(self, widget: QWidget, changed: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._changed = changed
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self._changed)
+        return False

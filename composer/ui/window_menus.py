@@ -44,6 +44,23 @@ class WindowMenus:
         file_menu = menu.addMenu("&File")
         self.window.document.fill_file_menu(file_menu)
         self.templates_menu = self.window.document.templates_menu
+        self.replay_action = self._action(
+            "&Replay a file…", self.window.replay_part.replay_file, "Ctrl+Shift+E", "replayAction"
+        )
+        file_menu.addAction(self.replay_action)
+        file_menu.addSeparator()
+        collections = self.window.collections_part
+        self.open_collection_action = self._action(
+            "Open &collection…",
+            collections.open_collection_dialog,
+            "Ctrl+Shift+O",
+            "openCollection",
+        )
+        file_menu.addAction(self.open_collection_action)
+        self.save_to_collection_action = self._action(
+            "Save to co&llection…", collections.save_to_collection, name="saveToCollection"
+        )
+        file_menu.addAction(self.save_to_collection_action)
         file_menu.addSeparator()
         self.settings_action = self._action(
             "Se&ttings…", self.window.open_settings, QKeySequence.StandardKey.Preferences
@@ -85,9 +102,34 @@ class WindowMenus:
         self.cancel_action.setEnabled(False)
         send_menu.addAction(self.cancel_action)
         send_menu.addSeparator()
+        panel = self.window.collection_panel
+        self.run_action = self._action(
+            "&Run the chosen folder or collection",
+            panel.run_current,
+            "Ctrl+Shift+R",
+            "runCollection",
+        )
+        send_menu.addAction(self.run_action)
+        self.cancel_run_action = self._action(
+            "Cancel the &run", self.window.cancel_run, name="cancelRun"
+        )
+        send_menu.addAction(self.cancel_run_action)
+        send_menu.addSeparator()
         send_menu.addAction(self._action("Manage &keys…", self.window.settings_part.manage_keys))
 
         view_menu = menu.addMenu("&View")
+        layout = self.window.layout_parts
+        self.collections_action = self._action(
+            "&Collections", layout.show_collections, "Ctrl+Shift+L", "toggleCollections"
+        )
+        self.collections_action.setCheckable(True)
+        self.collections_action.setChecked(layout.collections_shown())
+        self.collections_action.setToolTip("Show or hide the collections (Ctrl+Shift+L)")
+        view_menu.addAction(self.collections_action)
+        self.window.collection_panel.shownChanged.connect(self.collections_action.setChecked)
+        collections.showPanel.connect(lambda: layout.show_collections(True))
+        self.window.collection_panel.foldRequested.connect(lambda: layout.show_collections(False))
+        view_menu.addSeparator()
         self.window.settings_part.fill_theme_menu(view_menu.addMenu("&Theme"))
         self.theme_actions = self.window.settings_part.theme_actions
 

@@ -97,7 +97,12 @@ def test_tab_starts_at_the_toolbar_then_the_composer_then_the_history(qtbot, mak
             chain.append(widget)
         widget = widget.nextInFocusChain()
     bar = window.target_bar
-    assert chain[:3] == [bar.target_combo, bar.account_combo, bar.revision_combo]
+    assert chain[:4] == [
+        bar.environment_combo,
+        bar.target_combo,
+        bar.account_combo,
+        bar.revision_combo,
+    ]
     in_composer = [i for i, w in enumerate(chain) if window.composer.isAncestorOf(w)]
     in_history = [i for i, w in enumerate(chain) if window.history_pane.isAncestorOf(w)]
     assert chain.index(bar.send_button) < min(in_composer)

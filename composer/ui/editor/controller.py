@@ -242,6 +242,11 @@ class ComposerController(QObject):
         self._saved_generation = self.state.generation
         self._emit_modified()
 
+    def mark_unsaved(self) -> None:
+        """The current text is on disk nowhere (its file was deleted): it counts as changed."""
+        self._saved_generation = -1
+        self._emit_modified()
+
     def set_revision(self, name: str) -> None:
         """Check findings against another API revision (re-validates at once)."""
         get_revision(name)

@@ -1,0 +1,144 @@
+"""A bulk replay as the window drives it: the file's events go through Bulk Create Events
+(:mod:`composer.services.bulk`) on a worker thread with an event loop of its own, so that
+packing and checking up to 2,500 events a second never holds up the window. Pause, resume and
+cancel may be called from the window's thread; the progress is read from it on a timer.
+
+Qt-free; the window (composer/ui/replay_part.py) shows what this module computes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from composer.services.bulk import BulkProgress, BulkReplay, BulkSummary
+from composer.services.bulk_file import BulkFile, BulkResumePlan, run_bulk_file
+from composer.services.ports import RunLog
+from composer.services.replay_input import ReplayInputError
+from composer.services.replay_session import ReplayCounts, ReplayFileError
+from composer.services.send import Sender
+
+T = TypeVar("T")
+
+
+def _run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to its end on a new event loop of this thread: the platform's standard
+    loop, never one from the installed policy (under the window, qasync's policy makes Qt
+    loops, which can run on the main thread only)."""
+    with asyncio.Runner(loop_factory=asyncio.DefaultEventLoopPolicy().new_event_loop) as runner:
+        return runner.run(coro)
+
+
+class BulkSession:
+    """One bulk replay of the file at ``path`` through ``sender`` (opened for the bulk
+    endpoint; closed at the end), recorded as a run in ``runs``. With ``plan``, the run's
+    earlier sessions are continued: what they got accepted is not sent again."""
+
+    def __init__(
+        self,
+        sender: Sender,
+        path: Path,
+        *,
+        runs: RunLog | None,
+        plan: BulkResumePlan | None = None,
+        expected: tuple[int, str] | None = None,
+    ) -> None:
+        self.sender = sender
+        self.path = path
+        self.runs = runs
+        self.plan = plan
+        self.expected = expected
+        """(events, content hash) the window read: a file changed since is not replayed."""
+        force = plan.run.force if plan is not None else False
+        fill = plan.run.fill_unique_id if plan is not None else True
+        self.replay = BulkReplay(
+            sender,
+            run_id=plan.run.id if plan is not None else None,
+            force=force,
+            fill_unique_id=fill,
+            on_progress=self._on_progress,
+        )
+        self.progress: BulkProgress | None = None
+        self.summary: BulkSummary | None = None
+        self.notes: list[str] = []
+        """What the history could not record, in words."""
+        self.recorded = False
+        self.cancelled = False
+        self.total = expected[0] if expected is not None else 0
+
+    @property
+    def run_id(self) -> str:
+        return self.replay.run_id
+
+    @property
+    def paused(self) -> bool:
+        return self.replay.paused
+
+    def _on_progress(self, progress: BulkProgress) -> None:
+        self.progress = progress  # read by the window's thread: a reference, swapped whole
+
+    def counts(self) -> ReplayCounts:
+        """The events by what became of them so far (exact once the run has ended)."""
+        progress = self.summary.progress if self.summary is not None else self.progress
+        if progress is None:
+            earlier = len(self.plan.earlier) if self.plan is not None else 0
+            return ReplayCounts(self.total, accepted=earlier, earlier=earlier)
+        return ReplayCounts.of_bulk(progress)
+
+    def pause(self) -> None:
+        self.replay.pause()
+
+    def resume(self) -> None:
+        self.replay.resume()
+
+    def cancel(self) -> None:
+        """Stop: no new job; jobs in flight are cancelled (their events are in doubt and a
+        resume sends them again with the same unique_ids)."""
+        self.cancelled = True
+        self.replay.cancel()
+
+    async def run(self) -> BulkSummary:
+        """Count the file again (streamed), replay it on a worker thread, record how it ended;
+        the summary. Raises :class:`ReplayFileError` when the file cannot be read or changed
+        since the window read it."""
+        try:
+            summary = await asyncio.to_thread(self._run_in_thread)
+        finally:
+            self.progress = self.summary.progress if self.summary is not None else self.progress
+        return summary
+
+    def _run_in_thread(self) -> BulkSummary:
+        try:
+            try:
+                file = BulkFile.scan(self.path)
+            except ReplayInputError as exc:
+                raise ReplayFileError(f"{self.path}: {exc}") from None
+            except OSError as exc:
+                raise ReplayFileError(f"{self.path}: cannot be read ({exc})") from None
+            if self.expected is not None and (file.count, file.content_hash) != self.expected:
+                raise ReplayFileError(
+                    f"{self.path} changed since it was read: choose it again (File > Replay a "
+                    "file…) so that what is replayed is what the dialog shows"
+                )
+            self.total = file.count
+            summary = _run_in_own_loop(self._main(file))
+        except BaseException:
+            with contextlib.suppress(Exception):  # closed already when the run got going
+                _run_in_own_loop(self.sender.aclose())
+            raise
+        self.summary = summary
+        if self.runs is not None:
+            try:
+                self.recorded = self.runs.get(self.run_id) is not None
+            except Exception as exc:  # the history cannot be read: say so, keep the summary
+                self.notes.append(f"the history cannot be read ({exc})")
+        return summary
+
+    async def _main(self, file: BulkFile) -> BulkSummary:
+        async with self.sender:
+            return await run_bulk_file(
+                self.replay, file, runs=self.runs, plan=self.plan, notes=self.notes
+            )

@@ -1,0 +1,120 @@
+"""The window's replay service without Qt: reading a file of events (and refusing hostile ones
+in words), bulk only from 2024-05-15, the counts by delivery state, and pause/resume of the
+replayer over the in-process sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from composer.sandbox import FaultKind, SandboxConfig
+from composer.services.replay import Replayer, ReplayProgress, read_events
+from composer.services.replay_session import (
+    ReplayCounts,
+    ReplayFileError,
+    bulk_refusal,
+    read_replay_file,
+)
+from composer.services.send import Sender
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.event.json").read_text())
+
+
+def lines(count: int) -> str:
+    docs = []
+    for i in range(count):
+        doc = json.loads(json.dumps(EXAMPLE))
+        doc["data"]["attributes"].pop("unique_id", None)
+        doc["data"]["attributes"]["profile"]["$email"] = f"p{i}@example.com"
+        docs.append(json.dumps(doc))
+    return "\n".join(docs) + "\n"
+
+
+def test_a_file_of_events_is_read_with_its_hash_and_absolute_path(tmp_path, monkeypatch):
+    (tmp_path / "e.ndjson").write_text(lines(3))
+    monkeypatch.chdir(tmp_path)
+    file = read_replay_file(Path("e.ndjson"))
+    assert len(file.items) == 3 and file.path == tmp_path / "e.ndjson"
+    assert file.content_hash.startswith("sha256:") and file.size > 0
+    assert [item.line for item in file.items] == [1, 2, 3]
+
+
+def test_hostile_files_are_refused_in_words(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    cases = {
+        tmp_path: "is a folder",
+        fifo: "not a regular file",  # reading it would block forever
+        Path("/dev/zero"): "not a regular file",  # it never ends
+        tmp_path / "missing.ndjson": "no such file",
+    }
+    for path, words in cases.items():
+        with pytest.raises(ReplayFileError, match=words):
+            read_replay_file(path)
+    big = tmp_path / "big.ndjson"
+    big.write_text(lines(2))
+    with pytest.raises(ReplayFileError, match="larger than"):
+        read_replay_file(big, limit=100)
+    empty_array = tmp_path / "empty.json"
+    empty_array.write_text("[ ]")
+    with pytest.raises(ReplayFileError, match="no events"):
+        read_replay_file(empty_array)
+
+
+@pytest.mark.parametrize(
+    ("revision", "refused"),
+    [("2023-01-24", True), ("2024-02-15", True), ("2024-05-15", False), ("2026-07-15", False)],
+)
+def test_bulk_exists_from_2024_05_15(revision, refused):
+    reason = bulk_refusal(revision)
+    assert (reason is not None) is refused
+    if refused:
+        assert "2024-05-15" in reason and revision in reason
+
+
+def test_counts_while_running_add_up_to_the_file():
+    progress = ReplayProgress(total=8, done=6, sent=5, invalid=1, unknown=1)
+    progress.counts["2xx"] = 3
+    progress.counts["4xx"] = 1
+    progress.counts["5xx"] = 1  # the unknown one
+    counts = ReplayCounts.of_progress(10, progress, earlier=2)
+    assert (counts.accepted, counts.not_accepted, counts.unknown, counts.invalid) == (5, 1, 1, 1)
+    assert counts.not_sent == 2 and counts.done == 8
+
+
+def test_pause_holds_new_sends_until_resume():
+    config = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.05)
+    items = read_events(lines(12).encode())
+    seen: list[ReplayProgress] = []
+
+    def sent() -> int:
+        return seen[-1].sent if seen else 0
+
+    async def scenario() -> tuple[int, int, int]:
+        async with Sender.open("sandbox", sandbox=config) as sender:
+            replayer = Replayer(sender, concurrency=2, on_progress=seen.append)
+            replayer.pause()
+            task = asyncio.ensure_future(replayer.run(items))
+            await asyncio.sleep(0.3)
+            before = sent()
+            replayer.resume()
+            await asyncio.sleep(0.08)
+            replayer.pause()
+            assert replayer.paused
+            await asyncio.sleep(0.2)  # the two in flight finish, no new one starts
+            held = sent()
+            await asyncio.sleep(0.2)
+            still = sent()
+            replayer.resume()
+            summary = await task
+            assert len(summary.events) == 12 and summary.all_accepted
+            return before, held, still
+
+    before, held, still = asyncio.run(scenario())
+    assert before == 0
+    assert 0 < held == still < 12
