@@ -59,6 +59,8 @@ class RunView(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # a long collection or folder name wraps: it never widens the window
+        self.title.setWordWrap(True)
         self.summary = QLabel(IDLE_TEXT)
         self.summary.setObjectName("runSummary")
         self.summary.setWordWrap(True)

@@ -65,6 +65,8 @@ def test_a_folder_runs_with_one_pass_and_one_failure_and_a_result_opens_its_entr
             _menu_action(window, "smoke/", "runFolder").trigger()
     report = done.args[0]
     assert (report.passed, report.failed) == (1, 1)
+    # the results tab never makes the window wider than the screen it fits
+    assert window.minimumSizeHint().width() <= 1024
     view = window.run_part.view
     assert window.layout_parts.results_tabs.currentWidget() is view
     rows = view.result_rows()
