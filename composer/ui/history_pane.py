@@ -117,7 +117,7 @@ class HistoryPane(QWidget):
         self.search.setAccessibleName("Search history")
         self.search.setClearButtonEnabled(True)
         self.status_filter = QComboBox()
-        self.status_filter.setAccessibleName("Filter by status")
+        self.status_filter.setAccessibleName("Filter by status, delivery or read-back")
         for label, classes in STATUS_FILTERS:
             self.status_filter.addItem(label, {"status_classes": classes})
         self.status_filter.insertSeparator(self.status_filter.count())
