@@ -226,7 +226,10 @@ def build_run_part(window: MainWindow) -> RunPart:
         view=view,
         model=layout.collection_model,
         settings=RunSettings(
-            target=target_bar.target, account=target_bar.account, revision=target_bar.revision
+            target=target_bar.target,
+            account=target_bar.account,
+            revision=target_bar.revision,
+            environment=window.environments.current,
         ),
         tasks=window.tasks,
     )
