@@ -36,7 +36,10 @@ def _collection(root: Path) -> Path:
     smoke.mkdir(parents=True)
     (smoke / "accepted.event.json").write_text(json.dumps(EVENT, indent=2) + "\n")
     (smoke / "accepted.expect.json").write_text('{"status": 202}\n')
-    (smoke / "wrongly-expected.event.json").write_text(json.dumps(EVENT, indent=2) + "\n")
+    # a long metric name (valid: under 128 characters) is the last send the history shows
+    long_metric = json.loads(json.dumps(EVENT))
+    long_metric["data"]["attributes"]["metric"]["name"] = "Viewed Product " * 8
+    (smoke / "wrongly-expected.event.json").write_text(json.dumps(long_metric, indent=2) + "\n")
     (smoke / "wrongly-expected.expect.json").write_text('{"status": 400}\n')
     return root / "checkout"
 
@@ -65,6 +68,11 @@ def test_a_folder_runs_with_one_pass_and_one_failure_and_a_result_opens_its_entr
             _menu_action(window, "smoke/", "runFolder").trigger()
     report = done.args[0]
     assert (report.passed, report.failed) == (1, 1)
+    # neither the results tab nor the last send's long metric in the history strip makes
+    # the window wider than the screen it fits
+    strip = window.history_pane.last_label
+    qtbot.waitUntil(lambda: "Viewed Product Viewed" in strip.text(), timeout=10_000)
+    assert window.minimumSizeHint().width() <= 1024
     view = window.run_part.view
     assert window.layout_parts.results_tabs.currentWidget() is view
     rows = view.result_rows()
