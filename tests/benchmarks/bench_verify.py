@@ -118,12 +118,13 @@ def main() -> None:
     os.environ["KLAVIYO_API_KEY"] = KEY
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     from composer.sandbox.read_api import EVENTS as EVENTS_READ
-    from composer.sandbox.read_api import METRICS, PROFILES
+    from composer.sandbox.read_api import METRICS as METRICS_READ
+    from composer.sandbox.read_api import PROFILES as PROFILES_READ
     from composer.services.verify import READ_LIMITS
 
     limits = SandboxConfig()
     served = ", ".join(
-        f"{e.name} {e.burst}/s {e.steady}/min" for e in (EVENTS_READ, METRICS, PROFILES)
+        f"{e.name} {e.burst}/s {e.steady}/min" for e in (EVENTS_READ, METRICS_READ, PROFILES_READ)
     )
     paced = ", ".join(
         f"{path} {lim.burst.limit}/s {lim.steady.limit}/min" for path, lim in READ_LIMITS.items()
