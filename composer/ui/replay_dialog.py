@@ -281,7 +281,7 @@ class ReplayDialog(QDialog):
     def set_file(self, file: ReplayFile) -> None:
         """The file has been read: say what it holds."""
         n = len(file.items)
-        layout = f" · {SHAPE_WORDS[file.shape]}" if file.shape is not None else ""
+        layout = f" · written in {SHAPE_WORDS[file.shape]}" if file.shape is not None else ""
         self.file_details.setText(
             f"{n:,} event{'s' * (n != 1)} · {_size_text(file.size)}{layout} · {file.path}"
         )
