@@ -304,3 +304,22 @@ def test_the_dialog_says_when_the_files_layout_does_not_fit_the_revision(
     assert "bulk jobs, which convert them" in dialog.layout_note.text()
     dialog.bulk_radio.click()
     assert "bulk jobs convert each one to 2026-07-15" in dialog.layout_note.text()
+
+
+def test_closing_the_window_stops_the_replay_and_keeps_it_resumable(qtbot, make_window, tmp_path):
+    path = write_events(tmp_path / "events.ndjson", 60)
+    slow = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.3)
+    window = make_window()
+    with run_in_thread(slow) as url:
+        window.target_bar.set_target(parse_target(url))
+        dialog = open_dialog(qtbot, window, path)
+        dialog.start_button.click()
+        qtbot.waitUntil(lambda: count(dialog, "accepted") > 0, timeout=10_000)
+        run_id = window.replay_part.session.run_id
+        with qtbot.waitSignal(window.closed, timeout=15_000):
+            window.close()
+        history = window.storage.history
+        run = history.runs.get(run_id)
+        accepted = sum(1 for s in history.runs.event_states(run_id).values() if s.accepted)
+    assert run is not None and run.state == "stopped"  # not left "running"
+    assert 0 < accepted < 60
