@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
-from composer.cli.send import err, open_sender, open_storage
+from composer.cli.send import check_common, err, open_sender, open_storage
 
 if TYPE_CHECKING:
     from composer.services.runner import RequestResult, Runner, RunProgress, RunReport
@@ -106,17 +106,27 @@ def add_parser(sub: Any) -> None:
         action="store_false",
         help="do not record the sends in the history",
     )
-    p.set_defaults(handler=run)
+    # attempts and timeout: the client's defaults (check_common reads them)
+    p.set_defaults(handler=run, attempts=None, timeout=None)
 
 
 def run(args: argparse.Namespace) -> int:
     from composer.services.run_data import DataFileError, read_rows
     from composer.storage.collections import CollectionError
 
+    problem = check_common(args)  # e.g. an API key typed as --account
+    if problem:
+        err("run", problem)
+        return EXIT_BAD_INPUT
     try:
         collection, items, problems = open_collection(Path(args.path))
     except CollectionError as exc:
         err("run", str(exc))
+        return EXIT_BAD_INPUT
+    try:
+        collection.variables()  # a broken collection.json stops the run before any send
+    except CollectionError as exc:
+        err("run", f"{collection.name}/{exc}")
         return EXIT_BAD_INPUT
     for listed in problems:
         err("run", f"warning: {collection.name}/{listed} (skipped)")
@@ -161,30 +171,42 @@ def run(args: argparse.Namespace) -> int:
 
 
 def open_collection(path: Path) -> tuple[Collection, list[RequestItem], list[str]]:
-    """The collection PATH names, the requests to run and the problems of its listing.
+    """The collection PATH is in, the requests to run and the problems of its listing.
 
-    A folder is run as a collection with everything below it; a ``NAME.event.json`` runs that
-    one request of the folder it is in. Raises CollectionError.
+    A folder runs everything below it; a ``NAME.event.json`` runs that one request. The
+    collection is the nearest folder at or above PATH with a ``collection.json`` or an
+    ``environments`` folder (else PATH's folder), so a subfolder's run has its collection's
+    variables and its requests keep their keys. Raises CollectionError.
     """
     from composer.domain.collection_rules import request_name
-    from composer.storage.collections import Collection, CollectionError
+    from composer.storage.collections import Collection, CollectionError, collection_root_of
 
+    wanted: str | None = None
+    folder = path
     if path.is_file() or (path.suffix == ".json" and not path.is_dir()):
-        name = request_name(path.name)
-        if name is None:
+        wanted = request_name(path.name)
+        if wanted is None:
             raise CollectionError(
                 f"{path}: give a collection folder or a NAME.event.json request file"
             )
-        collection = Collection(path.parent)
-        tree = collection.tree()
-        found = [r for r in tree.root.requests() if r.key == name]
-        if not found:
-            listed = [str(p) for p in tree.problems if p.path == path.name]
+        folder = path.parent
+    collection = Collection(folder)
+    collection.check()
+    root = collection_root_of(folder)
+    rel = folder.absolute().relative_to(root).as_posix() if root != folder.absolute() else ""
+    rel = "" if rel == "." else rel
+    collection = Collection(root)
+    tree = collection.tree(rel)
+    key_folder = f"{rel}/" if rel else ""
+    items = [r for r in tree.root.requests() if r.key.startswith(key_folder)]
+    if wanted is not None:
+        key = key_folder + wanted
+        items = [r for r in items if r.key == key]
+        if not items:
+            listed = [str(p) for p in tree.problems if p.path == key + ".event.json"]
             raise CollectionError(listed[0] if listed else f"{path}: no such request")
-        return collection, found, []
-    collection = Collection(path)
-    tree = collection.tree()
-    return collection, list(tree.root.requests()), [str(p) for p in tree.problems]
+        return collection, items, []
+    return collection, items, [str(p) for p in tree.problems]
 
 
 def _settings() -> Any:

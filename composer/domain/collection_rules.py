@@ -17,6 +17,7 @@ No I/O here: composer.storage.collections reads and writes the files.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -29,6 +30,8 @@ EXPECT_SUFFIX = ".expect.json"
 """A request's expectations: ``NAME.expect.json`` beside its body."""
 ORDER_FILE = "order.json"
 """Optional in any folder: the order of its requests and subfolders."""
+COLLECTION_FILE = "collection.json"
+"""Optional at the top: the collection's own settings, ``{"variables": {...}}``."""
 ENVIRONMENTS_FOLDER = "environments"
 """At the top of a collection: ``environments/NAME.json``, never a folder of requests."""
 FOLDER_MARK = "/"
@@ -156,3 +159,34 @@ def format_json(value: Any) -> str:
     """The stable layout of every JSON file this app writes, so diffs stay small: two-space
     indent, members in the order given, UTF-8 characters as they are, one newline at the end."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+"""The names ``{{name}}`` can use (composer.domain.variables reads them so)."""
+
+
+def parse_collection_file(text: str) -> dict[str, Any]:
+    """The variables of a ``collection.json`` (``{"variables": {"store": "Berlin"}}``): the
+    widest scope of ``{{name}}``, below the environment's and a data row's. Members other than
+    ``variables`` are left for later versions. Raises ValueError saying what would be right."""
+    try:
+        doc = loads(text)
+    except ValueError as exc:
+        raise ValueError(f"is not JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ValueError('must be a JSON object such as {"variables": {"store": "Berlin"}}')
+    variables = doc.get("variables", {})
+    if not isinstance(variables, dict):
+        raise ValueError('variables must be an object such as {"store": "Berlin"}')
+    for name, value in variables.items():
+        if _VARIABLE_NAME.fullmatch(name) is None:
+            raise ValueError(
+                f"variables.{name} is not a usable name: use letters, digits, _, - and . "
+                "starting with a letter or _ (it is written {{name}} in an event)"
+            )
+        if not isinstance(value, str | int | float) or value is None:
+            raise ValueError(
+                f"variables.{name} must be a string, a number or true/false, not "
+                f"{json.dumps(value)[:40]}"
+            )
+    return dict(variables)

@@ -150,7 +150,6 @@ class RunProgress:
 
 
 ProgressCallback = Callable[[RunProgress], None]
-Sleep = Callable[[float], Any]
 
 
 class Runner:
@@ -171,7 +170,8 @@ class Runner:
     ) -> None:
         self.sender = sender
         self.environment = environment
-        """Its variables (and email domain) fill ``{{name}}``; a data row's values win."""
+        """Its variables (and email domain) fill ``{{name}}`` over the collection's own
+        (``collection.json``); a data row's values win over both."""
         self.delay = max(0.0, delay)
         """Seconds to wait between two requests (``--delay``), on top of the rate limits."""
         self._sleep = sleep
@@ -208,16 +208,18 @@ class Runner:
         ``items``) in order, once, or once per data row (the row's values over the
         environment's variables). Every send resolves its variables afresh.
 
-        Raises CollectionError when the collection cannot be listed; everything that goes
-        wrong with one request is in its result.
+        Raises CollectionError when the collection cannot be listed or its
+        ``collection.json`` cannot be used; everything that goes wrong with one request is in
+        its result.
         """
         self._cancelled = False
         started = self._clock()
         todo = list(items) if items is not None else collection.requests(folder)
+        own = collection.variables()
         passes: list[tuple[int | None, Scope]] = (
-            [(i + 1, Scope.of(self.environment, None, row)) for i, row in enumerate(rows)]
+            [(i + 1, Scope.of(self.environment, own, row)) for i, row in enumerate(rows)]
             if rows is not None
-            else [(None, Scope.of(self.environment))]
+            else [(None, Scope.of(self.environment, own))]
         )
         report = RunReport(
             collection.name, plan=[(item.key, row) for row, _ in passes for item in todo]
@@ -296,33 +298,32 @@ class Runner:
             )
         except ExpectationError as exc:
             return failed(f"{item.expect_file}: {exc}")
-        resolved = resolve(template, scope)
-        unknown = [f for f in resolved.findings if f.is_error]
+        unknown = [f for f in resolve(template, scope).findings if f.is_error]
         if unknown:
             # Never sent, whatever the expectation: the braces would go out as written.
             where = "; ".join(f"{f.pointer or '(the whole body)'}: {f.message}" for f in unknown)
             return failed(f"{item.event_file}: {where} (not sent)")
-        report = self.sender.validate(resolved.text)
-        checks = check_validator(expectation, report.findings)
-        if not report.valid and not expectation.sends_invalid:
-            checks += self._not_sent_checks(expectation, report.findings)
-            return self._result(item, checks, row, started)
         sent_at = self._wall()
         try:
+            # The sender resolves the variables afresh, checks the resolved event, and keeps
+            # the template in the history beside the exact bytes sent.
             sent = await self.sender.send(
-                resolved.text, force=expectation.sends_invalid, report=report
+                template, force=expectation.sends_invalid, variables=scope
             )
         except SendCancelled:
             return RequestResult(
                 item.key,
                 False,
-                tuple(checks),
                 error="cancelled: the send was stopped before an answer arrived",
                 sent=True,
                 row=row,
                 cancelled=True,
                 duration_ms=self._ms(started),
             )
+        checks = check_validator(expectation, sent.report.findings)
+        if sent.outcome is None:  # invalid, and its expectation is not a 4xx
+            checks += self._not_sent_checks(expectation, sent.report.findings)
+            return self._result(item, checks, row, started)
         checks += self._answer_checks(expectation, sent)
         verdict = await self._landed(expectation, sent, sent_at)
         if expectation.landed is not None:

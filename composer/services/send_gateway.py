@@ -27,7 +27,7 @@ from composer.services.ports import HistorySink, SendContext
 from composer.services.send import Sender, SendResult
 from composer.services.verdicts import record_verdict
 from composer.services.verify import Verification, Verifier, VerifyOutcome
-from composer.services.verify_text import GUI_VERIFY_TIMEOUT, CheckRequest
+from composer.services.verify_text import GUI_VERIFY_TIMEOUT, CheckRequest, place_name
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,8 @@ class ServiceGateway:
         sender = await self._sender(target, request.account, request.revision, named=named)
         verifier = self._verifiers.get(id(sender))
         if verifier is None or verifier.reader is not sender.client:
-            verifier = self._verifiers[id(sender)] = Verifier(sender.client)
+            verifier = Verifier(sender.client, place=place_name(target))
+            self._verifiers[id(sender)] = verifier
         try:  # the body's shape is the revision it was sent with
             shape = get_revision(request.revision)
         except ValueError:

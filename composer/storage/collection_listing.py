@@ -32,11 +32,19 @@ MAX_DEPTH = 16
 """Folders nested deeper than this are not listed (a problem names the first one)."""
 
 
-def list_collection(root: Path, name: str) -> CollectionTree:
-    """The tree of the collection folder ``root`` (which must be a readable folder)."""
+def list_collection(root: Path, name: str, folder: str = "") -> CollectionTree:
+    """The tree of the collection folder ``root`` (which must be a readable folder); with
+    ``folder`` (a path below it, checked by the caller) only that folder is listed, under its
+    parents."""
     listing = _Listing(root)
     problems: list[FileProblem] = []
-    children = listing._list_folder(root, "", 0, problems, {listing.real_root})
+    parts = [p for p in folder.split("/") if p]
+    start = root.joinpath(*parts)
+    children = listing._list_folder(
+        start, "/".join(parts), len(parts), problems, {listing.real_root, start.resolve()}
+    )
+    for depth in range(len(parts), 0, -1):
+        children = (FolderItem(parts[depth - 1], "/".join(parts[:depth]), children),)
     return CollectionTree(
         FolderItem(name, "", children), tuple(problems), tuple(listing._environment_names())
     )

@@ -24,8 +24,10 @@ import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from composer.domain.collection_rules import (
+    COLLECTION_FILE,
     ENVIRONMENTS_FOLDER,
     EVENT_SUFFIX,
     EXPECT_SUFFIX,
@@ -37,6 +39,7 @@ from composer.domain.collection_rules import (
     format_json,
     name_problem,
     order_key,
+    parse_collection_file,
     parse_order,
     request_name,
 )
@@ -106,24 +109,43 @@ class Collection:
 
     # -- listing ------------------------------------------------------------------------------
 
-    def tree(self) -> CollectionTree:
-        """Every request and folder in display and run order, and the problems found.
+    def tree(self, folder: str = "") -> CollectionTree:
+        """Every request and folder in display and run order, and the problems found; with
+        ``folder`` (a folder key) only what is in that folder, under its parents.
 
-        Raises CollectionError only when the collection folder itself cannot be listed.
+        Raises CollectionError only when the collection folder (or ``folder``) itself cannot
+        be listed.
         """
         self.check()
-        return list_collection(self.root, self.name)
+        path = _folder_path(folder)
+        if path:
+            self._check_folder(path)
+        return list_collection(self.root, self.name, path)
 
     def requests(self, folder: str = "") -> list[RequestItem]:
         """The requests in ``folder`` (a folder key, ``""`` for all) and below, in run order.
 
         Raises CollectionError when there is no such folder.
         """
-        tree = self.tree()
+        tree = self.tree(folder)
         item = tree.root.find(_folder_key(folder))
         if not isinstance(item, FolderItem):
             raise CollectionError(f"{folder}: no such folder in {self.name}")
         return list(item.requests())
+
+    def variables(self) -> dict[str, Any]:
+        """The collection's own variables (``collection.json`` at the top; none without it).
+        Raises CollectionError naming the file when it cannot be used."""
+        path = self._inside_path(COLLECTION_FILE)
+        if not path.exists():
+            return {}
+        raw = read_bytes(path, COLLECTION_FILE, MAX_SMALL_FILE_BYTES)
+        try:
+            return parse_collection_file(raw.removeprefix(BOM).decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise CollectionError(f"{COLLECTION_FILE}: byte {exc.start} is not UTF-8") from None
+        except ValueError as exc:
+            raise CollectionError(f"{COLLECTION_FILE}: {exc}") from None
 
     def environment_path(self, name: str) -> Path:
         """Where the environment ``name`` is kept: ``environments/NAME.json``."""
@@ -556,3 +578,17 @@ def _folder_key(folder: str) -> str:
 def _split(path: str) -> tuple[str, str]:
     folder, _, name = path.rpartition("/")
     return folder, name
+
+
+def collection_root_of(folder: Path) -> Path:
+    """The collection a folder belongs to: the nearest of it and the folders above it that
+    has a ``collection.json`` or an ``environments`` folder, else the folder itself. The search
+    stops at a git work tree's top and at the user's home folder."""
+    start = folder.absolute()
+    home = Path.home()
+    for candidate in (start, *start.parents):
+        if (candidate / COLLECTION_FILE).is_file() or (candidate / ENVIRONMENTS_FOLDER).is_dir():
+            return candidate
+        if candidate == home or (candidate / ".git").exists():
+            break
+    return start

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from composer.client.targets import Target
 from composer.services.ports import SendGateway
 from composer.storage.collections import Collection, CollectionError, RequestItem
 from composer.ui.collection_model import CollectionTreeModel, Kind, Node
+from composer.ui.dialogs import ask, question
 from composer.ui.run_view import RunView
 from composer.ui.tasks import TaskRunner, off_thread
 
@@ -56,7 +58,7 @@ class RunPart(QObject):
 
     def __init__(
         self,
-        parent: QObject,
+        parent: QWidget,
         *,
         gateway: SendGateway,
         view: RunView,
@@ -65,6 +67,7 @@ class RunPart(QObject):
         tasks: TaskRunner,
     ) -> None:
         super().__init__(parent)
+        self._window = parent
         self._gateway = gateway
         self.view = view
         self._model = model
@@ -148,6 +151,10 @@ class RunPart(QObject):
             return None
         self.view.start(title, [i.key for i in todo])
         self.started.emit()
+        if target.is_klaviyo and not await self._confirm_production(len(todo)):
+            self.view.show_problem("Not run: nothing was sent to Klaviyo.")
+            self.finished.emit(None)
+            return None
         for item in todo:
             self._model.set_result(collection, item.key, None)
         try:
@@ -177,6 +184,24 @@ class RunPart(QObject):
         self.finished.emit(report)
         return report
 
+    async def _confirm_production(self, count: int) -> bool:
+        """A run to Klaviyo itself is asked every time: it sends many events at once."""
+        account = self._settings.account()
+        who = f"with the key of account “{account}”" if account else "(no account chosen)"
+        box = question(
+            self._window,
+            "confirmProductionRun",
+            "Run against Klaviyo production?",
+            f"This sends {count} event{'s' * (count != 1)} to your live Klaviyo account {who}. "
+            "They will show on real profiles and may trigger flows (emails, SMS).",
+            QMessageBox.Icon.Warning,
+        )
+        go = box.addButton("&Run against production", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        return await ask(box) is go
+
     def _step(self, progress: RunProgress) -> None:
         self.view.step(progress)
         result = progress.result
@@ -201,7 +226,10 @@ def build_run_part(window: MainWindow) -> RunPart:
         view=view,
         model=layout.collection_model,
         settings=RunSettings(
-            target=target_bar.target, account=target_bar.account, revision=target_bar.revision
+            target=target_bar.target,
+            account=target_bar.account,
+            revision=target_bar.revision,
+            environment=window.environments.current,
         ),
         tasks=window.tasks,
     )

@@ -45,7 +45,8 @@ def test_the_example_collection_passes_against_the_sandbox_over_loopback(
     subscribers = [e.body for e in events if e.metric == "Subscribed In Store"]
     assert len(subscribers) == 2
     first, second = (s["data"]["attributes"] for s in subscribers)
-    assert first["properties"]["Store"] == "Berlin"  # from environments/sandbox.json
+    assert first["properties"]["Store"] == "Berlin"  # the environment's, over the collection's
+    assert re.fullmatch(r"WELCOME-[0-9]+", first["properties"]["Coupon"])  # collection.json
     assert UUID.fullmatch(first["unique_id"]) and first["unique_id"] != second["unique_id"]
     assert first["profile"]["$email"].endswith("@example.com")
 
@@ -55,3 +56,15 @@ def test_the_templates_are_the_top_level_requests() -> None:
 
     titles = [t.title for t in templates()]
     assert titles == ["Added to cart", "Placed order", "Started checkout", "Viewed product"]
+
+
+def test_a_subfolder_runs_as_part_of_its_collection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--data-dir", str(tmp_path / "state"), "run", str(EXAMPLES / "variables")]
+    with run_in_thread(SandboxConfig()) as url:
+        assert main([*args, "--target", url]) == 0
+        [event] = url.app.events()
+    assert "PASS  variables/new-subscriber  202" in capsys.readouterr().out
+    properties = event.body["data"]["attributes"]["properties"]
+    assert properties["Store"] == "Online"  # collection.json, no environment chosen

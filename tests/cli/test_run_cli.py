@@ -235,7 +235,7 @@ def test_environments_and_unknown_variables(
     [viewed] = [r for r in json.loads(capsys.readouterr().out)["results"] if r["sent"] is False]
     assert viewed["request"] == "viewed"
     assert viewed["error"].startswith("viewed.event.json: /data/attributes/properties/Store: ")
-    assert "{{store}} is not defined" in viewed["error"] and viewed["error"].endswith("(not sent)")
+    assert "{{store}} has no value" in viewed["error"] and viewed["error"].endswith("(not sent)")
     write(root, "environments/staging.json", {"variables": {"store": "Lyon"}})
     before = len(sandbox.app.events())
     assert run(tmp_path, sandbox, str(root / "invalid"), "--env", "staging") == 0  # found above
@@ -286,3 +286,43 @@ def test_a_signal_cancels_the_send_under_way_and_still_reports(
     assert entry is not None and entry.row.state == "complete"
     outcome = entry.to_outcome()
     assert outcome.error is not None and outcome.error.kind.value == "cancelled"
+
+
+def test_a_broken_collection_file_exits_2_before_any_send(
+    tmp_path: Path, sandbox: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = collection(tmp_path)
+    write(root, "collection.json", '{"variables": {"store": {"city": "Berlin"}}}')
+    before = sandbox.app.stats.requests
+    assert run(tmp_path, sandbox, str(root)) == 2
+    assert "checkout/collection.json: variables.store must be a string" in capsys.readouterr().err
+    assert sandbox.app.stats.requests == before
+
+
+def test_landed_and_not_seen_against_a_sandbox_that_drops_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "drops"
+    write(root, "kept.event.json", example(unique_id="{{$uuid}}").decode())
+    write(root, "kept.expect.json", {"status": 202, "landed": True, "landed_within": 0.5})
+    write(root, "lost.event.json", example(unique_id="{{$uuid}}").decode())
+    write(root, "lost.expect.json", {"status": 202, "landed": False, "landed_within": 0.5})
+    with run_in_thread(SandboxConfig(drop_rate=1.0)) as url:  # `sandbox --drop-rate 1`
+        assert run(tmp_path, url, str(root), "--json") == 1
+    results = {r["request"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert results["lost"]["passed"] and results["lost"]["verification"] == "not_seen"
+    kept = results["kept"]
+    assert not kept["passed"] and kept["verification"] == "not_seen"
+    [failed] = [c for c in kept["checks"] if not c["passed"]]
+    assert failed["check"] == "landed" and failed["reason"].startswith("Not seen: ")
+
+
+def test_a_key_typed_as_account_is_refused_and_never_sent(
+    tmp_path: Path, sandbox: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sandbox.app.stats.requests
+    key = "pk_" + "ab" * 17
+    assert run(tmp_path, sandbox, str(collection(tmp_path)), "--account", key) == 2
+    err = capsys.readouterr().err
+    assert "looks like an API key" in err and key not in err
+    assert sandbox.app.stats.requests == before

@@ -36,7 +36,10 @@ def _collection(root: Path) -> Path:
     smoke.mkdir(parents=True)
     (smoke / "accepted.event.json").write_text(json.dumps(EVENT, indent=2) + "\n")
     (smoke / "accepted.expect.json").write_text('{"status": 202}\n')
-    (smoke / "wrongly-expected.event.json").write_text(json.dumps(EVENT, indent=2) + "\n")
+    # a long metric name (valid: under 128 characters) is the last send the history shows
+    long_metric = json.loads(json.dumps(EVENT))
+    long_metric["data"]["attributes"]["metric"]["name"] = "Viewed Product " * 8
+    (smoke / "wrongly-expected.event.json").write_text(json.dumps(long_metric, indent=2) + "\n")
     (smoke / "wrongly-expected.expect.json").write_text('{"status": 400}\n')
     return root / "checkout"
 
@@ -65,6 +68,11 @@ def test_a_folder_runs_with_one_pass_and_one_failure_and_a_result_opens_its_entr
             _menu_action(window, "smoke/", "runFolder").trigger()
     report = done.args[0]
     assert (report.passed, report.failed) == (1, 1)
+    # neither the results tab nor the last send's long metric in the history strip makes
+    # the window wider than the screen it fits
+    strip = window.history_pane.last_label
+    qtbot.waitUntil(lambda: "Viewed Product Viewed" in strip.text(), timeout=10_000)
+    assert window.minimumSizeHint().width() <= 1024
     view = window.run_part.view
     assert window.layout_parts.results_tabs.currentWidget() is view
     rows = view.result_rows()
@@ -121,3 +129,24 @@ def test_a_run_is_cancelled_mid_way_and_the_composer_stays_usable(qtbot, make_wi
     assert [row[0] for row in view.result_rows()] == ["cancelled", "not run"]
     assert "Cancelled" in view.summary.text()
     window.controller.mark_saved()
+
+
+def test_a_run_against_klaviyo_production_asks_first_and_cancel_sends_nothing(
+    qtbot, make_window, tmp_path
+):
+    from tests.ui.window_fixtures import click_button, message_box
+
+    root = _collection(tmp_path)
+    window = make_window()
+    _open(qtbot, window, root)
+    window.target_bar.set_target(parse_target("production"))
+    before = window.storage.history.count()
+    _menu_action(window, "smoke/", "runFolder").trigger()
+    qtbot.waitUntil(lambda: message_box(window, "confirmProductionRun") is not None, timeout=10_000)
+    box = message_box(window, "confirmProductionRun")
+    assert "2 events" in box.text() and "live Klaviyo account" in box.text()
+    with qtbot.waitSignal(window.run_part.finished, timeout=10_000) as done:
+        click_button(box, "Cancel")
+    assert done.args[0] is None
+    assert "nothing was sent" in window.run_part.view.summary.text()
+    assert window.storage.history.count() == before

@@ -206,6 +206,7 @@ async def test_a_wrong_expectation_or_an_unreadable_request_fails_by_name_and_th
 ) -> None:
     write(coll.root, "a-viewed.expect.json", '{"stauts": 202}')
     (coll.root / "b-plain.event.json").write_bytes(b'{"x": "\xff"}')
+    write(coll.root, "c-broken.event.json", '{"data": {')
     async with sender_for(SandboxApp(SandboxConfig())) as sender:
         report = await Runner(sender).run(coll)
     by_key = {r.key: r for r in report.results}
@@ -217,6 +218,10 @@ async def test_a_wrong_expectation_or_an_unreadable_request_fails_by_name_and_th
         "b-plain.event.json: byte 7 is not UTF-8; save the file as UTF-8 JSON"
     )
     assert by_key["invalid/long-name"].passed
+    [broken] = by_key["c-broken"].reasons()  # not JSON: refused by the validator, not sent
+    assert broken.startswith(
+        "status 202: not sent: the validator found 1 error(s), first json-syntax"
+    )
 
 
 async def test_a_run_keeps_within_the_rate_limits_and_every_request_passes(
@@ -231,3 +236,24 @@ async def test_a_run_keeps_within_the_rate_limits_and_every_request_passes(
     assert report.ok, [r.reasons() for r in report.results]
     assert app.stats.throttled >= 1  # the sandbox allows 2 a second: the run had to wait
     assert app.stats.accepted == 5  # each once: the ones throttled waited and went again
+
+
+async def test_each_send_resolves_afresh_and_the_history_keeps_the_template(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "vars"
+    body = json.loads(example(unique_id="{{$uuid}}"))
+    body["data"]["attributes"]["properties"] = {"Store": "{{store}}"}
+    template = json.dumps(body)
+    write(root, "subscribe.event.json", template)
+    write(root, "collection.json", {"variables": {"store": "Online"}})
+    app = SandboxApp(SandboxConfig())
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        async with sender_for(app, store) as sender:
+            report = await Runner(sender).run(Collection(root), rows=[{}, {"store": "Lyon"}])
+        entries = [store.get(r.history_id) for r in report.results if r.history_id]
+    assert report.ok and len(entries) == 2
+    sent = [json.loads(e.request.body)["data"]["attributes"] for e in entries if e]
+    assert [a["properties"]["Store"] for a in sent] == ["Online", "Lyon"]  # the row wins
+    assert sent[0]["unique_id"] != sent[1]["unique_id"]
+    assert all(e is not None and e.template == template for e in entries)

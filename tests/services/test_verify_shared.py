@@ -122,3 +122,44 @@ async def test_backfilled_events_far_apart_in_time_are_all_found() -> None:
     verdicts, _verifier, _stored = await check_all(SandboxConfig(), payloads)
     assert [verdicts[n].outcome for n in range(3)] == [VerifyOutcome.LANDED] * 3
     assert verdicts[0].evidence["datetime"].startswith("2026-06-01T10:00:00")
+
+
+async def test_an_old_event_with_the_same_unique_id_is_found_before_the_deadline() -> None:
+    # The sweeps list only where events are expected (the clocks' offset is learnt from the
+    # events found), so an earlier event with the same unique_id, recorded seconds before,
+    # is outside them: once later events are found, the waiting one gets a look over the
+    # whole window, and the duplicate is named long before the 20 s deadline.
+    verdicts: dict[int, Verification] = {}
+    with run_in_thread(SandboxConfig()) as url:
+        async with EventClient(parse_target(url), KEY, revision=REV) as client:
+            early = body("late@example.com", "Late", "late-dup", properties={"v": 1})
+            assert (await client.send(json.dumps(early).encode())).status == 202
+            await asyncio.sleep(3)
+            checks = SharedChecks(
+                Verifier(client),
+                get_revision(REV),
+                timeout=20,
+                on_verdict=lambda token, v: verdicts.__setitem__(int(str(token)), v),
+            )
+            runner = asyncio.ensure_future(checks.run())
+
+            async def send(n: int, payload: dict[str, Any]) -> None:
+                sent_at = time.time()
+                assert (await client.send(json.dumps(payload).encode())).status == 202
+                checks.submit(n, payload, sent_at)
+
+            for n in range(3):
+                await send(n, body("late@example.com", "Late", f"ok-{n}"))
+            while len(verdicts) < 3:
+                await asyncio.sleep(0.05)
+            started = time.monotonic()
+            await send(3, body("late@example.com", "Late", "late-dup", properties={"v": 2}))
+            await asyncio.sleep(1.2)
+            await send(4, body("late@example.com", "Late", "ok-4"))
+            checks.close()
+            await asyncio.wait_for(runner, 30)
+            took = time.monotonic() - started
+    assert [verdicts[n].outcome for n in (0, 1, 2, 4)] == [VerifyOutcome.LANDED] * 4
+    assert verdicts[3].outcome is VerifyOutcome.NOT_SEEN
+    assert "duplicate unique_id" in verdicts[3].causes[0]
+    assert took < 8, took

@@ -318,3 +318,31 @@ def test_name_rules() -> None:
     assert name_problem("café") is None
     assert name_problem("x.event") is not None
     assert FolderItem("a", "a").key == "a/"
+
+
+def test_collection_variables_and_a_listing_of_one_folder(coll: Collection) -> None:
+    assert coll.variables() == {}
+    write(coll.root, "collection.json", '{"variables": {"store": "Berlin", "n": 2}}')
+    assert coll.variables() == {"store": "Berlin", "n": 2}
+    write(coll.root, "collection.json", '{"variables": {"a b": 1}}')
+    with pytest.raises(CollectionError, match=r"collection\.json: variables\.a b is not a usable"):
+        coll.variables()
+    write(coll.root, "collection.json", '{"variables": {"x": [1]}}')
+    with pytest.raises(CollectionError, match="must be a string, a number or true/false"):
+        coll.variables()
+    tree = coll.tree("invalid/")
+    assert [r.key for r in tree.root.requests()] == ["invalid/long-name"]
+    assert coll.requests("invalid") == [RequestItem("long-name", "invalid", True)]
+    with pytest.raises(CollectionError, match="no such folder"):
+        coll.tree("nope/")
+
+
+def test_the_collection_of_a_subfolder(tmp_path: Path, coll: Collection) -> None:
+    from composer.storage.collections import collection_root_of
+
+    assert collection_root_of(coll.root / "invalid") == coll.root  # it has environments/
+    plain = tmp_path / "plain" / "sub"
+    plain.mkdir(parents=True)
+    assert collection_root_of(plain) == plain
+    write(tmp_path / "plain", "collection.json", "{}")
+    assert collection_root_of(plain) == tmp_path / "plain"
