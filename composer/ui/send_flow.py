@@ -183,8 +183,17 @@ class SendPart(QObject):
             # The send service's cancel carries the outcome it recorded (did the request leave?).
             # Imported here: the client (httpx) loads with the first send, not at start-up.
             from composer.client import SendCancelled
+            from composer.services.send import finished
 
             recorded = stop.outcome if isinstance(stop, SendCancelled) else None
+            if recorded is not None and finished(recorded):
+                # the answer had come; the cancel met it while the history recorded it
+                self._show_outcome(
+                    recorded,
+                    note="The answer came before the cancel took effect: this is what the "
+                    "server said, and what the history keeps.",
+                )
+                return
             self.response_view.show_failure(*cancelled_text(recorded))
             self.cancelled.emit()
             return
