@@ -320,9 +320,9 @@ class CollectionTreeModel(QAbstractItemModel):
             return False
         if target.collection is not node.collection:
             self.refused.emit(
-                f"“{node.name}” stays in {node.collection.name}: moving between collections "
-                "is not done by dragging (duplicate it into the other collection's folder "
-                "with Save to collection instead)."
+                f"“{node.name}” stays in {node.collection.name}: a request does not move "
+                "between collections by dragging; open it and use File ▸ Save to collection… "
+                "to copy it into the other one."
             )
             return False
         if target.kind is Kind.REQUEST:
@@ -330,13 +330,12 @@ class CollectionTreeModel(QAbstractItemModel):
         if node.kind is Kind.FOLDER and (target is node or _is_below(target, node)):
             self.refused.emit(f"The folder “{node.name}” cannot go into itself.")
             return False
-        siblings = [c for c in target.children if c is not node]
         if 0 <= row < len(target.children):
             after = target.children[row:]
             before = next((c for c in after if c is not node), None)
         else:
             before = None
-        if before is None and node.parent is target and siblings and node is target.children[-1]:
+        if before is None and node.parent is target and node is target.children[-1]:
             return False  # dropped where it is
         if before is not None and node.parent is target:
             at = target.children.index(node)

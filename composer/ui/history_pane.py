@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -107,6 +108,9 @@ class HistoryPane(QWidget):
         self._collapsed = False
         self.last_label = QLabel()
         self.last_label.setAccessibleName("Last send")
+        # a long metric or profile never widens the window: the strip shows what fits, the
+        # tool tip the whole line
+        self.last_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.last_label.hide()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search metric, profile, properties, response…  (Ctrl+F)")
@@ -266,6 +270,7 @@ class HistoryPane(QWidget):
             what = " · ".join(p for p in (row.status_text, row.metric, row.profile) if p)
             text = f"Last: {when}  {what}"
         self.last_label.setText(text)
+        self.last_label.setToolTip(text)
 
     # -- selection and actions -----------------------------------------------------------------
 
