@@ -24,10 +24,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+# One definition of the limits, types and path, shared with the packer.
+from composer.domain.bulk_pack import (
+    BULK_MAX_BYTES,
+    BULK_MAX_EVENTS,
+    GROUP_TYPE,
+    JOB_TYPE,
+    bulk_path,
+)
 from composer.domain.findings import Finding, Severity, ValidationReport, escape_token
 from composer.domain.jsontext import parse_json_text
 from composer.domain.revisions import Revision
-from composer.domain.rules import MAX_BODY_BYTES
 from composer.domain.validator import Validator
 
 FIRST_BULK_REVISION = "2024-05-15"
@@ -36,20 +43,34 @@ FAILS_ON_REPEATED_UNIQUE_ID = "2025-01-15"
 """From this revision a job with two events of the same profile, metric and unique_id fails as
 a whole ("the request will fail and no events will be processed"); before it only the first
 such event is recorded."""
-MAX_EVENTS_PER_JOB = 1000
-MAX_JOB_BYTES = MAX_BODY_BYTES
+MAX_EVENTS_PER_JOB = BULK_MAX_EVENTS
+MAX_JOB_BYTES = BULK_MAX_BYTES
 """5 MB (5,000,000 bytes) per request, as for every endpoint."""
-JOB_TYPE = "event-bulk-create-job"
-ITEM_TYPE = "event-bulk-create"
+ITEM_TYPE = GROUP_TYPE
 BULK_MEMBER = "events-bulk-create"
 ITEMS_POINTER = f"/data/attributes/{BULK_MEMBER}/data"
-
-
-def bulk_path(rev: Revision) -> str:
-    """The job path at ``rev``: with the trailing slash up to 2024-07-15, like Create Event."""
-    return (
-        "/api/event-bulk-create-jobs/" if rev.path.endswith("/") else "/api/event-bulk-create-jobs"
-    )
+__all__ = [
+    "FAILS_ON_REPEATED_UNIQUE_ID",
+    "FIRST_BULK_REVISION",
+    "ITEMS_POINTER",
+    "ITEM_TYPE",
+    "JOB_TYPE",
+    "MAX_EVENTS_PER_JOB",
+    "MAX_JOB_BYTES",
+    "BulkEvent",
+    "BulkReport",
+    "BulkValidator",
+    "bulk_path",
+    "bulk_pointer",
+    "event_pointer",
+    "events_named",
+    "fails_on_repeated_unique_id",
+    "item_pointer",
+    "job_body",
+    "single_event_body",
+    "single_profile",
+    "split_single_event",
+]
 
 
 def fails_on_repeated_unique_id(rev: Revision) -> bool:

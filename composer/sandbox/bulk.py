@@ -87,13 +87,13 @@ class BulkJobs:
         revision = admitted.revision
         report = self.validator(revision).validate_text(admitted.body)
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
-        if errors:
-            return app.refuse(400, jsonapi.findings_errors(errors), admitted.verdict)
         profiles = _profile_identities(report, revision)
+        repeats: list[ApiError] = []
         if bulk.fails_on_repeated_unique_id(revision):
             repeats = _repeated_unique_ids(report, revision, profiles)
-            if repeats:
-                return app.refuse(400, repeats, admitted.verdict)
+        if errors or repeats:  # every reason at once, so one fix-and-resend is enough
+            found = jsonapi.findings_errors(errors) if errors else []
+            return app.refuse(400, found + repeats, admitted.verdict)
         app.stats.accepted += len(report.events)
         app.stats.jobs_accepted += 1
         received = datetime.fromtimestamp(admitted.now, UTC)

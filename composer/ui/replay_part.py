@@ -130,6 +130,7 @@ class ReplayPart(QObject):
         self._file = None
         self._plan = None
         dialog.revisionChanged.connect(self._on_revision)
+        dialog.modeChanged.connect(lambda _mode: self._show_layout())
         dialog.startRequested.connect(self._start)
         dialog.pauseRequested.connect(self._pause)
         dialog.cancelRequested.connect(self.cancel)
@@ -199,6 +200,19 @@ class ReplayPart(QObject):
 
         if self.dialog is not None:
             self.dialog.set_bulk_refusal(bulk_refusal(revision))
+            self._show_layout()
+
+    def _show_layout(self) -> None:
+        """Say what the file's layout means at the chosen revision and way of sending."""
+        from composer.services.replay_session import layout_note
+        from composer.ui.replay_dialog import BULK
+
+        dialog, file = self.dialog, self._file
+        if dialog is None or file is None:
+            return
+        bulk = dialog.mode() == BULK
+        note = layout_note(file.shape, dialog.revision(), bulk)
+        dialog.set_layout_note(note, warning=note is not None and not bulk)
 
     # -- running -------------------------------------------------------------------------------
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from composer.client.targets import Target
 from composer.services.ports import SendGateway
 from composer.storage.collections import Collection, CollectionError, RequestItem
 from composer.ui.collection_model import CollectionTreeModel, Kind, Node
+from composer.ui.dialogs import ask, question
 from composer.ui.run_view import RunView
 from composer.ui.tasks import TaskRunner, off_thread
 
@@ -56,7 +58,7 @@ class RunPart(QObject):
 
     def __init__(
         self,
-        parent: QObject,
+        parent: QWidget,
         *,
         gateway: SendGateway,
         view: RunView,
@@ -65,6 +67,7 @@ class RunPart(QObject):
         tasks: TaskRunner,
     ) -> None:
         super().__init__(parent)
+        self._window = parent
         self._gateway = gateway
         self.view = view
         self._model = model
@@ -148,9 +151,15 @@ class RunPart(QObject):
             return None
         self.view.start(title, [i.key for i in todo])
         self.started.emit()
+        if target.is_klaviyo and not await self._confirm_production(len(todo)):
+            self.view.show_problem("Not run: nothing was sent to Klaviyo.")
+            self.finished.emit(None)
+            return None
         for item in todo:
             self._model.set_result(collection, item.key, None)
         try:
+            if environment is not None:  # as this collection defines it, when it does
+                environment = await off_thread(environment_for, collection, environment)
             sender = await self._gateway.run_sender(
                 target=target, account=settings.account(), revision=settings.revision()
             )
@@ -177,6 +186,24 @@ class RunPart(QObject):
         self.finished.emit(report)
         return report
 
+    async def _confirm_production(self, count: int) -> bool:
+        """A run to Klaviyo itself is asked every time: it sends many events at once."""
+        account = self._settings.account()
+        who = f"with the key of account “{account}”" if account else "(no account chosen)"
+        box = question(
+            self._window,
+            "confirmProductionRun",
+            "Run against Klaviyo production?",
+            f"This sends {count} event{'s' * (count != 1)} to your live Klaviyo account {who}. "
+            "They will show on real profiles and may trigger flows (emails, SMS).",
+            QMessageBox.Icon.Warning,
+        )
+        go = box.addButton("&Run against production", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        return await ask(box) is go
+
     def _step(self, progress: RunProgress) -> None:
         self.view.step(progress)
         result = progress.result
@@ -187,6 +214,18 @@ class RunPart(QObject):
     def _open_result(self, result: RequestResult) -> None:
         if self._collection is not None:
             self.resultOpened.emit(self._collection, result)
+
+
+def environment_for(collection: Collection, chosen: Environment) -> Environment:
+    """The environment ``chosen`` in the toolbar as the run's ``collection`` defines it (its
+    ``environments/NAME.json`` of that name), else as chosen. Raises EnvironmentFileError
+    when the collection's file cannot be used."""
+    from composer.domain.environments import environment_path, read_environment_file
+
+    path = environment_path(collection.root / "environments", chosen.name)
+    if path.is_file():
+        return read_environment_file(path).environment
+    return chosen
 
 
 def build_run_part(window: MainWindow) -> RunPart:
@@ -201,7 +240,10 @@ def build_run_part(window: MainWindow) -> RunPart:
         view=view,
         model=layout.collection_model,
         settings=RunSettings(
-            target=target_bar.target, account=target_bar.account, revision=target_bar.revision
+            target=target_bar.target,
+            account=target_bar.account,
+            revision=target_bar.revision,
+            environment=window.environments.current,
         ),
         tasks=window.tasks,
     )

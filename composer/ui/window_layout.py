@@ -3,7 +3,9 @@ composer beside the response view, the history below them, and the status bar.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -119,6 +121,7 @@ class WindowLayout:
         self.history_open_px = HISTORY_OPEN_PX
         self.history_pane.collapsedChanged.connect(self._history_folded)
         self._controller = controller
+        self._form_watch: _LayoutWatch | None = None
         self.keep_form_whole()
 
         central = QWidget()
@@ -167,9 +170,9 @@ class WindowLayout:
         self._problems_sized_by_user = True
 
     def _fit_problems(self, findings: list[object]) -> None:
-        """The Problems list as tall as its findings (one line when there are none, at most
-        four), so a valid event leaves the room to the form; a height the user dragged
-        stays."""
+        """The Problems list as tall as its findings (only its one-line summary when there
+        are none, at most four), so a valid event leaves the room to the form; a height the
+        user dragged stays."""
         splitter = getattr(self.composer, "splitter", None)
         problems = getattr(self.composer, "problems", None)
         if self._problems_sized_by_user or splitter is None or problems is None:
@@ -181,6 +184,9 @@ class WindowLayout:
         chrome = (margins.top() + margins.bottom()) if margins else 0
         want = problems.header.sizeHint().height() + rows * row + 2 * listing.frameWidth() + chrome
         want += problems.layout().spacing() if problems.layout() else 0
+        # never more than the pane can use (one line when there is nothing to list): the
+        # rest would be an empty band under it instead of room for the form
+        want = min(want, problems.maximumHeight())
         sizes = splitter.sizes()
         total = sum(sizes)
         if total and abs(sizes[1] - want) > 2:
@@ -191,6 +197,11 @@ class WindowLayout:
         self._fit_problems(list(self._controller.findings()))
         if not self._side_restored:
             self._fit_collections()
+            if self.collections_shown():  # as wide as it would be without the panel
+                top = self.top_splitter
+                panel = self.side_splitter.sizes()[0] + self.side_splitter.handleWidth()
+                width = (sum(top.sizes()) + panel) * 3 // 5  # the splitter's 3:2 stretch
+                QTimer.singleShot(0, lambda: self._composer_keeps(width))
 
     def _fit_collections(self) -> None:
         """The panel's first width: at most a fifth of the window, so on a small screen the
@@ -212,6 +223,9 @@ class WindowLayout:
         scrollbar = area.verticalScrollBar().sizeHint().width()
         frame = 2 * area.frameWidth() + TAB_PAGE_CHROME_PX
         self.composer.setMinimumWidth(body.minimumSizeHint().width() + scrollbar + frame)
+        if self._form_watch is None:
+            # parts of the form are built after the first paint and widen it: follow them
+            self._form_watch = _LayoutWatch(body, self.keep_form_whole)
 
     def flags(self) -> dict[str, int]:
         """What the layout blob keeps besides the splitters (see layout_state)."""
@@ -236,6 +250,9 @@ class WindowLayout:
         tabs = self.results_tabs
         if tabs.indexOf(view) < 0:
             tabs.addTab(view, "Run results")
+            title = self.response_view.findChild(QLabel, "paneTitle")
+            if title is not None:
+                title.hide()  # its tab names the response now
         tabs.setCurrentWidget(view)
 
     def show_response(self) -> None:
@@ -246,9 +263,11 @@ class WindowLayout:
         return not self.collection_panel.isHidden()
 
     def show_collections(self, shown: bool) -> None:
-        """Show or hide the collections panel; the composer takes or gives back its width."""
+        """Show or hide the collections panel. Its width comes from the response view, so
+        the composer keeps its width (and the form its layout) when the window has room."""
         if shown == self.collections_shown():
             return
+        composer_width = self.top_splitter.sizes()[0]
         self.collection_panel.setVisible(shown)
         self.collection_panel.shownChanged.emit(shown)
         if shown:
@@ -256,6 +275,18 @@ class WindowLayout:
             total = sum(sizes)
             if sizes[0] < self.collection_panel.minimumWidth() and total:
                 self._fit_collections()
+            if self.window.isVisible() and composer_width:
+                QTimer.singleShot(0, lambda: self._composer_keeps(composer_width))
+
+    def _composer_keeps(self, width: int) -> None:
+        """Give the composer ``width`` back from the response view (never below the
+        response's narrowest)."""
+        top = self.top_splitter
+        total = sum(top.sizes())
+        room = total - self.results_tabs.minimumSizeHint().width()
+        width = max(min(width, room), self.composer.minimumWidth())
+        if total and width < total:
+            top.setSizes([width, total - width])
 
     def fit_to_screen(self) -> None:
         """Keep the window within the screen's free area (first start on a small screen, or
@@ -269,3 +300,18 @@ class WindowLayout:
         height = min(window.height(), free.height())
         if (width, height) != (window.width(), window.height()):
             window.resize(width, height)
+
+
+class _LayoutWatch(QObject):
+    """Calls ``changed`` after ``widget``'s layout asked to be redone (its minimum size may
+    have changed)."""
+
+    def __init__(self, widget: QWidget, changed: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._changed = changed
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self._changed)
+        return False

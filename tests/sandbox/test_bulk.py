@@ -415,3 +415,35 @@ async def test_a_retired_revision_falling_forward_keeps_its_path_and_takes_the_n
     assert error["source"]["pointer"].endswith("/attributes/unique_id")
     assert (await post_job(sandbox, many(2), "2024-07-15")).status_code == 202
     assert {r.revision for r in sandbox.app.events()} == {"2025-01-15"}
+
+
+async def test_a_job_with_bad_events_and_a_repeat_names_them_all_at_once(sandbox: Sandbox) -> None:
+    body = repeated_unique_id_job()
+    groups = body["data"]["attributes"]["events-bulk-create"]["data"]
+    groups[2]["attributes"]["events"]["data"][0]["attributes"]["value"] = "ten"
+    response = await post_job(sandbox, body, "2025-01-15")
+    assert_jsonapi_error(response, 400, "invalid")
+    assert sorted(e["source"]["pointer"] for e in response.json()["errors"]) == [
+        f"{ITEMS}/1/attributes/events/data/1/attributes/unique_id",
+        f"{ITEMS}/2/attributes/events/data/0/attributes/value",
+    ]
+    assert sandbox.app.events() == []
+
+
+async def test_the_prose_limits_hold_for_each_event_of_a_job(sandbox: Sandbox) -> None:
+    too_many = {f"p{i}": i for i in range(401)}  # 2026-07-15: at most 400 properties
+    body = job(
+        (
+            profile("ann@example.com"),
+            [event("ok"), event("long"), event("many")],
+        )
+    )
+    events = body["data"]["attributes"]["events-bulk-create"]["data"][0]["attributes"]["events"]
+    events["data"][1]["attributes"]["properties"]["Blob"] = "x" * 100_001
+    events["data"][2]["attributes"]["properties"] = too_many
+    response = await post_job(sandbox, body)
+    assert_jsonapi_error(response, 400, "invalid")
+    assert sorted(e["source"]["pointer"] for e in response.json()["errors"]) == [
+        f"{ITEMS}/0/attributes/events/data/1/attributes/properties/Blob",
+        f"{ITEMS}/0/attributes/events/data/2/attributes/properties",
+    ]

@@ -399,3 +399,33 @@ def test_save_to_collection_with_none_open_starts_one_in_the_folder_chosen(
     assert target.read_bytes() == window.controller.text().encode()
     assert window.storage.settings.settings.collections == (str(folder),)
     assert "viewed-product (new-suite)" in window.windowTitle()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 700)])
+def test_the_panel_leaves_the_composer_its_room(qtbot, make_window, checkout, size):
+    from tests.ui.test_window_layout import PROPERTIES_VISIBLE_PX, sized, visible_in
+
+    window = make_window()
+    sized(qtbot, window, *size)
+    _open(qtbot, window, checkout)
+    assert window.layout_parts.collections_shown()
+    form = window.composer.form
+    area = form.scroll_area
+    area.verticalScrollBar().setValue(0)
+    viewport = area.viewport()
+
+    def composer_has_its_room() -> None:  # once the layout has run
+        assert not area.horizontalScrollBar().isVisible()
+        assert area.widget().minimumSizeHint().width() <= viewport.width(), "the form is cut"
+        if size == (1280, 800):  # the issue 11 rule: profile, metric and properties in view
+            email = form.profile_edits["$email"]
+            assert visible_in(viewport, email).height() == email.height()
+            assert visible_in(viewport, form.metric_combo).height() == form.metric_combo.height()
+            shown = visible_in(viewport, form.properties_tree.tree).height()
+            assert shown >= PROPERTIES_VISIBLE_PX, f"only {shown} px of the properties show"
+
+    qtbot.waitUntil(composer_has_its_room, timeout=5000)
+    # the panel's own buttons are whole
+    for button in (window.collection_panel.open_button, window.collection_panel.run_button):
+        need = button.fontMetrics().horizontalAdvance(button.text())
+        assert need <= button.contentsRect().width()
