@@ -199,7 +199,7 @@ async def verify_accepted(
     history: object = None,
     on_verdict: Callable[[VerifySummary], None] | None = None,
 ) -> VerifySummary:
-    """Check each of ``chosen`` (a few at a time), keep each verdict in its history entry and
+    """Check each of ``chosen`` (sharing their reads), keep each verdict in its history entry and
     in ``summary``. Cancelling stops the checks; the verdicts reached so far are kept."""
     pool = VerifyPool(
         verifier,

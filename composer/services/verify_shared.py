@@ -223,6 +223,7 @@ class SharedChecks:
         """Look for each of ``group`` in its own profile's listing over the whole window
         (WINDOW_SECONDS either side of its time), one read per profile and time."""
         now = self._clock()
+        await self._find_profiles([w for w in group if "profile_id" not in w.state])
         lists: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
         for waiting in group:
             profile_id = waiting.state.get("profile_id")
@@ -252,10 +253,18 @@ class SharedChecks:
                     waiting.state["metric_id"] = metric_id
             if metric_id is None:
                 return
-            await self._find_profiles(group)
-            known = [w for w in group if "profile_id" in w.state]
-            for cluster in _clusters(known):
+            for waiting in group:
+                if "profile_id" not in waiting.state:
+                    cached = _cached_profile(self.verifier, waiting.sent.identifiers)
+                    if cached is not None:
+                        waiting.state["profile_id"] = cached
+            for cluster in _clusters(group):
                 await self._sweep_window(metric_id, cluster)
+            # the listing named no profile of these (their events are not there yet, or were
+            # dropped): look each profile up once, so its id is known for the next sweeps
+            await self._find_profiles(
+                [w for w in group if id(w) in self._waiting and "profile_looked" not in w.state]
+            )
         except (ReadFailed, httpx.HTTPError) as exc:
             for waiting in group:
                 waiting.state["read_error"] = str(exc) or type(exc).__name__
@@ -278,10 +287,12 @@ class SharedChecks:
                 self._profile_tried[key] = now
                 async with gate:
                     cached = await self.verifier.find_profile(ws[0].sent)
+            for waiting in ws:
+                waiting.state["profile_looked"] = True
+                if cached is not None:
+                    waiting.state["profile_id"] = cached
             if cached is not None:
                 self._profile_tried.pop(key, None)
-                for waiting in ws:
-                    waiting.state["profile_id"] = cached
 
         await asyncio.gather(*(look(key, ws) for key, ws in unknown.items()))
 
@@ -309,14 +320,20 @@ class SharedChecks:
             f"less-or-equal(datetime,{iso_time(high)})",
             "sort": "-datetime",
             "page[size]": str(EVENTS_PAGE),
+            # the profiles of the events listed, by what an event names its profile with: no
+            # profile read for a profile whose events are found (profiles: 750/min)
+            "include": "profile",
+            "fields[profile]": "email,phone_number,external_id",
         }
         by_profile: dict[str, list[dict[str, Any]]] = {}
+        named: dict[tuple[str, str], str] = {}
         reached = -math.inf  # the listing covers event times from here up
         for page in range(MAX_PAGES):
             doc = await self.verifier.get("/api/events", params)
             for event in doc.get("data") or []:
                 if isinstance(event, dict):
                     by_profile.setdefault(_profile_of(event), []).append(event)
+            _learn_profiles(doc.get("included"), named)
             cursor = next_cursor(doc)
             if cursor is None:
                 break
@@ -325,7 +342,10 @@ class SharedChecks:
                 reached = min((s for s in stamps if s is not None), default=high)
             params = {**params, "page[cursor]": cursor}
         for waiting, (lowest, _highest) in zip(cluster, expected, strict=True):
-            profile_id = waiting.state["profile_id"]
+            profile_id = waiting.state.get("profile_id") or self._named(waiting, named)
+            if profile_id is None:
+                continue
+            waiting.state["profile_id"] = profile_id
             events = by_profile.get(profile_id, [])
             if lowest < reached:
                 # the listing stopped before this event's window: its profile's own listing
@@ -335,6 +355,19 @@ class SharedChecks:
             verdict = match_event(waiting.sent, events, profile_id, metric_id, self.verifier.place)
             if verdict is not None:
                 self._decide(waiting, verdict)
+
+    def _named(self, waiting: _Waiting, named: dict[tuple[str, str], str]) -> str | None:
+        """The id of the profile ``waiting`` names, from a listing's included profiles (kept
+        in the verifier's cache), else None."""
+        for key in waiting.sent.identifiers:
+            name, value = key
+            if name == "id":
+                return value
+            found = named.get((name, value.lower() if name == "email" else value))
+            if found is not None:
+                self.verifier.profile_ids[key] = found
+                return found
+        return None
 
     def _decide(self, waiting: _Waiting, verdict: Verification) -> None:
         if self._waiting.pop(id(waiting), None) is None:
@@ -373,6 +406,22 @@ def _clusters(waiting: Iterable[_Waiting]) -> list[list[_Waiting]]:
         else:
             out.append([item])
     return out
+
+
+def _learn_profiles(included: Any, named: dict[tuple[str, str], str]) -> None:
+    """Note each included profile's id under its email (lower case), phone_number and
+    external_id."""
+    for item in included if isinstance(included, list) else ():
+        if not isinstance(item, dict) or item.get("type") != "profile":
+            continue
+        profile_id = item.get("id")
+        attributes = item.get("attributes")
+        if not isinstance(profile_id, str) or not isinstance(attributes, dict):
+            continue
+        for name in ("email", "phone_number", "external_id"):
+            value = attributes.get(name)
+            if isinstance(value, str) and value:
+                named[(name, value.strip().lower() if name == "email" else value)] = profile_id
 
 
 def _profile_of(event: dict[str, Any]) -> str:

@@ -52,6 +52,7 @@ class EnvironmentPart(QObject):
         self._files: dict[str, EnvironmentFile] = {}
         self._current: Environment | None = None
         self._known_accounts: list[str] = []
+        self._problems: list[str] = []
         target_bar.environmentChosen.connect(self.choose)
         target_bar.manageEnvironmentsRequested.connect(self.open_folder)
         target_bar.environment_combo.popupAboutToShow.connect(self.reload)
@@ -94,9 +95,10 @@ class EnvironmentPart(QObject):
             [(f.environment.name, f.environment.is_production) for f in found], name
         )
         self._controller.set_variables(self.scope())
-        if problems:
+        if problems and problems != self._problems:  # said once, not at every reload
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             self.message.emit(f"Environment not usable: {problems[0]}{more}", 20000)
+        self._problems = problems
 
     def choose(self, name: str | None) -> None:
         """Apply the environment ``name`` (None: no environment; the target, account and

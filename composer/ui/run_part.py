@@ -158,6 +158,8 @@ class RunPart(QObject):
         for item in todo:
             self._model.set_result(collection, item.key, None)
         try:
+            if environment is not None:  # as this collection defines it, when it does
+                environment = await off_thread(environment_for, collection, environment)
             sender = await self._gateway.run_sender(
                 target=target, account=settings.account(), revision=settings.revision()
             )
@@ -212,6 +214,18 @@ class RunPart(QObject):
     def _open_result(self, result: RequestResult) -> None:
         if self._collection is not None:
             self.resultOpened.emit(self._collection, result)
+
+
+def environment_for(collection: Collection, chosen: Environment) -> Environment:
+    """The environment ``chosen`` in the toolbar as the run's ``collection`` defines it (its
+    ``environments/NAME.json`` of that name), else as chosen. Raises EnvironmentFileError
+    when the collection's file cannot be used."""
+    from composer.domain.environments import environment_path, read_environment_file
+
+    path = environment_path(collection.root / "environments", chosen.name)
+    if path.is_file():
+        return read_environment_file(path).environment
+    return chosen
 
 
 def build_run_part(window: MainWindow) -> RunPart:

@@ -250,6 +250,9 @@ class WindowLayout:
         tabs = self.results_tabs
         if tabs.indexOf(view) < 0:
             tabs.addTab(view, "Run results")
+            title = self.response_view.findChild(QLabel, "paneTitle")
+            if title is not None:
+                title.hide()  # its tab names the response now
         tabs.setCurrentWidget(view)
 
     def show_response(self) -> None:

@@ -117,12 +117,20 @@ async def _latencies() -> tuple[list[float], list[float]]:
 def main() -> None:
     os.environ["KLAVIYO_API_KEY"] = KEY
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    from composer.sandbox.read_api import EVENTS as EVENTS_READ
+    from composer.sandbox.read_api import METRICS as METRICS_READ
+    from composer.sandbox.read_api import PROFILES as PROFILES_READ
+    from composer.services.verify import READ_LIMITS
+
     limits = SandboxConfig()
-    print(
-        f"sandbox limits: Create Event {limits.burst_limit}/s {limits.steady_limit}/min; "
-        "reads as documented for 2026-07-15 (events 350/s 3500/min, metrics 10/s 150/min, "
-        "profiles 75/s 750/min)"
+    served = ", ".join(
+        f"{e.name} {e.burst}/s {e.steady}/min" for e in (EVENTS_READ, METRICS_READ, PROFILES_READ)
     )
+    paced = ", ".join(
+        f"{path} {lim.burst.limit}/s {lim.steady.limit}/min" for path, lim in READ_LIMITS.items()
+    )
+    print(f"sandbox: Create Event {limits.burst_limit}/s {limits.steady_limit}/min; {served}")
+    print(f"verifier paces reads at: {paced} (Klaviyo's, NOTES.md section 8)")
     plain: list[tuple[float, float]] = []
     verified: list[tuple[float, float]] = []
     doc: dict[str, Any] = {}
