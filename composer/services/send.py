@@ -336,7 +336,9 @@ class Sender:
         try:
             return await asyncio.shield(recording)
         except asyncio.CancelledError:
-            raise SendCancelled(outcome) from None
+            stopped = SendCancelled(outcome)
+            stopped.history_id = entry_id
+            raise stopped from None
 
     async def _begin(
         self, record: RequestRecord, context: SendContext
