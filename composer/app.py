@@ -123,6 +123,7 @@ class DeferredGateway:
         fresh_unique_id: str | None = None,
         exactly: bool = False,
         variables: Scope | None = None,
+        template: str | None = None,
     ) -> SendResult:
         return await self.gateway().send_event(
             body,
@@ -134,6 +135,7 @@ class DeferredGateway:
             fresh_unique_id=fresh_unique_id,
             exactly=exactly,
             variables=variables,
+            template=template,
         )
 
     async def verify(self, request: CheckRequest) -> Verification:
@@ -192,6 +194,7 @@ WINDOW_PRELOAD = (
     "composer.editing.revision_shapes",
     "composer.editing.values",
     "composer.domain.convert",
+    "composer.domain.environments",
     "composer.domain.draft",
     "composer.domain.validator",
     "composer.services.outcome_text",

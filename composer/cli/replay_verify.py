@@ -93,12 +93,13 @@ def start_pool(sender: Sender, log: AcceptedLog, args: argparse.Namespace) -> Ve
     the summary it fills, or None when a sample is checked after the sends instead."""
     from composer.services.replay_verify import VerifyPool, VerifySummary
     from composer.services.verify import Verifier
+    from composer.services.verify_text import place_name
 
     if args.verify_sample is not None:
         return None
     summary = VerifySummary(accepted=0, sample=None)
     log.pool = VerifyPool(
-        Verifier(sender.client),
+        Verifier(sender.client, place=place_name(sender.target)),
         sender.client.revision,
         summary,
         timeout=args.verify_timeout,
@@ -113,9 +114,10 @@ async def verify_run(
     """Check the chosen accepted events; ``summary`` holds what was found even if cancelled."""
     from composer.services.replay_verify import choose_sample, verify_accepted
     from composer.services.verify import Verifier
+    from composer.services.verify_text import place_name
 
     chosen = choose_sample(log.accepted, args.verify_sample)
-    verifier = Verifier(sender.client)
+    verifier = Verifier(sender.client, place=place_name(sender.target))
     return await verify_accepted(
         verifier,
         sender.client.revision,

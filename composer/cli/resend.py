@@ -133,4 +133,7 @@ def _intro(entry: HistoryEntry) -> str:
 
 async def _resend(sender: Any, entry: HistoryEntry) -> Any:
     async with sender:
-        return await sender.send(entry.request.body, force=True, fill_unique_id=False)
+        # the bytes it sent, and the template they were resolved from for the new entry
+        return await sender.send(
+            entry.request.body, force=True, fill_unique_id=False, template=entry.template
+        )

@@ -52,6 +52,7 @@ async def verify_after(
 ) -> Verification:
     """The read-back verdict for one send (``skipped`` when it was not accepted)."""
     from composer.services.verify import Verification, Verifier, VerifyOutcome
+    from composer.services.verify_text import place_name
 
     outcome = result.outcome
     if outcome is None or outcome.status is None or not 200 <= outcome.status < 300:
@@ -60,7 +61,7 @@ async def verify_after(
         payload: Any = json.loads(result.body)
     except ValueError:
         return Verification(VerifyOutcome.SKIPPED, "Not checked: the body sent is not JSON.")
-    verifier = Verifier(sender.client)
+    verifier = Verifier(sender.client, place=place_name(sender.target))
     return await verifier.verify(payload, sender.client.revision, sent_at, timeout=timeout)
 
 

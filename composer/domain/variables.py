@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -258,6 +257,8 @@ class Builtins:
             return None
         rng = self._rng_for(use)
         if name == "$uuid":
+            import uuid  # here: it loads platform, and the window imports this module to start
+
             return str(uuid.UUID(int=rng.getrandbits(128), version=4))
         if name == "$timestamp":
             return str(int(self.now().timestamp()))
@@ -372,7 +373,7 @@ def describe_resolved(resolved: ResolvedUse, environment_name: str | None = None
     environment "staging")``; a built-in says that each send draws its own value."""
     use = resolved.use
     if resolved.value is None:
-        return f"{use.text} is not defined"
+        return f"{use.text} has no value"
     value = json.dumps(resolved.value, ensure_ascii=False)
     if len(value) > 80:
         value = value[:60] + "…" + value[-15:]

@@ -147,13 +147,15 @@ class SendGateway(Protocol):
         fresh_unique_id: str | None = None,
         exactly: bool = False,
         variables: Scope | None = None,
+        template: str | None = None,
     ) -> SendResult:
         """Send and record one event; the pending history entry is written before the request
         leaves. The result carries the outcome, the unique_id sent, its delivery state and why
         the history could not record it (``history_problem``). ``fresh_unique_id`` replaces the
         event's unique_id (each Send a new event); ``exactly`` sends the bytes as they are;
         ``variables`` resolves the body's ``{{...}}`` afresh with that scope (the history keeps
-        the template and the resolved bytes)."""
+        the template and the resolved bytes); ``template`` is the template an exact resend's
+        bytes were resolved from, kept in its history entry."""
         ...
 
     async def verify(self, request: CheckRequest) -> Verification:

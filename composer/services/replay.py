@@ -15,13 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from composer.client import SendCancelled
 from composer.client.timing import Clock, monotonic
 from composer.domain.delivery import DELIVERIES, Delivery, derive_delivery
 from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport, describe_pointer
 from composer.domain.outcome import SendOutcome, StatusClass, TransportErrorKind
 from composer.services.replay_input import ReplayInputError, ReplayItem, read_events
-from composer.services.send import Sender, SendResult, first_error
+from composer.services.send import Sender, SendResult, finished, first_error
 
 __all__ = [
     "DELIVERY_STATES",
@@ -179,6 +180,10 @@ def _describe_result(result: SendResult) -> str | None:
     outcome = result.outcome
     if outcome is None:
         return _describe_invalid(ReplayItem(0, 1, b""), result.report)
+    return _describe_outcome(outcome)
+
+
+def _describe_outcome(outcome: SendOutcome) -> str | None:
     if outcome.accepted:
         return None
     if outcome.status is None:
@@ -374,6 +379,25 @@ class Replayer:
                         run_id=self.run_id,
                         run_index=item.index,
                     )
+                except SendCancelled as stop:
+                    if not finished(stop.outcome):
+                        raise  # cut short: in flight, in doubt (below)
+                    # the stop came after the answer, while it was being recorded: counted
+                    # by that answer, as the history has it
+                    del in_flight[item.index]
+                    answer = stop.outcome
+                    events[item.index] = ReplayEvent(
+                        item.index,
+                        item.line,
+                        answer.status,
+                        _describe_outcome(answer),
+                        None,
+                        attempts=len(answer.attempts),
+                        delivery=delivery_state(answer),
+                    )
+                    self._count(progress, answer, events[item.index])
+                    self._emit(progress, started)
+                    raise
                 except Exception as exc:  # never lose an event to a fault inside the app
                     log.exception("replay: sending event %d failed", item.index)
                     del in_flight[item.index]
@@ -401,13 +425,7 @@ class Replayer:
                 outcome = result.outcome
                 assert outcome is not None
                 self._watch_reachability(item.index, outcome)
-                progress.sent += 1
-                progress.done += 1
-                progress.counts[
-                    outcome.status_class if outcome.status_class in progress.counts else "error"
-                ] += 1
-                progress.throttled += int(outcome.extra.get("throttled", 0))
-                progress.unknown += event.unknown
+                self._count(progress, outcome, event)
                 if result.history_problem is not None:
                     if result.history_id is None:
                         progress.no_history_row += 1
@@ -464,6 +482,16 @@ class Replayer:
         if cancelled_from_outside:
             raise asyncio.CancelledError
         return summary
+
+    @staticmethod
+    def _count(progress: ReplayProgress, outcome: SendOutcome, event: ReplayEvent) -> None:
+        """Count one event sent, by its outcome."""
+        progress.sent += 1
+        progress.done += 1
+        status_class = outcome.status_class if outcome.status_class in progress.counts else "error"
+        progress.counts[status_class] += 1
+        progress.throttled += int(outcome.extra.get("throttled", 0))
+        progress.unknown += event.unknown
 
     def _will_carry_unique_id(self, report: ValidationReport) -> bool:
         """Whether this event goes out with a unique_id (its own, or one this run fills)."""

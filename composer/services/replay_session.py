@@ -17,7 +17,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from composer.domain.revisions import get_revision
+from composer.domain.convert import body_shape
+from composer.domain.jsontext import loads
+from composer.domain.revisions import Shape, get_revision
 from composer.services.bulk import BulkProgress
 from composer.services.bulk_file import BulkFile, BulkResumePlan, plan_bulk_resume
 from composer.services.ports import RunLog
@@ -62,10 +64,49 @@ class ReplayFile:
     items: tuple[ReplayItem, ...]
     content_hash: str
     size: int
+    shape: Shape | None = None
+    """The layout its events are written in (by the first events that parse), if any."""
 
     @property
     def name(self) -> str:
         return self.path.name
+
+
+SHAPE_WORDS = {
+    Shape.FLAT: "the 2023-01-24 layout (flat profile and metric)",
+    Shape.RELATIONSHIP: "the layout of 2023-07-15 and later (profile and metric as data)",
+}
+"""How the dialog names the layout a file is written in."""
+
+
+def file_shape(items: tuple[ReplayItem, ...], look_at: int = 20) -> Shape | None:
+    """The layout of the first of the first ``look_at`` events that are Create Event bodies."""
+    for item in items[:look_at]:
+        try:
+            shape = body_shape(loads(item.raw.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if shape is not None:
+            return shape
+    return None
+
+
+def layout_note(shape: Shape | None, revision: str, bulk: bool) -> str | None:
+    """What the layout of the file means at ``revision``: a warning when its events would fail
+    validation as they are (single creates send them unchanged; bulk jobs convert them)."""
+    try:
+        wanted = get_revision(revision).shape
+    except ValueError:
+        return None
+    if shape is None or shape is wanted:
+        return None
+    if bulk and shape is Shape.FLAT:
+        return f"The events are in {SHAPE_WORDS[shape]}: bulk jobs convert each one to {revision}."
+    return (
+        f"The events are in {SHAPE_WORDS[shape]}, and revision {revision} expects "
+        f"{SHAPE_WORDS[wanted]}: sent as they are, they fail validation. Choose a revision of "
+        "their layout" + (", or bulk jobs, which convert them." if shape is Shape.FLAT else ".")
+    )
 
 
 def read_replay_file(path: Path, limit: int = MAX_FILE_BYTES) -> ReplayFile:
@@ -121,7 +162,8 @@ def read_replay_file(path: Path, limit: int = MAX_FILE_BYTES) -> ReplayFile:
         raise ReplayFileError(f"{name}: the JSON is nested too deeply to read") from None
     if not items:
         raise ReplayFileError(f"{name}: the JSON array is empty: there are no events to replay")
-    return ReplayFile(Path(os.path.abspath(path)), tuple(items), digest, len(raw))
+    events = tuple(items)
+    return ReplayFile(Path(os.path.abspath(path)), events, digest, len(raw), file_shape(events))
 
 
 def _reason(exc: BaseException) -> str:

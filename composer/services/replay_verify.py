@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from composer.domain.revisions import Revision
-from composer.services.verdicts import record_verdict
+from composer.services.verdicts import record_verdicts
 from composer.services.verify import Verification, Verifier, VerifyOutcome
 from composer.services.verify_shared import SharedChecks
 
@@ -89,7 +89,7 @@ class VerifySummary:
         """The chosen events not seen (or that could not be checked), in file order."""
         return [
             (a, self.verdicts[a.index])
-            for a in self.chosen
+            for a in sorted(self.chosen, key=lambda a: a.index)  # chosen: in order of 202s
             if a.index in self.verdicts
             and self.verdicts[a.index].outcome is not VerifyOutcome.LANDED
         ]
@@ -135,6 +135,7 @@ class VerifyPool:
         self.history = history
         self.on_verdict = on_verdict
         self._reads_before = verifier.reads
+        self._unsaved: list[tuple[int | None, Verification]] = []
         self._checks = SharedChecks(verifier, revision, timeout=timeout, on_verdict=self._got)
         self._task = asyncio.ensure_future(self._checks.run())
 
@@ -157,6 +158,7 @@ class VerifyPool:
         except asyncio.CancelledError:
             await self.cancel()
             raise
+        self._save()
         self.summary.reads = self.verifier.reads - self._reads_before
         return self.summary
 
@@ -164,6 +166,7 @@ class VerifyPool:
         """Stop the checks now, keeping the verdicts reached."""
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        self._save()
         self.summary.interrupted = self.summary.checked < len(self.summary.chosen)
         self.summary.reads = self.verifier.reads - self._reads_before
 
@@ -172,12 +175,18 @@ class VerifyPool:
         if item is None:
             return
         self.summary.verdicts[item.index] = verdict
-        problem = record_verdict(self.history, item.history_id, verdict)
-        if problem is not None:
-            self.summary.history_problems.append(problem)
+        if not self._unsaved:
+            # the verdicts one sweep decides go into the history together, in one write,
+            # as soon as the sweep lets the loop run
+            asyncio.get_running_loop().call_soon(self._save)
+        self._unsaved.append((item.history_id, verdict))
         self.summary.reads = self.verifier.reads - self._reads_before
         if self.on_verdict is not None:
             self.on_verdict(self.summary)
+
+    def _save(self) -> None:
+        batch, self._unsaved = self._unsaved, []
+        self.summary.history_problems.extend(record_verdicts(self.history, batch))
 
 
 async def verify_accepted(
@@ -190,7 +199,7 @@ async def verify_accepted(
     history: object = None,
     on_verdict: Callable[[VerifySummary], None] | None = None,
 ) -> VerifySummary:
-    """Check each of ``chosen`` (a few at a time), keep each verdict in its history entry and
+    """Check each of ``chosen`` (sharing their reads), keep each verdict in its history entry and
     in ``summary``. Cancelling stops the checks; the verdicts reached so far are kept."""
     pool = VerifyPool(
         verifier,

@@ -210,13 +210,15 @@ class Sender:
         run_index: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         variables: Scope | None = None,
+        template: str | None = None,
     ) -> SendResult:
         """Validate and send one event body.
 
         With ``variables`` the body is a template: its ``{{...}}`` are resolved afresh with
         that scope (composer.domain.variables), the resolved event is validated and sent (an
         unknown variable is an error finding), and the history keeps the template beside the
-        exact resolved bytes. Without, the bytes are sent as they are.
+        exact resolved bytes. Without, the bytes are sent as they are; ``template`` then names
+        the template they were resolved from (a resend of a recorded send), for the history.
 
         An invalid body is refused (no request, ``outcome`` None) unless ``force``. When
         ``fill_unique_id`` and the body has no unique_id, one is added (``unique_id`` or a new
@@ -230,7 +232,6 @@ class Sender:
         """
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         rev = get_revision(revision) if revision else self.client.revision
-        template: str | None = None
         uses: tuple[ResolvedUse, ...] = ()
         if variables is not None and report is None:
             text = body if isinstance(body, str) else _utf8(raw)
@@ -264,6 +265,7 @@ class Sender:
             outcome = await self.client.send_prepared(prepared)
         except SendCancelled as cancelled:
             await self._complete(entry_id, cancelled.outcome)
+            cancelled.history_id = entry_id
             raise
         except asyncio.CancelledError:
             outcome = SendOutcome(
@@ -274,8 +276,10 @@ class Sender:
                 ),
             )
             await self._complete(entry_id, outcome)
-            raise SendCancelled(outcome) from None
-        problem = await self._complete(entry_id, outcome) or problem
+            stopped = SendCancelled(outcome)
+            stopped.history_id = entry_id
+            raise stopped from None
+        problem = await self._record_answer(entry_id, outcome) or problem
         return SendResult(
             report, outcome, raw, filled_id, entry_id, problem, sent_id, template, uses
         )
@@ -321,8 +325,20 @@ class Sender:
             )
             await self._complete(entry_id, outcome)
             raise SendCancelled(outcome) from None
-        problem = await self._complete(entry_id, outcome) or problem
+        problem = await self._record_answer(entry_id, outcome) or problem
         return outcome, problem
+
+    async def _record_answer(self, entry_id: int | None, outcome: SendOutcome) -> str | None:
+        """Complete the entry with the answer that came. A cancel arriving meanwhile does not
+        stop the record (it goes on), and raises :class:`SendCancelled` carrying that answer:
+        the send is over, and what it got is known (:func:`finished`)."""
+        recording = asyncio.ensure_future(self._complete(entry_id, outcome))
+        try:
+            return await asyncio.shield(recording)
+        except asyncio.CancelledError:
+            stopped = SendCancelled(outcome)
+            stopped.history_id = entry_id
+            raise stopped from None
 
     async def _begin(
         self, record: RequestRecord, context: SendContext
@@ -383,6 +399,14 @@ def _utf8(raw: bytes) -> str | None:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return None  # not text: validated (and reported) as bytes, nothing to resolve
+
+
+def finished(outcome: SendOutcome) -> bool:
+    """Whether ``outcome`` is a send's own end (an answer, or a transport error), not a cancel
+    cutting it short: a :class:`SendCancelled` whose outcome is finished came after the
+    answer, while it was being recorded."""
+    error = outcome.error
+    return error is None or error.kind is not TransportErrorKind.CANCELLED
 
 
 def first_error(report: ValidationReport) -> Finding | None:

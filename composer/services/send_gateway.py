@@ -27,7 +27,7 @@ from composer.services.ports import HistorySink, SendContext
 from composer.services.send import Sender, SendResult
 from composer.services.verdicts import record_verdict
 from composer.services.verify import Verification, Verifier, VerifyOutcome
-from composer.services.verify_text import GUI_VERIFY_TIMEOUT, CheckRequest
+from composer.services.verify_text import GUI_VERIFY_TIMEOUT, CheckRequest, place_name
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +255,7 @@ class ServiceGateway:
         fresh_unique_id: str | None = None,
         exactly: bool = False,
         variables: Scope | None = None,
+        template: str | None = None,
     ) -> SendResult:
         """Send ``body`` (the window already asked about invalid events) and record it: the
         pending history entry is written before the request leaves.
@@ -263,7 +264,8 @@ class ServiceGateway:
         new event); ``exactly`` sends the bytes as they are (Resend exactly: same unique_id);
         otherwise a unique_id is filled in when the event has none and the setting says so.
         ``variables``: resolve the body's variables afresh with this scope (never together
-        with ``exactly``, which sends recorded bytes).
+        with ``exactly``, which sends recorded bytes); ``template``: what recorded bytes were
+        resolved from, kept in the new history entry.
         The result's ``history_problem`` says why the history could not record the send.
         ``extra_headers`` go with the request (e.g. a retired revision's own headers).
 
@@ -287,6 +289,7 @@ class ServiceGateway:
                 replace_unique_id=fresh_unique_id is not None and not exactly,
                 extra_headers=extra_headers,
                 variables=None if exactly else variables,
+                template=template,
             )
         finally:
             await self.history.flush()
@@ -306,7 +309,8 @@ class ServiceGateway:
         sender = await self._sender(target, request.account, request.revision, named=named)
         verifier = self._verifiers.get(id(sender))
         if verifier is None or verifier.reader is not sender.client:
-            verifier = self._verifiers[id(sender)] = Verifier(sender.client)
+            verifier = Verifier(sender.client, place=place_name(target))
+            self._verifiers[id(sender)] = verifier
         try:  # the body's shape is the revision it was sent with
             shape = get_revision(request.revision)
         except ValueError:

@@ -5,7 +5,7 @@ history say whether an accepted event was found afterwards."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from composer.services.verify import Verification
@@ -46,3 +46,39 @@ def record_verdict(history: object, entry_id: int | None, verdict: Verification)
         log.warning("history: could not record the verdict of entry %s: %s", entry_id, exc)
         return f"the history could not record the verdict: {exc}"
     return None
+
+
+@runtime_checkable
+class BatchVerdictSink(Protocol):
+    """A history that keeps many verdicts in one write (``HistoryStore``)."""
+
+    def record_verifications(
+        self, verdicts: Sequence[tuple[int, str, Mapping[str, Any] | None]]
+    ) -> list[int]:
+        """Record (entry id, outcome, evidence) triples; the ids of entries that are gone."""
+        ...
+
+
+def record_verdicts(
+    history: object, verdicts: Sequence[tuple[int | None, Verification]]
+) -> list[str]:
+    """Store many verdicts (entry id, verdict) at once, in one transaction when the history
+    can; returns why some could not be stored (empty when all were, or there is no history)."""
+    sink = verdict_sink(history)
+    items = [(entry_id, v) for entry_id, v in verdicts if entry_id is not None]
+    if sink is None or not items:
+        return []
+    if not isinstance(sink, BatchVerdictSink):
+        found = (record_verdict(history, entry_id, v) for entry_id, v in items)
+        return [p for p in found if p is not None]
+    try:
+        gone = sink.record_verifications(
+            [(entry_id, v.outcome.value, v.to_json()) for entry_id, v in items]
+        )
+    except Exception as exc:
+        log.warning("history: could not record %d verdicts: %s", len(items), exc)
+        return [f"the history could not record {len(items)} verdicts: {exc}"]
+    return [
+        f"the history entry {entry_id} no longer exists; the verdict was not kept"
+        for entry_id in gone
+    ]

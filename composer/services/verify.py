@@ -189,8 +189,11 @@ class Verifier:
         sleep: Sleep = asyncio.sleep,
         first_delay: float = 0.25,
         max_delay: float = 0.5,
+        place: str = "Klaviyo",
     ) -> None:
         self.reader = reader
+        self.place = place
+        """Who records the events, as the verdicts name it ("Klaviyo", "the sandbox", a host)."""
         self._clock = clock
         self._sleep = sleep
         self._first_delay = first_delay
@@ -279,7 +282,7 @@ class Verifier:
         state["metric_id"] = metric_id
         events = await self.events_of(profile_id, metric_id, sent.time)
         state["nearby"] = events
-        return match_event(sent, events, profile_id, metric_id)
+        return match_event(sent, events, profile_id, metric_id, self.place)
 
     async def find_profile(self, sent: SentEvent) -> str | None:
         """The id of the profile ``sent`` names (cached once found), else None."""
@@ -426,7 +429,8 @@ class Verifier:
         }
         return Verification(
             VerifyOutcome.NOT_SEEN,
-            "Not seen: Klaviyo accepted the event but it was not found after "
+            f"Not seen: {self.place[:1].upper()}{self.place[1:]} accepted the event but it "
+            "was not found after "
             f"{timeout:g} s. This is inconclusive; the likely causes follow.",
             evidence,
             tuple(causes),
@@ -444,7 +448,11 @@ def cannot_check(scope: str) -> Verification:
 
 
 def match_event(
-    sent: SentEvent, events: list[dict[str, Any]], profile_id: str, metric_id: str
+    sent: SentEvent,
+    events: list[dict[str, Any]],
+    profile_id: str,
+    metric_id: str,
+    place: str = "Klaviyo",
 ) -> Verification | None:
     """The verdict for ``sent`` among ``events`` of its profile and metric, or None when
     none of them is it (landed, or not_seen when an earlier event holds its unique_id)."""
@@ -472,8 +480,8 @@ def match_event(
     if sent.unique_id is not None and _is_earlier_event(sent, event, props):
         # The same unique_id but another time or other properties: the event found is an
         # earlier one, and this send was de-duplicated away.
-        return _earlier(sent, event, evidence)
-    summary = f"Landed: Klaviyo recorded it as event {event.get('id')} at " + str(
+        return _earlier(sent, event, evidence, place)
+    summary = f"Landed: {place} recorded it as event {event.get('id')} at " + str(
         attributes.get("datetime")
     )
     if differences:
@@ -481,11 +489,13 @@ def match_event(
     return Verification(VerifyOutcome.LANDED, summary + ".", evidence)
 
 
-def _earlier(sent: SentEvent, event: dict[str, Any], evidence: dict[str, Any]) -> Verification:
+def _earlier(
+    sent: SentEvent, event: dict[str, Any], evidence: dict[str, Any], place: str
+) -> Verification:
     earlier = {"id": event.get("id"), "datetime": (event.get("attributes") or {}).get("datetime")}
     return Verification(
         VerifyOutcome.NOT_SEEN,
-        "Not seen: an earlier event with the same unique_id is what Klaviyo keeps; this one "
+        f"Not seen: an earlier event with the same unique_id is what {place} keeps; this one "
         "was de-duplicated.",
         {
             "searched": {k: evidence[k] for k in ("profile_id", "metric_id")},
@@ -493,7 +503,7 @@ def _earlier(sent: SentEvent, event: dict[str, Any], evidence: dict[str, Any]) -
         },
         (
             f"duplicate unique_id: an earlier event with unique_id {sent.unique_id!r} (id "
-            f"{earlier['id']}, at {earlier['datetime']}) is the one Klaviyo keeps; it records "
+            f"{earlier['id']}, at {earlier['datetime']}) is the one {place} keeps; it records "
             "an event once per profile, metric and unique_id",
         ),
     )

@@ -277,6 +277,41 @@ class HistoryStore:
         changed: int = self._run(write)
         return changed > 0
 
+    def record_verifications(
+        self, verdicts: Iterable[tuple[int, str, Mapping[str, Any] | None]]
+    ) -> list[int]:
+        """Record many verdicts (entry id, outcome, evidence) in one transaction, as
+        :meth:`record_verification` records one (a replay's read-back decides them by the
+        hundred); returns the ids of the entries that no longer exist."""
+        now = int(time.time() * 1000)
+        rows: list[tuple[str, str, int, int]] = []
+        for entry_id, outcome, evidence in verdicts:
+            if outcome not in VERIFICATIONS:
+                raise ValueError(
+                    f"verification outcome {outcome!r} is not one of {', '.join(VERIFICATIONS)}"
+                )
+            detail = {k: v for k, v in (evidence or {}).items() if k != "outcome"}
+            text = json.dumps(detail, ensure_ascii=False, default=str)
+            rows.append((outcome, text, now, int(entry_id)))
+
+        def write(conn: sqlite3.Connection) -> list[int]:
+            gone: list[int] = []
+            with db.write_transaction(conn):
+                for row in rows:
+                    cur = conn.execute(
+                        "UPDATE entry SET verification = ?, verification_evidence = ?, "
+                        "verified_ms = ? WHERE id = ?",
+                        row,
+                    )
+                    if cur.rowcount == 0:
+                        gone.append(row[3])
+            return gone
+
+        if not rows:
+            return []
+        missing: list[int] = self._run(write)
+        return missing
+
     # -- bulk writes (imports, tools) --------------------------------------------------------
 
     def add_many(

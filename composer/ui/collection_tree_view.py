@@ -36,8 +36,13 @@ class BadgeDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         metrics = option.fontMetrics
-        badge_w = metrics.horizontalAdvance(badge) + 12
         rect: QRect = option.rect
+        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        # a narrow panel: the badge gives way ("expects 202" -> "202") before the name does
+        room = rect.width() - option.decorationSize.width() - 12
+        if metrics.horizontalAdvance(f"{name} {badge}") + 24 > room:
+            badge = badge.removeprefix("expects ")
+        badge_w = metrics.horizontalAdvance(badge) + 12
         text_option = QStyleOptionViewItem(option)
         text_option.rect = rect.adjusted(0, 0, -(badge_w + 4), 0)
         super().paint(painter, text_option, index)

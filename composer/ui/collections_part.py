@@ -70,6 +70,10 @@ class CollectionsPart(QObject):
         panel.saveHereRequested.connect(self.save_here)
         document.saved.connect(self._after_save)
 
+    def has_collections(self) -> bool:
+        """True when a collection is open (without loading the collections' code)."""
+        return self._collections is not None and len(self._collections) > 0
+
     @property
     def collections(self) -> OpenCollections:
         """The open collections (made with the first: the window paints without them); the

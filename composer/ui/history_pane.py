@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -107,13 +108,16 @@ class HistoryPane(QWidget):
         self._collapsed = False
         self.last_label = QLabel()
         self.last_label.setAccessibleName("Last send")
+        # a long metric or profile never widens the window: the strip shows what fits, the
+        # tool tip the whole line
+        self.last_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.last_label.hide()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search metric, profile, properties, response…  (Ctrl+F)")
         self.search.setAccessibleName("Search history")
         self.search.setClearButtonEnabled(True)
         self.status_filter = QComboBox()
-        self.status_filter.setAccessibleName("Filter by status")
+        self.status_filter.setAccessibleName("Filter by status, delivery or read-back")
         for label, classes in STATUS_FILTERS:
             self.status_filter.addItem(label, {"status_classes": classes})
         self.status_filter.insertSeparator(self.status_filter.count())
@@ -266,6 +270,7 @@ class HistoryPane(QWidget):
             what = " · ".join(p for p in (row.status_text, row.metric, row.profile) if p)
             text = f"Last: {when}  {what}"
         self.last_label.setText(text)
+        self.last_label.setToolTip(text)
 
     # -- selection and actions -----------------------------------------------------------------
 

@@ -161,7 +161,9 @@ class HistoryPart(QObject):
 
     async def _resend_flow(self, entry: HistoryEntry) -> None:
         if await self._load_entry_flow(entry):
-            self._sender.send_recorded(entry.request.body, entry_id=entry.id)
+            self._sender.send_recorded(
+                entry.request.body, entry_id=entry.id, template=entry.template
+            )
 
     # -- a collection run's results ------------------------------------------------------------
 

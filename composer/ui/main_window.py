@@ -41,6 +41,7 @@ from composer.ui.banner import retired_revision_text, settings_notice_text
 from composer.ui.collections_part import CollectionsPart
 from composer.ui.document import DocumentPart
 from composer.ui.editor import ComposerController
+from composer.ui.environment_part import EnvironmentPart
 from composer.ui.history_part import HistoryPart
 from composer.ui.replay_part import ReplayPart
 from composer.ui.retired_dialog import conversion_summary, sample_in
@@ -164,6 +165,13 @@ class MainWindow(QMainWindow):
             keyring_label=self.status_keyring,
             tasks=self.tasks,
         )
+        self.environments = EnvironmentPart(
+            self,
+            controller=self.controller,
+            target_bar=self.target_bar,
+            user_folder=storage.paths.environments_dir,
+            collection_root=self._collection_root,
+        )
         self.menus = WindowMenus(self)
         m = self.menus
         self.templates_menu = m.templates_menu
@@ -187,14 +195,24 @@ class MainWindow(QMainWindow):
         bar.customTargetRequested.connect(self.settings_part.ask_custom_target)
         self.response_view.findingActivated.connect(self.composer.focus_finding)
         self.history_pane.message.connect(self._show_message)
-        parts = (self.document, self.send_part, self.history_part, self.collections_part)
-        for part in (*parts, self.replay_part):
+        parts = (
+            self.document,
+            self.send_part,
+            self.history_part,
+            self.collections_part,
+            self.environments,
+            self.replay_part,
+        )
+        for part in parts:
             part.message.connect(self._show_message)
         self.replay_part.historyChanged.connect(self.history_part.refresh)
         self.collection_panel.runRequested.connect(self._run_node)
         self.history_part.responseShown.connect(self.layout_parts.show_response)
         self.send_part.sendingChanged.connect(self._follow_sending)
         self.document.titleChanged.connect(self._update_title)
+        # environments follow the collection the window works in
+        self.document.titleChanged.connect(self.environments.reload)
+        self.collections_part.listed.connect(lambda _c: self.environments.reload())
         self.document.historyChanged.connect(self.history_part.refresh)
         self.send_part.sendingChanged.connect(self._set_sending)
         self.send_part.cancelled.connect(self.history_part.refresh)
@@ -202,6 +220,15 @@ class MainWindow(QMainWindow):
         self.send_part.verify.verified.connect(lambda _verdict: self.history_part.refresh())
         self.settings_part.applied.connect(self._apply_settings)
         self.settings_part.themeChanged.connect(self._refresh_colors)
+
+    def _collection_root(self) -> Path | None:
+        """The collection the window works in: the one whose request is in the composer, else
+        the one opened last (None: no collection is open)."""
+        if self.document.request is not None:
+            return self.document.request[0].root
+        if self.collections_part.has_collections():
+            return list(self.collections_part.collections)[-1].root
+        return None
 
     def _show_message(self, text: str, ms: int = 0) -> None:
         self.statusBar().showMessage(text, ms)
@@ -243,6 +270,7 @@ class MainWindow(QMainWindow):
             WheelGuard.install(app)
         self.history_part.start()
         self.settings_part.start()
+        self.environments.reload()
         self.document.fill_menus()
         self.collections_part.start()
         self.startup_done = True
@@ -252,6 +280,7 @@ class MainWindow(QMainWindow):
         self.settings_part.set_theme(settings.theme, save=False)
         self.target_bar.set_custom_urls([t.base_url for t in settings.targets])
         self.target_bar.set_accounts(list(settings.accounts), settings.default_account)
+        self.environments.set_accounts(list(settings.accounts))
         self.send_part.verify.set_settings(settings)
         if initial:
             try:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from composer.client.targets import Target, TargetKind
 from composer.services.outcome_text import SYMBOLS, Tone
-from composer.services.replay_session import ReplayCounts, ReplayFile
+from composer.services.replay_session import SHAPE_WORDS, ReplayCounts, ReplayFile
 from composer.services.replay_text import ReplayOutcomeText, count_texts
 from composer.ui import theme
 from composer.ui.revision_picker import fill_revisions
@@ -131,6 +131,11 @@ class ReplayDialog(QDialog):
         mode_box.addWidget(self.single_radio)
         mode_box.addWidget(self.bulk_radio)
         mode_box.addWidget(self.mode_reason)
+        self.layout_note = QLabel()
+        self.layout_note.setObjectName("replayLayoutNote")
+        self.layout_note.setWordWrap(True)
+        self.layout_note.hide()
+        mode_box.addWidget(self.layout_note)
 
         self.resume_check = QCheckBox("Resume the interrupted run")
         self.resume_check.setObjectName("replayResume")
@@ -276,8 +281,9 @@ class ReplayDialog(QDialog):
     def set_file(self, file: ReplayFile) -> None:
         """The file has been read: say what it holds."""
         n = len(file.items)
+        layout = f" · written in {SHAPE_WORDS[file.shape]}" if file.shape is not None else ""
         self.file_details.setText(
-            f"{n:,} event{'s' * (n != 1)} · {_size_text(file.size)} · {file.path}"
+            f"{n:,} event{'s' * (n != 1)} · {_size_text(file.size)}{layout} · {file.path}"
         )
         self._ready = True
         self._update_start()
@@ -346,6 +352,14 @@ class ReplayDialog(QDialog):
         self.mode_reason.setText(f"{SYMBOLS[Tone.NEUTRAL]} {reason}" if reason else "")
         self.mode_reason.setVisible(bool(reason))
         self.bulk_radio.setToolTip(reason or "")
+        self._fit()
+
+    def set_layout_note(self, note: str | None, warning: bool) -> None:
+        """What the file's layout means at the chosen revision and mode (None: nothing)."""
+        tone = Tone.WARNING if warning else Tone.NEUTRAL
+        self.layout_note.setText(f"{SYMBOLS[tone]} {note}" if note else "")
+        self.layout_note.setStyleSheet(f"color: {_tone_color(tone)};" if warning else "")
+        self.layout_note.setVisible(bool(note))
         self._fit()
 
     def offer_resume(self, text: str | None, note: str | None, mode: str = SINGLE) -> None:

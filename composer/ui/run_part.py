@@ -158,6 +158,8 @@ class RunPart(QObject):
         for item in todo:
             self._model.set_result(collection, item.key, None)
         try:
+            if environment is not None:  # as this collection defines it, when it does
+                environment = await off_thread(environment_for, collection, environment)
             sender = await self._gateway.run_sender(
                 target=target, account=settings.account(), revision=settings.revision()
             )
@@ -214,6 +216,18 @@ class RunPart(QObject):
             self.resultOpened.emit(self._collection, result)
 
 
+def environment_for(collection: Collection, chosen: Environment) -> Environment:
+    """The environment ``chosen`` in the toolbar as the run's ``collection`` defines it (its
+    ``environments/NAME.json`` of that name), else as chosen. Raises EnvironmentFileError
+    when the collection's file cannot be used."""
+    from composer.domain.environments import environment_path, read_environment_file
+
+    path = environment_path(collection.root / "environments", chosen.name)
+    if path.is_file():
+        return read_environment_file(path).environment
+    return chosen
+
+
 def build_run_part(window: MainWindow) -> RunPart:
     """The window's runner and its view (a tab beside the response), wired to the window's
     parts: a result opens through the history part, each result refreshes the history."""
@@ -226,7 +240,10 @@ def build_run_part(window: MainWindow) -> RunPart:
         view=view,
         model=layout.collection_model,
         settings=RunSettings(
-            target=target_bar.target, account=target_bar.account, revision=target_bar.revision
+            target=target_bar.target,
+            account=target_bar.account,
+            revision=target_bar.revision,
+            environment=window.environments.current,
         ),
         tasks=window.tasks,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 RESULT_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Request", "Result", "Time")
+NARROW_PX = 340
+"""Below this width the results leave out the Time column (the details below say it)."""
 VERDICT_ROLE = Qt.ItemDataRole.UserRole + 2
 """The row's verdict in words: waiting, running, passed, failed, cancelled, not run."""
 
@@ -59,6 +61,8 @@ class RunView(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # a long collection or folder name wraps: it never widens the window
+        self.title.setWordWrap(True)
         self.summary = QLabel(IDLE_TEXT)
         self.summary.setObjectName("runSummary")
         self.summary.setWordWrap(True)
@@ -84,9 +88,11 @@ class RunView(QWidget):
         self.results.setHeaderLabels(list(COLUMNS))
         self.results.setRootIsDecorated(True)
         self.results.setUniformRowHeights(False)
-        self.results.setWordWrap(True)
+        self.results.setWordWrap(False)  # cut names end in … (ElideLeft); details show all
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # in a narrow column the request's own name (its end) is what tells rows apart
+        self.results.setTextElideMode(Qt.TextElideMode.ElideLeft)
         header = self.results.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -116,6 +122,11 @@ class RunView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.results, 1)
         layout.addWidget(self.details)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # narrow (a small window with the collections shown): the time is in the details
+        self.results.setColumnHidden(2, self.width() < NARROW_PX)
 
     # -- a run ---------------------------------------------------------------------------------
 
@@ -201,6 +212,7 @@ class RunView(QWidget):
         lines = [f"{result.key}: {item.data(0, VERDICT_ROLE)}"]
         if result.status is not None:
             lines[0] += f", the answer was {result.status}"
+        lines[0] += f" ({result.duration_ms:,.0f} ms)"
         lines += [f"• {reason}" for reason in result.reasons()]
         if result.history_id is not None:
             lines.append(f"History entry #{result.history_id} (Enter opens it with the request)")

@@ -94,15 +94,21 @@ class SendPart(QObject):
         self.verify.forget()
         self._task = self._tasks.spawn(self._send_flow(self.controller.text()), "Send")
 
-    def send_recorded(self, body: bytes, *, entry_id: int | None = None) -> None:
+    def send_recorded(
+        self, body: bytes, *, entry_id: int | None = None, template: str | None = None
+    ) -> None:
         """Resend exactly: recorded bytes again, as they were, unique_id included (no
-        re-validation). ``entry_id`` names the history entry they come from."""
+        re-validation). ``entry_id`` names the history entry they come from; ``template`` is
+        the event with variables they were resolved from (kept in the new entry too)."""
         if self.is_sending() or self.closing:
             return
         text = body.decode("utf-8", "replace")
         self.verify.forget()
         self._task = self._tasks.spawn(
-            self._send_flow(text, skip_validation=True, exactly=True, entry_id=entry_id), "Send"
+            self._send_flow(
+                text, skip_validation=True, exactly=True, entry_id=entry_id, template=template
+            ),
+            "Send",
         )
 
     def cancel_send(self) -> None:
@@ -117,6 +123,7 @@ class SendPart(QObject):
         skip_validation: bool = False,
         exactly: bool = False,
         entry_id: int | None = None,
+        template: str | None = None,
     ) -> None:
         """Validate (unless ``skip_validation``), confirm, send and show. ``exactly`` sends the
         bytes as they are (Resend exactly of history entry ``entry_id``: its unique_id kept);
@@ -170,13 +177,23 @@ class SendPart(QObject):
                 exactly=exactly,
                 # every Send resolves the event's {{variables}} afresh; Resend exactly does not
                 variables=None if exactly else self.controller.variables(),
+                template=template,
             )
         except asyncio.CancelledError as stop:
             # The send service's cancel carries the outcome it recorded (did the request leave?).
             # Imported here: the client (httpx) loads with the first send, not at start-up.
             from composer.client import SendCancelled
+            from composer.services.send import finished
 
             recorded = stop.outcome if isinstance(stop, SendCancelled) else None
+            if recorded is not None and finished(recorded):
+                # the answer had come; the cancel met it while the history recorded it
+                self._show_outcome(
+                    recorded,
+                    note="The answer came before the cancel took effect: this is what the "
+                    "server said, and what the history keeps.",
+                )
+                return
             self.response_view.show_failure(*cancelled_text(recorded))
             self.cancelled.emit()
             return

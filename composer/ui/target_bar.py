@@ -4,8 +4,8 @@ production can never be confused at a glance."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -20,6 +20,7 @@ from composer.ui import theme
 from composer.ui.revision_picker import fill_revisions
 
 MANAGE_KEYS = "\x00manage"
+MANAGE_ENVIRONMENTS = "\x00environments"
 NEW_CUSTOM = "\x00custom"
 
 
@@ -48,6 +49,7 @@ class ElidingBadge(QLabel):
         super().__init__(parent)
         self._full = ""
         self._short = ""
+        self._compact = False
         # margins, not style-sheet padding: QLabel then paints the text inside its margins
         self.setContentsMargins(8, 3, 8, 3)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -73,8 +75,19 @@ class ElidingBadge(QLabel):
         metrics = self.fontMetrics()
         return max(metrics.horizontalAdvance(text), metrics.boundingRect(text).width())
 
+    def set_compact(self, compact: bool) -> None:
+        """Ask for no more room than the short words (the bar has none to spare), so that
+        the pickers beside it keep their whole texts."""
+        if compact != self._compact:
+            self._compact = compact
+            self.updateGeometry()
+
+    def width_for(self, *, whole: bool) -> int:
+        """The width the whole text (or the short words) needs."""
+        return self._text_width(self._full if whole else self._short) + self._chrome()
+
     def sizeHint(self) -> QSize:
-        return QSize(self._text_width(self._full) + self._chrome(), super().sizeHint().height())
+        return QSize(self.width_for(whole=not self._compact), super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:
         # the symbol and the kind stay whole ("⚠ PRODUCTION", "● Sandbox")
@@ -120,13 +133,45 @@ class ShrinkingCombo(QComboBox):
         return QSize(min(full.width(), least), full.height())
 
 
+class EnvironmentCombo(ShrinkingCombo):
+    """The environment picker: says when its list is about to open (the files are read
+    again then, so an environment added in the folder shows up)."""
+
+    popupAboutToShow = Signal()
+
+    def sizeHint(self) -> QSize:
+        """As wide as the longest environment (not the folder item at the end of the list,
+        which has room in the open list)."""
+        full = super().sizeHint()
+        metrics = self.fontMetrics()
+        widths = [metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())]
+        names = [w for i, w in enumerate(widths) if self.itemData(i) != MANAGE_ENVIRONMENTS]
+        chrome = max(full.width() - max(widths, default=0), 0)
+        return QSize(chrome + max(names, default=0), full.height())
+
+    def minimumSizeHint(self) -> QSize:
+        full = QComboBox.sizeHint(self)
+        metrics = self.fontMetrics()
+        widest = max(
+            (metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0
+        )
+        least = max(full.width() - widest, 0) + metrics.horizontalAdvance("x" * self._min_chars)
+        return QSize(min(least, self.sizeHint().width()), full.height())
+
+    def showPopup(self) -> None:
+        self.popupAboutToShow.emit()
+        super().showPopup()
+
+
 class TargetBar(QWidget):
     """Target, account and revision pickers, the target badge, and Send / Cancel."""
 
+    environmentChosen = Signal(object)  # str | None: the environment's name
     targetChanged = Signal(object)  # Target
     accountChanged = Signal(object)  # str | None
     revisionChanged = Signal(str)
     manageKeysRequested = Signal()
+    manageEnvironmentsRequested = Signal()
     customTargetRequested = Signal()
     sendRequested = Signal()
     cancelRequested = Signal()
@@ -135,6 +180,15 @@ class TargetBar(QWidget):
         super().__init__(parent)
         self._target = parse_target("sandbox")
         self._custom_urls: list[str] = []
+
+        self.environment_combo = EnvironmentCombo(5)
+        self.environment_combo.setObjectName("environmentCombo")
+        self.environment_combo.setAccessibleName("Environment")
+        self.environment_combo.setToolTip(
+            "An environment sets the target, account, revision and {{variables}} at once"
+        )
+        self._environments: list[tuple[str, bool]] = []
+        self._environment: str | None = None
 
         self.target_combo = ShrinkingCombo(12)
         self.target_combo.setAccessibleName("Target")
@@ -166,8 +220,11 @@ class TargetBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(6)
+        self._labels: list[QLabel] = []
+        self._shortcuts: list[QShortcut] = []
         for caption, combo in (
-            # Alt+T, Alt+C, Alt+R reach them from anywhere in the window
+            # Alt+N, Alt+T, Alt+C, Alt+R reach them from anywhere in the window
+            ("E&nvironment", self.environment_combo),
             ("&Target", self.target_combo),
             ("A&ccount", self.account_combo),
             ("&Revision", self.revision_combo),
@@ -177,6 +234,16 @@ class TargetBar(QWidget):
             layout.addWidget(label)
             layout.addWidget(combo)
             layout.addSpacing(6)
+            self._labels.append(label)
+            # the same key while the label is hidden (a narrow window): a label's mnemonic
+            # only works while it is shown
+            key = QKeySequence(QKeySequence.mnemonic(caption))
+            shortcut = QShortcut(key, self, context=Qt.ShortcutContext.WindowShortcut)
+            shortcut.setEnabled(False)
+            shortcut.activated.connect(
+                lambda c=combo: c.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            )
+            self._shortcuts.append(shortcut)
         layout.addWidget(self.badge)
         layout.addStretch(1)
         layout.addWidget(self.cancel_button)
@@ -184,6 +251,8 @@ class TargetBar(QWidget):
 
         self._fill_targets()
         self.set_accounts([], None)
+        self.set_environments([], None)
+        self.environment_combo.activated.connect(self._on_environment_activated)
         self.target_combo.activated.connect(self._on_target_activated)
         self.account_combo.activated.connect(self._on_account_activated)
         self.revision_combo.currentIndexChanged.connect(
@@ -192,6 +261,119 @@ class TargetBar(QWidget):
         self.send_button.clicked.connect(self.sendRequested)
         self.cancel_button.clicked.connect(self.cancelRequested)
         self._refresh_badge()
+
+    # -- width -------------------------------------------------------------------------------
+
+    def _need(self, labels: frozenset[int], full_badge: bool, *, least: bool = False) -> int:
+        """The width everything wants with the labels at the indexes ``labels`` shown (the
+        others hidden) and the badge whole or in its short words; ``least``: the pickers at
+        their narrowest."""
+        layout = self.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        total = margins.left() + margins.right()
+        count = 0
+        for i in range(layout.count()):
+            item = layout.itemAt(i)
+            if item is None:
+                continue
+            widget = item.widget()
+            if widget is None:
+                total += item.sizeHint().width()
+            elif widget in self._labels:
+                if self._labels.index(widget) not in labels:
+                    continue
+                total += widget.sizeHint().width()
+            elif widget.isHidden():
+                continue
+            elif widget is self.badge:
+                total += self.badge.width_for(whole=full_badge and not least)
+            elif least:
+                total += widget.minimumSizeHint().width()
+            else:
+                total += widget.sizeHint().width()
+            count += 1
+        return total + layout.spacing() * max(count - 1, 0)
+
+    def _fit_labels(self, width: int) -> None:
+        """Show as many labels as fit: all of them, all but Environment's, or none (the
+        pickers keep their accessible names, tooltips and Alt keys). A whole badge counts
+        first, then the labels."""
+        # Environment's label goes first, then the others
+        every = frozenset(range(len(self._labels)))
+        tiers: tuple[frozenset[int], ...] = (every, every - {0}, frozenset())
+        shown = next((t for t in tiers if self._need(t, True) <= width), None)
+        self.badge.set_compact(shown is None)
+        if shown is None:
+            shown = next((t for t in tiers if self._need(t, False) <= width), frozenset())
+        for i, label in enumerate(self._labels):
+            label.setVisible(i in shown)
+            self._shortcuts[i].setEnabled(i not in shown)
+
+    def minimumSizeHint(self) -> QSize:
+        """The least width: every label hidden, the badge in its short words."""
+        return QSize(self._need(frozenset(), False, least=True), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit_labels(event.size().width())
+        super().resizeEvent(event)
+
+    def event(self, e: QEvent) -> bool:
+        # a picker's or the badge's text changed (another target, environment, account):
+        # fit the labels again before the layout places everything
+        if e.type() == QEvent.Type.LayoutRequest:
+            self._fit_labels(self.width())
+        return super().event(e)
+
+    # -- environment -------------------------------------------------------------------------
+
+    def set_environments(self, environments: list[tuple[str, bool]], current: str | None) -> None:
+        """Offer ``(name, is_production)`` environments plus "No environment" and "Manage
+        environments…"; production ones carry a warning sign and the word."""
+        self._environments = list(environments)
+        combo = self.environment_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("No environment", None)
+        for name, production in environments:
+            combo.addItem(f"⚠ {name} (PRODUCTION)" if production else name, name)
+        combo.insertSeparator(combo.count())
+        combo.addItem("Open the environments folder…", MANAGE_ENVIRONMENTS)
+        combo.blockSignals(False)
+        self.show_environment(current)
+
+    def show_environment(self, name: str | None) -> None:
+        """Show ``name`` as chosen (without announcing it)."""
+        combo = self.environment_combo
+        index = combo.findData(name) if name else 0
+        self._environment = name if index > 0 else None
+        combo.blockSignals(True)
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
+        production = dict(self._environments).get(self._environment or "", False)
+        c = theme.colors()
+        combo.setProperty("production", production)
+        combo.setStyleSheet(
+            f"QComboBox#environmentCombo {{ color: {c.production_fg}; background: "
+            f"{c.production_bg}; font-weight: 700; }}"
+            if production
+            else ""
+        )
+        self._relayout()
+
+    def environment(self) -> str | None:
+        """The chosen environment's name (None: no environment)."""
+        return self._environment
+
+    def _on_environment_activated(self, index: int) -> None:
+        data = self.environment_combo.itemData(index)
+        if data == MANAGE_ENVIRONMENTS:
+            self.show_environment(self._environment)  # back to the current choice
+            self.manageEnvironmentsRequested.emit()
+            return
+        name = data if isinstance(data, str) else None
+        self.show_environment(name)
+        self.environmentChosen.emit(name)
 
     # -- target ------------------------------------------------------------------------------
 
@@ -274,9 +456,19 @@ class TargetBar(QWidget):
         self.send_button.setText(
             "Send to production  Ctrl+⏎" if kind is TargetKind.PRODUCTION else "Send  Ctrl+⏎"
         )
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Place everything for the new texts now, so the badge never shows a cut word
+        (waiting for the next layout pass would)."""
+        self._fit_labels(self.width())
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
 
     def refresh_colors(self) -> None:
         self._refresh_badge()
+        self.show_environment(self._environment)
 
     # -- account -----------------------------------------------------------------------------
 
@@ -285,7 +477,8 @@ class TargetBar(QWidget):
         combo = self.account_combo
         combo.blockSignals(True)
         combo.clear()
-        combo.addItem("— (none)", None)
+        # says what it is when a narrow window hides the picker's label
+        combo.addItem("No account", None)
         for name in names:
             combo.addItem(name, name)
         combo.insertSeparator(combo.count())
@@ -328,7 +521,12 @@ class TargetBar(QWidget):
         """While a send runs, Send is disabled and Cancel shown."""
         self.send_button.setEnabled(not sending)
         self.cancel_button.setVisible(sending)
-        for combo in (self.target_combo, self.account_combo, self.revision_combo):
+        for combo in (
+            self.environment_combo,
+            self.target_combo,
+            self.account_combo,
+            self.revision_combo,
+        ):
             combo.setEnabled(not sending)
         self.setProperty("sending", sending)
         self.send_button.setCursor(Qt.CursorShape.ArrowCursor)

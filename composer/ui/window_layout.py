@@ -170,9 +170,9 @@ class WindowLayout:
         self._problems_sized_by_user = True
 
     def _fit_problems(self, findings: list[object]) -> None:
-        """The Problems list as tall as its findings (one line when there are none, at most
-        four), so a valid event leaves the room to the form; a height the user dragged
-        stays."""
+        """The Problems list as tall as its findings (only its one-line summary when there
+        are none, at most four), so a valid event leaves the room to the form; a height the
+        user dragged stays."""
         splitter = getattr(self.composer, "splitter", None)
         problems = getattr(self.composer, "problems", None)
         if self._problems_sized_by_user or splitter is None or problems is None:
@@ -184,6 +184,9 @@ class WindowLayout:
         chrome = (margins.top() + margins.bottom()) if margins else 0
         want = problems.header.sizeHint().height() + rows * row + 2 * listing.frameWidth() + chrome
         want += problems.layout().spacing() if problems.layout() else 0
+        # never more than the pane can use (one line when there is nothing to list): the
+        # rest would be an empty band under it instead of room for the form
+        want = min(want, problems.maximumHeight())
         sizes = splitter.sizes()
         total = sum(sizes)
         if total and abs(sizes[1] - want) > 2:
@@ -247,6 +250,9 @@ class WindowLayout:
         tabs = self.results_tabs
         if tabs.indexOf(view) < 0:
             tabs.addTab(view, "Run results")
+            title = self.response_view.findChild(QLabel, "paneTitle")
+            if title is not None:
+                title.hide()  # its tab names the response now
         tabs.setCurrentWidget(view)
 
     def show_response(self) -> None:

@@ -121,3 +121,32 @@ def test_kill_9_in_the_middle_of_the_jobs_then_resume_records_every_event_exactl
         per_profile = Counter(e["profile"] for e in recorded(url))
     assert sorted(per_profile) == sorted(f"email:k{i}@shop.test" for i in range(n))
     assert set(per_profile.values()) == {1}  # exactly once each
+
+
+def test_sigterm_stops_cleanly_and_says_how_to_resume(tmp_path):
+    n = 200
+    events = write_events(tmp_path / "e.ndjson", n)
+    config = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.1)
+    base = ["replay", str(events), "--bulk", "--job-size", "10", "--concurrency", "1"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("KLAVIYO_API_KEY", None)
+    with run_in_thread(config) as url:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "composer", "--data-dir", str(tmp_path), *base,
+             "--target", url],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while requests_seen(url) < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 143, err
+        assert "Stopping (SIGTERM)" in err and "--bulk --resume" in err
+        assert out.startswith("Stopped ")
+        assert len(recorded(url)) < n
+        done = cli(*base, "--target", url, "--resume", data_dir=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "(resumed)" in done.stdout
+        per_profile = Counter(e["profile"] for e in recorded(url))
+    assert len(per_profile) == n and set(per_profile.values()) == {1}

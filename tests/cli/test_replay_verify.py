@@ -77,6 +77,8 @@ def test_dropped_events_are_not_seen_and_the_rest_landed(tmp_path, capsys) -> No
     assert v["cannot_check"] == v["skipped"] == 0
     assert len(v["events"]) == v["not_seen"]
     assert all(e["outcome"] == "not_seen" and e["likely_causes"] for e in v["events"])
+    lines = [e["line"] for e in v["events"]]
+    assert lines == sorted(lines)  # in file order, whatever order the 202s came in
     # each entry keeps its own verdict, and it matches what the sandbox recorded
     entries = history(tmp_path, capsys)
     assert len(entries) == 12

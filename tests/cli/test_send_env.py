@@ -98,6 +98,7 @@ def test_every_send_resolves_afresh_and_resend_sends_the_recorded_bytes(
     capsys.readouterr()
     resent = entries(tmp_path)[-1]
     assert resent.request.body == first.request.body  # Resend exactly: the resolved bytes
+    assert resent.template == first.template
 
 
 def test_an_unknown_variable_is_not_sent_and_names_its_field(tmp_path, collection, capsys):

@@ -36,7 +36,10 @@ def _collection(root: Path) -> Path:
     smoke.mkdir(parents=True)
     (smoke / "accepted.event.json").write_text(json.dumps(EVENT, indent=2) + "\n")
     (smoke / "accepted.expect.json").write_text('{"status": 202}\n')
-    (smoke / "wrongly-expected.event.json").write_text(json.dumps(EVENT, indent=2) + "\n")
+    # a long metric name (valid: under 128 characters) is the last send the history shows
+    long_metric = json.loads(json.dumps(EVENT))
+    long_metric["data"]["attributes"]["metric"]["name"] = "Viewed Product " * 8
+    (smoke / "wrongly-expected.event.json").write_text(json.dumps(long_metric, indent=2) + "\n")
     (smoke / "wrongly-expected.expect.json").write_text('{"status": 400}\n')
     return root / "checkout"
 
@@ -65,6 +68,11 @@ def test_a_folder_runs_with_one_pass_and_one_failure_and_a_result_opens_its_entr
             _menu_action(window, "smoke/", "runFolder").trigger()
     report = done.args[0]
     assert (report.passed, report.failed) == (1, 1)
+    # neither the results tab nor the last send's long metric in the history strip makes
+    # the window wider than the screen it fits
+    strip = window.history_pane.last_label
+    qtbot.waitUntil(lambda: "Viewed Product Viewed" in strip.text(), timeout=10_000)
+    assert window.minimumSizeHint().width() <= 1024
     view = window.run_part.view
     assert window.layout_parts.results_tabs.currentWidget() is view
     rows = view.result_rows()
@@ -81,6 +89,9 @@ def test_a_folder_runs_with_one_pass_and_one_failure_and_a_result_opens_its_entr
 
     assert model.index_of(collection, "smoke/accepted").data(RESULT_ROLE) is True
     assert model.index_of(collection, "smoke/wrongly-expected").data(RESULT_ROLE) is False
+    # a folder (and the collection) shows that a request in it failed, even folded
+    assert model.index_of(collection, "smoke/").data(RESULT_ROLE) is False
+    assert model.index_of(collection, "").data(RESULT_ROLE) is False
 
     # Enter on the failed result: its request in the composer, its entry in the history
     failed = report.results[1]
@@ -142,3 +153,63 @@ def test_a_run_against_klaviyo_production_asks_first_and_cancel_sends_nothing(
     assert done.args[0] is None
     assert "nothing was sent" in window.run_part.view.summary.text()
     assert window.storage.history.count() == before
+
+
+def test_a_run_uses_the_environment_chosen_in_the_toolbar(qtbot, make_window, tmp_path):
+    root = tmp_path / "signup"
+    (root / "environments").mkdir(parents=True)
+    (root / "environments" / "staging.json").write_text(
+        '{"target": "sandbox", "variables": {"store": "Berlin"}}\n'
+    )
+    body = json.loads(json.dumps(EVENT))
+    body["data"]["attributes"]["properties"] = {"Store": "{{store}}", "Id": "{{$uuid}}"}
+    (root / "in-store.event.json").write_text(json.dumps(body, indent=2) + "\n")
+    window = make_window()
+    _open(qtbot, window, root)
+    view = window.run_part.view
+
+    # no environment: {{store}} is unknown, the request is not sent and says why
+    with qtbot.waitSignal(window.run_part.finished, timeout=15_000) as done:
+        _menu_action(window, "", "runFolder").trigger()
+    result = done.args[0].results[0]
+    assert not result.passed and not result.sent
+    assert "store" in " ".join(result.reasons())
+
+    window.environments.choose("staging")
+    with qtbot.waitSignal(window.run_part.finished, timeout=15_000) as done:
+        view.rerun_button.click()
+    result = done.args[0].results[0]
+    assert result.passed, result.reasons()
+    assert "staging" in view.title.text()
+    sent = window.storage.history.get(result.history_id).request.body
+    assert b'"Store": "Berlin"' in sent and b"{{" not in sent
+
+
+def test_each_collection_runs_with_its_own_file_of_the_chosen_environment(
+    qtbot, make_window, tmp_path
+):
+    body = json.loads(json.dumps(EVENT))
+    body["data"]["attributes"]["properties"] = {"Store": "{{store}}"}
+    for name, store in (("berlin-shop", "Berlin"), ("paris-shop", "Paris")):
+        (tmp_path / name / "environments").mkdir(parents=True)
+        (tmp_path / name / "environments" / "staging.json").write_text(
+            json.dumps({"variables": {"store": store}}) + "\n"
+        )
+        (tmp_path / name / "visit.event.json").write_text(json.dumps(body, indent=2) + "\n")
+    window = make_window()
+    for name in ("berlin-shop", "paris-shop"):
+        window.collections_part.open_collection(tmp_path / name)
+    model = window.collections_part.model
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)
+    # the composer works in berlin-shop: its environments are the ones listed
+    berlin = next(c for c in model.collections() if c.name == "berlin-shop")
+    window.document.open_request(berlin, "visit")
+    qtbot.waitUntil(lambda: window.document.request is not None, timeout=10_000)
+    window.environments.reload()
+    window.environments.choose("staging")
+    paris = next(n for n in model.nodes() if n.key == "" and n.collection.name == "paris-shop")
+    with qtbot.waitSignal(window.run_part.finished, timeout=15_000) as done:
+        window.run_part.run_node(paris)
+    result = done.args[0].results[0]
+    assert result.passed, result.reasons()
+    assert b'"Store": "Paris"' in window.storage.history.get(result.history_id).request.body

@@ -287,3 +287,39 @@ def test_bulk_jobs_from_the_dialog_record_every_event_once_and_the_history_lists
     assert sorted(e.line for e in listed) == [n for n in range(1, 31) if n != 8]
     run = window.storage.history.runs.get(summary.run_id)
     assert run is not None and run.bulk and run.state == "finished"
+
+
+def test_the_dialog_says_when_the_files_layout_does_not_fit_the_revision(
+    qtbot, make_window, tmp_path
+):
+    path = write_events(tmp_path / "events.ndjson", 2)  # the 2023-01-24 layout
+    window = make_window()
+    dialog = open_dialog(qtbot, window, path)
+    assert "2023-01-24 layout" in dialog.file_details.text()
+    dialog.set_revision("2023-01-24")
+    assert not dialog.layout_note.isVisible()
+    dialog.set_revision("2026-07-15")
+    assert dialog.layout_note.isVisible()
+    assert "fail validation" in dialog.layout_note.text()
+    assert "bulk jobs, which convert them" in dialog.layout_note.text()
+    dialog.bulk_radio.click()
+    assert "bulk jobs convert each one to 2026-07-15" in dialog.layout_note.text()
+
+
+def test_closing_the_window_stops_the_replay_and_keeps_it_resumable(qtbot, make_window, tmp_path):
+    path = write_events(tmp_path / "events.ndjson", 60)
+    slow = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.3)
+    window = make_window()
+    with run_in_thread(slow) as url:
+        window.target_bar.set_target(parse_target(url))
+        dialog = open_dialog(qtbot, window, path)
+        dialog.start_button.click()
+        qtbot.waitUntil(lambda: count(dialog, "accepted") > 0, timeout=10_000)
+        run_id = window.replay_part.session.run_id
+        with qtbot.waitSignal(window.closed, timeout=15_000):
+            window.close()
+        history = window.storage.history
+        run = history.runs.get(run_id)
+        accepted = sum(1 for s in history.runs.event_states(run_id).values() if s.accepted)
+    assert run is not None and run.state == "stopped"  # not left "running"
+    assert 0 < accepted < 60

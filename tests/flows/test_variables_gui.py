@@ -64,6 +64,7 @@ def test_each_send_resolves_afresh_and_the_history_keeps_template_and_bytes(qtbo
     qtbot.waitUntil(lambda: store.count() == 3, timeout=5000)
     resent = store.get(store.page()[0].id)
     assert resent is not None and resent.request.body == first.request.body
+    assert resent.template == template  # loading the resend brings the template back too
 
 
 def test_an_unknown_variable_is_an_error_and_send_asks_first(qtbot, make_window):

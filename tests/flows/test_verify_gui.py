@@ -174,3 +174,32 @@ def test_the_history_column_follows_each_check(qtbot, make_window, data_dir):
     verify.set_settings(window.storage.settings.settings)
     send_and_verify(qtbot, window)
     qtbot.waitUntil(lambda: verdict_cells(window)[0] == "✓ Landed", timeout=5000)
+
+
+def test_a_second_event_with_the_same_unique_id_is_not_seen_naming_the_duplicate(
+    qtbot, make_window, data_dir
+):
+    from PySide6.QtCore import Qt
+
+    from composer.domain.draft import sample_event
+    from composer.storage.settings import SettingsStore
+    from composer.ui.history_model import VERDICT_COLUMN
+
+    # each Send keeps the event's own unique_id (by default every Send is a new event)
+    SettingsStore(data_dir / "settings.json").update(fresh_unique_id=False)
+    window = make_window(verify_timeout=2)
+    event = sample_event()
+    event["data"]["attributes"]["unique_id"] = "order-1001"
+    window.controller.load_payload(event)
+    assert send_and_verify(qtbot, window).outcome is VerifyOutcome.LANDED
+    event["data"]["attributes"]["properties"]["ProductID"] = "2222"  # another event, same id
+    window.controller.load_payload(event)
+    verdict = send_and_verify(qtbot, window)
+    assert verdict.outcome is VerifyOutcome.NOT_SEEN
+    text = shown(window)
+    assert "Not seen yet (inconclusive)" in text
+    assert "duplicate unique_id" in text and "'order-1001'" in text
+    model = window.history_pane.model
+    qtbot.waitUntil(lambda: verdict_cells(window) == ["⚠ Not seen", "✓ Landed"], timeout=5000)
+    tip = model.data(model.index(0, VERDICT_COLUMN), Qt.ItemDataRole.ToolTipRole)
+    assert "duplicate unique_id" in tip

@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from composer.sandbox import FaultKind, SandboxConfig
+from composer.sandbox import FaultKind, SandboxApp, SandboxConfig
 from composer.services.replay import Replayer, ReplayProgress, read_events
 from composer.services.replay_session import (
     ReplayCounts,
@@ -118,3 +121,68 @@ def test_pause_holds_new_sends_until_resume():
     before, held, still = asyncio.run(scenario())
     assert before == 0
     assert 0 < held == still < 12
+
+
+class LockingSandbox(SandboxApp):
+    """The sandbox; while it answers an event, another writer takes the history's write lock
+    for ``seconds``, so recording the answer waits."""
+
+    def __init__(self, history_path: Path, seconds: float) -> None:
+        super().__init__(SandboxConfig())
+        self.history_path = history_path
+        self.seconds = seconds
+        self.holders: list[threading.Thread] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/events"):
+            started = threading.Event()
+
+            def hold() -> None:
+                conn = sqlite3.connect(self.history_path, isolation_level=None)
+                conn.execute("BEGIN IMMEDIATE")
+                started.set()
+                threading.Event().wait(self.seconds)
+                conn.execute("COMMIT")
+                conn.close()
+
+            holder = threading.Thread(target=hold, daemon=True)
+            holder.start()
+            started.wait(5)
+            self.holders.append(holder)
+        await super().__call__(scope, receive, send)
+
+
+def test_a_stop_while_an_answer_is_being_recorded_reports_that_answer(tmp_path):
+    """The stop comes after the 202 arrived, while the history still writes it: the replay
+    says accepted, as the history does (it said "unknown: cancelled before an answer came")."""
+    from composer.services.send_gateway import QueuedHistory
+    from composer.storage.history import HistoryStore
+
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore(path)
+    queued = QueuedHistory(store)
+    sandbox = LockingSandbox(path, 1.0)
+    items = read_events(lines(1).encode())
+
+    async def scenario() -> Any:
+        async with Sender.open("sandbox", sandbox=sandbox, history=queued) as sender:
+            replayer = Replayer(sender, concurrency=1)
+            task = asyncio.ensure_future(replayer.run(items))
+            while not sandbox.holders:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.3)  # the 202 is back; its record waits for the lock
+            replayer.stop()
+            return await task
+
+    try:
+        summary = asyncio.run(scenario())
+        for holder in sandbox.holders:
+            holder.join()
+        queued.close()
+        rows = store.page()
+    finally:
+        store.close()
+    assert [r.delivery for r in rows] == ["accepted"]
+    (event,) = summary.events
+    assert event.delivery == "accepted" and event.status == 202
+    assert summary.delivery_counts()["unknown"] == 0

@@ -89,6 +89,24 @@ def test_a_verdict_for_a_deleted_entry_or_an_unknown_outcome_is_refused(tmp_path
         assert store.record_verification(entry, "landed") is False
 
 
+def test_many_verdicts_are_recorded_in_one_write(tmp_path):
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        entries = [accepted(store) for _ in range(5)]
+        gone = entries.pop()
+        store.delete([gone])
+        missing = store.record_verifications(
+            [(e, "landed", {"event_id": f"EV{e}"}) for e in entries] + [(gone, "not_seen", None)]
+        )
+        assert missing == [gone]  # the rest are kept
+        with pytest.raises(ValueError, match="'maybe' is not one of landed"):
+            store.record_verifications([(entries[0], "maybe", None)])
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        rows = {r.id: r for r in store.page()}
+        assert {e: rows[e].verification_json["event_id"] for e in entries} == {
+            e: f"EV{e}" for e in entries
+        }
+
+
 @pytest.mark.parametrize(("fixture", "version"), [("v4", 4), ("v5", 5)])
 def test_a_history_with_verdicts_keeps_them_when_the_verdict_index_comes(
     tmp_path, fixture, version

@@ -69,6 +69,24 @@ def test_at_1024x700_nothing_scrolls_sideways_and_toolbar_texts_are_whole(qtbot,
         assert need <= room, f"{text!r} needs {need} px, has {room}"
     assert "Sandbox" in bar.badge.text()
     assert "nothing leaves this computer" in bar.badge.toolTip()
+    # a picker whose label gave way still says what it picks
+    assert "account" in bar.account_combo.currentText().lower()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1024, 700)])
+def test_a_valid_event_leaves_no_empty_band_under_the_problems_line(
+    qtbot, make_window, width, height
+):
+    # "Problems — none" is one line: the room under it goes to the form, not to a blank band
+    # between it and the history.
+    window = make_window()
+    sized(qtbot, window, width, height)
+    composer = window.composer
+    qtbot.waitUntil(lambda: not composer.controller.findings(), timeout=3000)
+    assert not composer.problems.list.isVisible()
+    _tabs_px, problems_px = composer.splitter.sizes()
+    assert problems_px <= composer.problems.maximumHeight() + composer.splitter.handleWidth()
+    assert composer.problems.geometry().bottom() >= composer.splitter.height() - 3
 
 
 def test_tab_starts_at_the_toolbar_then_the_composer_then_the_history(qtbot, make_window):
@@ -81,7 +99,12 @@ def test_tab_starts_at_the_toolbar_then_the_composer_then_the_history(qtbot, mak
             chain.append(widget)
         widget = widget.nextInFocusChain()
     bar = window.target_bar
-    assert chain[:3] == [bar.target_combo, bar.account_combo, bar.revision_combo]
+    assert chain[:4] == [
+        bar.environment_combo,
+        bar.target_combo,
+        bar.account_combo,
+        bar.revision_combo,
+    ]
     in_composer = [i for i, w in enumerate(chain) if window.composer.isAncestorOf(w)]
     in_history = [i for i, w in enumerate(chain) if window.history_pane.isAncestorOf(w)]
     assert chain.index(bar.send_button) < min(in_composer)

@@ -144,7 +144,28 @@ class FieldRow(QWidget):
         layout.setSpacing(2)
         layout.addLayout(row)
         layout.addWidget(self.message)
+        self.hint = QLabel(self)
+        self.hint.setObjectName("variableHint")
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hint.setAccessibleName(f"{name} resolved value")
+        self.hint.hide()
+        layout.addWidget(self.hint)
         self._base_description = self.focus_widget.accessibleDescription()
+
+    def set_hint(self, text: str | None, tooltip: str = "") -> None:
+        """Show (or with None hide) the resolved value of the field's variables, in grey
+        under the field."""
+        if not text:
+            self.hint.hide()
+            self.hint.clear()
+            return
+        metrics = self.hint.fontMetrics()
+        room = max(self.width() - 8, 200)
+        self.hint.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room))
+        self.hint.setToolTip(tooltip or text)
+        color = "#9e9e9e" if is_dark(self.palette()) else "#616161"
+        self.hint.setStyleSheet(f"color: {color};")
+        self.hint.show()
 
     def set_finding(self, severity: Severity | None, message: str = "") -> None:
         """Show (or with None clear) a finding on this field."""

@@ -95,6 +95,18 @@ class Problem:
     """Also tint the whole line (a syntax error is easy to miss in one token)."""
 
 
+@dataclass
+class VariableMark:
+    """A ``{{variable}}`` in the document (Qt positions) and what it resolves to, in words."""
+
+    start: int
+    end: int
+    text: str
+
+
+VARIABLE_COLOR = QColor("#1565c0")
+
+
 class _LineNumbers(QWidget):
     def __init__(self, editor: JsonEdit) -> None:
         super().__init__(editor)
@@ -119,6 +131,8 @@ class JsonEdit(QPlainTextEdit):
 
     problemAtCursor = Signal(str)
     """The message of the problem under the text cursor ("" when none)."""
+    variableAtCursor = Signal(str)
+    """What the variable under the text cursor resolves to ("" when none)."""
     undoRequested = Signal()
     """Ctrl+Z: the composer's one history undoes (the document keeps no history itself)."""
     redoRequested = Signal()
@@ -132,6 +146,9 @@ class JsonEdit(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setTabChangesFocus(False)
         self._problems: list[tuple[QTextCursor, Problem]] = []
+        self._problem_selections: list[QTextEdit.ExtraSelection] = []
+        self._variables: list[tuple[QTextCursor, VariableMark]] = []
+        self._variable_selections: list[QTextEdit.ExtraSelection] = []
         self._numbers = _LineNumbers(self)
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._on_update_request)
@@ -234,8 +251,41 @@ class JsonEdit(QPlainTextEdit):
                 line.format = tint
                 line.cursor = line_cursor
                 selections.insert(0, line)
-        self.setExtraSelections(selections)
+        self._problem_selections = selections
+        self.setExtraSelections(self._variable_selections + selections)
         self._report_problem_at_cursor()
+
+    # -- variables -------------------------------------------------------------------------
+
+    def set_variables(self, marks: list[VariableMark]) -> None:
+        """Underline each ``{{variable}}`` (dotted, blue); its resolved value is the tooltip
+        and is told when the text cursor is on it."""
+        doc_end = max(0, self.document().characterCount() - 1)
+        selections = []
+        self._variables = []
+        for mark in marks:
+            cursor = QTextCursor(self.document())
+            start = min(max(mark.start, 0), doc_end)
+            cursor.setPosition(start)
+            cursor.setPosition(min(max(mark.end, start), doc_end), QTextCursor.MoveMode.KeepAnchor)
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
+            fmt.setUnderlineColor(VARIABLE_COLOR)
+            sel = QTextEdit.ExtraSelection()
+            sel.format = fmt
+            sel.cursor = cursor
+            selections.append(sel)
+            self._variables.append((cursor, mark))
+        self._variable_selections = selections
+        self.setExtraSelections(selections + self._problem_selections)
+        self._report_problem_at_cursor()
+
+    def variable_at(self, position: int) -> VariableMark | None:
+        """The variable whose (live) range contains a document position."""
+        for cursor, mark in self._variables:
+            if cursor.selectionStart() <= position <= cursor.selectionEnd():
+                return mark
+        return None
 
     def problem_at(self, position: int) -> Problem | None:
         """The problem whose (live) range contains a document position."""
@@ -245,8 +295,11 @@ class JsonEdit(QPlainTextEdit):
         return None
 
     def _report_problem_at_cursor(self) -> None:
-        p = self.problem_at(self.textCursor().position())
+        position = self.textCursor().position()
+        p = self.problem_at(position)
         self.problemAtCursor.emit(p.message if p else "")
+        mark = self.variable_at(position)
+        self.variableAtCursor.emit(mark.text if mark else "")
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
         """Undo and redo go to the composer's history; a cursor move ends a typing step."""
@@ -265,8 +318,11 @@ class JsonEdit(QPlainTextEdit):
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
             pos = self.cursorForPosition(self.viewport().mapFromParent(e.pos())).position()
             p = self.problem_at(pos)
+            mark = self.variable_at(pos)
             if p is not None:
                 QToolTip.showText(e.globalPos(), p.message, self)
+            elif mark is not None:
+                QToolTip.showText(e.globalPos(), mark.text, self)
             else:
                 QToolTip.hideText()
             return True
@@ -283,4 +339,4 @@ class JsonEdit(QPlainTextEdit):
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
-__all__ = ["JsonEdit", "JsonHighlighter", "Problem"]
+__all__ = ["JsonEdit", "JsonHighlighter", "Problem", "VariableMark"]

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 
 from composer.domain.findings import Finding
 from composer.domain.rule_ids import is_syntax
+from composer.domain.variables import describe_resolved
 from composer.ui.editor.controller import ComposerController
-from composer.ui.editor.raw_editor import JsonEdit, Problem
+from composer.ui.editor.raw_editor import JsonEdit, Problem, VariableMark
 
 
 class RawPage(QWidget):
@@ -51,7 +52,9 @@ class RawPage(QWidget):
         layout.addWidget(self.raw_editor)
 
         self._cursor_message = ""
+        self._cursor_variable = ""
         self.raw_editor.problemAtCursor.connect(self._show_cursor_problem)
+        self.raw_editor.variableAtCursor.connect(self._show_cursor_variable)
         self.raw_editor.undoRequested.connect(controller.undo)
         self.raw_editor.redoRequested.connect(controller.redo)
         self.raw_editor.cursorPositionChanged.connect(self._show_position)
@@ -83,6 +86,21 @@ class RawPage(QWidget):
                 )
             )
         self.raw_editor.set_problems(marks)
+        self.show_variables()
+
+    def show_variables(self) -> None:
+        """Mark each known variable in the text; its value is its tooltip and shows in the
+        bar above the text when the cursor is on it (an unknown one is marked as an error)."""
+        resolution = self.controller.resolution()
+        environment = self.controller.variables().environment_name
+        marks: list[VariableMark] = []
+        if resolution is not None:
+            for resolved in resolution.uses:
+                if resolved.value is None:
+                    continue
+                start, end = self.controller.qt_range(resolved.use.start, resolved.use.end)
+                marks.append(VariableMark(start, end, describe_resolved(resolved, environment)))
+        self.raw_editor.set_variables(marks)
 
     def show_syntax(self, finding: Finding | None) -> None:
         """Format and Minify only while the text parses; the tooltips say why not."""
@@ -98,9 +116,16 @@ class RawPage(QWidget):
         self._elide_cursor_problem()
         self.cursor_problem.setToolTip(message)
 
+    def _show_cursor_variable(self, text: str) -> None:
+        """On a variable (and no problem): what it resolves to, in the bar above the text."""
+        self._cursor_variable = text
+        self._elide_cursor_problem()
+        if not self._cursor_message:
+            self.cursor_problem.setToolTip(text)
+
     def _elide_cursor_problem(self) -> None:
         message = self._cursor_message
-        text = f"⚠ {message}" if message else ""
+        text = f"⚠ {message}" if message else self._cursor_variable
         metrics = self.cursor_problem.fontMetrics()
         width = max(self.cursor_problem.width(), 40)
         self.cursor_problem.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))

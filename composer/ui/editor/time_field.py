@@ -163,6 +163,12 @@ class TimeField(QWidget):
             self.note.setText(f"Sent as {time}")
             return
         parsed = parse_iso(time)
+        if parsed is None and "{{" in time:
+            self.note.setText(
+                f"The time is a variable, “{time}”: each send resolves it; pick a date and "
+                "time to replace it"
+            )
+            return
         if parsed is None:
             self.note.setText(
                 f"The JSON has time “{time}”, which this form cannot show; "

@@ -199,7 +199,7 @@ class JsonTreeModel(QAbstractItemModel):
                     "$extra: data Klaviyo stores with the event but does not offer for "
                     "segmentation; a good place for large or rarely used data"
                 )
-            return None
+            return self._resolved_tip(path)
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and flag is not None:
             return _marker(flag[0])
         if role == Qt.ItemDataRole.AccessibleDescriptionRole and flag is not None:
@@ -217,6 +217,14 @@ class JsonTreeModel(QAbstractItemModel):
             if source is not None:
                 return source  # as written: 10.50 stays 10.50
         return display(value) if found else ""
+
+    def _resolved_tip(self, path: Path) -> str | None:
+        """A value with variables: what the next send would make of it."""
+        resolution = self.controller.resolution()
+        if resolution is None:
+            return None
+        value = resolution.strings.get(self.pointer_of(path))
+        return None if value is None else f"Resolved at each send, e.g. → {value}"
 
     # -- changing --------------------------------------------------------------------------
 
