@@ -126,7 +126,18 @@ class RetryTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         trace = trace_of(request) or SendTrace()
         policy = self.policy
-        safe = request.method in IDEMPOTENT_METHODS or has_unique_id(request.content)
+        # Whether a retry is safe is asked only when an attempt failed: reading a 5 MB job
+        # body to find every unique_id costs milliseconds that a request answered at once
+        # (nearly all of them) never needs.
+        known: list[bool] = []
+
+        def safe() -> bool:
+            if not known:
+                known.append(
+                    request.method in IDEMPOTENT_METHODS or has_unique_id(request.content)
+                )
+            return known[0]
+
         waited = 0.0
         total_waited = 0.0
         number = 0
@@ -151,7 +162,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 self._record(trace, number, None, error, started=started, waited=waited)
                 if error.kind not in RETRYABLE_KINDS or number >= policy.max_attempts:
                     raise
-                if not should_retry(None, error, has_unique_id=safe, policy=policy):
+                if not should_retry(None, error, has_unique_id=safe(), policy=policy):
                     trace.notes.append(_NOT_SAFE)
                     raise
                 wait = policy.backoff(number, self._rng)
@@ -165,7 +176,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
                     trace.throttled += 1
                 if status not in policy.retry_statuses or number >= policy.max_attempts:
                     return response
-                if not should_retry(status, None, has_unique_id=safe, policy=policy):
+                if not should_retry(status, None, has_unique_id=safe(), policy=policy):
                     trace.notes.append(_NOT_SAFE)
                     return response
                 await response.aread()

@@ -159,9 +159,17 @@ def _fast_valid(fast: Callable[[Any], Any], payload: Any) -> bool:
     return True
 
 
+_fast_by_file: dict[str, Callable[[Any], Any] | None] = {}
+"""``_fast_check`` by schema file: a replay asks for it once per event, and hashing a
+:class:`Revision` (as the cache of ``_fast_check`` does) costs more than the lookup."""
+
+
 def schema_findings(payload: Any, revision: Revision) -> list[Finding]:
     """Check a parsed body against the revision's published request schema."""
-    fast = _fast_check(revision.schema_file, revision)
+    try:
+        fast = _fast_by_file[revision.schema_file]
+    except KeyError:
+        fast = _fast_by_file[revision.schema_file] = _fast_check(revision.schema_file, revision)
     if fast is not None and _fast_valid(fast, payload):
         return []
     validator = _validator(revision.schema_file, revision)

@@ -244,8 +244,12 @@ class HistoryStore:
                     "error_kind = ?, error_message = ?, delivery = ? WHERE id = ?",
                     (*_outcome_columns(outcome, now), entry_id),
                 )
+                # An FTS update re-reads the row's whole text (a job's is up to 5 MB) to
+                # delete it and index it again: done only when the response text changes
+                # (most answers, 202 without a body, leave it as the pending entry wrote it).
                 conn.execute(
-                    "UPDATE entry_fts SET response = ? WHERE rowid = ?", (response_text, entry_id)
+                    "UPDATE entry_fts SET response = ? WHERE rowid = ? AND response IS NOT ?",
+                    (response_text, entry_id, response_text),
                 )
 
         self._run(write)
@@ -646,7 +650,9 @@ def _new_row(
         context.run_id,
         context.run_index,
         delivery,
-        unique_id_of(body),
+        # A job's events carry their own unique_ids (job_event rows); reading the whole job
+        # body (up to 5 MB) here would only find that it has none of its own.
+        None if getattr(context, "job_events", ()) else unique_id_of(body),
         context.template,
         context.environment,
     )
