@@ -133,9 +133,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
 
         def safe() -> bool:
             if not known:
-                known.append(
-                    request.method in IDEMPOTENT_METHODS or has_unique_id(request.content)
-                )
+                known.append(request.method in IDEMPOTENT_METHODS or has_unique_id(request.content))
             return known[0]
 
         waited = 0.0
