@@ -194,6 +194,7 @@ WINDOW_PRELOAD = (
     "composer.editing.revision_shapes",
     "composer.editing.values",
     "composer.domain.convert",
+    "composer.domain.environments",
     "composer.domain.draft",
     "composer.domain.validator",
     "composer.services.outcome_text",

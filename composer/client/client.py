@@ -80,6 +80,8 @@ class SendCancelled(asyncio.CancelledError):
     def __init__(self, outcome: SendOutcome) -> None:
         super().__init__("the send was cancelled")
         self.outcome = outcome
+        self.history_id: int | None = None
+        """The history entry that records the cancelled send, when the sender knows it."""
 
 
 class KeyFormatError(ValueError):

@@ -318,6 +318,11 @@ class BulkValidator:
             )
             text_bytes = None  # each event's own sizes are then measured one by one
         groups = self._envelope(payload, findings)
+        count = sum(len(items) for _item, _profile, items in groups)
+        if count > MAX_EVENTS_PER_JOB:
+            # Refused before any event is validated: a 5 MB body can hold a million tiny ones.
+            findings.append(_too_many(count, "events"))
+            return BulkReport(tuple(findings), (), payload)
         events: list[BulkEvent] = []
         seen: set[tuple[str, str, str]] = set()
         validator = self.validator
@@ -340,15 +345,6 @@ class BulkValidator:
                             continue  # the group's profile, already reported
                         seen.add(key)
                     findings.append(mapped)
-        if len(events) > MAX_EVENTS_PER_JOB:
-            findings.append(
-                _error(
-                    ITEMS_POINTER,
-                    "bulk-event-count",
-                    f"the job has {len(events):,} events; Bulk Create Events takes at most "
-                    f"{MAX_EVENTS_PER_JOB:,} per request: send the rest in another job",
-                )
-            )
         ordered = sorted(findings, key=lambda f: (f.severity is not Severity.ERROR,))
         return BulkReport(tuple(ordered), tuple(events), payload)
 
@@ -403,6 +399,11 @@ class BulkValidator:
                     f"{_where(ITEMS_POINTER)} must be an array ([...]), not {_shown(items)}",
                 )
             )
+            return []
+        if len(items) > MAX_EVENTS_PER_JOB:
+            # Each group holds at least one event in any job worth sending; a body of more
+            # groups is refused before each is looked at (a 5 MB body holds ~60,000 of them).
+            findings.append(_too_many(len(items), "profile groups"))
             return []
         groups: list[tuple[int, Any, list[Any]]] = []
         for item, entry in enumerate(items):
@@ -507,6 +508,15 @@ class BulkValidator:
                 seen.add((mapped.pointer, mapped.rule, mapped.message))
                 out.append(mapped)
         return out
+
+
+def _too_many(count: int, what: str) -> Finding:
+    return _error(
+        ITEMS_POINTER,
+        "bulk-event-count",
+        f"the job has {count:,} {what}; Bulk Create Events takes at most "
+        f"{MAX_EVENTS_PER_JOB:,} events per request: send the rest in another job",
+    )
 
 
 def _mapped(f: Finding, item: int, index: int | None) -> Finding:

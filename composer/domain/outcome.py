@@ -43,6 +43,11 @@ SANDBOX_DUPLICATE_HEADER = "x-sandbox-duplicate"
 metric and unique_id, or the same second without one) and so did not record again. Klaviyo
 answers such a duplicate with a plain 202."""
 
+SANDBOX_DUPLICATES_HEADER = "x-sandbox-duplicates"
+"""On the sandbox's 202 for a Bulk Create Events job: how many of its events it did not record
+because they repeat one recorded before (in the job or an earlier request). Absent when none
+did; Klaviyo says nothing."""
+
 
 class TransportErrorKind(StrEnum):
     """Why no HTTP response came back, in classes a person can act on."""

@@ -1,5 +1,6 @@
 """The sandbox: a local emulator of Klaviyo's POST /api/events/ (revision 2023-01-24 and the
-later revisions the domain knows), for sends and tests that must not reach Klaviyo.
+later revisions the domain knows), Bulk Create Events (POST /api/event-bulk-create-jobs, from
+2024-05-15) and the read endpoints, for sends and tests that must not reach Klaviyo.
 
 Two ways to use one (see docs/sandbox.md)::
 

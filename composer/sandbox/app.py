@@ -6,7 +6,8 @@ plus the domain validator, which keeps the per-request overhead low enough for r
 Order of checks for POST /api/events/ (each one answers and stops):
 fault draw -> 401 key -> 400/410 revision -> 403 scope -> 429 rate limit -> 415 media type ->
 413 size -> 400 body (one error per ERROR finding) -> 202 (recorded once per profile, metric and
-unique_id).
+unique_id). Bulk Create Events (composer/sandbox/bulk.py) shares these checks up to the body
+(``admit``) with limits of its own, and records each event of a job through ``record``.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from composer.domain import bulk
 from composer.domain.findings import Severity
+from composer.domain.outcome import SANDBOX_DUPLICATES_HEADER
 from composer.domain.revisions import Revision
 from composer.sandbox import jsonapi
 from composer.sandbox.jsonapi import ApiError, Reply
@@ -26,9 +27,7 @@ from composer.sandbox.recorder import dedup_identity, profile_identity
 if TYPE_CHECKING:
     from composer.sandbox.app import Receive, SandboxApp, Scope
 
-SANDBOX_DUPLICATES_HEADER = b"x-sandbox-duplicates"
-"""On a 202 for a job: how many of its events were not recorded because they repeat one
-recorded before (in this job or earlier). Klaviyo says nothing; the sandbox tells a tester."""
+_DUPLICATES = SANDBOX_DUPLICATES_HEADER.encode("ascii")
 
 
 def bulk_path_error(path: str, revision: Revision) -> ApiError | None:
@@ -103,7 +102,7 @@ class BulkJobs:
             duplicates += outcome is outcome.DUPLICATE
         reply = app.accepted_reply(admitted.verdict)
         if duplicates:
-            reply.headers.append((SANDBOX_DUPLICATES_HEADER, str(duplicates).encode("ascii")))
+            reply.headers.append((_DUPLICATES, str(duplicates).encode("ascii")))
         return reply
 
 

@@ -310,12 +310,13 @@ class Runner:
             sent = await self.sender.send(
                 template, force=expectation.sends_invalid, variables=scope
             )
-        except SendCancelled:
+        except SendCancelled as cancelled:
             return RequestResult(
                 item.key,
                 False,
                 error="cancelled: the send was stopped before an answer arrived",
                 sent=True,
+                history_id=cancelled.history_id,
                 row=row,
                 cancelled=True,
                 duration_ms=self._ms(started),

@@ -265,6 +265,7 @@ class Sender:
             outcome = await self.client.send_prepared(prepared)
         except SendCancelled as cancelled:
             await self._complete(entry_id, cancelled.outcome)
+            cancelled.history_id = entry_id
             raise
         except asyncio.CancelledError:
             outcome = SendOutcome(
@@ -275,7 +276,9 @@ class Sender:
                 ),
             )
             await self._complete(entry_id, outcome)
-            raise SendCancelled(outcome) from None
+            stopped = SendCancelled(outcome)
+            stopped.history_id = entry_id
+            raise stopped from None
         problem = await self._record_answer(entry_id, outcome) or problem
         return SendResult(
             report, outcome, raw, filled_id, entry_id, problem, sent_id, template, uses
@@ -333,7 +336,9 @@ class Sender:
         try:
             return await asyncio.shield(recording)
         except asyncio.CancelledError:
-            raise SendCancelled(outcome) from None
+            stopped = SendCancelled(outcome)
+            stopped.history_id = entry_id
+            raise stopped from None
 
     async def _begin(
         self, record: RequestRecord, context: SendContext

@@ -83,6 +83,12 @@ class _Listing:
             if problem:
                 problems.append(FileProblem(where, problem))
                 continue
+            if kind == "other":
+                if name.endswith(".json"):
+                    problems.append(
+                        FileProblem(where, "not a regular file (a device or a pipe); not read")
+                    )
+                continue
             if kind == "dir":
                 bad = name_problem(name, folder=True)
                 if bad:

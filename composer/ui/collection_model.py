@@ -151,8 +151,19 @@ class CollectionTreeModel(QAbstractItemModel):
         else:
             self._results[where] = passed
         index = self.index_of(collection, key)
-        if index.isValid():
+        while index.isValid():  # the request, and its folders (they sum it up)
             self.dataChanged.emit(index, index, [RESULT_ROLE, Qt.ItemDataRole.DecorationRole])
+            index = index.parent()
+
+    def verdict(self, node: Node) -> bool | None:
+        """A request's last verdict; for a folder or collection, False when a request in it
+        failed its last run, True when every request run passed (None: none was run)."""
+        if node.kind is Kind.REQUEST:
+            return self._results.get((str(node.collection.root), node.key))
+        verdicts = [v for v in (self.verdict(c) for c in node.children) if v is not None]
+        if not verdicts:
+            return None
+        return all(verdicts)
 
     def node(self, index: _Index) -> Node | None:
         """The row's node (None for the invisible root)."""
@@ -229,7 +240,7 @@ class CollectionTreeModel(QAbstractItemModel):
         if role == BADGE_ROLE:
             return node.badge
         if role == RESULT_ROLE:
-            return self._results.get((str(node.collection.root), node.key))
+            return self.verdict(node)
         return None
 
     def _tooltip(self, node: Node) -> str:
@@ -237,7 +248,11 @@ class CollectionTreeModel(QAbstractItemModel):
             text = f"{node.collection.root}\nRight-click to run it, add a request or close it."
             return f"{text}\n{node.tip}" if node.tip else text
         if node.kind is Kind.FOLDER:
-            return f"{node.key} in {node.collection.name}"
+            verdict = self.verdict(node)
+            text = f"{node.key} in {node.collection.name}"
+            if verdict is not None:
+                text += "\nLast run: every request passed" if verdict else "\nLast run: a failure"
+            return text
         lines = [f"{node.key}.event.json in {node.collection.name}"]
         lines.append(
             node.tip or "No expectation file: a run expects 202 (accepted) from the server."
@@ -251,9 +266,9 @@ class CollectionTreeModel(QAbstractItemModel):
         from PySide6.QtWidgets import QStyle  # its enums load in ms: when first painted
 
         style = QApplication.style()
-        result = self._results.get((str(node.collection.root), node.key))
-        if node.kind is Kind.REQUEST and result is not None:
-            return verdict_icon(result)
+        result = self.verdict(node)
+        if result is not None and (node.kind is Kind.REQUEST or result is False):
+            return verdict_icon(result)  # a folder shows a failure inside it
         if node.kind is Kind.REQUEST:
             return style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
         if node.kind is Kind.COLLECTION:

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -37,23 +38,34 @@ log = logging.getLogger(__name__)
 
 PROGRESS_MS = 100
 """How often the dialog shows the progress (not per event: a fast replay would flood Qt)."""
+WORKER_SWITCH_S = 0.001
+"""The interpreter's thread switch interval while a bulk replay's worker thread runs."""
 OUTCOME_PAINTED_MS = 300
 """After this, the outcome of a replay is on screen."""
 FILE_FILTERS = "Events (*.ndjson *.jsonl *.json);;All files (*)"
 
 
 @contextlib.contextmanager
-def full_collections_held() -> Iterator[None]:
-    """Hold back Python's full garbage collections while a replay runs: each one walks every
-    object of the process and, with a heap that grows by the replay's events, stalled the
-    window for 200-400 ms a few times per 10,000 events. Young objects are still collected;
-    the thresholds come back afterwards, and the full collection held back runs once the
-    window has painted the outcome (a moment when nothing moves)."""
+def responsive_window(*, worker_thread: bool) -> Iterator[None]:
+    """Keep the window responsive while a replay runs.
+
+    Python's full garbage collections are held back: each walks every object of the process
+    and, with a heap that grows by the replay's events, stalled the window for 200-400 ms a
+    few times per 10,000 events. Young objects are still collected; the thresholds come back
+    afterwards, and the full collection held back runs once the outcome is painted.
+
+    With ``worker_thread`` (a bulk replay), the interpreter switches threads every millisecond
+    instead of every 5: the window's thread takes the interpreter lock back for each small
+    callback, and at 5 ms a switch the busy worker kept it waiting 150-350 ms at a time."""
     before = gc.get_threshold()
+    switch = sys.getswitchinterval()
     gc.set_threshold(before[0], before[1], 1_000_000_000)
+    if worker_thread:
+        sys.setswitchinterval(min(switch, WORKER_SWITCH_S))
     try:
         yield
     finally:
+        sys.setswitchinterval(switch)
         gc.set_threshold(*before)
         QTimer.singleShot(OUTCOME_PAINTED_MS, gc.collect)
 
@@ -330,7 +342,7 @@ class ReplayPart(QObject):
         end: RunEnd | None = None
         summary: ReplaySummary | BulkSummary | None = None
         try:
-            with full_collections_held():
+            with responsive_window(worker_thread=bulk):
                 if isinstance(session, BulkSession):
                     summary = await session.run()
                     end = RunEnd.of_bulk(summary)

@@ -477,7 +477,8 @@ class TargetBar(QWidget):
         combo = self.account_combo
         combo.blockSignals(True)
         combo.clear()
-        combo.addItem("— (none)", None)
+        # says what it is when a narrow window hides the picker's label
+        combo.addItem("No account", None)
         for name in names:
             combo.addItem(name, name)
         combo.insertSeparator(combo.count())

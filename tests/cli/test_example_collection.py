@@ -5,6 +5,7 @@ variables resolved afresh on every run), and its JUnit report is valid."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -68,3 +69,17 @@ def test_a_subfolder_runs_as_part_of_its_collection(
     assert "PASS  variables/new-subscriber  202" in capsys.readouterr().out
     properties = event.body["data"]["attributes"]["properties"]
     assert properties["Store"] == "Online"  # collection.json, no environment chosen
+
+
+def test_the_example_collection_is_in_the_stable_layout() -> None:
+    from composer.domain.collection_rules import format_json
+
+    files = [
+        p
+        for p in EXAMPLES.rglob("*.json")
+        if not p.name.endswith(".event.json")  # request bodies are as their authors wrote them
+    ]
+    assert len(files) >= 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert format_json(json.loads(text)) == text, path

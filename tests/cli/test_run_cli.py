@@ -326,3 +326,13 @@ def test_a_key_typed_as_account_is_refused_and_never_sent(
     err = capsys.readouterr().err
     assert "looks like an API key" in err and key not in err
     assert sandbox.app.stats.requests == before
+
+
+def test_a_junit_file_that_cannot_be_written_exits_2(
+    tmp_path: Path, sandbox: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no-such-folder" / "report.xml"
+    assert run(tmp_path, sandbox, str(collection(tmp_path)), "--junit", str(target)) == 2
+    captured = capsys.readouterr()
+    assert f"--junit {target}: cannot be written" in captured.err
+    assert "2 requests: 2 passed, 0 failed" in captured.out  # the run itself is reported

@@ -63,12 +63,25 @@ def test_a_send_cancelled_in_flight_may_or_may_not_have_arrived(
 
 
 class CountingSandbox(SandboxApp):
-    """The in-process sandbox, counting the event requests it has answered."""
+    """The in-process sandbox, counting the event requests it has answered; a 429 it answers
+    asks for ``retry_after`` seconds (so a test can act well inside the wait)."""
 
     answered = 0
+    retry_after = b"1"
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await super().__call__(scope, receive, send)
+        async def asking_to_wait(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {
+                    **message,
+                    "headers": [
+                        (name, self.retry_after if name == b"retry-after" else value)
+                        for name, value in message.get("headers", [])
+                    ],
+                }
+            await send(message)
+
+        await super().__call__(scope, receive, asking_to_wait)
         if scope["type"] == "http" and scope["path"].startswith("/api/events"):
             self.answered += 1
 
@@ -76,10 +89,11 @@ class CountingSandbox(SandboxApp):
 def test_a_send_cancelled_between_refused_tries_says_it_was_not_accepted(
     qtbot: Any, make_window: Any
 ) -> None:
-    # every answer is 429 with Retry-After: 1, so the send waits a second before its next try;
-    # served on a port of its own, so the slower pace it teaches this process's rate limiter
-    # stays with this target
+    # every answer is 429 with Retry-After: 4, so the send waits four seconds before its next
+    # try; served on a port of its own, so the slower pace it teaches this process's rate
+    # limiter stays with this target
     sandbox = CountingSandbox(SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.THROTTLED,)))
+    sandbox.retry_after = b"4"
     window = make_window()
     view = window.response_view
     with run_in_thread(sandbox) as url:
@@ -87,9 +101,9 @@ def test_a_send_cancelled_between_refused_tries_says_it_was_not_accepted(
         window.request_send()
         qtbot.waitUntil(lambda: sandbox.answered == 1, timeout=5000)
         # the sandbox counts an answer once it has written it; the client reads it a moment
-        # later (on a busy machine, after a poll of this test): cancel well inside the
-        # 1 s wait that follows, not while the first answer is still on its way
-        qtbot.wait(300)
+        # later (on a busy machine, well after a poll of this test): cancel a second later,
+        # well inside the 4 s wait that follows, not while the first answer is on its way
+        qtbot.wait(1000)
         window.cancel_send()
         qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
     assert sandbox.answered == 1

@@ -89,6 +89,9 @@ def test_a_folder_runs_with_one_pass_and_one_failure_and_a_result_opens_its_entr
 
     assert model.index_of(collection, "smoke/accepted").data(RESULT_ROLE) is True
     assert model.index_of(collection, "smoke/wrongly-expected").data(RESULT_ROLE) is False
+    # a folder (and the collection) shows that a request in it failed, even folded
+    assert model.index_of(collection, "smoke/").data(RESULT_ROLE) is False
+    assert model.index_of(collection, "").data(RESULT_ROLE) is False
 
     # Enter on the failed result: its request in the composer, its entry in the history
     failed = report.results[1]

@@ -447,3 +447,19 @@ async def test_the_prose_limits_hold_for_each_event_of_a_job(sandbox: Sandbox) -
         f"{ITEMS}/0/attributes/events/data/1/attributes/properties/Blob",
         f"{ITEMS}/0/attributes/events/data/2/attributes/properties",
     ]
+
+
+async def test_a_job_of_many_tiny_events_is_refused_whole_without_an_error_per_event(
+    sandbox: Sandbox,
+) -> None:
+    tiny = job((profile("ann@example.com"), [{}] * 20_000))  # each one invalid
+    response = await post_job(sandbox, tiny)
+    error = assert_jsonapi_error(response, 400, "invalid")
+    assert len(response.json()["errors"]) == 1
+    assert error["source"]["pointer"] == ITEMS
+    assert "20,000 events" in error["detail"]
+    groups = bulk.job_body([(profile(f"p{i}@example.com"), []) for i in range(5_000)])
+    response = await post_job(sandbox, groups)
+    error = assert_jsonapi_error(response, 400, "invalid")
+    assert len(response.json()["errors"]) == 1
+    assert "5,000 profile groups" in error["detail"]

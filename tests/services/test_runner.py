@@ -165,7 +165,7 @@ async def test_cancel_stops_the_send_under_way_and_the_history_says_so(
             report = await asyncio.wait_for(runner.run(coll, progress=progress), 10)
         [result] = report.results
         count = store.count()
-        entry = store.get(1)
+        entry = store.get(result.history_id) if result.history_id else None
     assert report.cancelled and result.cancelled and not result.passed
     assert len(report.not_run) == 2
     assert count == 1 and entry is not None

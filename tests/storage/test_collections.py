@@ -346,3 +346,12 @@ def test_the_collection_of_a_subfolder(tmp_path: Path, coll: Collection) -> None
     assert collection_root_of(plain) == plain
     write(tmp_path / "plain", "collection.json", "{}")
     assert collection_root_of(plain) == tmp_path / "plain"
+
+
+def test_a_pipe_named_like_a_request_is_reported_and_never_read(coll: Collection) -> None:
+    os.mkfifo(coll.root / "pipe.event.json")
+    problems = {p.path: p.message for p in coll.tree().problems}
+    assert problems["pipe.event.json"] == "not a regular file (a device or a pipe); not read"
+    assert "pipe" not in [r.name for r in coll.requests()]
+    with pytest.raises(CollectionError, match=r"pipe\.event\.json: is not a regular file"):
+        coll.read_request("pipe")  # returns at once: a pipe is never opened

@@ -69,6 +69,8 @@ def test_at_1024x700_nothing_scrolls_sideways_and_toolbar_texts_are_whole(qtbot,
         assert need <= room, f"{text!r} needs {need} px, has {room}"
     assert "Sandbox" in bar.badge.text()
     assert "nothing leaves this computer" in bar.badge.toolTip()
+    # a picker whose label gave way still says what it picks
+    assert "account" in bar.account_combo.currentText().lower()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (1024, 700)])
