@@ -36,7 +36,7 @@ class OutcomeText:
 
     tone: Tone
     headline: str
-    """E.g. ``202 Accepted: queued for processing, not yet recorded``."""
+    """E.g. ``202 Accepted: queued for processing``."""
     explanation: str
     """What it means and what to do next."""
 
@@ -227,9 +227,7 @@ def describe_outcome(
                 "202 Accepted, but not recorded again: a duplicate",
                 f"{DUPLICATE_NOTICE} A new unique_id records it as a new event.",
             )
-        return OutcomeText(
-            Tone.OK, "202 Accepted: queued for processing, not yet recorded", explanation
-        )
+        return OutcomeText(Tone.OK, "202 Accepted: queued for processing", explanation)
     if 200 <= status < 300:
         return OutcomeText(
             Tone.OK, f"{status} {status_title(status)}", "The server accepted the request."

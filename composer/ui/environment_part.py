@@ -4,7 +4,8 @@ does (the target, account, revision and the composer's variables at once).
 The environments are the ``NAME.json`` files of one folder: the ``environments/`` of the
 collection the window works in (the one whose request is in the composer, else the one opened
 last), else the user's own folder. The list is read again whenever it opens, the composer's
-request changes or a collection is listed.
+request changes or a collection is listed; the collection's own variables (its
+``collection.json``) are read with it, so the composer resolves what a run would.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from composer.client.targets import TargetError, parse_target
 from composer.domain.environments import Environment, EnvironmentFile, list_environments
 from composer.domain.revisions import REVISIONS
 from composer.domain.variables import Scope
+from composer.storage.collections import Collection, CollectionError
 from composer.ui.editor.controller import ComposerController
 from composer.ui.target_bar import TargetBar
 
@@ -49,6 +51,7 @@ class EnvironmentPart(QObject):
         self._collection_root = collection_root
         self._collection_folder: Path | None = None
         self._collection_variables: dict[str, Any] = {}
+        self._collection_problem = ""
         self._files: dict[str, EnvironmentFile] = {}
         self._current: Environment | None = None
         self._known_accounts: list[str] = []
@@ -86,6 +89,16 @@ class EnvironmentPart(QObject):
         root = self._collection_root()
         self._collection_folder = None if root is None else Path(root) / "environments"
         found, problems = list_environments(self.folder)
+        self._collection_variables = {}
+        if root is not None:  # the collection's own variables (collection.json), as a run has
+            try:
+                self._collection_variables = Collection(root).variables()
+            except CollectionError as exc:  # said once, as the environments' problems are
+                if str(exc) != self._collection_problem:
+                    self.message.emit(f"The collection's variables are not usable: {exc}", 20000)
+                self._collection_problem = str(exc)
+            else:
+                self._collection_problem = ""
         self._files = {f.environment.name: f for f in found}
         name = self._current.name if self._current is not None else None
         if name is not None and name not in self._files:

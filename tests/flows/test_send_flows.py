@@ -52,9 +52,7 @@ def test_first_ctrl_enter_gets_202_from_the_sandbox_and_a_history_row(qtbot, mak
     outcome = send_and_wait(qtbot, window)
 
     assert outcome.status == 202
-    assert "202 Accepted: queued for processing, not yet recorded" in (
-        window.response_view.status_label.text()
-    )
+    assert "202 Accepted: queued for processing" in (window.response_view.status_label.text())
     assert "left this minute" in window.response_view.timing_label.text()
     qtbot.waitUntil(lambda: history_statuses(window) == ["202"], timeout=5000)
     assert window.history_pane.model.row_at(0).metric == "Viewed Product"
@@ -101,6 +99,8 @@ def test_429_says_how_long_to_wait(qtbot, make_window, data_dir):
 
     SettingsStore(data_dir / "settings.json").update(auto_unique_id=False)
     one_try = ClientSettings(retry=RetryPolicy(max_attempts=1))  # a 429 is final, shown as is
+    # one event a second: the next send is refused, unless this machine is so slow that it
+    # starts a new one-second window (then it is accepted, and the one after it is refused)
     window = make_window(
         sandbox=SandboxConfig(burst_limit=1, steady_limit=100), client_settings=lambda: one_try
     )
@@ -108,13 +108,20 @@ def test_429_says_how_long_to_wait(qtbot, make_window, data_dir):
     del event["data"]["attributes"]["unique_id"]
     window.controller.load_payload(event)
 
-    assert send_and_wait(qtbot, window).status == 202
-    outcome = send_and_wait(qtbot, window)
+    statuses = [send_and_wait(qtbot, window).status]
+    while statuses[-1] == 202 and len(statuses) < 3:
+        outcome = send_and_wait(qtbot, window)
+        statuses.append(outcome.status)
 
-    assert outcome.status == 429
+    assert statuses[-1] == 429, statuses
     assert "429 Rate limited" in window.response_view.status_label.text()
-    assert "Try again in 1 second" in window.response_view.explanation.text()
-    qtbot.waitUntil(lambda: history_statuses(window) == ["429", "202"], timeout=5000)
+    [asked] = [float(v) for k, v in outcome.response_headers if k.lower() == "retry-after"]
+    whole = round(asked)
+    assert f"Try again in {whole} second{'s' * (whole != 1)}." in (
+        window.response_view.explanation.text()
+    )
+    expected = [str(s) for s in reversed(statuses)]
+    qtbot.waitUntil(lambda: history_statuses(window) == expected, timeout=5000)
 
 
 def test_production_asks_once_per_session(qtbot, make_window):

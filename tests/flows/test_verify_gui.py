@@ -46,6 +46,9 @@ def test_an_accepted_event_is_checked_and_shown_as_landed(qtbot, make_window):
     assert verdict.outcome is VerifyOutcome.LANDED
     event_id = verdict.evidence["event_id"]
     assert "Landed: the sandbox recorded it" in view.verify_status.text()
+    # the status line above it never contradicts the read-back (a 202 alone does not say)
+    assert "not yet recorded" not in view.status_label.text()
+    assert "202 Accepted" in view.status_label.text()
     assert event_id in view.verify_details.text()
     assert str(verdict.evidence["datetime"]) in view.verify_details.text()
     assert "202" in view.status_label.text()  # the send's own answer stays on show

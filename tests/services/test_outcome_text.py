@@ -29,7 +29,7 @@ REQUEST = RequestRecord(
 def test_statuses_are_explained_in_words():
     accepted = describe_outcome(SendOutcome(REQUEST, status=202))
     assert accepted.tone is Tone.OK
-    assert accepted.headline == "202 Accepted: queued for processing, not yet recorded"
+    assert accepted.headline == "202 Accepted: queued for processing"
     assert "key" in describe_outcome(SendOutcome(REQUEST, status=401)).headline
     assert "Events Write" in describe_outcome(SendOutcome(REQUEST, status=403)).explanation
     finding = Finding(

@@ -429,3 +429,26 @@ def test_the_panel_leaves_the_composer_its_room(qtbot, make_window, checkout, si
     for button in (window.collection_panel.open_button, window.collection_panel.run_button):
         need = button.fontMetrics().horizontalAdvance(button.text())
         assert need <= button.contentsRect().width()
+
+
+def test_a_request_opened_from_a_collection_resolves_the_collections_own_variables(
+    qtbot, make_window, checkout
+):
+    # collection.json gives {{campaign}}; the composer resolves it as `event-composer run` does
+    _write(checkout / "collection.json", '{"variables": {"campaign": "WELCOME"}}\n')
+    body = json.loads(json.dumps(EVENT))
+    body["data"]["attributes"]["properties"] = {"Coupon": "{{campaign}}-1"}
+    _write(checkout / "coupon.event.json", json.dumps(body, indent=2) + "\n")
+    window = make_window()
+    _open(qtbot, window, checkout)
+    _select(qtbot, window, "coupon")
+    qtbot.keyClick(window.collection_panel.tree, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.document.request is not None, timeout=10_000)
+    report = window.controller.validate_now()
+    assert not [f for f in report.findings if f.rule == "variable-unknown"], report.findings
+    assert window.environments.scope().lookup("campaign") == ("WELCOME", "collection")
+
+    # a collection.json that cannot be used is said, naming the file
+    _write(checkout / "collection.json", "{not json")
+    window.environments.reload()
+    assert "collection.json" in window.statusBar().currentMessage()

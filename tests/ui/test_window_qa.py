@@ -174,7 +174,7 @@ def test_an_account_without_a_key_says_where_to_store_one(qtbot, make_window):
     window.target_bar.set_accounts(["Shop"], "Shop")  # an account whose key was never stored
     window.target_bar.set_target(parse_target("http://127.0.0.1:9"))
     window.request_send()
-    qtbot.waitUntil(lambda: "Shop" in window.response_view.explanation.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Shop" in window.response_view.explanation.text(), timeout=15000)
     words = window.response_view.explanation.text()
     assert "Manage keys" in words
     assert "--account" not in words and "event-composer key" not in words
