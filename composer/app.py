@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import asyncio
 
-    from composer.client.targets import Target
     from composer.domain.outcome import SendOutcome
-    from composer.domain.variables import Scope
     from composer.services.ports import SendGateway
     from composer.services.send import Sender, SendResult
     from composer.services.send_gateway import ServiceGateway
@@ -92,86 +90,22 @@ class DeferredGateway:
             self._real = self._build()
         return self._real
 
-    async def send(
-        self,
-        body: bytes,
-        *,
-        target: Target,
-        account: str | None,
-        revision: str,
-        account_confirmed: bool = False,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> SendOutcome:
-        return await self.gateway().send(
-            body,
-            target=target,
-            account=account,
-            revision=revision,
-            account_confirmed=account_confirmed,
-            extra_headers=extra_headers,
-        )
+    # Each call goes on as it came: the options are ServiceGateway's own (see SendGateway in
+    # composer/services/ports.py), written down once there and not again here.
+    async def send(self, body: bytes, **options: Any) -> SendOutcome:
+        return await self.gateway().send(body, **options)
 
-    async def send_event(
-        self,
-        body: bytes,
-        *,
-        target: Target,
-        account: str | None,
-        revision: str,
-        account_confirmed: bool = False,
-        extra_headers: Mapping[str, str] | None = None,
-        fresh_unique_id: str | None = None,
-        exactly: bool = False,
-        variables: Scope | None = None,
-        template: str | None = None,
-    ) -> SendResult:
-        return await self.gateway().send_event(
-            body,
-            target=target,
-            account=account,
-            revision=revision,
-            account_confirmed=account_confirmed,
-            extra_headers=extra_headers,
-            fresh_unique_id=fresh_unique_id,
-            exactly=exactly,
-            variables=variables,
-            template=template,
-        )
+    async def send_event(self, body: bytes, **options: Any) -> SendResult:
+        return await self.gateway().send_event(body, **options)
 
     async def verify(self, request: CheckRequest) -> Verification:
         return await self.gateway().verify(request)
 
-    async def run_sender(
-        self,
-        *,
-        target: Target,
-        account: str | None,
-        revision: str,
-        account_confirmed: bool = False,
-    ) -> Sender:
-        return await self.gateway().run_sender(
-            target=target,
-            account=account,
-            revision=revision,
-            account_confirmed=account_confirmed,
-        )
+    async def run_sender(self, **options: Any) -> Sender:
+        return await self.gateway().run_sender(**options)
 
-    async def open_replay_sender(
-        self,
-        *,
-        target: Target,
-        account: str | None,
-        revision: str,
-        account_confirmed: bool = False,
-        bulk: bool = False,
-    ) -> Sender:
-        return await self.gateway().open_replay_sender(
-            target=target,
-            account=account,
-            revision=revision,
-            account_confirmed=account_confirmed,
-            bulk=bulk,
-        )
+    async def open_replay_sender(self, **options: Any) -> Sender:
+        return await self.gateway().open_replay_sender(**options)
 
     async def aclose(self) -> None:
         if self._real is not None:
