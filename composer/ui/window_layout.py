@@ -201,7 +201,7 @@ class WindowLayout:
                 top = self.top_splitter
                 panel = self.side_splitter.sizes()[0] + self.side_splitter.handleWidth()
                 width = (sum(top.sizes()) + panel) * 3 // 5  # the splitter's 3:2 stretch
-                QTimer.singleShot(0, lambda: self._composer_keeps(width))
+                QTimer.singleShot(0, self.composer, lambda: self._composer_keeps(width))
 
     def _fit_collections(self) -> None:
         """The panel's first width: at most a fifth of the window, so on a small screen the
@@ -276,7 +276,7 @@ class WindowLayout:
             if sizes[0] < self.collection_panel.minimumWidth() and total:
                 self._fit_collections()
             if self.window.isVisible() and composer_width:
-                QTimer.singleShot(0, lambda: self._composer_keeps(composer_width))
+                QTimer.singleShot(0, self.composer, lambda: self._composer_keeps(composer_width))
 
     def _composer_keeps(self, width: int) -> None:
         """Give the composer ``width`` back from the response view (never below the
@@ -313,5 +313,6 @@ class _LayoutWatch(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:
-            QTimer.singleShot(0, self._changed)
+            # with this watch as the context, a window closed before the timer fires drops it
+            QTimer.singleShot(0, self, self._changed)
         return False
