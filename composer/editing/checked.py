@@ -5,12 +5,17 @@ the views, and where each finding sits in the text."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from composer.domain.findings import Finding
-from composer.domain.variables import Resolution
-from composer.editing.analysis import Analysis, merge_findings, span_key, spans_for
-from composer.editing.jsontree import EditTree
-from composer.editing.locator import JsonSpan
+if TYPE_CHECKING:
+    from composer.domain.findings import Finding
+    from composer.domain.variables import Resolution
+    from composer.editing.analysis import Analysis
+    from composer.editing.jsontree import EditTree
+    from composer.editing.locator import JsonSpan
+
+# composer.editing.analysis (and the validator's modules with it) loads with the first check:
+# the window paints before it
 
 
 class CheckedFindings:
@@ -28,6 +33,10 @@ class CheckedFindings:
 
     def findings(self) -> list[Finding]:
         """The check's findings (or the syntax error) and the server's, errors first."""
+        if not self._local and not self._server:
+            return []
+        from composer.editing.analysis import merge_findings
+
         return merge_findings(self._local, self._server)
 
     def is_fresh(self, generation: int) -> bool:
@@ -56,6 +65,8 @@ class CheckedFindings:
 
     def set_server(self, findings: Sequence[Finding], text: str, tree: EditTree | None) -> None:
         """The findings of a response about ``text``, placed in it."""
+        from composer.editing.analysis import spans_for
+
         self._server = list(findings)
         self._server_spans = spans_for(text, self._server, tree)
 
@@ -70,6 +81,8 @@ class CheckedFindings:
         self, finding: Finding, text: str, tree: EditTree | None, generation: int
     ) -> JsonSpan | None:
         """Where ``finding`` sits in ``text`` (of ``generation``), or None."""
+        from composer.editing.analysis import span_key, spans_for
+
         key = span_key(finding)
         analysis = self.analysis
         if analysis is not None and self.is_fresh(generation) and key in analysis.spans:

@@ -4,10 +4,14 @@ redo can take the revision back and forth with the text)."""
 
 from __future__ import annotations
 
-from composer.domain.convert import ConversionReport, convert
+from typing import TYPE_CHECKING
+
 from composer.domain.jsontext import parse_json_text
-from composer.editing.analysis import dump
 from composer.editing.history import TextEdit
+from composer.editing.values import dump
+
+if TYPE_CHECKING:
+    from composer.domain.convert import ConversionReport
 
 CONVERT_LABEL = "Convert revision "
 """Undo label of a conversion: ``Convert revision <from> <to>``."""
@@ -28,9 +32,13 @@ def conversion(
     """The edit that rewrites ``text`` (of revision ``current``) in the shape of
     ``revision``, its undo label, and the report of what moved; None when the text does not
     parse or nothing has to move."""
-    parsed = parse_json_text(text)
-    if not parsed.ok or revision == current:
+    if revision == current:
         return None
+    parsed = parse_json_text(text)
+    if not parsed.ok:
+        return None
+    from composer.domain.convert import convert
+
     result = convert(parsed.value, revision, current)
     if result.body == parsed.value:
         return None

@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from composer.domain.convert import ConversionReport
 from composer.domain.draft import EventDraft
-from composer.domain.findings import Finding, ValidationReport, sort_findings
 from composer.domain.revisions import DEFAULT_REVISION, get_revision
-from composer.domain.validator import Validator
-from composer.domain.variables import Resolution, Scope
-from composer.editing.analysis import Analysis, analyse, dump
+from composer.domain.variables import Scope
 from composer.editing.checked import CheckedFindings
 from composer.editing.history import TextEdit
 from composer.editing.locator import JsonSpan, utf16_offset
 from composer.editing.rewrites import conversion, reformat, revision_of
 from composer.editing.state import EditState
+from composer.editing.values import dump
 from composer.ui.editor.checks import BackgroundChecks
 from composer.ui.editor.text_mirror import TextMirror
+
+if TYPE_CHECKING:
+    from composer.domain.convert import ConversionReport
+    from composer.domain.findings import Finding, ValidationReport
+    from composer.domain.validator import Validator
+    from composer.domain.variables import Resolution
+    from composer.editing.analysis import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +69,7 @@ class ComposerController(QObject):
         super().__init__(parent)
         get_revision(revision)  # fail early on an unknown revision
         self._revision = revision
-        self._validator = Validator(revision)
+        self._validator: Validator | None = None  # with the first check: after the first paint
         self._sync_limit = sync_limit
         self.state = EditState()
         self._mirror = TextMirror(lambda: self.state.text, self)
@@ -211,7 +215,7 @@ class ComposerController(QObject):
         if name == self._revision:
             return
         self._revision = name
-        self._validator = Validator(name)
+        self._validator = None
         self._checked.invalidate()
         self._analyse_soon()
         self.revisionChanged.emit(name)
@@ -298,6 +302,8 @@ class ComposerController(QObject):
 
     def validate_now(self) -> ValidationReport:
         """Validate the current text synchronously (for Send) and show the result."""
+        from composer.domain.findings import ValidationReport, sort_findings
+
         analysis = self._run(self.state.text, self.state.generation)
         self._apply(analysis)
         payload = None if analysis.syntax is not None else analysis.payload
@@ -342,10 +348,20 @@ class ComposerController(QObject):
             self._was_modified = modified
             self.modifiedChanged.emit(modified)
 
+    def validator(self) -> Validator:
+        """The validator of the revision (built with the first check)."""
+        if self._validator is None:
+            from composer.domain.validator import Validator
+
+            self._validator = Validator(self._revision)
+        return self._validator
+
     def _run(self, text: str, generation: int) -> Analysis:
+        from composer.editing.analysis import analyse
+
         return analyse(
             text,
-            self._validator,
+            self.validator(),
             generation,
             with_tree=not self.state.is_read(),
             scope=self._scope,
@@ -376,7 +392,7 @@ class ComposerController(QObject):
         state = self.state
         self._checks.check(
             text,
-            self._validator,
+            self.validator(),
             generation,
             lambda: state.generation,
             # the tree of positions is kept up to date edit by edit; read it anew only when
