@@ -9,6 +9,7 @@ The HTTP clients are created inside the running loop and closed when the window 
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import logging
 import os
@@ -344,6 +345,22 @@ def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
 
     The window paints first, from the settings alone and before the event loop exists;
     asyncio, qasync, the history and the parts come after that paint."""
+    # Start-up allocates much and frees little: no garbage collection until the window
+    # has painted (each full collection walks every object Qt and the imports made).
+    gc.disable()
+    try:
+        window = _paint_window_first(data_dir, file)
+    finally:
+        gc.enable()
+    # after PySide6 is loaded, so qasync binds to it without probing other Qt bindings
+    qasync = importlib.import_module("qasync")
+    result: int = qasync.run(_main(data_dir, file, window))
+    return result
+
+
+def _paint_window_first(data_dir: Path | None, file: Path | None) -> MainWindow | None:
+    """The application, and the window built from the settings and painted (None when the
+    settings' folder cannot be used: the event loop says why)."""
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -352,14 +369,8 @@ def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
     app.setOrganizationName("event-composer")
     app.setDesktopFileName("event-composer")
     app.setQuitOnLastWindowClosed(False)  # the window's close coroutine ends the loop
-    window: MainWindow | None = None
     try:
         accounts = _open_accounts(data_dir)
     except OSError:
-        pass  # the loop opens it again and says why it cannot start
-    else:
-        window = _show_window(app, accounts, file)
-    # after PySide6 is loaded, so qasync binds to it without probing other Qt bindings
-    qasync = importlib.import_module("qasync")
-    result: int = qasync.run(_main(data_dir, file, window))
-    return result
+        return None  # the loop opens it again and says why it cannot start
+    return _show_window(app, accounts, file)

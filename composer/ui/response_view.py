@@ -3,6 +3,8 @@ away (headers, pretty body, the request as sent, attempts with timings)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
@@ -20,20 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.domain.findings import Finding, describe_pointer
-from composer.domain.outcome import SendOutcome
-from composer.services.outcome_text import (
-    SYMBOLS,
-    Tone,
-    delivery_of,
-    delivery_text,
-    describe_outcome,
-    headers_text,
-    pretty_body,
-    timing_line,
-)
-from composer.services.verify_text import VerdictText
+from composer.services.tones import SYMBOLS, Tone
 from composer.ui import theme
+
+if TYPE_CHECKING:
+    from composer.domain.findings import Finding
+    from composer.domain.outcome import SendOutcome
+    from composer.services.verify_text import VerdictText
+
+# the words of an outcome (composer.services.outcome_text) load with the first one shown:
+# the window paints its idle state without them
 
 _IDLE_TEXT = (
     "Nothing sent yet. Press Send (Ctrl+Enter) and the answer appears here: what it means, "
@@ -236,6 +234,15 @@ class ResponseView(QWidget):
         """Show one outcome: its meaning and delivery state, timings, server findings, headers
         and bodies. ``unique_id`` is the one the request carried; ``history_problem`` why the
         history could not record the send; ``note`` a sentence to add (e.g. for a resend)."""
+        from composer.domain.findings import describe_pointer
+        from composer.services.outcome_text import (
+            delivery_of,
+            describe_outcome,
+            headers_text,
+            pretty_body,
+            timing_line,
+        )
+
         self._outcome = outcome
         self.progress.hide()
         words = describe_outcome(
@@ -270,6 +277,8 @@ class ResponseView(QWidget):
 
     def show_delivery(self, delivery: str, unique_id: str | None) -> None:
         """The delivery state line: accepted, not accepted, unknown or not sent."""
+        from composer.services.outcome_text import delivery_text
+
         words = delivery_text(delivery)
         sent_with = f" · unique_id {unique_id}" if unique_id else " · no unique_id"
         self.delivery_label.setText(f"Delivery: {SYMBOLS[words.tone]} {words.label}{sent_with}")

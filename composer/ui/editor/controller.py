@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from composer.domain.draft import EventDraft
 from composer.domain.revisions import DEFAULT_REVISION, get_revision
-from composer.domain.variables import Scope
 from composer.editing.checked import CheckedFindings
 from composer.editing.history import TextEdit
 from composer.editing.locator import JsonSpan, utf16_offset
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from composer.domain.convert import ConversionReport
     from composer.domain.findings import Finding, ValidationReport
     from composer.domain.validator import Validator
-    from composer.domain.variables import Resolution
+    from composer.domain.variables import Resolution, Scope
     from composer.editing.analysis import Analysis
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ class ComposerController(QObject):
         self._checks.done.connect(self._on_worker_done)
         self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
         self._debounce.timeout.connect(self._analyse_soon)
-        self._scope = Scope()
+        self._scope: Scope | None = None  # no variables until the window sets some
         # Random preview values ({{$uuid}}) stay put while the user edits: one seed per
         # composer; every send still draws its own values.
         self._preview_seed = random.getrandbits(32)
@@ -137,6 +136,10 @@ class ComposerController(QObject):
 
     def variables(self) -> Scope:
         """Where ``{{name}}`` values come from (the chosen environment, the collection)."""
+        if self._scope is None:
+            from composer.domain.variables import Scope
+
+            self._scope = Scope()
         return self._scope
 
     def set_variables(self, scope: Scope) -> None:

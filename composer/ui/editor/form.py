@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 
 from composer.domain.draft import new_unique_id
 from composer.domain.findings import Finding, Severity
-from composer.domain.variables import describe_resolved
 from composer.editing.fields import FormShape, event_shape_2023_01_24, read_number
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_boxes import FormBoxes
@@ -377,6 +376,8 @@ class EventForm(FormBoxes):
             if any(u.value is None for u in uses):
                 row.set_hint(None)  # the error under the field says what is missing
                 continue
+            from composer.domain.variables import describe_resolved
+
             lines = [describe_resolved(u, environment) for u in uses]
             row.set_hint("→ " + value, "\n".join(lines))
 
