@@ -27,16 +27,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent, QShowEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
 from composer.client.targets import TargetError, parse_target
 from composer.storage.settings import Settings, SettingsStore
 from composer.ui import layout_state
-from composer.ui.banner import retired_revision_text, settings_notice_text
+from composer.ui.banner import settings_notice_text
 from composer.ui.editor import ComposerController
-from composer.ui.retired_dialog import conversion_summary, sample_in
+from composer.ui.retired_dialog import sample_in
 from composer.ui.window_layout import WindowLayout
-from composer.ui.window_status import WindowStatus
+from composer.ui.window_status import APP_TITLE, WindowStatus
 
 if TYPE_CHECKING:
     from composer.services.ports import SendGateway
@@ -55,10 +55,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-APP_TITLE = "Event Composer"
 FIRST_PAINT_FALLBACK_MS = 2000
 """What is left for after the first paint runs by then even without a paint."""
-UNTITLED = "Untitled event"
 
 
 class WindowStorage(Protocol):
@@ -109,7 +107,6 @@ class MainWindow(QMainWindow):
         settings = storage.settings.settings
         self.controller = controller or ComposerController(settings.default_revision, self)
         self._closing = False
-        self._asking_to_close = False
         self._close_asked = False
         self._shown_once = False
         self._first_paint_seen = False
@@ -137,8 +134,8 @@ class MainWindow(QMainWindow):
         self._run_part: RunPart | None = None
         self._file: Path | None = None
         self.target_bar.targetChanged.connect(lambda _t: self.status.refresh_target())
-        self.target_bar.revisionChanged.connect(self._on_revision_changed)
-        self.controller.revisionChanged.connect(self._follow_revision)
+        self.target_bar.revisionChanged.connect(self.status.revision_chosen)
+        self.controller.revisionChanged.connect(self.status.follow_revision)
         self._show_settings(settings)
         self.update_title()
 
@@ -155,11 +152,11 @@ class MainWindow(QMainWindow):
             target = parse_target("sandbox")
         bar.set_target(target)
         bar.set_revision(settings.default_revision)
-        flags = layout_state.restore(self, self._splitters(), settings.layout_bytes())
+        flags = layout_state.restore(self, self.splitters(), settings.layout_bytes())
         self.layout_parts.apply_flags(flags, collections_open=bool(settings.collections))
         self.layout_parts.fit_to_screen()
         self.status.refresh_target()
-        self._on_revision_changed(bar.revision())
+        self.status.revision_chosen(bar.revision())
 
     def start(self, file: Path | None = None) -> None:
         """Show the first event: the sample, or ``file`` (read once the parts are built).
@@ -229,19 +226,7 @@ class MainWindow(QMainWindow):
         self.undo_action, self.redo_action = m.undo_action, m.redo_action
         parts.wire()
         self.apply_settings(self.storage.settings.settings)
-        if self._file is not None:
-            self.open_path(self._file)
-        self.composer.build_rest()
-        from composer.ui.wheel_guard import WheelGuard
-
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            WheelGuard.install(app)
-        self.history_part.start()
-        self.settings_part.start()
-        self.environments.reload()
-        self.document.fill_menus()
-        self.collections_part.start()
+        parts.start(self._file)
         self.startup_done = True
         self.settled.emit()
         if self._close_asked:  # closed while the history was opening
@@ -255,9 +240,14 @@ class MainWindow(QMainWindow):
         self.environments.set_accounts(list(settings.accounts))
         self.send_part.verify.set_settings(settings)
         self.status.refresh_target()
-        self._on_revision_changed(self.target_bar.revision())
+        self.status.revision_chosen(self.target_bar.revision())
         self.send_part.set_fresh_unique_id(settings.fresh_unique_id)
         self.next_id_label.show()
+
+    @property
+    def painted(self) -> bool:
+        """True once the window has been painted."""
+        return self._first_paint_seen
 
     @property
     def last_error(self) -> str | None:
@@ -268,7 +258,7 @@ class MainWindow(QMainWindow):
         """The unique_id the next Send from the composer carries (None: the event's own)."""
         return self.send_part.next_unique_id()
 
-    def _splitters(self) -> dict[str, QSplitter]:
+    def splitters(self) -> dict[str, QSplitter]:
         found = {
             "top": self.top_splitter,
             "main": self.main_splitter,
@@ -288,6 +278,11 @@ class MainWindow(QMainWindow):
             from composer.ui.run_part import build_run_part
 
             self._run_part = build_run_part(self)
+        return self._run_part
+
+    @property
+    def started_run_part(self) -> RunPart | None:
+        """The runner if a run was started (None: never built)."""
         return self._run_part
 
     def run_node(self, node: Node | None) -> None:
@@ -334,26 +329,8 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    # -- title and revision ----------------------------------------------------------------------
-
     def update_title(self) -> None:
-        modified = bool(getattr(self.controller, "is_modified", False))
-        title = self.document.title() if self.startup_done else UNTITLED
-        self.setWindowTitle(f"{'• ' if modified else ''}{title} — {APP_TITLE}")
-
-    def _on_revision_changed(self, revision: str) -> None:
-        """The picker changed: the open event is rewritten in that revision's shape (one undo
-        step) and the status bar says what moved."""
-        before = self.controller.revision()
-        report = self.controller.convert_to_revision(revision)
-        if report is not None:
-            self.status.show_message(conversion_summary(report, before, revision), 30000)
-        self.banner.show_message(f"retired:{revision}", retired_revision_text(revision))
-
-    def _follow_revision(self, revision: str) -> None:
-        """Undo or redo of a conversion changed the revision: the picker follows."""
-        if self.target_bar.revision() != revision:
-            self.target_bar.set_revision(revision)
+        self.status.update_title()
 
     # -- drops -----------------------------------------------------------------------------------
 
@@ -394,7 +371,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved changes, save the layout, cancel a running send, close the HTTP
-        clients; then close. One close flow at a time."""
+        clients; then close (:class:`~composer.ui.window_close.CloseFlow`)."""
         if self._closing:
             event.accept()
             return
@@ -402,45 +379,15 @@ class MainWindow(QMainWindow):
         if not self.startup_done:  # the history is still opening: close once it is there
             self._close_asked = True
             return
-        if self._asking_to_close:
-            return
-        self._asking_to_close = True
-        self.tasks.spawn(self._close_flow(), "Closing")
+        self.parts.close_flow.request()
 
-    async def _close_flow(self) -> None:
-        try:
-            close = await self.document.may_replace_composer("closing")
-        finally:
-            self._asking_to_close = False
-        if not close:
-            self.statusBar().showMessage("Not closed: your changes are still here.", 8000)
-            return
+    def begin_closing(self) -> None:
+        """The window is closing: no new send starts."""
         self._closing = True
-        await self._shutdown()
-
-    async def _shutdown(self) -> None:
-        from composer.ui.tasks import off_thread
-
-        try:
-            self.history_part.stop()
-            self.settings_part.stop()
-            blob = layout_state.capture(self, self._splitters(), self.layout_parts.flags())
-            try:
-                await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
-            except OSError as exc:
-                log.warning("the window layout was not saved: %s", exc)
-            await self.replay_part.stop()  # its run is recorded as stopped: it resumes later
-            if self._run_part is not None:
-                await self._run_part.stop()
-            await self.send_part.stop()
-            await self.history_part.settle()
-        finally:
-            self.close()
-            self.closed.emit()
 
     def close_now(self) -> None:
-        """Close without the parts (the history could not be opened): nothing was edited
-        that could be kept, so nothing is asked."""
+        """Close at once: after the close flow, or without the parts (the history could not
+        be opened: nothing was edited that could be kept, so nothing is asked)."""
         self._closing = True
         self.close()
         self.closed.emit()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication
 
 from composer.ui.collections_part import CollectionsPart
 from composer.ui.document import DocumentPart
@@ -17,6 +18,8 @@ from composer.ui.replay_part import ReplayPart
 from composer.ui.send_flow import SendPart
 from composer.ui.settings_part import SettingsPart
 from composer.ui.tasks import TaskRunner
+from composer.ui.wheel_guard import WheelGuard
+from composer.ui.window_close import CloseFlow
 
 if TYPE_CHECKING:
     from composer.services.ports import SendGateway
@@ -88,6 +91,25 @@ class WindowParts(QObject):
             user_folder=storage.paths.environments_dir,
             collection_root=self.collection_root,
         )
+
+        self.close_flow = CloseFlow(window, self)
+
+    def start(self, file: Path | None) -> None:
+        """What waits for the first paint: ``file`` into the composer, the rest of the
+        composer, the wheel guard, the history's first page and its poll, the keyring probe,
+        the environments, the menus' contents, the remembered collections."""
+        window = self.window
+        if file is not None:
+            window.open_path(file)
+        window.composer.build_rest()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            WheelGuard.install(app)
+        self.history.start()
+        self.settings.start()
+        self.environments.reload()
+        self.document.fill_menus()
+        self.collections.start()
 
     def collection_root(self) -> Path | None:
         """The collection the window works in: the one whose request is in the composer, else

@@ -10,12 +10,18 @@ from PySide6.QtCore import QObject
 
 from composer.client.targets import TargetKind
 from composer.ui import theme
+from composer.ui.banner import retired_revision_text
+from composer.ui.retired_dialog import conversion_summary
 from composer.ui.target_bar import target_headline
 from composer.ui.unique_id_label import NextUniqueIdLabel
 
 if TYPE_CHECKING:
     from composer.domain.outcome import SendOutcome
     from composer.ui.main_window import MainWindow
+
+
+APP_TITLE = "Event Composer"
+UNTITLED = "Untitled event"
 
 
 class WindowStatus(QObject):
@@ -75,3 +81,27 @@ class WindowStatus(QObject):
         if what.startswith("Send"):
             self.layout.response_view.show_failure(f"{what} failed", text)
             self.set_sending(False)
+
+    def update_title(self) -> None:
+        """The title bar: the document (until the parts are built, a new event), and a dot
+        while it has unsaved changes."""
+        window = self.window
+        modified = bool(getattr(window.controller, "is_modified", False))
+        title = window.document.title() if window.startup_done else UNTITLED
+        window.setWindowTitle(f"{'• ' if modified else ''}{title} — {APP_TITLE}")
+
+    def revision_chosen(self, revision: str) -> None:
+        """The picker changed: the open event is rewritten in that revision's shape (one undo
+        step), the status bar says what moved, the banner whether the revision is retired."""
+        controller = self.window.controller
+        before = controller.revision()
+        report = controller.convert_to_revision(revision)
+        if report is not None:
+            self.show_message(conversion_summary(report, before, revision), 30000)
+        self.layout.banner.show_message(f"retired:{revision}", retired_revision_text(revision))
+
+    def follow_revision(self, revision: str) -> None:
+        """Undo or redo of a conversion changed the revision: the picker follows."""
+        bar = self.layout.target_bar
+        if bar.revision() != revision:
+            bar.set_revision(revision)

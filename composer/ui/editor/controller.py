@@ -9,10 +9,9 @@ into the document as the same edit. Undo and redo come from the state's one hist
 from __future__ import annotations
 
 import logging
-import random
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from composer.domain.draft import EventDraft
 from composer.domain.revisions import DEFAULT_REVISION, get_revision
@@ -22,7 +21,7 @@ from composer.editing.locator import JsonSpan, utf16_offset
 from composer.editing.rewrites import conversion, reformat, revision_of
 from composer.editing.state import EditState
 from composer.editing.values import dump
-from composer.ui.editor.checks import BackgroundChecks
+from composer.ui.editor.checks import Checks
 from composer.ui.editor.text_mirror import TextMirror
 
 if TYPE_CHECKING:
@@ -67,10 +66,12 @@ class ComposerController(QObject):
     ) -> None:
         super().__init__(parent)
         get_revision(revision)  # fail early on an unknown revision
-        self._revision = revision
-        self._validator: Validator | None = None  # with the first check: after the first paint
-        self._sync_limit = sync_limit
         self.state = EditState()
+        self._checks = Checks(
+            self.state, revision, debounce_ms=debounce_ms, sync_limit=sync_limit, parent=self
+        )
+        self._checks.analysed.connect(self._apply)
+        self._checks.busyChanged.connect(self.busyChanged)
         self._mirror = TextMirror(lambda: self.state.text, self)
         self._mirror.typed.connect(self._on_typed)
         self.document = self._mirror.document
@@ -79,16 +80,7 @@ class ComposerController(QObject):
         self._checked = CheckedFindings()
         self._saved_generation = 0
         self._was_modified = False
-        self._busy = False
         self._draft: tuple[int, EventDraft | None] = (-1, None)
-        self._checks = BackgroundChecks(self)
-        self._checks.done.connect(self._on_worker_done)
-        self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
-        self._debounce.timeout.connect(self._analyse_soon)
-        self._scope: Scope | None = None  # no variables until the window sets some
-        # Random preview values ({{$uuid}}) stay put while the user edits: one seed per
-        # composer; every send still draws its own values.
-        self._preview_seed = random.getrandbits(32)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -130,25 +122,29 @@ class ComposerController(QObject):
             self.validate_now()
         return any(f.is_error for f in self.findings())
 
+    def is_busy(self) -> bool:
+        """True while the text is being checked."""
+        return self._checks.is_busy()
+
     def revision(self) -> str:
         """The API revision findings are checked against."""
-        return self._revision
+        return self._checks.revision
 
     def variables(self) -> Scope:
         """Where ``{{name}}`` values come from (the chosen environment, the collection)."""
-        if self._scope is None:
+        if self._checks.scope is None:
             from composer.domain.variables import Scope
 
-            self._scope = Scope()
-        return self._scope
+            self._checks.scope = Scope()
+        return self._checks.scope
 
     def set_variables(self, scope: Scope) -> None:
         """Resolve variables with ``scope`` from now on, and check the event again."""
-        if scope == self._scope:
+        if scope == self._checks.scope:
             return
-        self._scope = scope
+        self._checks.scope = scope
         self._checked.invalidate()
-        self._analyse_soon()
+        self._checks.soon()
 
     def resolution(self) -> Resolution | None:
         """The variables of the text as last checked, with their preview values (None when
@@ -189,7 +185,7 @@ class ComposerController(QObject):
         self._crlf = text.count("\r\n") * 2 > text.count("\n")
         self._saved_generation = self.state.generation
         self._checked.drop_server()
-        if len(text) <= self._sync_limit:
+        if self._checks.is_short(text):
             # A short text is read at once (no validator libraries needed): the Form shows it
             # in the first paint; a long one is read on the worker thread with its check.
             self.state.parses()
@@ -197,10 +193,10 @@ class ComposerController(QObject):
         self.draftChanged.emit()
         self.undoStateChanged.emit()
         self._emit_modified()
-        if check_later or len(text) > self._sync_limit:
-            self._analyse_soon(background=True)
+        if check_later or not self._checks.is_short(text):
+            self._checks.soon(background=True)
         else:
-            self._apply(self._run(self.state.text, self.state.generation))
+            self._checks.now()
 
     def mark_saved(self) -> None:
         """The current text is what is on disk now."""
@@ -215,12 +211,11 @@ class ComposerController(QObject):
     def set_revision(self, name: str) -> None:
         """Check findings against another API revision (re-validates at once)."""
         get_revision(name)
-        if name == self._revision:
+        if name == self._checks.revision:
             return
-        self._revision = name
-        self._validator = None
+        self._checks.set_revision(name)
         self._checked.invalidate()
-        self._analyse_soon()
+        self._checks.soon()
         self.revisionChanged.emit(name)
 
     def convert_to_revision(self, name: str) -> ConversionReport | None:
@@ -229,7 +224,7 @@ class ComposerController(QObject):
         when the text does not parse or nothing had to move."""
         get_revision(name)
         old = self.state.text
-        converted = conversion(old, name, self._revision)
+        converted = conversion(old, name, self._checks.revision)
         if converted is not None:
             edit, label, report = converted
             self.state.apply(edit, label)
@@ -307,8 +302,7 @@ class ComposerController(QObject):
         """Validate the current text synchronously (for Send) and show the result."""
         from composer.domain.findings import ValidationReport, sort_findings
 
-        analysis = self._run(self.state.text, self.state.generation)
-        self._apply(analysis)
+        analysis = self._checks.now()
         payload = None if analysis.syntax is not None else analysis.payload
         return ValidationReport(sort_findings(analysis.findings), payload)
 
@@ -336,14 +330,13 @@ class ComposerController(QObject):
         """Typing in the Raw JSON text: the same edit into the state."""
         self.state.apply(edit, "typing", group="typing")
         self._changed()
-        self._debounce.start()
 
     def _changed(self) -> None:
         if self._checked.drop_server():
             self.findingsChanged.emit(self.findings())
         self._emit_modified()
         self.undoStateChanged.emit()
-        self._debounce.start()
+        self._checks.after_typing()
 
     def _emit_modified(self) -> None:
         modified = self.is_modified
@@ -353,67 +346,18 @@ class ComposerController(QObject):
 
     def validator(self) -> Validator:
         """The validator of the revision (built with the first check)."""
-        if self._validator is None:
-            from composer.domain.validator import Validator
-
-            self._validator = Validator(self._revision)
-        return self._validator
-
-    def _run(self, text: str, generation: int) -> Analysis:
-        from composer.editing.analysis import analyse
-
-        return analyse(
-            text,
-            self.validator(),
-            generation,
-            with_tree=not self.state.is_read(),
-            scope=self._scope,
-            preview_seed=self._preview_seed,
-        )
+        return self._checks.validator()
 
     def hold_background_checks(self) -> None:
         """Queue the checks that would run on the worker thread until
-        :meth:`release_background_checks`: the window paints first, and the validator's
-        libraries load after (on the same core, they would slow the first paint down)."""
+        :meth:`release_background_checks`: the window paints first."""
         self._checks.hold()
 
     def release_background_checks(self) -> None:
         """Run the check queued while held (for the text as it is now)."""
         self._checks.release()
 
-    def _analyse_soon(self, *, background: bool = False) -> None:
-        self._debounce.stop()
-        text = self.state.text
-        generation = self.state.generation
-        if len(text) <= self._sync_limit and not background:
-            self._apply(self._run(text, generation))
-            return
-        self._set_busy(True)  # the Problems list says it is checking
-        if self._checks.held:
-            self._checks.wait_for_release(lambda: self._analyse_soon(background=True))
-            return
-        state = self.state
-        self._checks.check(
-            text,
-            self.validator(),
-            generation,
-            lambda: state.generation,
-            # the tree of positions is kept up to date edit by edit; read it anew only when
-            # the last edit left it behind (a keystroke that broke and then mended the JSON)
-            with_tree=not state.is_read(),
-            scope=self._scope,
-            preview_seed=self._preview_seed,
-        )
-
-    def _on_worker_done(self, analysis: Analysis) -> None:
-        if analysis.generation != self.state.generation:
-            return  # stale: the text changed since; a newer analysis is on its way
-        self._apply(analysis)
-
     def _apply(self, analysis: Analysis) -> None:
-        if analysis.generation != self.state.generation:
-            return
-        self._set_busy(False)
         syntax_changed = self._checked.take(analysis)
         if analysis.tree is not None:
             self.state.adopt(analysis.payload, analysis.tree, analysis.generation)
@@ -423,8 +367,3 @@ class ComposerController(QObject):
         if value_known or syntax_changed:
             self.draftChanged.emit()
         self.findingsChanged.emit(self.findings())
-
-    def _set_busy(self, busy: bool) -> None:
-        if busy != self._busy:
-            self._busy = busy
-            self.busyChanged.emit(busy)
