@@ -364,12 +364,16 @@ class EventForm(FormBoxes):
         """Under each field whose text holds variables, its value as the next send would
         resolve it (grey), with every variable's source in the tooltip."""
         resolution = self.controller.resolution()
+        if resolution is None:  # nothing checked yet, or no variables
+            for row in self.rows.values():
+                row.set_hint(None)
+            return
         environment = self.controller.variables().environment_name
-        strings = resolution.strings if resolution is not None else {}
+        strings = resolution.strings
         for key, row in self.rows.items():
             pointer = self.shape.binding(key).pointer
             value = strings.get(pointer)
-            if value is None or resolution is None:
+            if value is None:
                 row.set_hint(None)
                 continue
             uses = [u for u in resolution.uses if u.use.pointer == pointer and not u.use.in_key]
