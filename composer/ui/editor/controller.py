@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QTextDocument
 
 from composer.domain.draft import EventDraft
 from composer.domain.revisions import DEFAULT_REVISION, get_revision
@@ -74,13 +75,17 @@ class ComposerController(QObject):
         self._checks.busyChanged.connect(self.busyChanged)
         self._mirror = TextMirror(lambda: self.state.text, self)
         self._mirror.typed.connect(self._on_typed)
-        self.document = self._mirror.document
         self._loaded: tuple[int, str] = (0, "")
         self._crlf = False
         self._checked = CheckedFindings()
         self._saved_generation = 0
         self._was_modified = False
         self._draft: tuple[int, EventDraft | None] = (-1, None)
+
+    @property
+    def document(self) -> QTextDocument:
+        """The QTextDocument the Raw JSON editor shows (made when first asked for)."""
+        return self._mirror.document
 
     # -- reading ---------------------------------------------------------------------------
 
