@@ -361,6 +361,9 @@ def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
 def _paint_window_first(data_dir: Path | None, file: Path | None) -> MainWindow | None:
     """The application, and the window built from the settings and painted (None when the
     settings' folder cannot be used: the event loop says why)."""
+    from composer.ui.pyside_imports import read_sources_quickly
+
+    read_sources_quickly()  # before PySide6's modules load: it looks at each module then
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
