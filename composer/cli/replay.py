@@ -574,11 +574,10 @@ def _check_unchanged(session: _Session, events: Any, run_id: str) -> None:
             f"{session.name} changed while it was replayed (its content hash is now {digest}): "
             "the events sent are those read during the replay"
         )
-    streamed = session.streamed
-    recordable = file is None and session.runs is not None and streamed is not None
-    if recordable and streamed.content_hash is not None:
+    streamed, runs = session.streamed, session.runs
+    if file is None and runs is not None and getattr(streamed, "content_hash", None):
         try:
-            session.runs.set_file(run_id, streamed.count, streamed.content_hash)
+            runs.set_file(run_id, streamed.count, streamed.content_hash)
         except Exception as exc:  # the replay matters more than its record
             session.notes.append(f"the history could not record the input's size ({exc})")
 
