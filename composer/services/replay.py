@@ -504,7 +504,7 @@ class Replayer:
             self._record(ReplayEvent(index, item.line, None, _CANCELLED, None, delivery="unknown"))
             progress.unknown += 1
         self._emit(progress, started)
-        interrupted = self._stopping or cancelled_from_outside
+        interrupted = self._stopping or cancelled_from_outside or reader.error is not None
         # What a resume starts from: the first event read but not dealt with (still queued),
         # else the first one not read; and any event cut short or left unanswered.
         left = [item.index for item in _drain(queue)]
@@ -518,7 +518,6 @@ class Replayer:
             left.extend(self._unreachable)
         if reader.error is not None and self._stopped_reason is None:
             self._stopped_reason = f"the input stopped being readable: {reader.error}"
-            interrupted = True
         if total is None:
             total = reader.count
         earlier_accepted = self._earlier_seen if earlier_here is None else earlier_here
@@ -605,8 +604,8 @@ class Replayer:
                 progress.done += 1
                 reader.done(item)
         except ReplayInputError as exc:
+            # the events read before go out; the run then stops, resumable from here
             reader.error = str(exc)
-            self._halt()
             return
         finally:
             await each.aclose()

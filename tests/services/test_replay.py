@@ -246,3 +246,48 @@ async def test_a_send_that_fails_inside_the_app_is_unknown_and_the_run_not_finis
     (unknown,) = summary.events  # the summary keeps the events not accepted
     assert unknown.index == 2 and "disk on fire" in unknown.problem
     assert not summary.all_accepted
+
+
+async def test_a_replay_holds_a_bounded_number_of_events_whatever_the_file_size(make_example):
+    """The events are read as they are sent: the reader is never more than the short queue
+    and the sends in flight ahead of the events finished, so memory does not grow with the
+    file; accepted events are counted, not kept."""
+    from composer.services.replay_input import ReplayItem
+
+    total, concurrency = 600, 4
+    finished = [0]
+    ahead: list[int] = []
+
+    def events():  # a file read lazily: says how far it is ahead of the events finished
+        for i in range(total):
+            ahead.append(i - finished[0])
+            yield ReplayItem(i, i + 1, make_example(email=f"b{i}@example.com"))
+
+    def done(_event):
+        finished[0] += 1
+
+    app = SandboxApp(SandboxConfig())
+    async with open_sender(app) as sender:
+        replayer = Replayer(sender, concurrency=concurrency, on_event=done)
+        summary = await replayer.run(events(), total=total)
+    assert summary.all_accepted and summary.delivery_counts()["accepted"] == total
+    assert len(app.events()) == total
+    assert max(ahead) <= 100  # the queue (64) and the sends in flight, not the file (600)
+    assert summary.events == ()
+
+
+async def test_input_that_stops_being_readable_stops_the_run_with_what_came_before(make_example):
+    """Input read as it comes (a pipe) turns unreadable half-way: the events before it are
+    sent, the run stops saying where and why, and the resume point is the next event."""
+    import io
+
+    from composer.services.replay_input import EventStream
+
+    data = ndjson([make_example(email=f"h{i}@example.com") for i in range(3)]) + b"\xff\xfe\n"
+    app = SandboxApp(SandboxConfig())
+    async with open_sender(app) as sender:
+        summary = await Replayer(sender, concurrency=2).run(EventStream(io.BytesIO(data)))
+    assert summary.interrupted and "line 4" in summary.stopped_reason
+    assert "UTF-8" in summary.stopped_reason
+    assert summary.delivery_counts()["accepted"] == 3 and len(app.events()) == 3
+    assert summary.total_in_file == 3 and summary.resume_skip == 3
