@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import shlex
+import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -88,11 +90,64 @@ class ProgressLine:
             self.stream.flush()
 
 
+class StopSignals:
+    """Ctrl-C, SIGTERM (a service manager, ``kill``) and SIGHUP (the terminal closed) stop a
+    replay cleanly: ``stop()`` first (after SIGHUP the terminal may be gone and printing fail),
+    then the progress line ends and one sentence says what happens to the ``what`` in flight.
+    The same signal again interrupts for real. Each signal received is appended to
+    ``received`` (the exit status is 128 + the first). Not available off the main thread or on
+    Windows: there a signal simply interrupts (the run stays resumable)."""
+
+    def __init__(
+        self, received: list[int], stop: Callable[[], None], line: ProgressLine, what: str
+    ) -> None:
+        self.received = received
+        self.stop = stop
+        self.line = line
+        self.what = what
+        self.signals = tuple(
+            getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)
+        )
+        self._loop: Any = None
+
+    def install(self) -> None:
+        """Handle the signals from now on (call it in the running event loop)."""
+        import asyncio
+
+        self._loop = asyncio.get_running_loop()
+        for signum in self.signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                self._loop.add_signal_handler(signum, self._on_signal, signum)
+
+    def remove(self) -> None:
+        """Leave the signals to their default handling again."""
+        for signum in self.signals:
+            self._forget(signum)
+
+    def _forget(self, signum: int) -> None:
+        if self._loop is not None:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                self._loop.remove_signal_handler(signum)
+
+    def _on_signal(self, signum: int) -> None:
+        first = not self.received
+        self.received.append(signum)
+        self.stop()
+        self.line.interrupt_line()
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        if first:
+            say(
+                f"Stopping ({name}): cancelling the {self.what} in flight ({name} again to "
+                "quit at once)..."
+            )
+        self._forget(signum)  # the same signal again interrupts for real
+
+
 def format_progress(p: ReplayProgress) -> str:
     """``120/1000 events · 48.2/s · 2xx 118 · 4xx 2 · 5xx 0 · no response 0 · ETA 18 s``"""
     eta = p.eta
     parts = [
-        f"{p.done}/{p.total} events",
+        f"{p.done}/{p.total} events" if p.total is not None else f"{p.done} events",
         f"{p.rate:.1f}/s",
         f"2xx {p.counts['2xx']}",
         f"4xx {p.counts['4xx']}",
@@ -104,7 +159,7 @@ def format_progress(p: ReplayProgress) -> str:
         parts.append(f"unknown {p.unknown}")
     if p.invalid:
         parts.append(f"invalid {p.invalid}")
-    if p.done < p.total:
+    if p.total is not None and p.done < p.total:
         parts.append(f"ETA {_duration(eta)}" if eta is not None else "ETA --")
     return " · ".join(parts)
 
@@ -183,7 +238,9 @@ def resume_hint(
     progress = summary.progress
     cancelled = summary.in_flight_cancelled
     head = (
-        f"Stopped after {progress.done} of {progress.total} events"
+        f"Stopped after {progress.done}"
+        + (f" of {progress.total}" if progress.total is not None else "")
+        + " events"
         + (
             f"; {cancelled} send(s) in flight were cancelled and may or may not have arrived"
             if cancelled
@@ -191,7 +248,7 @@ def resume_hint(
         )
         + "."
     )
-    if summary.resume_skip is None and not summary.unknown:
+    if summary.resume_skip is None and not summary.delivery_counts()["unknown"]:
         return head + " Nothing is left to send."
     note = (
         ""
@@ -206,13 +263,16 @@ def _event_line(name: str, event: ReplayEvent) -> str:
     return f"  {name}:{event.line}: {event.problem}"
 
 
-def _listed(lines: list[str], title: str, events: list[ReplayEvent], name: str) -> None:
-    if not events:
+def _listed(lines: list[str], title: str, events: list[ReplayEvent], name: str, total: int) -> None:
+    """The first events of a kind by line, under a title with how many there are in all
+    (the summary keeps the first ones only)."""
+    if not total:
         return
-    lines.append(f"{title} ({len(events)}):")
+    lines.append(f"{title} ({total}):")
     lines.extend(_event_line(name, e) for e in events[:MAX_LISTED])
-    if len(events) > MAX_LISTED:
-        lines.append(f"  ... and {len(events) - MAX_LISTED} more")
+    shown = min(len(events), MAX_LISTED)
+    if total > shown:
+        lines.append(f"  ... and {total - shown} more")
 
 
 def history_problems(p: ReplayProgress) -> str | None:
@@ -260,9 +320,10 @@ def render_summary(
             "retried after the wait it asked for"
         )
     unknown = list(summary.unknown)
-    _listed(lines, "Unknown: may have been recorded, no 202 came back", unknown, name)
+    title = "Unknown: may have been recorded, no 202 came back"
+    _listed(lines, title, unknown, name, counts["unknown"])
     refused = [e for e in summary.failures if not e.unknown]
-    _listed(lines, "Problems", refused, name)
+    _listed(lines, "Problems", refused, name, counts["not_accepted"] + counts["not_sent"])
     by_status: dict[int, int] = {}
     for event in refused:
         if event.status:
