@@ -82,8 +82,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--bulk",
         action="store_true",
-        help="send through Bulk Create Events (revision 2024-05-15 on; default with it: the "
-        "newest): up to 1,000 events per request, 10 requests/s, 150/min, i.e. up to 150,000 "
+        help="send through Bulk Create Events (revision 2024-05-15 on): up to 1,000 events per request, 10 requests/s, 150/min, i.e. up to 150,000 "
         "events a minute. Events in the 2023-01-24 shape are converted on the fly",
     )
     p.add_argument(
@@ -273,12 +272,13 @@ def _retired_refusal(sender: Any, args: argparse.Namespace) -> str | None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from composer.domain.revisions import DEFAULT_REVISION, NEWEST_REVISION
+    from composer.domain.revisions import DEFAULT_REVISION
     from composer.services.replay import ReplayInputError, read_events
     from composer.services.replay_runs import STDIN_PATH
 
+    named = args.revision is not None
     if args.revision is None:
-        args.revision = NEWEST_REVISION if args.bulk else DEFAULT_REVISION
+        args.revision = DEFAULT_REVISION
     if args.concurrency is None:
         args.concurrency = 10 if args.bulk else 16
     problem = _check(args)
@@ -300,6 +300,8 @@ def run(args: argparse.Namespace) -> int:
         err("replay", f"{name}: {exc}")
         return EXIT_BAD_INPUT
     del raw  # the events hold their own bytes
+    if not named:
+        _follow_layout(args, items)
     if args.skip > len(items):
         err("replay", f"--skip {args.skip}: {name} holds only {len(items)} events")
         return EXIT_BAD_INPUT
@@ -353,6 +355,18 @@ def run(args: argparse.Namespace) -> int:
             text += "\n" + "\n".join(render_verify(session.verify, name))
         print_out(text)
     return _exit(summary, session, args, facts)
+
+
+def _follow_layout(args: argparse.Namespace, items: Any) -> None:
+    """No revision named: events in the flat layout of 2023-01-24 go at 2023-01-24, as they
+    always have (single creates send them unchanged; the default revision would refuse them)."""
+    from composer.cli.env_option import layout_note
+    from composer.domain.revisions import FLAT_REVISION, Shape
+    from composer.services.replay_session import file_shape
+
+    if file_shape(items) is Shape.FLAT:
+        args.revision = FLAT_REVISION
+        say(f"replay: {layout_note(FLAT_REVISION)}")
 
 
 def _exit(

@@ -41,7 +41,8 @@ class RetiredRevisionPolicy(StrEnum):
     its release, e.g. 2023-01-24)."""
 
     SERVE = "serve"
-    """Serve it as published: the app's default revision keeps working (the default)."""
+    """Serve it as published (the default): an event in an old layout, at its own retired
+    revision, can still be tested."""
     FALL_FORWARD = "fall-forward"
     """As production most likely does today: validate the body as the oldest supported
     revision; a request with ``X-Klaviyo-Revision-Fall-Forward-Opt-Out: 1`` gets 410."""
