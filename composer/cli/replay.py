@@ -82,8 +82,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--bulk",
         action="store_true",
-        help="send through Bulk Create Events (revision 2024-05-15 on): up to 1,000 events per request, 10 requests/s, 150/min, i.e. up to 150,000 "
-        "events a minute. Events in the 2023-01-24 shape are converted on the fly",
+        help="send through Bulk Create Events (revision 2024-05-15 on): up to 1,000 events "
+        "per request, 10 requests/s, 150/min, i.e. up to 150,000 events a minute. Events in "
+        "the 2023-01-24 shape are converted on the fly",
     )
     p.add_argument(
         "--job-size",

@@ -1,6 +1,7 @@
 """The sandbox: a local emulator of Klaviyo's Create Event (POST /api/events, every revision
-the domain knows, 2023-01-24 to the newest, each at its own path and content type), Bulk Create Events (POST /api/event-bulk-create-jobs, from
-2024-05-15) and the read endpoints, for sends and tests that must not reach Klaviyo.
+the domain knows, 2023-01-24 to the newest, each at its own path and content type), Bulk
+Create Events (POST /api/event-bulk-create-jobs, from 2024-05-15) and the read endpoints,
+for sends and tests that must not reach Klaviyo.
 
 Two ways to use one (see docs/sandbox.md)::
 
