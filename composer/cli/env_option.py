@@ -97,17 +97,17 @@ def revision_for_body(raw: bytes) -> str:
     return guess_revision(parsed.value) if parsed.ok else DEFAULT_REVISION
 
 
-def layout_note(revision: str) -> str | None:
+def layout_note(revision: str, subject: str = "the event is") -> str | None:
     """What to tell the user when a body was taken at its layout's revision rather than the
-    default one (None when it was not)."""
+    default one (None when it was not). ``subject``: what was, e.g. "a.json and b.json are"."""
     from composer.domain.revisions import DEFAULT_REVISION
 
     if revision == DEFAULT_REVISION:
         return None
     return (
-        f"note: the event is written in the layout of {revision} and no revision was named, so "
-        f"it is taken at {revision}; give --revision, or convert it with `event-composer "
-        f"convert --to {DEFAULT_REVISION} FILE`"
+        f"note: {subject} written in the layout of {revision} and no revision was named, so "
+        f"{revision} applies; give --revision, or convert with `event-composer convert --to "
+        f"{DEFAULT_REVISION} FILE`"
     )
 
 

@@ -367,7 +367,7 @@ def _follow_layout(args: argparse.Namespace, items: Any) -> None:
 
     if file_shape(items) is Shape.FLAT:
         args.revision = FLAT_REVISION
-        say(f"replay: {layout_note(FLAT_REVISION)}")
+        say(f"replay: {layout_note(FLAT_REVISION, 'the events are')}")
 
 
 def _exit(

@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     apply_environment(args, env)
     scope = Scope.of(env)
     validators: dict[str, Validator] = {}
+    followed: list[tuple[str, str]] = []  # (name, revision): taken at their layout's revision
     worst = EXIT_OK
     for path in args.paths:
         raw, problem = read_input(path)
@@ -143,9 +144,12 @@ def run(args: argparse.Namespace) -> int:
             print_out(json.dumps(doc, ensure_ascii=False))
         else:
             print_out(_report(name, findings, valid))
-            note = None if args.revision else layout_note(revision)
-            if note and raw is not None:
-                print(f"{name}: {note}", file=sys.stderr)
+        if not args.revision and raw is not None and layout_note(revision):
+            followed.append((name, revision))
+    if followed and not args.json:
+        names = [name for name, _rev in followed]
+        subject = names[0] + " is" if len(names) == 1 else f"{len(names)} events are"
+        print(f"validate: {layout_note(followed[0][1], subject)}", file=sys.stderr)
     return worst
 
 

@@ -71,7 +71,7 @@ class SandboxConfig:
     bulk_steady_limit: int = 150
     """Bulk Create Events jobs per key per one-minute window (Klaviyo: 150/m)."""
     fault_rate: float = 0.0
-    """Share of POST /api/events/ requests (0..1) answered with an injected fault."""
+    """Share of POST /api/events requests (0..1) answered with an injected fault."""
     fault_seed: int | None = None
     """Seed of the fault draw; the same seed and request sequence give the same faults."""
     fault_kinds: tuple[FaultKind, ...] = ALL_FAULT_KINDS
