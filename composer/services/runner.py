@@ -171,8 +171,9 @@ class Runner:
     ) -> None:
         self.sender = sender
         self.follow_layout = follow_layout
-        """No revision was named for the run: a request written in the flat layout goes at
-        2023-01-24 (see ``guess_revision``), the others at the sender's revision."""
+        """A request written in another layout than the sender's revision's goes at its own
+        layout's revision (2023-01-24 for the flat one; see ``guess_revision``), as opening it
+        in the window does; the others at the sender's revision."""
         self.environment = environment
         """Its variables (and email domain) fill ``{{name}}`` over the collection's own
         (``collection.json``); a data row's values win over both."""
@@ -387,14 +388,20 @@ class Runner:
 
     def _revision_for(self, template: str) -> str | None:
         """The revision one request goes at: the sender's (None), or with ``follow_layout``
-        the revision of the request's layout."""
+        and a request in the other layout, the revision of the request's layout."""
         if not self.follow_layout:
             return None
-        from composer.domain.convert import guess_revision
+        from composer.domain.convert import body_shape, guess_revision
         from composer.domain.jsontext import parse_json_text
 
         parsed = parse_json_text(template)
-        return guess_revision(parsed.value) if parsed.ok else None
+        if not parsed.ok:
+            return None
+        shape = body_shape(parsed.value)
+        if shape is None or shape is self.sender.client.revision.shape:
+            return None
+        own = guess_revision(parsed.value)
+        return None if own == self.sender.client.revision.name else own
 
     async def _landed(
         self, expectation: Expectation, sent: SendResult, sent_at: float, revision: str | None
