@@ -3,13 +3,15 @@
 Every request is appended to LOG as one JSON line (method, path, headers, body in hex) before the
 answer goes out, so a test can tell exactly what reached the server. It answers 202 with an
 empty body, or, when the path starts with ``/echo`` (a base URL such as ``http://127.0.0.1:PORT/echo``),
-400 with the Authorization header echoed back in a header and in a JSON:API error body, once as
-written and once spelled with JSON escapes (a server that leaks what it was given). Prints
+400 with the Authorization header echoed back in a header and in a JSON:API error body: as
+written, spelled with JSON escapes, in base64 (as a Basic credential) and shortened to a "hint"
+of its first 24 characters (a server that leaks what it was given, whole or in part). Prints
 ``ready`` on stdout once it listens. Runs inside a test's private network namespace or on
 loopback; nothing else."""
 
 from __future__ import annotations
 
+import base64
 import json
 import ssl
 import sys
@@ -33,6 +35,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/echo"):
             given = self.headers.get("Authorization", "")
             escaped = "".join(f"\\u{ord(c):04x}" for c in given)
+            key = given.removeprefix("Klaviyo-API-Key ")
+            basic = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
             answer = (
                 json.dumps(
                     {
@@ -44,7 +48,11 @@ class Handler(BaseHTTPRequestHandler):
                                 "title": "Echo",
                                 "detail": f"you sent {given}",
                                 "source": {"pointer": "/data"},
-                                "meta": {"escaped": "ESCAPED"},
+                                "meta": {
+                                    "escaped": "ESCAPED",
+                                    "credential": basic,
+                                    "hint": f"{key[:24]}...",
+                                },
                             }
                         ]
                     }
@@ -54,6 +62,7 @@ class Handler(BaseHTTPRequestHandler):
             )
             self.send_response(400)
             self.send_header("X-Seen-Authorization", given)
+            self.send_header("X-Seen-Credential", basic)
             self.send_header("Content-Type", "application/vnd.api+json")
         else:
             answer = b""

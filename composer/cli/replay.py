@@ -17,8 +17,10 @@ when stopped by a signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +58,8 @@ from composer.cli.send import (
 
 if TYPE_CHECKING:
     from composer.services.ports import RunLog
-    from composer.services.replay import ReplayEvent, ReplayItem, ReplaySummary
+    from composer.services.replay import ReplayEvent, ReplaySummary
+    from composer.services.replay_input import EventFile
     from composer.services.replay_runs import ResumePlan
     from composer.services.replay_verify import VerifySummary
     from composer.services.send import Sender
@@ -196,54 +199,17 @@ def _limits(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-MAX_REPLAY_FILE_BYTES = 512 * 1024 * 1024
-"""The largest events file replay reads (it is held in memory while the run lasts)."""
-
-
-def _read(path: str) -> tuple[bytes | None, str, str | None]:
-    """The bytes of a file or stdin and their content hash (computed while reading), or a
-    sentence saying why they could not be read (never an exception)."""
-    from composer.services.replay_input import content_hash_of
-
-    limit = MAX_REPLAY_FILE_BYTES
-    too_large = (
-        f"{path}: larger than {limit // (1024 * 1024)} MB, too large to read "
-        "(split the events into smaller files)"
-    )
-    try:
-        if path == "-":
-            raw, digest = content_hash_of(sys.stdin.buffer, limit)
-        else:
-            with open(path, "rb") as fh:
-                if os.fstat(fh.fileno()).st_size > limit:  # refused without reading it
-                    return None, "", too_large
-                raw, digest = content_hash_of(fh, limit)  # a device: read no further
-    except FileNotFoundError:
-        return None, "", f"{path}: no such file"
-    except IsADirectoryError:
-        return None, "", f"{path}: is a folder, not a file"
-    except PermissionError:
-        return None, "", f"{path}: permission denied; check the file's permissions"
-    except MemoryError:
-        return None, "", f"{path}: too large to read into memory"
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        return None, "", f"{path}: cannot be read ({reason})"
-    if len(raw) > limit:
-        return None, "", too_large
-    return raw, digest, None
-
-
 @dataclass(slots=True)
 class _Session:
     """One `replay` process's part of a run."""
 
-    items: list[ReplayItem]
     name: str
     """The path as given, for messages (``<stdin>`` for standard input)."""
     path: str
     """The absolute path recorded with the run."""
-    content_hash: str
+    file: EventFile | None
+    """The file as counted before the first send; None for input read once, as it comes
+    (standard input, a pipe): its events are counted and hashed on the way."""
     runs: RunLog | None
     plan: ResumePlan | None = None
     stop_signal: list[int] = field(default_factory=list)
@@ -252,6 +218,15 @@ class _Session:
     verify: VerifySummary | None = None
     """What the read-back found (--verify, --verify-sample); None without it."""
     verify_task: Any = None
+    streamed: Any = None
+    """The reader of input read once (its count and content hash once read to the end)."""
+
+    @property
+    def content_hash(self) -> str:
+        if self.file is not None:
+            return self.file.content_hash
+        digest = getattr(self.streamed, "content_hash", None)
+        return digest or "(not read to the end)"
 
 
 def _retired_refusal(sender: Any, args: argparse.Namespace) -> str | None:
@@ -270,12 +245,42 @@ def _retired_refusal(sender: Any, args: argparse.Namespace) -> str | None:
     )
 
 
+def _open_input(args: argparse.Namespace, name: str) -> tuple[_Session | None, str | None]:
+    """The session's input: a regular file is counted and hashed first (streamed, keeping
+    nothing), so the run is recorded with both before the first send; standard input and
+    pipes are read once, as they come. Or why the input cannot be read."""
+    from composer.cli.replay_resume import scan_file, unreadable
+    from composer.services.replay_runs import STDIN_PATH
+
+    if args.path == "-":
+        return _Session(name, STDIN_PATH, None, None), None
+    try:
+        info = os.stat(args.path)
+    except OSError as exc:
+        return None, unreadable(name, exc)
+    if stat.S_ISDIR(info.st_mode):
+        return None, f"{name}: is a folder, not a file"
+    path = str(Path(args.path).resolve())
+    if not stat.S_ISREG(info.st_mode):
+        if args.resume:
+            return None, (
+                f"--resume needs a regular file: {name} is a pipe or a device and cannot be "
+                "read a second time. Save the events to a file and replay that file."
+            )
+        return _Session(name, path, None, None), None
+    file, problem = scan_file(args.path, name)
+    if file is None:
+        return None, problem
+    if args.skip > file.count:
+        return None, f"--skip {args.skip}: {name} holds only {file.count} events"
+    return _Session(name, path, file, None), None
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from composer.cli.replay_resume import plan_cli_resume
     from composer.domain.revisions import DEFAULT_REVISION
-    from composer.services.replay import ReplayInputError, read_events
-    from composer.services.replay_runs import STDIN_PATH
 
     named = args.revision is not None
     if args.revision is None:
@@ -290,29 +295,19 @@ def run(args: argparse.Namespace) -> int:
         from composer.cli.replay_bulk import run as run_bulk
 
         return run_bulk(args)
-    raw, digest, unreadable = _read(args.path)
-    if raw is None:
+    name = "<stdin>" if args.path == "-" else args.path
+    session, unreadable = _open_input(args, name)
+    if session is None:
         err("replay", unreadable or "the input cannot be read")
         return EXIT_BAD_INPUT
-    name = "<stdin>" if args.path == "-" else args.path
-    try:
-        items = read_events(raw)
-    except ReplayInputError as exc:
-        err("replay", f"{name}: {exc}")
-        return EXIT_BAD_INPUT
-    del raw  # the events hold their own bytes
-    if not named:
-        _follow_layout(args, items)
-    if args.skip > len(items):
-        err("replay", f"--skip {args.skip}: {name} holds only {len(items)} events")
-        return EXIT_BAD_INPUT
-    path = STDIN_PATH if args.path == "-" else str(Path(args.path).resolve())
+    if not named and session.file is not None:
+        _follow_layout(args, session.file.path)
     storage = open_storage(args, "replay")
     try:
-        runs = storage.history.runs if (storage is not None and args.history) else None
-        session = _Session(items, name, path, digest, runs)
+        session.runs = storage.history.runs if (storage is not None and args.history) else None
         if args.resume:
-            code = _plan_resume(args, session)
+            assert session.file is not None  # refused for pipes above
+            session.plan, code = plan_cli_resume(args, session.runs, session.file, name, bulk=False)
             if code is not None:
                 return code
         sender, code = open_sender(args, storage, "replay", client_settings(args, **_limits(args)))
@@ -338,6 +333,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if storage is not None:
             storage.close()
+    if session.file is None and args.skip > summary.total_in_file:
+        err("replay", f"--skip {args.skip}: {name} holds only {summary.total_in_file} events")
+        return EXIT_BAD_INPUT
     facts = RunFacts(
         path=session.path,
         content_hash=session.content_hash,
@@ -358,14 +356,26 @@ def run(args: argparse.Namespace) -> int:
     return _exit(summary, session, args, facts)
 
 
-def _follow_layout(args: argparse.Namespace, items: Any) -> None:
-    """No revision named: events in the flat layout of 2023-01-24 go at 2023-01-24, as they
-    always have (single creates send them unchanged; the default revision would refuse them)."""
+def _follow_layout(args: argparse.Namespace, path: Path) -> None:
+    """No revision named: a file whose first events are in the flat layout of 2023-01-24 goes
+    at 2023-01-24, as it always has (single creates send events unchanged, and the default
+    revision would refuse them). Reads only the first events; a file that cannot be read is
+    left to the replay, which says why."""
     from composer.cli.env_option import layout_note
     from composer.domain.revisions import FLAT_REVISION, Shape
-    from composer.services.replay_session import file_shape
+    from composer.services.replay_input import EventStream, ReplayInputError
+    from composer.services.replay_session import item_shape
 
-    if file_shape(items) is Shape.FLAT:
+    shape = None
+    try:
+        with open(path, "rb") as fh:
+            for looked, item in enumerate(EventStream(fh)):
+                shape = item_shape(item)
+                if shape is not None or looked >= 20:
+                    break
+    except (OSError, ReplayInputError, RecursionError):
+        return
+    if shape is Shape.FLAT:
         args.revision = FLAT_REVISION
         say(f"replay: {layout_note(FLAT_REVISION, 'the events are')}")
 
@@ -382,9 +392,10 @@ def _exit(
         return 128 + (session.stop_signal[0] if session.stop_signal else 2)
     if session.stop_signal:  # stopped during the read-back: the sends were all done
         return 128 + session.stop_signal[0]
-    if summary.unknown:
+    unknown = summary.delivery_counts()["unknown"]
+    if unknown:
         say(
-            f"{len(summary.unknown)} event(s) may or may not have been recorded. To send them "
+            f"{unknown} event(s) may or may not have been recorded. To send them "
             f"again with the same unique_ids:\n  {resume_command(summary, args, facts)}"
         )
     if not summary.all_accepted:
@@ -395,46 +406,14 @@ def _exit(
     return EXIT_OK
 
 
-def _plan_resume(args: argparse.Namespace, session: _Session) -> int | None:
-    """Find the run to resume and what is left of it; None when found, else the exit code
-    (after saying why). Takes the run's body options (revision, --force, --no-unique-id)."""
-    from composer.client import TargetError, parse_target
-    from composer.services.replay_runs import ResumeRefused, find_run_to_resume, plan_resume
-
-    if session.runs is None:
-        err("replay", "--resume: the history cannot be opened, and the run is recorded there")
-        return EXIT_BAD_INPUT
-    try:
-        target = parse_target(args.target).label
-    except TargetError as exc:
-        err("replay", f"--target: {exc}")
-        return EXIT_BAD_INPUT
-    try:
-        run = find_run_to_resume(session.runs, session.path, session.content_hash, target)
-        if run.events != len(session.items):
-            raise ResumeRefused(
-                f"run {run.id} had {run.events} events and {session.name} now holds "
-                f"{len(session.items)}: start a new run without --resume"
-            )
-        session.plan = plan_resume(session.runs, run, session.items)
-    except ResumeRefused as exc:
-        err("replay", f"--resume: {exc}")
-        return EXIT_BAD_INPUT
-    except Exception as exc:  # HistoryError: the history is there but cannot be read
-        err("replay", f"--resume: the history cannot be read ({exc})")
-        return EXIT_BAD_INPUT
-    args.run_id = run.id
-    args.revision = run.revision
-    args.force = run.force
-    args.fill_unique_id = run.fill_unique_id
-    return None
-
-
 def _announce(session: _Session, run_id: str) -> None:
-    plan = session.plan
+    plan, file = session.plan, session.file
+    if file is None:
+        say(f"Run {run_id}: {session.path} (read as it comes: its events are counted on the way)")
+        return
     if plan is None:
-        size = f"{len(session.items)} event{'s' * (len(session.items) != 1)}"
-        say(f"Run {run_id}: {session.path} ({size}, {session.content_hash})")
+        size = f"{file.count} event{'s' * (file.count != 1)}"
+        say(f"Run {run_id}: {session.path} ({size}, {file.content_hash})")
         return
     say(
         f"Resuming run {run_id} of {session.path}: {len(plan.earlier)} of {plan.run.events} "
@@ -444,13 +423,35 @@ def _announce(session: _Session, run_id: str) -> None:
     )
 
 
+def _events(session: _Session, path: str) -> Any:
+    """The events of the session's input, read as a stream: a regular file in the event loop
+    (its reads are short); standard input or a pipe on a thread of its own, so that the sends
+    and their answers go on while the next lines are still to come."""
+    from composer.services.replay_input import EventStream, ThreadedItems
+
+    if session.file is not None:
+        fh = open(session.file.path, "rb")  # noqa: SIM115 (closed at the end of the run)
+        stream = EventStream(fh)
+        return stream, fh
+
+    def from_source() -> Any:
+        # opened on the reading thread: opening a pipe waits for its writer
+        with contextlib.ExitStack() as stack:
+            fh = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))
+            stream = EventStream(fh)
+            session.streamed = stream
+            yield from stream
+
+    return ThreadedItems(from_source()), None
+
+
 async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> ReplaySummary:
     import asyncio
     import contextlib
     import signal
 
     from composer.services.replay import Replayer
-    from composer.services.replay_runs import STDIN_PATH, new_run, record_end, record_start
+    from composer.services.replay_runs import new_run, record_end, record_start
 
     line = ProgressLine(sys.stderr)
     listed = [0]
@@ -497,12 +498,13 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, on_signal, signum)
     _announce(session, replayer.run_id)
+    file = session.file
     if session.runs is not None:
         record = new_run(
             replayer.run_id,
             session.path,
-            session.content_hash,
-            len(session.items),
+            file.content_hash if file is not None else "",
+            file.count if file is not None else 0,
             target=sender.target.label,
             account=sender.account,
             revision=sender.client.revision.name,
@@ -510,28 +512,33 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
             fill_unique_id=args.fill_unique_id,
         )
         problem = record_start(session.runs, record)
-        session.recorded = problem is None and session.path != STDIN_PATH
+        session.recorded = problem is None and file is not None  # a pipe cannot be resumed
         if problem is not None:
             session.notes.append(problem)
             err("replay", f"warning: {problem}; --resume will not find this run")
     plan = session.plan
+    events, fh = _events(session, args.path)
     try:
         async with sender:
             if accepted is not None:
                 session.verify = start_pool(sender, accepted, args)
             summary = await replayer.run(
-                session.items,
+                events,
+                total=file.count if file is not None else None,
                 skip=args.skip,
-                earlier=plan.earlier if plan else None,
+                earlier=plan.earlier if plan else frozenset(),
                 in_doubt=plan.in_doubt if plan else frozenset(),
             )
             if accepted is not None:
                 line.update(summary.progress, final=True)
                 await _read_back(sender, accepted, session, args, summary)
     finally:
+        if fh is not None:
+            fh.close()
         for signum in stops:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)
+    _check_unchanged(session, events, replayer.run_id)
     if session.runs is not None and session.recorded:
         problem = record_end(session.runs, replayer.run_id, summary)
         if problem is not None:
@@ -582,6 +589,24 @@ async def _read_back(
             raise  # cancelled from outside, not by a stop signal
     finally:
         session.verify_task = None
+
+
+def _check_unchanged(session: _Session, events: Any, run_id: str) -> None:
+    """A file changed while it was replayed is said so (the events sent are those read); input
+    read once gets its count and content hash recorded with the run, once read to the end."""
+    digest = getattr(events, "content_hash", None)
+    file = session.file
+    if file is not None and digest is not None and digest != file.content_hash:
+        session.notes.append(
+            f"{session.name} changed while it was replayed (its content hash is now {digest}): "
+            "the events sent are those read during the replay"
+        )
+    streamed, runs = session.streamed, session.runs
+    if file is None and runs is not None and getattr(streamed, "content_hash", None):
+        try:
+            runs.set_file(run_id, streamed.count, streamed.content_hash)
+        except Exception as exc:  # the replay matters more than its record
+            session.notes.append(f"the history could not record the input's size ({exc})")
 
 
 def _stop_signals() -> tuple[int, ...]:

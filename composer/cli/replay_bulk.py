@@ -29,17 +29,18 @@ from typing import TYPE_CHECKING, Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
 from composer.cli.replay_report import MAX_LISTED, ProgressLine, _duration, say
+from composer.cli.replay_resume import FIRST_BULK_REVISION, plan_cli_resume, unreadable
 from composer.cli.send import client_settings, err, open_sender, open_storage, target_line
 from composer.services.replay_runs import STDIN_PATH
 
 if TYPE_CHECKING:
     from composer.services.bulk import BulkProblem, BulkProgress, BulkSummary
-    from composer.services.bulk_file import BulkFile, BulkResumePlan
+    from composer.services.bulk_file import BulkFile
     from composer.services.ports import RunLog
+    from composer.services.replay_runs import ResumePlan
     from composer.services.send import Sender
 
 EXIT_HISTORY_INCOMPLETE = 3
-FIRST_BULK_REVISION = "2024-05-15"
 
 
 def check(args: argparse.Namespace) -> str | None:
@@ -70,7 +71,7 @@ class _Session:
     """The path as given, for messages (``<stdin>`` for standard input)."""
     file: BulkFile
     runs: RunLog | None
-    plan: BulkResumePlan | None = None
+    plan: ResumePlan | None = None
     stop_signal: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     recorded: bool = False
@@ -103,14 +104,14 @@ def run(args: argparse.Namespace) -> int:
             err("replay", f"{name}: {exc}")
             return EXIT_BAD_INPUT
         except OSError as exc:
-            err("replay", _unreadable(name, exc))
+            err("replay", unreadable(name, exc))
             return EXIT_BAD_INPUT
         storage = open_storage(args, "replay")
         try:
             runs = storage.history.runs if (storage is not None and args.history) else None
             session = _Session(name, scanned, runs)
             if args.resume:
-                code = _plan_resume(args, session)
+                session.plan, code = plan_cli_resume(args, runs, scanned, name, bulk=True)
                 if code is not None:
                     return code
             sender, code = open_sender(
@@ -134,16 +135,6 @@ def run(args: argparse.Namespace) -> int:
     return _exit(summary, session, args)
 
 
-def _unreadable(name: str, exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return f"{name}: no such file"
-    if isinstance(exc, IsADirectoryError):
-        return f"{name}: is a folder, not a file"
-    if isinstance(exc, PermissionError):
-        return f"{name}: permission denied; check the file's permissions"
-    return f"{name}: cannot be read ({exc.strerror or exc})"
-
-
 def _spool_stdin() -> Path:
     """Standard input copied to a private temporary file (it is read twice), chunk by chunk."""
     fd, name = tempfile.mkstemp(prefix="event-composer-replay-", suffix=".ndjson")
@@ -163,37 +154,6 @@ def _limits(args: argparse.Namespace) -> dict[str, Any]:
             steady=Window(args.steady_limit or BULK_LIMITS.steady.limit, 60.0),
         )
     }
-
-
-def _plan_resume(args: argparse.Namespace, session: _Session) -> int | None:
-    from composer.client import TargetError, parse_target
-    from composer.services.bulk_file import plan_bulk_resume
-    from composer.services.replay_runs import ResumeRefused
-
-    if session.runs is None:
-        err("replay", "--resume: the history cannot be opened, and the run is recorded there")
-        return EXIT_BAD_INPUT
-    try:
-        target = parse_target(args.target).label
-    except TargetError as exc:
-        err("replay", f"--target: {exc}")
-        return EXIT_BAD_INPUT
-    try:
-        plan = plan_bulk_resume(session.runs, session.file, target)
-    except ResumeRefused as exc:
-        err("replay", f"--resume: {exc}")
-        return EXIT_BAD_INPUT
-    except Exception as exc:  # HistoryError: the history is there but cannot be read
-        err("replay", f"--resume: the history cannot be read ({exc})")
-        return EXIT_BAD_INPUT
-    session.plan = plan
-    run = plan.run
-    args.run_id = run.id
-    if run.revision >= FIRST_BULK_REVISION:
-        args.revision = run.revision
-    args.force = run.force
-    args.fill_unique_id = run.fill_unique_id
-    return None
 
 
 def format_progress(p: BulkProgress) -> str:

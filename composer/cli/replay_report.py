@@ -92,7 +92,7 @@ def format_progress(p: ReplayProgress) -> str:
     """``120/1000 events · 48.2/s · 2xx 118 · 4xx 2 · 5xx 0 · no response 0 · ETA 18 s``"""
     eta = p.eta
     parts = [
-        f"{p.done}/{p.total} events",
+        f"{p.done}/{p.total} events" if p.total is not None else f"{p.done} events",
         f"{p.rate:.1f}/s",
         f"2xx {p.counts['2xx']}",
         f"4xx {p.counts['4xx']}",
@@ -104,7 +104,7 @@ def format_progress(p: ReplayProgress) -> str:
         parts.append(f"unknown {p.unknown}")
     if p.invalid:
         parts.append(f"invalid {p.invalid}")
-    if p.done < p.total:
+    if p.total is not None and p.done < p.total:
         parts.append(f"ETA {_duration(eta)}" if eta is not None else "ETA --")
     return " · ".join(parts)
 
@@ -183,7 +183,9 @@ def resume_hint(
     progress = summary.progress
     cancelled = summary.in_flight_cancelled
     head = (
-        f"Stopped after {progress.done} of {progress.total} events"
+        f"Stopped after {progress.done}"
+        + (f" of {progress.total}" if progress.total is not None else "")
+        + " events"
         + (
             f"; {cancelled} send(s) in flight were cancelled and may or may not have arrived"
             if cancelled
@@ -191,7 +193,7 @@ def resume_hint(
         )
         + "."
     )
-    if summary.resume_skip is None and not summary.unknown:
+    if summary.resume_skip is None and not summary.delivery_counts()["unknown"]:
         return head + " Nothing is left to send."
     note = (
         ""
@@ -206,13 +208,16 @@ def _event_line(name: str, event: ReplayEvent) -> str:
     return f"  {name}:{event.line}: {event.problem}"
 
 
-def _listed(lines: list[str], title: str, events: list[ReplayEvent], name: str) -> None:
-    if not events:
+def _listed(lines: list[str], title: str, events: list[ReplayEvent], name: str, total: int) -> None:
+    """The first events of a kind by line, under a title with how many there are in all
+    (the summary keeps the first ones only)."""
+    if not total:
         return
-    lines.append(f"{title} ({len(events)}):")
+    lines.append(f"{title} ({total}):")
     lines.extend(_event_line(name, e) for e in events[:MAX_LISTED])
-    if len(events) > MAX_LISTED:
-        lines.append(f"  ... and {len(events) - MAX_LISTED} more")
+    shown = min(len(events), MAX_LISTED)
+    if total > shown:
+        lines.append(f"  ... and {total - shown} more")
 
 
 def history_problems(p: ReplayProgress) -> str | None:
@@ -260,9 +265,10 @@ def render_summary(
             "retried after the wait it asked for"
         )
     unknown = list(summary.unknown)
-    _listed(lines, "Unknown: may have been recorded, no 202 came back", unknown, name)
+    title = "Unknown: may have been recorded, no 202 came back"
+    _listed(lines, title, unknown, name, counts["unknown"])
     refused = [e for e in summary.failures if not e.unknown]
-    _listed(lines, "Problems", refused, name)
+    _listed(lines, "Problems", refused, name, counts["not_accepted"] + counts["not_sent"])
     by_status: dict[int, int] = {}
     for event in refused:
         if event.status:

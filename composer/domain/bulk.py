@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -306,6 +306,19 @@ class BulkValidator:
 
     def validate_payload(self, payload: Any, text_bytes: int | None = None) -> BulkReport:
         """Validate a parsed job: the envelope, each group's profile once, each event."""
+        steps = self.validate_in_steps(payload, text_bytes)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def validate_in_steps(
+        self, payload: Any, text_bytes: int | None = None, step: int = 100
+    ) -> Generator[None, None, BulkReport]:
+        """:meth:`validate_payload` a step at a time: yields after about every ``step``
+        events and returns the report. A server validates a job between its other work (it
+        keeps reading and counting the requests that arrive meanwhile)."""
         findings: list[Finding] = []
         if text_bytes is not None and text_bytes > MAX_JOB_BYTES:
             findings.append(
@@ -327,10 +340,14 @@ class BulkValidator:
         seen: set[tuple[str, str, str]] = set()
         validator = self.validator
         position = 0
+        next_pause = step
         for item, profile, items in groups:
             findings.extend(self._profile(profile, item, seen))
             converted = single_profile(profile)  # one object shared by the group's events
             for index, event in enumerate(items):
+                if position >= next_pause:
+                    next_pause = position + step
+                    yield
                 single = _single_body(converted, event)
                 events.append(BulkEvent(item, index, position, single))
                 position += 1

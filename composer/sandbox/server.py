@@ -21,6 +21,7 @@ import uvicorn
 
 from composer.sandbox.app import SandboxApp
 from composer.sandbox.config import SandboxConfig
+from composer.sandbox.memory import CollectWhenIdle
 from composer.sandbox.protocol import SandboxHttpProtocol
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,23 @@ class SandboxServer(uvicorn.Server):
     memory for sockets) in one warning line every 10 s at most, not a stack trace per
     refused accept."""
 
-    def __init__(self, config: uvicorn.Config) -> None:
+    def __init__(self, config: uvicorn.Config, collector: CollectWhenIdle | None = None) -> None:
         super().__init__(config)
         self._last_exhaustion_warning: float | None = None
+        self._collector = collector
+        self._collecting: asyncio.Task[None] | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        asyncio.get_running_loop().set_exception_handler(self._loop_exception)
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(self._loop_exception)
+        if self._collector is not None:
+            self._collecting = loop.create_task(self._collector.run())
         await super().startup(sockets)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._collecting is not None:
+            self._collecting.cancel()
+        await super().shutdown(sockets)
 
     def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
@@ -91,9 +102,13 @@ def base_url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def make_server(app: SandboxApp, *, log_level: str = "warning") -> uvicorn.Server:
+def make_server(
+    app: SandboxApp, *, log_level: str = "warning", own_process: bool = False
+) -> uvicorn.Server:
     """A uvicorn server for ``app``: no access log, no lifespan, no logging set-up of its own;
-    the read deadlines, connection cap and host check of ``app.config`` (see protocol.py)."""
+    the read deadlines, connection cap and host check of ``app.config`` (see protocol.py).
+    ``own_process``: the process serves nothing else, so its garbage collection is the
+    sandbox's (see memory.py)."""
     protocol = functools.partial(SandboxHttpProtocol, sandbox_config=app.config)
     config = uvicorn.Config(
         app,
@@ -107,7 +122,8 @@ def make_server(app: SandboxApp, *, log_level: str = "warning") -> uvicorn.Serve
         timeout_graceful_shutdown=2,
         timeout_keep_alive=int(max(1, app.config.header_timeout)),
     )
-    return SandboxServer(config)
+    collector = CollectWhenIdle(lambda: app.stats.requests) if own_process else None
+    return SandboxServer(config, collector)
 
 
 class RunningSandbox(str):
@@ -172,5 +188,6 @@ def run_in_thread(
 
 
 def serve_forever(app: SandboxApp, sock: socket.socket, *, log_level: str = "warning") -> None:
-    """Serve in the foreground until SIGINT/SIGTERM (uvicorn's graceful shutdown)."""
-    make_server(app, log_level=log_level).run(sockets=[sock])
+    """Serve in the foreground until SIGINT/SIGTERM (uvicorn's graceful shutdown), in a
+    process of the sandbox's own."""
+    make_server(app, log_level=log_level, own_process=True).run(sockets=[sock])

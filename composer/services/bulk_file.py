@@ -13,85 +13,30 @@ and ``replay.pause()``, ``replay.resume()``, ``replay.cancel()`` from the GUI th
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from composer.services.bulk import BulkReplay, BulkSummary
 from composer.services.ports import RunLog
-from composer.services.replay_input import EventStream, scan_events
-from composer.services.replay_runs import ResumeRefused, find_run_to_resume, new_run, record_start
-from composer.storage.runs import ReplayRun
+from composer.services.replay_input import EventFile, EventStream
+from composer.services.replay_runs import ResumePlan, new_run, plan_resume, record_start
+
+BulkFile = EventFile
+"""A file of events as it was counted (streamed): path, number of events, content hash."""
+BulkResumePlan = ResumePlan
+"""What a resumed bulk session leaves out and sends again (the same as a single replay's)."""
 
 
-@dataclass(frozen=True, slots=True)
-class BulkFile:
-    """A file of events as it was counted: its path, number of events and content hash."""
-
-    path: Path
-    count: int
-    content_hash: str
-
-    @property
-    def absolute(self) -> str:
-        """The absolute path a run records."""
-        return str(self.path.resolve())
-
-    @classmethod
-    def scan(cls, path: Path | str) -> BulkFile:
-        """Read the file once, keeping nothing (memory stays flat). Raises
-        :class:`composer.services.replay_input.ReplayInputError` (with the line) or OSError."""
-        with open(path, "rb") as fh:
-            count, digest = scan_events(fh)
-        return cls(Path(path), count, digest)
-
-
-class Marks:
-    """Positions of a file marked in a byte map (one byte per event): ``index in marks``."""
-
-    def __init__(self, marks: bytearray) -> None:
-        self.marks = marks
-
-    def __contains__(self, index: object) -> bool:
-        return isinstance(index, int) and 0 <= index < len(self.marks) and bool(self.marks[index])
-
-    def __len__(self) -> int:
-        return self.marks.count(1)
-
-
-@dataclass(frozen=True, slots=True)
-class BulkResumePlan:
-    """What a resumed session leaves out (``earlier``) and sends again (``in_doubt``)."""
-
-    run: ReplayRun
-    earlier: Marks
-    """Positions some send of which was accepted: not sent again."""
-    in_doubt: Marks
-    """Positions sent before without an accepted answer: sent again with their unique_ids."""
-    untouched: int = field(default=0)
-    """Positions never sent."""
-
-
-def plan_bulk_resume(runs: RunLog, file: BulkFile, target: str) -> BulkResumePlan:
-    """The last unfinished run of ``file`` to ``target`` and what is left of it. Raises
-    :class:`ResumeRefused` (the message says why and what to do) or HistoryError."""
-    run = find_run_to_resume(runs, file.absolute, file.content_hash, target)
-    if run.events != file.count:
-        raise ResumeRefused(
-            f"run {run.id} had {run.events} events and {file.path} now holds {file.count}: "
-            "start a new run without resuming"
-        )
-    accepted, sent = runs.marks(run.id, file.count)
-    doubt = bytearray(s & (a ^ 1) for a, s in zip(accepted, sent, strict=True))
-    untouched = file.count - sent.count(1)
-    return BulkResumePlan(run, Marks(accepted), Marks(doubt), untouched)
+def plan_bulk_resume(runs: RunLog, file: EventFile, target: str) -> ResumePlan:
+    """The last unfinished run of ``file`` to ``target`` and what is left of it (see
+    :func:`composer.services.replay_runs.plan_resume`)."""
+    return plan_resume(runs, file, target)
 
 
 async def run_bulk_file(
     replay: BulkReplay,
-    file: BulkFile,
+    file: EventFile,
     *,
     runs: RunLog | None,
-    plan: BulkResumePlan | None = None,
+    plan: ResumePlan | None = None,
     notes: list[str] | None = None,
 ) -> BulkSummary:
     """Record the run (a new one, or the resumed one running again), send the file's events

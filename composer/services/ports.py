@@ -96,6 +96,10 @@ class RunLog(Protocol):
         """Mark a run running (by ``pid``), stopped or finished."""
         ...
 
+    def set_file(self, run_id: str, events: int, content_hash: str) -> None:
+        """Record a run's event count and content hash once its input was read to the end."""
+        ...
+
     def get(self, run_id: str) -> ReplayRun | None:
         """The run with this id, or None."""
         ...

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Container, Iterable, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,9 @@ VALIDATION_CHUNK = 256
 """Events validated between two looks at the event loop, at most."""
 LOOK_EVERY = 0.012
 """Seconds of validation at most between two looks at the event loop (a window shares it)."""
+QUEUE_EVENTS = 64
+"""Events read and checked ahead of the sends, at most (with the sends in flight, all the
+events a replay holds at once, whatever the size of the file)."""
 UNREACHABLE_STREAK = 10
 """A run stops by itself after this many sends in a row got no answer at all."""
 _UNREACHABLE = (TransportErrorKind.REFUSED, TransportErrorKind.DNS, TransportErrorKind.TLS)
@@ -71,7 +74,9 @@ def delivery_state(outcome: SendOutcome | None) -> str:
 class ReplayProgress:
     """Where a replay stands; passed to the progress callback after every event."""
 
-    total: int
+    total: int | None
+    """Events this session has to deal with; None while unknown (input read as it comes, such
+    as standard input)."""
     done: int = 0
     sent: int = 0
     invalid: int = 0
@@ -93,9 +98,11 @@ class ReplayProgress:
 
     @property
     def eta(self) -> float | None:
-        """Seconds left at the current rate, or None before there is a rate."""
+        """Seconds left at the current rate, or None before there is a rate (or a total)."""
         rate = self.rate
-        return (self.total - self.done) / rate if rate > 0 else None
+        if self.total is None or rate <= 0:
+            return None
+        return (self.total - self.done) / rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,44 +131,55 @@ class ReplayEvent:
         return self.delivery == "unknown"
 
 
+MAX_EVENTS_KEPT = 10_000
+"""Events not accepted that a summary lists by line; its counts cover every event."""
+
+
 @dataclass(frozen=True, slots=True)
 class ReplaySummary:
-    """The end of a replay, finished or interrupted."""
+    """The end of a replay, finished or interrupted. Accepted events are counted, not kept
+    (memory stays flat whatever the file's size); the others are kept by line, the first
+    :data:`MAX_EVENTS_KEPT` of them."""
 
     run_id: str
     total_in_file: int
     skipped: int
     progress: ReplayProgress
     events: tuple[ReplayEvent, ...]
+    """The events not accepted (refused, unknown, not sent), in file order, at most
+    :data:`MAX_EVENTS_KEPT`; see ``counts`` for all of them."""
     interrupted: bool
     resume_skip: int | None
     """Pass this as ``skip`` (with the same run id) to resume; None when nothing is left."""
     in_flight_cancelled: int = 0
     stopped_reason: str | None = None
-    """Why the run stopped by itself (the target stopped answering); None otherwise."""
+    """Why the run stopped by itself (the target stopped answering, the input stopped being
+    readable); None otherwise."""
     earlier_accepted: int = 0
     """Events accepted by earlier sessions of a resumed run (not sent again)."""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DELIVERY_STATES, 0))
+    """Every event dealt with by its delivery state (the accepted ones of earlier sessions
+    included)."""
 
     @property
     def failures(self) -> tuple[ReplayEvent, ...]:
-        """Every event not accepted: refused, unknown or not sent."""
+        """The events not accepted that are kept: refused, unknown or not sent."""
         return tuple(e for e in self.events if not e.accepted)
 
     @property
     def unknown(self) -> tuple[ReplayEvent, ...]:
-        """Events that may have been recorded although no 202 came back."""
+        """Events kept that may have been recorded although no 202 came back."""
         return tuple(e for e in self.events if e.unknown)
 
     def delivery_counts(self) -> dict[str, int]:
         """How many events of this run are in each of DELIVERY_STATES."""
-        counts = dict.fromkeys(DELIVERY_STATES, 0)
-        for event in self.events:
-            counts[event.delivery] += 1
-        return counts
+        return dict(self.counts)
 
     @property
     def all_accepted(self) -> bool:
-        return not self.interrupted and not self.failures
+        return not self.interrupted and not any(
+            n for state, n in self.counts.items() if state != "accepted"
+        )
 
 
 def _describe_invalid(item: ReplayItem, report: ValidationReport) -> str:
@@ -231,6 +249,7 @@ class Replayer:
         on_progress: Callable[[ReplayProgress], None] | None = None,
         on_invalid: Callable[[ReplayEvent], None] | None = None,
         on_sent: Callable[[ReplayItem, SendResult], None] | None = None,
+        on_event: Callable[[ReplayEvent], None] | None = None,
         clock: Clock = monotonic,
         max_unreachable: int = UNREACHABLE_STREAK,
     ) -> None:
@@ -246,6 +265,8 @@ class Replayer:
         self._on_invalid = on_invalid
         self._on_sent = on_sent
         """Called with each event sent and its result (e.g. to read accepted ones back)."""
+        # ``on_event``: called with what became of each event (accepted ones included, which
+        # the summary only counts), e.g. for a caller that wants every unique_id.
         self._clock = clock
         self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -257,6 +278,13 @@ class Replayer:
         self.max_unreachable = max_unreachable
         self._unreachable: list[int] = []  # indices of the current run of unanswered sends
         self._stopped_reason: str | None = None
+        self._on_event = on_event
+        self._space = asyncio.Event()
+        """Set when a sender took an event from the queue: room for the next."""
+        self._producer: asyncio.Task[None] | None = None
+        self._counts: dict[str, int] = dict.fromkeys(DELIVERY_STATES, 0)
+        self._kept: list[ReplayEvent] = []
+        self._earlier_seen = 0
 
     def unique_id_for(self, index: int) -> str:
         """The unique_id this run fills into event ``index`` when it lacks one."""
@@ -276,14 +304,23 @@ class Replayer:
                     f"the target did not answer {len(self._unreachable)} sends in a row "
                     f"({error.kind.value}: {error.advice})"
                 )
-            self._stopping = True
+            self._halt()
+
+    def _halt(self) -> None:
+        """Take no new event (the sends in flight finish); wake whatever waits to go on."""
+        self._stopping = True
+        self._going.set()
+        self._space.set()
 
     def stop(self) -> None:
         """Stop now: no new sends; sends in flight are cancelled (and recorded as such)."""
         self._stopping = True
         self._going.set()  # a paused run wakes up to stop
+        self._space.set()
         for task in self._workers:
             task.cancel()
+        if self._producer is not None:
+            self._producer.cancel()  # it may wait for input that never comes (a pipe)
 
     def pause(self) -> None:
         """Start no new send until :meth:`resume`; the sends in flight finish and are
@@ -306,67 +343,49 @@ class Replayer:
 
     async def run(
         self,
-        items: Sequence[ReplayItem],
+        items: Iterable[ReplayItem] | AsyncIterable[ReplayItem],
         *,
+        total: int | None = None,
         skip: int = 0,
-        earlier: Mapping[int, ReplayEvent] | None = None,
-        in_doubt: frozenset[int] = frozenset(),
+        earlier: Container[int] = frozenset(),
+        in_doubt: Container[int] = frozenset(),
     ) -> ReplaySummary:
-        """Replay ``items[skip:]``, except those in ``earlier`` (events an earlier session of
-        this run got accepted: counted, not sent again). ``in_doubt`` are events an earlier
-        session may have delivered: they are sent again with their unique_id, and held back
-        (reported unknown) when they have none, as a second send could record them twice.
+        """Replay the events of ``items`` (read as a stream: a list, an
+        :class:`~composer.services.replay_input.EventStream`, or an async iterable such as
+        :class:`~composer.services.replay_input.ThreadedItems`) from position ``skip`` on,
+        except those in ``earlier`` (events an earlier session of this run got accepted:
+        counted, not sent again). ``in_doubt`` are events an earlier session may have
+        delivered: they are sent again with their unique_id, and held back (reported unknown)
+        when they have none, as a second send could record them twice. ``total`` is the number
+        of events in the file when known (a list's length by default): the progress counts
+        down from it.
 
-        Returns when all are done or :meth:`stop` was called; if the task itself is
-        cancelled, in-flight sends are completed as cancelled first."""
-        skip = max(0, min(skip, len(items)))
-        earlier = earlier or {}
-        todo = [item for item in items[skip:] if item.index not in earlier]
-        progress = ReplayProgress(total=len(todo))
-        events: dict[int, ReplayEvent] = {
-            i: e for i, e in earlier.items() if i >= skip and i < len(items)
-        }
+        Events are read, validated and sent as they come: at most a few per send in flight
+        are held at once, whatever the file's size. Returns when all are done or :meth:`stop`
+        was called; if the task itself is cancelled, in-flight sends are completed as
+        cancelled first."""
+        if total is None and isinstance(items, Sized):
+            total = len(items)
+        skip = max(0, skip)
+        earlier_here = _count_from(earlier, skip) if total is not None else None
+        todo = None if total is None else max(total - skip, 0) - (earlier_here or 0)
+        progress = ReplayProgress(total=todo)
+        self._counts = dict.fromkeys(DELIVERY_STATES, 0)
+        self._kept = []
+        self._earlier_seen = 0
         started = self._clock()
-        # Only the verdict is kept, not the report: reports hold the parsed bodies, and a
-        # 100,000-event file would keep gigabytes alive. Senders validate again (cheap).
-        pending: list[ReplayItem] = []
-        looked = time.perf_counter()
-        for n, item in enumerate(todo):
-            if n and (n % VALIDATION_CHUNK == 0 or time.perf_counter() - looked > LOOK_EVERY):
-                self._emit(progress, started)
-                await asyncio.sleep(0)  # let Ctrl-C (stop()), the progress and a window through
-                looked = time.perf_counter()
-                await self._going.wait()
-                if self._stopping:
-                    break
-            report = self.sender.validate(item.raw)
-            if report.valid or self.force:
-                if item.index in in_doubt and not self._will_carry_unique_id(report):
-                    events[item.index] = ReplayEvent(
-                        item.index, item.line, None, _HELD_BACK, None, delivery="unknown"
-                    )
-                    progress.unknown += 1
-                    progress.done += 1
-                    continue
-                pending.append(item)
-                continue
-            invalid = ReplayEvent(
-                item.index, item.line, None, _describe_invalid(item, report), None
-            )
-            events[item.index] = invalid
-            self._report_invalid(invalid)
-            progress.invalid += 1
-            progress.done += 1
-        self._emit(progress, started)
-        queue = iter(pending)
+        # Unbounded for the end marks; the producer keeps at most QUEUE_EVENTS events in it.
+        queue: asyncio.Queue[ReplayItem | None] = asyncio.Queue()
         in_flight: dict[int, ReplayItem] = {}
+        reader = _Reader()
 
         async def worker() -> None:
             while True:
                 await self._going.wait()  # paused: wait before taking the next event
                 if self._stopping:
                     return
-                item = next(queue, None)
+                item = await queue.get()
+                self._space.set()
                 if item is None:
                     return
                 in_flight[item.index] = item
@@ -386,7 +405,7 @@ class Replayer:
                     # by that answer, as the history has it
                     del in_flight[item.index]
                     answer = stop.outcome
-                    events[item.index] = ReplayEvent(
+                    event = ReplayEvent(
                         item.index,
                         item.line,
                         answer.status,
@@ -395,20 +414,23 @@ class Replayer:
                         attempts=len(answer.attempts),
                         delivery=delivery_state(answer),
                     )
-                    self._count(progress, answer, events[item.index])
+                    self._record(event)
+                    self._count(progress, answer, event)
                     self._emit(progress, started)
                     raise
                 except Exception as exc:  # never lose an event to a fault inside the app
                     log.exception("replay: sending event %d failed", item.index)
                     del in_flight[item.index]
-                    events[item.index] = ReplayEvent(
-                        item.index,
-                        item.line,
-                        None,
-                        f"unknown: the app failed while sending it ({exc}); it may or may not "
-                        "have left (a resume sends it again with the same unique_id)",
-                        None,
-                        delivery="unknown",
+                    self._record(
+                        ReplayEvent(
+                            item.index,
+                            item.line,
+                            None,
+                            f"unknown: the app failed while sending it ({exc}); it may or may "
+                            "not have left (a resume sends it again with the same unique_id)",
+                            None,
+                            delivery="unknown",
+                        )
                     )
                     progress.unknown += 1
                     progress.done += 1
@@ -416,7 +438,7 @@ class Replayer:
                     continue
                 del in_flight[item.index]
                 event = self._event(item, result)
-                events[item.index] = event
+                self._record(event)
                 if self._on_sent is not None:
                     try:
                         self._on_sent(item, result)
@@ -433,16 +455,41 @@ class Replayer:
                         progress.history_incomplete += 1
                 self._emit(progress, started)
 
-        self._workers = [
-            asyncio.create_task(worker()) for _ in range(min(self.concurrency, len(pending)))
-        ]
+        self._workers = [asyncio.create_task(worker()) for _ in range(self.concurrency)]
+        producer = asyncio.create_task(
+            self._produce(
+                items,
+                queue,
+                reader,
+                progress,
+                started=started,
+                skip=skip,
+                earlier=earlier,
+                in_doubt=in_doubt,
+            )
+        )
+        self._producer = producer
         cancelled_from_outside = False
-        try:
-            results = await asyncio.gather(*self._workers, return_exceptions=True)
-        except asyncio.CancelledError:
-            cancelled_from_outside = True
+        while not producer.done():
+            try:
+                await asyncio.wait({producer})
+            except asyncio.CancelledError:
+                cancelled_from_outside = True
+                self.stop()  # cancels the producer too
+        fault = None if producer.cancelled() else producer.exception()
+        if fault is not None and self._stopped_reason is None:
+            log.error("replay: reading the events failed: %r", fault)
+            self._stopped_reason = f"of an error inside the app ({fault!r})"
             self.stop()
-            results = await asyncio.gather(*self._workers, return_exceptions=True)
+        for _ in self._workers:  # one end mark per sender, after the events queued
+            queue.put_nowait(None)
+        while True:
+            try:
+                results = await asyncio.gather(*self._workers, return_exceptions=True)
+                break
+            except asyncio.CancelledError:
+                cancelled_from_outside = True
+                self.stop()
         crashed = [
             r
             for r in results
@@ -451,37 +498,130 @@ class Replayer:
         if crashed and self._stopped_reason is None:
             # a worker that died took its events with it: the run is not finished
             self._stopped_reason = f"of an error inside the app ({crashed[0]!r})"
-            self._stopping = True
+            self._halt()
         # A send cut short by the stop may or may not have reached the server.
         for index, item in in_flight.items():
-            events[index] = ReplayEvent(
-                index, item.line, None, _CANCELLED, None, delivery="unknown"
-            )
+            self._record(ReplayEvent(index, item.line, None, _CANCELLED, None, delivery="unknown"))
             progress.unknown += 1
         self._emit(progress, started)
-        interrupted = self._stopping or cancelled_from_outside
-        resume = next((it.index for it in todo if it.index not in events), None)
-        again = set(in_flight)
+        interrupted = self._stopping or cancelled_from_outside or reader.error is not None
+        # What a resume starts from: the first event read but not dealt with (still queued),
+        # else the first one not read; and any event cut short or left unanswered.
+        left = [item.index for item in _drain(queue)]
+        if interrupted and reader.unread is not None:
+            left.append(reader.unread)
+        if total is not None:
+            left = [i for i in left if i < total]
+        left.extend(in_flight)
         if self._stopped_reason is not None:
             # the unanswered ones go again too: their unique_ids make a repeat harmless
-            again.update(self._unreachable)
-        if again:
-            resume = min(again) if resume is None else min(resume, *again)
+            left.extend(self._unreachable)
+        if reader.error is not None and self._stopped_reason is None:
+            self._stopped_reason = f"the input stopped being readable: {reader.error}"
+        if total is None:
+            total = reader.count
+        earlier_accepted = self._earlier_seen if earlier_here is None else earlier_here
+        self._counts["accepted"] += earlier_accepted
         summary = ReplaySummary(
             run_id=self.run_id,
-            total_in_file=len(items),
-            skipped=skip,
+            total_in_file=total,
+            skipped=min(skip, total),
             progress=progress,
-            events=tuple(events[i] for i in sorted(events)),
+            events=tuple(sorted(self._kept, key=lambda e: e.index)),
             interrupted=interrupted,
-            resume_skip=resume,
+            resume_skip=min(left) if left else None,
             in_flight_cancelled=len(in_flight),
             stopped_reason=self._stopped_reason,
-            earlier_accepted=sum(1 for i in earlier if skip <= i < len(items)),
+            earlier_accepted=earlier_accepted,
+            counts=self._counts,
         )
         if cancelled_from_outside:
             raise asyncio.CancelledError
         return summary
+
+    async def _produce(
+        self,
+        items: Iterable[ReplayItem] | AsyncIterable[ReplayItem],
+        queue: asyncio.Queue[ReplayItem | None],
+        reader: _Reader,
+        progress: ReplayProgress,
+        *,
+        started: float,
+        skip: int,
+        earlier: Container[int],
+        in_doubt: Container[int],
+    ) -> None:
+        """Read the events one by one, validate them and hand the valid ones to the senders
+        through a short queue: reading waits while the queue is full, so only the events
+        queued and in flight are held. Only the verdict of a validation is kept, never the
+        report (a report holds the parsed body); senders validate again (cheap)."""
+        looked = time.perf_counter()
+        n = 0
+        each = _each(items)
+        try:
+            async for item in each:
+                reader.read(item)
+                n += 1
+                if n % VALIDATION_CHUNK == 0 or time.perf_counter() - looked > LOOK_EVERY:
+                    self._emit(progress, started)
+                    await asyncio.sleep(0)  # let Ctrl-C (stop()), the progress, a window through
+                    looked = time.perf_counter()
+                await self._going.wait()
+                if self._stopping:
+                    return  # ``item`` is the first one not dealt with
+                if item.index < skip:
+                    reader.done(item)
+                    continue
+                if item.index in earlier:
+                    self._earlier_seen += 1
+                    reader.done(item)
+                    continue
+                report = self.sender.validate(item.raw)
+                if report.valid or self.force:
+                    if item.index in in_doubt and not self._will_carry_unique_id(report):
+                        self._record(
+                            ReplayEvent(
+                                item.index, item.line, None, _HELD_BACK, None, delivery="unknown"
+                            )
+                        )
+                        progress.unknown += 1
+                        progress.done += 1
+                    else:
+                        while queue.qsize() >= QUEUE_EVENTS and not self._stopping:
+                            self._space.clear()
+                            await self._space.wait()  # a sender takes one: room for the next
+                        if self._stopping:
+                            return
+                        queue.put_nowait(item)
+                    reader.done(item)
+                    continue
+                invalid = ReplayEvent(
+                    item.index, item.line, None, _describe_invalid(item, report), None
+                )
+                self._record(invalid)
+                self._report_invalid(invalid)
+                progress.invalid += 1
+                progress.done += 1
+                reader.done(item)
+        except ReplayInputError as exc:
+            # the events read before go out; the run then stops, resumable from here
+            reader.error = str(exc)
+            return
+        finally:
+            await each.aclose()
+        reader.finished()
+
+    def _record(self, event: ReplayEvent) -> None:
+        """Count an event by its delivery state; keep it (by line) unless accepted."""
+        self._counts[event.delivery] += 1
+        if not event.accepted and len(self._kept) < MAX_EVENTS_KEPT:
+            self._kept.append(event)
+        if self._on_event is not None:
+            try:
+                self._on_event(event)
+            except Exception:  # an observer's fault must not stop the run
+                log.exception("replay: the observer of event %d failed", event.index)
+                self._on_event = None
 
     @staticmethod
     def _count(progress: ReplayProgress, outcome: SendOutcome, event: ReplayEvent) -> None:
@@ -531,3 +671,54 @@ class Replayer:
             except Exception as exc:
                 log.warning("replay: listing an invalid event failed (%s)", exc)
                 self._on_invalid = None
+
+
+def _count_from(marks: Container[int], start: int) -> int:
+    """How many positions from ``start`` on ``marks`` holds (a byte map, a set or a dict)."""
+    count_from = getattr(marks, "count_from", None)
+    if count_from is not None:
+        return int(count_from(start))
+    if isinstance(marks, Iterable):
+        return sum(1 for i in marks if isinstance(i, int) and i >= start)
+    return 0
+
+
+def _drain(queue: asyncio.Queue[ReplayItem | None]) -> list[ReplayItem]:
+    """The events still queued (not taken by a sender), in file order."""
+    items: list[ReplayItem] = []
+    while not queue.empty():
+        item = queue.get_nowait()
+        if item is not None:
+            items.append(item)
+    return items
+
+
+async def _each(
+    items: Iterable[ReplayItem] | AsyncIterable[ReplayItem],
+) -> AsyncGenerator[ReplayItem, None]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+
+
+class _Reader:
+    """Where reading the input stands: the first event not dealt with (None once the input
+    ended), how many were read, and why it stopped being readable."""
+
+    def __init__(self) -> None:
+        self.unread: int | None = 0
+        self.count = 0
+        self.error: str | None = None
+
+    def read(self, item: ReplayItem) -> None:
+        self.unread = item.index
+        self.count = item.index + 1
+
+    def done(self, item: ReplayItem) -> None:
+        self.unread = item.index + 1  # the next one, if there is one
+
+    def finished(self) -> None:
+        self.unread = None

@@ -4,16 +4,24 @@ chunk), which ties a replay run to the exact bytes it replays."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from composer.domain.jsontext import value_end
 
 READ_CHUNK = 1 << 20
 HASH_NAME = "sha256"
+MAX_EVENT_BYTES = 16 * 1024 * 1024
+"""The largest single event the streamed reader takes (Klaviyo takes at most 5 MB in one
+request): what it holds at once is bounded by it, even for a file without line breaks (a
+device, a sparse file of zeros)."""
 
 
 class ReplayInputError(ValueError):
@@ -150,9 +158,15 @@ class EventStream:
         self._digest.update(data)
         return data
 
-    def _readline(self) -> bytes:
-        data = self._stream.readline()
+    def _readline(self, line: int) -> bytes:
+        """The next line (``line`` is its number, for the message when it is too long)."""
+        data = self._stream.readline(MAX_EVENT_BYTES + 1)
         self._digest.update(data)
+        if len(data) > MAX_EVENT_BYTES:
+            raise ReplayInputError(
+                f"line {line}: longer than {MAX_EVENT_BYTES // (1024 * 1024)} "
+                "MB, too large to be one event (give one event per line)"
+            )
         return data
 
     def __iter__(self) -> Iterator[ReplayItem]:
@@ -160,7 +174,7 @@ class EventStream:
         line = 0
         # Find the first byte that is not blank, to tell an array from NDJSON.
         while True:
-            raw = self._readline()
+            raw = self._readline(line + 1)
             if not raw:
                 break
             line += 1
@@ -207,24 +221,30 @@ class EventStream:
             return
         self.count = 1
         yield ReplayItem(0, line, text.encode("utf-8"))
-        while raw := self._readline():
+        while raw := self._readline(line + 1):
             line += 1
-            stripped = self._decode(raw, line).strip()
-            if stripped:
-                yield ReplayItem(self.count, line, stripped.encode("utf-8"))
-                self.count += 1
+            yield from self._one_line(raw, line)
 
     def _ndjson_from_text(self, first: str, line: int, rest: bytes) -> Iterator[ReplayItem]:
         self.count = 1
         yield ReplayItem(0, line, first.encode("utf-8"))
-        for raw in rest.split(b"\n"):
+        *whole, tail = rest.split(b"\n")
+        for raw in whole:
             line += 1
-            stripped = self._decode(raw, line).strip()
-            if stripped:
-                yield ReplayItem(self.count, line, stripped.encode("utf-8"))
-                self.count += 1
+            yield from self._one_line(raw, line)
+        # the read-ahead may end inside a line: it goes on in the lines read from here on
+        while raw := tail + self._readline(line + 1):
+            tail = b""
+            line += 1
+            yield from self._one_line(raw, line)
 
-    def _read_rest(self, limit: int = 64 * READ_CHUNK) -> bytes:
+    def _one_line(self, raw: bytes, line: int) -> Iterator[ReplayItem]:
+        stripped = self._decode(raw, line).strip()
+        if stripped:
+            yield ReplayItem(self.count, line, stripped.encode("utf-8"))
+            self.count += 1
+
+    def _read_rest(self, limit: int = MAX_EVENT_BYTES) -> bytes:
         parts: list[bytes] = []
         size = 0
         while size <= limit and (chunk := self._read(self._chunk)):
@@ -293,6 +313,12 @@ class EventStream:
                         continue  # a number may go on in the next chunk
                     break
                 except ValueError as exc:
+                    if len(text) - i > MAX_EVENT_BYTES:
+                        raise ReplayInputError(
+                            f"line {line_at}: element {self.count + 1} of the JSON array is "
+                            f"longer than {MAX_EVENT_BYTES // (1024 * 1024)} MB, too large to "
+                            "be one event"
+                        ) from None
                     if more():
                         continue
                     raise ReplayInputError(
@@ -319,11 +345,91 @@ class EventStream:
             )
 
 
-def scan_events(stream: BinaryIO) -> tuple[int, str]:
+def scan_events(
+    stream: BinaryIO, on_item: Callable[[ReplayItem], None] | None = None
+) -> tuple[int, str]:
     """Read a whole file of events once, keeping nothing: (number of events, content hash).
-    Raises :class:`ReplayInputError` when it cannot be read as events."""
+    ``on_item`` sees each event as it passes (it may raise to stop the scan). Raises
+    :class:`ReplayInputError` when it cannot be read as events."""
     reader = EventStream(stream)
-    for _ in reader:
-        pass
+    for item in reader:
+        if on_item is not None:
+            on_item(item)
     assert reader.content_hash is not None
     return reader.count, reader.content_hash
+
+
+@dataclass(frozen=True, slots=True)
+class EventFile:
+    """A file of events as it was counted (streamed, keeping nothing): its path, number of
+    events and content hash. A replay records the run with these before its first send, then
+    reads the file a second time, as a stream, to send it."""
+
+    path: Path
+    count: int
+    content_hash: str
+
+    @property
+    def absolute(self) -> str:
+        """The absolute path a run records."""
+        return str(self.path.resolve())
+
+    @classmethod
+    def scan(
+        cls, path: Path | str, on_item: Callable[[ReplayItem], None] | None = None
+    ) -> EventFile:
+        """Read the file once, keeping nothing (memory stays flat). Raises
+        :class:`ReplayInputError` (with the line) or OSError."""
+        with open(path, "rb") as fh:
+            count, digest = scan_events(fh, on_item)
+        return cls(Path(path), count, digest)
+
+
+class ThreadedItems:
+    """The events of a source whose reads may block for long (standard input, a pipe that is
+    still being written), read on a daemon thread at most ``ahead`` events ahead of the
+    consumer: the event loop never waits on the source, so sends and their answers go on while
+    the next lines are still to come, and a stop never waits for a read that may never end.
+    Iterate it once with ``async for``; errors of the source are raised there."""
+
+    def __init__(self, items: Iterable[ReplayItem], ahead: int = 64) -> None:
+        self._items = items
+        self._slots = threading.Semaphore(ahead)
+        self._closed = False
+
+    def close(self) -> None:
+        """Read no further (the thread ends at its next event)."""
+        self._closed = True
+        self._slots.release()
+
+    async def __aiter__(self) -> AsyncIterator[ReplayItem]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        def put(kind: str, value: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is listening
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+        def work() -> None:
+            try:
+                for item in self._items:
+                    self._slots.acquire()
+                    if self._closed:
+                        return
+                    put("item", item)
+                put("end", None)
+            except BaseException as exc:  # handed over to the reader of the events
+                put("error", exc)
+
+        threading.Thread(target=work, name="replay-input", daemon=True).start()
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                self._slots.release()
+                yield value
+        finally:
+            self.close()

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from composer.services.ports import RunLog
-from composer.services.replay import ReplayEvent, ReplayItem, ReplaySummary
+from composer.services.replay import ReplaySummary
+from composer.services.replay_input import EventFile
 from composer.storage.runs import ReplayRun
 
 STDIN_PATH = "<stdin>"
@@ -29,19 +30,37 @@ class ResumeRefused(Exception):
     """``--resume`` cannot go on; the message says why and what to do instead."""
 
 
+class Marks:
+    """Positions of a file marked in a byte map (one byte per event, a megabyte per million
+    events, instead of a record per event): ``index in marks``, ``len(marks)``."""
+
+    def __init__(self, marks: bytearray) -> None:
+        self.marks = marks
+
+    def __contains__(self, index: object) -> bool:
+        return isinstance(index, int) and 0 <= index < len(self.marks) and bool(self.marks[index])
+
+    def __len__(self) -> int:
+        return self.marks.count(1)
+
+    def count_from(self, start: int) -> int:
+        """Marked positions from ``start`` on."""
+        return self.marks.count(1, max(start, 0))
+
+
 @dataclass(frozen=True, slots=True)
 class ResumePlan:
-    """What a resumed session sends: everything but ``earlier`` (accepted before)."""
+    """What a resumed session (single creates or bulk jobs, as ``run.bulk`` says) leaves out
+    (``earlier``) and sends again (``in_doubt``)."""
 
     run: ReplayRun
-    earlier: dict[int, ReplayEvent]
-    in_doubt: frozenset[int]
-    """Events sent before without a 202 on record: they may have been recorded."""
-
-    @property
-    def untouched(self) -> int:
-        """Events of the file no earlier session recorded a send of."""
-        return self.run.events - len(self.earlier) - len(self.in_doubt)
+    earlier: Marks
+    """Positions some send of which was accepted: not sent again."""
+    in_doubt: Marks
+    """Positions sent before without an accepted answer: they may have been recorded, so
+    they go again with their unique_ids (held back when they have none)."""
+    untouched: int = 0
+    """Positions no earlier session recorded a send of."""
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -106,27 +125,21 @@ def find_run_to_resume(runs: RunLog, path: str, content_hash: str, target: str) 
     return run
 
 
-def plan_resume(runs: RunLog, run: ReplayRun, items: list[ReplayItem]) -> ResumePlan:
-    """Read back what the run's earlier sessions did with each event."""
-    lines = {item.index: item.line for item in items}
-    earlier: dict[int, ReplayEvent] = {}
-    in_doubt: set[int] = set()
-    for index, state in runs.event_states(run.id).items():
-        if index not in lines:
-            continue
-        if state.accepted:
-            earlier[index] = ReplayEvent(
-                index,
-                lines[index],
-                202,
-                None,
-                state.unique_id,
-                delivery="accepted",
-                earlier=True,
-            )
-        else:
-            in_doubt.add(index)
-    return ResumePlan(run, earlier, frozenset(in_doubt))
+def plan_resume(runs: RunLog, file: EventFile, target: str, name: str | None = None) -> ResumePlan:
+    """The last unfinished run of ``file`` to ``target`` and what is left of it, read from
+    the history as two byte maps (never a record per event). ``name`` is the file as the user
+    gave it, for messages. Raises :class:`ResumeRefused` (the message says why and what to do)
+    or HistoryError."""
+    run = find_run_to_resume(runs, file.absolute, file.content_hash, target)
+    if run.events != file.count:
+        raise ResumeRefused(
+            f"run {run.id} had {run.events} events and {name or file.path} now holds "
+            f"{file.count}: start a new run without --resume"
+        )
+    accepted, sent = runs.marks(run.id, file.count)
+    doubt = bytearray(s & (a ^ 1) for a, s in zip(accepted, sent, strict=True))
+    untouched = file.count - sent.count(1)
+    return ResumePlan(run, Marks(accepted), Marks(doubt), untouched)
 
 
 def new_run(

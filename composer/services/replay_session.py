@@ -1,5 +1,6 @@
-"""A replay as the window drives it: read a file of events off the UI thread (with a clear
-sentence for a file that cannot be read), find an interrupted run of it to resume, run the
+"""A replay as the window drives it: count a file of events off the UI thread, as a stream
+with its progress (memory flat whatever the file's size; a clear sentence for a file that
+cannot be read), find an interrupted run of it to resume, run the
 replay with pause, resume and cancel, and count its events by delivery state while it runs and
 at the end.
 
@@ -16,12 +17,12 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from composer.domain.convert import body_shape
 from composer.domain.jsontext import loads
 from composer.domain.revisions import Shape, get_revision
 from composer.services.bulk import BulkProgress
-from composer.services.bulk_file import BulkFile, BulkResumePlan, plan_bulk_resume
 from composer.services.ports import RunLog
 from composer.services.replay import (
     Replayer,
@@ -29,9 +30,8 @@ from composer.services.replay import (
     ReplayItem,
     ReplayProgress,
     ReplaySummary,
-    read_events,
 )
-from composer.services.replay_input import content_hash_of
+from composer.services.replay_input import EventFile, EventStream, scan_events
 from composer.services.replay_runs import (
     ResumePlan,
     ResumeRefused,
@@ -45,9 +45,6 @@ from composer.services.send import Sender
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 512 * 1024 * 1024
-"""The largest file of events the window reads (its events are held in memory)."""
-
 BULK_FIRST_REVISION = "2024-05-15"
 """Klaviyo's Bulk Create Events exists from this revision on."""
 
@@ -58,18 +55,48 @@ class ReplayFileError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ReplayFile:
-    """A file of events, read: its absolute path, events, size and content hash."""
+    """A file of events as it was counted (read once as a stream, keeping no event): its
+    absolute path, number of events, content hash and size. The replay reads it again, as a
+    stream, to send it."""
 
     path: Path
-    items: tuple[ReplayItem, ...]
+    count: int
     content_hash: str
     size: int
     shape: Shape | None = None
     """The layout its events are written in (by the first events that parse), if any."""
+    mtime_ns: int = 0
+    """When it was last changed, as it was counted (a file changed since is counted again)."""
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def events(self) -> EventFile:
+        """The file as a replay run records it (path, count, content hash)."""
+        return EventFile(self.path, self.count, self.content_hash)
+
+
+class ReadProgress:
+    """How far reading a file has got, written by the reading thread and read by the window's
+    (plain attributes, each assignment whole); ``cancel()`` from any thread stops the read."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        """The file's size in bytes (0 until known)."""
+        self.read = 0
+        """Bytes read so far."""
+        self.events = 0
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    @property
+    def fraction(self) -> float:
+        """How much of the file has been read, 0.0 to 1.0."""
+        return min(self.read / self.size, 1.0) if self.size else 0.0
 
 
 SHAPE_WORDS = {
@@ -79,16 +106,12 @@ SHAPE_WORDS = {
 """How the dialog names the layout a file is written in."""
 
 
-def file_shape(items: tuple[ReplayItem, ...], look_at: int = 20) -> Shape | None:
-    """The layout of the first of the first ``look_at`` events that are Create Event bodies."""
-    for item in items[:look_at]:
-        try:
-            shape = body_shape(loads(item.raw.decode("utf-8")))
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if shape is not None:
-            return shape
-    return None
+def item_shape(item: ReplayItem) -> Shape | None:
+    """The layout of one event, when it is a Create Event body that parses."""
+    try:
+        return body_shape(loads(item.raw.decode("utf-8")))
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def layout_note(shape: Shape | None, revision: str, bulk: bool) -> str | None:
@@ -109,11 +132,24 @@ def layout_note(shape: Shape | None, revision: str, bulk: bool) -> str | None:
     )
 
 
-def read_replay_file(path: Path, limit: int = MAX_FILE_BYTES) -> ReplayFile:
-    """Read ``path`` (NDJSON, a JSON array or one object) into events. Blocks: call it off the
-    UI thread. Raises :class:`ReplayFileError` with a sentence for people, never another
-    exception, whatever the file holds (binary data, a device, a pipe, a huge file)."""
+SHAPE_LOOKS = 20
+"""Events looked at for the file's layout (the first that are Create Event bodies)."""
+PROGRESS_EVERY = 256
+"""Events read between two updates of the reading progress (and looks at a cancel)."""
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def read_replay_file(path: Path, progress: ReadProgress | None = None) -> ReplayFile:
+    """Count the events of ``path`` (NDJSON, a JSON array or one object) and hash it, reading
+    it once as a stream: memory stays flat whatever the file's size, and ``progress`` says how
+    far it has got. Blocks: call it off the UI thread. Raises :class:`ReplayFileError` with a
+    sentence for people, never another exception, whatever the file holds (binary data, a
+    device, a pipe, a huge file), and when ``progress`` was cancelled."""
     name = str(path)
+    progress = progress if progress is not None else ReadProgress()
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -130,40 +166,65 @@ def read_replay_file(path: Path, limit: int = MAX_FILE_BYTES) -> ReplayFile:
             f"{name}: is not a regular file (a device, pipe or socket); save the events to a "
             "file and choose that"
         )
-    too_large = (
-        f"{name}: {info.st_size / (1024 * 1024):,.0f} MB, larger than the "
-        f"{limit // (1024 * 1024)} MB the window reads; split the events into smaller files "
-        "(or replay it with `event-composer replay`)"
-    )
-    if info.st_size > limit:
-        raise ReplayFileError(too_large)
+    progress.size = info.st_size
+    shapes: list[Shape] = []
+    looked = [0]
+
+    def look(item: ReplayItem, fh: BinaryIO) -> None:
+        nul = item.raw.find(b"\x00")
+        if nul >= 0:
+            line = item.line + item.raw.count(b"\n", 0, nul)
+            raise ReplayFileError(
+                f"{name}: line {line} holds a NUL byte: this is not a text file of events. "
+                "Give one JSON event per line (NDJSON) or a JSON array of events"
+            )
+        if not shapes and looked[0] < SHAPE_LOOKS:
+            looked[0] += 1
+            shape = item_shape(item)
+            if shape is not None:
+                shapes.append(shape)
+        if item.index % PROGRESS_EVERY == 0:
+            progress.events = item.index
+            progress.read = fh.tell()
+            if progress.cancelled:
+                raise _Cancelled
+
     try:
         with open(path, "rb") as fh:
-            raw, digest = content_hash_of(fh, limit)
-    except PermissionError:
-        raise ReplayFileError(f"{name}: permission denied; check the file's permissions") from None
-    except MemoryError:
-        raise ReplayFileError(f"{name}: too large to read into memory") from None
-    except (OSError, ValueError) as exc:
-        raise ReplayFileError(f"{name}: cannot be read ({_reason(exc)})") from None
-    if len(raw) > limit:
-        raise ReplayFileError(too_large)
-    if b"\x00" in raw:
-        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
-        raise ReplayFileError(
-            f"{name}: line {line} holds a NUL byte: this is not a text file of events. Give "
-            "one JSON event per line (NDJSON) or a JSON array of events"
-        )
-    try:
-        items = read_events(raw)
+            count, digest = scan_events(fh, lambda item: look(item, fh))
+            progress.read = fh.tell()
+    except _Cancelled:
+        raise ReplayFileError(f"{name}: reading it was cancelled") from None
     except ReplayInputError as exc:
         raise ReplayFileError(f"{name}: {exc}") from None
     except RecursionError:
         raise ReplayFileError(f"{name}: the JSON is nested too deeply to read") from None
-    if not items:
+    except PermissionError:
+        raise ReplayFileError(f"{name}: permission denied; check the file's permissions") from None
+    except MemoryError:
+        raise ReplayFileError(f"{name}: an event is too large to read into memory") from None
+    except (OSError, ValueError) as exc:
+        raise ReplayFileError(f"{name}: cannot be read ({_reason(exc)})") from None
+    progress.events = count
+    if not count:
         raise ReplayFileError(f"{name}: the JSON array is empty: there are no events to replay")
-    events = tuple(items)
-    return ReplayFile(Path(os.path.abspath(path)), events, digest, len(raw), file_shape(events))
+    return ReplayFile(
+        Path(os.path.abspath(path)),
+        count,
+        digest,
+        progress.read,
+        shapes[0] if shapes else None,
+        info.st_mtime_ns,
+    )
+
+
+def unchanged(file: ReplayFile) -> bool:
+    """Whether the file still has the size and modification time it had when counted."""
+    try:
+        info = os.stat(file.path)
+    except OSError:
+        return False
+    return (info.st_size, info.st_mtime_ns) == (file.size, file.mtime_ns)
 
 
 def _reason(exc: BaseException) -> str:
@@ -187,10 +248,10 @@ def bulk_refusal(revision: str) -> str | None:
 
 def find_resumable(
     runs: RunLog, file: ReplayFile, target: str, account: str | None
-) -> tuple[ResumePlan | BulkResumePlan | None, str | None]:
-    """The interrupted run of ``file`` to ``target`` that a replay can continue (a bulk run
-    continues in bulk), and when there is an unfinished run that cannot be continued, why.
-    Blocks (reads the history)."""
+) -> tuple[ResumePlan | None, str | None]:
+    """The interrupted run of ``file`` to ``target`` that a replay can continue (a bulk run,
+    ``plan.run.bulk``, continues in bulk), and when there is an unfinished run that cannot be
+    continued, why. Blocks (reads the history: two bytes per event of the run)."""
     to_target = [r for r in runs.of_file(str(file.path)) if r.target == target]
     if not to_target or to_target[0].state == "finished":
         return None, None  # nothing was interrupted: a new run
@@ -198,9 +259,9 @@ def find_resumable(
         run = find_run_to_resume(runs, str(file.path), file.content_hash, target)
     except ResumeRefused as exc:  # the file changed, or another process is on the run
         return None, str(exc)
-    if run.events != len(file.items):
+    if run.events != file.count:
         return None, (
-            f"run {run.id} had {run.events} events and the file now holds {len(file.items)}; "
+            f"run {run.id} had {run.events} events and the file now holds {file.count}; "
             "a new run starts"
         )
     if run.account != account:
@@ -209,10 +270,7 @@ def find_resumable(
             + (f"account “{run.account}”" if run.account else "no account")
             + "; choose the same account to resume it"
         )
-    if run.bulk:
-        scanned = BulkFile(file.path, len(file.items), file.content_hash)
-        return plan_bulk_resume(runs, scanned, target), None
-    return plan_resume(runs, run, list(file.items)), None
+    return plan_resume(runs, file.events, target), None
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +396,7 @@ class ReplaySession:
         if self.summary is not None:
             return ReplayCounts.of_summary(self.summary)
         earlier = len(self.resume_plan.earlier) if self.resume_plan is not None else 0
-        return ReplayCounts.of_progress(len(self.file.items), self.progress, earlier)
+        return ReplayCounts.of_progress(self.file.count, self.progress, earlier)
 
     def pause(self) -> None:
         """No new send starts; the sends in flight finish."""
@@ -354,16 +412,22 @@ class ReplaySession:
         self.replayer.stop()
 
     async def run(self) -> ReplaySummary:
-        """Record the run, replay the file, record how it ended; the summary. The sender is
-        closed afterwards."""
+        """Record the run, replay the file (read again as a stream), record how it ended; the
+        summary. The sender is closed afterwards. Raises :class:`ReplayFileError` when the file
+        changed since it was counted (what is replayed must be what the dialog showed)."""
         sender = self.sender
         try:
+            if not unchanged(self.file):
+                raise ReplayFileError(
+                    f"{self.file.path} changed since it was read: choose it again (File > "
+                    "Replay a file…) so that what is replayed is what the dialog shows"
+                )
             if self.runs is not None:
                 record = new_run(
                     self.run_id,
                     str(self.file.path),
                     self.file.content_hash,
-                    len(self.file.items),
+                    self.file.count,
                     target=sender.target.label,
                     account=sender.account,
                     revision=sender.client.revision.name,
@@ -375,11 +439,7 @@ class ReplaySession:
                 if problem is not None:
                     self.notes.append(problem)
             plan = self.resume_plan
-            summary = await self.replayer.run(
-                list(self.file.items),
-                earlier=plan.earlier if plan is not None else None,
-                in_doubt=plan.in_doubt if plan is not None else frozenset(),
-            )
+            summary = await self._send_file(plan)
             self.summary = summary
             if self.runs is not None and self.recorded:
                 problem = await asyncio.to_thread(record_end, self.runs, self.run_id, summary)
@@ -388,6 +448,23 @@ class ReplaySession:
             return summary
         finally:
             await sender.aclose()
+
+    async def _send_file(self, plan: ResumePlan | None) -> ReplaySummary:
+        """The file's events read as they are sent (at most a few dozen held at once)."""
+        with open(self.file.path, "rb") as fh:
+            stream = EventStream(fh)
+            summary = await self.replayer.run(
+                stream,
+                total=self.file.count,
+                earlier=plan.earlier if plan is not None else frozenset(),
+                in_doubt=plan.in_doubt if plan is not None else frozenset(),
+            )
+        if stream.content_hash not in (None, self.file.content_hash):
+            self.notes.append(
+                f"{self.file.path} changed while it was replayed (its content hash is now "
+                f"{stream.content_hash}): the events sent are those read during the replay"
+            )
+        return summary
 
 
 def resume_words(file: ReplayFile, target: str) -> str:

@@ -65,12 +65,13 @@ def progress_line(
         return f"{text} · Paused: no new send starts until you resume"
     if progress is None:
         return f"{text} · starting…"
-    if progress.sent == 0 and progress.done < progress.total:
+    left = progress.total is None or progress.done < progress.total
+    if progress.sent == 0 and left:
         return f"{text} · checking the events…"
     if progress.rate > 0:
         text += f" · {progress.rate:,.0f} a second"
     eta = progress.eta
-    if eta is not None and progress.done < progress.total:
+    if eta is not None and left:
         text += f" · about {_duration(eta)} left"
     return text
 

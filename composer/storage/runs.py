@@ -143,6 +143,20 @@ class ReplayRuns:
 
         self._run(write)
 
+    def set_file(self, run_id: str, events: int, content_hash: str) -> None:
+        """The number of events and the content hash of a run's input, once read to its end
+        (a replay of standard input or a pipe reads it once, as it comes, and learns them
+        only then)."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            with db.write_transaction(conn):
+                conn.execute(
+                    "UPDATE replay_run SET events = ?, content_hash = ? WHERE id = ?",
+                    (events, content_hash, run_id),
+                )
+
+        self._run(write)
+
     def get(self, run_id: str) -> ReplayRun | None:
         """The run with this id, or None."""
         sql = f"SELECT {_COLUMNS} FROM replay_run WHERE id = ?"  # noqa: S608

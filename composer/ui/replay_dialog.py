@@ -30,7 +30,12 @@ from PySide6.QtWidgets import (
 
 from composer.client.targets import Target, TargetKind
 from composer.services.outcome_text import SYMBOLS, Tone
-from composer.services.replay_session import SHAPE_WORDS, ReplayCounts, ReplayFile
+from composer.services.replay_session import (
+    SHAPE_WORDS,
+    ReadProgress,
+    ReplayCounts,
+    ReplayFile,
+)
 from composer.services.replay_text import ReplayOutcomeText, count_texts
 from composer.ui import theme
 from composer.ui.revision_picker import fill_revisions
@@ -278,9 +283,19 @@ class ReplayDialog(QDialog):
 
     # -- before the start ----------------------------------------------------------------------
 
+    def show_reading(self, progress: ReadProgress) -> None:
+        """The file is being counted: how far it has got (a large file takes a few seconds;
+        the dialog and the window stay usable meanwhile)."""
+        if self._ready:
+            return
+        self.file_details.setText(
+            f"Reading the file… {progress.fraction:.0%} of {_size_text(progress.size)} · "
+            f"{progress.events:,} events so far"
+        )
+
     def set_file(self, file: ReplayFile) -> None:
         """The file has been read: say what it holds."""
-        n = len(file.items)
+        n = file.count
         layout = f" · written in {SHAPE_WORDS[file.shape]}" if file.shape is not None else ""
         self.file_details.setText(
             f"{n:,} event{'s' * (n != 1)} · {_size_text(file.size)}{layout} · {file.path}"

@@ -26,7 +26,6 @@ from composer.ui.tasks import TaskRunner, off_thread
 
 if TYPE_CHECKING:  # the replay's services load with the first replay (httpx among them)
     from composer.services.bulk import BulkSummary
-    from composer.services.bulk_file import BulkResumePlan
     from composer.services.replay import ReplaySummary
     from composer.services.replay_bulk_session import BulkSession
     from composer.services.replay_runs import ResumePlan
@@ -96,7 +95,7 @@ class ReplayPart(QObject):
         self.dialog: ReplayDialog | None = None
         self.session: ReplaySession | BulkSession | None = None
         self._file: ReplayFile | None = None
-        self._plan: ResumePlan | BulkResumePlan | None = None
+        self._plan: ResumePlan | None = None
         self._target: Target = target_bar.target()
         self._account: str | None = target_bar.account()
         self._task: asyncio.Task[None] | None = None
@@ -134,7 +133,11 @@ class ReplayPart(QObject):
             await self._open(path)
 
     async def _open(self, path: Path) -> None:
-        from composer.services.replay_session import ReplayFileError, read_replay_file
+        from composer.services.replay_session import (
+            ReadProgress,
+            ReplayFileError,
+            read_replay_file,
+        )
         from composer.ui.replay_dialog import ReplayDialog
 
         dialog = ReplayDialog(path.name, self._window)
@@ -150,25 +153,42 @@ class ReplayPart(QObject):
         dialog.set_revision(self._bar.revision())
         self._target, self._account = self._bar.target(), self._bar.account()
         shown = asyncio.ensure_future(run_dialog(dialog, modal=False))
+        # The file is counted on a worker thread as a stream (memory flat whatever its size);
+        # the dialog shows how far it has got, and closing it stops the reading.
+        reading = ReadProgress()
+        shown.add_done_callback(lambda _f: reading.cancel())
+        ticker = QTimer(self)
+        ticker.setInterval(PROGRESS_MS)
+
+        def tick() -> None:
+            if shiboken6.isValid(dialog) and self._file is None:
+                dialog.show_reading(reading)
+
+        ticker.timeout.connect(tick)
+        ticker.start()
         try:
             try:
-                file = await off_thread(read_replay_file, path)
+                file = await off_thread(read_replay_file, path, reading)
             except ReplayFileError as exc:
-                dialog.set_unreadable(str(exc))
+                if shiboken6.isValid(dialog) and not reading.cancelled:
+                    dialog.set_unreadable(str(exc))
             else:
                 if shiboken6.isValid(dialog):
                     self._file = file
                     dialog.set_file(file)
                     await self._find_resumable()
+            finally:
+                ticker.stop()
+                ticker.deleteLater()
             await shown
         finally:
+            reading.cancel()
             shown.cancel()
             self.dialog = None
             dispose(dialog)
 
     async def _find_resumable(self) -> None:
         """Offer to continue an interrupted run of the file to the target, if there is one."""
-        from composer.services.bulk_file import BulkResumePlan
         from composer.services.replay_session import find_resumable
         from composer.ui.replay_dialog import BULK, SINGLE
 
@@ -194,7 +214,7 @@ class ReplayPart(QObject):
             )
             if dialog.revision() != run.revision:
                 dialog.set_revision(run.revision)
-        mode = BULK if isinstance(plan, BulkResumePlan) else SINGLE
+        mode = BULK if plan is not None and plan.run.bulk else SINGLE
         dialog.offer_resume(text, f"Not resumable: {note}" if note else None, mode)
         self._on_revision(dialog.revision())
 
@@ -281,7 +301,7 @@ class ReplayPart(QObject):
     async def _confirm_production(self, dialog: ReplayDialog, account: str | None) -> bool:
         """Every replay to production asks (a file is many events at once)."""
         file = self._file
-        count = len(file.items) if file is not None else 0
+        count = file.count if file is not None else 0
         who = f"with the key of account “{account}”" if account else ""
         box = question(
             dialog,
@@ -298,9 +318,7 @@ class ReplayPart(QObject):
         return await ask(box) is go
 
     async def _run(self) -> None:
-        from composer.services.bulk_file import BulkResumePlan
         from composer.services.replay_bulk_session import BulkSession
-        from composer.services.replay_runs import ResumePlan
         from composer.services.replay_session import ReplayFileError, ReplaySession
         from composer.services.replay_text import RunEnd, outcome_text
         from composer.ui.replay_dialog import BULK
@@ -310,7 +328,7 @@ class ReplayPart(QObject):
             return
         plan = self._plan if dialog.resuming() else None
         revision = plan.run.revision if plan is not None else dialog.revision()
-        bulk = isinstance(plan, BulkResumePlan) if plan is not None else dialog.mode() == BULK
+        bulk = plan.run.bulk if plan is not None else dialog.mode() == BULK
         refusal = await self._refusal(revision, bulk)
         if refusal is not None:
             dialog.show_failure(refusal)
@@ -328,13 +346,11 @@ class ReplayPart(QObject):
                 sender,
                 file.path,
                 runs=self._runs,
-                plan=plan if isinstance(plan, BulkResumePlan) else None,
-                expected=(len(file.items), file.content_hash),
+                plan=plan,
+                expected=(file.count, file.content_hash),
             )
         else:
-            session = ReplaySession(
-                sender, file, runs=self._runs, resume=plan if isinstance(plan, ResumePlan) else None
-            )
+            session = ReplaySession(sender, file, runs=self._runs, resume=plan)
         self.session = session
         dialog.set_running(True)
         self._show_progress()

@@ -215,3 +215,46 @@ def test_a_signal_stops_cleanly_and_the_printed_command_resumes(tmp_path, signum
     )
     # what was accepted before the stop was not sent again
     assert resent <= n - accepted_before + 4
+
+
+@pytest.mark.parametrize("source", ["pipe", "stdin"])
+def test_events_from_a_pipe_go_out_while_the_pipe_is_still_being_written(tmp_path, source):
+    """A pipe (or standard input) is read as it comes: the first events are sent and
+    recorded while the writer has not even written the rest, and the run counts them all."""
+    env = {k: v for k, v in os.environ.items() if k != "KLAVIYO_API_KEY"}
+    fifo = tmp_path / "events.ndjson"
+    os.mkfifo(fifo)
+    with run_in_thread(SandboxConfig()) as url:
+        command = [sys.executable, "-m", "composer", "--data-dir", str(tmp_path / "state")]
+        command += ["replay", "-" if source == "stdin" else str(fifo), "--target", url, "--json"]
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE if source == "stdin" else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            writer = proc.stdin if source == "stdin" else open(fifo, "wb")  # noqa: SIM115
+            assert writer is not None
+            writer.write(b"".join(json.dumps(event(i)).encode() + b"\n" for i in range(5)))
+            writer.flush()
+            deadline = time.monotonic() + 30
+            while httpx.get(f"{url}/sandbox/stats").json()["accepted"] < 5:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "nothing was sent before the input ended"
+                time.sleep(0.05)
+            writer.write(b"".join(json.dumps(event(i)).encode() + b"\n" for i in range(5, 8)))
+            writer.close()
+            proc.stdin = None  # closed: the end of the input
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        stats = httpx.get(f"{url}/sandbox/stats").json()
+    assert proc.returncode == 0, err.decode()
+    doc = json.loads(out)
+    assert doc["sent"] == 8 and doc["events_in_file"] == 8 and stats["recorded"] == 8
+    assert doc["content_hash"].startswith("sha256:")

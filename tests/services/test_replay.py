@@ -142,8 +142,9 @@ def test_every_element_of_a_long_pretty_array_keeps_its_line(make_example):
 
 
 async def test_a_stop_during_validation_of_a_large_file_takes_effect_at_once(make_example):
-    """Ctrl-C arrives while thousands of events are still being validated: the replay stops
-    without validating the rest and sends nothing."""
+    """Ctrl-C arrives while thousands of events are still to be read and validated: the
+    replay stops without validating the rest; only events already checked went out, and the
+    resume point is at or before the first event not checked."""
     import asyncio
 
     from composer.domain.validator import Validator
@@ -168,9 +169,9 @@ async def test_a_stop_during_validation_of_a_large_file_takes_effect_at_once(mak
         replayer.stop()  # what the Ctrl-C handler does, from the event loop
         summary = await asyncio.wait_for(run, 30)
     assert summary.interrupted
-    assert validated[0] < len(items)
-    assert app.stats.requests == 0
-    assert summary.resume_skip == 0
+    assert validated[0] < len(items) // 2
+    assert app.stats.requests <= validated[0]
+    assert summary.resume_skip is not None and summary.resume_skip <= validated[0]
 
 
 async def test_a_target_that_stops_answering_stops_the_run_with_a_resume_point(make_example):
@@ -206,9 +207,14 @@ async def test_a_progress_display_that_fails_loses_no_event(make_example):
         if progress.done >= 3:
             raise OSError(5, "Input/output error")
 
+    seen = []
     async with open_sender(app) as sender:
-        summary = await Replayer(sender, concurrency=4, on_progress=broken_terminal).run(items)
-    assert summary.all_accepted and len(summary.events) == 20
+        replayer = Replayer(
+            sender, concurrency=4, on_progress=broken_terminal, on_event=seen.append
+        )
+        summary = await replayer.run(items)
+    assert summary.all_accepted and summary.delivery_counts()["accepted"] == 20
+    assert sorted(e.index for e in seen) == list(range(20))
     assert len(app.events()) == 20
 
 
@@ -228,8 +234,9 @@ async def test_a_send_that_fails_inside_the_app_is_unknown_and_the_run_not_finis
             return await real_send(raw, **kw)
 
         sender.send = flaky_send
-        summary = await Replayer(sender, concurrency=2).run(items)
-    states = {e.index: e.delivery for e in summary.events}
+        seen = []
+        summary = await Replayer(sender, concurrency=2, on_event=seen.append).run(items)
+    states = {e.index: e.delivery for e in seen}
     assert states == {
         0: "accepted",
         1: "accepted",
@@ -238,5 +245,51 @@ async def test_a_send_that_fails_inside_the_app_is_unknown_and_the_run_not_finis
         4: "accepted",
         5: "accepted",
     }
-    assert "disk on fire" in summary.events[2].problem
+    (unknown,) = summary.events  # the summary keeps the events not accepted
+    assert unknown.index == 2 and "disk on fire" in unknown.problem
     assert not summary.all_accepted
+
+
+async def test_a_replay_holds_a_bounded_number_of_events_whatever_the_file_size(make_example):
+    """The events are read as they are sent: the reader is never more than the short queue
+    and the sends in flight ahead of the events finished, so memory does not grow with the
+    file; accepted events are counted, not kept."""
+    from composer.services.replay_input import ReplayItem
+
+    total, concurrency = 600, 4
+    finished = [0]
+    ahead: list[int] = []
+
+    def events():  # a file read lazily: says how far it is ahead of the events finished
+        for i in range(total):
+            ahead.append(i - finished[0])
+            yield ReplayItem(i, i + 1, make_example(email=f"b{i}@example.com"))
+
+    def done(_event):
+        finished[0] += 1
+
+    app = SandboxApp(SandboxConfig())
+    async with open_sender(app) as sender:
+        replayer = Replayer(sender, concurrency=concurrency, on_event=done)
+        summary = await replayer.run(events(), total=total)
+    assert summary.all_accepted and summary.delivery_counts()["accepted"] == total
+    assert len(app.events()) == total
+    assert max(ahead) <= 100  # the queue (64) and the sends in flight, not the file (600)
+    assert summary.events == ()
+
+
+async def test_input_that_stops_being_readable_stops_the_run_with_what_came_before(make_example):
+    """Input read as it comes (a pipe) turns unreadable half-way: the events before it are
+    sent, the run stops saying where and why, and the resume point is the next event."""
+    import io
+
+    from composer.services.replay_input import EventStream
+
+    data = ndjson([make_example(email=f"h{i}@example.com") for i in range(3)]) + b"\xff\xfe\n"
+    app = SandboxApp(SandboxConfig())
+    async with open_sender(app) as sender:
+        summary = await Replayer(sender, concurrency=2).run(EventStream(io.BytesIO(data)))
+    assert summary.interrupted and "line 4" in summary.stopped_reason
+    assert "UTF-8" in summary.stopped_reason
+    assert summary.delivery_counts()["accepted"] == 3 and len(app.events()) == 3
+    assert summary.total_in_file == 3 and summary.resume_skip == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from composer.domain.outcome import (
 )
 from composer.sandbox import FaultKind, SandboxApp, SandboxConfig
 from composer.services.replay import Replayer, delivery_state, read_events
+from composer.services.replay_input import EventFile
 from composer.services.replay_runs import (
     ResumeRefused,
     find_run_to_resume,
@@ -147,13 +149,16 @@ async def test_a_resumed_run_sends_only_what_was_not_accepted_with_the_same_ids(
             stopped = await first.run(items)
             record_end(store.runs, first.run_id, stopped)
             assert stopped.interrupted and stopped.in_flight_cancelled > 0
-            accepted_before = sum(e.accepted for e in stopped.events)
+            accepted_before = stopped.delivery_counts()["accepted"]
 
             run = find_run_to_resume(store.runs, "/f.ndjson", "sha256:1", "sandbox")
             assert run.id == first.run_id and run.state == "stopped"
-            plan = plan_resume(store.runs, run, items)
+            plan = plan_resume(store.runs, EventFile(Path("/f.ndjson"), 30, "sha256:1"), "sandbox")
+            assert plan.run.id == run.id
             assert len(plan.earlier) == accepted_before
-            assert plan.in_doubt == {e.index for e in stopped.unknown}
+            assert {i for i in range(30) if i in plan.in_doubt} == {
+                e.index for e in stopped.unknown
+            }
             requests_before = app.stats.requests
             resumed = Replayer(sender, concurrency=4, run_id=run.id)
             record_start(store.runs, dataclasses.replace(run))
@@ -181,8 +186,10 @@ async def test_an_event_in_doubt_without_a_unique_id_is_not_sent_again(make_exam
     )
     async with Sender.open("sandbox", sandbox=app, environ={}, revision=FLAT_REVISION) as sender:
         replayer = Replayer(sender, fill_unique_id=False)
+        seen = []
+        replayer._on_event = seen.append
         summary = await replayer.run(items, in_doubt=frozenset({0, 2}))
-    states = {e.index: e.delivery for e in summary.events}
+    states = {e.index: e.delivery for e in seen}
     assert states == {0: "unknown", 1: "accepted", 2: "accepted"}
     assert "not sent again" in summary.events[0].problem
     assert sorted(e.profile for e in app.events()) == ["email:b@example.com", "email:c@example.com"]

@@ -43,9 +43,36 @@ def test_a_file_of_events_is_read_with_its_hash_and_absolute_path(tmp_path, monk
     (tmp_path / "e.ndjson").write_text(lines(3))
     monkeypatch.chdir(tmp_path)
     file = read_replay_file(Path("e.ndjson"))
-    assert len(file.items) == 3 and file.path == tmp_path / "e.ndjson"
+    assert file.count == 3 and file.path == tmp_path / "e.ndjson"
     assert file.content_hash.startswith("sha256:") and file.size > 0
-    assert [item.line for item in file.items] == [1, 2, 3]
+    assert file.shape is not None
+
+
+def test_reading_a_file_says_how_far_it_got_and_stops_when_cancelled(tmp_path):
+    """The window counts a file as a stream: the progress follows the bytes read, and closing
+    the dialog (cancel) stops the reading with a sentence, not at the end of the file."""
+    from composer.services.replay_session import ReadProgress
+
+    path = tmp_path / "e.ndjson"
+    path.write_text(lines(1) * 2000)
+    seen: list[tuple[int, int]] = []
+
+    class Watching(ReadProgress):
+        def __setattr__(self, name: str, value: Any) -> None:
+            super().__setattr__(name, value)
+            if name == "read" and value:
+                seen.append((self.events, value))
+                if len(seen) == 3:
+                    self.cancel()
+
+    progress = Watching()
+    with pytest.raises(ReplayFileError, match="cancelled"):
+        read_replay_file(path, progress)
+    assert len(seen) == 3 and seen[0] < seen[1] < seen[2]
+    assert seen[-1][1] < path.stat().st_size  # it stopped well before the end
+    done = ReadProgress()
+    file = read_replay_file(path, done)
+    assert file.count == done.events == 2000 and done.fraction == 1.0
 
 
 def test_hostile_files_are_refused_in_words(tmp_path):
@@ -60,10 +87,10 @@ def test_hostile_files_are_refused_in_words(tmp_path):
     for path, words in cases.items():
         with pytest.raises(ReplayFileError, match=words):
             read_replay_file(path)
-    big = tmp_path / "big.ndjson"
-    big.write_text(lines(2))
-    with pytest.raises(ReplayFileError, match="larger than"):
-        read_replay_file(big, limit=100)
+    nul = tmp_path / "nul.ndjson"
+    nul.write_bytes(lines(2).encode() + b'{"a": "\x00"}\n')
+    with pytest.raises(ReplayFileError, match="line 3 holds a NUL byte"):
+        read_replay_file(nul)
     empty_array = tmp_path / "empty.json"
     empty_array.write_text("[ ]")
     with pytest.raises(ReplayFileError, match="no events"):
@@ -116,7 +143,7 @@ def test_pause_holds_new_sends_until_resume():
             still = sent()
             replayer.resume()
             summary = await task
-            assert len(summary.events) == 12 and summary.all_accepted
+            assert summary.delivery_counts()["accepted"] == 12 and summary.all_accepted
             return before, held, still
 
     before, held, still = asyncio.run(scenario())
@@ -164,12 +191,13 @@ def test_a_stop_while_an_answer_is_being_recorded_reports_that_answer(tmp_path):
     queued = QueuedHistory(store)
     sandbox = LockingSandbox(path, 1.0)
     items = read_events(lines(1).encode())
+    seen: list[Any] = []
 
     async def scenario() -> Any:
         async with Sender.open(
             "sandbox", sandbox=sandbox, history=queued, revision=FLAT_REVISION
         ) as sender:
-            replayer = Replayer(sender, concurrency=1)
+            replayer = Replayer(sender, concurrency=1, on_event=seen.append)
             task = asyncio.ensure_future(replayer.run(items))
             while not sandbox.holders:
                 await asyncio.sleep(0.01)
@@ -186,6 +214,7 @@ def test_a_stop_while_an_answer_is_being_recorded_reports_that_answer(tmp_path):
     finally:
         store.close()
     assert [r.delivery for r in rows] == ["accepted"]
-    (event,) = summary.events
+    (event,) = seen
     assert event.delivery == "accepted" and event.status == 202
+    assert summary.delivery_counts()["accepted"] == 1
     assert summary.delivery_counts()["unknown"] == 0
