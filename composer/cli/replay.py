@@ -300,8 +300,8 @@ def run(args: argparse.Namespace) -> int:
     if session is None:
         err("replay", unreadable or "the input cannot be read")
         return EXIT_BAD_INPUT
-    if not named and session.file is not None:
-        _follow_layout(args, session.file.path)
+    if not named and not args.resume:  # a resumed run goes at its own revision
+        _follow_layout(args, session)
     storage = open_storage(args, "replay")
     try:
         session.runs = storage.history.runs if (storage is not None and args.history) else None
@@ -356,24 +356,39 @@ def run(args: argparse.Namespace) -> int:
     return _exit(summary, session, args, facts)
 
 
-def _follow_layout(args: argparse.Namespace, path: Path) -> None:
-    """No revision named: a file whose first events are in the flat layout of 2023-01-24 goes
-    at 2023-01-24, as it always has (single creates send events unchanged, and the default
-    revision would refuse them). Reads only the first events; a file that cannot be read is
-    left to the replay, which says why."""
+def _follow_layout(args: argparse.Namespace, session: _Session) -> None:
+    """No revision named: an input whose first events are in the flat layout of 2023-01-24
+    goes at 2023-01-24, as it always has (single creates send events unchanged, and the
+    default revision would refuse them). Looks at the first events only: of a regular file,
+    or of standard input what has already arrived (peeked, not consumed); a named pipe cannot
+    be looked into without consuming it, so it goes at the default revision."""
+    import io
+
     from composer.cli.env_option import layout_note
     from composer.domain.revisions import FLAT_REVISION, Shape
     from composer.services.replay_input import EventStream, ReplayInputError
     from composer.services.replay_session import item_shape
 
-    shape = None
-    try:
-        with open(path, "rb") as fh:
+    def first_shape(fh: Any) -> Shape | None:
+        try:
             for looked, item in enumerate(EventStream(fh)):
                 shape = item_shape(item)
                 if shape is not None or looked >= 20:
-                    break
-    except (OSError, ReplayInputError, RecursionError):
+                    return shape
+        except (ReplayInputError, RecursionError):
+            pass  # what is cut or broken is the replay's to report
+        return None
+
+    shape = None
+    try:
+        if session.file is not None:
+            with open(session.file.path, "rb") as fh:
+                shape = first_shape(fh)
+        elif args.path == "-":
+            peek = getattr(getattr(sys.stdin, "buffer", None), "peek", None)
+            if peek is not None:
+                shape = first_shape(io.BytesIO(peek(64 * 1024)))
+    except (OSError, ValueError):
         return
     if shape is Shape.FLAT:
         args.revision = FLAT_REVISION

@@ -114,3 +114,23 @@ def entry_revision(tmp_path: Path, entry_id: int) -> str:
         entry = store.get(entry_id)
         assert entry is not None
         return entry.row.revision
+
+
+def test_replay_from_standard_input_follows_the_layout_of_what_arrived(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    state = str(tmp_path / "state")
+    lines = "".join(json.dumps(sample_event()) + "\n" for _ in range(3)).encode()
+    proc = subprocess.run(
+        [sys.executable, "-m", "composer", "--data-dir", state, "replay", "-", "--json"],
+        input=lines,
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "KLAVIYO_API_KEY"},
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(proc.stdout)["delivery"]["accepted"] == 3
+    assert "layout of 2023-01-24" in proc.stderr.decode()
