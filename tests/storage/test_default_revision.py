@@ -61,3 +61,33 @@ def test_a_settings_file_naming_a_revision_keeps_it(tmp_path: Path, revision: st
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"version": 1, "default_revision": revision}))
     assert SettingsStore(path).settings.default_revision == revision
+
+
+def test_imported_bodies_without_a_revision_take_their_layouts(tmp_path: Path) -> None:
+    """An NDJSON file of bodies, or a HAR capture without a revision header: a flat body is
+    recorded at 2023-01-24 (as before), one in the newest layout at the newest revision."""
+    from composer.domain.convert import sample_event_in
+    from composer.domain.draft import sample_event
+    from composer.storage.imports import read_file
+
+    flat, newest = sample_event(), sample_event_in("2026-07-15")
+    ndjson = tmp_path / "events.ndjson"
+    ndjson.write_text(json.dumps(flat) + "\n" + json.dumps(newest) + "\n")
+    har = tmp_path / "capture.har"
+    entries = [
+        {
+            "startedDateTime": "2026-11-30T10:00:00.000Z",
+            "request": {
+                "method": "POST",
+                "url": "https://a.klaviyo.com/api/events",
+                "headers": [],
+                "postData": {"text": json.dumps(body)},
+            },
+            "response": {"status": 202, "headers": [], "content": {"text": ""}},
+        }
+        for body in (flat, newest)
+    ]
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    for path in (ndjson, har):
+        revisions = [r.context.revision for r in read_file(path).requests]
+        assert revisions == ["2023-01-24", "2026-07-15"], path.name
