@@ -31,6 +31,7 @@ from composer.cli.replay_report import (
     MAX_LISTED,
     ProgressLine,
     RunFacts,
+    StopSignals,
     format_progress,
     render_summary,
     resume_command,
@@ -461,9 +462,6 @@ def _events(session: _Session, path: str) -> Any:
 
 
 async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> ReplaySummary:
-    import asyncio
-    import contextlib
-    import signal
 
     from composer.services.replay import Replayer
     from composer.services.replay_runs import new_run, record_end, record_start
@@ -488,30 +486,15 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         on_invalid=on_invalid,
         on_sent=accepted,
     )
-    loop = asyncio.get_running_loop()
-    stops = _stop_signals()
 
-    def on_signal(signum: int) -> None:
-        first = not session.stop_signal
-        session.stop_signal.append(signum)
-        replayer.stop()  # first: after SIGHUP the terminal may be gone and printing fail
+    def stop() -> None:
+        replayer.stop()
         if session.verify_task is not None:
             session.verify_task.cancel()  # verdicts reached so far are kept
-        line.interrupt_line()
-        what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        if first:
-            say(
-                f"Stopping ({what}): cancelling the sends in flight ({what} again to quit "
-                "at once)..."
-            )
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signum)  # the same signal again interrupts for real
 
-    # Handlers first, then the record: a stop from here on is clean. Not available off the
-    # main thread or on Windows: there a signal simply interrupts (the run stays resumable).
-    for signum in stops:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal, signum)
+    # Handlers first, then the record: a stop from here on is clean.
+    signals = StopSignals(session.stop_signal, stop, line, "sends")
+    signals.install()
     _announce(session, replayer.run_id)
     file = session.file
     if session.runs is not None:
@@ -550,9 +533,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     finally:
         if fh is not None:
             fh.close()
-        for signum in stops:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(signum)
+        signals.remove()
     _check_unchanged(session, events, replayer.run_id)
     if session.runs is not None and session.recorded:
         problem = record_end(session.runs, replayer.run_id, summary)
@@ -622,10 +603,3 @@ def _check_unchanged(session: _Session, events: Any, run_id: str) -> None:
             runs.set_file(run_id, streamed.count, streamed.content_hash)
         except Exception as exc:  # the replay matters more than its record
             session.notes.append(f"the history could not record the input's size ({exc})")
-
-
-def _stop_signals() -> tuple[int, ...]:
-    """Ctrl-C, SIGTERM (a service manager, ``kill``) and SIGHUP (the terminal closed)."""
-    import signal
-
-    return tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
