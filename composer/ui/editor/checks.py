@@ -10,12 +10,13 @@ import contextlib
 import logging
 import random
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from composer.domain.validator import Validator
     from composer.domain.variables import Scope
     from composer.editing.analysis import Analysis
@@ -146,6 +147,8 @@ class Checks(QObject):
             )
 
         if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._executor = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="composer-validate"
             )
