@@ -86,7 +86,11 @@ class WindowStatus(QObject):
         while it has unsaved changes."""
         window = self.window
         modified = bool(getattr(window.controller, "is_modified", False))
-        title = window.document.title() if window.startup_done else UNTITLED
+        if window.startup_done:
+            title = window.document.title()
+        else:  # the parts come after the first paint
+            first = window.file_read_first
+            title = first.name if first is not None else UNTITLED
         window.setWindowTitle(f"{'• ' if modified else ''}{title} — {APP_TITLE}")
 
     def revision_chosen(self, revision: str) -> None:
