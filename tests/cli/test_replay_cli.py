@@ -258,3 +258,23 @@ def test_events_from_a_pipe_go_out_while_the_pipe_is_still_being_written(tmp_pat
     doc = json.loads(out)
     assert doc["sent"] == 8 and doc["events_in_file"] == 8 and stats["recorded"] == 8
     assert doc["content_hash"].startswith("sha256:")
+
+
+def test_a_summary_counts_every_problem_beyond_those_it_keeps(tmp_path, capsys, monkeypatch):
+    """The summary keeps the first events not accepted (memory stays flat however many fail)
+    but counts them all: by delivery state and by status."""
+    import composer.services.replay as replay_module
+
+    monkeypatch.setattr(replay_module, "MAX_EVENTS_KEPT", 3)
+    bad = [event(i) for i in range(8)]
+    for doc in bad:
+        del doc["data"]["attributes"]["metric"]
+    path = write_ndjson(tmp_path / "events.ndjson", [event(100), *bad])
+    assert replay(tmp_path, "--force", str(path)) == 1
+    out = capsys.readouterr().out
+    assert "not accepted 8" in out and "accepted 1" in out
+    assert "Problems (8):" in out and "... and 5 more" in out
+    assert "8 x 400 Bad request" in out
+    assert replay(tmp_path, "--force", "--json", str(path)) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["delivery"]["not_accepted"] == 8 and len(doc["failures"]) == 3
