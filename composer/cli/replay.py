@@ -411,7 +411,10 @@ def _events(session: _Session, path: str) -> Any:
     def from_source() -> Any:
         # opened on the reading thread: opening a pipe waits for its writer
         with contextlib.ExitStack() as stack:
-            fh = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))
+            # standard input through a reader of its own (a copy of its descriptor): the
+            # interpreter closes sys.stdin at exit, which must not wait for this thread's read
+            source = os.dup(sys.stdin.fileno()) if path == "-" else path
+            fh = stack.enter_context(open(source, "rb"))
             stream = EventStream(fh)
             session.streamed = stream
             yield from stream
