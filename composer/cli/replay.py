@@ -86,9 +86,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--bulk",
         action="store_true",
-        help="send through Bulk Create Events (revision 2024-05-15 on; default with it: the "
-        "newest): up to 1,000 events per request, 10 requests/s, 150/min, i.e. up to 150,000 "
-        "events a minute. Events in the 2023-01-24 shape are converted on the fly",
+        help="send through Bulk Create Events (revision 2024-05-15 on): up to 1,000 events "
+        "per request, 10 requests/s, 150/min, i.e. up to 150,000 events a minute. Events in "
+        "the 2023-01-24 shape are converted on the fly",
     )
     p.add_argument(
         "--job-size",
@@ -281,10 +281,11 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from composer.cli.replay_resume import plan_cli_resume
-    from composer.domain.revisions import DEFAULT_REVISION, NEWEST_REVISION
+    from composer.domain.revisions import DEFAULT_REVISION
 
+    named = args.revision is not None
     if args.revision is None:
-        args.revision = NEWEST_REVISION if args.bulk else DEFAULT_REVISION
+        args.revision = DEFAULT_REVISION
     if args.concurrency is None:
         args.concurrency = 10 if args.bulk else 16
     problem = _check(args)
@@ -300,6 +301,8 @@ def run(args: argparse.Namespace) -> int:
     if session is None:
         err("replay", unreadable or "the input cannot be read")
         return EXIT_BAD_INPUT
+    if not named and not args.resume:  # a resumed run goes at its own revision
+        _follow_layout(args, session)
     storage = open_storage(args, "replay")
     try:
         session.runs = storage.history.runs if (storage is not None and args.history) else None
@@ -352,6 +355,45 @@ def run(args: argparse.Namespace) -> int:
             text += "\n" + "\n".join(render_verify(session.verify, name))
         print_out(text)
     return _exit(summary, session, args, facts)
+
+
+def _follow_layout(args: argparse.Namespace, session: _Session) -> None:
+    """No revision named: an input whose first events are in the flat layout of 2023-01-24
+    goes at 2023-01-24, as it always has (single creates send events unchanged, and the
+    default revision would refuse them). Looks at the first events only: of a regular file,
+    or of standard input what has already arrived (peeked, not consumed); a named pipe cannot
+    be looked into without consuming it, so it goes at the default revision."""
+    import io
+
+    from composer.cli.env_option import layout_note
+    from composer.domain.revisions import FLAT_REVISION, Shape
+    from composer.services.replay_input import EventStream, ReplayInputError
+    from composer.services.replay_session import item_shape
+
+    def first_shape(fh: Any) -> Shape | None:
+        try:
+            for looked, item in enumerate(EventStream(fh)):
+                shape = item_shape(item)
+                if shape is not None or looked >= 20:
+                    return shape
+        except (ReplayInputError, RecursionError):
+            pass  # what is cut or broken is the replay's to report
+        return None
+
+    shape = None
+    try:
+        if session.file is not None:
+            with open(session.file.path, "rb") as fh:
+                shape = first_shape(fh)
+        elif args.path == "-":
+            peek = getattr(getattr(sys.stdin, "buffer", None), "peek", None)
+            if peek is not None:
+                shape = first_shape(io.BytesIO(peek(64 * 1024)))
+    except (OSError, ValueError):
+        return
+    if shape is Shape.FLAT:
+        args.revision = FLAT_REVISION
+        say(f"replay: {layout_note(FLAT_REVISION, 'the events are')}")
 
 
 def _exit(

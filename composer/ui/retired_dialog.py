@@ -9,8 +9,13 @@ from typing import Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from composer.domain.convert import ConversionReport, body_shape, convert, guess_revision
-from composer.domain.draft import sample_event
+from composer.domain.convert import (
+    ConversionReport,
+    body_shape,
+    convert,
+    guess_revision,
+    sample_event_in,
+)
 from composer.domain.jsontext import parse_json_text
 from composer.domain.revisions import NEWEST_REVISION, REVISIONS, get_revision
 from composer.services.retired import RetiredChoice, explanation, question
@@ -60,7 +65,7 @@ def conversion_summary(report: ConversionReport, before: str, after: str) -> str
 
 def sample_in(revision: str) -> object:
     """The sample event in the shape of ``revision``."""
-    return convert(sample_event(), revision).body
+    return sample_event_in(revision)
 
 
 def template_in(text: str, revision: str) -> str:

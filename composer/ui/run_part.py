@@ -169,7 +169,9 @@ class RunPart(QObject):
             return None
         from composer.services.runner import Runner
 
-        runner = Runner(sender, environment=environment)
+        # a request in another layout than the toolbar revision's goes at its own, as opening
+        # it in the composer switches the picker to it
+        runner = Runner(sender, environment=environment, follow_layout=True)
         self._runner = runner
         try:
             report = await runner.run(collection, folder, progress=self._step, items=todo)

@@ -80,7 +80,7 @@ def start_and_wait(qtbot: Any, window: Any, dialog: Any, timeout: int = 20_000) 
 
 def test_a_replay_from_the_dialog_records_its_events_and_counts_them(qtbot, make_window, tmp_path):
     path = write_events(tmp_path / "events.ndjson", 6, invalid_at=(3,))
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # write_events() writes its flat layout
     with run_in_thread(SandboxConfig()) as url:
         window.target_bar.set_target(parse_target(url))
         dialog = open_dialog(qtbot, window, path)
@@ -112,7 +112,7 @@ def test_a_replay_from_the_dialog_records_its_events_and_counts_them(qtbot, make
 def test_pause_holds_new_sends_and_resume_finishes_the_run(qtbot, make_window, tmp_path):
     path = write_events(tmp_path / "events.ndjson", 40)
     slow = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.3)
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # write_events() writes its flat layout
     with run_in_thread(slow) as url:
         window.target_bar.set_target(parse_target(url))
         dialog = open_dialog(qtbot, window, path)
@@ -139,7 +139,7 @@ def test_cancel_stops_and_the_dialog_resumes_the_run_without_recording_twice(
 ):
     path = write_events(tmp_path / "events.ndjson", 60)
     app = SandboxApp(SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.3))
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # write_events() writes its flat layout
     with run_in_thread(app) as url:
         window.target_bar.set_target(parse_target(url))
         dialog = open_dialog(qtbot, window, path)
@@ -310,7 +310,7 @@ def test_the_dialog_says_when_the_files_layout_does_not_fit_the_revision(
 def test_closing_the_window_stops_the_replay_and_keeps_it_resumable(qtbot, make_window, tmp_path):
     path = write_events(tmp_path / "events.ndjson", 60)
     slow = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.3)
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # write_events() writes its flat layout
     with run_in_thread(slow) as url:
         window.target_bar.set_target(parse_target(url))
         dialog = open_dialog(qtbot, window, path)
