@@ -234,6 +234,7 @@ def build_run_part(window: MainWindow) -> RunPart:
     """The window's runner and its view (a tab beside the response), wired to the window's
     parts: a result opens through the history part, each result refreshes the history."""
     layout = window.layout_parts
+    assert window.gateway is not None  # the parts are built with it
     view = RunView()
     target_bar = window.target_bar
     part = RunPart(

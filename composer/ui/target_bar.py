@@ -321,7 +321,7 @@ class TargetBar(QWidget):
     def event(self, e: QEvent) -> bool:
         # a picker's or the badge's text changed (another target, environment, account):
         # fit the labels again before the layout places everything
-        if e.type() == QEvent.Type.LayoutRequest:
+        if e.type() == QEvent.Type.LayoutRequest and self.isVisible():
             self._fit_labels(self.width())
         return super().event(e)
 
@@ -460,7 +460,10 @@ class TargetBar(QWidget):
 
     def _relayout(self) -> None:
         """Place everything for the new texts now, so the badge never shows a cut word
-        (waiting for the next layout pass would)."""
+        (waiting for the next layout pass would). Until the bar is shown its size means
+        nothing: showing it fits the labels to its first size (resizeEvent)."""
+        if not self.isVisible():
+            return
         self._fit_labels(self.width())
         layout = self.layout()
         if layout is not None:

@@ -122,7 +122,8 @@ async def replay(
     url: str, items: list[ReplayItem], settings: ClientSettings
 ) -> tuple[ReplaySummary, float]:
     seen: list[ReplayEvent] = []  # every event: the summary keeps only those not accepted
-    async with Sender.open(url, environ={}, settings=settings) as sender:
+    # the events are written in the flat layout of 2023-01-24: sent at that revision
+    async with Sender.open(url, environ={}, settings=settings, revision="2023-01-24") as sender:
         replayer = Replayer(sender, concurrency=CONCURRENCY, on_event=seen.append)
         started = time.perf_counter()
         summary = await replayer.run(items)

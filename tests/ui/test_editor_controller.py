@@ -168,7 +168,7 @@ def test_large_text_is_checked_off_the_ui_thread_and_stale_results_dropped(qtbot
     c.draftChanged.connect(lambda: seen.append(c.draft().metric_name))
     _type(c, at, "A")
     _type(c, at, "B")
-    qtbot.waitUntil(lambda: seen != [] and not c._busy, timeout=10_000)
+    qtbot.waitUntil(lambda: seen != [] and not c.is_busy(), timeout=10_000)
     assert seen[-1] == "BAViewed Product"
     assert "AViewed Product" not in seen
     report = c.validate_now()
