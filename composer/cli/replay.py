@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import stat
@@ -334,6 +335,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if storage is not None:
             storage.close()
+    if session.file is None and not summary.total_in_file and summary.stopped_reason:
+        # nothing readable came at all: bad input, as for a file (nothing to resume)
+        err("replay", f"{name}: {summary.stopped_reason}")
+        return EXIT_BAD_INPUT
     if session.file is None and args.skip > summary.total_in_file:
         err("replay", f"--skip {args.skip}: {name} holds only {summary.total_in_file} events")
         return EXIT_BAD_INPUT
@@ -450,15 +455,65 @@ def _events(session: _Session, path: str) -> Any:
         stream = EventStream(fh)
         return stream, fh
 
+    stdin = _stdin_reader() if path == "-" else None
+
     def from_source() -> Any:
         # opened on the reading thread: opening a pipe waits for its writer
-        with contextlib.ExitStack() as stack:
-            fh = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))
+        with stdin or open(path, "rb") as fh:
             stream = EventStream(fh)
             session.streamed = stream
             yield from stream
 
     return ThreadedItems(from_source()), None
+
+
+class _Prefixed(io.RawIOBase):
+    """``prefix``, then the bytes of the file descriptor ``fd`` (closed with it)."""
+
+    def __init__(self, prefix: bytes, fd: int) -> None:
+        super().__init__()
+        self._prefix = memoryview(prefix)
+        self._fd = fd
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = os.read(self._fd, len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def _stdin_reader() -> io.BufferedReader:
+    """Standard input through a reader of its own: what ``sys.stdin`` already holds (a look
+    at the first events may have read ahead), then a copy of its descriptor. The reading
+    thread never takes sys.stdin's lock, which the interpreter takes at exit: a read that is
+    still waiting for lines must not hold up (or abort) the exit after Ctrl-C."""
+    buffered = b""
+    try:
+        fd = sys.stdin.fileno()
+        blocking = os.get_blocking(fd)
+    except (AttributeError, OSError, ValueError):  # no standard input at all: nothing to read
+        return io.BufferedReader(io.BytesIO(b""))
+    try:
+        os.set_blocking(fd, False)  # take only what is there already: never wait here
+        buffered = getattr(sys.stdin.buffer, "read1", lambda _n: b"")(1 << 20) or b""
+    except (BlockingIOError, OSError, ValueError):
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.set_blocking(fd, blocking)
+    return io.BufferedReader(_Prefixed(buffered, os.dup(fd)))
 
 
 async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> ReplaySummary:

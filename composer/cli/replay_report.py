@@ -324,11 +324,7 @@ def render_summary(
     _listed(lines, title, unknown, name, counts["unknown"])
     refused = [e for e in summary.failures if not e.unknown]
     _listed(lines, "Problems", refused, name, counts["not_accepted"] + counts["not_sent"])
-    by_status: dict[int, int] = {}
-    for event in refused:
-        if event.status:
-            by_status[event.status] = by_status.get(event.status, 0) + 1
-    for status, count in sorted(by_status.items()):
+    for status, count in sorted(summary.refused_by_status.items()):
         lines.append(f"  {count} x {status} {status_title(status)}")
     problem = history_problems(p)
     if problem:

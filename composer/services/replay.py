@@ -160,6 +160,9 @@ class ReplaySummary:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DELIVERY_STATES, 0))
     """Every event dealt with by its delivery state (the accepted ones of earlier sessions
     included)."""
+    refused_by_status: dict[int, int] = field(default_factory=dict)
+    """Events not accepted (and not in doubt) by the HTTP status of their answer, all of them
+    (beyond the events kept)."""
 
     @property
     def failures(self) -> tuple[ReplayEvent, ...]:
@@ -268,6 +271,7 @@ class Replayer:
         """Set when a sender took an event from the queue: room for the next."""
         self._producer: asyncio.Task[None] | None = None
         self._counts: dict[str, int] = dict.fromkeys(DELIVERY_STATES, 0)
+        self._statuses: dict[int, int] = {}
         self._kept: list[ReplayEvent] = []
         self._earlier_seen = 0
 
@@ -356,6 +360,7 @@ class Replayer:
         todo = None if total is None else max(total - skip, 0) - (earlier_here or 0)
         progress = ReplayProgress(total=todo)
         self._counts = dict.fromkeys(DELIVERY_STATES, 0)
+        self._statuses = {}
         self._kept = []
         self._earlier_seen = 0
         started = self._clock()
@@ -519,6 +524,7 @@ class Replayer:
             stopped_reason=self._stopped_reason,
             earlier_accepted=earlier_accepted,
             counts=self._counts,
+            refused_by_status=self._statuses,
         )
         if cancelled_from_outside:
             raise asyncio.CancelledError
@@ -599,6 +605,8 @@ class Replayer:
     def _record(self, event: ReplayEvent) -> None:
         """Count an event by its delivery state; keep it (by line) unless accepted."""
         self._counts[event.delivery] += 1
+        if event.status and not event.accepted and not event.unknown:
+            self._statuses[event.status] = self._statuses.get(event.status, 0) + 1
         if not event.accepted and len(self._kept) < MAX_EVENTS_KEPT:
             self._kept.append(event)
         self._on_event(event)
