@@ -4,7 +4,7 @@ about to open)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QWidget
 
@@ -100,13 +100,35 @@ class ShrinkingCombo(QComboBox):
     def __init__(self, min_chars: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._min_chars = min_chars
+        # the items' text widths, measured again only when the items or the font change
+        # (the bar asks for its size hints many times while it lays out)
+        self._widths: list[int] | None = None
+        model = self.model()
+        for changed in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            changed.connect(self._forget_widths)
+        model.dataChanged.connect(self._forget_widths)
+
+    def _forget_widths(self, *_args: object) -> None:
+        self._widths = None
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._widths = None
+        super().changeEvent(event)
+
+    def item_widths(self) -> list[int]:
+        """The width of each item's text."""
+        if self._widths is None:
+            metrics = self.fontMetrics()
+            self._widths = [
+                metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())
+            ]
+        return self._widths
 
     def minimumSizeHint(self) -> QSize:
         full = self.sizeHint()
         metrics = self.fontMetrics()
-        widest = max(
-            (metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0
-        )
+        widest = max(self.item_widths(), default=0)
         chrome = max(full.width() - widest, 0)
         least = chrome + metrics.horizontalAdvance("x" * self._min_chars)
         return QSize(min(full.width(), least), full.height())
@@ -122,8 +144,7 @@ class EnvironmentCombo(ShrinkingCombo):
         """As wide as the longest environment (not the folder item at the end of the list,
         which has room in the open list)."""
         full = super().sizeHint()
-        metrics = self.fontMetrics()
-        widths = [metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())]
+        widths = self.item_widths()
         names = [w for i, w in enumerate(widths) if self.itemData(i) != MANAGE_ENVIRONMENTS]
         chrome = max(full.width() - max(widths, default=0), 0)
         return QSize(chrome + max(names, default=0), full.height())
@@ -131,9 +152,7 @@ class EnvironmentCombo(ShrinkingCombo):
     def minimumSizeHint(self) -> QSize:
         full = QComboBox.sizeHint(self)
         metrics = self.fontMetrics()
-        widest = max(
-            (metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0
-        )
+        widest = max(self.item_widths(), default=0)
         least = max(full.width() - widest, 0) + metrics.horizontalAdvance("x" * self._min_chars)
         return QSize(min(least, self.sizeHint().width()), full.height())
 
