@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
 from composer.client.targets import TargetError, parse_target
@@ -34,7 +34,7 @@ from composer.storage.settings import Settings, SettingsStore
 from composer.ui import layout_state
 from composer.ui.banner import settings_notice_text
 from composer.ui.editor import ComposerController
-from composer.ui.retired_dialog import sample_in
+from composer.ui.retired_dialog import revision_for_text, sample_in
 from composer.ui.window_layout import WindowLayout
 from composer.ui.window_status import APP_TITLE, WindowStatus
 
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FIRST_PAINT_FILE_BYTES = 1_000_000
+"""A file named on the command line up to this size is read before the first paint."""
 FIRST_PAINT_FALLBACK_MS = 2000
 """What is left for after the first paint runs by then even without a paint."""
 
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
         self.top_menus = [bar.addMenu(t) for t in ("&File", "&Edit", "&Send", "&View", "&Help")]
         self._run_part: RunPart | None = None
         self._file: Path | None = None
+        self._file_read = False
         self.target_bar.targetChanged.connect(lambda _t: self.status.refresh_target())
         self.target_bar.revisionChanged.connect(self.status.revision_chosen)
         self.controller.revisionChanged.connect(self.status.follow_revision)
@@ -159,10 +162,12 @@ class MainWindow(QMainWindow):
         self.status.revision_chosen(bar.revision())
 
     def start(self, file: Path | None = None) -> None:
-        """Show the first event: the sample, or ``file`` (read once the parts are built).
-        Call once, before the window is shown."""
+        """Show the first event: the sample, or ``file`` (read now, so that the first paint
+        shows it; a file that cannot be read is opened, and why not said, once the parts are
+        built). Call once, before the window is shown."""
         self.controller.hold_background_checks()  # until the first paint
         self._file = file
+        self._file_read = file is not None and self._read_first(file)
         if file is None:
             # findings arrive from a worker thread: the window paints first
             # in the shape of the revision the window starts with (the default revision)
@@ -174,6 +179,21 @@ class MainWindow(QMainWindow):
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
         self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
+        self.update_title()
+
+    def _read_first(self, file: Path) -> bool:
+        """``file``'s text into the composer at its own revision (the picker follows);
+        False when it cannot be read now (or is too big to read before the first paint)."""
+        if not self.controller.load_file(file, max_bytes=FIRST_PAINT_FILE_BYTES):
+            return False
+        controller = self.controller
+        controller.set_revision(revision_for_text(controller.text(), controller.revision()))
+        return True
+
+    @property
+    def file_read_first(self) -> Path | None:
+        """The file the window started with, when its text was read before the first paint."""
+        return self._file if self._file_read else None
 
     def attach(self, storage: Storage, gateway: SendGateway) -> None:
         """Give the window its storage with the history, and the send gateway: the parts are
@@ -331,27 +351,6 @@ class MainWindow(QMainWindow):
 
     def update_title(self) -> None:
         self.status.update_title()
-
-    # -- drops -----------------------------------------------------------------------------------
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        from composer.ui.document import DocumentPart
-
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
-        if self.startup_done and DocumentPart.droppable(paths):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        from composer.ui.document import DocumentPart
-
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        found = DocumentPart.droppable(paths)
-        if found and self.startup_done:
-            self.open_path(Path(found))
-            event.acceptProposedAction()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
 
 from composer.services.tones import SYMBOLS, Tone
 from composer.ui import theme
-from composer.ui.response_details import ResponseDetails
 
 if TYPE_CHECKING:
     from composer.domain.findings import Finding
     from composer.domain.outcome import SendOutcome
     from composer.services.verify_text import VerdictText
+    from composer.ui.response_details import ResponseDetails
 
 # the words of an outcome (composer.services.outcome_text) load with the first one shown:
 # the window paints its idle state without them
@@ -154,6 +154,8 @@ class ResponseView(QWidget):
     def tabs(self) -> ResponseDetails:
         """Body, Headers, Request and Attempts (built with the first outcome shown)."""
         if self._tabs is None:
+            from composer.ui.response_details import ResponseDetails
+
             self._tabs = ResponseDetails()
             self._tabs.hide()
             self._layout.insertWidget(self._tabs_at, self._tabs, 3)

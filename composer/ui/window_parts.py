@@ -93,13 +93,16 @@ class WindowParts(QObject):
         )
 
         self.close_flow = CloseFlow(window, self)
+        window.installEventFilter(self.document)  # files dropped on the window
 
     def start(self, file: Path | None) -> None:
         """What waits for the first paint: ``file`` into the composer, the rest of the
         composer, the wheel guard, the history's first page and its poll, the keyring probe,
         the environments, the menus' contents, the remembered collections."""
         window = self.window
-        if file is not None:
+        if file is not None and window.file_read_first is not None:
+            self.document.adopt_file(file)
+        elif file is not None:  # it could not be read at once: opened (or why not said) now
             window.open_path(file)
         window.composer.build_rest()
         app = QApplication.instance()

@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject
 from composer.client.targets import TargetKind
 from composer.ui import theme
 from composer.ui.banner import retired_revision_text
-from composer.ui.retired_dialog import conversion_summary
 from composer.ui.target_bar import target_headline
 from composer.ui.unique_id_label import NextUniqueIdLabel
 
@@ -87,7 +86,11 @@ class WindowStatus(QObject):
         while it has unsaved changes."""
         window = self.window
         modified = bool(getattr(window.controller, "is_modified", False))
-        title = window.document.title() if window.startup_done else UNTITLED
+        if window.startup_done:
+            title = window.document.title()
+        else:  # the parts come after the first paint
+            first = window.file_read_first
+            title = first.name if first is not None else UNTITLED
         window.setWindowTitle(f"{'• ' if modified else ''}{title} — {APP_TITLE}")
 
     def revision_chosen(self, revision: str) -> None:
@@ -97,6 +100,8 @@ class WindowStatus(QObject):
         before = controller.revision()
         report = controller.convert_to_revision(revision)
         if report is not None:
+            from composer.ui.retired_dialog import conversion_summary
+
             self.show_message(conversion_summary(report, before, revision), 30000)
         self.layout.banner.show_message(f"retired:{revision}", retired_revision_text(revision))
 

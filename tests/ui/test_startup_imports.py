@@ -29,6 +29,7 @@ import builtins, json, os, sys
 from pathlib import Path
 
 data_dir = Path(sys.argv[1])
+file = Path(sys.argv[2]) if len(sys.argv) > 2 else None
 seen = {}
 plain_print = builtins.print
 
@@ -36,13 +37,20 @@ def note_paint(*args, **kwargs):
     if args and str(args[0]).startswith("window-shown") and not seen:
         seen["modules"] = sorted(sys.modules)
         seen["history_exists"] = (data_dir / "history.sqlite3").exists()
+        from PySide6.QtWidgets import QApplication
+        from composer.ui.main_window import MainWindow
+
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        seen["title"] = window.windowTitle()
+        seen["text"] = window.controller.text()
+        seen["problems"] = window.composer.problems.header.text()
     return plain_print(*args, **kwargs)
 
 builtins.print = note_paint
 os.environ["EVENT_COMPOSER_STARTUP_PROBE"] = "1"
 from composer.app import run_gui
 
-status = run_gui(data_dir)
+status = run_gui(data_dir, file)
 seen["status"] = status
 seen["history_exists_after"] = (data_dir / "history.sqlite3").exists()
 plain_print("SEEN " + json.dumps(seen), flush=True)
@@ -87,3 +95,20 @@ def test_the_window_paints_before_the_event_loop_and_the_history_open(tmp_path: 
     assert not seen["history_exists"]  # a first start: the history is created after the paint
     assert seen["history_exists_after"]
     assert seen["status"] == 0
+    # the sample event, not yet checked: "checking", never "valid" before a check said so
+    assert "checking" in seen["problems"] and "valid" not in seen["problems"]
+
+
+def test_a_file_named_at_start_is_in_the_first_paint(tmp_path: Path) -> None:
+    # the file is read before the window paints: the first paint shows it, never an empty
+    # composer or the sample that the file then replaces
+    event = tmp_path / "order.json"
+    text = '{\n  "data": {"type": "event", "attributes": {"metric": {"name": "Ordered"}}}\n}\n'
+    event.write_text(text, encoding="utf-8")
+    result = _run(AT_FIRST_PAINT, str(tmp_path / "data"), str(event))
+    line = next((x for x in result.stdout.splitlines() if x.startswith("SEEN ")), None)
+    assert line is not None, result.stdout + result.stderr
+    seen = json.loads(line[len("SEEN ") :])
+    assert seen["text"] == text
+    assert seen["title"].startswith("order.json")
+    assert not seen["history_exists"]

@@ -10,12 +10,13 @@ import contextlib
 import logging
 import random
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from composer.domain.validator import Validator
     from composer.domain.variables import Scope
     from composer.editing.analysis import Analysis
@@ -94,18 +95,20 @@ class Checks(QObject):
         """Check the text as it is now: a short one at once, a long one (or any, with
         ``background``) on the worker thread."""
         self._debounce.stop()
+        if self._held:  # until the window has painted
+            self._set_busy(True)  # the Problems list says it is checking
+            self._waiting = True
+            return
         if self.is_short(self._state.text) and not background:
             self.now()
             return
-        self._set_busy(True)  # the Problems list says it is checking
-        if self._held:
-            self._waiting = True
-            return
+        self._set_busy(True)
         self._submit()
 
     def hold(self) -> None:
-        """Queue worker checks until :meth:`release`: the window paints first, and the
-        validator's libraries load after (on the same core, they would slow the paint)."""
+        """Queue checks until :meth:`release` (one, of the text as it is then): the window
+        paints first, and the validator's libraries load after (on the same core, they would
+        slow the paint)."""
         self._held = True
 
     def release(self) -> None:
@@ -146,6 +149,8 @@ class Checks(QObject):
             )
 
         if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._executor = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="composer-validate"
             )

@@ -26,6 +26,8 @@ from composer.ui.editor.checks import Checks
 from composer.ui.editor.text_mirror import TextMirror
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from composer.domain.convert import ConversionReport
     from composer.domain.findings import Finding, ValidationReport
     from composer.domain.validator import Validator
@@ -202,6 +204,20 @@ class ComposerController(QObject):
             self._checks.soon(background=True)
         else:
             self._checks.now()
+
+    def load_file(self, path: Path, *, max_bytes: int) -> bool:
+        """Load the text of the event file ``path`` (checked later, as ``check_later``);
+        False, and nothing changed, when it is bigger than ``max_bytes`` or cannot be read."""
+        from composer.storage.event_files import EventFileError, read_event_file
+
+        try:
+            if path.stat().st_size > max_bytes:
+                return False
+            text = read_event_file(path)
+        except (OSError, EventFileError):
+            return False
+        self.load_text(text, check_later=True)
+        return True
 
     def mark_saved(self) -> None:
         """The current text is what is on disk now."""
