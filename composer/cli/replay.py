@@ -615,21 +615,21 @@ async def _read_back(
 
     pool = accepted.pool
     if session.verify is not None:
-        session.verify.accepted = len(accepted.accepted)
+        session.verify.accepted = accepted.count
     if summary.interrupted or session.stop_signal:
         if pool is not None:
             await pool.cancel()  # the verdicts reached stay in the history and the summary
         say("replay: the read-back stopped with the run: not every accepted event was checked.")
         return
     if pool is not None and session.verify is not None:
-        left = len(accepted.accepted) - session.verify.checked
+        left = accepted.count - session.verify.checked
         if left:
             say(f"Reading back the last {left} accepted event{'s' * (left != 1)}...")
         session.verify_task = asyncio.ensure_future(pool.finish())
     else:
-        result = VerifySummary(accepted=len(accepted.accepted), sample=args.verify_sample)
+        result = VerifySummary(accepted=accepted.count, sample=args.verify_sample)
         session.verify = result
-        count = min(len(accepted.accepted), args.verify_sample or len(accepted.accepted))
+        count = min(accepted.count, args.verify_sample or accepted.count)
         if count:
             say(f"Reading back {count} accepted event{'s' * (count != 1)}...")
         session.verify_task = asyncio.ensure_future(verify_run(sender, accepted, args, result))
