@@ -8,7 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from composer.domain.findings import Finding, Severity, describe_pointer, pointer
-from composer.domain.revisions import Revision
+from composer.domain.revisions import Revision, Shape
 from composer.domain.rule_ids import SCHEMA_REQUIRED
 
 if TYPE_CHECKING:
@@ -81,22 +81,31 @@ _NESTED_HINTS = {
 }
 
 
-def _member_hint(name: str, ptr: str) -> str:
-    """What to add for a missing member ``name`` of the object at ``ptr``."""
+# A whole missing profile or metric, written in the layout of the relationship revisions.
+_RESOURCE_HINTS = {
+    "profile": '"profile": {"data": {"type": "profile", "attributes": {"email": "ann@example.com"}}}',
+    "metric": '"metric": {"data": {"type": "metric", "attributes": {"name": "Viewed Product"}}}',
+}
+
+
+def _member_hint(name: str, ptr: str, shape: Shape = Shape.FLAT) -> str:
+    """What to add for a missing member ``name`` of the object at ``ptr``, in ``shape``."""
     tokens = ptr.split("/")
     for resource in ("profile", "metric"):
         if resource in tokens[3:4] and name in _NESTED_HINTS[resource]:
             return _NESTED_HINTS[resource][name]
+    if shape is Shape.RELATIONSHIP and name in _RESOURCE_HINTS:
+        return _RESOURCE_HINTS[name]
     return _MEMBER_HINTS.get(name, f'"{name}": ...')
 
 
-def _required(error: ValidationError, ptr: str) -> Iterator[Finding]:
+def _required(error: ValidationError, ptr: str, shape: Shape) -> Iterator[Finding]:
     instance = error.instance if isinstance(error.instance, dict) else {}
     names: Any = error.validator_value
     for name in names:
         if name in instance:
             continue
-        hint = _member_hint(name, ptr)
+        hint = _member_hint(name, ptr, shape)
         where = describe_pointer(ptr)
         yield Finding(
             pointer=ptr,
@@ -179,7 +188,7 @@ def schema_findings(payload: Any, revision: Revision) -> list[Finding]:
     for error in validator.iter_errors(payload):
         ptr = pointer(list(error.absolute_path))
         if error.validator == "required":
-            findings.extend(_required(error, ptr))
+            findings.extend(_required(error, ptr, revision.shape))
         elif error.validator == "type":
             findings.append(_type(error, ptr))
         elif error.validator == "enum":

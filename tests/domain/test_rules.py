@@ -314,3 +314,26 @@ def test_later_revisions_hint_the_missing_resource_object() -> None:
     assert '"type": "metric"' in messages["/data/attributes/metric"]
     assert '"type": "profile"' in messages["/data/attributes/profile"]
     assert '"type": "event"' not in messages["/data/attributes/metric"]
+
+
+@pytest.mark.parametrize(
+    ("revision", "profile_hint", "metric_hint"),
+    [
+        ("2023-01-24", '"profile": {"$email": "ann@example.com"}', '"metric": {"name": '),
+        (
+            "2026-07-15",
+            '"profile": {"data": {"type": "profile"',
+            '"metric": {"data": {"type": "metric"',
+        ),
+    ],
+)
+def test_a_missing_profile_or_metric_is_hinted_in_the_revisions_layout(
+    revision: str, profile_hint: str, metric_hint: str
+) -> None:
+    from composer.domain.validator import Validator
+
+    body = {"data": {"type": "event", "attributes": {"properties": {}}}}
+    report = Validator(revision).validate_payload(body)
+    messages = " | ".join(f.message for f in report.errors)
+    assert profile_hint in messages
+    assert metric_hint in messages
