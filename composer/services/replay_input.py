@@ -158,11 +158,12 @@ class EventStream:
         self._digest.update(data)
         return data
 
-    def _readline(self, line: int) -> bytes:
-        """The next line (``line`` is its number, for the message when it is too long)."""
+    def _readline(self, line: int, *, strict: bool = True) -> bytes:
+        """The next line (``line`` is its number, for the message when it is too long); with
+        ``strict=False`` its first MAX_EVENT_BYTES + 1 bytes when it is longer."""
         data = self._stream.readline(MAX_EVENT_BYTES + 1)
         self._digest.update(data)
-        if len(data) > MAX_EVENT_BYTES:
+        if strict and len(data) > MAX_EVENT_BYTES:
             raise ReplayInputError(
                 f"line {line}: longer than {MAX_EVENT_BYTES // (1024 * 1024)} "
                 "MB, too large to be one event (give one event per line)"
@@ -172,9 +173,10 @@ class EventStream:
     def __iter__(self) -> Iterator[ReplayItem]:
         first = b""
         line = 0
-        # Find the first byte that is not blank, to tell an array from NDJSON.
+        # Find the first byte that is not blank, to tell an array from NDJSON. A JSON array
+        # written on one line (as JSON.stringify writes it) may be longer than one event.
         while True:
-            raw = self._readline(line + 1)
+            raw = self._readline(line + 1, strict=False)
             if not raw:
                 break
             line += 1
@@ -188,6 +190,11 @@ class EventStream:
             raise ReplayInputError("the file is empty: give one event per line, or a JSON array")
         if first.lstrip().startswith(b"["):
             yield from self._array(first, line)
+        elif len(first) > MAX_EVENT_BYTES:
+            raise ReplayInputError(
+                f"line {line}: longer than {MAX_EVENT_BYTES // (1024 * 1024)} "
+                "MB, too large to be one event (give one event per line)"
+            )
         else:
             yield from self._lines(first, line)
         self._finish()

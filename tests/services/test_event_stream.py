@@ -72,3 +72,23 @@ def test_an_unreadable_element_is_named_by_its_line_after_the_ones_before_it():
         for item in stream:
             seen.append(item.index)
     assert seen == [0, 1]
+
+
+def test_a_json_array_on_one_line_may_be_longer_than_one_event(monkeypatch):
+    """JSON.stringify writes a whole array on one line: its elements are events, each short."""
+    import composer.services.replay_input as replay_input
+
+    monkeypatch.setattr(replay_input, "MAX_EVENT_BYTES", 1000)
+    data = b"[" + b",".join(b'{"n":%d,"pad":"%s"}' % (n, b"x" * 40) for n in range(100)) + b"]"
+    assert len(data) > 5000
+    stream = EventStream(io.BytesIO(data), chunk=256)
+    assert [i.index for i in stream] == list(range(100))
+    assert stream.count == 100
+
+
+def test_one_line_longer_than_an_event_is_still_refused_when_not_an_array(monkeypatch):
+    import composer.services.replay_input as replay_input
+
+    monkeypatch.setattr(replay_input, "MAX_EVENT_BYTES", 1000)
+    with pytest.raises(ReplayInputError, match="line 1: longer than .* too large to be one event"):
+        list(EventStream(io.BytesIO(b'{"a":"' + b"x" * 5000 + b'"}\n')))
