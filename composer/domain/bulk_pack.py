@@ -248,7 +248,10 @@ class JobPacker:
         self.max_bytes = max_bytes
         self._on_repeat = on_repeat
         self._open = _Open()
-        self._held: deque[tuple[int, int, SplitEvent]] = deque()
+        self._held: dict[tuple[str | None, str], deque[tuple[int, int, SplitEvent]]] = {}
+        """Events held over, by (metric, unique_id), each queue in file order: a new job takes
+        the first of each queue, so a refill costs one step per distinct key, not per event."""
+        self._held_count = 0
         self._numbers = numbers if numbers is not None else itertools.count(1)
         """Job numbers (several packers of one run share one sequence)."""
 
@@ -259,7 +262,7 @@ class JobPacker:
     @property
     def pending(self) -> int:
         """Events added but not yet in a returned job."""
-        return self._open.count + len(self._held)
+        return self._open.count + self._held_count
 
     def add(self, index: int, line: int, event: SplitEvent) -> list[BulkJob]:
         """Add one event (which must fit alone); returns the jobs completed meanwhile."""
@@ -278,13 +281,22 @@ class JobPacker:
             self._refill(done)
         return done
 
-    def _place(self, index: int, line: int, event: SplitEvent, done: list[BulkJob]) -> None:
+    def _place(
+        self, index: int, line: int, event: SplitEvent, done: list[BulkJob], *, new: bool = True
+    ) -> None:
+        """Put one event in the open job, or hold it over (reported once, when ``new``)."""
         job = self._open
         key = (event.metric, event.unique_id) if event.unique_id else None
         if key is not None and key in job.keys:
-            if self._on_repeat is not None:
+            if new and self._on_repeat is not None:
                 self._on_repeat(index, line, job.keys[key])
-            self._held.append((index, line, event))
+            self._held.setdefault(key, deque()).append((index, line, event))
+            self._held_count += 1
+            if new and self._held_count >= self.max_events:
+                # A job's worth waits already: send the open job, so what is held stays
+                # bounded (a file of one repeated unique_id is not gathered in memory).
+                done.append(self._close())
+                self._refill(done)
             return
         group = job.groups.get(event.profile)
         grow = len(event.event) + (1 if group is not None and group.events else 0)
@@ -293,7 +305,7 @@ class JobPacker:
         if job.count >= self.max_events or job.size + grow > self.max_bytes:
             done.append(self._close())
             self._refill(done)
-            self._place(index, line, event, done)
+            self._place(index, line, event, done, new=new)
             return
         if group is None:
             group = job.groups[event.profile] = _Group(event.profile)
@@ -306,9 +318,14 @@ class JobPacker:
 
     def _refill(self, done: list[BulkJob]) -> None:
         """Start the new job with the events held over from the last one."""
-        held, self._held = self._held, deque()
-        for index, line, event in held:
-            self._place(index, line, event, done)
+        held, self._held = self._held, {}
+        self._held_count = 0
+        for key, queue in held.items():
+            index, line, event = queue.popleft()
+            self._place(index, line, event, done, new=False)
+            if queue:  # the others wait for later jobs, still in file order
+                self._held.setdefault(key, deque()).extend(queue)
+                self._held_count += len(queue)
 
     def _close(self) -> BulkJob:
         job, self._open = self._open, _Open()

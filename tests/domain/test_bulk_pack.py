@@ -98,3 +98,25 @@ def test_profile_meta_moves_to_where_a_job_keeps_it_and_back():
     group = json.loads(job.body)["data"]["attributes"]["events-bulk-create"]["data"][0]
     assert group["attributes"]["profile"]["data"]["meta"] == profile["attributes"]["meta"]
     assert job_event_bodies(job.body) == [body]
+
+
+def test_a_repeated_unique_id_is_reported_once_and_held_events_stay_bounded():
+    """A file where many events share one metric and unique_id: each later event is reported
+    once (not again at every job it waits through), every event goes in exactly one job, and
+    the packer holds at most a job's worth of them while the file is read."""
+    repeats: list[int] = []
+    packer = JobPacker(max_events=10, on_repeat=lambda i, line, first: repeats.append(i))
+    jobs = []
+    most_pending = 0
+    n = 400
+    for i in range(n):
+        split = split_event(event(i, email="same@x.com", unique_id="same"))
+        assert not isinstance(split, str)
+        jobs += packer.add(i, i + 1, split)
+        most_pending = max(most_pending, packer.pending)
+    jobs += packer.finish()
+    assert sorted(repeats) == list(range(1, n))  # each once
+    assert sorted(m.index for j in jobs for m in j.members) == list(range(n))
+    assert all(j.events == 1 for j in jobs)
+    assert [j.members[0].index for j in jobs] == list(range(n))  # file order kept
+    assert most_pending <= 11
