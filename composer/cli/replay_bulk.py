@@ -20,7 +20,7 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -71,6 +71,9 @@ class _Session:
     """The path as given, for messages (``<stdin>`` for standard input)."""
     file: BulkFile
     runs: RunLog | None
+    once: bool = False
+    """The input can be read only once (standard input, a pipe): it was spooled to a private
+    temporary file, which is neither recorded nor resumable."""
     plan: ResumePlan | None = None
     stop_signal: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -80,7 +83,9 @@ class _Session:
     @property
     def path(self) -> str:
         """The absolute path recorded with the run (``<stdin>`` for standard input)."""
-        return STDIN_PATH if self.name == "<stdin>" else self.file.absolute
+        if self.name == "<stdin>":
+            return STDIN_PATH
+        return str(Path(self.name).resolve()) if self.once else self.file.absolute
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,9 +101,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     spool: Path | None = None
     name = "<stdin>" if args.path == "-" else args.path
+    once = _read_once(args.path)
+    if once and args.resume and args.path != "-":
+        err("replay", (
+            f"--resume needs a regular file: {name} is a pipe or a device and cannot be read a "
+            "second time. Save the events to a file and replay that file."
+        ))  # fmt: skip
+        return EXIT_BAD_INPUT
     try:
         try:
-            spool = _spool_stdin() if args.path == "-" else None
+            spool = _spool(args.path) if once else None
             scanned = BulkFile.scan(spool or Path(args.path))
         except ReplayInputError as exc:
             err("replay", f"{name}: {exc}")
@@ -109,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         storage = open_storage(args, "replay")
         try:
             runs = storage.history.runs if (storage is not None and args.history) else None
-            session = _Session(name, scanned, runs)
+            session = _Session(name, scanned, runs, once=once)
             if args.resume:
                 session.plan, code = plan_cli_resume(args, runs, scanned, name, bulk=True)
                 if code is not None:
@@ -135,11 +147,48 @@ def run(args: argparse.Namespace) -> int:
     return _exit(summary, session, args)
 
 
-def _spool_stdin() -> Path:
-    """Standard input copied to a private temporary file (it is read twice), chunk by chunk."""
+def _read_once(path: str) -> bool:
+    """Whether PATH can be read only once: standard input, a named pipe, a device."""
+    if path == "-":
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # BulkFile.scan names what is wrong with it
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _spool(path: str) -> Path:
+    """Standard input, a pipe or a device copied to a private temporary file (the events are
+    read twice), chunk by chunk. Unless the input is a JSON array, a line longer than one
+    event may be is refused as soon as it is seen, so an endless device is not copied to the
+    end."""
+    from composer.services.replay_input import MAX_EVENT_BYTES, ReplayInputError
+
     fd, name = tempfile.mkstemp(prefix="event-composer-replay-", suffix=".ndjson")
-    with os.fdopen(fd, "wb") as out:
-        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    try:
+        with os.fdopen(fd, "wb") as out, contextlib.ExitStack() as stack:
+            source = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))
+            array: bool | None = None  # not known before the first byte that is not blank
+            line, run = 1, 0  # the line being read, and its length so far
+            while chunk := source.read(1 << 20):
+                out.write(chunk)
+                if array is None and (start := chunk.lstrip(b" \t\r\n\xef\xbb\xbf")):
+                    array = start.startswith(b"[")
+                if array:
+                    continue
+                for n, piece in enumerate(chunk.split(b"\n")):
+                    run = run + len(piece) if n == 0 else len(piece)
+                    line += n > 0
+                    if run > MAX_EVENT_BYTES:
+                        raise ReplayInputError(
+                            f"line {line}: longer than {MAX_EVENT_BYTES // (1024 * 1024)} MB, "
+                            "too large to be one event (give one event per line)"
+                        )
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
     return Path(name)
 
 
@@ -221,7 +270,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     signals = StopSignals(session.stop_signal, replay.cancel, line, "jobs")
     signals.install()
     _announce(session, replay.run_id)
-    runs = session.runs if session.path != STDIN_PATH else None
+    runs = session.runs if not session.once else None
     try:
         async with sender:
             summary = await run_bulk_file(

@@ -1,0 +1,65 @@
+"""`replay --bulk` from inputs that can be read only once: a named pipe (FIFO) is sent like
+standard input (read once, kept in a private temporary file), and an endless device is refused
+with a sentence instead of being copied to the end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from composer.sandbox import SandboxConfig, run_in_thread
+from tests.cli.test_replay_bulk_cli import ROOT, recorded, write_events
+
+
+def _popen(*args: str, data_dir: Path, **kw) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("KLAVIYO_API_KEY", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "composer", "--data-dir", str(data_dir), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, **kw,
+    )  # fmt: skip
+
+
+def test_a_named_pipe_is_replayed_in_bulk_once_its_writer_is_done(tmp_path):
+    events = write_events(tmp_path / "events.ndjson", 25)
+    fifo = tmp_path / "events.pipe"
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        with fifo.open("wb") as out:
+            out.write(events.read_bytes())
+
+    with run_in_thread(SandboxConfig()) as url:
+        proc = _popen("replay", str(fifo), "--bulk", "--target", url, data_dir=tmp_path)
+        feed = threading.Thread(target=writer, daemon=True)
+        feed.start()
+        try:
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:  # a replay stuck reopening the pipe: unblock it, fail
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == 0, err
+        assert len(recorded(url)) == 25
+    assert "25 events sent in 1 job" in out
+    assert "internal error" not in err
+
+
+def test_a_named_pipe_cannot_be_resumed(tmp_path):
+    fifo = tmp_path / "events.pipe"
+    os.mkfifo(fifo)
+    proc = _popen("replay", str(fifo), "--bulk", "--resume", data_dir=tmp_path)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert "--resume needs a regular file" in err and "events.pipe" in err
+
+
+def test_an_endless_stream_on_standard_input_is_refused_not_copied_to_the_end(tmp_path):
+    with open("/dev/zero", "rb") as zero:
+        proc = _popen("replay", "-", "--bulk", data_dir=tmp_path, stdin=zero)
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "too large to be one event" in err and "<stdin>" in err
