@@ -57,7 +57,10 @@ def check(args: argparse.Namespace) -> str | None:
     if getattr(args, "as_is", False):
         return "--bulk sends at a current revision: leave out --as-is"
     if getattr(args, "verify", False) or getattr(args, "verify_sample", None):
-        return "--verify is not available with --bulk yet: check with `event-composer verify`"
+        return (
+            "--verify is not available with --bulk yet (bulk jobs are not read back): leave "
+            "out --verify, or replay without --bulk to have the accepted events read back"
+        )
     if not 1 <= args.job_size <= 1000:
         return "--job-size: give 1 to 1000 events per job"
     if not 1 <= args.concurrency <= 64:
