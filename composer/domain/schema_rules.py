@@ -83,7 +83,9 @@ _NESTED_HINTS = {
 
 # A whole missing profile or metric, written in the layout of the relationship revisions.
 _RESOURCE_HINTS = {
-    "profile": '"profile": {"data": {"type": "profile", "attributes": {"email": "ann@example.com"}}}',
+    "profile": (
+        '"profile": {"data": {"type": "profile", "attributes": {"email": "ann@example.com"}}}'
+    ),
     "metric": '"metric": {"data": {"type": "metric", "attributes": {"name": "Viewed Product"}}}',
 }
 

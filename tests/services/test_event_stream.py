@@ -90,5 +90,5 @@ def test_one_line_longer_than_an_event_is_still_refused_when_not_an_array(monkey
     import composer.services.replay_input as replay_input
 
     monkeypatch.setattr(replay_input, "MAX_EVENT_BYTES", 1000)
-    with pytest.raises(ReplayInputError, match="line 1: longer than .* too large to be one event"):
+    with pytest.raises(ReplayInputError, match=r"line 1: longer than .* too large to be one event"):
         list(EventStream(io.BytesIO(b'{"a":"' + b"x" * 5000 + b'"}\n')))
