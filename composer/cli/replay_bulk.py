@@ -232,33 +232,74 @@ def format_progress(p: BulkProgress) -> str:
     return " · ".join(parts)
 
 
-async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> BulkSummary:
+class JobLines:
+    """The lines of one job that share one fate, said once: ``141-150`` when they follow each
+    other in the file, else each line (``1, 4, 7``), or the span and how many lines of it
+    (``12-980: 40 lines``) when there are many: a job groups events by profile, so its lines
+    need not be neighbours, and a range must never name lines that are not in it."""
 
+    SHOWN = 5
+
+    def __init__(self) -> None:
+        self._problem: BulkProblem | None = None
+        self._lines: list[int] = []
+        self._count = 0
+
+    def start(self, problem: BulkProblem) -> None:
+        """Begin a new group with ``problem``."""
+        self._problem, self._lines, self._count = problem, [problem.line], 1
+
+    def join(self, problem: BulkProblem) -> bool:
+        """Add ``problem`` to the group when it is the same job's, with the same text."""
+        held = self._problem
+        if held is None or problem.job is None or held.job != problem.job:
+            return False
+        if held.text != problem.text or problem.line <= self._lines[-1]:
+            return False
+        if len(self._lines) < self.SHOWN:
+            self._lines.append(problem.line)
+        else:
+            self._lines[-1] = problem.line  # the last one, for the span
+        self._count += 1
+        return True
+
+    def flush(self) -> tuple[str, BulkProblem] | None:
+        """``(where, problem)`` of the group (then empty), or None when there is none."""
+        problem, lines, count = self._problem, self._lines, self._count
+        self._problem, self._lines, self._count = None, [], 0
+        if problem is None:
+            return None
+        first, last = lines[0], lines[-1]
+        if count == 1:
+            return f"{first}", problem
+        if last - first + 1 == count:
+            return f"{first}-{last}", problem
+        if count <= self.SHOWN:
+            return ", ".join(map(str, lines)), problem
+        return f"{first}-{last}: {count} lines", problem
+
+
+async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> BulkSummary:
     from composer.services.bulk import BulkReplay
     from composer.services.bulk_file import run_bulk_file
 
     line = ProgressLine(sys.stderr, fmt=format_progress)
 
-    held: list[Any] = []  # [first line, last line, problem]: one job's lines with one text
+    lines_of = JobLines()
 
     def flush() -> None:
-        if held:
-            first, last, problem = held
-            held.clear()
+        said = lines_of.flush()
+        if said is not None:
+            where, problem = said
             session.listed += 1
             if session.listed <= MAX_LISTED:
-                where = f"{first}" if first == last else f"{first}-{last}"
                 line.interrupt_line()
                 say(f"{session.name}:{where}: {problem.text}")
 
     def on_problem(problem: BulkProblem) -> None:
-        # The events of one job usually share their fate: one line for the lot, not 1,000.
-        same_job = held and problem.job is not None and held[2].job == problem.job
-        if same_job and held[2].text == problem.text and problem.line > held[1]:
-            held[1] = problem.line
-            return
-        flush()
-        held[:] = [problem.line, problem.line, problem]
+        if not lines_of.join(problem):
+            flush()
+            lines_of.start(problem)
 
     replay = BulkReplay(
         sender,

@@ -4,7 +4,9 @@ with a sentence instead of being copied to the end."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -63,3 +65,27 @@ def test_an_endless_stream_on_standard_input_is_refused_not_copied_to_the_end(tm
         _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2, err
     assert "too large to be one event" in err and "<stdin>" in err
+
+
+def test_lines_of_one_job_sharing_a_fate_are_never_listed_as_a_range_they_do_not_fill(tmp_path):
+    """A job groups its events by profile, so its lines need not be neighbours: lines 1, 3 and
+    5 of one profile are listed as such, never as "1-5" (which would take in lines 2 and 4)."""
+    from composer.sandbox import FaultKind
+    from tests.cli.test_replay_bulk_cli import cli
+
+    lines = []
+    for i in range(6):
+        attributes = {
+            "profile": {"data": {"type": "profile", "attributes": {"email": f"p{i % 2}@x.test"}}},
+            "metric": {"data": {"type": "metric", "attributes": {"name": "Placed Order"}}},
+            "properties": {"OrderId": f"ORD-{i}"},
+        }
+        lines.append(json.dumps({"data": {"type": "event", "attributes": attributes}}))
+    events = tmp_path / "events.ndjson"
+    events.write_text("\n".join(lines) + "\n")
+    failing = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.UNAVAILABLE,))
+    with run_in_thread(failing) as url:
+        done = cli("replay", str(events), "--bulk", "--attempts", "1", "--target", url,
+                   data_dir=tmp_path)  # fmt: skip
+    listed = re.findall(r"events\.ndjson:([^:]*): ", done.stderr)
+    assert listed == ["1, 3, 5", "2, 4, 6"], done.stderr
