@@ -8,14 +8,14 @@ The HTTP clients are created inside the running loop and closed when the window 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import logging
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +23,12 @@ if TYPE_CHECKING:
     import asyncio
 
     from composer.domain.outcome import SendOutcome
-    from composer.services.ports import SendGateway
     from composer.services.send import Sender, SendResult
     from composer.services.send_gateway import ServiceGateway
     from composer.services.verify import Verification
     from composer.services.verify_text import CheckRequest
-    from composer.storage import Storage
-    from composer.ui.main_window import MainWindow
+    from composer.storage import AccountStorage, Storage
+    from composer.ui.main_window import MainWindow, WindowStorage
 
 log = logging.getLogger(__name__)
 
@@ -39,27 +38,27 @@ painted, then quits: what the startup benchmark measures."""
 
 
 def _install_startup_probe(window: Any) -> None:
-    """Print when ``window`` is first painted, then quit (for the startup benchmark)."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
+    """Print when ``window`` is first painted (for the startup benchmark); the app quits
+    once its event loop runs."""
+    from PySide6.QtCore import QEvent, QObject
 
     class Probe(QObject):
         def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
                 window.removeEventFilter(self)
                 print(f"window-shown {time.time():.6f}", flush=True)
-                QTimer.singleShot(0, QApplication.instance().quit)  # type: ignore[union-attr]
             return False
 
     probe = Probe(window)
     window.installEventFilter(probe)
 
 
-def build_window(storage: Storage, gateway: SendGateway, file: Path | None = None) -> MainWindow:
-    """The main window over ``storage`` and ``gateway``, started (sample event or ``file``)."""
+def build_window(storage: WindowStorage, file: Path | None = None) -> MainWindow:
+    """The main window over ``storage`` (the settings; the history comes with
+    ``MainWindow.attach``), started (sample event or ``file``)."""
     from composer.ui.main_window import MainWindow
 
-    window = MainWindow(storage, gateway)
+    window = MainWindow(storage)
     window.start(file)
     return window
 
@@ -122,44 +121,11 @@ def _warm_up() -> None:
     Validator(DEFAULT_REVISION).warm_up()
 
 
-WINDOW_PRELOAD = (
-    "composer.editing.analysis",
-    "composer.editing.state",
-    "composer.editing.revision_shapes",
-    "composer.editing.values",
-    "composer.domain.convert",
-    "composer.domain.environments",
-    "composer.domain.draft",
-    "composer.domain.validator",
-    "composer.services.outcome_text",
-    "composer.services.verify_text",
-    "composer.services.retired",
-    "composer.services.keys",
-    "composer.services.ports",
-    "composer.client.targets",
-    "composer.storage.event_files",
-    "composer.storage.exports",
-)
-"""Qt-free modules the window's code imports. They load on the storage thread while Qt loads
-(the main thread spends most of that time outside Python), instead of after it."""
-
-
-def _open_storage(data_dir: Path | None) -> Storage:
-    from composer.storage import open_storage
+def _open_history(accounts: AccountStorage) -> Storage:
+    from composer.storage import with_history
 
     # the whole-file damage check and the retention run once the window is on screen
-    return open_storage(data_dir, defer_checks=True)
-
-
-def _open_storage_and_preload(data_dir: Path | None) -> Storage:
-    """The storage thread at start: asyncio (the event loop needs it first), the storage,
-    then the Qt-free modules the window needs."""
-    import asyncio  # noqa: F401  (loaded here, off the main thread)
-
-    storage = _open_storage(data_dir)
-    for name in WINDOW_PRELOAD:
-        importlib.import_module(name)
-    return storage
+    return with_history(accounts, defer_checks=True)
 
 
 async def _finish_opening(window: MainWindow, storage: Storage, closed: asyncio.Event) -> bool:
@@ -200,48 +166,75 @@ async def _finish_opening(window: MainWindow, storage: Storage, closed: asyncio.
     return True
 
 
-async def _main(
-    data_dir: Path | None, file: Path | None, opening: Future[Storage] | None = None
-) -> int:
-    """Open the storage (or take the one ``opening`` on a thread), show the window, and run
-    until it closes; the exit status."""
+def _paint_first(app: Any, window: MainWindow) -> None:
+    """Show ``window`` and wait (at most 2 s) for its first paint, before the event loop
+    and the rest exist. Input waits for the loop: nothing the user does can reach a part
+    that is not built yet."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    wait = QEventLoop()
+    window.firstPainted.connect(wait.quit)
+    QTimer.singleShot(2000, wait.quit)
+    window.show()
+    wait.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+
+async def _main(data_dir: Path | None, file: Path | None, window: MainWindow | None = None) -> int:
+    """Show the window (or take ``window``, shown and painted already), open the history
+    behind it, give the window its storage and gateway, and run until it closes; the exit
+    status."""
     import asyncio
 
     from PySide6.QtWidgets import QApplication
 
     from composer.storage.db import HistoryDamaged, HistoryError
-    from composer.ui import theme
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    # the window's code loads while the storage opens on its thread
-    importlib.import_module("composer.ui.main_window")
+    if window is None:
+        try:
+            accounts = await asyncio.to_thread(_open_accounts, data_dir)
+        except OSError as exc:  # an unwritable data folder
+            await _cannot_start(str(exc))
+            return 1
+        window = _show_window(app, accounts, file, wait=False)
+        painted = asyncio.get_running_loop().create_future()
+
+        def on_paint() -> None:
+            if not painted.done():
+                painted.set_result(None)
+
+        window.firstPainted.connect(on_paint)
+        with contextlib.suppress(asyncio.TimeoutError):  # shown minimized: go on without
+            await asyncio.wait_for(painted, 2.0)
+    accounts = window.storage
     try:
-        if opening is None:
-            storage = await asyncio.to_thread(_open_storage, data_dir)
-        else:
-            storage = await asyncio.wrap_future(opening)
+        storage = await asyncio.to_thread(_open_history, accounts)
     except HistoryDamaged as exc:
         if not await _offer_fresh_history(str(exc)):
+            window.close_now()
             return 1
         try:
-            storage = await asyncio.to_thread(_open_with_fresh_history, data_dir)
+            storage = await asyncio.to_thread(_open_with_fresh_history, accounts)
         except (HistoryError, OSError) as again:
             await _cannot_start(str(again))
+            window.close_now()
             return 1
     except (HistoryError, OSError) as exc:  # busy, unreadable: moving it aside would not help
         await _cannot_start(str(exc))
+        window.close_now()
         return 1
     closed = asyncio.Event()
     gateway = DeferredGateway(lambda: build_gateway(storage))
     warm_ups: list[asyncio.Future[None]] = []
     quit_chosen = False
+    shown = window
 
     async def finish_opening() -> None:
         nonlocal quit_chosen
-        if not await _finish_opening(window, storage, closed):
+        if not await _finish_opening(shown, storage, closed):
             quit_chosen = True
-            window.close()
+            shown.close()
 
     def warm_up() -> None:
         _set_window_icon(app)
@@ -251,16 +244,12 @@ async def _main(
         warm_ups.append(asyncio.ensure_future(asyncio.to_thread(_warm_up)))
 
     try:
-        chosen = storage.settings.settings.theme
-        if chosen != theme.current_theme():  # "system" is what Qt starts with
-            theme.apply_theme(app, chosen)  # before the window: no flash
-        window = build_window(storage, gateway, file)
         window.closed.connect(closed.set)
         window.settled.connect(warm_up)
         app.aboutToQuit.connect(closed.set)
+        window.attach(storage, gateway)
         if os.environ.get(STARTUP_PROBE_ENV):
-            _install_startup_probe(window)
-        window.show()
+            app.quit()  # painted already: what the probe measures is done
         await closed.wait()
         for pending in warm_ups:
             await pending
@@ -268,6 +257,32 @@ async def _main(
         await gateway.aclose()
         await asyncio.to_thread(storage.close)
     return 1 if quit_chosen else 0
+
+
+def _open_accounts(data_dir: Path | None) -> AccountStorage:
+    from composer.storage import open_accounts
+
+    return open_accounts(data_dir)
+
+
+def _show_window(
+    app: Any, accounts: AccountStorage, file: Path | None, *, wait: bool = True
+) -> MainWindow:
+    """Build the window from the settings, apply the theme, show it and (``wait``, before
+    the event loop runs) wait for its first paint."""
+    from composer.ui import theme
+
+    chosen = accounts.settings.settings.theme
+    if chosen != theme.current_theme():  # "system" is what Qt starts with
+        theme.apply_theme(app, chosen)  # before the window: no flash
+    window = build_window(accounts, file)
+    if os.environ.get(STARTUP_PROBE_ENV):
+        _install_startup_probe(window)
+    if wait:
+        _paint_first(app, window)
+    else:
+        window.show()
+    return window
 
 
 def _set_window_icon(app: Any) -> None:
@@ -316,32 +331,40 @@ async def _offer_fresh_history(problem: str) -> bool:
     return await ask(box) is fresh
 
 
-def _open_with_fresh_history(data_dir: Path | None) -> Any:
-    from composer.storage import open_storage
-    from composer.storage.paths import StoragePaths, move_history_aside
+def _open_with_fresh_history(accounts: AccountStorage) -> Storage:
+    from composer.storage import with_history
+    from composer.storage.paths import move_history_aside
 
-    moved = move_history_aside(StoragePaths.resolve(data_dir), time.strftime("%Y%m%d-%H%M%S"))
+    moved = move_history_aside(accounts.paths, time.strftime("%Y%m%d-%H%M%S"))
     log.warning("history moved aside to %s", moved)
-    return open_storage(data_dir)
+    return with_history(accounts)
 
 
 def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
-    """Run the desktop app until its window closes; returns the exit status."""
-    # the history and the settings open on a thread while Qt loads
-    opening: Future[Storage] = Future()
+    """Run the desktop app until its window closes; returns the exit status.
 
-    def open_in_background() -> None:
-        try:
-            opening.set_result(_open_storage_and_preload(data_dir))
-        except BaseException as exc:  # handed to _main, which says what went wrong
-            opening.set_exception(exc)
-
-    threading.Thread(target=open_in_background, name="storage-open", daemon=True).start()
-
-    from PySide6.QtWidgets import QApplication
-
+    The window paints first, from the settings alone and before the event loop exists;
+    asyncio, qasync, the history and the parts come after that paint."""
+    # Start-up allocates much and frees little: no garbage collection until the window
+    # has painted (each full collection walks every object Qt and the imports made).
+    gc.disable()
+    try:
+        window = _paint_window_first(data_dir, file)
+    finally:
+        gc.enable()
     # after PySide6 is loaded, so qasync binds to it without probing other Qt bindings
     qasync = importlib.import_module("qasync")
+    result: int = qasync.run(_main(data_dir, file, window))
+    return result
+
+
+def _paint_window_first(data_dir: Path | None, file: Path | None) -> MainWindow | None:
+    """The application, and the window built from the settings and painted (None when the
+    settings' folder cannot be used: the event loop says why)."""
+    from composer.ui.pyside_imports import read_sources_quickly
+
+    read_sources_quickly()  # before PySide6's modules load: it looks at each module then
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -349,5 +372,8 @@ def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
     app.setOrganizationName("event-composer")
     app.setDesktopFileName("event-composer")
     app.setQuitOnLastWindowClosed(False)  # the window's close coroutine ends the loop
-    result: int = qasync.run(_main(data_dir, file, opening))
-    return result
+    try:
+        accounts = _open_accounts(data_dir)
+    except OSError:
+        return None  # the loop opens it again and says why it cannot start
+    return _show_window(app, accounts, file)

@@ -36,10 +36,13 @@ EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with ``only``, the global options and that one subcommand
     (each subcommand's module is imported to add its options, which costs start-up time)."""
+    from composer.domain.revisions import DEFAULT_REVISION, NEWEST_REVISION, OLDEST_REVISION
+
     parser = argparse.ArgumentParser(
         prog="event-composer",
         description="Compose, validate and send Klaviyo Create Event requests "
-        "(POST /api/events/, revision 2023-01-24). Without a command, opens the desktop app.",
+        f"(POST /api/events, revisions {OLDEST_REVISION} to {NEWEST_REVISION}; "
+        f"default {DEFAULT_REVISION}). Without a command, opens the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(

@@ -74,15 +74,41 @@ def load_environment(
 
 def apply_environment(args: argparse.Namespace, env: Environment | None) -> None:
     """Fill ``target``, ``account`` and ``revision`` the command line left out (None) from the
-    environment, else with the defaults (the sandbox, the default revision)."""
-    from composer.domain.revisions import DEFAULT_REVISION
-
+    environment, else the target with the sandbox. A revision named by neither stays None: each
+    body then goes at :func:`revision_for_body` (the default revision, or the flat layout's)."""
     if args.target is None:
         args.target = (env.target if env else None) or "sandbox"
     if getattr(args, "account", None) is None and env is not None and env.account:
         args.account = env.account
-    if args.revision is None:
-        args.revision = (env.revision if env else None) or DEFAULT_REVISION
+    if args.revision is None and env is not None and env.revision:
+        args.revision = env.revision
+
+
+def revision_for_body(raw: bytes) -> str:
+    """The revision for a body when neither --revision nor an environment names one: the
+    default revision (the newest), or 2023-01-24 for a body written in the flat layout of
+    that revision, which the app has always sent at it (a body that does not parse: the
+    default, whose validator then says what is wrong)."""
+    from composer.domain.convert import guess_revision
+    from composer.domain.jsontext import parse_json_text
+    from composer.domain.revisions import DEFAULT_REVISION
+
+    parsed = parse_json_text(raw)
+    return guess_revision(parsed.value) if parsed.ok else DEFAULT_REVISION
+
+
+def layout_note(revision: str, subject: str = "the event is") -> str | None:
+    """What to tell the user when a body was taken at its layout's revision rather than the
+    default one (None when it was not). ``subject``: what was, e.g. "a.json and b.json are"."""
+    from composer.domain.revisions import DEFAULT_REVISION
+
+    if revision == DEFAULT_REVISION:
+        return None
+    return (
+        f"note: {subject} written in the layout of {revision} and no revision was named, so "
+        f"{revision} applies; give --revision, or convert with `event-composer convert --to "
+        f"{DEFAULT_REVISION} FILE`"
+    )
 
 
 def _user_folder(args: argparse.Namespace) -> Path | None:

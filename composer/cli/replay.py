@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import stat
@@ -31,6 +32,7 @@ from composer.cli.replay_report import (
     MAX_LISTED,
     ProgressLine,
     RunFacts,
+    StopSignals,
     format_progress,
     render_summary,
     resume_command,
@@ -85,9 +87,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--bulk",
         action="store_true",
-        help="send through Bulk Create Events (revision 2024-05-15 on; default with it: the "
-        "newest): up to 1,000 events per request, 10 requests/s, 150/min, i.e. up to 150,000 "
-        "events a minute. Events in the 2023-01-24 shape are converted on the fly",
+        help="send through Bulk Create Events (revision 2024-05-15 on): up to 1,000 events "
+        "per request, 10 requests/s, 150/min, i.e. up to 150,000 events a minute. Events in "
+        "the 2023-01-24 shape are converted on the fly",
     )
     p.add_argument(
         "--job-size",
@@ -280,10 +282,11 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from composer.cli.replay_resume import plan_cli_resume
-    from composer.domain.revisions import DEFAULT_REVISION, NEWEST_REVISION
+    from composer.domain.revisions import DEFAULT_REVISION
 
+    named = args.revision is not None
     if args.revision is None:
-        args.revision = NEWEST_REVISION if args.bulk else DEFAULT_REVISION
+        args.revision = DEFAULT_REVISION
     if args.concurrency is None:
         args.concurrency = 10 if args.bulk else 16
     problem = _check(args)
@@ -299,6 +302,8 @@ def run(args: argparse.Namespace) -> int:
     if session is None:
         err("replay", unreadable or "the input cannot be read")
         return EXIT_BAD_INPUT
+    if not named and not args.resume:  # a resumed run goes at its own revision
+        _follow_layout(args, session)
     storage = open_storage(args, "replay")
     try:
         session.runs = storage.history.runs if (storage is not None and args.history) else None
@@ -330,6 +335,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if storage is not None:
             storage.close()
+    if session.file is None and not summary.total_in_file and summary.stopped_reason:
+        # nothing readable came at all: bad input, as for a file (nothing to resume)
+        err("replay", f"{name}: {summary.stopped_reason}")
+        return EXIT_BAD_INPUT
     if session.file is None and args.skip > summary.total_in_file:
         err("replay", f"--skip {args.skip}: {name} holds only {summary.total_in_file} events")
         return EXIT_BAD_INPUT
@@ -351,6 +360,45 @@ def run(args: argparse.Namespace) -> int:
             text += "\n" + "\n".join(render_verify(session.verify, name))
         print_out(text)
     return _exit(summary, session, args, facts)
+
+
+def _follow_layout(args: argparse.Namespace, session: _Session) -> None:
+    """No revision named: an input whose first events are in the flat layout of 2023-01-24
+    goes at 2023-01-24, as it always has (single creates send events unchanged, and the
+    default revision would refuse them). Looks at the first events only: of a regular file,
+    or of standard input what has already arrived (peeked, not consumed); a named pipe cannot
+    be looked into without consuming it, so it goes at the default revision."""
+    import io
+
+    from composer.cli.env_option import layout_note
+    from composer.domain.revisions import FLAT_REVISION, Shape
+    from composer.services.replay_input import EventStream, ReplayInputError
+    from composer.services.replay_session import item_shape
+
+    def first_shape(fh: Any) -> Shape | None:
+        try:
+            for looked, item in enumerate(EventStream(fh)):
+                shape = item_shape(item)
+                if shape is not None or looked >= 20:
+                    return shape
+        except (ReplayInputError, RecursionError):
+            pass  # what is cut or broken is the replay's to report
+        return None
+
+    shape = None
+    try:
+        if session.file is not None:
+            with open(session.file.path, "rb") as fh:
+                shape = first_shape(fh)
+        elif args.path == "-":
+            peek = getattr(getattr(sys.stdin, "buffer", None), "peek", None)
+            if peek is not None:
+                shape = first_shape(io.BytesIO(peek(64 * 1024)))
+    except (OSError, ValueError):
+        return
+    if shape is Shape.FLAT:
+        args.revision = FLAT_REVISION
+        say(f"replay: {layout_note(FLAT_REVISION, 'the events are')}")
 
 
 def _exit(
@@ -407,10 +455,11 @@ def _events(session: _Session, path: str) -> Any:
         stream = EventStream(fh)
         return stream, fh
 
+    stdin = _stdin_reader() if path == "-" else None
+
     def from_source() -> Any:
         # opened on the reading thread: opening a pipe waits for its writer
-        with contextlib.ExitStack() as stack:
-            fh = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))
+        with stdin or open(path, "rb") as fh:
             stream = EventStream(fh)
             session.streamed = stream
             yield from stream
@@ -418,10 +467,56 @@ def _events(session: _Session, path: str) -> Any:
     return ThreadedItems(from_source()), None
 
 
+class _Prefixed(io.RawIOBase):
+    """``prefix``, then the bytes of the file descriptor ``fd`` (closed with it)."""
+
+    def __init__(self, prefix: bytes, fd: int) -> None:
+        super().__init__()
+        self._prefix = memoryview(prefix)
+        self._fd = fd
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = os.read(self._fd, len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def _stdin_reader() -> io.BufferedReader:
+    """Standard input through a reader of its own: what ``sys.stdin`` already holds (a look
+    at the first events may have read ahead), then a copy of its descriptor. The reading
+    thread never takes sys.stdin's lock, which the interpreter takes at exit: a read that is
+    still waiting for lines must not hold up (or abort) the exit after Ctrl-C."""
+    buffered = b""
+    try:
+        fd = sys.stdin.fileno()
+        blocking = os.get_blocking(fd)
+    except (AttributeError, OSError, ValueError):  # no standard input at all: nothing to read
+        return io.BufferedReader(io.BytesIO(b""))
+    try:
+        os.set_blocking(fd, False)  # take only what is there already: never wait here
+        buffered = getattr(sys.stdin.buffer, "read1", lambda _n: b"")(1 << 20) or b""
+    except (BlockingIOError, OSError, ValueError):
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.set_blocking(fd, blocking)
+    return io.BufferedReader(_Prefixed(buffered, os.dup(fd)))
+
+
 async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> ReplaySummary:
-    import asyncio
-    import contextlib
-    import signal
 
     from composer.services.replay import Replayer
     from composer.services.replay_runs import new_run, record_end, record_start
@@ -446,30 +541,15 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         on_invalid=on_invalid,
         on_sent=accepted,
     )
-    loop = asyncio.get_running_loop()
-    stops = _stop_signals()
 
-    def on_signal(signum: int) -> None:
-        first = not session.stop_signal
-        session.stop_signal.append(signum)
-        replayer.stop()  # first: after SIGHUP the terminal may be gone and printing fail
+    def stop() -> None:
+        replayer.stop()
         if session.verify_task is not None:
             session.verify_task.cancel()  # verdicts reached so far are kept
-        line.interrupt_line()
-        what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        if first:
-            say(
-                f"Stopping ({what}): cancelling the sends in flight ({what} again to quit "
-                "at once)..."
-            )
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signum)  # the same signal again interrupts for real
 
-    # Handlers first, then the record: a stop from here on is clean. Not available off the
-    # main thread or on Windows: there a signal simply interrupts (the run stays resumable).
-    for signum in stops:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal, signum)
+    # Handlers first, then the record: a stop from here on is clean.
+    signals = StopSignals(session.stop_signal, stop, line, "sends")
+    signals.install()
     _announce(session, replayer.run_id)
     file = session.file
     if session.runs is not None:
@@ -508,9 +588,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     finally:
         if fh is not None:
             fh.close()
-        for signum in stops:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(signum)
+        signals.remove()
     _check_unchanged(session, events, replayer.run_id)
     if session.runs is not None and session.recorded:
         problem = record_end(session.runs, replayer.run_id, summary)
@@ -537,21 +615,21 @@ async def _read_back(
 
     pool = accepted.pool
     if session.verify is not None:
-        session.verify.accepted = len(accepted.accepted)
+        session.verify.accepted = accepted.count
     if summary.interrupted or session.stop_signal:
         if pool is not None:
             await pool.cancel()  # the verdicts reached stay in the history and the summary
         say("replay: the read-back stopped with the run: not every accepted event was checked.")
         return
     if pool is not None and session.verify is not None:
-        left = len(accepted.accepted) - session.verify.checked
+        left = accepted.count - session.verify.checked
         if left:
             say(f"Reading back the last {left} accepted event{'s' * (left != 1)}...")
         session.verify_task = asyncio.ensure_future(pool.finish())
     else:
-        result = VerifySummary(accepted=len(accepted.accepted), sample=args.verify_sample)
+        result = VerifySummary(accepted=accepted.count, sample=args.verify_sample)
         session.verify = result
-        count = min(len(accepted.accepted), args.verify_sample or len(accepted.accepted))
+        count = min(accepted.count, args.verify_sample or accepted.count)
         if count:
             say(f"Reading back {count} accepted event{'s' * (count != 1)}...")
         session.verify_task = asyncio.ensure_future(verify_run(sender, accepted, args, result))
@@ -580,10 +658,3 @@ def _check_unchanged(session: _Session, events: Any, run_id: str) -> None:
             runs.set_file(run_id, streamed.count, streamed.content_hash)
         except Exception as exc:  # the replay matters more than its record
             session.notes.append(f"the history could not record the input's size ({exc})")
-
-
-def _stop_signals() -> tuple[int, ...]:
-    """Ctrl-C, SIGTERM (a service manager, ``kill``) and SIGHUP (the terminal closed)."""
-    import signal
-
-    return tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
-from composer.cli.replay_report import MAX_LISTED, ProgressLine, _duration, say
+from composer.cli.replay_report import MAX_LISTED, ProgressLine, StopSignals, _duration, say
 from composer.cli.replay_resume import FIRST_BULK_REVISION, plan_cli_resume, unreadable
 from composer.cli.send import client_settings, err, open_sender, open_storage, target_line
 from composer.services.replay_runs import STDIN_PATH
@@ -181,8 +181,6 @@ def format_progress(p: BulkProgress) -> str:
 
 
 async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> BulkSummary:
-    import asyncio
-    import signal
 
     from composer.services.bulk import BulkReplay
     from composer.services.bulk_file import run_bulk_file
@@ -220,26 +218,8 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         on_progress=line.update,
         on_problem=on_problem,
     )
-    loop = asyncio.get_running_loop()
-    stops = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
-
-    def on_signal(signum: int) -> None:
-        first = not session.stop_signal
-        session.stop_signal.append(signum)
-        replay.cancel()
-        line.interrupt_line()
-        what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        if first:
-            say(
-                f"Stopping ({what}): cancelling the jobs in flight ({what} again to quit "
-                "at once)..."
-            )
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signum)
-
-    for signum in stops:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal, signum)
+    signals = StopSignals(session.stop_signal, replay.cancel, line, "jobs")
+    signals.install()
     _announce(session, replay.run_id)
     runs = session.runs if session.path != STDIN_PATH else None
     try:
@@ -251,9 +231,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
             "could not record this run" in n for n in session.notes
         )
     finally:
-        for signum in stops:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(signum)
+        signals.remove()
     flush()
     line.update(summary.progress, final=True)
     if session.listed > MAX_LISTED:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import shlex
+import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -86,6 +88,59 @@ class ProgressLine:
         with contextlib.suppress(OSError, ValueError):
             self.stream.write(text)
             self.stream.flush()
+
+
+class StopSignals:
+    """Ctrl-C, SIGTERM (a service manager, ``kill``) and SIGHUP (the terminal closed) stop a
+    replay cleanly: ``stop()`` first (after SIGHUP the terminal may be gone and printing fail),
+    then the progress line ends and one sentence says what happens to the ``what`` in flight.
+    The same signal again interrupts for real. Each signal received is appended to
+    ``received`` (the exit status is 128 + the first). Not available off the main thread or on
+    Windows: there a signal simply interrupts (the run stays resumable)."""
+
+    def __init__(
+        self, received: list[int], stop: Callable[[], None], line: ProgressLine, what: str
+    ) -> None:
+        self.received = received
+        self.stop = stop
+        self.line = line
+        self.what = what
+        self.signals = tuple(
+            getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)
+        )
+        self._loop: Any = None
+
+    def install(self) -> None:
+        """Handle the signals from now on (call it in the running event loop)."""
+        import asyncio
+
+        self._loop = asyncio.get_running_loop()
+        for signum in self.signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                self._loop.add_signal_handler(signum, self._on_signal, signum)
+
+    def remove(self) -> None:
+        """Leave the signals to their default handling again."""
+        for signum in self.signals:
+            self._forget(signum)
+
+    def _forget(self, signum: int) -> None:
+        if self._loop is not None:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                self._loop.remove_signal_handler(signum)
+
+    def _on_signal(self, signum: int) -> None:
+        first = not self.received
+        self.received.append(signum)
+        self.stop()
+        self.line.interrupt_line()
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        if first:
+            say(
+                f"Stopping ({name}): cancelling the {self.what} in flight ({name} again to "
+                "quit at once)..."
+            )
+        self._forget(signum)  # the same signal again interrupts for real
 
 
 def format_progress(p: ReplayProgress) -> str:
@@ -269,11 +324,7 @@ def render_summary(
     _listed(lines, title, unknown, name, counts["unknown"])
     refused = [e for e in summary.failures if not e.unknown]
     _listed(lines, "Problems", refused, name, counts["not_accepted"] + counts["not_sent"])
-    by_status: dict[int, int] = {}
-    for event in refused:
-        if event.status:
-            by_status[event.status] = by_status.get(event.status, 0) + 1
-    for status, count in sorted(by_status.items()):
+    for status, count in sorted(summary.refused_by_status.items()):
         lines.append(f"  {count} x {status} {status_title(status)}")
     problem = history_problems(p)
     if problem:

@@ -66,6 +66,9 @@ class AcceptedLog:
 
     def __init__(self) -> None:
         self.accepted: list[AcceptedSend] = []
+        """The accepted sends, kept for a sample chosen at the end (--verify-sample); with a
+        pool (--verify) each goes to the pool at once and is not kept here."""
+        self.count = 0
         self.pool: VerifyPool | None = None
         """With --verify (every event): the checks start as each 202 arrives."""
 
@@ -83,9 +86,11 @@ class AcceptedLog:
             history_id=result.history_id,
             unique_id=result.unique_id,
         )
-        self.accepted.append(sent)
+        self.count += 1
         if self.pool is not None:
             self.pool.submit(sent)
+        else:
+            self.accepted.append(sent)
 
 
 def start_pool(sender: Sender, log: AcceptedLog, args: argparse.Namespace) -> VerifySummary | None:
@@ -132,8 +137,8 @@ def render_verify(summary: VerifySummary, name: str) -> list[str]:
     """The summary's read-back lines."""
     c = summary.counts()
     what = (
-        f"a sample of {len(summary.chosen)}"
-        if summary.sample is not None and len(summary.chosen) < summary.accepted
+        f"a sample of {summary.chosen}"
+        if summary.sample is not None and summary.chosen < summary.accepted
         else "every one"
     )
     lines = [
@@ -143,7 +148,7 @@ def render_verify(summary: VerifySummary, name: str) -> list[str]:
     ]
     if summary.interrupted:
         lines.append(
-            f"  the read-back was stopped: {len(summary.chosen) - summary.checked} chosen "
+            f"  the read-back was stopped: {summary.chosen - summary.checked} chosen "
             "events were not checked"
         )
     missing = [(a, v) for a, v in summary.not_seen() if v.outcome.value == "not_seen"]

@@ -43,7 +43,7 @@ def _delay(text: str) -> int:
 
 
 def add_parser(sub: Any) -> None:
-    from composer.domain.revisions import REVISIONS
+    from composer.domain.revisions import DEFAULT_REVISION, REVISIONS
 
     p = sub.add_parser(
         "run",
@@ -81,7 +81,8 @@ def add_parser(sub: Any) -> None:
         "--revision",
         default=None,
         choices=sorted(REVISIONS),
-        help="the API revision, over the environment's",
+        help="the API revision, over the environment's (without either: "
+        f"{DEFAULT_REVISION}, and a request in the flat layout of 2023-01-24 goes at 2023-01-24)",
     )
     p.add_argument("--junit", metavar="FILE", type=Path, help="also write a JUnit XML report")
     p.add_argument("--json", action="store_true", help="print one JSON document, for scripts")
@@ -151,7 +152,12 @@ def run(args: argparse.Namespace) -> int:
             return code
         from composer.services.runner import Runner
 
-        runner = Runner(sender, environment=environment, delay=args.delay / 1000)
+        runner = Runner(
+            sender,
+            environment=environment,
+            delay=args.delay / 1000,
+            follow_layout=getattr(args, "follow_layout", False),
+        )
         if not args.json:
             print_out(_header(collection, items, rows, sender, environment))
         report, stopped_by = _run(runner, collection, items, rows, args)
@@ -250,7 +256,10 @@ def _environment(args: argparse.Namespace, collection: Collection) -> tuple[Any,
     if args.account is None and env is not None and env.account:
         args.account = env.account
     if args.revision is None:
-        args.revision = (env.revision if env is not None else None) or DEFAULT_REVISION
+        args.revision = env.revision if env is not None else None
+    args.follow_layout = args.revision is None
+    if args.revision is None:
+        args.revision = DEFAULT_REVISION  # requests in the flat layout go at theirs (Runner)
     return env, None
 
 

@@ -105,7 +105,8 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "sandbox",
         help="run the local emulator of Klaviyo's Create Event API",
-        description="Serve a local emulator of Klaviyo's POST /api/events/ and "
+        description="Serve a local emulator of Klaviyo's POST /api/events (/api/events/ up to "
+        "revision 2024-07-15) and "
         "POST /api/event-bulk-create-jobs (not Klaviyo: "
         "nothing leaves this machine). It validates bodies like the app, applies per-key rate "
         "limits, records accepted events (GET /sandbox/events, GET /sandbox/stats) and can "
@@ -296,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(f"Sandbox listening on {base_url_of(sock)}", flush=True)
     print(
-        "This is a local emulator of Klaviyo's Create Event API (POST /api/events/, and "
+        "This is a local emulator of Klaviyo's Create Event API (POST /api/events, and "
         "POST /api/event-bulk-create-jobs), NOT "
         "Klaviyo: events sent here are only kept in memory. Press Ctrl-C to stop."
     )

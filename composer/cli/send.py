@@ -13,7 +13,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, data_dir_from, print_out
-from composer.cli.env_option import add_env_option, apply_environment, load_environment
+from composer.cli.env_option import (
+    add_env_option,
+    apply_environment,
+    layout_note,
+    load_environment,
+    revision_for_body,
+)
 from composer.cli.verify_option import add_verify_options, render_verification, verified_exit
 
 if TYPE_CHECKING:
@@ -48,7 +54,8 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
         "--revision",
         default=DEFAULT_REVISION,
         choices=sorted(REVISIONS),
-        help=f"API revision (default {DEFAULT_REVISION})",
+        help=f"API revision (default {DEFAULT_REVISION}; without it, an event in the flat "
+        "layout of 2023-01-24 goes at 2023-01-24, and --bulk converts it)",
     )
     p.add_argument(
         "--force",
@@ -311,6 +318,11 @@ def run(args: argparse.Namespace) -> int:
     if raw is None:
         err("send", unreadable or "the input cannot be read")
         return EXIT_BAD_INPUT
+    if args.revision is None:
+        args.revision = revision_for_body(raw)
+        note = layout_note(args.revision)
+        if note:
+            err("send", note)
     storage = open_storage(args, "send")
     try:
         sender, code = open_sender(args, storage, "send", client_settings(args))

@@ -9,7 +9,13 @@ import sys
 from typing import Any
 
 from composer.cli import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, print_out
-from composer.cli.env_option import add_env_option, apply_environment, load_environment
+from composer.cli.env_option import (
+    add_env_option,
+    apply_environment,
+    layout_note,
+    load_environment,
+    revision_for_body,
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -27,7 +33,8 @@ def add_parser(sub: Any) -> None:
         "--revision",
         default=None,
         choices=sorted(REVISIONS),
-        help=f"API revision (default: the environment's, else {DEFAULT_REVISION})",
+        help=f"API revision (default: the environment's, else {DEFAULT_REVISION}; a body in "
+        "the flat layout of 2023-01-24 is checked at 2023-01-24)",
     )
     add_env_option(p)
     p.add_argument(
@@ -95,11 +102,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     apply_environment(args, env)
     scope = Scope.of(env)
-    validator = Validator(args.revision)
+    validators: dict[str, Validator] = {}
+    followed: list[tuple[str, str]] = []  # (name, revision): taken at their layout's revision
     worst = EXIT_OK
     for path in args.paths:
         raw, problem = read_input(path)
         resolved: str | None = None
+        revision = args.revision or revision_for_body(raw or b"")
+        if revision not in validators:
+            validators[revision] = Validator(revision)
+        validator = validators[revision]
         if raw is None:
             finding = Finding("", Severity.ERROR, UNREADABLE, problem or "cannot be read")
             findings: tuple[Finding, ...] = (finding,)
@@ -123,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             doc: dict[str, Any] = {
                 "path": name,
+                "revision": revision,
                 "valid": valid,
                 "findings": [f.to_json() for f in findings],
             }
@@ -131,6 +144,12 @@ def run(args: argparse.Namespace) -> int:
             print_out(json.dumps(doc, ensure_ascii=False))
         else:
             print_out(_report(name, findings, valid))
+        if not args.revision and raw is not None and layout_note(revision):
+            followed.append((name, revision))
+    if followed and not args.json:
+        names = [name for name, _rev in followed]
+        subject = names[0] + " is" if len(names) == 1 else f"{len(names)} events are"
+        print(f"validate: {layout_note(followed[0][1], subject)}", file=sys.stderr)
     return worst
 
 

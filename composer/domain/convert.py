@@ -23,7 +23,7 @@ from typing import Any
 from composer.domain.findings import escape_token
 from composer.domain.revisions import (
     DEFAULT_REVISION,
-    NEWEST_REVISION,
+    FLAT_REVISION,
     Revision,
     Shape,
     get_revision,
@@ -165,9 +165,14 @@ def body_shape(body: Any) -> Shape | None:
 
 
 def guess_revision(body: Any) -> str:
-    """The revision a body most likely targets when none is named: the home revision for the
-    flat shape, the newest for the relationship shape."""
-    return NEWEST_REVISION if body_shape(body) is Shape.RELATIONSHIP else DEFAULT_REVISION
+    """The revision a body most likely targets when none is named: the flat layout's revision
+    (2023-01-24) for a body whose profile or metric is written in the flat layout, else the
+    default revision (the newest): the relationship layout, or nothing that tells."""
+    if body_shape(body) is Shape.FLAT:
+        attrs = _get(body, ("data", "attributes"))
+        if any(isinstance(attrs.get(member), dict) for member in ("profile", "metric")):
+            return FLAT_REVISION
+    return DEFAULT_REVISION
 
 
 def convert(body: Any, to: str, from_: str | None = None) -> Conversion:
@@ -554,3 +559,11 @@ def _get(node: Any, path: tuple[str, ...]) -> Any:
             return None
         node = node.get(key)
     return node
+
+
+def sample_event_in(revision: str = DEFAULT_REVISION) -> Any:
+    """The valid sample event a new user starts with, in the layout of ``revision`` (default:
+    the default revision, whose layout is the relationship one)."""
+    from composer.domain.draft import sample_event
+
+    return convert(sample_event(), revision).body

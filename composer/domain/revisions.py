@@ -18,9 +18,6 @@ from typing import Any
 
 from composer.resources import resource
 
-DEFAULT_REVISION = "2023-01-24"
-"""The product's home revision: what the Form has always built (Klaviyo has retired it)."""
-
 KNOWN_CONSENT_CHANNELS = ("sms", "email", "web", "directmail", "mobile")
 
 
@@ -294,7 +291,19 @@ REVISIONS: dict[str, Revision] = {row[0]: _row(row) for row in _TABLE}
 """Every stable revision, oldest first."""
 
 NEWEST_REVISION = next(reversed(REVISIONS))
+"""The newest stable revision in the table."""
 OLDEST_REVISION = next(iter(REVISIONS))
+"""The oldest revision in the table: the home of the flat layout (2023-01-24)."""
+
+DEFAULT_REVISION = NEWEST_REVISION
+"""What a fresh install speaks (the window, the CLI without --revision, the API's defaults): the
+newest stable revision, so nobody starts on one Klaviyo has retired. A settings file or an
+environment that names a revision keeps it; a body in the flat layout that names none is taken
+at :data:`FLAT_REVISION` (see ``composer.domain.convert.guess_revision``)."""
+
+FLAT_REVISION = next(name for name, rev in REVISIONS.items() if rev.shape is Shape.FLAT)
+"""The revision a body in the flat layout is taken at when none is named: the first one, as
+the app has always done (2023-01-24)."""
 
 
 class UnknownRevisionError(ValueError):

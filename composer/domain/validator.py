@@ -111,7 +111,7 @@ _cache: dict[str, Validator] = {}
 def validate_text(
     text: str | bytes, revision: str = DEFAULT_REVISION, clock: rules.Clock | None = None
 ) -> ValidationReport:
-    """Module-level shortcut: validate JSON text at a revision (default 2023-01-24)."""
+    """Module-level shortcut: validate JSON text at a revision (default: the newest)."""
     return _validator(revision, clock).validate_text(text)
 
 

@@ -53,13 +53,6 @@ class Analysis:
         return self.syntax is None
 
 
-def dump(payload: Any, *, minify: bool = False) -> str:
-    """The composer's canonical text of a payload (2-space indent, UTF-8 kept readable)."""
-    if minify:
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return json.dumps(payload, indent=2, ensure_ascii=False)
-
-
 def span_key(finding: Finding) -> str:
     """The key of a finding in :attr:`Analysis.spans`: findings placed by line and column
     (syntax errors, the earlier of two duplicate members) by those, the rest by pointer."""

@@ -10,6 +10,13 @@ from composer.editing.fields import read_number
 TYPES = ("string", "number", "boolean", "null", "object", "array")
 
 
+def dump(payload: Any, *, minify: bool = False) -> str:
+    """The composer's canonical text of a payload (2-space indent, UTF-8 kept readable)."""
+    if minify:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
 def type_of(value: Any) -> str:
     """The JSON type name of a value."""
     if value is None:

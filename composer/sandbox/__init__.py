@@ -1,6 +1,7 @@
-"""The sandbox: a local emulator of Klaviyo's POST /api/events/ (revision 2023-01-24 and the
-later revisions the domain knows), Bulk Create Events (POST /api/event-bulk-create-jobs, from
-2024-05-15) and the read endpoints, for sends and tests that must not reach Klaviyo.
+"""The sandbox: a local emulator of Klaviyo's Create Event (POST /api/events, every revision
+the domain knows, 2023-01-24 to the newest, each at its own path and content type), Bulk
+Create Events (POST /api/event-bulk-create-jobs, from 2024-05-15) and the read endpoints,
+for sends and tests that must not reach Klaviyo.
 
 Two ways to use one (see docs/sandbox.md)::
 
@@ -9,7 +10,7 @@ Two ways to use one (see docs/sandbox.md)::
                                  base_url=IN_PROCESS_BASE_URL) as client: ...
 
     with run_in_thread(SandboxConfig()) as base_url:         # loopback, uvicorn in a thread
-        httpx.post(f"{base_url}/api/events/", ...)
+        httpx.post(f"{base_url}/api/events", ...)
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ class RetiredRevisionPolicy(StrEnum):
     its release, e.g. 2023-01-24)."""
 
     SERVE = "serve"
-    """Serve it as published: the app's default revision keeps working (the default)."""
+    """Serve it as published (the default): an event in an old layout, at its own retired
+    revision, can still be tested."""
     FALL_FORWARD = "fall-forward"
     """As production most likely does today: validate the body as the oldest supported
     revision; a request with ``X-Klaviyo-Revision-Fall-Forward-Opt-Out: 1`` gets 410."""
@@ -70,7 +71,7 @@ class SandboxConfig:
     bulk_steady_limit: int = 150
     """Bulk Create Events jobs per key per one-minute window (Klaviyo: 150/m)."""
     fault_rate: float = 0.0
-    """Share of POST /api/events/ requests (0..1) answered with an injected fault."""
+    """Share of POST /api/events requests (0..1) answered with an injected fault."""
     fault_seed: int | None = None
     """Seed of the fault draw; the same seed and request sequence give the same faults."""
     fault_kinds: tuple[FaultKind, ...] = ALL_FAULT_KINDS

@@ -173,7 +173,8 @@ def not_found_error(path: str) -> ApiError:
     return ApiError(
         "not_found",
         "Not found.",
-        f"Not found: {path!r} is not a path of this API. Create Event is POST /api/events/.",
+        f"Not found: {path!r} is not a path of this API. Create Event is POST /api/events "
+        "(/api/events/ up to revision 2024-07-15).",
     )
 
 

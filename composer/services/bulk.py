@@ -53,8 +53,11 @@ from composer.domain.findings import ValidationReport, describe_pointer
 from composer.domain.jsontext import parse_json_text
 from composer.domain.outcome import SendOutcome, TransportErrorKind
 from composer.domain.revisions import Shape
+from composer.services.replay_common import Observer
+from composer.services.replay_common import attributes_of as _attributes
+from composer.services.replay_common import describe_invalid as _describe_invalid
 from composer.services.replay_input import ReplayItem
-from composer.services.send import Sender, first_error
+from composer.services.send import Sender
 
 __all__ = [
     "MAX_PROBLEMS_KEPT",
@@ -221,8 +224,8 @@ class BulkReplay:
         self.force = force
         self.fill_unique_id = fill_unique_id
         self.concurrency = concurrency
-        self._on_progress = on_progress
-        self._on_problem = on_problem
+        self._on_progress = Observer(on_progress, "the progress display")
+        self._on_problem = Observer(on_problem, "listing a problem")
         self._clock = clock
         numbers = itertools.count(1)
         self._packer = JobPacker(
@@ -615,21 +618,11 @@ class BulkReplay:
         self._problems_total += 1
         if len(self._problems) < MAX_PROBLEMS_KEPT:
             self._problems.append(problem)
-        if self._on_problem is not None:
-            try:
-                self._on_problem(problem)
-            except Exception as exc:  # a listing that fails must not stop the run
-                log.warning("bulk replay: listing a problem failed (%s)", exc)
-                self._on_problem = None
+        self._on_problem(problem)
 
     def _emit(self) -> None:
         self.progress.elapsed = self._clock() - self._started
-        if self._on_progress is not None:
-            try:
-                self._on_progress(self.progress)
-            except Exception as exc:  # e.g. the terminal went away (EIO): keep sending
-                log.warning("bulk replay: the progress display failed (%s)", exc)
-                self._on_progress = None
+        self._on_progress(self.progress)
 
 
 @contextlib.contextmanager
@@ -647,24 +640,6 @@ def heap_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-def _attributes(payload: object) -> dict[str, Any] | None:
-    data = payload.get("data") if isinstance(payload, dict) else None
-    attributes = data.get("attributes") if isinstance(data, dict) else None
-    return attributes if isinstance(attributes, dict) else None
-
-
-def _describe_invalid(item: ReplayItem, report: ValidationReport) -> str:
-    finding = first_error(report)
-    if finding is None:
-        return "invalid"
-    where = f"{describe_pointer(finding.pointer)}: " if finding.pointer else ""
-    if finding.line is not None:
-        where = f"line {item.line + finding.line - 1}, column {finding.column}: "
-    more = len(report.errors) - 1
-    extra = f" (and {more} more error{'s' * (more != 1)})" if more > 0 else ""
-    return f"{where}{finding.message}{extra}"
 
 
 def _describe_outcome(outcome: SendOutcome) -> str:

@@ -7,27 +7,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
 from composer.client.targets import Target
 from composer.domain.delivery import Delivery, derive_delivery
 from composer.domain.error_body import status_title
 from composer.domain.jsontext import loads as strict_loads
 from composer.domain.outcome import SANDBOX_DUPLICATE_HEADER, SendOutcome
+from composer.services.tones import SYMBOLS, Tone  # noqa: F401  (SYMBOLS: re-exported)
 
 _EXPECTED_IN = re.compile(r"Expected available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
-
-
-class Tone(StrEnum):
-    """How a status should look: the colour *and* the symbol that go with it."""
-
-    OK = "ok"
-    WARNING = "warning"
-    ERROR = "error"
-    NEUTRAL = "neutral"
-
-
-SYMBOLS = {Tone.OK: "✓", Tone.WARNING: "⚠", Tone.ERROR: "✕", Tone.NEUTRAL: "•"}
 
 
 @dataclass(frozen=True, slots=True)

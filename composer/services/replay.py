@@ -13,16 +13,16 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Container, Iterable, Sized
 from dataclasses import dataclass, field
-from typing import Any
 
 from composer.client import SendCancelled
 from composer.client.timing import Clock, monotonic
 from composer.domain.delivery import DELIVERIES, Delivery, derive_delivery
 from composer.domain.error_body import status_title
-from composer.domain.findings import ValidationReport, describe_pointer
+from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome, StatusClass, TransportErrorKind
+from composer.services.replay_common import Observer, attributes_of, describe_invalid
 from composer.services.replay_input import ReplayInputError, ReplayItem, read_events
-from composer.services.send import Sender, SendResult, finished, first_error
+from composer.services.send import Sender, SendResult, finished
 
 __all__ = [
     "DELIVERY_STATES",
@@ -160,6 +160,9 @@ class ReplaySummary:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DELIVERY_STATES, 0))
     """Every event dealt with by its delivery state (the accepted ones of earlier sessions
     included)."""
+    refused_by_status: dict[int, int] = field(default_factory=dict)
+    """Events not accepted (and not in doubt) by the HTTP status of their answer, all of them
+    (beyond the events kept)."""
 
     @property
     def failures(self) -> tuple[ReplayEvent, ...]:
@@ -183,15 +186,7 @@ class ReplaySummary:
 
 
 def _describe_invalid(item: ReplayItem, report: ValidationReport) -> str:
-    finding = first_error(report)
-    if finding is None:
-        return "not sent: invalid"
-    where = f"{describe_pointer(finding.pointer)}: " if finding.pointer else ""
-    if finding.line is not None:
-        where = f"line {item.line + finding.line - 1}, column {finding.column}: "
-    more = len(report.errors) - 1
-    extra = f" (and {more} more error{'s' * (more != 1)})" if more > 0 else ""
-    return f"not sent: {where}{finding.message}{extra}"
+    return f"not sent: {describe_invalid(item, report)}"
 
 
 def _describe_result(result: SendResult) -> str | None:
@@ -216,13 +211,6 @@ def _describe_outcome(outcome: SendOutcome) -> str | None:
         how = f"after {tries} attempts, " if tries > 1 else ""
         return f"unknown, may have been recorded ({how}last: {text})"
     return text
-
-
-def _attributes(payload: object) -> dict[str, Any] | None:
-    """``data.attributes`` of an event body, when it is an object."""
-    data = payload.get("data") if isinstance(payload, dict) else None
-    attributes = data.get("attributes") if isinstance(data, dict) else None
-    return attributes if isinstance(attributes, dict) else None
 
 
 _CANCELLED = (
@@ -261,8 +249,8 @@ class Replayer:
         self.fill_unique_id = fill_unique_id
         self.run_id = str(uuid.UUID(run_id)) if run_id else str(uuid.uuid4())
         self._namespace = uuid.UUID(self.run_id)
-        self._on_progress = on_progress
-        self._on_invalid = on_invalid
+        self._on_progress = Observer(on_progress, "the progress display")
+        self._on_invalid = Observer(on_invalid, "listing an invalid event")
         self._on_sent = on_sent
         """Called with each event sent and its result (e.g. to read accepted ones back)."""
         # ``on_event``: called with what became of each event (accepted ones included, which
@@ -278,11 +266,12 @@ class Replayer:
         self.max_unreachable = max_unreachable
         self._unreachable: list[int] = []  # indices of the current run of unanswered sends
         self._stopped_reason: str | None = None
-        self._on_event = on_event
+        self._on_event = Observer(on_event, "the observer of the events")
         self._space = asyncio.Event()
         """Set when a sender took an event from the queue: room for the next."""
         self._producer: asyncio.Task[None] | None = None
         self._counts: dict[str, int] = dict.fromkeys(DELIVERY_STATES, 0)
+        self._statuses: dict[int, int] = {}
         self._kept: list[ReplayEvent] = []
         self._earlier_seen = 0
 
@@ -371,6 +360,7 @@ class Replayer:
         todo = None if total is None else max(total - skip, 0) - (earlier_here or 0)
         progress = ReplayProgress(total=todo)
         self._counts = dict.fromkeys(DELIVERY_STATES, 0)
+        self._statuses = {}
         self._kept = []
         self._earlier_seen = 0
         started = self._clock()
@@ -534,6 +524,7 @@ class Replayer:
             stopped_reason=self._stopped_reason,
             earlier_accepted=earlier_accepted,
             counts=self._counts,
+            refused_by_status=self._statuses,
         )
         if cancelled_from_outside:
             raise asyncio.CancelledError
@@ -599,7 +590,7 @@ class Replayer:
                     item.index, item.line, None, _describe_invalid(item, report), None
                 )
                 self._record(invalid)
-                self._report_invalid(invalid)
+                self._on_invalid(invalid)
                 progress.invalid += 1
                 progress.done += 1
                 reader.done(item)
@@ -614,14 +605,11 @@ class Replayer:
     def _record(self, event: ReplayEvent) -> None:
         """Count an event by its delivery state; keep it (by line) unless accepted."""
         self._counts[event.delivery] += 1
+        if event.status and not event.accepted and not event.unknown:
+            self._statuses[event.status] = self._statuses.get(event.status, 0) + 1
         if not event.accepted and len(self._kept) < MAX_EVENTS_KEPT:
             self._kept.append(event)
-        if self._on_event is not None:
-            try:
-                self._on_event(event)
-            except Exception:  # an observer's fault must not stop the run
-                log.exception("replay: the observer of event %d failed", event.index)
-                self._on_event = None
+        self._on_event(event)
 
     @staticmethod
     def _count(progress: ReplayProgress, outcome: SendOutcome, event: ReplayEvent) -> None:
@@ -635,7 +623,7 @@ class Replayer:
 
     def _will_carry_unique_id(self, report: ValidationReport) -> bool:
         """Whether this event goes out with a unique_id (its own, or one this run fills)."""
-        attributes = _attributes(report.payload)
+        attributes = attributes_of(report.payload)
         if attributes is None:
             return False
         own = attributes.get("unique_id")
@@ -657,20 +645,7 @@ class Replayer:
         now = self._clock()
         paused = self._paused_total + (now - self._paused_at if self._paused_at is not None else 0)
         progress.elapsed = max(now - started - paused, 0.0)
-        if self._on_progress is not None:
-            try:
-                self._on_progress(progress)
-            except Exception as exc:  # e.g. the terminal went away (EIO): keep sending
-                log.warning("replay: the progress display failed (%s); going on without it", exc)
-                self._on_progress = None
-
-    def _report_invalid(self, event: ReplayEvent) -> None:
-        if self._on_invalid is not None:
-            try:
-                self._on_invalid(event)
-            except Exception as exc:
-                log.warning("replay: listing an invalid event failed (%s)", exc)
-                self._on_invalid = None
+        self._on_progress(progress)
 
 
 def _count_from(marks: Container[int], start: int) -> int:

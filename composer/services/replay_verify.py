@@ -58,48 +58,55 @@ def choose_sample(accepted: Sequence[AcceptedSend], size: int | None) -> list[Ac
     return [ordered[min(len(ordered) - 1, math.floor((k + 0.5) * step))] for k in range(size)]
 
 
+MAX_KEPT = 10_000
+"""Events not landed a summary keeps with their verdict (the counts cover every event)."""
+
+
 @dataclass(slots=True)
 class VerifySummary:
-    """What the read-back of a run found."""
+    """What the read-back of a run found. Every verdict is counted; only the events not
+    landed are kept (the first :data:`MAX_KEPT`), so reading back a whole large run does not
+    hold every event it checked."""
 
     accepted: int
     """Accepted events of this session (the pool the checks were chosen from)."""
     sample: int | None
     """``--verify-sample N``; None for every accepted event."""
-    verdicts: dict[int, Verification] = field(default_factory=dict)
-    """Event index -> verdict, for every event checked."""
-    chosen: list[AcceptedSend] = field(default_factory=list)
+    chosen: int = 0
+    """Events chosen to be checked (every accepted one, or the sample)."""
+    outcomes: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in VerifyOutcome})
+    """How many checked events got each verdict."""
+    missed: list[tuple[AcceptedSend, Verification]] = field(default_factory=list)
+    """The events checked and not landed, with their verdicts (the first MAX_KEPT)."""
     interrupted: bool = False
     """Stopped before every chosen event was checked."""
     history_problems: list[str] = field(default_factory=list)
     reads: int = 0
 
+    def add(self, item: AcceptedSend, verdict: Verification) -> None:
+        """Count the verdict of one event; keep the event when it did not land."""
+        self.outcomes[verdict.outcome.value] += 1
+        if verdict.outcome is not VerifyOutcome.LANDED and len(self.missed) < MAX_KEPT:
+            self.missed.append((item, verdict))
+
     def counts(self) -> dict[str, int]:
         """How many checked events got each verdict."""
-        out = {o.value: 0 for o in VerifyOutcome}
-        for verdict in self.verdicts.values():
-            out[verdict.outcome.value] += 1
-        return out
+        return dict(self.outcomes)
 
     @property
     def checked(self) -> int:
-        return len(self.verdicts)
+        return sum(self.outcomes.values())
 
     def not_seen(self) -> list[tuple[AcceptedSend, Verification]]:
         """The chosen events not seen (or that could not be checked), in file order."""
-        return [
-            (a, self.verdicts[a.index])
-            for a in sorted(self.chosen, key=lambda a: a.index)  # chosen: in order of 202s
-            if a.index in self.verdicts
-            and self.verdicts[a.index].outcome is not VerifyOutcome.LANDED
-        ]
+        return sorted(self.missed, key=lambda pair: pair[0].index)
 
     def to_json(self) -> dict[str, Any]:
         """The ``"verification"`` object of ``replay --json``."""
         doc: dict[str, Any] = {
             "sample": self.sample,
             "accepted": self.accepted,
-            "chosen": len(self.chosen),
+            "chosen": self.chosen,
             "checked": self.checked,
             **self.counts(),
             "unchecked": self.accepted - self.checked,
@@ -141,7 +148,7 @@ class VerifyPool:
 
     def submit(self, item: AcceptedSend) -> None:
         """Look for ``item`` from the next sweep on."""
-        self.summary.chosen.append(item)
+        self.summary.chosen += 1
         try:
             payload: Any = json.loads(item.body)
         except ValueError:
@@ -167,14 +174,14 @@ class VerifyPool:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         self._save()
-        self.summary.interrupted = self.summary.checked < len(self.summary.chosen)
+        self.summary.interrupted = self.summary.checked < self.summary.chosen
         self.summary.reads = self.verifier.reads - self._reads_before
 
     def _got(self, token: object, verdict: Verification) -> None:
         item = token if isinstance(token, AcceptedSend) else None
         if item is None:
             return
-        self.summary.verdicts[item.index] = verdict
+        self.summary.add(item, verdict)
         if not self._unsaved:
             # the verdicts one sweep decides go into the history together, in one write,
             # as soon as the sweep lets the loop run

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from composer.storage.history import HistoryStore
 from composer.storage.paths import StoragePaths
 from composer.storage.secrets import DEFAULT_ACCOUNT, SecretStore
 from composer.storage.settings import Settings, SettingsStore
+
+if TYPE_CHECKING:
+    from composer.storage.history import HistoryStore
 
 __all__ = [
     "AccountStorage",
@@ -22,7 +25,18 @@ __all__ = [
     "StoragePaths",
     "open_accounts",
     "open_storage",
+    "with_history",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # the history's modules (SQLite, records, migrations) load when first used: the window
+    # reads only the settings before its first paint
+    if name == "HistoryStore":
+        from composer.storage.history import HistoryStore
+
+        return HistoryStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(slots=True)
@@ -112,6 +126,16 @@ def open_storage(
     at all, or one whose schema must be migrated, is still checked here.
     """
     accounts = open_accounts(data_dir, secrets=secrets)
+    return with_history(accounts, apply_retention=apply_retention, defer_checks=defer_checks)
+
+
+def with_history(
+    accounts: AccountStorage, *, apply_retention: bool = True, defer_checks: bool = False
+) -> Storage:
+    """The storage of ``accounts`` (settings read already) with its history opened, as
+    :func:`open_storage` opens it: the window reads the settings to paint, then this."""
+    from composer.storage.history import HistoryStore
+
     history = HistoryStore(accounts.paths.history_db, check=not defer_checks)
     storage = Storage(
         accounts.paths,

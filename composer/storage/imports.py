@@ -83,9 +83,8 @@ def read_file(
 
 def read_events(data: bytes, *, revision: str | None = None) -> ImportResult:
     """Event bodies from NDJSON (one JSON value per line) or one JSON array of bodies."""
-    from composer.domain.revisions import DEFAULT_REVISION
+    from composer.domain.convert import guess_revision
 
-    rev = revision or DEFAULT_REVISION
     result = ImportResult()
     text = data.decode("utf-8-sig", errors="replace")
     items: list[tuple[str, Any]] = []
@@ -113,6 +112,8 @@ def read_events(data: bytes, *, revision: str | None = None) -> ImportResult:
             continue
         body = json.dumps(value, ensure_ascii=False, indent=2).encode()
         metric, profile, _ = describe_body(body)
+        # None named: the body's layout tells (2023-01-24 for the flat one, else the default).
+        rev = revision or guess_revision(value)
         headers = (
             ("revision", rev),
             ("Accept", "application/json"),
@@ -132,6 +133,8 @@ def read_events(data: bytes, *, revision: str | None = None) -> ImportResult:
 def read_har(data: bytes) -> ImportResult:
     """Create Event requests (POST .../api/events) of a HAR file, with their responses.
     Other requests a browser recorded are skipped and counted."""
+    from composer.domain.convert import guess_revision
+    from composer.domain.jsontext import parse_json_text
     from composer.domain.revisions import DEFAULT_REVISION
 
     result = ImportResult()
@@ -156,8 +159,11 @@ def read_har(data: bytes) -> ImportResult:
             body = str((req.get("postData") or {}).get("text", "")).encode()
             ours = item.get("_eventComposer") or {}
             revision = ours.get("revision") or next(
-                (v for k, v in headers if k.lower() == "revision"), DEFAULT_REVISION
+                (v for k, v in headers if k.lower() == "revision"), None
             )
+            if not revision:  # none recorded: the body's layout tells
+                parsed = parse_json_text(body)
+                revision = guess_revision(parsed.value) if parsed.ok else DEFAULT_REVISION
             metric, profile, _ = describe_body(body)
             context = PlainContext(
                 ours.get("target") or _target_of(url),

@@ -9,14 +9,18 @@ from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from composer import __version__
-from composer.domain.revisions import DEFAULT_REVISION
+from composer.domain.revisions import DEFAULT_REVISION, REVISIONS
 
 
 def about_lines() -> list[tuple[str, str]]:
     """(what, version) pairs shown in the dialog, also handy for bug reports."""
     return [
         ("Event Composer", __version__),
-        ("Klaviyo API revision", f"{DEFAULT_REVISION} (POST /api/events/)"),
+        (
+            "Klaviyo API revision",
+            f"{DEFAULT_REVISION} by default (POST {REVISIONS[DEFAULT_REVISION].path}); "
+            f"{len(REVISIONS)} revisions from {next(iter(REVISIONS))}",
+        ),
         ("Qt", qVersion()),
         ("PySide6", PySide6.__version__),
         ("Python", platform.python_version()),

@@ -257,9 +257,13 @@ class CollectionsPart(QObject):
         return item
 
     def _suggested_name(self) -> str:
-        """The metric's name as a file name (``Placed Order`` -> ``placed-order``)."""
-        draft = self.document.controller.draft()
-        metric = draft.metric_name if draft is not None else None
+        """The metric's name as a file name (``Placed Order`` -> ``placed-order``), in either
+        layout (``metric.name`` or ``metric.data.attributes.name``)."""
+        from composer.storage.records import describe_body
+
+        text = self.document.controller.text()
+        metric, _profile, _text = describe_body(text.encode("utf-8", "surrogatepass"))
+        metric = metric if isinstance(metric, str) else None
         words = "".join(c if c.isalnum() else " " for c in (metric or "").lower()).split()
         return "-".join(words)[:60]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QAction, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from composer.storage.event_files import (
@@ -125,6 +125,13 @@ class DocumentPart(QObject):
             collection, key = self.request
             return f"{key} ({collection.name})"
         return self.file.name if self.file else "Untitled event"
+
+    def adopt_file(self, path: Path) -> None:
+        """The composer holds ``path``'s text already (read before the window painted): the
+        text belongs to that file now, and it joins the recent files."""
+        self.set_file(path)
+        self._tasks.spawn(self._remember_recent(path), "Remembering a recent file")
+        self.message.emit(f"Opened {path.name}.", 5000)
 
     def set_file(self, path: Path | None) -> None:
         """The text now belongs to ``path`` (None: to no file); a request file of an open
@@ -359,3 +366,20 @@ class DocumentPart(QObject):
     def droppable(paths: list[str]) -> str | None:
         """The first ``.json`` file among dropped local ``paths``, or None."""
         return next((p for p in paths if p.lower().endswith(".json")), None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A ``.json`` file dragged onto the window (installed on it) opens in the composer."""
+        kind = event.type()
+        if kind not in (QEvent.Type.DragEnter, QEvent.Type.Drop):
+            return False
+        assert isinstance(event, QDropEvent)  # QDragEnterEvent is one
+        data = event.mimeData()
+        urls = data.urls() if data.hasUrls() else []
+        found = self.droppable([u.toLocalFile() for u in urls if u.isLocalFile()])
+        if found is None:
+            event.ignore()
+            return True
+        if kind == QEvent.Type.Drop:
+            self.open_path(Path(found))
+        event.acceptProposedAction()
+        return True

@@ -4,6 +4,7 @@ done with the selected entries (load, resend, copy, export, delete) is in histor
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QPainter, QPaintEvent, QPalette
@@ -21,16 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.storage.records import HistoryQuery
-from composer.ui.history_actions import HistoryActions, HistoryStoreLike
-from composer.ui.history_model import (
-    COLUMN_WIDTHS,
-    DELIVERY_FILTERS,
-    STATUS_FILTERS,
-    VERDICT_FILTERS,
-    HistoryTableModel,
-)
-from composer.ui.tasks import TaskRunner
+if TYPE_CHECKING:
+    from composer.storage.records import HistoryQuery
+    from composer.ui.history_actions import HistoryActions, HistoryStoreLike
+    from composer.ui.history_model import HistoryTableModel
+    from composer.ui.tasks import TaskRunner
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -80,14 +76,13 @@ class HistoryPane(QWidget):
     message = Signal(str)
     collapsedChanged = Signal(bool)
 
-    def __init__(
-        self, store: HistoryStoreLike, tasks: TaskRunner, parent: QWidget | None = None
-    ) -> None:
+    model: HistoryTableModel
+    entry_actions: HistoryActions
+
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("History")
-        self._store = store
-        self._tasks = tasks
-        self.model = HistoryTableModel(store, tasks, self)
+        self._attached = False
 
         # the title is the switch that folds the pane to a one-line strip (and opens it)
         title = QToolButton()
@@ -118,14 +113,6 @@ class HistoryPane(QWidget):
         self.search.setClearButtonEnabled(True)
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status, delivery or read-back")
-        for label, classes in STATUS_FILTERS:
-            self.status_filter.addItem(label, {"status_classes": classes})
-        self.status_filter.insertSeparator(self.status_filter.count())
-        for label, states in DELIVERY_FILTERS[1:]:
-            self.status_filter.addItem(label, {"deliveries": states})
-        self.status_filter.insertSeparator(self.status_filter.count())
-        for label, chosen in VERDICT_FILTERS:
-            self.status_filter.addItem(label, chosen)
         self.status_filter.setToolTip(
             "Show entries by status, by delivery, or by whether the accepted event was found "
             "when read back"
@@ -136,7 +123,6 @@ class HistoryPane(QWidget):
         self.table = HistoryTable()
         self.table.setObjectName("historyTable")
         self.table.setAccessibleName("History entries")
-        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -146,39 +132,13 @@ class HistoryPane(QWidget):
         # fixed row heights and no per-row sizing: what keeps a long table cheap to scroll
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for col, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(col, width)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._on_double_click)
-
-        self.entry_actions = HistoryActions(
-            self,
-            table=self.table,
-            model=self.model,
-            store=store,
-            tasks=tasks,
-            activate=self.entryActivated.emit,
-            resend=self.resendRequested.emit,
-            say=self.message.emit,
-            refresh=self.refresh,
-        )
-        self.load_action: QAction = self.entry_actions.load_action
-        self.resend_action: QAction = self.entry_actions.resend_action
-        self.curl_action: QAction = self.entry_actions.curl_action
-        self.python_action: QAction = self.entry_actions.python_action
-        self.export_action: QAction = self.entry_actions.export_action
-        self.delete_action: QAction = self.entry_actions.delete_action
 
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
+        self._buttons = buttons
         self._folding: list[QWidget] = [self.search, self.status_filter, self.table]
-        for action in self.entry_actions.toolbar_actions():
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setAccessibleName(action.text())
-            buttons.addWidget(button)
-            self._folding.append(button)
 
         top = QHBoxLayout()
         top.addWidget(title)
@@ -200,13 +160,75 @@ class HistoryPane(QWidget):
         self._search_timer.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
+
+    def attach(self, store: HistoryStoreLike, tasks: TaskRunner) -> None:
+        """List ``store`` (the history opens after the window's first paint; until then the
+        pane shows its frame without a count)."""
+        from composer.ui.history_actions import HistoryActions
+        from composer.ui.history_model import (
+            COLUMN_WIDTHS,
+            DELIVERY_FILTERS,
+            STATUS_FILTERS,
+            VERDICT_FILTERS,
+            HistoryTableModel,
+        )
+
+        self._store = store
+        self._tasks = tasks
+        self.model = HistoryTableModel(store, tasks, self)
+        self.table.setModel(self.model)
+        header = self.table.horizontalHeader()
+        for col, width in enumerate(COLUMN_WIDTHS):
+            header.resizeSection(col, width)
+        self.status_filter.blockSignals(True)  # the model loads its first page below
+        for label, classes in STATUS_FILTERS:
+            self.status_filter.addItem(label, {"status_classes": classes})
+        self.status_filter.insertSeparator(self.status_filter.count())
+        for label, states in DELIVERY_FILTERS[1:]:
+            self.status_filter.addItem(label, {"deliveries": states})
+        self.status_filter.insertSeparator(self.status_filter.count())
+        for label, chosen in VERDICT_FILTERS:
+            self.status_filter.addItem(label, chosen)
+        self.status_filter.blockSignals(False)
+        self.entry_actions = HistoryActions(
+            self,
+            table=self.table,
+            model=self.model,
+            store=store,
+            tasks=tasks,
+            activate=self.entryActivated.emit,
+            resend=self.resendRequested.emit,
+            say=self.message.emit,
+            refresh=self.refresh,
+        )
+        self.load_action: QAction = self.entry_actions.load_action
+        self.resend_action: QAction = self.entry_actions.resend_action
+        self.curl_action: QAction = self.entry_actions.curl_action
+        self.python_action: QAction = self.entry_actions.python_action
+        self.export_action: QAction = self.entry_actions.export_action
+        self.delete_action: QAction = self.entry_actions.delete_action
+        for action in self.entry_actions.toolbar_actions():
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setAccessibleName(action.text())
+            button.setVisible(not self._collapsed)
+            self._buttons.addWidget(button)
+            self._folding.append(button)
         self.model.totalChanged.connect(self._show_count)
         self.model.modelReset.connect(self._show_last)
         self.model.rowsInserted.connect(lambda *_: self._show_last())
+        self._attached = True
+
+    def refresh_colors(self) -> None:
+        """Follow the theme (the rows' status colours)."""
+        if self._attached:
+            self.model.refresh_colors()
 
     # -- filtering -----------------------------------------------------------------------------
 
     def current_query(self) -> HistoryQuery:
+        from composer.storage.records import HistoryQuery
+
         text = self.search.text().strip() or None
         chosen = self.status_filter.currentData() or {}
         return HistoryQuery(
@@ -219,17 +241,21 @@ class HistoryPane(QWidget):
     def apply_filters(self) -> None:
         """Reload the table for the search text and status filter now (no debounce)."""
         self._search_timer.stop()
-        self.model.set_query(self.current_query())
+        if self._attached:
+            self.model.set_query(self.current_query())
 
     def refresh(self) -> None:
         """Reload after a send or an outside change."""
-        self.model.reload()
+        if self._attached:
+            self.model.reload()
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
     def _show_count(self, total: int) -> None:
+        from composer.storage.records import HistoryQuery
+
         filtered = self.current_query() != HistoryQuery()
         noun = "entry" if total == 1 else "entries"
         self.count_label.setText(f"{total:,} {'matching ' if filtered else ''}{noun}")
@@ -259,8 +285,10 @@ class HistoryPane(QWidget):
         return self._collapsed
 
     def _show_last(self) -> None:
-        if not self.is_collapsed():
+        if not self.is_collapsed() or not self._attached:
             return
+        from composer.storage.records import HistoryQuery
+
         filtered = self.current_query() != HistoryQuery()
         row = self.model.row_at(0) if self.model.rowCount() else None
         if row is None or filtered:

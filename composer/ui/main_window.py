@@ -1,6 +1,6 @@
 """The main window: a shell that lays out the target bar, the composer (Form / Raw JSON /
 Problems), the response view, the history pane and a status bar that always says where events
-go, and composes the parts that act on them:
+go, and composes the parts that act on them (:mod:`composer.ui.window_parts`):
 
 - :class:`~composer.ui.document.DocumentPart`: New, Open, Save, import, unsaved changes;
 - :class:`~composer.ui.send_flow.SendPart`: Send, Cancel and their questions;
@@ -9,60 +9,64 @@ go, and composes the parts that act on them:
 - :class:`~composer.ui.settings_part.SettingsPart`: settings, keys, keyring state, theme;
 - :class:`~composer.ui.collections_part.CollectionsPart`: the collections side panel.
 
+Start-up paints first: the window is built from the settings alone (what the user sees),
+painted, and only then given its storage with the history (:meth:`MainWindow.attach`); the
+parts, the menus' actions and everything the user does not see yet are built after both.
+
 The window holds no business rules and builds no services: storage and the send gateway come
 from the composition root (composer/app.py). Everything that may block is awaited off the UI
 thread through the window's :class:`~composer.ui.tasks.TaskRunner`, whose errors are shown
-here.
+in the status bar (:class:`~composer.ui.window_status.WindowStatus`).
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QPaintEvent,
-    QShowEvent,
-)
-from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
+from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
+from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
-from composer.client.targets import Target, TargetError, TargetKind, parse_target
-from composer.domain.outcome import SendOutcome
-from composer.services.ports import SendGateway
-from composer.storage import Storage
-from composer.storage.settings import Settings
-from composer.ui import layout_state, theme
-from composer.ui.banner import retired_revision_text, settings_notice_text
-from composer.ui.collections_part import CollectionsPart
-from composer.ui.document import DocumentPart
+from composer.client.targets import TargetError, parse_target
+from composer.storage.settings import Settings, SettingsStore
+from composer.ui import layout_state
+from composer.ui.banner import settings_notice_text
 from composer.ui.editor import ComposerController
-from composer.ui.environment_part import EnvironmentPart
-from composer.ui.history_part import HistoryPart
-from composer.ui.replay_part import ReplayPart
-from composer.ui.retired_dialog import conversion_summary, sample_in
-from composer.ui.send_flow import SendPart
-from composer.ui.settings_part import SettingsPart
-from composer.ui.target_bar import target_headline
-from composer.ui.tasks import TaskRunner, off_thread
-from composer.ui.unique_id_label import NextUniqueIdLabel
-from composer.ui.wheel_guard import WheelGuard
+from composer.ui.retired_dialog import revision_for_text, sample_in
 from composer.ui.window_layout import WindowLayout
-from composer.ui.window_menus import WindowMenus
+from composer.ui.window_status import APP_TITLE, WindowStatus
 
 if TYPE_CHECKING:
+    from composer.services.ports import SendGateway
+    from composer.storage import Storage
     from composer.ui.collection_model import Node
+    from composer.ui.collections_part import CollectionsPart
+    from composer.ui.document import DocumentPart
+    from composer.ui.environment_part import EnvironmentPart
+    from composer.ui.history_part import HistoryPart
+    from composer.ui.replay_part import ReplayPart
     from composer.ui.run_part import RunPart
+    from composer.ui.send_flow import SendPart
+    from composer.ui.settings_part import SettingsPart
+    from composer.ui.tasks import TaskRunner
+    from composer.ui.window_menus import WindowMenus
 
 log = logging.getLogger(__name__)
 
-APP_TITLE = "Event Composer"
+FIRST_PAINT_FILE_BYTES = 1_000_000
+"""A file named on the command line up to this size is read before the first paint."""
 FIRST_PAINT_FALLBACK_MS = 2000
 """What is left for after the first paint runs by then even without a paint."""
+
+
+class WindowStorage(Protocol):
+    """What the window needs to paint: the settings and where they live (the history comes
+    with :meth:`MainWindow.attach`, or at once when ``storage`` has one)."""
+
+    @property
+    def settings(self) -> SettingsStore: ...
 
 
 class MainWindow(QMainWindow):
@@ -71,13 +75,27 @@ class MainWindow(QMainWindow):
 
     sendFinished = Signal(object)
     closed = Signal()
+    firstPainted = Signal()
+    """The window was painted for the first time."""
     settled = Signal()
-    """After the first paint: the history, the keyring and the menus' contents are loading."""
+    """After the first paint, with the storage: the history, the keyring and the menus'
+    contents are loading."""
+
+    # built by WindowParts once painted and attached (see _build_parts)
+    tasks: TaskRunner
+    document: DocumentPart
+    collections_part: CollectionsPart
+    send_part: SendPart
+    history_part: HistoryPart
+    replay_part: ReplayPart
+    settings_part: SettingsPart
+    environments: EnvironmentPart
+    menus: WindowMenus
 
     def __init__(
         self,
-        storage: Storage,
-        gateway: SendGateway,
+        storage: WindowStorage,
+        gateway: SendGateway | None = None,
         *,
         controller: ComposerController | None = None,
         parent: QWidget | None = None,
@@ -86,19 +104,17 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setAccessibleName(APP_TITLE)
         self.setAcceptDrops(True)
-        self.storage = storage
+        self.storage: Any = storage
         self.gateway = gateway
         settings = storage.settings.settings
         self.controller = controller or ComposerController(settings.default_revision, self)
         self._closing = False
-        self._asking_to_close = False
+        self._close_asked = False
         self._shown_once = False
         self._first_paint_seen = False
+        self._painted = False
         self.startup_done = False
-        self.last_error: str | None = None
-        self.tasks = TaskRunner(self)
-        self.tasks.failed.connect(self._report_error)
-        self.layout_parts = WindowLayout(self, self.controller, storage.history, self.tasks)
+        self.layout_parts = WindowLayout(self, self.controller)
         lay = self.layout_parts
         self.target_bar = lay.target_bar
         self.toolbar = lay.toolbar
@@ -112,136 +128,47 @@ class MainWindow(QMainWindow):
         self.status_target = lay.status_target
         self.status_keyring = lay.status_keyring
         self.status_rate = lay.status_rate
-
-        self.document = DocumentPart(
-            self,
-            controller=self.controller,
-            settings=storage.settings,
-            history=storage.history,
-            tasks=self.tasks,
-        )
-        self.collections_part = CollectionsPart(
-            self,
-            model=lay.collection_model,
-            panel=lay.collection_panel,
-            document=self.document,
-            settings=storage.settings,
-            tasks=self.tasks,
-        )
-        self.collection_panel = lay.collection_panel
+        self.status = WindowStatus(self)
+        self.next_id_label = self.status.next_id_label
+        # the menu bar's titles paint with the window; their actions come with the parts
+        bar = self.menuBar()
+        self.top_menus = [bar.addMenu(t) for t in ("&File", "&Edit", "&Send", "&View", "&Help")]
         self._run_part: RunPart | None = None
-        self.send_part = SendPart(
-            self,
-            gateway=gateway,
-            controller=self.controller,
-            target_bar=self.target_bar,
-            response_view=self.response_view,
-            tasks=self.tasks,
-        )
-        self.next_id_label = NextUniqueIdLabel()
-        self.statusBar().addPermanentWidget(self.next_id_label)
-        self.send_part.nextUniqueIdChanged.connect(self.next_id_label.set_next)
-        self.history_part = HistoryPart(
-            self,
-            store=storage.history,
-            pane=self.history_pane,
-            document=self.document,
-            sender=self.send_part,
-            response_view=self.response_view,
-            tasks=self.tasks,
-        )
-        self.replay_part = ReplayPart(
-            self,
-            gateway=gateway,
-            runs=storage.history.runs,
-            target_bar=self.target_bar,
-            tasks=self.tasks,
-        )
-        self.settings_part = SettingsPart(
-            self,
-            store=storage.settings,
-            secrets=storage.secrets,
-            target_bar=self.target_bar,
-            keyring_label=self.status_keyring,
-            tasks=self.tasks,
-        )
-        self.environments = EnvironmentPart(
-            self,
-            controller=self.controller,
-            target_bar=self.target_bar,
-            user_folder=storage.paths.environments_dir,
-            collection_root=self._collection_root,
-        )
-        self.menus = WindowMenus(self)
-        m = self.menus
-        self.templates_menu = m.templates_menu
-        self.theme_actions = m.theme_actions
-        self.send_action, self.cancel_action = m.send_action, m.cancel_action
-        self.undo_action, self.redo_action = m.undo_action, m.redo_action
-        self._wire()
-        self._apply_settings(settings, initial=True)
-        self._update_title()
-
-    # -- construction --------------------------------------------------------------------------
-
-    def _wire(self) -> None:
-        bar = self.target_bar
-        bar.sendRequested.connect(self.request_send)
-        bar.cancelRequested.connect(self.cancel_send)
-        bar.targetChanged.connect(self._on_target_changed)
-        bar.revisionChanged.connect(self._on_revision_changed)
-        self.controller.revisionChanged.connect(self._follow_revision)
-        bar.manageKeysRequested.connect(self.settings_part.manage_keys)
-        bar.customTargetRequested.connect(self.settings_part.ask_custom_target)
-        self.response_view.findingActivated.connect(self.composer.focus_finding)
-        self.history_pane.message.connect(self._show_message)
-        parts = (
-            self.document,
-            self.send_part,
-            self.history_part,
-            self.collections_part,
-            self.environments,
-            self.replay_part,
-        )
-        for part in parts:
-            part.message.connect(self._show_message)
-        self.replay_part.historyChanged.connect(self.history_part.refresh)
-        self.collection_panel.runRequested.connect(self._run_node)
-        self.history_part.responseShown.connect(self.layout_parts.show_response)
-        self.send_part.sendingChanged.connect(self._follow_sending)
-        self.document.titleChanged.connect(self._update_title)
-        # environments follow the collection the window works in
-        self.document.titleChanged.connect(self.environments.reload)
-        self.collections_part.listed.connect(lambda _c: self.environments.reload())
-        self.document.historyChanged.connect(self.history_part.refresh)
-        self.send_part.sendingChanged.connect(self._set_sending)
-        self.send_part.cancelled.connect(self.history_part.refresh)
-        self.send_part.finished.connect(self._on_send_finished)
-        self.send_part.verify.verified.connect(lambda _verdict: self.history_part.refresh())
-        self.settings_part.applied.connect(self._apply_settings)
-        self.settings_part.themeChanged.connect(self._refresh_colors)
-
-    def _collection_root(self) -> Path | None:
-        """The collection the window works in: the one whose request is in the composer, else
-        the one opened last (None: no collection is open)."""
-        if self.document.request is not None:
-            return self.document.request[0].root
-        if self.collections_part.has_collections():
-            return list(self.collections_part.collections)[-1].root
-        return None
-
-    def _show_message(self, text: str, ms: int = 0) -> None:
-        self.statusBar().showMessage(text, ms)
+        self._file: Path | None = None
+        self._file_read = False
+        self.target_bar.targetChanged.connect(lambda _t: self.status.refresh_target())
+        self.target_bar.revisionChanged.connect(self.status.revision_chosen)
+        self.controller.revisionChanged.connect(self.status.follow_revision)
+        self._show_settings(settings)
+        self.update_title()
 
     # -- start -------------------------------------------------------------------------------
 
+    def _show_settings(self, settings: Settings) -> None:
+        """What the settings decide of the first paint: the target, the revision, the layout."""
+        bar = self.target_bar
+        bar.set_custom_urls([t.base_url for t in settings.targets])
+        bar.set_accounts(list(settings.accounts), settings.default_account)
+        try:
+            target = parse_target(settings.default_target)
+        except TargetError:
+            target = parse_target("sandbox")
+        bar.set_target(target)
+        bar.set_revision(settings.default_revision)
+        flags = layout_state.restore(self, self.splitters(), settings.layout_bytes())
+        self.layout_parts.apply_flags(flags, collections_open=bool(settings.collections))
+        self.layout_parts.fit_to_screen()
+        self.status.refresh_target()
+        self.status.revision_chosen(bar.revision())
+
     def start(self, file: Path | None = None) -> None:
-        """Show the first event (``file``, else the sample), load the history, probe the
-        keyring. Call once, after the event loop exists."""
+        """Show the first event: the sample, or ``file`` (read now, so that the first paint
+        shows it; a file that cannot be read is opened, and why not said, once the parts are
+        built). Call once, before the window is shown."""
         self.controller.hold_background_checks()  # until the first paint
-        if file is not None:
-            self.open_path(file)
-        else:
+        self._file = file
+        self._file_read = file is not None and self._read_first(file)
+        if file is None:
             # findings arrive from a worker thread: the window paints first
             # in the shape of the revision the window starts with (the default revision)
             self.controller.load_payload(sample_in(self.controller.revision()), check_later=True)
@@ -252,55 +179,106 @@ class MainWindow(QMainWindow):
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
         self.settings_notice.show_message("settings", settings_notice_text(self.storage.settings))
+        self.update_title()
+
+    def _read_first(self, file: Path) -> bool:
+        """``file``'s text into the composer at its own revision (the picker follows);
+        False when it cannot be read now (or is too big to read before the first paint)."""
+        if not self.controller.load_file(file, max_bytes=FIRST_PAINT_FILE_BYTES):
+            return False
+        controller = self.controller
+        controller.set_revision(revision_for_text(controller.text(), controller.revision()))
+        return True
+
+    @property
+    def file_read_first(self) -> Path | None:
+        """The file the window started with, when its text was read before the first paint."""
+        return self._file if self._file_read else None
+
+    def attach(self, storage: Storage, gateway: SendGateway) -> None:
+        """Give the window its storage with the history, and the send gateway: the parts are
+        built once the window has painted too."""
+        self.storage = storage
+        self.gateway = gateway
+        self._build_parts()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if not self._first_paint_seen:
             self._first_paint_seen = True
+            self.firstPainted.emit()
             # what the user does not see yet is built once the window is on screen
             QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        self.controller.release_background_checks()
-        if self._closing or self.startup_done:
+        if self._painted:
             return
-        self.composer.build_rest()
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            WheelGuard.install(app)
-        self.history_part.start()
-        self.settings_part.start()
-        self.environments.reload()
-        self.document.fill_menus()
-        self.collections_part.start()
+        self._painted = True
+        self.controller.release_background_checks()
+        self._build_parts()
+
+    def _build_parts(self) -> None:
+        """Build the parts and start what waits for the first paint, once both the paint
+        and the history are there."""
+        if not self._painted or self.gateway is None or self.startup_done or self._closing:
+            return
+        if not hasattr(self.storage, "history"):
+            return
+        from composer.ui.window_menus import WindowMenus
+        from composer.ui.window_parts import WindowParts
+
+        parts = WindowParts(self, self.storage, self.gateway)
+        self.parts = parts
+        self.tasks = parts.tasks
+        self.document = parts.document
+        self.collections_part = parts.collections
+        self.collection_panel = self.layout_parts.collection_panel
+        self.send_part = parts.send
+        self.history_part = parts.history
+        self.replay_part = parts.replay
+        self.settings_part = parts.settings
+        self.environments = parts.environments
+        self.menus = WindowMenus(self, self.top_menus)
+        m = self.menus
+        self.templates_menu = m.templates_menu
+        self.theme_actions = m.theme_actions
+        self.send_action, self.cancel_action = m.send_action, m.cancel_action
+        self.undo_action, self.redo_action = m.undo_action, m.redo_action
+        parts.wire()
+        self.apply_settings(self.storage.settings.settings)
+        parts.start(self._file)
         self.startup_done = True
         self.settled.emit()
+        if self._close_asked:  # closed while the history was opening
+            self.close()
 
-    def _apply_settings(self, settings: Settings, *, initial: bool = False) -> None:
+    def apply_settings(self, settings: Settings) -> None:
+        """Follow the settings (after the Settings dialog, and once the parts are built)."""
         self.settings_part.set_theme(settings.theme, save=False)
         self.target_bar.set_custom_urls([t.base_url for t in settings.targets])
         self.target_bar.set_accounts(list(settings.accounts), settings.default_account)
         self.environments.set_accounts(list(settings.accounts))
         self.send_part.verify.set_settings(settings)
-        if initial:
-            try:
-                target = parse_target(settings.default_target)
-            except TargetError:
-                target = parse_target("sandbox")
-            self.target_bar.set_target(target)
-            self.target_bar.set_revision(settings.default_revision)
-            flags = layout_state.restore(self, self._splitters(), settings.layout_bytes())
-            self.layout_parts.apply_flags(flags, collections_open=bool(settings.collections))
-            self.layout_parts.fit_to_screen()
-        self._refresh_target_status()
-        self._on_revision_changed(self.target_bar.revision())
+        self.status.refresh_target()
+        self.status.revision_chosen(self.target_bar.revision())
         self.send_part.set_fresh_unique_id(settings.fresh_unique_id)
+        self.next_id_label.show()
+
+    @property
+    def painted(self) -> bool:
+        """True once the window has been painted."""
+        return self._first_paint_seen
+
+    @property
+    def last_error(self) -> str | None:
+        """The last task that failed, in words (None: none did)."""
+        return self.status.last_error
 
     def next_unique_id(self) -> str | None:
         """The unique_id the next Send from the composer carries (None: the event's own)."""
         return self.send_part.next_unique_id()
 
-    def _splitters(self) -> dict[str, QSplitter]:
+    def splitters(self) -> dict[str, QSplitter]:
         found = {
             "top": self.top_splitter,
             "main": self.main_splitter,
@@ -322,7 +300,12 @@ class MainWindow(QMainWindow):
             self._run_part = build_run_part(self)
         return self._run_part
 
-    def _run_node(self, node: Node | None) -> None:
+    @property
+    def started_run_part(self) -> RunPart | None:
+        """The runner if a run was started (None: never built)."""
+        return self._run_part
+
+    def run_node(self, node: Node | None) -> None:
         self.run_part.run_node(node)
 
     def cancel_run(self) -> None:
@@ -366,89 +349,8 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    # -- status --------------------------------------------------------------------------------
-
-    def _refresh_colors(self) -> None:
-        for widget in (self.target_bar, self.banner, self.settings_notice, self.response_view):
-            widget.refresh_colors()
-        self.history_pane.model.refresh_colors()
-        self._refresh_target_status()
-
-    def _refresh_target_status(self) -> None:
-        target = self.target_bar.target()
-        c = theme.colors()
-        color = {
-            TargetKind.SANDBOX: c.ok,
-            TargetKind.LOOPBACK: c.ok,
-            TargetKind.PRODUCTION: c.error,
-        }.get(target.kind, c.warning)
-        self.status_target.setText(target_headline(target))
-        self.status_target.setStyleSheet(f"color: {color}; font-weight: 600;")
-
-    def _on_send_finished(self, outcome: SendOutcome) -> None:
-        info = outcome.rate_limit
-        if info is not None and info.remaining is not None:
-            self.status_rate.setText(f"{info.remaining:,} sends left this minute")
-        elif outcome.status == 429:
-            self.status_rate.setText("Rate limited")
-        self.history_part.refresh()
-        self.sendFinished.emit(outcome)
-
-    def _follow_sending(self, sending: bool) -> None:
-        if sending:  # a Send's answer is what the user waits for now
-            self.layout_parts.show_response()
-
-    def _set_sending(self, sending: bool) -> None:
-        self.target_bar.set_sending(sending)
-        self.send_action.setEnabled(not sending)
-        self.cancel_action.setEnabled(sending)
-
-    def _report_error(self, what: str, exc: BaseException) -> None:
-        """Show a failed task in words, never as a traceback."""
-        text = str(exc) or type(exc).__name__
-        self.last_error = f"{what}: {text}"
-        self.statusBar().showMessage(f"{what} failed: {text}", 15000)
-        if what.startswith("Send"):
-            self.response_view.show_failure(f"{what} failed", text)
-            self._set_sending(False)
-
-    def _update_title(self) -> None:
-        modified = bool(getattr(self.controller, "is_modified", False))
-        self.setWindowTitle(f"{'• ' if modified else ''}{self.document.title()} — {APP_TITLE}")
-
-    def _on_target_changed(self, _target: Target) -> None:
-        self._refresh_target_status()
-
-    def _on_revision_changed(self, revision: str) -> None:
-        """The picker changed: the open event is rewritten in that revision's shape (one undo
-        step) and the status bar says what moved."""
-        before = self.controller.revision()
-        report = self.controller.convert_to_revision(revision)
-        if report is not None:
-            self._show_message(conversion_summary(report, before, revision), 30000)
-        self.banner.show_message(f"retired:{revision}", retired_revision_text(revision))
-
-    def _follow_revision(self, revision: str) -> None:
-        """Undo or redo of a conversion changed the revision: the picker follows."""
-        if self.target_bar.revision() != revision:
-            self.target_bar.set_revision(revision)
-
-    # -- drops -----------------------------------------------------------------------------------
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
-        if DocumentPart.droppable(paths):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        found = DocumentPart.droppable(paths)
-        if found:
-            self.open_path(Path(found))
-            event.acceptProposedAction()
+    def update_title(self) -> None:
+        self.status.update_title()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -468,41 +370,23 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved changes, save the layout, cancel a running send, close the HTTP
-        clients; then close. One close flow at a time."""
+        clients; then close (:class:`~composer.ui.window_close.CloseFlow`)."""
         if self._closing:
             event.accept()
             return
         event.ignore()
-        if self._asking_to_close:
+        if not self.startup_done:  # the history is still opening: close once it is there
+            self._close_asked = True
             return
-        self._asking_to_close = True
-        self.tasks.spawn(self._close_flow(), "Closing")
+        self.parts.close_flow.request()
 
-    async def _close_flow(self) -> None:
-        try:
-            close = await self.document.may_replace_composer("closing")
-        finally:
-            self._asking_to_close = False
-        if not close:
-            self.statusBar().showMessage("Not closed: your changes are still here.", 8000)
-            return
+    def begin_closing(self) -> None:
+        """The window is closing: no new send starts."""
         self._closing = True
-        await self._shutdown()
 
-    async def _shutdown(self) -> None:
-        try:
-            self.history_part.stop()
-            self.settings_part.stop()
-            blob = layout_state.capture(self, self._splitters(), self.layout_parts.flags())
-            try:
-                await off_thread(self.storage.settings.modify, lambda s: s.with_layout(blob))
-            except OSError as exc:
-                log.warning("the window layout was not saved: %s", exc)
-            await self.replay_part.stop()  # its run is recorded as stopped: it resumes later
-            if self._run_part is not None:
-                await self._run_part.stop()
-            await self.send_part.stop()
-            await self.history_part.settle()
-        finally:
-            self.close()
-            self.closed.emit()
+    def close_now(self) -> None:
+        """Close at once: after the close flow, or without the parts (the history could not
+        be opened: nothing was edited that could be kept, so nothing is asked)."""
+        self._closing = True
+        self.close()
+        self.closed.emit()

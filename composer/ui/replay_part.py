@@ -69,6 +69,19 @@ def responsive_window(*, worker_thread: bool) -> Iterator[None]:
         QTimer.singleShot(OUTCOME_PAINTED_MS, gc.collect)
 
 
+@contextlib.contextmanager
+def switching_often() -> Iterator[None]:
+    """While a worker thread reads a file, the interpreter switches threads every millisecond
+    instead of every 5: the window's thread gets the interpreter lock back for each small
+    callback (at 5 ms a switch, the busy reader kept the window waiting up to 400 ms)."""
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, WORKER_SWITCH_S))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(switch)
+
+
 class ReplayPart(QObject):
     """Replays a file of events from the window ``parent``. ``finished`` carries each
     :class:`ReplaySummary`; ``historyChanged`` fires when the replay wrote entries."""
@@ -168,7 +181,8 @@ class ReplayPart(QObject):
         ticker.start()
         try:
             try:
-                file = await off_thread(read_replay_file, path, reading)
+                with switching_often():
+                    file = await off_thread(read_replay_file, path, reading)
             except ReplayFileError as exc:
                 if shiboken6.isValid(dialog) and not reading.cancelled:
                     dialog.set_unreadable(str(exc))

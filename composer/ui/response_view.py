@@ -3,8 +3,9 @@ away (headers, pretty body, the request as sent, attempts with timings)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -14,51 +15,26 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from composer.domain.findings import Finding, describe_pointer
-from composer.domain.outcome import SendOutcome
-from composer.services.outcome_text import (
-    SYMBOLS,
-    Tone,
-    delivery_of,
-    delivery_text,
-    describe_outcome,
-    headers_text,
-    pretty_body,
-    timing_line,
-)
-from composer.services.verify_text import VerdictText
+from composer.services.tones import SYMBOLS, Tone
 from composer.ui import theme
+
+if TYPE_CHECKING:
+    from composer.domain.findings import Finding
+    from composer.domain.outcome import SendOutcome
+    from composer.services.verify_text import VerdictText
+    from composer.ui.response_details import ResponseDetails
+
+# the words of an outcome (composer.services.outcome_text) load with the first one shown:
+# the window paints its idle state without them
 
 _IDLE_TEXT = (
     "Nothing sent yet. Press Send (Ctrl+Enter) and the answer appears here: what it means, "
     "the headers, the body and how long it took."
 )
-
-
-def exact_body(body: bytes) -> str:
-    """Bytes as the text they are (a byte that is not UTF-8 shows as an escape, \\xff)."""
-    if not body:
-        return "(empty body)"
-    return body.decode("utf-8", "backslashreplace")
-
-
-def _mono() -> QFont:
-    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-
-
-def _readonly_text(name: str) -> QPlainTextEdit:
-    edit = QPlainTextEdit()
-    edit.setReadOnly(True)
-    edit.setFont(_mono())
-    edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-    edit.setAccessibleName(name)
-    return edit
 
 
 class ResponseView(QWidget):
@@ -153,23 +129,9 @@ class ResponseView(QWidget):
         self.findings_list.setMaximumHeight(120)
         self.findings_list.hide()
 
-        self.body_view = _readonly_text("Response body")
-        self.headers_view = _readonly_text("Response headers")
-        self.request_view = _readonly_text("Request as sent")
-        self.attempts_table = QTableWidget(0, 4)
-        self.attempts_table.setAccessibleName("Attempts")
-        self.attempts_table.setHorizontalHeaderLabels(["Try", "Result", "Waited before", "Took"])
-        self.attempts_table.verticalHeader().hide()
-        self.attempts_table.horizontalHeader().setStretchLastSection(True)
-        self.attempts_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.body_view, "Body")
-        self.tabs.addTab(self.headers_view, "Headers")
-        self.tabs.addTab(self.request_view, "Request")
-        self.tabs.addTab(self.attempts_table, "Attempts")
-        self.tabs.hide()  # shown with the first outcome; an empty frame says nothing
+        # the body, headers, request and attempts tabs are built with the first outcome: an
+        # empty frame says nothing, and the window paints sooner without them
+        self._tabs: ResponseDetails | None = None
 
         self.timing_label.setAlignment(Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
@@ -183,9 +145,37 @@ class ResponseView(QWidget):
         layout.addWidget(self.explanation)
         layout.addWidget(self.verify_box)
         layout.addWidget(self.findings_list, 1)
-        layout.addWidget(self.tabs, 3)
+        self._tabs_at = layout.count()
         layout.addStretch(0)
+        self._layout = layout
         self.show_idle()
+
+    @property
+    def tabs(self) -> ResponseDetails:
+        """Body, Headers, Request and Attempts (built with the first outcome shown)."""
+        if self._tabs is None:
+            from composer.ui.response_details import ResponseDetails
+
+            self._tabs = ResponseDetails()
+            self._tabs.hide()
+            self._layout.insertWidget(self._tabs_at, self._tabs, 3)
+        return self._tabs
+
+    @property
+    def body_view(self) -> QPlainTextEdit:
+        return self.tabs.body_view
+
+    @property
+    def headers_view(self) -> QPlainTextEdit:
+        return self.tabs.headers_view
+
+    @property
+    def request_view(self) -> QPlainTextEdit:
+        return self.tabs.request_view
+
+    @property
+    def attempts_table(self) -> QTableWidget:
+        return self.tabs.attempts_table
 
     # -- states ------------------------------------------------------------------------------
 
@@ -220,10 +210,8 @@ class ResponseView(QWidget):
         self.history_warning.hide()
         self.findings_list.clear()
         self.findings_list.hide()
-        for view in (self.body_view, self.headers_view, self.request_view):
-            view.clear()
-        self.attempts_table.setRowCount(0)
-        self.tabs.hide()
+        if self._tabs is not None:
+            self._tabs.clear_outcome()
 
     def show_outcome(
         self,
@@ -236,6 +224,13 @@ class ResponseView(QWidget):
         """Show one outcome: its meaning and delivery state, timings, server findings, headers
         and bodies. ``unique_id`` is the one the request carried; ``history_problem`` why the
         history could not record the send; ``note`` a sentence to add (e.g. for a resend)."""
+        from composer.domain.findings import describe_pointer
+        from composer.services.outcome_text import (
+            delivery_of,
+            describe_outcome,
+            timing_line,
+        )
+
         self._outcome = outcome
         self.progress.hide()
         words = describe_outcome(
@@ -253,23 +248,15 @@ class ResponseView(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, finding)
             self.findings_list.addItem(item)
         self.findings_list.setVisible(bool(outcome.findings) and outcome.status == 400)
-        self.body_view.setPlainText(pretty_body(outcome.response_body))
-        self.headers_view.setPlainText(headers_text(outcome.response_headers))
-        req = outcome.request
-        # The body exactly as it was sent: byte for byte, not re-indented.
-        self.request_view.setPlainText(
-            f"{req.method} {req.url}\n{headers_text(req.headers)}\n\n{exact_body(req.body)}"
-        )
-        self._fill_attempts(outcome)
-        # an empty body (every 202) says nothing: open on the headers then
-        self.tabs.setCurrentWidget(self.body_view if outcome.response_body else self.headers_view)
-        self.tabs.show()
+        self.tabs.show_outcome(outcome)
 
     def outcome(self) -> SendOutcome | None:
         return self._outcome
 
     def show_delivery(self, delivery: str, unique_id: str | None) -> None:
         """The delivery state line: accepted, not accepted, unknown or not sent."""
+        from composer.services.outcome_text import delivery_text
+
         words = delivery_text(delivery)
         sent_with = f" · unique_id {unique_id}" if unique_id else " · no unique_id"
         self.delivery_label.setText(f"Delivery: {SYMBOLS[words.tone]} {words.label}{sent_with}")
@@ -331,23 +318,6 @@ class ResponseView(QWidget):
         self.status_label.setText(f"{SYMBOLS[tone]} {text}")
         self.status_label.setStyleSheet(f"color: {color};")
         self.status_label.setProperty("tone", tone.value)
-
-    def _fill_attempts(self, outcome: SendOutcome) -> None:
-        self.attempts_table.setRowCount(len(outcome.attempts))
-        for row, attempt in enumerate(outcome.attempts):
-            if attempt.error is not None:
-                result = f"no response ({attempt.error.kind.value})"
-            else:
-                result = str(attempt.status)
-            cells = [
-                str(attempt.number),
-                result,
-                f"{attempt.waited_ms:,.0f} ms",
-                f"{attempt.duration_ms:,.0f} ms",
-            ]
-            for col, text in enumerate(cells):
-                self.attempts_table.setItem(row, col, QTableWidgetItem(text))
-        self.attempts_table.resizeColumnsToContents()
 
     def _on_finding_item(self, item: QListWidgetItem) -> None:
         finding = item.data(Qt.ItemDataRole.UserRole)

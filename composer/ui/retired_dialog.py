@@ -9,16 +9,22 @@ from typing import Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from composer.domain.convert import ConversionReport, body_shape, convert, guess_revision
-from composer.domain.draft import sample_event
+from composer.domain.convert import (
+    ConversionReport,
+    body_shape,
+    convert,
+    guess_revision,
+    sample_event_in,
+)
 from composer.domain.jsontext import parse_json_text
 from composer.domain.revisions import NEWEST_REVISION, REVISIONS, get_revision
 from composer.services.retired import RetiredChoice, explanation, question
-from composer.ui import dialogs
 
 
 def retired_box(parent: QWidget, revision: str) -> tuple[QMessageBox, dict[Any, RetiredChoice]]:
     """The message box and which button means which choice."""
+    from composer.ui import dialogs  # asyncio with it: not before the first paint
+
     details = "\n\n".join(f"• {explanation(choice, revision)}" for choice in RetiredChoice)
     box = dialogs.question(
         parent,
@@ -44,6 +50,8 @@ def retired_box(parent: QWidget, revision: str) -> tuple[QMessageBox, dict[Any, 
 async def ask_retired_choice(parent: QWidget, revision: str) -> RetiredChoice | None:
     """The user's choice, or None when they cancelled (nothing is sent)."""
     box, choices = retired_box(parent, revision)
+    from composer.ui import dialogs
+
     clicked = await dialogs.ask(box)
     return choices.get(clicked)
 
@@ -60,7 +68,7 @@ def conversion_summary(report: ConversionReport, before: str, after: str) -> str
 
 def sample_in(revision: str) -> object:
     """The sample event in the shape of ``revision``."""
-    return convert(sample_event(), revision).body
+    return sample_event_in(revision)
 
 
 def template_in(text: str, revision: str) -> str:

@@ -169,7 +169,9 @@ class RunPart(QObject):
             return None
         from composer.services.runner import Runner
 
-        runner = Runner(sender, environment=environment)
+        # a request in another layout than the toolbar revision's goes at its own, as opening
+        # it in the composer switches the picker to it
+        runner = Runner(sender, environment=environment, follow_layout=True)
         self._runner = runner
         try:
             report = await runner.run(collection, folder, progress=self._step, items=todo)
@@ -232,6 +234,7 @@ def build_run_part(window: MainWindow) -> RunPart:
     """The window's runner and its view (a tab beside the response), wired to the window's
     parts: a result opens through the history part, each result refreshes the history."""
     layout = window.layout_parts
+    assert window.gateway is not None  # the parts are built with it
     view = RunView()
     target_bar = window.target_bar
     part = RunPart(

@@ -124,11 +124,11 @@ class SelfTest:
         return f"backends declared: {', '.join(names)}; usable here: {', '.join(viable) or 'none'}"
 
     def validate_sample(self) -> str:
-        from composer.domain.draft import sample_event
+        from composer.domain.convert import sample_event_in
         from composer.domain.revisions import DEFAULT_REVISION
         from composer.domain.validator import Validator
 
-        report = Validator(DEFAULT_REVISION).validate_payload(sample_event())
+        report = Validator(DEFAULT_REVISION).validate_payload(sample_event_in(DEFAULT_REVISION))
         errors = [f for f in report.findings if f.severity.name == "ERROR"]
         if errors:
             raise StepFailed("the sample event has errors: " + "; ".join(f.message for f in errors))
@@ -138,12 +138,17 @@ class SelfTest:
         import asyncio
         import json
 
-        from composer.domain.draft import sample_event
+        from composer.domain.convert import sample_event_in
+        from composer.domain.revisions import DEFAULT_REVISION, get_revision
         from composer.services.send import Sender
         from composer.storage import open_storage
 
-        body = json.dumps(sample_event())
-        metric = sample_event()["data"]["attributes"]["metric"]["name"]
+        # The sample in the default revision's layout, sent with that revision (Sender's default).
+        sample = sample_event_in(DEFAULT_REVISION)
+        body = json.dumps(sample)
+        metric = sample
+        for key in get_revision(DEFAULT_REVISION).metric_name_path:
+            metric = metric[key]
 
         async def send() -> Any:
             # environ={}: the sandbox's own key, never a KLAVIYO_API_KEY from the environment.

@@ -5,7 +5,7 @@ production can never be confused at a glance."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -95,6 +95,9 @@ class ElidingBadge(QLabel):
         return QSize(min(width, self.sizeHint().width()), super().minimumSizeHint().height())
 
     def _elide(self) -> None:
+        if not self.isVisible():  # placed when shown (resizeEvent, showEvent)
+            self.setText(self._full)
+            return
         room = self.width() - self._chrome()
         for text in (self._full, self._short):
             if self._text_width(text) <= room:
@@ -111,6 +114,10 @@ class ElidingBadge(QLabel):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._elide()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self._elide()
 
 
@@ -321,7 +328,7 @@ class TargetBar(QWidget):
     def event(self, e: QEvent) -> bool:
         # a picker's or the badge's text changed (another target, environment, account):
         # fit the labels again before the layout places everything
-        if e.type() == QEvent.Type.LayoutRequest:
+        if e.type() == QEvent.Type.LayoutRequest and self.isVisible():
             self._fit_labels(self.width())
         return super().event(e)
 
@@ -460,7 +467,10 @@ class TargetBar(QWidget):
 
     def _relayout(self) -> None:
         """Place everything for the new texts now, so the badge never shows a cut word
-        (waiting for the next layout pass would)."""
+        (waiting for the next layout pass would). Until the bar is shown its size means
+        nothing: showing it fits the labels to its first size (resizeEvent)."""
+        if not self.isVisible():
+            return
         self._fit_labels(self.width())
         layout = self.layout()
         if layout is not None:

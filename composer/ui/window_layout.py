@@ -4,6 +4,7 @@ composer beside the response view, the history below them, and the status bar.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -18,15 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.storage.history import HistoryStore
 from composer.ui.banner import Banner
-from composer.ui.collection_model import CollectionTreeModel
-from composer.ui.collection_panel import CollectionPanel
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
 from composer.ui.target_bar import TargetBar
-from composer.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from composer.ui.collection_model import CollectionTreeModel
+    from composer.ui.collection_panel import CollectionPanel
 
 DEFAULT_SIZE = (1280, 860)
 HISTORY_OPEN_PX = 200
@@ -47,8 +48,6 @@ class WindowLayout:
         self,
         window: QMainWindow,
         controller: ComposerController,
-        history: HistoryStore,
-        tasks: TaskRunner,
     ) -> None:
         self.window = window
         self.target_bar = TargetBar()
@@ -72,7 +71,7 @@ class WindowLayout:
         self.results_tabs.setDocumentMode(True)
         self.results_tabs.setTabBarAutoHide(True)
         self.results_tabs.addTab(self.response_view, "Response")
-        self.history_pane = HistoryPane(history, tasks)
+        self.history_pane = HistoryPane()  # its history comes after the first paint
 
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("composerResponseSplitter")
@@ -90,12 +89,14 @@ class WindowLayout:
         self.main_splitter.setChildrenCollapsible(False)
         # the collections panel beside everything else, full height; hidden until a
         # collection is open or the user shows it
-        self.collection_model = CollectionTreeModel(window)
-        self.collection_panel = CollectionPanel(self.collection_model)
-        self.collection_panel.hide()
+        # (built when first shown or used: a slot holds its place until then)
+        self._collection_model: CollectionTreeModel | None = None
+        self._collection_panel: CollectionPanel | None = None
+        self._panel_slot = QWidget()
+        self._panel_slot.hide()
         self.side_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.side_splitter.setObjectName("collectionsSplitter")
-        self.side_splitter.addWidget(self.collection_panel)
+        self.side_splitter.addWidget(self._panel_slot)
         self.side_splitter.addWidget(self.main_splitter)
         self.side_splitter.setStretchFactor(0, 0)
         self.side_splitter.setStretchFactor(1, 1)
@@ -144,6 +145,33 @@ class WindowLayout:
         bar.addWidget(self.status_keyring, 1)
         bar.addPermanentWidget(self.status_rate)
         window.resize(*DEFAULT_SIZE)
+
+    @property
+    def collection_model(self) -> CollectionTreeModel:
+        """The collections' tree (built with the panel)."""
+        self._build_collections()
+        assert self._collection_model is not None
+        return self._collection_model
+
+    @property
+    def collection_panel(self) -> CollectionPanel:
+        """The collections side panel (built the first time it is shown or used)."""
+        self._build_collections()
+        assert self._collection_panel is not None
+        return self._collection_panel
+
+    def _build_collections(self) -> None:
+        if self._collection_panel is not None:
+            return
+        from composer.ui.collection_model import CollectionTreeModel
+        from composer.ui.collection_panel import CollectionPanel
+
+        self._collection_model = CollectionTreeModel(self.window)
+        panel = CollectionPanel(self._collection_model)
+        self.side_splitter.replaceWidget(0, panel)  # in the slot's place, at its size
+        panel.hide()
+        self._panel_slot.deleteLater()
+        self._collection_panel = panel
 
     def _history_folded(self, folded: bool) -> None:
         """Give the room of a folded history to the composer, and take it back on opening."""
@@ -208,7 +236,9 @@ class WindowLayout:
         composer keeps its room."""
         total = sum(self.side_splitter.sizes())
         if total:
-            width = max(min(COLLECTIONS_PX, total // 5), self.collection_panel.minimumWidth())
+            panel = self._collection_panel
+            least = panel.minimumWidth() if panel is not None else 0
+            width = max(min(COLLECTIONS_PX, total // 5), least)
             self.side_splitter.setSizes([width, total - width])
 
     def keep_form_whole(self) -> None:
@@ -260,7 +290,8 @@ class WindowLayout:
 
     def collections_shown(self) -> bool:
         """Whether the collections panel is shown (it is hidden, not destroyed)."""
-        return not self.collection_panel.isHidden()
+        panel = self._collection_panel
+        return panel is not None and not panel.isHidden()
 
     def show_collections(self, shown: bool) -> None:
         """Show or hide the collections panel. Its width comes from the response view, so

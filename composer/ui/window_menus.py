@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 if TYPE_CHECKING:
     from composer.ui.main_window import MainWindow
@@ -16,9 +17,9 @@ class WindowMenus:
     """File, Edit, Send, View and Help for ``window``; the actions other code enables and
     disables are attributes (``send_action``, ``cancel_action``, ``undo_action``, ...)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, menus: list[QMenu]) -> None:
         self.window = window
-        self._build_menus()
+        self._build_menus(*menus)
 
     def _action(self, text: str, slot: Any, shortcut: Any = None, name: str = "") -> QAction:
         action = QAction(text, self.window)
@@ -39,9 +40,14 @@ class WindowMenus:
             action.setText(f"{word} {label}" if label else word)
             action.setEnabled(enabled)
 
-    def _build_menus(self) -> None:
-        menu = self.window.menuBar()
-        file_menu = menu.addMenu("&File")
+    def _build_menus(
+        self,
+        file_menu: QMenu,
+        edit_menu: QMenu,
+        send_menu: QMenu,
+        view_menu: QMenu,
+        help_menu: QMenu,
+    ) -> None:
         self.window.document.fill_file_menu(file_menu)
         self.templates_menu = self.window.document.templates_menu
         self.replay_action = self._action(
@@ -68,8 +74,6 @@ class WindowMenus:
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.window.close, QKeySequence.StandardKey.Quit))
-
-        edit_menu = menu.addMenu("&Edit")
         # One history for the Form, the property trees and the Raw JSON text.
         self.undo_action = self._action(
             "&Undo", self.window.controller.undo, QKeySequence.StandardKey.Undo
@@ -92,8 +96,6 @@ class WindowMenus:
             "&Search history", self.window.history_pane.focus_search, QKeySequence.StandardKey.Find
         )
         edit_menu.addAction(self.search_action)
-
-        send_menu = menu.addMenu("&Send")
         self.send_action = self._action("&Send", self.window.request_send, name="sendAction")
         self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -116,8 +118,6 @@ class WindowMenus:
         send_menu.addAction(self.cancel_run_action)
         send_menu.addSeparator()
         send_menu.addAction(self._action("Manage &keys…", self.window.settings_part.manage_keys))
-
-        view_menu = menu.addMenu("&View")
         layout = self.window.layout_parts
         self.collections_action = self._action(
             "&Collections", layout.show_collections, "Ctrl+Shift+L", "toggleCollections"
@@ -132,6 +132,4 @@ class WindowMenus:
         view_menu.addSeparator()
         self.window.settings_part.fill_theme_menu(view_menu.addMenu("&Theme"))
         self.theme_actions = self.window.settings_part.theme_actions
-
-        help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About Event Composer", self.window.show_about))

@@ -61,7 +61,8 @@ async def send_all(
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(EVENTS):
         queue.put_nowait(n)
-    async with Sender.open(url, environ={}, settings=settings) as sender:
+    # body() writes sample_event()'s flat layout: sent at its revision
+    async with Sender.open(url, environ={}, settings=settings, revision="2023-01-24") as sender:
 
         async def worker() -> None:
             while not queue.empty():

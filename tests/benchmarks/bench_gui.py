@@ -58,18 +58,20 @@ def rss_mb():
     return float("nan")
 
 original = app_module.build_window
-def build(storage, sender, file=None):
-    window = original(storage, sender, file)
+def build(storage, file=None):
+    window = original(storage, file)
     from PySide6.QtCore import QTimer
-    model = window.history_pane.model
     def report():
-        if model.is_loading():
+        # the history opens after the first paint: its model comes with it
+        model = getattr(window.history_pane, "model", None)
+        if model is None or model.is_loading():
             QTimer.singleShot(50, report)
             return
         # scroll the table to the end so that several pages are really loaded
         window.history_pane.table.scrollToBottom()
         QTimer.singleShot(500, finish)
     def finish():
+        model = window.history_pane.model
         print(f"rss-mb {rss_mb():.1f} rows-loaded {model.rowCount()} total {model.total()}",
               flush=True)
         window.close()

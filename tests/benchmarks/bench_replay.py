@@ -10,6 +10,7 @@ told the same limits in real seconds (``RateLimits.scaled``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import signal
 import subprocess
@@ -22,7 +23,7 @@ from typing import Any
 import httpx
 
 from composer.client import ClientSettings, RateLimits, RetryPolicy
-from composer.services.replay import Replayer, ReplayItem, ReplaySummary
+from composer.services.replay import Replayer, ReplayEvent, ReplayItem, ReplaySummary
 from composer.services.send import Sender
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,11 +121,14 @@ def ideal_seconds(n: int, limits: RateLimits) -> float:
 async def replay(
     url: str, items: list[ReplayItem], settings: ClientSettings
 ) -> tuple[ReplaySummary, float]:
-    async with Sender.open(url, environ={}, settings=settings) as sender:
-        replayer = Replayer(sender, concurrency=CONCURRENCY)
+    seen: list[ReplayEvent] = []  # every event: the summary keeps only those not accepted
+    # the events are written in the flat layout of 2023-01-24: sent at that revision
+    async with Sender.open(url, environ={}, settings=settings, revision="2023-01-24") as sender:
+        replayer = Replayer(sender, concurrency=CONCURRENCY, on_event=seen.append)
         started = time.perf_counter()
         summary = await replayer.run(items)
-        return summary, time.perf_counter() - started
+        took = time.perf_counter() - started
+    return dataclasses.replace(summary, events=tuple(sorted(seen, key=lambda e: e.index))), took
 
 
 def bench_limits() -> None:

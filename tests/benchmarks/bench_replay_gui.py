@@ -145,6 +145,8 @@ async def _run(folder: Path) -> None:
     if os.environ.get("BULK"):  # the same file in Bulk Create Events jobs
         part.dialog.set_revision("2026-07-15")
         part.dialog.bulk_radio.click()
+    else:  # single creates send the events as written: in the flat layout of 2023-01-24
+        part.dialog.set_revision("2023-01-24")
     part.dialog.start_button.click()
     summary = await done
     busy = meter.stop()

@@ -103,6 +103,7 @@ def test_the_default_account_goes_to_another_https_host_only_when_named(tmp_path
                     keys=SecretStore(),
                     environ={},
                     transport=httpx.AsyncHTTPTransport(verify=trusting),
+                    revision="2023-01-24",  # the example's flat layout
                 ) as sender:
                     result = await sender.send(EXAMPLE.read_bytes())
                 return result.outcome.status if result.outcome else None

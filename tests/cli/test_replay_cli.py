@@ -227,6 +227,7 @@ def test_events_from_a_pipe_go_out_while_the_pipe_is_still_being_written(tmp_pat
     with run_in_thread(SandboxConfig()) as url:
         command = [sys.executable, "-m", "composer", "--data-dir", str(tmp_path / "state")]
         command += ["replay", "-" if source == "stdin" else str(fifo), "--target", url, "--json"]
+        command += ["--revision", "2023-01-24"]  # event() writes its flat layout
         proc = subprocess.Popen(
             command,
             stdin=subprocess.PIPE if source == "stdin" else subprocess.DEVNULL,
@@ -258,3 +259,59 @@ def test_events_from_a_pipe_go_out_while_the_pipe_is_still_being_written(tmp_pat
     doc = json.loads(out)
     assert doc["sent"] == 8 and doc["events_in_file"] == 8 and stats["recorded"] == 8
     assert doc["content_hash"].startswith("sha256:")
+
+
+def test_a_summary_counts_every_problem_beyond_those_it_keeps(tmp_path, capsys, monkeypatch):
+    """The summary keeps the first events not accepted (memory stays flat however many fail)
+    but counts them all: by delivery state and by status."""
+    import composer.services.replay as replay_module
+
+    monkeypatch.setattr(replay_module, "MAX_EVENTS_KEPT", 3)
+    bad = [event(i) for i in range(8)]
+    for doc in bad:
+        del doc["data"]["attributes"]["metric"]
+    path = write_ndjson(tmp_path / "events.ndjson", [event(100), *bad])
+    assert replay(tmp_path, "--force", str(path)) == 1
+    out = capsys.readouterr().out
+    assert "not accepted 8" in out and "accepted 1" in out
+    assert "Problems (8):" in out and "... and 5 more" in out
+    assert "8 x 400 Bad request" in out
+    assert replay(tmp_path, "--force", "--json", str(path)) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["delivery"]["not_accepted"] == 8 and len(doc["failures"]) == 3
+
+
+def test_ctrl_c_stops_a_replay_of_standard_input_still_waiting_for_lines(tmp_path):
+    """Standard input stays open with no more lines coming: Ctrl-C stops the run at once,
+    prints how to resume and exits 130, without waiting for the read that never ends."""
+    env = {k: v for k, v in os.environ.items() if k != "KLAVIYO_API_KEY"}
+    with run_in_thread(SandboxConfig()) as url:
+        command = [sys.executable, "-m", "composer", "--data-dir", str(tmp_path / "state")]
+        proc = subprocess.Popen(
+            [*command, "replay", "-", "--target", url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+        )
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps(event(0)).encode() + b"\n")
+            proc.stdin.flush()
+            deadline = time.monotonic() + 30
+            while httpx.get(f"{url}/sandbox/stats").json()["accepted"] < 1:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)  # standard input still open: no end of the input
+            assert proc.stdout is not None and proc.stderr is not None
+            out, err = proc.stdout.read(), proc.stderr.read()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    text = err.decode()
+    assert proc.returncode == 130, text
+    assert "Fatal" not in text and "Traceback" not in text
+    assert "--skip 1 --run-id" in text and "accepted 1" in out.decode()

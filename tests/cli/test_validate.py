@@ -48,7 +48,13 @@ def test_json_output_one_line_per_input(tmp_path: Path) -> None:
     result = run("--json", str(EXAMPLES[0]), str(bad))
     assert result.returncode == 1
     first, second = (json.loads(line) for line in result.stdout.splitlines())
-    assert first == {"path": str(EXAMPLES[0]), "valid": True, "findings": []}
+    # the examples are in the flat layout, so they are checked at its revision
+    assert first == {
+        "path": str(EXAMPLES[0]),
+        "revision": "2023-01-24",
+        "valid": True,
+        "findings": [],
+    }
     assert second["valid"] is False
     rules = {f["rule"]: f for f in second["findings"]}
     assert rules["profile-identifier"]["pointer"] == "/data/attributes/profile"

@@ -157,6 +157,10 @@ def test_a_429_followed_by_a_success_sent_just_after_it_is_not_about_the_rate():
 # -- whole runs against the sandbox ----------------------------------------------------------
 
 
+FLAT_REVISION = "2023-01-24"
+"""The revision event() is written for (flat profile and metric), sent with it."""
+
+
 def event(i: int) -> bytes:
     attributes = {
         "profile": {"$email": f"p{i}@example.com"},
@@ -200,6 +204,7 @@ def run_against_sandbox(
                 clock=clock,
                 sleep=asyncio.sleep,
                 rng=lambda: 0.5,
+                revision=FLAT_REVISION,
             )
             for _ in range(clients)
         ]
@@ -281,7 +286,9 @@ async def test_over_loopback_a_sandbox_with_lower_limits_gets_few_429s():
     app = SandboxApp(SandboxConfig(burst_limit=20, steady_limit=600))
     with run_in_thread(app) as url:
         settings = ClientSettings(retry=RetryPolicy(max_attempts=10))  # told nothing of 20/s
-        async with EventClient(parse_target(url), KEY, settings=settings) as client:
+        async with EventClient(
+            parse_target(url), KEY, settings=settings, revision=FLAT_REVISION
+        ) as client:
             sem = asyncio.Semaphore(8)
 
             async def one(i: int):

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from composer.domain.convert import sample_event_in
 from composer.domain.draft import EventDraft, sample_event
+from composer.domain.revisions import REVISIONS
 from composer.domain.validator import validate_payload
 
 
 def test_sample_event_is_valid_with_no_findings() -> None:
-    report = validate_payload(sample_event())
+    report = validate_payload(sample_event(), "2023-01-24")  # written in its flat layout
     assert report.valid and not report.findings
+
+
+def test_the_sample_is_valid_with_no_findings_in_every_revisions_layout() -> None:
+    for revision in REVISIONS:
+        report = validate_payload(sample_event_in(revision), revision)
+        assert report.valid and not report.findings, revision
+    assert validate_payload(sample_event_in()).findings == ()  # the default revision's
 
 
 def test_form_edits_keep_unknown_members() -> None:

@@ -91,7 +91,7 @@ def test_values_that_cannot_be_carried_on_are_syntax_errors_at_their_place(
     ],
 )
 def test_values_at_the_edge_are_read(member: str) -> None:
-    report = validate_text(BODY % member)
+    report = validate_text(BODY % member, "2023-01-24")  # BODY's flat layout
     assert report.parsed and report.valid, report.findings
 
 
@@ -109,7 +109,7 @@ def test_findings_quoting_a_lone_surrogate_stay_printable() -> None:
     payload = json.loads(BODY % '"x": 1')
     payload["data"]["attributes"]["\udc00valeu"] = 1
     payload["data"]["attributes"]["properties"]["\ud800" * 100_001] = 1
-    report = validate_payload(payload)
+    report = validate_payload(payload, "2023-01-24")  # BODY's flat layout
     assert {f.rule for f in report.findings} >= {"unknown-member", "string-size"}
     for finding in report.findings:
         json.dumps(finding.to_json(), ensure_ascii=False).encode("utf-8")

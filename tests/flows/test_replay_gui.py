@@ -63,7 +63,8 @@ def open_dialog(qtbot: Any, window: Any, path: Path) -> Any:
     choose_file(qtbot, window, "replayFileDialog", path)
     qtbot.waitUntil(lambda: window.replay_part.dialog is not None, timeout=5000)
     dialog = window.replay_part.dialog
-    qtbot.waitUntil(lambda: "event" in dialog.file_details.text(), timeout=5000)
+    read = lambda: not dialog.file_details.text().startswith("Reading")  # noqa: E731
+    qtbot.waitUntil(lambda: "event" in dialog.file_details.text() and read(), timeout=5000)
     return dialog
 
 
@@ -79,7 +80,7 @@ def start_and_wait(qtbot: Any, window: Any, dialog: Any, timeout: int = 20_000) 
 
 def test_a_replay_from_the_dialog_records_its_events_and_counts_them(qtbot, make_window, tmp_path):
     path = write_events(tmp_path / "events.ndjson", 6, invalid_at=(3,))
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # write_events() writes its flat layout
     with run_in_thread(SandboxConfig()) as url:
         window.target_bar.set_target(parse_target(url))
         dialog = open_dialog(qtbot, window, path)
@@ -111,7 +112,7 @@ def test_a_replay_from_the_dialog_records_its_events_and_counts_them(qtbot, make
 def test_pause_holds_new_sends_and_resume_finishes_the_run(qtbot, make_window, tmp_path):
     path = write_events(tmp_path / "events.ndjson", 40)
     slow = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.3)
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # write_events() writes its flat layout
     with run_in_thread(slow) as url:
         window.target_bar.set_target(parse_target(url))
         dialog = open_dialog(qtbot, window, path)
@@ -138,7 +139,7 @@ def test_cancel_stops_and_the_dialog_resumes_the_run_without_recording_twice(
 ):
     path = write_events(tmp_path / "events.ndjson", 60)
     app = SandboxApp(SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.3))
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # write_events() writes its flat layout
     with run_in_thread(app) as url:
         window.target_bar.set_target(parse_target(url))
         dialog = open_dialog(qtbot, window, path)
@@ -309,7 +310,7 @@ def test_the_dialog_says_when_the_files_layout_does_not_fit_the_revision(
 def test_closing_the_window_stops_the_replay_and_keeps_it_resumable(qtbot, make_window, tmp_path):
     path = write_events(tmp_path / "events.ndjson", 60)
     slow = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.SLOW,), slow_seconds=0.3)
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # write_events() writes its flat layout
     with run_in_thread(slow) as url:
         window.target_bar.set_target(parse_target(url))
         dialog = open_dialog(qtbot, window, path)
@@ -323,3 +324,39 @@ def test_closing_the_window_stops_the_replay_and_keeps_it_resumable(qtbot, make_
         accepted = sum(1 for s in history.runs.event_states(run_id).values() if s.accepted)
     assert run is not None and run.state == "stopped"  # not left "running"
     assert 0 < accepted < 60
+
+
+def test_a_large_file_is_read_with_its_progress_and_closing_the_dialog_stops_the_reading(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    """The dialog counts the file on a worker thread and says how far it got; the window
+    answers meanwhile, and closing the dialog stops the reading rather than finishing it."""
+    import composer.services.replay_session as replay_session
+
+    path = tmp_path / "large.ndjson"
+    path.write_text("".join(f'{{"n": {i}}}\n' for i in range(400_000)))
+    reads: list[Any] = []
+    real = replay_session.read_replay_file
+
+    def watched(file: Path, progress: Any = None) -> Any:
+        reads.append(progress)
+        try:
+            return real(file, progress)
+        except replay_session.ReplayFileError as exc:
+            reads.append(str(exc))
+            raise
+
+    monkeypatch.setattr(replay_session, "read_replay_file", watched)
+    window = make_window()
+    window.replay_part.replay_path(path)
+    qtbot.waitUntil(lambda: window.replay_part.dialog is not None, timeout=5000)
+    dialog = window.replay_part.dialog
+    qtbot.waitUntil(lambda: "% of " in dialog.file_details.text(), timeout=10_000)
+    assert dialog.file_details.text().startswith("Reading the file…")
+    assert not dialog.start_button.isEnabled()
+    dialog.close_button.click()
+    qtbot.waitUntil(lambda: window.replay_part.dialog is None, timeout=10_000)
+    qtbot.waitUntil(lambda: len(reads) == 2, timeout=10_000)
+    progress, problem = reads
+    assert "cancelled" in problem
+    assert progress.read < path.stat().st_size  # it stopped before the end of the file

@@ -47,7 +47,10 @@ def test_first_ctrl_enter_gets_202_from_the_sandbox_and_a_history_row(qtbot, mak
     # the badge may be elided on a small screen; its tooltip and the status bar say it all
     assert "Sandbox: nothing leaves this computer" in window.target_bar.badge.toolTip()
     assert "Sandbox: nothing leaves this computer" in window.status_target.text()
-    assert json.loads(window.controller.text())["data"]["attributes"]["metric"]["name"]
+    # a fresh start: the newest revision, its sample in its layout, no retired notice
+    assert window.target_bar.revision() == "2026-07-15" and not window.banner.isVisible()
+    metric = json.loads(window.controller.text())["data"]["attributes"]["metric"]
+    assert metric["data"]["attributes"]["name"] == "Viewed Product"
 
     outcome = send_and_wait(qtbot, window)
 
@@ -61,7 +64,7 @@ def test_first_ctrl_enter_gets_202_from_the_sandbox_and_a_history_row(qtbot, mak
 
 
 def test_invalid_event_asks_send_anyway_and_a_400_maps_its_pointer_to_the_field(qtbot, make_window):
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # invalid_event() is in its flat layout
     window.controller.load_payload(invalid_event())
 
     press_send(qtbot, window)
@@ -102,7 +105,9 @@ def test_429_says_how_long_to_wait(qtbot, make_window, data_dir):
     # one event a second: the next send is refused, unless this machine is so slow that it
     # starts a new one-second window (then it is accepted, and the one after it is refused)
     window = make_window(
-        sandbox=SandboxConfig(burst_limit=1, steady_limit=100), client_settings=lambda: one_try
+        revision="2023-01-24",  # sample_event() is in its flat layout
+        sandbox=SandboxConfig(burst_limit=1, steady_limit=100),
+        client_settings=lambda: one_try,
     )
     event = sample_event()
     del event["data"]["attributes"]["unique_id"]
@@ -130,7 +135,9 @@ def test_production_asks_once_per_session(qtbot, make_window):
 
     # Klaviyo's role is played by a second in-process sandbox: nothing leaves this machine.
     stand_in = create_app(SandboxConfig())
-    window = make_window(transports={"production": in_process_transport(stand_in)})
+    window = make_window(
+        revision="2023-01-24", transports={"production": in_process_transport(stand_in)}
+    )
     window.storage.secrets.set_key("Staging", "pk_" + "a1" * 17)
     window.target_bar.set_accounts(["Staging"], "Staging")
     window.target_bar.set_target(parse_target("production"))
@@ -223,7 +230,9 @@ def _production_window(qtbot: Any, make_window: Any, policy: Any) -> tuple[Any, 
     from composer.sandbox import create_app, in_process_transport
 
     stand_in = create_app(SandboxConfig(retired_revisions=policy))
-    window = make_window(transports={"production": in_process_transport(stand_in)})
+    window = make_window(
+        revision="2023-01-24", transports={"production": in_process_transport(stand_in)}
+    )
     window.storage.secrets.set_key("Staging", "pk_" + "a1" * 17)
     window.target_bar.set_accounts(["Staging"], "Staging")
     window.target_bar.set_target(parse_target("production"))

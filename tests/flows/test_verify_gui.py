@@ -190,7 +190,7 @@ def test_a_second_event_with_the_same_unique_id_is_not_seen_naming_the_duplicate
 
     # each Send keeps the event's own unique_id (by default every Send is a new event)
     SettingsStore(data_dir / "settings.json").update(fresh_unique_id=False)
-    window = make_window(verify_timeout=2)
+    window = make_window(verify_timeout=2, revision="2023-01-24")  # sample_event()'s layout
     event = sample_event()
     event["data"]["attributes"]["unique_id"] = "order-1001"
     window.controller.load_payload(event)

@@ -83,7 +83,7 @@ async def test_a_missing_revision_is_400_naming_the_parameter(sandbox: Sandbox) 
     response = await sandbox.post(revision=None)
     error = assert_jsonapi_error(response, 400, "invalid")
     assert error["source"] == {"parameter": "revision"}
-    assert "2023-01-24" in error["detail"]
+    assert "revision: 2026-07-15" in error["detail"]  # the newest stable revision
     assert_rate_headers(response)
 
 

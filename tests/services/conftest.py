@@ -42,3 +42,8 @@ class RecordingHistory:
 @pytest.fixture
 def history():
     return RecordingHistory()
+
+
+FLAT_REVISION = "2023-01-24"
+"""The revision the examples are written for (their profile and metric are flat): the tests that
+send them say so, since the default revision (the newest) expects the relationship layout."""

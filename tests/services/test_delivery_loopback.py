@@ -12,6 +12,7 @@ from composer.sandbox.faults import FaultInjector
 from composer.services.outcome_text import describe_outcome, is_sandbox_duplicate
 from composer.services.send import Sender
 from tests.client.fakes import FakeClock
+from tests.services.conftest import FLAT_REVISION
 
 
 def seed_for(kinds: tuple[FaultKind, ...], wanted: list[FaultKind]) -> int:
@@ -25,7 +26,9 @@ def seed_for(kinds: tuple[FaultKind, ...], wanted: list[FaultKind]) -> int:
 
 def sender(url: str, settings: ClientSettings) -> Sender:
     clock = FakeClock()  # backoff waits pass at once; timeouts stay real
-    return Sender.open(url, environ={}, settings=settings, clock=clock, sleep=clock.sleep)
+    return Sender.open(
+        url, environ={}, settings=settings, clock=clock, sleep=clock.sleep, revision=FLAT_REVISION
+    )
 
 
 def recorded(url: str) -> int:

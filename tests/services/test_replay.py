@@ -7,6 +7,7 @@ import pytest
 from composer.sandbox import FaultKind, SandboxApp, SandboxConfig
 from composer.services.replay import Replayer, ReplayInputError, read_events
 from composer.services.send import Sender
+from tests.services.conftest import FLAT_REVISION
 
 
 def ndjson(bodies):
@@ -51,7 +52,7 @@ def test_unreadable_files_say_where_and_why(data, words):
 
 
 def open_sender(app):
-    return Sender.open("sandbox", sandbox=app, environ={})
+    return Sender.open("sandbox", sandbox=app, environ={}, revision=FLAT_REVISION)
 
 
 async def test_every_event_is_sent_and_recorded_once(make_example):
@@ -159,7 +160,7 @@ async def test_a_stop_during_validation_of_a_large_file_takes_effect_at_once(mak
 
     items = read_events(ndjson([make_example(email=f"v{i}@example.com") for i in range(3000)]))
     app = SandboxApp(SandboxConfig())
-    sender = Sender.open("sandbox", sandbox=app, environ={})
+    sender = Sender.open("sandbox", sandbox=app, environ={}, revision=FLAT_REVISION)
     sender._validator_factory = CountingValidator
     async with sender:
         replayer = Replayer(sender, concurrency=4)
@@ -185,6 +186,7 @@ async def test_a_target_that_stops_answering_stops_the_run_with_a_resume_point(m
         f"http://127.0.0.1:{port}",
         environ={},
         settings=ClientSettings(retry=RetryPolicy(max_attempts=1)),
+        revision=FLAT_REVISION,
     )
     items = read_events(ndjson([make_example(email=f"u{i}@example.com") for i in range(60)]))
     async with sender:

@@ -31,6 +31,7 @@ from composer.services.replay_runs import (
 )
 from composer.services.send import Sender
 from composer.storage.history import HistoryStore
+from tests.services.conftest import FLAT_REVISION
 
 REQ = RequestRecord("POST", "http://127.0.0.1/api/events/", (), b"{}")
 TIMEOUT = TransportError(TransportErrorKind.TIMEOUT, "timed out")
@@ -91,7 +92,9 @@ async def test_a_504_is_counted_and_listed_as_unknown_not_as_failed(make_example
     )
     items = read_events(ndjson([make_example(email=f"g{i}@example.com") for i in range(3)]))
     settings = ClientSettings(retry=RetryPolicy(max_attempts=1))
-    async with Sender.open("sandbox", sandbox=app, environ={}, settings=settings) as sender:
+    async with Sender.open(
+        "sandbox", sandbox=app, environ={}, settings=settings, revision=FLAT_REVISION
+    ) as sender:
         summary = await Replayer(sender).run(items)
     assert summary.delivery_counts() == {
         "accepted": 0,
@@ -132,7 +135,9 @@ async def test_a_resumed_run_sends_only_what_was_not_accepted_with_the_same_ids(
     )
     items = read_events(ndjson([make_example(email=f"r{i}@example.com") for i in range(30)]))
     with HistoryStore(tmp_path / "h.sqlite3") as store:
-        async with Sender.open("sandbox", sandbox=app, environ={}, history=store) as sender:
+        async with Sender.open(
+            "sandbox", sandbox=app, environ={}, history=store, revision=FLAT_REVISION
+        ) as sender:
             first = Replayer(sender, concurrency=4)
 
             def stop_at_12(progress):
@@ -179,7 +184,7 @@ async def test_an_event_in_doubt_without_a_unique_id_is_not_sent_again(make_exam
             ]
         )
     )
-    async with Sender.open("sandbox", sandbox=app, environ={}) as sender:
+    async with Sender.open("sandbox", sandbox=app, environ={}, revision=FLAT_REVISION) as sender:
         replayer = Replayer(sender, fill_unique_id=False)
         seen = []
         replayer._on_event = seen.append

@@ -23,6 +23,7 @@ from composer.services.replay_session import (
     read_replay_file,
 )
 from composer.services.send import Sender
+from tests.services.conftest import FLAT_REVISION
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "resources" / "examples" / "viewed-product.event.json").read_text())
@@ -126,7 +127,7 @@ def test_pause_holds_new_sends_until_resume():
         return seen[-1].sent if seen else 0
 
     async def scenario() -> tuple[int, int, int]:
-        async with Sender.open("sandbox", sandbox=config) as sender:
+        async with Sender.open("sandbox", sandbox=config, revision=FLAT_REVISION) as sender:
             replayer = Replayer(sender, concurrency=2, on_progress=seen.append)
             replayer.pause()
             task = asyncio.ensure_future(replayer.run(items))
@@ -193,7 +194,9 @@ def test_a_stop_while_an_answer_is_being_recorded_reports_that_answer(tmp_path):
     seen: list[Any] = []
 
     async def scenario() -> Any:
-        async with Sender.open("sandbox", sandbox=sandbox, history=queued) as sender:
+        async with Sender.open(
+            "sandbox", sandbox=sandbox, history=queued, revision=FLAT_REVISION
+        ) as sender:
             replayer = Replayer(sender, concurrency=1, on_event=seen.append)
             task = asyncio.ensure_future(replayer.run(items))
             while not sandbox.holders:

@@ -17,7 +17,7 @@ from composer.services.runner import Runner, RunProgress
 from composer.services.send import Sender
 from composer.storage.collections import Collection
 from composer.storage.history import HistoryStore
-from tests.services.conftest import example
+from tests.services.conftest import FLAT_REVISION, example
 
 METRIC = "/data/attributes/metric/name"
 
@@ -58,7 +58,7 @@ def coll(tmp_path: Path) -> Collection:
 
 
 def sender_for(app: SandboxApp, store: HistoryStore | None = None) -> Sender:
-    return Sender.open("sandbox", sandbox=app, history=store, environ={})
+    return Sender.open("sandbox", sandbox=app, history=store, environ={}, revision=FLAT_REVISION)
 
 
 async def test_expectations_that_hold_pass_and_every_send_is_in_the_history(

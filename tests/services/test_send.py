@@ -10,10 +10,13 @@ from composer.domain.outcome import REDACTED, TransportErrorKind
 from composer.sandbox import FaultKind, SandboxApp, SandboxConfig
 from composer.services.send import Sender
 from tests.client.fakes import FakeClock
+from tests.services.conftest import FLAT_REVISION
 
 
 def open_sender(app, history=None, **kw):
-    return Sender.open("sandbox", sandbox=app, history=history, environ={}, **kw)
+    return Sender.open(
+        "sandbox", sandbox=app, history=history, environ={}, revision=FLAT_REVISION, **kw
+    )
 
 
 async def test_a_valid_event_is_accepted_and_recorded_once(make_example, history):

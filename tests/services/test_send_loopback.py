@@ -12,6 +12,7 @@ from composer.sandbox import FaultKind, SandboxConfig, run_in_thread
 from composer.services.keys import ENV_KEY
 from composer.services.send import Sender
 from tests.client.fakes import FakeClock
+from tests.services.conftest import FLAT_REVISION
 
 ONE_TRY = ClientSettings(retry=RetryPolicy(max_attempts=1))
 
@@ -20,7 +21,13 @@ def sender_for(url, *, key=None, settings=None, clock=None, history=None):
     environ = {ENV_KEY: key} if key else {}
     clock = clock or FakeClock()
     return Sender.open(
-        url, environ=environ, settings=settings, clock=clock, sleep=clock.sleep, history=history
+        url,
+        environ=environ,
+        settings=settings,
+        clock=clock,
+        sleep=clock.sleep,
+        history=history,
+        revision=FLAT_REVISION,
     )
 
 

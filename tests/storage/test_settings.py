@@ -17,7 +17,7 @@ def test_a_missing_file_gives_the_defaults(tmp_path: Path) -> None:
     assert (s.default_target, s.auto_unique_id, s.default_revision) == (
         "sandbox",
         True,
-        "2023-01-24",
+        "2026-07-15",  # the newest stable revision (a fresh install)
     )
     assert s.rate_limits == RateLimits(350, 3500)
     assert store.problem is None and not (tmp_path / "settings.json").exists()

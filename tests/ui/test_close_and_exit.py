@@ -52,8 +52,8 @@ def when(find, then, tries=200):
         print("script: gave up waiting", flush=True)
 
 
-def build(storage, gateway, file=None):
-    window = original(storage, gateway, file)
+def build(storage, file=None):
+    window = original(storage, file)
 
     def type_name():
         field = next(

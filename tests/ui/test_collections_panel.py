@@ -418,7 +418,7 @@ def test_the_panel_leaves_the_composer_its_room(qtbot, make_window, checkout, si
         assert not area.horizontalScrollBar().isVisible()
         assert area.widget().minimumSizeHint().width() <= viewport.width(), "the form is cut"
         if size == (1280, 800):  # the issue 11 rule: profile, metric and properties in view
-            email = form.profile_edits["$email"]
+            email = form.profile_edits["email"]  # a fresh start: the newest layout
             assert visible_in(viewport, email).height() == email.height()
             assert visible_in(viewport, form.metric_combo).height() == form.metric_combo.height()
             shown = visible_in(viewport, form.properties_tree.tree).height()

@@ -66,6 +66,7 @@ def _answer_offer(button: str, seen: dict[str, Any]) -> None:
         return
     seen["text"] = boxes[0].text()
     seen["window_painted_first"] = _window() is not None and _window().startup_done
+    seen["window_painted"] = _window() is not None and _window().painted
     click_button(boxes[0], button)
 
 
@@ -130,3 +131,63 @@ def test_quitting_at_the_damaged_history_offer_leaves_the_file_as_it_is(
     assert task.result() == 1
     assert digest(history) == before
     assert not list(data_dir.glob("history.sqlite3.unreadable-*"))
+
+
+def test_a_history_that_cannot_be_opened_is_offered_over_the_painted_window(
+    qtbot: Any, qloop: Any, data_dir: Path
+) -> None:
+    # The window paints from the settings alone; the history opens after that paint, so a
+    # file that is no history at all is offered to be moved aside over the painted window.
+    from composer import app
+
+    history = data_dir / "history.sqlite3"
+    history.write_bytes(b"this is no SQLite database, just text " * 200)
+    before = digest(history)
+    seen: dict[str, Any] = {}
+
+    QTimer.singleShot(50, lambda: _answer_offer("Move it aside and start", seen))
+    task = asyncio.ensure_future(app._main(data_dir, None))
+
+    qtbot.waitUntil(lambda: "text" in seen, timeout=20000)
+    assert seen["window_painted"]
+    assert str(history) in seen["text"]
+    shown = _window()
+    assert shown is not None
+    qtbot.waitUntil(lambda: shown.startup_done, timeout=5000)
+    kept = list(data_dir.glob("history.sqlite3.unreadable-*"))
+    assert len(kept) == 1 and digest(kept[0]) == before
+    qtbot.waitUntil(lambda: not shown.history_pane.model.is_loading(), timeout=5000)
+    assert shown.history_pane.count_label.text() == "0 entries"
+    shown.close()
+    qtbot.waitUntil(task.done, timeout=10000)
+    assert task.result() == 0
+
+
+def test_the_history_fills_the_pane_after_the_first_paint(
+    qtbot: Any, qloop: Any, data_dir: Path
+) -> None:
+    # What the pane shows at the first paint is its frame, never a count it does not know
+    # yet ("0 entries" for a history of 300); the count and the rows come once it is open.
+    from composer import app
+
+    make_history(data_dir / "history.sqlite3", entries=300)
+    at_paint: dict[str, Any] = {}
+
+    def note_first_paint() -> None:
+        window = _window()
+        if window is None or not window.painted:
+            QTimer.singleShot(5, note_first_paint)
+            return
+        at_paint["count"] = window.history_pane.count_label.text()
+        at_paint["last"] = window.history_pane.last_label.text()
+
+    QTimer.singleShot(0, note_first_paint)
+    task = asyncio.ensure_future(app._main(data_dir, None))
+    qtbot.waitUntil(lambda: "count" in at_paint, timeout=10000)
+    assert at_paint == {"count": "", "last": ""}
+    shown = _window()
+    assert shown is not None
+    qtbot.waitUntil(lambda: shown.history_pane.count_label.text() == "300 entries", timeout=10000)
+    shown.close()
+    qtbot.waitUntil(task.done, timeout=10000)
+    assert task.result() == 0

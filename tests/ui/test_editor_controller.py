@@ -12,6 +12,9 @@ from composer.domain.draft import sample_event
 from composer.domain.findings import Finding, Severity
 from composer.ui.editor import ComposerController
 
+SAMPLE_REVISION = "2023-01-24"
+"""The revision of the flat layout these tests' events (``sample_event()``) are written in."""
+
 
 def _type(controller: ComposerController, position: int, text: str) -> None:
     cursor = QTextCursor(controller.document)
@@ -37,13 +40,13 @@ def big_payload(target_bytes: int = 1_000_000) -> dict[str, Any]:
 
 @pytest.fixture
 def controller(qtbot: Any) -> ComposerController:
-    c = ComposerController(debounce_ms=20)
+    c = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     c.load_payload(sample_event())
     return c
 
 
 def test_loaded_text_is_kept_exactly_and_starts_unmodified(qtbot: Any) -> None:
-    c = ComposerController()
+    c = ComposerController(revision=SAMPLE_REVISION)
     text = '{"data": {"type": "event",\t"attributes": {}},   "x": "\u00a0😀"}\n'
     c.load_text(text)
     assert c.text() == text
@@ -101,7 +104,8 @@ def test_broken_text_is_kept_and_reported_with_line_and_column(
 
 
 def test_a_form_edit_right_after_typing_does_not_lose_the_typing(qtbot: Any) -> None:
-    c = ComposerController(debounce_ms=10_000)  # the pause has not ended yet
+    # the pause has not ended yet
+    c = ComposerController(debounce_ms=10_000, revision=SAMPLE_REVISION)
     c.load_payload(sample_event())
     at = c.text().index('"value"')
     _type(c, at, '"Plan": "Gold", ')
@@ -150,7 +154,7 @@ def test_revision_change_revalidates(controller: ComposerController, qtbot: Any)
 
 
 def test_large_text_is_checked_off_the_ui_thread_and_stale_results_dropped(qtbot: Any) -> None:
-    c = ComposerController(debounce_ms=10, sync_limit=10_000)
+    c = ComposerController(debounce_ms=10, sync_limit=10_000, revision=SAMPLE_REVISION)
     busy: list[bool] = []
     c.busyChanged.connect(busy.append)
     payload = big_payload(200_000)
@@ -164,7 +168,7 @@ def test_large_text_is_checked_off_the_ui_thread_and_stale_results_dropped(qtbot
     c.draftChanged.connect(lambda: seen.append(c.draft().metric_name))
     _type(c, at, "A")
     _type(c, at, "B")
-    qtbot.waitUntil(lambda: seen != [] and not c._busy, timeout=10_000)
+    qtbot.waitUntil(lambda: seen != [] and not c.is_busy(), timeout=10_000)
     assert seen[-1] == "BAViewed Product"
     assert "AViewed Product" not in seen
     report = c.validate_now()
@@ -181,7 +185,7 @@ def test_span_of_a_missing_member_points_at_its_object(controller: ComposerContr
 
 
 def test_line_ends_and_unusual_spaces_survive_edits(qtbot: Any) -> None:
-    c = ComposerController()
+    c = ComposerController(revision=SAMPLE_REVISION)
     text = '{\r\n  "a": "x\u00a0\u2028y😀"\r\n}\r\n'
     c.load_text(text)
     assert c.text() == text

@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QScrollArea
 from composer.domain.draft import sample_event
 from composer.ui.editor import ComposerController, ComposerWidget
 
+SAMPLE_REVISION = "2023-01-24"
+"""The revision of the flat layout these tests' events (``sample_event()``) are written in."""
+
 HAND_WRITTEN = """{
     "data": {
         "type": "event",
@@ -34,7 +37,7 @@ HAND_WRITTEN = """{
 
 @pytest.fixture
 def composer(qtbot: Any) -> tuple[ComposerController, ComposerWidget]:
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_payload(sample_event())
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)
@@ -89,7 +92,7 @@ def test_a_value_that_is_not_a_number_blocks_send_with_its_pointer(
 
 
 def test_a_form_edit_changes_only_the_span_of_its_value(qtbot: Any) -> None:
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_text(HAND_WRITTEN)
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)
@@ -106,7 +109,7 @@ def test_a_form_edit_changes_only_the_span_of_its_value(qtbot: Any) -> None:
 
 
 def test_a_duplicate_member_is_a_warning_with_its_pointer(qtbot: Any) -> None:
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_text(HAND_WRITTEN)
     duplicates = [f for f in controller.findings() if f.rule == "duplicate-key"]
     assert len(duplicates) == 1
@@ -181,7 +184,7 @@ def test_ctrl_z_in_a_field_undoes_the_composer_s_last_change(composer: Any, qtbo
 
 
 def test_the_form_shows_a_loaded_event_before_its_check_is_done(qtbot: Any) -> None:
-    controller = ComposerController()
+    controller = ComposerController(revision=SAMPLE_REVISION)
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)
     widget.show()

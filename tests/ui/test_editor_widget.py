@@ -14,10 +14,13 @@ from composer.domain.draft import sample_event
 from composer.domain.findings import Finding, Severity
 from composer.ui.editor import ComposerController, ComposerWidget
 
+SAMPLE_REVISION = "2023-01-24"
+"""The revision of the flat layout these tests' events (``sample_event()``) are written in."""
+
 
 @pytest.fixture
 def composer(qtbot: Any) -> tuple[ComposerController, ComposerWidget]:
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_payload(sample_event())
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)
@@ -158,7 +161,7 @@ def test_unknown_members_survive_form_edits(qtbot: Any) -> None:
     attrs["metric"]["integration"] = {"key": "shopify"}
     attrs["custom_attribute"] = [1, {"a": None}]
     attrs["time"] = 12345  # a mistyped member the form has no field for
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_payload(payload)
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)
@@ -192,7 +195,7 @@ def test_properties_tree_edits_the_json(composer: Any, qtbot: Any) -> None:
 def test_a_large_properties_object_reveals_a_deep_member(qtbot: Any) -> None:
     payload = sample_event()
     payload["data"]["attributes"]["properties"] = {f"p{i}": {"n": i} for i in range(1000)}
-    controller = ComposerController()
+    controller = ComposerController(revision=SAMPLE_REVISION)
     controller.load_payload(payload)
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)
@@ -250,7 +253,7 @@ def test_the_raw_json_page_built_on_first_use_shows_what_happened_before(
 ) -> None:
     # The Raw JSON page is built when its tab is first shown (after the first paint): the
     # syntax error and the findings that came before are there, and it works from then on.
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     event = sample_event()
     event["data"]["attributes"]["metric"]["name"] = ""
     controller.load_payload(event)
@@ -284,7 +287,7 @@ def test_the_time_editor_built_after_the_first_paint_keeps_the_time_chosen_befor
 ) -> None:
     # The date-time editor is below the fold: the form is shown without it, and it is built
     # on first use with what the field already holds.
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_payload(sample_event())
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)

@@ -67,7 +67,7 @@ def load_template(qtbot: Any, window: Any) -> None:
 
 
 def test_switching_environment_sets_target_revision_and_variables(qtbot, make_window, environments):
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # TEMPLATE is in its flat layout
     bar = window.target_bar
     offered = [bar.environment_combo.itemText(i) for i in range(bar.environment_combo.count())]
     assert offered[:4] == ["No environment", "⚠ live (PRODUCTION)", "next", "staging"]
@@ -146,7 +146,7 @@ def test_each_send_resolves_afresh_and_the_history_keeps_template_and_bytes(
 ):
     from tests.flows.test_send_flows import send_and_wait
 
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # TEMPLATE is in its flat layout
     choose(window, "staging")
     load_template(qtbot, window)
     template = window.controller.text()

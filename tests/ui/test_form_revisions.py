@@ -13,12 +13,15 @@ from composer.domain.validator import Validator
 from composer.editing.revision_shapes import form_shape
 from composer.ui.editor import ComposerController, ComposerWidget
 
+SAMPLE_REVISION = "2023-01-24"
+"""The revision of the flat layout these tests' events (``sample_event()``) are written in."""
+
 REL = "/data/attributes/profile/data/attributes"
 
 
 @pytest.fixture
 def composer(qtbot: Any) -> tuple[ComposerController, ComposerWidget]:
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_payload(sample_event())
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)
@@ -114,7 +117,7 @@ def test_a_text_that_does_not_parse_switches_without_converting(composer: Any) -
 def test_the_picker_converts_the_open_event_and_ctrl_z_takes_it_back(qtbot, make_window):
     from PySide6.QtCore import Qt
 
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # starts with the flat sample
     flat = json.loads(window.controller.text())
     window.target_bar.set_revision("2026-07-15")
     attrs = json.loads(window.controller.text())["data"]["attributes"]

@@ -13,10 +13,13 @@ from composer.domain.draft import sample_event
 from composer.ui.editor import ComposerController, ComposerWidget
 from tests.ui.window_fixtures import click_button, message_box
 
+SAMPLE_REVISION = "2023-01-24"
+"""The revision of the flat layout these tests' events (``sample_event()``) are written in."""
+
 
 @pytest.fixture
 def composer(qtbot: Any) -> tuple[ComposerController, ComposerWidget]:
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_payload(sample_event())
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)
@@ -99,7 +102,7 @@ def test_removing_a_property_leaves_no_ghost_row(composer: Any, qtbot: Any) -> N
 def test_a_removed_custom_property_leaves_no_blank_row(qtbot: Any) -> None:
     event = sample_event()
     event["data"]["attributes"]["profile"].update({"Plan": "Gold", "Tier": 2})
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_payload(event)
     widget = ComposerWidget(controller)
     qtbot.addWidget(widget)

@@ -35,7 +35,7 @@ def _details(view: Any) -> list[str]:
 
 
 def test_the_request_tab_shows_the_exact_bytes_sent(qtbot: Any, make_window: Any) -> None:
-    window = make_window()
+    window = make_window(revision="2023-01-24")  # HAND_WRITTEN is in its flat layout
     window.controller.load_text(HAND_WRITTEN)
     fresh = window.next_unique_id()  # each Send is a new event: only its unique_id changes
     outcome = _send(qtbot, window)

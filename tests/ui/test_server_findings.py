@@ -8,6 +8,9 @@ from composer.domain.draft import sample_event
 from composer.domain.findings import Finding, Severity
 from composer.ui.editor import ComposerController
 
+SAMPLE_REVISION = "2023-01-24"
+"""The revision of the flat layout these tests' events (``sample_event()``) are written in."""
+
 
 def _server(pointer: str, detail: str) -> Finding:
     return Finding(
@@ -21,7 +24,7 @@ def _server(pointer: str, detail: str) -> Finding:
 
 
 def test_a_problem_the_server_confirms_is_listed_once(qtbot: Any) -> None:
-    controller = ComposerController(debounce_ms=20)
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     body = sample_event()
     body["data"]["attributes"]["metric"]["name"] = ""
     controller.load_payload(body)

@@ -179,7 +179,7 @@ def test_about_names_every_version():
     names = dict(about_lines())
     assert names["Qt"] == qVersion()
     assert names["Python"].count(".") == 2
-    assert names["Klaviyo API revision"].startswith("2023-01-24")
+    assert names["Klaviyo API revision"].startswith("2026-07-15 by default")  # the newest
 
 
 def test_controls_have_accessible_names(make_window):

@@ -1,5 +1,6 @@
-"""The window paints before the network stack and the validator's libraries load: importing
-the main window must not import them (they load on a worker thread after the first paint)."""
+"""Start-up paints first: the window is built from the settings and painted before the event
+loop (asyncio, qasync), the history (SQLite) and the parts that act on it exist; the network
+stack and the validator's libraries load on a worker thread after that."""
 
 from __future__ import annotations
 
@@ -7,8 +8,69 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("httpx", "jsonschema", "phonenumbers", "email_validator", "starlette", "uvicorn")
+AFTER_PAINT = (
+    "asyncio",
+    "qasync",
+    "sqlite3",
+    "composer.storage.history",
+    "composer.ui.send_flow",
+    "composer.ui.history_part",
+    "composer.ui.dialogs",
+    "composer.domain.validator",
+)
+
+# The app's own start (python -m composer's run_gui) with its start-up probe; at the first
+# paint the script notes what is loaded and whether the history file exists yet.
+AT_FIRST_PAINT = r"""
+import builtins, json, os, sys
+from pathlib import Path
+
+data_dir = Path(sys.argv[1])
+file = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+seen = {}
+plain_print = builtins.print
+
+def note_paint(*args, **kwargs):
+    if args and str(args[0]).startswith("window-shown") and not seen:
+        seen["modules"] = sorted(sys.modules)
+        seen["history_exists"] = (data_dir / "history.sqlite3").exists()
+        from PySide6.QtWidgets import QApplication
+        from composer.ui.main_window import MainWindow
+
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        seen["title"] = window.windowTitle()
+        seen["text"] = window.controller.text()
+        seen["problems"] = window.composer.problems.header.text()
+    return plain_print(*args, **kwargs)
+
+builtins.print = note_paint
+os.environ["EVENT_COMPOSER_STARTUP_PROBE"] = "1"
+from composer.app import run_gui
+
+status = run_gui(data_dir, file)
+seen["status"] = status
+seen["history_exists_after"] = (data_dir / "history.sqlite3").exists()
+plain_print("SEEN " + json.dumps(seen), flush=True)
+"""
+
+
+def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_the_main_window_module_leaves_heavy_libraries_for_later() -> None:
@@ -16,44 +78,37 @@ def test_the_main_window_module_leaves_heavy_libraries_for_later() -> None:
         "import json, sys; import composer.app, composer.ui.main_window; "
         f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
     )
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = _run(code)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
 
 
-def _modules_after(code: str) -> list[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", f"import json, sys; {code}; print(json.dumps(sorted(sys.modules)))"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    loaded: list[str] = json.loads(result.stdout)
-    return loaded
+def test_the_window_paints_before_the_event_loop_and_the_history_open(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    result = _run(AT_FIRST_PAINT, str(data_dir))
+    line = next((x for x in result.stdout.splitlines() if x.startswith("SEEN ")), None)
+    assert line is not None, result.stdout + result.stderr
+    seen = json.loads(line[len("SEEN ") :])
+    loaded = set(seen["modules"])
+    assert [m for m in AFTER_PAINT if m in loaded] == []
+    assert [m for m in HEAVY if m in loaded] == []
+    assert not seen["history_exists"]  # a first start: the history is created after the paint
+    assert seen["history_exists_after"]
+    assert seen["status"] == 0
+    # the sample event, not yet checked: "checking", never "valid" before a check said so
+    assert "checking" in seen["problems"] and "valid" not in seen["problems"]
 
 
-def test_the_storage_thread_preloads_only_qt_free_modules_the_window_uses() -> None:
-    # They load on the storage thread while Qt loads: no Qt there (Qt is imported once, by
-    # the main thread), and each of them is one the window really imports.
-    from composer.app import WINDOW_PRELOAD
-
-    preloaded = _modules_after(
-        "from composer.app import WINDOW_PRELOAD; import importlib; "
-        "[importlib.import_module(m) for m in WINDOW_PRELOAD]"
-    )
-    assert not [m for m in preloaded if m.startswith(("PySide6", "shiboken6"))]
-    assert not [m for m in HEAVY if m in preloaded]
-    window = _modules_after("import composer.ui.main_window")
-    assert [m for m in WINDOW_PRELOAD if m not in window] == []
+def test_a_file_named_at_start_is_in_the_first_paint(tmp_path: Path) -> None:
+    # the file is read before the window paints: the first paint shows it, never an empty
+    # composer or the sample that the file then replaces
+    event = tmp_path / "order.json"
+    text = '{\n  "data": {"type": "event", "attributes": {"metric": {"name": "Ordered"}}}\n}\n'
+    event.write_text(text, encoding="utf-8")
+    result = _run(AT_FIRST_PAINT, str(tmp_path / "data"), str(event))
+    line = next((x for x in result.stdout.splitlines() if x.startswith("SEEN ")), None)
+    assert line is not None, result.stdout + result.stderr
+    seen = json.loads(line[len("SEEN ") :])
+    assert seen["text"] == text
+    assert seen["title"].startswith("order.json")
+    assert not seen["history_exists"]

@@ -69,8 +69,10 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_window(qtbot: Any, qloop: Any, data_dir: Path) -> Iterator[Callable[..., Any]]:
-    """``make_window(sandbox=SandboxConfig(...), transports=..., file=...)`` opens the real
-    window over real storage in ``data_dir``; every window is closed after the test."""
+    """``make_window(sandbox=SandboxConfig(...), transports=..., file=..., revision=...)``
+    opens the real window over real storage in ``data_dir``; every window is closed after the
+    test. ``revision``: the settings' default revision the window starts on (a test about the
+    flat layout of 2023-01-24 names it; a fresh install starts on the newest)."""
     from composer.services.send_gateway import ServiceGateway
     from composer.storage import open_storage
     from composer.ui.main_window import MainWindow
@@ -78,9 +80,16 @@ def make_window(qtbot: Any, qloop: Any, data_dir: Path) -> Iterator[Callable[...
     opened: list[tuple[Any, Any]] = []
 
     def make(
-        *, sandbox: Any = None, transports: Any = None, file: Path | None = None, **kw: Any
+        *,
+        sandbox: Any = None,
+        transports: Any = None,
+        file: Path | None = None,
+        revision: str | None = None,
+        **kw: Any,
     ) -> Any:
         storage = open_storage(data_dir)
+        if revision is not None:
+            storage.settings.update(default_revision=revision)
         gateway = ServiceGateway(storage, sandbox=sandbox, transports=transports, **kw)
         window = MainWindow(storage, gateway)
         # not qtbot.addWidget: pytest-qt would close it before this fixture's teardown, while

@@ -8,28 +8,31 @@ into the document as the same edit. Undo and redo come from the state's one hist
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import random
-import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QTextCursor, QTextDocument
-from PySide6.QtWidgets import QPlainTextDocumentLayout
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QTextDocument
 
-from composer.domain.convert import ConversionReport, convert
 from composer.domain.draft import EventDraft
-from composer.domain.findings import Finding, ValidationReport, sort_findings
-from composer.domain.jsontext import parse_json_text
 from composer.domain.revisions import DEFAULT_REVISION, get_revision
-from composer.domain.validator import Validator
-from composer.domain.variables import Resolution, Scope
-from composer.editing.analysis import Analysis, analyse, dump, merge_findings, span_key, spans_for
+from composer.editing.checked import CheckedFindings
 from composer.editing.history import TextEdit
-from composer.editing.locator import JsonSpan, from_utf16_offset, utf16_offset
+from composer.editing.locator import JsonSpan, utf16_offset
+from composer.editing.rewrites import conversion, reformat, revision_of
 from composer.editing.state import EditState
+from composer.editing.values import dump
+from composer.ui.editor.checks import Checks
+from composer.ui.editor.text_mirror import TextMirror
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from composer.domain.convert import ConversionReport
+    from composer.domain.findings import Finding, ValidationReport
+    from composer.domain.validator import Validator
+    from composer.domain.variables import Resolution, Scope
+    from composer.editing.analysis import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +40,6 @@ DEBOUNCE_MS = 150
 # Texts up to this many characters are analysed on the UI thread (a few milliseconds);
 # longer ones on a worker thread.
 SYNC_LIMIT = 64_000
-
-
-class _Bridge(QObject):
-    """Carries a worker's result to the UI thread (queued: the bridge lives there)."""
-
-    done = Signal(object)
-
-
-_CONVERT_LABEL = "Convert revision "
-"""Undo label of a conversion: ``Convert revision <from> <to>``."""
 
 
 class ComposerController(QObject):
@@ -76,44 +69,27 @@ class ComposerController(QObject):
     ) -> None:
         super().__init__(parent)
         get_revision(revision)  # fail early on an unknown revision
-        self._revision = revision
-        self._validator = Validator(revision)
-        self._sync_limit = sync_limit
         self.state = EditState()
-        self.document = QTextDocument(self)
-        self.document.setDocumentLayout(QPlainTextDocumentLayout(self.document))
-        self.document.setUndoRedoEnabled(False)  # one history: the state's
-        self.document.contentsChange.connect(self._on_contents_change)
+        self._checks = Checks(
+            self.state, revision, debounce_ms=debounce_ms, sync_limit=sync_limit, parent=self
+        )
+        self._checks.analysed.connect(self._apply)
+        self._checks.busyChanged.connect(self.busyChanged)
+        self._mirror = TextMirror(lambda: self.state.text, self)
+        self._mirror.typed.connect(self._on_typed)
         self._loaded: tuple[int, str] = (0, "")
         self._crlf = False
-        self._applying = False
-        self._analysis: Analysis | None = None
-        self._analysed_generation = -1
-        self._findings: list[Finding] = []
-        self._server: list[Finding] = []
-        self._server_spans: dict[str, JsonSpan] = {}
-        self._syntax: Finding | None = None
+        self._checked = CheckedFindings()
         self._saved_generation = 0
         self._was_modified = False
-        self._busy = False
         self._draft: tuple[int, EventDraft | None] = (-1, None)
-        self._executor: ThreadPoolExecutor | None = None
-        self._checks_held = False
-        self._held_check = False
-        self._bridge = _Bridge(self)
-        self._bridge.done.connect(self._on_worker_done, Qt.ConnectionType.QueuedConnection)
-        self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
-        self._debounce.timeout.connect(self._analyse_soon)
-        self._scope = Scope()
-        # Random preview values ({{$uuid}}) stay put while the user edits: one seed per
-        # composer; every send still draws its own values.
-        self._preview_seed = random.getrandbits(32)
-
-    # -- reading ---------------------------------------------------------------------------
 
     @property
-    def _generation(self) -> int:
-        return self.state.generation
+    def document(self) -> QTextDocument:
+        """The QTextDocument the Raw JSON editor shows (made when first asked for)."""
+        return self._mirror.document
+
+    # -- reading ---------------------------------------------------------------------------
 
     def text(self) -> str:
         """The JSON text exactly as typed: until the first edit exactly what was loaded; after
@@ -141,41 +117,46 @@ class ComposerController(QObject):
 
     def findings(self) -> list[Finding]:
         """Validator findings (or the syntax error) and the server's, errors first."""
-        return merge_findings(self._findings, self._server)
+        return self._checked.findings()
 
     def syntax_error(self) -> Finding | None:
         """The JSON syntax error of the text, or None when it parses."""
-        return self._syntax
+        return self._checked.syntax
 
     def has_errors(self) -> bool:
         """True when the current text has an error finding (validates it first if needed)."""
-        if self._analysed_generation != self.state.generation:
+        if not self._checked.is_fresh(self.state.generation):
             self.validate_now()
         return any(f.is_error for f in self.findings())
 
+    def is_busy(self) -> bool:
+        """True while the text is being checked."""
+        return self._checks.is_busy()
+
     def revision(self) -> str:
         """The API revision findings are checked against."""
-        return self._revision
+        return self._checks.revision
 
     def variables(self) -> Scope:
         """Where ``{{name}}`` values come from (the chosen environment, the collection)."""
-        return self._scope
+        if self._checks.scope is None:
+            from composer.domain.variables import Scope
+
+            self._checks.scope = Scope()
+        return self._checks.scope
 
     def set_variables(self, scope: Scope) -> None:
         """Resolve variables with ``scope`` from now on, and check the event again."""
-        if scope == self._scope:
+        if scope == self._checks.scope:
             return
-        self._scope = scope
-        self._analysed_generation = -1
-        self._analyse_soon()
+        self._checks.scope = scope
+        self._checked.invalidate()
+        self._checks.soon()
 
     def resolution(self) -> Resolution | None:
         """The variables of the text as last checked, with their preview values (None when
         the text holds none or has not been checked yet)."""
-        analysis = self._analysis
-        if analysis is None or self._analysed_generation != self.state.generation:
-            return None
-        return analysis.resolution
+        return self._checked.resolution(self.state.generation)
 
     @property
     def is_modified(self) -> bool:
@@ -184,14 +165,8 @@ class ComposerController(QObject):
 
     def span_of(self, finding: Finding) -> JsonSpan | None:
         """Where a finding sits in the current text (Python offsets), or None."""
-        key = span_key(finding)
-        analysis = self._analysis
-        fresh = analysis is not None and self._analysed_generation == self.state.generation
-        if fresh and analysis is not None and key in analysis.spans:
-            return analysis.spans[key]
-        if finding.source == "server" and key in self._server_spans:
-            return self._server_spans[key]
-        return spans_for(self.state.text, (finding,), self.state.tree()).get(key)
+        state = self.state
+        return self._checked.span_of(finding, state.text, state.tree(), state.generation)
 
     def qt_range(self, span_start: int, span_end: int) -> tuple[int, int]:
         """Python offsets of the current text as Qt document positions."""
@@ -212,19 +187,12 @@ class ComposerController(QObject):
         thread (the Problems list says it is checking): the window can paint before the
         validator's libraries have loaded.
         """
-        self._applying = True
-        try:
-            self.document.setPlainText(text)
-        finally:
-            self._applying = False
-        # toRawText keeps non-breaking spaces; only block separators need mapping back.
-        self.state.load(self.document.toRawText().replace("\u2029", "\n"))
+        self.state.load(self._mirror.load(text))
         self._loaded = (self.state.generation, text)
         self._crlf = text.count("\r\n") * 2 > text.count("\n")
         self._saved_generation = self.state.generation
-        self._server = []
-        self._server_spans = {}
-        if len(text) <= self._sync_limit:
+        self._checked.drop_server()
+        if self._checks.is_short(text):
             # A short text is read at once (no validator libraries needed): the Form shows it
             # in the first paint; a long one is read on the worker thread with its check.
             self.state.parses()
@@ -232,10 +200,24 @@ class ComposerController(QObject):
         self.draftChanged.emit()
         self.undoStateChanged.emit()
         self._emit_modified()
-        if check_later or len(text) > self._sync_limit:
-            self._analyse_soon(background=True)
+        if check_later or not self._checks.is_short(text):
+            self._checks.soon(background=True)
         else:
-            self._apply(self._run(self.state.text, self.state.generation))
+            self._checks.now()
+
+    def load_file(self, path: Path, *, max_bytes: int) -> bool:
+        """Load the text of the event file ``path`` (checked later, as ``check_later``);
+        False, and nothing changed, when it is bigger than ``max_bytes`` or cannot be read."""
+        from composer.storage.event_files import EventFileError, read_event_file
+
+        try:
+            if path.stat().st_size > max_bytes:
+                return False
+            text = read_event_file(path)
+        except (OSError, EventFileError):
+            return False
+        self.load_text(text, check_later=True)
+        return True
 
     def mark_saved(self) -> None:
         """The current text is what is on disk now."""
@@ -250,12 +232,11 @@ class ComposerController(QObject):
     def set_revision(self, name: str) -> None:
         """Check findings against another API revision (re-validates at once)."""
         get_revision(name)
-        if name == self._revision:
+        if name == self._checks.revision:
             return
-        self._revision = name
-        self._validator = Validator(name)
-        self._analysed_generation = -1
-        self._analyse_soon()
+        self._checks.set_revision(name)
+        self._checked.invalidate()
+        self._checks.soon()
         self.revisionChanged.emit(name)
 
     def convert_to_revision(self, name: str) -> ConversionReport | None:
@@ -263,24 +244,18 @@ class ComposerController(QObject):
         one undo step, which takes the revision back too. The report of what moved, or None
         when the text does not parse or nothing had to move."""
         get_revision(name)
-        old_revision = self._revision
-        parsed = parse_json_text(self.state.text)
-        report: ConversionReport | None = None
-        if parsed.ok and name != old_revision:
-            result = convert(parsed.value, name, old_revision)
-            if result.body != parsed.value:
-                old = self.state.text
-                edit = TextEdit(0, len(old), dump(result.body))
-                self.state.apply(edit, f"{_CONVERT_LABEL}{old_revision} {name}")
-                self._after_edit(edit, old)
-                report = result.report
+        old = self.state.text
+        converted = conversion(old, name, self._checks.revision)
+        if converted is not None:
+            edit, label, report = converted
+            self.state.apply(edit, label)
+            self._after_edit(edit, old)
         self.set_revision(name)
-        return report
+        return None if converted is None else report
 
     def set_server_findings(self, findings: list[Finding]) -> None:
         """Show a response's findings beside ours until the next edit."""
-        self._server = list(findings)
-        self._server_spans = spans_for(self.state.text, self._server, self.state.tree())
+        self._checked.set_server(findings, self.state.text, self.state.tree())
         self.findingsChanged.emit(self.findings())
 
     # -- editing ---------------------------------------------------------------------------
@@ -305,18 +280,18 @@ class ComposerController(QObject):
 
     def undo(self) -> bool:
         """Take back the last change, wherever it was made (Form, tree or Raw JSON)."""
-        label = self.state.history.undo_label()
+        revision = revision_of(self.state.history.undo_label(), undone=True)
         done = self._replay(self.state.history.take_undo())
-        if done and label.startswith(_CONVERT_LABEL):  # a conversion: its revision goes back
-            self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[0])
+        if done and revision is not None:  # a conversion: its revision goes back
+            self.set_revision(revision)
         return done
 
     def redo(self) -> bool:
         """Make the last undone change again."""
-        label = self.state.history.redo_label()
+        revision = revision_of(self.state.history.redo_label(), undone=False)
         done = self._replay(self.state.history.take_redo())
-        if done and label.startswith(_CONVERT_LABEL):
-            self.set_revision(label[len(_CONVERT_LABEL) :].split(" ")[1])
+        if done and revision is not None:
+            self.set_revision(revision)
         return done
 
     def _replay(self, edits: list[TextEdit]) -> bool:
@@ -346,69 +321,43 @@ class ComposerController(QObject):
 
     def validate_now(self) -> ValidationReport:
         """Validate the current text synchronously (for Send) and show the result."""
-        analysis = self._run(self.state.text, self.state.generation)
-        self._apply(analysis)
+        from composer.domain.findings import ValidationReport, sort_findings
+
+        analysis = self._checks.now()
         payload = None if analysis.syntax is not None else analysis.payload
         return ValidationReport(sort_findings(analysis.findings), payload)
 
     # -- internals -------------------------------------------------------------------------
 
     def _reformat(self, *, minify: bool) -> bool:
-        parsed = parse_json_text(self.state.text)
-        if not parsed.ok:
-            return False
-        new = dump(parsed.value, minify=minify)
         old = self.state.text
-        if new != old:
-            edit = TextEdit(0, len(old), new)
+        edit = reformat(old, minify=minify)
+        if edit is None:
+            return False
+        if edit.new != old:
             self.state.apply(edit, "minify" if minify else "format")
             self._after_edit(edit, old)
         return True
 
     def _after_edit(self, edit: TextEdit, before: str) -> None:
         """Put a change the state made into the document; tell the views."""
-        start = utf16_offset(before, edit.start)
-        end = start + utf16_offset(before[edit.start : edit.end], edit.end - edit.start)
-        cursor = QTextCursor(self.document)
-        self._applying = True
-        try:
-            cursor.beginEditBlock()
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            cursor.insertText(edit.new)
-            cursor.endEditBlock()
-        finally:
-            self._applying = False
+        self._mirror.put(edit, before)
         self._changed()
         self.textChanged.emit()
         if self.state.parses():
             self.draftChanged.emit()
 
-    def _on_contents_change(self, pos: int, removed: int, added: int) -> None:
-        """Typing in the Raw JSON text: read the same edit into the state."""
-        if self._applying or (removed == 0 and added == 0):
-            return
-        before = self.state.text
-        start = from_utf16_offset(before, pos)
-        end = start + from_utf16_offset(before[start:], removed)
-        cursor = QTextCursor(self.document)
-        cursor.setPosition(pos)
-        cursor.setPosition(pos + added, QTextCursor.MoveMode.KeepAnchor)
-        new = cursor.selectedText().replace("\u2029", "\n")
-        if new == before[start:end]:
-            return  # formats only (the highlighter), no characters changed
-        self.state.apply(TextEdit(start, end, new), "typing", group="typing")
+    def _on_typed(self, edit: TextEdit) -> None:
+        """Typing in the Raw JSON text: the same edit into the state."""
+        self.state.apply(edit, "typing", group="typing")
         self._changed()
-        self._debounce.start()
 
     def _changed(self) -> None:
-        if self._server:
-            self._server = []
-            self._server_spans = {}
+        if self._checked.drop_server():
             self.findingsChanged.emit(self.findings())
         self._emit_modified()
         self.undoStateChanged.emit()
-        self._debounce.start()
+        self._checks.after_typing()
 
     def _emit_modified(self) -> None:
         modified = self.is_modified
@@ -416,98 +365,26 @@ class ComposerController(QObject):
             self._was_modified = modified
             self.modifiedChanged.emit(modified)
 
-    def _run(self, text: str, generation: int) -> Analysis:
-        return analyse(
-            text,
-            self._validator,
-            generation,
-            with_tree=not self.state.is_read(),
-            scope=self._scope,
-            preview_seed=self._preview_seed,
-        )
+    def validator(self) -> Validator:
+        """The validator of the revision (built with the first check)."""
+        return self._checks.validator()
 
     def hold_background_checks(self) -> None:
         """Queue the checks that would run on the worker thread until
-        :meth:`release_background_checks`: the window paints first, and the validator's
-        libraries load after (on the same core, they would slow the first paint down)."""
-        self._checks_held = True
+        :meth:`release_background_checks`: the window paints first."""
+        self._checks.hold()
 
     def release_background_checks(self) -> None:
         """Run the check queued while held (for the text as it is now)."""
-        self._checks_held = False
-        if self._held_check:
-            self._held_check = False
-            self._analyse_soon(background=True)
-
-    def _analyse_soon(self, *, background: bool = False) -> None:
-        self._debounce.stop()
-        text = self.state.text
-        generation = self.state.generation
-        if len(text) <= self._sync_limit and not background:
-            self._apply(self._run(text, generation))
-            return
-        if self._checks_held:
-            self._held_check = True
-            self._set_busy(True)  # the Problems list says it is checking
-            return
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="composer-validate"
-            )
-            # Let queued work go when the controller goes; a running check just finishes.
-            weakref.finalize(self, self._executor.shutdown, wait=False, cancel_futures=True)
-        self._set_busy(True)
-        validator = self._validator
-        scope, seed = self._scope, self._preview_seed
-        bridge = self._bridge
-        state = self.state
-        # The tree of positions is kept up to date edit by edit; read it anew only when the
-        # last edit left it behind (a keystroke that broke and then mended the JSON).
-        with_tree = not state.is_read()
-
-        def work() -> Analysis | None:
-            if generation != state.generation:
-                return None  # superseded while queued
-            return analyse(
-                text, validator, generation, with_tree=with_tree, scope=scope, preview_seed=seed
-            )
-
-        def deliver(future: Future[Analysis | None]) -> None:
-            try:
-                result = future.result()
-            except Exception:  # never lose the UI over a worker failure
-                log.exception("validation worker failed")
-                return
-            if result is not None:
-                with contextlib.suppress(RuntimeError):  # the controller is gone
-                    bridge.done.emit(result)
-
-        self._executor.submit(work).add_done_callback(deliver)
-
-    def _on_worker_done(self, analysis: Analysis) -> None:
-        if analysis.generation != self.state.generation:
-            return  # stale: the text changed since; a newer analysis is on its way
-        self._apply(analysis)
+        self._checks.release()
 
     def _apply(self, analysis: Analysis) -> None:
-        if analysis.generation != self.state.generation:
-            return
-        self._analysis = analysis
-        self._analysed_generation = analysis.generation
-        self._set_busy(False)
-        syntax_changed = analysis.syntax != self._syntax
+        syntax_changed = self._checked.take(analysis)
         if analysis.tree is not None:
             self.state.adopt(analysis.payload, analysis.tree, analysis.generation)
         value_known = analysis.syntax is None and self.state.is_read()
-        self._syntax = analysis.syntax
-        self._findings = list(analysis.findings)
         if syntax_changed:
-            self.syntaxStateChanged.emit(self._syntax)
+            self.syntaxStateChanged.emit(analysis.syntax)
         if value_known or syntax_changed:
             self.draftChanged.emit()
         self.findingsChanged.emit(self.findings())
-
-    def _set_busy(self, busy: bool) -> None:
-        if busy != self._busy:
-            self._busy = busy
-            self.busyChanged.emit(busy)

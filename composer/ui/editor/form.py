@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 
 from composer.domain.draft import new_unique_id
 from composer.domain.findings import Finding, Severity
-from composer.domain.variables import describe_resolved
 from composer.editing.fields import FormShape, event_shape_2023_01_24, read_number
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_boxes import FormBoxes
@@ -365,18 +364,24 @@ class EventForm(FormBoxes):
         """Under each field whose text holds variables, its value as the next send would
         resolve it (grey), with every variable's source in the tooltip."""
         resolution = self.controller.resolution()
+        if resolution is None:  # nothing checked yet, or no variables
+            for row in self.rows.values():
+                row.set_hint(None)
+            return
         environment = self.controller.variables().environment_name
-        strings = resolution.strings if resolution is not None else {}
+        strings = resolution.strings
         for key, row in self.rows.items():
             pointer = self.shape.binding(key).pointer
             value = strings.get(pointer)
-            if value is None or resolution is None:
+            if value is None:
                 row.set_hint(None)
                 continue
             uses = [u for u in resolution.uses if u.use.pointer == pointer and not u.use.in_key]
             if any(u.value is None for u in uses):
                 row.set_hint(None)  # the error under the field says what is missing
                 continue
+            from composer.domain.variables import describe_resolved
+
             lines = [describe_resolved(u, environment) for u in uses]
             row.set_hint("→ " + value, "\n".join(lines))
 

@@ -7,7 +7,6 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from composer.domain.findings import Finding, Severity, describe_pointer
-from composer.editing.analysis import count_words
 from composer.ui.theme import is_dark_palette as is_dark
 
 _FINDING = Qt.ItemDataRole.UserRole
@@ -89,12 +88,16 @@ class ProblemsView(QWidget):
     def _update_header(self) -> None:
         findings = self._findings
         if findings:
+            from composer.editing.analysis import count_words  # with the first check
+
             text = f"<b>Problems</b> — {count_words(findings)}"
             if any(f.source == "server" for f in findings):
                 text += " (some reported by Klaviyo)"
+        elif self._busy:  # not known yet: never "valid" before a check said so
+            text = "<b>Problems</b> — checking…"
         else:
             text = "<b>Problems</b> — none: this event is valid ✓"
-        if self._busy:
+        if self._busy and findings:
             text += " · checking…"
         self.header.setText(text)
 
