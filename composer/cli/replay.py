@@ -530,7 +530,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
         if listed[0] <= MAX_LISTED:
             say(f"{name}:{event.line}: {event.problem}")
 
-    accepted = AcceptedLog() if wants_verify(args) else None
+    accepted = AcceptedLog(args.verify_sample) if wants_verify(args) else None
     replayer: Replayer = Replayer(
         sender,
         concurrency=args.concurrency,

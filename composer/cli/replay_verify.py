@@ -11,7 +11,7 @@ from composer.cli.verify_option import DEFAULT_TIMEOUT, _timeout
 
 if TYPE_CHECKING:
     from composer.services.replay import ReplayItem
-    from composer.services.replay_verify import AcceptedSend, VerifyPool, VerifySummary
+    from composer.services.replay_verify import VerifyPool, VerifySummary
     from composer.services.send import Sender, SendResult
 
 MAX_LISTED = 20
@@ -64,10 +64,13 @@ def wants_verify(args: argparse.Namespace) -> bool:
 class AcceptedLog:
     """Collects the accepted sends of a run as the replayer reports them."""
 
-    def __init__(self) -> None:
-        self.accepted: list[AcceptedSend] = []
-        """The accepted sends, kept for a sample chosen at the end (--verify-sample); with a
-        pool (--verify) each goes to the pool at once and is not kept here."""
+    def __init__(self, sample: int | None = None) -> None:
+        from composer.services.replay_verify import SampleKeeper
+
+        self.sample = SampleKeeper(sample) if sample is not None else None
+        """With --verify-sample N: what the sample is chosen from at the end (at most 2N
+        sends kept, whatever the run's length); with a pool (--verify) each send goes to the
+        pool at once and is not kept here."""
         self.count = 0
         self.pool: VerifyPool | None = None
         """With --verify (every event): the checks start as each 202 arrives."""
@@ -89,8 +92,8 @@ class AcceptedLog:
         self.count += 1
         if self.pool is not None:
             self.pool.submit(sent)
-        else:
-            self.accepted.append(sent)
+        elif self.sample is not None:
+            self.sample.add(sent)
 
 
 def start_pool(sender: Sender, log: AcceptedLog, args: argparse.Namespace) -> VerifySummary | None:
@@ -117,11 +120,11 @@ async def verify_run(
     sender: Sender, log: AcceptedLog, args: argparse.Namespace, summary: VerifySummary
 ) -> VerifySummary:
     """Check the chosen accepted events; ``summary`` holds what was found even if cancelled."""
-    from composer.services.replay_verify import choose_sample, verify_accepted
+    from composer.services.replay_verify import verify_accepted
     from composer.services.verify import Verifier
     from composer.services.verify_text import place_name
 
-    chosen = choose_sample(log.accepted, args.verify_sample)
+    chosen = log.sample.chosen() if log.sample is not None else []
     verifier = Verifier(sender.client, place=place_name(sender.target))
     return await verify_accepted(
         verifier,

@@ -152,16 +152,27 @@ class Conversion:
     report: ConversionReport
 
 
-def body_shape(body: Any) -> Shape | None:
-    """The shape a body is written in, or None when it is not a Create Event body at all."""
+def body_shape(body: Any, ambiguous: Shape = Shape.RELATIONSHIP) -> Shape | None:
+    """The shape a body is written in, or None when it is not a Create Event body at all.
+
+    A profile or metric written ``{"data": {...}}`` is the relationship layout when that
+    ``data`` is a resource (it has a type, attributes or an id); an empty or bare ``data``
+    object could also be a custom profile property named "data" in the flat layout, so such a
+    body is ``ambiguous`` (pass the shape of the revision the body is known to be at)."""
     attrs = _get(body, ("data", "attributes"))
     if not isinstance(attrs, dict):
         return None
+    undecided = False
     for member in ("profile", "metric"):
         value = attrs.get(member)
         if isinstance(value, dict) and isinstance(value.get("data"), dict):
-            return Shape.RELATIONSHIP
-    return Shape.FLAT
+            if _RESOURCE_MEMBERS & value["data"].keys():
+                return Shape.RELATIONSHIP
+            undecided = True
+    return ambiguous if undecided else Shape.FLAT
+
+
+_RESOURCE_MEMBERS = frozenset({"type", "attributes", "id"})
 
 
 def guess_revision(body: Any) -> str:
@@ -180,7 +191,7 @@ def convert(body: Any, to: str, from_: str | None = None) -> Conversion:
     converted stays where it is and is reported."""
     target = get_revision(to)
     source_name = from_ or guess_revision(body)
-    get_revision(source_name)
+    source = get_revision(source_name)
     report = ConversionReport(source_name, target.name)
     attrs = _get(body, ("data", "attributes"))
     if not isinstance(attrs, dict):
@@ -193,7 +204,8 @@ def convert(body: Any, to: str, from_: str | None = None) -> Conversion:
             )
         )
         return Conversion(body, report)
-    shape = body_shape(body)
+    # a named revision settles a body that either layout could read
+    shape = body_shape(body, source.shape if from_ else Shape.RELATIONSHIP)
     out_attrs: dict[str, Any] = {}
     for key, value in attrs.items():
         if key == "profile":

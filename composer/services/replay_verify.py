@@ -58,6 +58,36 @@ def choose_sample(accepted: Sequence[AcceptedSend], size: int | None) -> list[Ac
     return [ordered[min(len(ordered) - 1, math.floor((k + 0.5) * step))] for k in range(size)]
 
 
+class SampleKeeper:
+    """Keeps what ``--verify-sample N`` needs out of a stream of accepted sends, in memory
+    bounded by N whatever the length of the run: every ``stride``-th send as they arrive,
+    the stride doubling (and every other one kept dropped) whenever more than
+    ``max(2N, 1024)`` are kept. At the end :meth:`chosen` spreads N over those evenly
+    (:func:`choose_sample`); while the run has no more accepted sends than that, it is
+    exactly the sample of all of them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.limit = max(2 * size, 1024)
+        self.stride = 1
+        self.seen = 0
+        self.kept: list[AcceptedSend] = []
+
+    def add(self, sent: AcceptedSend) -> None:
+        if self.size <= 0:
+            return
+        if self.seen % self.stride == 0:
+            self.kept.append(sent)
+        self.seen += 1
+        if len(self.kept) > self.limit:
+            # kept[i] arrived as send i * stride: every other one is every 2 * stride-th
+            self.kept = self.kept[::2]
+            self.stride *= 2
+
+    def chosen(self) -> list[AcceptedSend]:
+        return choose_sample(self.kept, self.size)
+
+
 MAX_KEPT = 10_000
 """Events not landed a summary keeps with their verdict (the counts cover every event)."""
 

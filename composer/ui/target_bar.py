@@ -5,22 +5,25 @@ production can never be confused at a glance."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QWidget,
 )
 
 from composer.client.targets import Target, TargetKind, parse_target
 from composer.ui import theme
+from composer.ui.bar_widgets import (
+    MANAGE_ENVIRONMENTS,
+    ElidingBadge,
+    EnvironmentCombo,
+    ShrinkingCombo,
+)
 from composer.ui.revision_picker import fill_revisions
 
 MANAGE_KEYS = "\x00manage"
-MANAGE_ENVIRONMENTS = "\x00environments"
 NEW_CUSTOM = "\x00custom"
 
 
@@ -38,136 +41,6 @@ def target_headline(target: Target) -> str:
 def target_kind_words(target: Target) -> str:
     """The headline's first words, all a narrow window has room for ("Sandbox")."""
     return target_headline(target).split(":", 1)[0].split(" http", 1)[0]
-
-
-class ElidingBadge(QLabel):
-    """A one-line label that shows its whole text when it fits, else its short text (whole
-    words, no "…"), and gives way when the window is narrow; the whole text is its tooltip
-    and accessible description."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self._short = ""
-        self._compact = False
-        # margins, not style-sheet padding: QLabel then paints the text inside its margins
-        self.setContentsMargins(8, 3, 8, 3)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-
-    def set_full_text(self, text: str, short: str = "") -> None:
-        self._full = text
-        self._short = short or text
-        self.setToolTip(text)
-        self.setAccessibleDescription(text)
-        self.updateGeometry()
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def _chrome(self) -> int:
-        """Width around the text (+2 px each side for rounding and hinting, so a text that
-        fits is never clipped)."""
-        margins = self.contentsMargins()
-        return margins.left() + margins.right() + 4
-
-    def _text_width(self, text: str) -> int:
-        metrics = self.fontMetrics()
-        return max(metrics.horizontalAdvance(text), metrics.boundingRect(text).width())
-
-    def set_compact(self, compact: bool) -> None:
-        """Ask for no more room than the short words (the bar has none to spare), so that
-        the pickers beside it keep their whole texts."""
-        if compact != self._compact:
-            self._compact = compact
-            self.updateGeometry()
-
-    def width_for(self, *, whole: bool) -> int:
-        """The width the whole text (or the short words) needs."""
-        return self._text_width(self._full if whole else self._short) + self._chrome()
-
-    def sizeHint(self) -> QSize:
-        return QSize(self.width_for(whole=not self._compact), super().sizeHint().height())
-
-    def minimumSizeHint(self) -> QSize:
-        # the symbol and the kind stay whole ("⚠ PRODUCTION", "● Sandbox")
-        width = self._text_width(self._short) + self._chrome()
-        return QSize(min(width, self.sizeHint().width()), super().minimumSizeHint().height())
-
-    def _elide(self) -> None:
-        if not self.isVisible():  # placed when shown (resizeEvent, showEvent)
-            self.setText(self._full)
-            return
-        room = self.width() - self._chrome()
-        for text in (self._full, self._short):
-            if self._text_width(text) <= room:
-                self.setText(text)
-                # short words sit in the middle of the room they were given
-                centre = text != self._full
-                self.setAlignment(
-                    (Qt.AlignmentFlag.AlignHCenter if centre else Qt.AlignmentFlag.AlignLeft)
-                    | Qt.AlignmentFlag.AlignVCenter
-                )
-                return
-        elided = self.fontMetrics().elidedText(self._short, Qt.TextElideMode.ElideRight, room)
-        self.setText(elided)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._elide()
-
-
-class ShrinkingCombo(QComboBox):
-    """A combo box as wide as its longest item when there is room, that a narrow window may
-    shrink to about ``min_chars`` characters (the current item is then elided)."""
-
-    def __init__(self, min_chars: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._min_chars = min_chars
-
-    def minimumSizeHint(self) -> QSize:
-        full = self.sizeHint()
-        metrics = self.fontMetrics()
-        widest = max(
-            (metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0
-        )
-        chrome = max(full.width() - widest, 0)
-        least = chrome + metrics.horizontalAdvance("x" * self._min_chars)
-        return QSize(min(full.width(), least), full.height())
-
-
-class EnvironmentCombo(ShrinkingCombo):
-    """The environment picker: says when its list is about to open (the files are read
-    again then, so an environment added in the folder shows up)."""
-
-    popupAboutToShow = Signal()
-
-    def sizeHint(self) -> QSize:
-        """As wide as the longest environment (not the folder item at the end of the list,
-        which has room in the open list)."""
-        full = super().sizeHint()
-        metrics = self.fontMetrics()
-        widths = [metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())]
-        names = [w for i, w in enumerate(widths) if self.itemData(i) != MANAGE_ENVIRONMENTS]
-        chrome = max(full.width() - max(widths, default=0), 0)
-        return QSize(chrome + max(names, default=0), full.height())
-
-    def minimumSizeHint(self) -> QSize:
-        full = QComboBox.sizeHint(self)
-        metrics = self.fontMetrics()
-        widest = max(
-            (metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0
-        )
-        least = max(full.width() - widest, 0) + metrics.horizontalAdvance("x" * self._min_chars)
-        return QSize(min(least, self.sizeHint().width()), full.height())
-
-    def showPopup(self) -> None:
-        self.popupAboutToShow.emit()
-        super().showPopup()
 
 
 class TargetBar(QWidget):

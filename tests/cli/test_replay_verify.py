@@ -17,7 +17,7 @@ import pytest
 
 from composer.cli import main
 from composer.sandbox import SandboxConfig, run_in_thread
-from composer.services.replay_verify import AcceptedSend, choose_sample
+from composer.services.replay_verify import AcceptedSend, SampleKeeper, choose_sample
 
 KEY = "pk_" + "b4" * 17
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,6 +149,31 @@ def test_the_sample_is_spread_evenly_and_the_same_every_time(pool, size, expecte
     chosen = [a.index for a in choose_sample(list(reversed(sends(pool))), size)]
     assert chosen == expected
     assert len(set(chosen)) == len(chosen)
+
+
+@pytest.mark.parametrize("size", [1, 3, 20])
+def test_a_sample_keeps_memory_bounded_by_its_size_however_long_the_run(size) -> None:
+    keeper = SampleKeeper(size)
+    most = 0
+    for sent in sends(50_000):
+        keeper.add(sent)
+        most = max(most, len(keeper.kept))
+    assert most <= max(2 * size, 1024) + 1  # not one send per accepted event
+    chosen = [a.index for a in keeper.chosen()]
+    assert len(chosen) == len(set(chosen)) == size
+    assert chosen == sorted(chosen)
+    # spread over the whole run, not bunched at its start: no gap wider than two slices
+    width = 50_000 / size
+    gaps = [b - a for a, b in zip([-1, *chosen], [*chosen, 50_000], strict=True)]
+    assert max(gaps) <= 2 * width, gaps
+
+
+@pytest.mark.parametrize(("pool", "size"), [(10, 3), (1000, 4), (4, 9), (1024, 20)])
+def test_a_run_of_up_to_1024_accepted_events_gets_the_sample_of_all_of_them(pool, size) -> None:
+    keeper = SampleKeeper(size)
+    for sent in reversed(sends(pool)):  # answers come back in any order
+        keeper.add(sent)
+    assert keeper.chosen() == choose_sample(sends(pool), size)
 
 
 def test_sigterm_during_the_read_back_stops_it_and_prints_the_summary(tmp_path) -> None:

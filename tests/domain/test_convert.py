@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from composer.domain.convert import RESIDUAL_KEY, EntryKind, body_shape, convert
@@ -196,8 +196,35 @@ def test_old_to_new_to_old_is_the_identity(body: Any, new: str, old: str) -> Non
 
 @settings(max_examples=100, deadline=None)
 @given(_old_bodies, _new_targets, _new_targets)
+@example(  # a flat profile property named "data": once read as the relationship layout
+    {"data": {"type": "event", "attributes": {"profile": {"data": {}}, "metric": {}}}},
+    "2024-02-15",
+    "2026-07-15",
+)
 def test_new_to_old_to_new_is_the_identity_too(body: Any, a: str, b: str) -> None:
-    new_a = convert(body, a).body
+    new_a = convert(body, a, from_="2023-01-24").body
     new_b = convert(new_a, b, from_=a).body
     assert convert(new_b, a, from_=b).body == new_a
-    assert convert(convert(new_a, "2023-01-24", from_=a).body, a).body == new_a
+    old = convert(new_a, "2023-01-24", from_=a).body
+    assert convert(old, a, from_="2023-01-24").body == new_a
+
+
+def test_a_flat_profile_property_named_data_is_moved_like_any_other() -> None:
+    """A flat profile may hold a custom property "data"; with the revision named, the body
+    is read in that revision's layout, and nothing is lost either way."""
+    for data in ({}, {"tier": "gold"}):
+        old = {
+            "data": {
+                "type": "event",
+                "attributes": {"profile": {"data": data}, "metric": {}, "properties": {}},
+            }
+        }
+        new = convert(old, "2026-07-15", from_="2023-01-24").body
+        profile = new["data"]["attributes"]["profile"]["data"]
+        assert profile["type"] == "profile"
+        assert profile["attributes"]["properties"] == {"data": data}
+        assert convert(new, "2023-01-24", from_="2026-07-15").body == old
+    # written as a resource, it is the relationship layout whatever revision is named
+    new_shaped = {"profile": {"data": {"type": "profile", "attributes": {"email": "a@b.co"}}}}
+    body = {"data": {"type": "event", "attributes": {**new_shaped, "metric": {}}}}
+    assert body_shape(body, Shape.FLAT) is Shape.RELATIONSHIP

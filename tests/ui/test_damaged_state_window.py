@@ -191,3 +191,34 @@ def test_the_history_fills_the_pane_after_the_first_paint(
     shown.close()
     qtbot.waitUntil(task.done, timeout=10000)
     assert task.result() == 0
+
+
+def test_a_data_folder_that_cannot_be_used_is_said_before_any_window(
+    qtbot: Any, qloop: Any, tmp_path: Path
+) -> None:
+    # The settings cannot be read where a file stands in for the data folder: no window
+    # paints (there is nothing to build it from); the box says why and the app exits 1.
+    from composer import app
+
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file, not a folder", encoding="utf-8")
+    seen: dict[str, Any] = {}
+
+    def answer() -> None:
+        boxes = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.objectName() == "cannotStart"
+        ]
+        if not boxes or not boxes[0].isVisible():
+            QTimer.singleShot(50, answer)
+            return
+        seen["text"] = boxes[0].text()
+        seen["window"] = _window() is not None
+        boxes[0].button(QMessageBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(50, answer)
+    task = asyncio.ensure_future(app._main(not_a_folder, None))
+    qtbot.waitUntil(task.done, timeout=20000)
+    assert task.result() == 1
+    assert str(not_a_folder) in seen["text"] and not seen["window"]
