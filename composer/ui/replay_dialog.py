@@ -7,8 +7,8 @@ dialog is modeless, so the composer stays usable while a long replay runs beside
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from composer.client.targets import Target, TargetKind
 from composer.services.outcome_text import SYMBOLS, Tone
 from composer.services.replay_session import (
-    SHAPE_WORDS,
     ReadProgress,
     ReplayCounts,
     ReplayFile,
@@ -37,19 +36,12 @@ from composer.services.replay_text import ReplayOutcomeText
 from composer.services.target_words import target_headline
 from composer.ui import theme
 from composer.ui.dialogs import grow_to_fit
+from composer.ui.replay_file_row import ReplayFileRow
 from composer.ui.replay_progress import ReplayProgress, tone_color
 from composer.ui.revision_picker import fill_revisions
 from composer.ui.target_style import badge_colors, badge_symbol, paint_send_button
 
 SINGLE, BULK = "single", "bulk"
-
-
-def _size_text(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:,.0f} KB"
-    return f"{size / (1024 * 1024):,.1f} MB"
 
 
 class ReplayDialog(QDialog):
@@ -69,24 +61,14 @@ class ReplayDialog(QDialog):
         self.setWindowTitle(f"Replay {path_name}")
         self.setAccessibleName("Replay a file")
         self._running = False
-        self._ready = False
         self._bulk_refusal: str | None = None
         self._production = False
         self._replayed = False
         self._resume_mode = SINGLE
 
-        self.file_name = QLabel(path_name)
-        bold = self.file_name.font()
-        bold.setWeight(QFont.Weight.DemiBold)
-        self.file_name.setFont(bold)
-        self.file_details = QLabel("Reading the file…")
-        self.file_details.setObjectName("replayFileDetails")
-        self.file_details.setWordWrap(True)
-        self.file_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        file_box = QVBoxLayout()
-        file_box.setSpacing(2)
-        file_box.addWidget(self.file_name)
-        file_box.addWidget(self.file_details)
+        self.file_row = ReplayFileRow(path_name)
+        self.file_name = self.file_row.file_name
+        self.file_details = self.file_row.file_details
 
         self.target_badge = QLabel()
         self.target_badge.setObjectName("replayTarget")
@@ -148,7 +130,7 @@ class ReplayDialog(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("File", file_box)
+        form.addRow("File", self.file_row)
         form.addRow("Target", target_box)
         form.addRow("Account", self.account_label)
         form.addRow("Revision", self.revision_combo)
@@ -208,29 +190,17 @@ class ReplayDialog(QDialog):
     def show_reading(self, progress: ReadProgress) -> None:
         """The file is being counted: how far it has got (a large file takes a few seconds;
         the dialog and the window stay usable meanwhile)."""
-        if self._ready:
-            return
-        self.file_details.setText(
-            f"Reading the file… {progress.fraction:.0%} of {_size_text(progress.size)} · "
-            f"{progress.events:,} events so far"
-        )
+        self.file_row.show_reading(progress)
 
     def set_file(self, file: ReplayFile) -> None:
         """The file has been read: say what it holds."""
-        n = file.count
-        layout = f" · written in {SHAPE_WORDS[file.shape]}" if file.shape is not None else ""
-        self.file_details.setText(
-            f"{n:,} event{'s' * (n != 1)} · {_size_text(file.size)}{layout} · {file.path}"
-        )
-        self._ready = True
+        self.file_row.show_file(file)
         self._update_start()
         grow_to_fit(self)
 
     def set_unreadable(self, problem: str) -> None:
         """The file cannot be replayed: say why; nothing can start."""
-        self.file_details.setText(f"{SYMBOLS[Tone.ERROR]} {problem}")
-        self.file_details.setStyleSheet(f"color: {theme.colors().error};")
-        self._ready = False
+        self.file_row.show_unreadable(problem)
         self._update_start()
         grow_to_fit(self)
 
@@ -322,7 +292,7 @@ class ReplayDialog(QDialog):
             self.modeChanged.emit(self.mode())
 
     def _update_start(self) -> None:
-        self.start_button.setEnabled(self._ready and not self._running)
+        self.start_button.setEnabled(self.file_row.ready() and not self._running)
         if self.resuming():
             text, tip = "Resume replay", "Continue the interrupted run: nothing is sent twice"
         elif self._replayed:
