@@ -2,15 +2,14 @@
 their folders and requests below in run order.
 
 The model holds no file logic: it shows the listings it is given
-(:class:`~composer.services.collection_outline.CollectionOutline`) and turns a rename typed
-in place and a drag and drop into signals (``renameRequested``, ``moveRequested``); the
-collections part does the file work on a worker thread and gives the model the new listing.
+(:class:`~composer.services.collection_outline.CollectionOutline`) as the rows of
+:mod:`composer.services.collection_rows`, and turns a rename typed in place and a drag and
+drop into signals (``renameRequested``, ``moveRequested``); the collections part does the
+file work on a worker thread and gives the model the new listing.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import (
@@ -24,23 +23,36 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from composer.services.collection_rows import (
+    Kind,
+    Move,
+    Node,
+    Verdicts,
+    collection_node,
+    find_node,
+    node_tooltip,
+    plan_drop,
+)
 from composer.ui import theme
 
 if TYPE_CHECKING:  # loaded with the first collection, after the window is on screen
     from composer.services.collection_outline import CollectionOutline
-    from composer.storage.collections import Collection, FolderItem, RequestItem
+    from composer.storage.collections import Collection
+
+__all__ = [
+    "BADGE_ROLE",
+    "KEY_ROLE",
+    "KIND_ROLE",
+    "RESULT_ROLE",
+    "CollectionTreeModel",
+    "Kind",
+    "Node",
+    "verdict_icon",
+]
 
 MIME_TYPE = "application/x-event-composer-collection-item"
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-class Kind(enum.Enum):
-    """What a row of the panel is."""
-
-    COLLECTION = "collection"
-    FOLDER = "folder"
-    REQUEST = "request"
 
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -50,49 +62,6 @@ BADGE_ROLE = Qt.ItemDataRole.UserRole + 3
 """A request's expectation in two words (``expects 202``), or None."""
 RESULT_ROLE = Qt.ItemDataRole.UserRole + 4
 """The last run's verdict of a request (True passed, False failed), or None."""
-
-
-@dataclass(eq=False)
-class Node:
-    """One row: a collection, a folder or a request."""
-
-    kind: Kind
-    name: str
-    key: str
-    collection: Collection
-    parent: Node | None = None
-    children: list[Node] = field(default_factory=list)
-    badge: str | None = None
-    tip: str = ""
-
-    def row(self) -> int:
-        return self.parent.children.index(self) if self.parent is not None else 0
-
-    @property
-    def folder_key(self) -> str:
-        """The key of the folder a new item goes into when this row is chosen: the row itself
-        for a folder or collection, its folder for a request."""
-        if self.kind is Kind.REQUEST:
-            return self.parent.folder_key if self.parent is not None else ""
-        return self.key
-
-
-def _build(item: FolderItem | RequestItem, listing: CollectionOutline, parent: Node) -> Node:
-    collection = listing.collection
-    if not hasattr(item, "children"):  # a RequestItem
-        return Node(
-            Kind.REQUEST,
-            item.name,
-            item.key,
-            collection,
-            parent,
-            badge=listing.badges.get(item.key),
-            tip=listing.expectations.get(item.key, ""),
-        )
-    folder = cast("FolderItem", item)
-    node = Node(Kind.FOLDER, folder.name, folder.key, collection, parent)
-    node.children = [_build(child, listing, node) for child in folder.children]
-    return node
 
 
 class CollectionTreeModel(QAbstractItemModel):
@@ -108,7 +77,7 @@ class CollectionTreeModel(QAbstractItemModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._root = Node(Kind.COLLECTION, "", "", cast("Collection", None))
-        self._results: dict[tuple[str, str], bool] = {}
+        self._verdicts = Verdicts()
 
     # -- content -------------------------------------------------------------------------------
 
@@ -117,15 +86,7 @@ class CollectionTreeModel(QAbstractItemModel):
 
     def set_listing(self, listing: CollectionOutline) -> None:
         """Show ``listing`` (a new collection goes last; a known one is replaced in place)."""
-        node = Node(
-            Kind.COLLECTION,
-            listing.collection.name,
-            "",
-            listing.collection,
-            self._root,
-            tip="\n".join(f"Not used: {p}" for p in listing.tree.problems[:8]),
-        )
-        node.children = [_build(child, listing, node) for child in listing.tree.root.children]
+        node = collection_node(listing, self._root)
         self.beginResetModel()
         for i, known in enumerate(self._root.children):
             if known.collection is listing.collection:
@@ -145,11 +106,7 @@ class CollectionTreeModel(QAbstractItemModel):
 
     def set_result(self, collection: Collection, key: str, passed: bool | None) -> None:
         """Mark a request with its last run's verdict (None clears it)."""
-        where = (str(collection.root), key)
-        if passed is None:
-            self._results.pop(where, None)
-        else:
-            self._results[where] = passed
+        self._verdicts.set(collection, key, passed)
         index = self.index_of(collection, key)
         while index.isValid():  # the request, and its folders (they sum it up)
             self.dataChanged.emit(index, index, [RESULT_ROLE, Qt.ItemDataRole.DecorationRole])
@@ -158,12 +115,7 @@ class CollectionTreeModel(QAbstractItemModel):
     def verdict(self, node: Node) -> bool | None:
         """A request's last verdict; for a folder or collection, False when a request in it
         failed its last run, True when every request run passed (None: none was run)."""
-        if node.kind is Kind.REQUEST:
-            return self._results.get((str(node.collection.root), node.key))
-        verdicts = [v for v in (self.verdict(c) for c in node.children) if v is not None]
-        if not verdicts:
-            return None
-        return all(verdicts)
+        return self._verdicts.of(node)
 
     def node(self, index: _Index) -> Node | None:
         """The row's node (None for the invisible root)."""
@@ -179,7 +131,7 @@ class CollectionTreeModel(QAbstractItemModel):
                 continue
             if not key:
                 return self.createIndex(top.row(), 0, top)
-            found = _find(top, key)
+            found = find_node(top, key)
             if found is not None:
                 return self.createIndex(found.row(), 0, found)
         return QModelIndex()
@@ -228,7 +180,7 @@ class CollectionTreeModel(QAbstractItemModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return node.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(node)
+            return node_tooltip(node, self.verdict(node))
         if role == Qt.ItemDataRole.DecorationRole:
             return self._icon(node)
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
@@ -242,25 +194,6 @@ class CollectionTreeModel(QAbstractItemModel):
         if role == RESULT_ROLE:
             return self.verdict(node)
         return None
-
-    def _tooltip(self, node: Node) -> str:
-        if node.kind is Kind.COLLECTION:
-            text = f"{node.collection.root}\nRight-click to run it, add a request or close it."
-            return f"{text}\n{node.tip}" if node.tip else text
-        if node.kind is Kind.FOLDER:
-            verdict = self.verdict(node)
-            text = f"{node.key} in {node.collection.name}"
-            if verdict is not None:
-                text += "\nLast run: every request passed" if verdict else "\nLast run: a failure"
-            return text
-        lines = [f"{node.key}.event.json in {node.collection.name}"]
-        lines.append(
-            node.tip or "No expectation file: a run expects 202 (accepted) from the server."
-        )
-        result = self._results.get((str(node.collection.root), node.key))
-        if result is not None:
-            lines.append("Last run: passed" if result else "Last run: failed")
-        return "\n".join(lines)
 
     def _icon(self, node: Node) -> Any:
         from PySide6.QtWidgets import QStyle  # its enums load in ms: when first painted
@@ -333,30 +266,12 @@ class CollectionTreeModel(QAbstractItemModel):
         target = self.node(parent)
         if node is None or target is None:
             return False
-        if target.collection is not node.collection:
-            self.refused.emit(
-                f"“{node.name}” stays in {node.collection.name}: a request does not move "
-                "between collections by dragging; open it and use File ▸ Save to collection… "
-                "to copy it into the other one."
-            )
+        plan = plan_drop(node, target, row)
+        if isinstance(plan, str):
+            self.refused.emit(plan)
+        if not isinstance(plan, Move):
             return False
-        if target.kind is Kind.REQUEST:
-            return False
-        if node.kind is Kind.FOLDER and (target is node or _is_below(target, node)):
-            self.refused.emit(f"The folder “{node.name}” cannot go into itself.")
-            return False
-        if 0 <= row < len(target.children):
-            after = target.children[row:]
-            before = next((c for c in after if c is not node), None)
-        else:
-            before = None
-        if before is None and node.parent is target and node is target.children[-1]:
-            return False  # dropped where it is
-        if before is not None and node.parent is target:
-            at = target.children.index(node)
-            if at + 1 < len(target.children) and target.children[at + 1] is before:
-                return False  # dropped right below itself: where it is
-        self.moveRequested.emit(node, target.key, before.key if before is not None else None)
+        self.moveRequested.emit(plan.node, plan.to_folder, plan.before)
         return True
 
     def _dragged(self, data: QMimeData) -> Node | None:
@@ -364,7 +279,7 @@ class CollectionTreeModel(QAbstractItemModel):
         root, _, key = raw.partition("\n")
         for top in self._root.children:
             if str(top.collection.root) == root:
-                return _find(top, key) if key else None
+                return find_node(top, key) if key else None
         return None
 
 
@@ -383,23 +298,3 @@ def verdict_icon(passed: bool) -> QIcon:
     painter.drawText(pixmap.rect(), int(Qt.AlignmentFlag.AlignCenter), "✓" if passed else "✗")
     painter.end()
     return QIcon(pixmap)
-
-
-def _find(node: Node, key: str) -> Node | None:
-    for child in node.children:
-        if child.key == key:
-            return child
-        if child.kind is Kind.FOLDER and key.startswith(child.key):
-            found = _find(child, key)
-            if found is not None:
-                return found
-    return None
-
-
-def _is_below(node: Node, ancestor: Node) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent is ancestor:
-            return True
-        parent = parent.parent
-    return False

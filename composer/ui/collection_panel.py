@@ -4,7 +4,7 @@ run, rename in place, duplicate, delete, new request or folder, close a collecti
 context menu, the panel's buttons and the keyboard (Enter opens, F2 renames, Delete deletes).
 
 The panel only says what the user asked for (signals carrying the row's
-:class:`~composer.ui.collection_model.Node`); the collections part does it.
+:class:`~composer.services.collection_rows.Node`); the collections part does it.
 """
 
 from __future__ import annotations

@@ -54,6 +54,33 @@ def dispose(obj: QObject) -> None:
         obj.deleteLater()
 
 
+def grow_to_fit(dialog: QDialog) -> None:
+    """Grow ``dialog`` to what it holds now, so wrapped texts never clip (a layout's minimum
+    size ignores the height a wrapped label needs at this width), and keep it on the screen."""
+    layout = dialog.layout()
+    if layout is None:
+        return
+    layout.activate()
+    width = dialog.width()
+    want = (
+        layout.totalHeightForWidth(width)
+        if layout.hasHeightForWidth()
+        else layout.totalSizeHint().height()
+    )
+    screen = dialog.screen()
+    free = screen.availableGeometry() if screen is not None else None
+    if free is not None:
+        want = min(want, free.height() - 40)
+    if want > dialog.height():
+        dialog.resize(width, want)
+    if free is not None and dialog.isVisible():
+        # grown past the bottom of the screen: move up, so the buttons stay in reach
+        frame = dialog.frameGeometry()
+        if frame.bottom() > free.bottom():
+            over = frame.bottom() - free.bottom()
+            dialog.move(frame.left(), max(free.top(), frame.top() - over))
+
+
 async def ask(box: QMessageBox) -> QAbstractButton | None:
     """Show the question ``box`` and return the button clicked (None when closed otherwise).
     The box is deleted afterwards."""

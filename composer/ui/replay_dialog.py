@@ -7,8 +7,8 @@ dialog is modeless, so the composer stays usable while a long replay runs beside
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -17,11 +17,8 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -31,30 +28,20 @@ from PySide6.QtWidgets import (
 from composer.client.targets import Target, TargetKind
 from composer.services.outcome_text import SYMBOLS, Tone
 from composer.services.replay_session import (
-    SHAPE_WORDS,
     ReadProgress,
     ReplayCounts,
     ReplayFile,
 )
-from composer.services.replay_text import ReplayOutcomeText, count_texts
+from composer.services.replay_text import ReplayOutcomeText
+from composer.services.target_words import target_headline
 from composer.ui import theme
+from composer.ui.dialogs import grow_to_fit
+from composer.ui.replay_file_row import ReplayFileRow
+from composer.ui.replay_progress import ReplayProgress, tone_color
 from composer.ui.revision_picker import fill_revisions
-from composer.ui.target_bar import target_headline
+from composer.ui.target_style import badge_colors, badge_symbol, paint_send_button
 
 SINGLE, BULK = "single", "bulk"
-
-
-def _size_text(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:,.0f} KB"
-    return f"{size / (1024 * 1024):,.1f} MB"
-
-
-def _tone_color(tone: Tone) -> str:
-    c = theme.colors()
-    return {Tone.OK: c.ok, Tone.WARNING: c.warning, Tone.ERROR: c.error}.get(tone, c.neutral)
 
 
 class ReplayDialog(QDialog):
@@ -74,24 +61,14 @@ class ReplayDialog(QDialog):
         self.setWindowTitle(f"Replay {path_name}")
         self.setAccessibleName("Replay a file")
         self._running = False
-        self._ready = False
         self._bulk_refusal: str | None = None
         self._production = False
         self._replayed = False
         self._resume_mode = SINGLE
 
-        self.file_name = QLabel(path_name)
-        bold = self.file_name.font()
-        bold.setWeight(QFont.Weight.DemiBold)
-        self.file_name.setFont(bold)
-        self.file_details = QLabel("Reading the file…")
-        self.file_details.setObjectName("replayFileDetails")
-        self.file_details.setWordWrap(True)
-        self.file_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        file_box = QVBoxLayout()
-        file_box.setSpacing(2)
-        file_box.addWidget(self.file_name)
-        file_box.addWidget(self.file_details)
+        self.file_row = ReplayFileRow(path_name)
+        self.file_name = self.file_row.file_name
+        self.file_details = self.file_row.file_details
 
         self.target_badge = QLabel()
         self.target_badge.setObjectName("replayTarget")
@@ -153,7 +130,7 @@ class ReplayDialog(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("File", file_box)
+        form.addRow("File", self.file_row)
         form.addRow("Target", target_box)
         form.addRow("Account", self.account_label)
         form.addRow("Revision", self.revision_combo)
@@ -164,8 +141,15 @@ class ReplayDialog(QDialog):
         resume_box.addWidget(self.resume_note)
         form.addRow("", resume_box)
 
-        self.progress_box = self._build_progress()
+        self.progress_box = ReplayProgress()
         self.progress_box.hide()
+        # the parts of the progress the dialog's users read directly
+        self.bar = self.progress_box.bar
+        self.progress_label = self.progress_box.progress_label
+        self.count_labels = self.progress_box.count_labels
+        self.outcome_headline = self.progress_box.outcome_headline
+        self.outcome_detail = self.progress_box.outcome_detail
+        self.problems = self.progress_box.problems
 
         self.buttons = QDialogButtonBox()
         self.start_button = QPushButton("Start replay")
@@ -201,127 +185,31 @@ class ReplayDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(720, self.sizeHint().height())
 
-    def _fit(self) -> None:
-        """Grow to what the dialog holds now: wrapped reasons and outcomes never clip (a
-        layout's minimum size ignores the height a wrapped label needs at this width)."""
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        width = self.width()
-        want = (
-            layout.totalHeightForWidth(width)
-            if layout.hasHeightForWidth()
-            else layout.totalSizeHint().height()
-        )
-        screen = self.screen()
-        free = screen.availableGeometry() if screen is not None else None
-        if free is not None:
-            want = min(want, free.height() - 40)
-        if want > self.height():
-            self.resize(width, want)
-        if free is not None and self.isVisible():
-            # grown past the bottom of the screen: move up, so the buttons stay in reach
-            frame = self.frameGeometry()
-            if frame.bottom() > free.bottom():
-                over = frame.bottom() - free.bottom()
-                self.move(frame.left(), max(free.top(), frame.top() - over))
-
-    def _build_progress(self) -> QWidget:
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.bar = QProgressBar()
-        self.bar.setObjectName("replayProgress")
-        self.bar.setTextVisible(True)
-        self.bar.setFormat("%p%")
-        self.progress_label = QLabel()
-        self.progress_label.setObjectName("replayProgressLine")
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(18)
-        self.count_labels: dict[str, tuple[QLabel, QLabel]] = {}
-        for column, text in enumerate(count_texts(ReplayCounts(0))):
-            name = QLabel(f"{text.symbol} {text.label}")
-            value = QLabel("0")
-            value.setObjectName(f"replayCount_{text.key}")
-            value.setAccessibleName(text.label)
-            font = value.font()
-            font.setPointSizeF(font.pointSizeF() * 1.3)
-            font.setWeight(QFont.Weight.DemiBold)
-            value.setFont(font)
-            grid.addWidget(value, 0, column)
-            grid.addWidget(name, 1, column)
-            self.count_labels[text.key] = (name, value)
-        grid.setColumnStretch(len(self.count_labels), 1)
-        self.outcome_headline = QLabel()
-        self.outcome_headline.setObjectName("replayOutcome")
-        self.outcome_headline.setWordWrap(True)
-        font = self.outcome_headline.font()
-        font.setWeight(QFont.Weight.Bold)
-        self.outcome_headline.setFont(font)
-        self.outcome_headline.hide()
-        self.outcome_detail = QLabel()
-        self.outcome_detail.setObjectName("replayOutcomeDetail")
-        self.outcome_detail.setWordWrap(True)
-        self.outcome_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.outcome_detail.hide()
-        self.problems = QPlainTextEdit()
-        self.problems.setObjectName("replayProblems")
-        self.problems.setAccessibleName("Events not accepted, by line")
-        self.problems.setReadOnly(True)
-        self.problems.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.problems.setMinimumHeight(80)
-        self.problems.hide()
-        layout.addWidget(self.bar)
-        layout.addWidget(self.progress_label)
-        layout.addLayout(grid)
-        layout.addSpacing(6)
-        layout.addWidget(self.outcome_headline)
-        layout.addWidget(self.outcome_detail)
-        layout.addWidget(self.problems, 1)
-        return box
-
     # -- before the start ----------------------------------------------------------------------
 
     def show_reading(self, progress: ReadProgress) -> None:
         """The file is being counted: how far it has got (a large file takes a few seconds;
         the dialog and the window stay usable meanwhile)."""
-        if self._ready:
-            return
-        self.file_details.setText(
-            f"Reading the file… {progress.fraction:.0%} of {_size_text(progress.size)} · "
-            f"{progress.events:,} events so far"
-        )
+        self.file_row.show_reading(progress)
 
     def set_file(self, file: ReplayFile) -> None:
         """The file has been read: say what it holds."""
-        n = file.count
-        layout = f" · written in {SHAPE_WORDS[file.shape]}" if file.shape is not None else ""
-        self.file_details.setText(
-            f"{n:,} event{'s' * (n != 1)} · {_size_text(file.size)}{layout} · {file.path}"
-        )
-        self._ready = True
+        self.file_row.show_file(file)
         self._update_start()
-        self._fit()
+        grow_to_fit(self)
 
     def set_unreadable(self, problem: str) -> None:
         """The file cannot be replayed: say why; nothing can start."""
-        self.file_details.setText(f"{SYMBOLS[Tone.ERROR]} {problem}")
-        self.file_details.setStyleSheet(f"color: {theme.colors().error};")
-        self._ready = False
+        self.file_row.show_unreadable(problem)
         self._update_start()
-        self._fit()
+        grow_to_fit(self)
 
     def set_target(self, target: Target, account: str | None) -> None:
         """Where the events go; production is red, says so in words and asks at the start."""
         c = theme.colors()
         production = target.kind is TargetKind.PRODUCTION
-        bg, fg = {
-            TargetKind.SANDBOX: (c.sandbox_bg, c.sandbox_fg),
-            TargetKind.LOOPBACK: (c.sandbox_bg, c.sandbox_fg),
-            TargetKind.PRODUCTION: (c.production_bg, c.production_fg),
-        }.get(target.kind, (c.custom_bg, c.custom_fg))
-        symbol = {TargetKind.PRODUCTION: "⚠", TargetKind.CUSTOM: "↗"}.get(target.kind, "●")
+        bg, fg = badge_colors(target.kind)
+        symbol = badge_symbol(target.kind)
         self.target_badge.setText(f"{symbol} {target_headline(target)}")
         self.target_badge.setProperty("targetKind", target.kind.value)
         self.target_badge.setStyleSheet(
@@ -339,12 +227,7 @@ class ReplayDialog(QDialog):
         self.account_label.setText(account or "— (none)")
         self._production = production
         self._update_start()
-        accent = c.production_bg if production else c.accent
-        self.start_button.setStyleSheet(
-            f"QPushButton#replayStart {{ background: {accent}; color: #ffffff; border: none;"
-            " border-radius: 4px; font-weight: 700; padding: 5px 14px; }"
-            " QPushButton#replayStart:disabled { background: #9e9e9e; color: #eeeeee; }"
-        )
+        paint_send_button(self.start_button, production, focus_ring=False)
 
     def set_revision(self, revision: str) -> None:
         fill_revisions(self.revision_combo, revision)
@@ -367,15 +250,15 @@ class ReplayDialog(QDialog):
         self.mode_reason.setText(f"{SYMBOLS[Tone.NEUTRAL]} {reason}" if reason else "")
         self.mode_reason.setVisible(bool(reason))
         self.bulk_radio.setToolTip(reason or "")
-        self._fit()
+        grow_to_fit(self)
 
     def set_layout_note(self, note: str | None, warning: bool) -> None:
         """What the file's layout means at the chosen revision and mode (None: nothing)."""
         tone = Tone.WARNING if warning else Tone.NEUTRAL
         self.layout_note.setText(f"{SYMBOLS[tone]} {note}" if note else "")
-        self.layout_note.setStyleSheet(f"color: {_tone_color(tone)};" if warning else "")
+        self.layout_note.setStyleSheet(f"color: {tone_color(tone)};" if warning else "")
         self.layout_note.setVisible(bool(note))
-        self._fit()
+        grow_to_fit(self)
 
     def offer_resume(self, text: str | None, note: str | None, mode: str = SINGLE) -> None:
         """Offer to continue an interrupted run (``text``: what it did and what resuming
@@ -386,7 +269,7 @@ class ReplayDialog(QDialog):
         self.resume_check.setChecked(text is not None)
         self.resume_note.setText(text or note or "")
         self.resume_note.setVisible(bool(text or note))
-        self._fit()
+        grow_to_fit(self)
 
     def resuming(self) -> bool:
         return self.resume_check.isVisible() and self.resume_check.isChecked()
@@ -409,7 +292,7 @@ class ReplayDialog(QDialog):
             self.modeChanged.emit(self.mode())
 
     def _update_start(self) -> None:
-        self.start_button.setEnabled(self._ready and not self._running)
+        self.start_button.setEnabled(self.file_row.ready() and not self._running)
         if self.resuming():
             text, tip = "Resume replay", "Continue the interrupted run: nothing is sent twice"
         elif self._replayed:
@@ -441,11 +324,9 @@ class ReplayDialog(QDialog):
             "The replay goes on; File > Replay a file… shows it again" if running else ""
         )
         if running:
-            self.outcome_headline.hide()
-            self.outcome_detail.hide()
-            self.problems.hide()
+            self.progress_box.hide_outcome()
         self._update_start()
-        self._fit()
+        grow_to_fit(self)
 
     def is_running(self) -> bool:
         return self._running
@@ -455,44 +336,26 @@ class ReplayDialog(QDialog):
         self.pauseRequested.emit(paused)
 
     def show_progress(self, counts: ReplayCounts, line: str) -> None:
-        self.bar.setMaximum(max(counts.total, 1))
-        self.bar.setValue(counts.done)
-        self.progress_label.setText(line)
-        for text in count_texts(counts, running=self._running):
-            name, value = self.count_labels[text.key]
-            name.setText(f"{text.symbol} {text.label}")
-            value.setText(f"{text.value:,}")
-            color = _tone_color(text.tone) if text.value else theme.colors().neutral
-            name.setStyleSheet(f"color: {color};")
+        self.progress_box.show_counts(counts, line, running=self._running)
 
     def show_cancelling(self) -> None:
         self.cancel_button.setEnabled(False)
         self.pause_button.setEnabled(False)
-        self.progress_label.setText("Cancelling: stopping the sends in flight…")
+        self.progress_box.show_line("Cancelling: stopping the sends in flight…")
 
     def show_outcome(self, words: ReplayOutcomeText, problems: list[str]) -> None:
         """The end: the headline in its tone, what to do next, the events not accepted."""
         self.pause_button.setEnabled(True)
-        self.outcome_headline.setText(f"{SYMBOLS[words.tone]} {words.headline}")
-        self.outcome_headline.setStyleSheet(f"color: {_tone_color(words.tone)};")
-        self.outcome_detail.setText(words.detail)
-        self.outcome_headline.show()
-        self.outcome_detail.show()
-        self.problems.setPlainText("\n".join(problems))
-        self.problems.setVisible(bool(problems))
+        self.progress_box.show_outcome(words, problems)
         self._replayed = True
         self._update_start()
-        self._fit()
+        grow_to_fit(self)
 
     def show_failure(self, problem: str) -> None:
         """The replay could not start or broke off: say why."""
         self.progress_box.show()
-        self.outcome_headline.setText(f"{SYMBOLS[Tone.ERROR]} Not replayed")
-        self.outcome_headline.setStyleSheet(f"color: {theme.colors().error};")
-        self.outcome_detail.setText(problem)
-        self.outcome_headline.show()
-        self.outcome_detail.show()
-        self._fit()
+        self.progress_box.show_failure(problem)
+        grow_to_fit(self)
 
     # -- closing -------------------------------------------------------------------------------
 

@@ -5,12 +5,7 @@ an interrupted one resumes without recording an event twice."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import logging
-import sys
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,9 +13,10 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from composer.client.targets import KeyRoute, Target
+from composer.client.targets import Target
 from composer.services.ports import RunLog, SendGateway
 from composer.ui.dialogs import ask, ask_open_path, dispose, question, run_dialog
+from composer.ui.replay_pacing import responsive_window, switching_often
 from composer.ui.target_bar import TargetBar
 from composer.ui.tasks import TaskRunner, off_thread
 
@@ -37,49 +33,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_MS = 100
 """How often the dialog shows the progress (not per event: a fast replay would flood Qt)."""
-WORKER_SWITCH_S = 0.001
-"""The interpreter's thread switch interval while a bulk replay's worker thread runs."""
-OUTCOME_PAINTED_MS = 300
-"""After this, the outcome of a replay is on screen."""
 FILE_FILTERS = "Events (*.ndjson *.jsonl *.json);;All files (*)"
-
-
-@contextlib.contextmanager
-def responsive_window(*, worker_thread: bool) -> Iterator[None]:
-    """Keep the window responsive while a replay runs.
-
-    Python's full garbage collections are held back: each walks every object of the process
-    and, with a heap that grows by the replay's events, stalled the window for 200-400 ms a
-    few times per 10,000 events. Young objects are still collected; the thresholds come back
-    afterwards, and the full collection held back runs once the outcome is painted.
-
-    With ``worker_thread`` (a bulk replay), the interpreter switches threads every millisecond
-    instead of every 5: the window's thread takes the interpreter lock back for each small
-    callback, and at 5 ms a switch the busy worker kept it waiting 150-350 ms at a time."""
-    before = gc.get_threshold()
-    switch = sys.getswitchinterval()
-    gc.set_threshold(before[0], before[1], 1_000_000_000)
-    if worker_thread:
-        sys.setswitchinterval(min(switch, WORKER_SWITCH_S))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(switch)
-        gc.set_threshold(*before)
-        QTimer.singleShot(OUTCOME_PAINTED_MS, gc.collect)
-
-
-@contextlib.contextmanager
-def switching_often() -> Iterator[None]:
-    """While a worker thread reads a file, the interpreter switches threads every millisecond
-    instead of every 5: the window's thread gets the interpreter lock back for each small
-    callback (at 5 ms a switch, the busy reader kept the window waiting up to 400 ms)."""
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, WORKER_SWITCH_S))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(switch)
 
 
 class ReplayPart(QObject):
@@ -204,6 +158,7 @@ class ReplayPart(QObject):
     async def _find_resumable(self) -> None:
         """Offer to continue an interrupted run of the file to the target, if there is one."""
         from composer.services.replay_session import find_resumable
+        from composer.services.replay_start import resume_offer
         from composer.ui.replay_dialog import BULK, SINGLE
 
         file, dialog = self._file, self.dialog
@@ -219,15 +174,9 @@ class ReplayPart(QObject):
         self._plan = plan
         text = None
         if plan is not None:
-            run = plan.run
-            when = datetime.fromtimestamp(run.started_ms / 1000).strftime("%Y-%m-%d %H:%M")
-            text = (
-                f"Run of {when}, revision {run.revision}: the {len(plan.earlier):,} of "
-                f"{run.events:,} events accepted then are not sent again; the others go with "
-                "their original unique_ids, so none is recorded twice."
-            )
-            if dialog.revision() != run.revision:
-                dialog.set_revision(run.revision)
+            text = resume_offer(plan)
+            if dialog.revision() != plan.run.revision:
+                dialog.set_revision(plan.run.revision)
         mode = BULK if plan is not None and plan.run.bulk else SINGLE
         dialog.offer_resume(text, f"Not resumable: {note}" if note else None, mode)
         self._on_revision(dialog.revision())
@@ -285,25 +234,12 @@ class ReplayPart(QObject):
 
     async def _refusal(self, revision: str, bulk: bool) -> str | None:
         """Why this replay cannot start, after asking what must be asked; None: go."""
-        from composer.services.keys import plain_http_refusal
-        from composer.services.outcome_text import no_key_message
-        from composer.services.replay_session import bulk_refusal
-        from composer.services.retired import needs_choice
+        from composer.services.replay_start import replay_refusal
 
         target, account, dialog = self._target, self._account, self.dialog
-        refusal = bulk_refusal(revision) if bulk else None
+        refusal = replay_refusal(target, account, revision, bulk)
         if refusal is not None:
-            return f"Not sent in bulk: {refusal}."
-        if target.key_route is KeyRoute.NEVER:
-            return plain_http_refusal(target)
-        if account is None and not target.is_local:
-            return no_key_message(target, None)
-        if needs_choice(target, revision):
-            return (
-                f"Klaviyo retired API revision {revision}: it would most likely handle these "
-                "events with a newer revision whose layout is different. Choose a current "
-                "revision in the Revision list to replay this file to Klaviyo."
-            )
+            return refusal
         if (
             target.is_klaviyo
             and dialog is not None

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.client.targets import Target, TargetKind, parse_target
+from composer.services.target_words import target_headline, target_kind_words
 from composer.ui import theme
 from composer.ui.bar_widgets import (
     MANAGE_ENVIRONMENTS,
@@ -22,25 +23,10 @@ from composer.ui.bar_widgets import (
     ShrinkingCombo,
 )
 from composer.ui.revision_picker import fill_revisions
+from composer.ui.target_style import badge_colors, badge_symbol, paint_send_button
 
 MANAGE_KEYS = "\x00manage"
 NEW_CUSTOM = "\x00custom"
-
-
-def target_headline(target: Target) -> str:
-    """The words shown beside the target, always visible."""
-    if target.kind is TargetKind.SANDBOX:
-        return "Sandbox: nothing leaves this computer"
-    if target.kind is TargetKind.PRODUCTION:
-        return "PRODUCTION: events go to your live Klaviyo account"
-    if target.kind is TargetKind.LOOPBACK:
-        return f"Local server {target.base_url}: nothing leaves this computer"
-    return f"Custom server {target.base_url} (not Klaviyo)"
-
-
-def target_kind_words(target: Target) -> str:
-    """The headline's first words, all a narrow window has room for ("Sandbox")."""
-    return target_headline(target).split(":", 1)[0].split(" http", 1)[0]
 
 
 class TargetBar(QWidget):
@@ -302,14 +288,9 @@ class TargetBar(QWidget):
         return self._target
 
     def _refresh_badge(self) -> None:
-        c = theme.colors()
         kind = self._target.kind
-        bg, fg = {
-            TargetKind.SANDBOX: (c.sandbox_bg, c.sandbox_fg),
-            TargetKind.LOOPBACK: (c.sandbox_bg, c.sandbox_fg),
-            TargetKind.PRODUCTION: (c.production_bg, c.production_fg),
-        }.get(kind, (c.custom_bg, c.custom_fg))
-        symbol = {TargetKind.PRODUCTION: "⚠", TargetKind.CUSTOM: "↗"}.get(kind, "●")
+        bg, fg = badge_colors(kind)
+        symbol = badge_symbol(kind)
         # the weight is set on the font, not in the style sheet, so the badge measures its
         # text with the font it paints with
         font = self.badge.font()
@@ -326,13 +307,7 @@ class TargetBar(QWidget):
             f"QLabel#targetBadge {{ background: {bg}; color: {fg}; border-radius: 4px; }}"
         )
         # Send is the one accent-coloured control; red when it goes to production.
-        accent = c.production_bg if kind is TargetKind.PRODUCTION else c.accent
-        self.send_button.setStyleSheet(
-            f"QPushButton#sendButton {{ background: {accent}; color: #ffffff; border: none;"
-            " border-radius: 4px; font-weight: 700; padding: 5px 14px; }"
-            " QPushButton#sendButton:disabled { background: #9e9e9e; color: #eeeeee; }"
-            f" QPushButton#sendButton:focus {{ border: 2px solid {c.accent_focus}; }}"
-        )
+        paint_send_button(self.send_button, kind is TargetKind.PRODUCTION, focus_ring=True)
         self.send_button.setText(
             "Send to production  Ctrl+⏎" if kind is TargetKind.PRODUCTION else "Send  Ctrl+⏎"
         )

@@ -22,10 +22,11 @@ CHARS = "Winnie the Pooh and the honey tree, first edition"  # ~50 characters
 
 
 def payload_of_size(target_bytes: int) -> dict[str, Any]:
-    """The sample event with enough order items to make about ``target_bytes`` of JSON."""
-    from composer.domain.draft import sample_event
+    """The sample event (in the default revision's layout) with enough order items to make
+    about ``target_bytes`` of JSON."""
+    from composer.domain.convert import sample_event_in
 
-    event = sample_event()
+    event = sample_event_in()
     props = event["data"]["attributes"]["properties"]
     props["Items"] = [
         {
@@ -129,7 +130,7 @@ def main() -> None:
     """Print the figures."""
     from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
-    from composer.editing.analysis import dump
+    from composer.editing.values import dump
     from composer.ui.editor import ComposerController, ComposerWidget
 
     app = QApplication.instance() or QApplication([])
@@ -159,11 +160,11 @@ def main() -> None:
     started = time.perf_counter()
     controller.load_payload(payload)
     shown = time.perf_counter() - started
-    run_until(app, lambda: controller.draft() is not None and not controller._busy, 60)
+    run_until(app, lambda: controller.draft() is not None and not controller.is_busy(), 60)
     checked = time.perf_counter() - started
 
     def settled() -> bool:
-        return not controller._busy and controller._analysed_generation == controller._generation
+        return not controller.is_busy() and controller._checked.is_fresh(controller.state.generation)
 
     position = controller.text().index('"SKU-003000"') + 5
     beat = type_into(app, widget.raw_editor, position, settled)
@@ -180,7 +181,9 @@ def main() -> None:
     form = widget.form
     metric = form.metric_combo.lineEdit()
     assert metric is not None
-    fields = [metric, form.value_edit, form.profile_edits["$last_name"]]
+    # "$last_name" in the flat layout (2023-01-24), "last_name" in the newer one
+    last_name = next(e for k, e in form.profile_edits.items() if k.lstrip("$") == "last_name")
+    fields = [metric, form.value_edit, last_name]
     form.value_edit.clear()
     form_edits = []
     spans = []

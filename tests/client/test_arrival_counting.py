@@ -149,3 +149,40 @@ async def test_answers_out_of_order_free_the_earliest_counted_slot_first():
     assert limiter._wait_needed(clock.now) == pytest.approx(
         min(first + ARRIVAL_SLACK, second + 0.01) + 1.0 - clock.now
     )
+
+
+async def test_single_creates_at_full_speed_over_loopback_get_no_429():
+    # The single-send path under the same rule: a loopback answer comes within the slack, so
+    # each send is counted to its answer; the sandbox, counting arrivals, refuses none.
+    from composer.sandbox.server import run_in_thread
+
+    config = SandboxConfig(burst_limit=20, steady_limit=1000)
+    limits = RateLimits(Window(20, 1.0), Window(1000, 60.0))
+    with run_in_thread(config) as url:
+        async with EventClient(
+            parse_target(url), KEY, revision=REVISION, settings=ClientSettings(limits=limits)
+        ) as client:
+            sem = asyncio.Semaphore(16)
+
+            async def one(i: int):
+                body = {
+                    "data": {
+                        "type": "event",
+                        "attributes": {
+                            "profile": {"data": {"type": "profile", "attributes": {
+                                "email": f"s{i}@shop.test"}}},
+                            "metric": {"data": {"type": "metric", "attributes": {
+                                "name": "Viewed Product"}}},
+                            "properties": {"n": i},
+                            "unique_id": f"single-{i}",
+                        },
+                    }
+                }  # fmt: skip
+                async with sem:
+                    return await client.send(json.dumps(body).encode())
+
+            outcomes = await asyncio.gather(*(one(i) for i in range(50)))
+        app = url.app
+    assert all(o.accepted for o in outcomes)
+    assert app.stats.throttled == 0
+    assert app.stats.recorded == 50

@@ -6,6 +6,7 @@ over loopback (uvicorn)."""
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -338,7 +339,23 @@ def test_a_large_file_is_read_with_its_progress_and_closing_the_dialog_stops_the
     reads: list[Any] = []
     real = replay_session.read_replay_file
 
+    class HeldProgress(replay_session.ReadProgress):
+        """Holds the reading at 1 MB until the dialog cancels it, so the read cannot reach the
+        end of the file before the dialog is closed, however fast the machine."""
+
+        @property  # type: ignore[override]
+        def read(self) -> int:
+            return int(self.__dict__.get("_read", 0))
+
+        @read.setter
+        def read(self, value: int) -> None:
+            self.__dict__["_read"] = value
+            deadline = time.monotonic() + 20
+            while value > 1_000_000 and not self.cancelled and time.monotonic() < deadline:
+                time.sleep(0.01)
+
     def watched(file: Path, progress: Any = None) -> Any:
+        progress.__class__ = HeldProgress
         reads.append(progress)
         try:
             return real(file, progress)

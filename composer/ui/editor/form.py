@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from composer.domain.draft import new_unique_id
-from composer.domain.findings import Finding, Severity
+from composer.domain.findings import Finding
+from composer.editing.field_findings import field_hint, finding_text, place_findings, tree_path
 from composer.editing.fields import FormShape, event_shape_2023_01_24, read_number
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_boxes import FormBoxes
@@ -43,7 +44,6 @@ from composer.ui.editor.form_parts import (
     html,
     set_text,
 )
-from composer.ui.editor.tree_model import Path
 
 PROFILE_KEYS = tuple(k for k in PROFILE_LABELS if k.startswith("$"))
 
@@ -335,29 +335,15 @@ class EventForm(FormBoxes):
 
     def show_findings(self, findings: list[Finding]) -> None:
         """Mark each field that a finding names (the first, most severe, finding wins)."""
-        per_field: dict[str, Finding] = {}
-        tree_flags: dict[str, dict[Path, tuple[Severity, str]]] = {
-            "properties": {},
-            "profile_properties": {},
-        }
-        for f in findings:
-            place = self.shape.field_for(f)
-            if place is None:
-                continue
-            key, sub = place
-            if key in tree_flags and sub:
-                tree_flags[key].setdefault(_tree_path(sub), (f.severity, f.message))
-            if key not in per_field or (f.is_error and not per_field[key].is_error):
-                per_field[key] = f
+        placed = place_findings(self.shape, findings)
         for key, row in self.rows.items():
-            shown = per_field.get(key)
+            shown = placed.per_field.get(key)
             if shown is None:
                 row.set_finding(None)
             else:
-                origin = " (reported by Klaviyo)" if shown.source == "server" else ""
-                row.set_finding(shown.severity, shown.message + origin)
-        self.properties_tree.set_flags(tree_flags["properties"])
-        self.profile_tree.set_flags(tree_flags["profile_properties"])
+                row.set_finding(shown.severity, finding_text(shown))
+        self.properties_tree.set_flags(placed.in_trees["properties"])
+        self.profile_tree.set_flags(placed.in_trees["profile_properties"])
         self.show_resolution()
 
     def show_resolution(self) -> None:
@@ -369,21 +355,12 @@ class EventForm(FormBoxes):
                 row.set_hint(None)
             return
         environment = self.controller.variables().environment_name
-        strings = resolution.strings
         for key, row in self.rows.items():
-            pointer = self.shape.binding(key).pointer
-            value = strings.get(pointer)
-            if value is None:
+            hint = field_hint(self.shape, key, resolution, environment)
+            if hint is None:
                 row.set_hint(None)
-                continue
-            uses = [u for u in resolution.uses if u.use.pointer == pointer and not u.use.in_key]
-            if any(u.value is None for u in uses):
-                row.set_hint(None)  # the error under the field says what is missing
-                continue
-            from composer.domain.variables import describe_resolved
-
-            lines = [describe_resolved(u, environment) for u in uses]
-            row.set_hint("→ " + value, "\n".join(lines))
+            else:
+                row.set_hint(hint.text, hint.sources)
 
     def focus_finding(self, finding: Finding) -> bool:
         """Focus the field a finding names; False when the form has no field for it."""
@@ -398,18 +375,14 @@ class EventForm(FormBoxes):
         row = self.rows[key]
         self.scroll_area.ensureWidgetVisible(row)
         if key == "properties":
-            self.properties_tree.select_path(_tree_path(sub))
+            self.properties_tree.select_path(tree_path(sub))
         elif key == "profile_properties":
-            self.profile_tree.select_path(_tree_path(sub))
+            self.profile_tree.select_path(tree_path(sub))
         else:
             row.focus_widget.setFocus(Qt.FocusReason.OtherFocusReason)
             if isinstance(row.focus_widget, QLineEdit):
                 row.focus_widget.selectAll()
         return True
-
-
-def _tree_path(tokens: tuple[str, ...]) -> Path:
-    return tuple(int(p) if p.isdigit() else p for p in tokens)
 
 
 __all__ = ["EventForm", "FieldRow"]
