@@ -346,14 +346,19 @@ def _announce(session: _Session, run_id: str) -> None:
     )
 
 
+def _sent_of(sent: int, total: int) -> str:
+    """``30 events`` when all were sent, else ``10 of 13 events`` (never read as a job's size)."""
+    return f"{sent} of {total} events" if sent != total else f"{sent} event{'s' * (sent != 1)}"
+
+
 def render_summary(summary: BulkSummary, session: _Session, sender: Sender) -> str:
     """The summary for people."""
     p = summary.progress
     counts = summary.delivery_counts()
     lines = [
         f"{'Stopped' if summary.interrupted else 'Replayed'} {session.name} in bulk: "
-        f"{p.sent} events sent in {p.jobs_sent} job{'s' * (p.jobs_sent != 1)} of {p.total} "
-        f"events in {p.elapsed:.1f} s "
+        f"{_sent_of(p.sent, p.total)} sent in {p.jobs_sent} job{'s' * (p.jobs_sent != 1)} "
+        f"in {p.elapsed:.1f} s "
         f"({p.rate:.1f} events/s) to {sender.target.label} at {sender.client.revision.name}",
         f"  run {summary.run_id}" + (" (resumed)" if session.plan is not None else ""),
         f"  accepted {counts['accepted']} · refused {counts['not_accepted']} · unknown "

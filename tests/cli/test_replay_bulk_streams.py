@@ -89,3 +89,15 @@ def test_lines_of_one_job_sharing_a_fate_are_never_listed_as_a_range_they_do_not
                    data_dir=tmp_path)  # fmt: skip
     listed = re.findall(r"events\.ndjson:([^:]*): ", done.stderr)
     assert listed == ["1, 3, 5", "2, 4, 6"], done.stderr
+
+
+def test_the_summary_says_how_many_of_the_files_events_were_sent(tmp_path):
+    from tests.cli.test_replay_bulk_cli import cli
+
+    events = write_events(tmp_path / "events.ndjson", 3)
+    with events.open("a") as out:
+        out.write("{not json\n")
+    with run_in_thread(SandboxConfig()) as url:
+        done = cli("replay", str(events), "--bulk", "--target", url, data_dir=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "3 of 4 events sent in 1 job in " in done.stdout, done.stdout
