@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         entry = storage.history.get(args.id)
         if entry is None:
             return _err(f"ID: there is no entry {args.id}; `event-composer history` lists them")
+        from composer.domain.bulk_pack import is_job_url
+
+        if is_job_url(entry.request.url):
+            return _err(_job_refusal(storage, entry))
         unique_id = entry.row.unique_id
         doubt = entry.row.delivery in ("accepted", "unknown")
         if unique_id is None and doubt and not args.allow_duplicate:
@@ -102,6 +107,28 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_out(render_result(result, sender, name))
     return exit_code(result)
+
+
+def _job_refusal(storage: Any, entry: HistoryEntry) -> str:
+    """Why a Bulk Create Events job is not resent as it is, and what sends its events again."""
+    head = (
+        f"entry {entry.id} is a bulk job, not a Create Event body: nothing was sent. Send its "
+        "events again by resuming its replay"
+    )
+    run = None
+    if entry.row.run_id:
+        try:
+            run = storage.history.runs.get(entry.row.run_id)
+        except Exception:  # the advice does without the run's record when it cannot be read
+            run = None
+    if run is not None and run.path and not run.path.startswith("<"):
+        command = f"`event-composer replay {shlex.quote(run.path)} --bulk --resume`"
+    else:
+        command = "(`event-composer replay FILE --bulk --resume` with the file it came from)"
+    return (
+        f"{head} {command}, which sends only the events not accepted, with their unique_ids; "
+        f"or send one of them alone: `event-composer history show {entry.id}` shows the job"
+    )
 
 
 def _send_options(args: argparse.Namespace, entry: HistoryEntry) -> argparse.Namespace:

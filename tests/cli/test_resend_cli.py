@@ -104,3 +104,28 @@ def test_history_show_says_the_delivery_and_how_to_resend(tmp_path, capsys):
     assert "event-composer history resend 1" in out
     assert cli(tmp_path, "history", "--delivery", "unknown", "--json") == 0
     assert json.loads(capsys.readouterr().out)["id"] == 1
+
+
+@pytest.mark.parametrize("allow_duplicate", [False, True])
+def test_resend_of_a_bulk_job_sends_nothing_and_says_how_to_send_it_again(
+    tmp_path, capsys, allow_duplicate
+):
+    """A job's body is not a Create Event body: resending it to /api/events can only be
+    refused, and its events do have unique_ids, so "it has no unique_id" would be untrue."""
+    from composer.storage.history import HistoryStore
+    from tests.flows.test_job_events_gui import record_job
+
+    state = tmp_path / "state"
+    state.mkdir()
+    entry = record_job(state, 3)
+    with run_in_thread(SandboxConfig()) as url:
+        extra = ["--allow-duplicate"] if allow_duplicate else []
+        code = cli(tmp_path, "history", "resend", str(entry), "--target", url, *extra)
+        sent = httpx.get(f"{url}/sandbox/stats").json()["requests"]
+    err = capsys.readouterr().err
+    assert code == 2
+    assert sent == 0
+    assert "is a bulk job" in err and "--bulk --resume" in err
+    assert "no unique_id" not in err
+    with HistoryStore(state / "history.sqlite3") as store:
+        assert store.count() == 1
