@@ -164,7 +164,9 @@ def main() -> None:
     checked = time.perf_counter() - started
 
     def settled() -> bool:
-        return not controller.is_busy() and controller._checked.is_fresh(controller.state.generation)
+        return not controller.is_busy() and controller._checked.is_fresh(
+            controller.state.generation
+        )
 
     position = controller.text().index('"SKU-003000"') + 5
     beat = type_into(app, widget.raw_editor, position, settled)
