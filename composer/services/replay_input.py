@@ -328,10 +328,7 @@ class EventStream:
                         ) from None
                     if more():
                         continue
-                    raise ReplayInputError(
-                        f"line {line_at}: element {self.count + 1} of the JSON array is not "
-                        f"valid JSON ({exc})"
-                    ) from None
+                    raise _array_error(exc, text, i, line_at, self.count + 1) from None
             element = text[i:end]
             yield ReplayItem(self.count, line_at, element.encode("utf-8"))
             self.count += 1
@@ -440,3 +437,22 @@ class ThreadedItems:
                 yield value
         finally:
             self.close()
+
+
+def _array_error(
+    exc: ValueError, text: str, start: int, line: int, element: int
+) -> ReplayInputError:
+    """What is wrong with element ``element`` of a JSON array, which starts at ``text[start]``
+    on line ``line``, by the file's line: the decoder counts lines and columns from the start
+    of the element, which would point at another place of the file."""
+    where = getattr(exc, "pos", None)
+    message = getattr(exc, "msg", None) or str(exc)
+    if not isinstance(where, int) or where >= len(text.rstrip()):
+        return ReplayInputError(
+            f"line {line}: the file ends inside element {element} of the JSON array, which "
+            "starts on this line: the file is cut short, or a closing ], } or quote is missing"
+        )
+    return ReplayInputError(
+        f"line {line + text.count(chr(10), start, where)}: element {element} of the JSON array "
+        f"is not valid JSON ({message})"
+    )

@@ -92,3 +92,22 @@ def test_one_line_longer_than_an_event_is_still_refused_when_not_an_array(monkey
     monkeypatch.setattr(replay_input, "MAX_EVENT_BYTES", 1000)
     with pytest.raises(ReplayInputError, match=r"line 1: longer than .* too large to be one event"):
         list(EventStream(io.BytesIO(b'{"a":"' + b"x" * 5000 + b'"}\n')))
+
+
+@pytest.mark.parametrize("chunk", [4, 65536])
+def test_a_json_array_cut_short_says_so_and_where_its_last_element_starts(chunk):
+    data = b'[\n{"a": 1},\n{"b": 2}, {"c": [1, 2,'
+    with pytest.raises(ReplayInputError) as caught:
+        list(EventStream(io.BytesIO(data), chunk=chunk))
+    message = str(caught.value)
+    assert message.startswith("line 3: the file ends inside element 3 of the JSON array")
+    assert "column" not in message  # a column counted inside the element would mislead
+
+
+def test_an_invalid_element_is_named_by_the_line_of_the_mistake_without_a_misleading_column():
+    data = b'[{"a": 1},\n{"b": 2,\n "c" 3}]'
+    with pytest.raises(ReplayInputError) as caught:
+        list(EventStream(io.BytesIO(data)))
+    message = str(caught.value)
+    assert message.startswith("line 3: element 2 of the JSON array is not valid JSON")
+    assert "expecting ':' delimiter" in message and "column" not in message
