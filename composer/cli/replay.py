@@ -525,10 +525,12 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     listed = [0]
     name = session.name
 
+    from composer.services.replay_input import file_place
+
     def on_invalid(event: ReplayEvent) -> None:
         listed[0] += 1
         if listed[0] <= MAX_LISTED:
-            say(f"{name}:{event.line}: {event.problem}")
+            say(f"{file_place(name, event.index, event.line, event.column)}: {event.problem}")
 
     accepted = AcceptedLog(args.verify_sample) if wants_verify(args) else None
     replayer: Replayer = Replayer(
