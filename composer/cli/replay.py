@@ -94,10 +94,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--job-size",
         type=int,
-        default=1000,
+        default=None,
         metavar="N",
         help="with --bulk: at most N events per job (default and most 1000; jobs also stay "
-        "under 5 MB)",
+        "under 5 MB). --resume packs by the size the run was started with unless given",
     )
     p.add_argument(
         "--as-is",

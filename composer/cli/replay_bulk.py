@@ -61,7 +61,7 @@ def check(args: argparse.Namespace) -> str | None:
             "--verify is not available with --bulk yet (bulk jobs are not read back): leave "
             "out --verify, or replay without --bulk to have the accepted events read back"
         )
-    if not 1 <= args.job_size <= 1000:
+    if args.job_size is not None and not 1 <= args.job_size <= 1000:
         return "--job-size: give 1 to 1000 events per job"
     if not 1 <= args.concurrency <= 64:
         return "--concurrency: give 1 to 64 jobs in flight with --bulk"
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     """The `replay --bulk` command."""
     import asyncio
 
-    from composer.services.bulk_file import BulkFile
+    from composer.services.bulk_file import BulkFile, resumed_job_size
     from composer.services.replay_input import ReplayInputError
 
     problem = check(args)
@@ -129,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
                 session.plan, code = plan_cli_resume(args, runs, scanned, name, bulk=True)
                 if code is not None:
                     return code
+            args.job_size, note = resumed_job_size(session.plan, args.job_size)
+            if note is not None:
+                session.notes.append(note)
             sender, code = open_sender(
                 args, storage, "replay", client_settings(args, **_limits(args)), endpoint="bulk"
             )

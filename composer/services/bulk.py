@@ -264,6 +264,11 @@ class BulkReplay:
 
     # -- control, from any thread ---------------------------------------------------------
 
+    @property
+    def max_events(self) -> int:
+        """The most events one job carries (``--job-size``; recorded with the run)."""
+        return self._packer.max_events
+
     def unique_id_for(self, index: int) -> str:
         """The unique_id this run fills into event ``index`` when it lacks one (the same as a
         single replay of the same run would: the two can resume each other)."""

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from composer.services.bulk import BulkProgress, BulkReplay, BulkSummary
-from composer.services.bulk_file import BulkFile, BulkResumePlan, run_bulk_file
+from composer.services.bulk_file import (
+    BulkFile,
+    BulkResumePlan,
+    resumed_job_size,
+    run_bulk_file,
+)
 from composer.services.ports import RunLog
 from composer.services.replay_input import ReplayInputError
 from composer.services.replay_session import ReplayCounts, ReplayFileError
@@ -54,16 +59,18 @@ class BulkSession:
         """(events, content hash) the window read: a file changed since is not replayed."""
         force = plan.run.force if plan is not None else False
         fill = plan.run.fill_unique_id if plan is not None else True
+        job_size, note = resumed_job_size(plan, None)
         self.replay = BulkReplay(
             sender,
             run_id=plan.run.id if plan is not None else None,
             force=force,
             fill_unique_id=fill,
+            max_events=job_size,
             on_progress=self._on_progress,
         )
         self.progress: BulkProgress | None = None
         self.summary: BulkSummary | None = None
-        self.notes: list[str] = []
+        self.notes: list[str] = [note] if note else []
         """What the history could not record, in words."""
         self.recorded = False
         self.cancelled = False
