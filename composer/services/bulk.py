@@ -54,6 +54,7 @@ from composer.domain.findings import ValidationReport, describe_pointer
 from composer.domain.jsontext import parse_json_text
 from composer.domain.outcome import SendOutcome, TransportErrorKind
 from composer.domain.revisions import Shape
+from composer.services.outcome_text import outcome_line
 from composer.services.replay_common import Observer
 from composer.services.replay_common import attributes_of as _attributes
 from composer.services.replay_common import describe_invalid as _describe_invalid
@@ -560,7 +561,7 @@ class BulkReplay:
             p.jobs_accepted += 1
         elif delivery is Delivery.UNKNOWN:
             p.unknown += job.events
-            text = f"unknown, may have been recorded ({_describe_outcome(outcome)})"
+            text = _describe_outcome(outcome)
             for m in job.members:
                 self._member_problem(m, "unknown", text, job.number)
         else:
@@ -660,10 +661,5 @@ def heap_frozen() -> Iterator[None]:
 
 
 def _describe_outcome(outcome: SendOutcome) -> str:
-    if outcome.status is None:
-        error = outcome.error
-        text = f"no response: {error.message}" if error else "no response"
-    else:
-        text = f"{outcome.status} {status_title(outcome.status)}"
-    tries = len(outcome.attempts)
-    return f"{text} after {tries} attempts" if tries > 1 else text
+    """A job's outcome in a line (the shared wording of every send)."""
+    return outcome_line(outcome) or f"{outcome.status} {status_title(outcome.status or 0)}"

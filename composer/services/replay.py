@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from composer.client import SendCancelled
 from composer.client.timing import Clock, monotonic
 from composer.domain.delivery import DELIVERIES, Delivery, derive_delivery
-from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome, StatusClass, TransportErrorKind
+from composer.services.outcome_text import outcome_line
 from composer.services.replay_common import Observer, attributes_of, describe_invalid
 from composer.services.replay_input import (
     ReplayInputError,
@@ -210,20 +210,7 @@ def _describe_result(result: SendResult) -> str | None:
 
 
 def _describe_outcome(outcome: SendOutcome) -> str | None:
-    if outcome.accepted:
-        return None
-    if outcome.status is None:
-        error = outcome.error
-        text = f"no response: {error.message} ({error.advice})" if error else "no response"
-    else:
-        detail = outcome.findings[0].message if outcome.findings else ""
-        text = f"{outcome.status} {status_title(outcome.status)}"
-        text = f"{text}: {detail}" if detail else text
-    if delivery_state(outcome) == "unknown":
-        tries = len(outcome.attempts)
-        how = f"after {tries} attempts, " if tries > 1 else ""
-        return f"unknown, may have been recorded ({how}last: {text})"
-    return text
+    return outcome_line(outcome)
 
 
 _CANCELLED = (
