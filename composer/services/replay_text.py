@@ -197,9 +197,11 @@ def outcome_text(
         headline = f"{counts.accepted:,} of {counts.total:,} events accepted, {left:,} not"
         tone = Tone.ERROR if counts.accepted == 0 else Tone.WARNING
         if counts.invalid:
+            one = counts.invalid == 1
             parts.append(
-                f"{counts.invalid:,} lines are invalid and were not sent: fix them (listed "
-                "below by line) and replay the file again."
+                f"{counts.invalid:,} {'event is' if one else 'events are'} invalid and "
+                f"{'was' if one else 'were'} not sent: fix {'it' if one else 'them'} (listed "
+                "below by place in the file) and replay the file again."
             )
         if counts.unknown:
             parts.append(
