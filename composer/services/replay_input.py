@@ -9,7 +9,7 @@ import contextlib
 import hashlib
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -53,6 +53,27 @@ def event_place(index: int, line: int, column: int | None = None) -> str:
     if column is None:
         return f"line {line}"
     return f"event {index + 1} (line {line}, column {column})"
+
+
+def recorded_places(events: Sequence[tuple[int | None, int | None]]) -> list[str]:
+    """Where each of ``events`` is in its file, in words, for events recorded with their
+    position and line but not their column (a bulk job's events in the history): ``line 12``
+    when the line finds it, else ``event 3 (line 1)``: when another of ``events`` starts on
+    the same line, or when the line comes before the event's number (more events than lines
+    up to it: a JSON array on one line)."""
+    lines: dict[int, int] = {}
+    for _index, line in events:
+        if line is not None:
+            lines[line] = lines.get(line, 0) + 1
+    places = []
+    for index, line in events:
+        if line is None:
+            places.append(f"event {(index or 0) + 1}")
+        elif index is not None and (lines[line] > 1 or line <= index):
+            places.append(f"event {index + 1} (line {line})")
+        else:
+            places.append(f"line {line}")
+    return places
 
 
 def file_place(name: str, index: int, line: int, column: int | None = None) -> str:

@@ -89,3 +89,32 @@ def test_a_syntax_mistake_inside_an_element_of_a_one_line_array_names_its_column
     err = capsys.readouterr().err
     column = text.index('{,"') + 2  # the stray comma, 1-based
     assert f"line 1, column {column}: element 3 of the JSON array is not valid JSON" in err
+
+
+def test_a_history_search_names_an_event_of_a_one_line_array_by_number(tmp_path, capsys):
+    """A bulk job's events are recorded with their line; where a line holds several, the
+    history's listing names the event by number too."""
+    docs = [event(i) for i in range(5)]
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(docs, separators=(",", ":")))
+    assert main(["--data-dir", str(tmp_path / "s"), "replay", "--bulk", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "s"), "history", "--search", "p3@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert "event 4 (line 1): p3@example.com" in out, out
+
+
+def test_recorded_places_name_a_line_only_where_it_finds_the_event():
+    from composer.services.replay_input import recorded_places
+
+    # one event per line (NDJSON, or an array with "[" on a line of its own)
+    assert recorded_places([(0, 1), (4, 5), (9, 12)]) == ["line 1", "line 5", "line 12"]
+    # several events on one line: by number
+    assert recorded_places([(0, 1), (1, 1), (2, 3)]) == [
+        "event 1 (line 1)",
+        "event 2 (line 1)",
+        "line 3",
+    ]
+    # alone in the listing, but more events than lines before it: a line holds several
+    assert recorded_places([(41, 1)]) == ["event 42 (line 1)"]
+    assert recorded_places([(3, None)]) == ["event 4"]
