@@ -22,31 +22,22 @@ import time
 from pathlib import Path
 
 from tests.benchmarks.bench_package import time_to_window
-from tests.benchmarks.gui_floor import dump_visible_widgets, floor_argv
+from tests.benchmarks.gui_floor import PAINT_PROBE, dump_visible_widgets, floor_argv
 
 RUNS = 5
 ENTRIES = 100_000
 
-BARE_WINDOW = r"""
-import sys, time
-from PySide6.QtCore import QEvent, QObject, QTimer
+BARE_WINDOW = (
+    r"""
+import sys
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication(sys.argv[:1])
 window = QMainWindow()
 window.setWindowTitle("bare")
 window.resize(1280, 860)
-class Probe(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint:
-            window.removeEventFilter(self)
-            print(f"window-shown {time.time():.6f}", flush=True)
-            QTimer.singleShot(0, app.quit)
-        return False
-probe = Probe(window)
-window.installEventFilter(probe)
-window.show()
-app.exec()
 """
+    + PAINT_PROBE
+)
 
 RSS_PROBE = r"""
 import os, sys

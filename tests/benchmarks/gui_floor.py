@@ -92,9 +92,26 @@ walk(window.statusBar(), 0)
 Path(sys.argv[2]).write_text(json.dumps(found))
 """
 
-FLOOR_WINDOW = r"""
-import json, sys, time
+PAINT_PROBE = r"""
+import time
 from PySide6.QtCore import QEvent, QObject, QTimer
+class Probe(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            window.removeEventFilter(self)
+            print(f"window-shown {time.time():.6f}", flush=True)
+            QTimer.singleShot(0, app.quit)
+        return False
+probe = Probe(window)
+window.installEventFilter(probe)
+window.show()
+app.exec()
+"""
+"""Shows ``window``, prints ``window-shown <unix time>`` on its first paint and quits ``app``
+(the end of a script that built both)."""
+
+FLOOR_WINDOW = r"""
+import json, sys
 import PySide6.QtWidgets as W
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
@@ -142,21 +159,6 @@ for index, entry in enumerate(found[1:], start=1):
     else:
         widget.setGeometry(*entry["geometry"])
     made[index] = widget
-
-
-class Probe(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint:
-            window.removeEventFilter(self)
-            print(f"window-shown {time.time():.6f}", flush=True)
-            QTimer.singleShot(0, app.quit)
-        return False
-
-
-probe = Probe(window)
-window.installEventFilter(probe)
-window.show()
-app.exec()
 """
 
 
@@ -176,4 +178,4 @@ def dump_visible_widgets(data_dir: Path, out: Path, env: dict[str, str]) -> int:
 
 def floor_argv(dump: Path) -> list[str]:
     """The command that shows the floor window built from ``dump``."""
-    return [sys.executable, "-c", FLOOR_WINDOW, str(dump)]
+    return [sys.executable, "-c", FLOOR_WINDOW + PAINT_PROBE, str(dump)]
