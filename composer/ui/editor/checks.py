@@ -184,7 +184,12 @@ class Checks(QObject):
                     delivered.emit(result)
 
         switching.enter()
-        self._executor.submit(work).add_done_callback(deliver)
+        try:
+            future = self._executor.submit(work)
+        except RuntimeError:  # the executor is shut down: nothing will leave for us
+            switching.leave()
+            raise
+        future.add_done_callback(deliver)
 
     def _deliver(self, analysis: Analysis) -> None:
         if analysis.generation != self._state.generation:

@@ -1,13 +1,12 @@
 """Python's cyclic garbage collector while the composer holds a long text.
 
 Measured with tests/benchmarks/bench_editor.py (a 1 MB event, typed into at 33 keys a
-second): a full collection walks every object the process holds, and a megabyte's parse (its
-value and the tree of positions, ~110,000 objects beside the app's ~40,000) made each one
-take 33-47 ms. One came with nearly every check of the typed text: the check (on its worker
-thread) reads the text into a fresh value, and those survivors push the collector over its
-threshold for a full collection. A collection holds the interpreter lock whatever thread runs
-it, so the window's thread waited the whole time: that was the longest stall while typing
-(45-70 ms).
+second): a full collection walks every object the process holds; with a megabyte's parse (its
+value and the tree of positions) that was ~150,000 objects, and each one took 33-47 ms. One
+came with nearly every check of the typed text: the check (on its worker thread) reads the
+text into a fresh value, and those survivors push the collector over its threshold for a full
+collection. A collection holds the interpreter lock whatever thread runs it, so the window's
+thread waited the whole time: that was the longest stall while typing (45-70 ms).
 
 What a long text's check leaves behind (the value, the tree, the findings, the widgets
 showing them) lives long and holds no cycles: walking it finds no garbage. So once a check of
