@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -253,6 +252,9 @@ class PropertyEditor(QWidget):
         if not lost:
             self._select_after = path
             return self.model.convert_type(path, new_type)
+        # (the dialog's classes load when first asked, not before the window's first paint)
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Change the type?",
