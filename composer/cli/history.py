@@ -385,15 +385,16 @@ def _status_line(entry: HistoryEntry) -> str:
     if row.state == "imported":
         return "not sent: imported from a file"
     if entry.error is not None:
-        line = f"{entry.error.kind.value}: {entry.error.message}; {entry.error.advice}"
         if any(a.status is not None for a in entry.attempts):
             # an earlier try got an answer: "no response" would say the server never answered
             from composer.services.outcome_text import attempts_words
 
             outcome = entry.to_outcome()
             tries = attempts_words(outcome) if outcome is not None else ""
-            return f"no answer at the end ({line}); the tries got: {tries}"
-        return f"no response ({line})"
+            return f"the tries got {tries}; the send ended: {entry.error.message}"
+        return (
+            f"no response ({entry.error.kind.value}): {entry.error.message}; {entry.error.advice}"
+        )
     assert row.status is not None
     try:
         phrase = http.HTTPStatus(row.status).phrase

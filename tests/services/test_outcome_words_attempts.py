@@ -149,3 +149,7 @@ def test_send_says_a_429_then_the_time_limit_is_not_recorded_and_not_no_response
     assert code != 0
     assert "Not recorded: 429 Rate limited, then out of time" in out, out
     assert "no response" not in out.lower() and "never reached the server" not in out
+    assert main(["--data-dir", str(tmp_path / "s"), "history", "show", "1"]) == 0
+    shown = capsys.readouterr().out
+    status = next(line for line in shown.splitlines() if line.startswith("Status:"))
+    assert "429 Rate limited" in status and "no response" not in status, status
