@@ -89,7 +89,7 @@ def test_a_short_text_again_unfreezes_the_heap_when_idle(qtbot: Any) -> None:
 
 
 def test_frozen_garbage_stays_bounded_while_edits_never_pause(qtbot: Any) -> None:
-    heap = QuietHeap(idle_ms=60_000, busy_growth=0.1, floor=0)  # never idle in this test
+    heap = QuietHeap(idle_ms=60_000, busy_growth=0.1, floor=0, look_every_s=0)  # never idle
     gc.collect()
     heap.hold()
     first = gc.get_freeze_count()
