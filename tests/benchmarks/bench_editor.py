@@ -195,6 +195,7 @@ def main() -> None:
     app.processEvents()
     form_tab = time.perf_counter() - started
     run_until(app, controller.state.parses, 10)
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
     # Typing into Form fields, as a user does: each key press makes one text edit. The value
@@ -212,7 +213,7 @@ def main() -> None:
         field = fields[n % 3]
         before = controller.text()
         started = time.perf_counter()
-        QTest.keyClick(field, "7")
+        QTest.keyClick(field, Qt.Key.Key_7)
         form_edits.append(time.perf_counter() - started)
         spans.append(changed_chars(before, controller.text()))
     # The property tree's operations on the megabyte array of items.

@@ -12,21 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from composer.domain.draft import sample_event
-from composer.ui.editor import ComposerController, ComposerWidget
-
-SAMPLE_REVISION = "2023-01-24"
-"""The flat layout of ``sample_event()``: its rare profile fields are $city … $image."""
-
-
-def _widget(qtbot: Any, event: dict[str, Any]) -> tuple[ComposerController, ComposerWidget]:
-    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
-    controller.load_payload(event)
-    widget = ComposerWidget(controller)
-    qtbot.addWidget(widget)
-    widget.resize(900, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return controller, widget
+from tests.ui.composer_fixtures import show_composer
 
 
 def _with_profile(**members: Any) -> dict[str, Any]:
@@ -36,7 +22,7 @@ def _with_profile(**members: Any) -> dict[str, Any]:
 
 
 def test_an_event_with_a_rare_field_opens_it_filled(qtbot: Any) -> None:
-    _controller, widget = _widget(qtbot, _with_profile(**{"$city": "Boston"}))
+    _controller, widget = show_composer(qtbot, _with_profile(**{"$city": "Boston"}))
     form = widget.form
     assert form.more_profile.isChecked()
     assert form.profile_edits["$city"].text() == "Boston"
@@ -44,7 +30,7 @@ def test_an_event_with_a_rare_field_opens_it_filled(qtbot: Any) -> None:
 
 
 def test_the_fields_are_built_when_first_shown_and_edit_the_text(qtbot: Any) -> None:
-    controller, widget = _widget(qtbot, sample_event())
+    controller, widget = show_composer(qtbot, sample_event())
     form = widget.form
     assert not form.more_profile.isChecked()
     form.more_profile.click()
@@ -59,7 +45,7 @@ def test_the_fields_are_built_when_first_shown_and_edit_the_text(qtbot: Any) -> 
 
 
 def test_a_finding_on_a_rare_field_opens_it_and_shows_the_problem(qtbot: Any) -> None:
-    controller, widget = _widget(qtbot, _with_profile(**{"$zip": 2110}))
+    controller, widget = show_composer(qtbot, _with_profile(**{"$zip": 2110}))
     form = widget.form
     qtbot.waitUntil(
         lambda: any(f.pointer.endswith("/$zip") for f in controller.findings()), timeout=5000
@@ -76,7 +62,7 @@ def test_a_finding_on_a_rare_field_opens_it_and_shows_the_problem(qtbot: Any) ->
 def test_tab_goes_from_the_toggle_through_the_rare_fields_to_consent(
     qtbot: Any, built_by: str
 ) -> None:
-    _controller, widget = _widget(qtbot, sample_event())
+    _controller, widget = show_composer(qtbot, sample_event())
     form = widget.form
     if built_by == "toggle":
         form.more_profile.click()
