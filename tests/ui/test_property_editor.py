@@ -250,3 +250,112 @@ def test_copy_paste_as_json_and_undo_in_one_step(composer: Any, qtbot: Any) -> N
     qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert "not hold JSON" in widget.form.properties_tree.status.text()
     assert controller.text() == before
+
+
+def test_the_focus_stays_in_the_tree_after_a_committed_edit(composer: Any, qtbot: Any) -> None:
+    """Choosing a type with a key, or Enter on a value, keeps the keyboard in the tree (it
+    went to the next button, so the next Insert or Tab did something else)."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.window().activateWindow()
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Price", 1))
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.keyClicks(QApplication.focusWidget(), "s")  # the drop-down: "string"
+    assert props(controller)["Price"] == "9.99"
+    assert QApplication.focusWidget() is view
+    qtbot.keyClick(view, Qt.Key.Key_Tab)  # to the Value cell
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    edit = QApplication.focusWidget()
+    assert isinstance(edit, QLineEdit)
+    edit.selectAll()
+    qtbot.keyClicks(edit, "10.50")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: props(controller)["Price"] == "10.50", timeout=2000)
+    qtbot.wait(20)
+    assert QApplication.focusWidget() is view
+    assert view.currentIndex() == row_of(view, "Price", 2)
+
+
+def test_ctrl_insert_adds_inside_and_copies_nothing(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    QApplication.clipboard().setText("kept")
+    view.setCurrentIndex(row_of(view, "Categories"))
+    qtbot.keyClick(view, Qt.Key.Key_Insert, Qt.KeyboardModifier.ControlModifier)
+    assert props(controller)["Categories"] == ["Fiction", "Children", ""]
+    assert QApplication.clipboard().text() == "kept"
+    assert isinstance(QApplication.focusWidget(), QLineEdit)  # the new item's value
+
+
+@pytest.mark.parametrize("removed, then", [("ProductID", "Categories"), ("$extra", "Price")])
+def test_after_a_removal_the_next_row_is_current(
+    composer: Any, qtbot: Any, removed: str, then: str
+) -> None:
+    """Delete, Delete removes two members, as in a file tree: the row after the removed one
+    (the one before, at the end) becomes current."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, removed))
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert removed not in props(controller)
+    assert view.currentIndex() == row_of(view, then)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert then not in props(controller)
+
+
+@pytest.mark.parametrize("pasted", ["NaN", "1e999", "-Infinity", '{"a": NaN}'])
+def test_pasting_what_json_cannot_hold_is_refused(composer: Any, qtbot: Any, pasted: str) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    before = controller.text()
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Price"))
+    QApplication.clipboard().setText(pasted)
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert controller.text() == before
+    assert controller.state.parses()
+    assert "not hold JSON" in widget.form.properties_tree.status.text()
+
+
+def test_a_pasted_fragment_keeps_its_spelling(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "$extra"))
+    QApplication.clipboard().setText(
+        '{\n    "Total": 10.50,\n    "Points": 1e3,\n'
+        '    "City": "caf\\u00e9", "Tags": [1.0, {"a": 2}]\n}'
+    )
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    text = controller.text()
+    assert '"Total": 10.50' in text
+    assert '"Points": 1e3' in text
+    assert '"City": "caf\\u00e9"' in text
+    assert props(controller)["$extra"]["Tags"] == [1.0, {"a": 2}]
+    # an item pasted into a list, and a value pasted over a scalar, as written too
+    view.setCurrentIndex(row_of(view, "Categories"))
+    QApplication.clipboard().setText("  2.50 ")
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    view.setCurrentIndex(row_of(view, "Price"))
+    QApplication.clipboard().setText('"caf\\u00e9"')
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    text = controller.text()
+    assert "2.50\n" in text
+    assert '"Price": "caf\\u00e9"' in text
+
+
+def test_a_value_pasted_with_no_row_chosen_never_replaces_the_whole_object(
+    composer: Any, qtbot: Any
+) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    before = controller.text()
+    view.setFocus()
+    view.setCurrentIndex(QModelIndex())
+    QApplication.clipboard().setText('"hello"')
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert controller.text() == before
+    assert "select the member" in widget.form.properties_tree.status.text()

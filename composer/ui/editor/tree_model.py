@@ -9,7 +9,6 @@ name: what the Name cell edits is exactly the member's name.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import (
@@ -314,11 +313,3 @@ def _marker(severity: Severity) -> QIcon:
         else QStyle.StandardPixmap.SP_MessageBoxWarning
     )
     return style.standardIcon(pixmap)
-
-
-def fragment_value(text: str) -> tuple[Any, str]:
-    """A pasted JSON fragment: its value, or the reason it is not JSON."""
-    try:
-        return json.loads(text), ""
-    except (ValueError, RecursionError) as exc:
-        return None, f"the clipboard does not hold JSON ({exc})"

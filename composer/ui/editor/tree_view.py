@@ -122,6 +122,10 @@ def key_action(event: QKeyEvent) -> str:
     key, mods = event.key(), event.modifiers()
     ctrl = Qt.KeyboardModifier.ControlModifier
     alt = Qt.KeyboardModifier.AltModifier
+    # Before the standard keys: on Linux and Windows Ctrl+Ins is also Copy, which would
+    # take the key the editor offers for "Add member inside" (Shift+Ins stays Paste).
+    if key == Qt.Key.Key_Insert and not mods & Qt.KeyboardModifier.ShiftModifier:
+        return "add_child" if mods & ctrl else "add_sibling"
     for seq, name in (
         (QKeySequence.StandardKey.Undo, "undo"),
         (QKeySequence.StandardKey.Redo, "redo"),
@@ -132,8 +136,6 @@ def key_action(event: QKeyEvent) -> str:
             return name
     if key == Qt.Key.Key_Delete:
         return "remove"
-    if key == Qt.Key.Key_Insert:
-        return "add_child" if mods & ctrl else "add_sibling"
     if key == Qt.Key.Key_D and mods & ctrl:
         return "duplicate"
     if key == Qt.Key.Key_Up and mods & alt:
