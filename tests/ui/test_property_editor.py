@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMenu
 
 from composer.domain.draft import sample_event
@@ -359,3 +360,26 @@ def test_a_value_pasted_with_no_row_chosen_never_replaces_the_whole_object(
     qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert controller.text() == before
     assert "select the member" in widget.form.properties_tree.status.text()
+
+
+def test_the_menu_key_opens_the_menu_on_the_current_row(composer: Any, qtbot: Any) -> None:
+    """As Qt sends it for the menu key: placed by the input method's cursor rectangle (in
+    the tree's coordinates). Its Remove removed the row below."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Price"))
+
+    def remove_from_menu() -> None:
+        menu = QApplication.activePopupWidget()
+        if isinstance(menu, QMenu):
+            next(a for a in menu.actions() if a.text() == "Remove").trigger()
+            menu.close()
+
+    QTimer.singleShot(200, remove_from_menu)
+    pos = view.inputMethodQuery(Qt.InputMethodQuery.ImCursorRectangle).center()
+    QApplication.sendEvent(
+        view, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, pos, view.mapToGlobal(pos))
+    )
+    qtbot.waitUntil(lambda: "Price" not in props(controller), timeout=2000)
+    assert "$extra" in props(controller)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -97,12 +104,21 @@ class PropertyTreeView(QTreeView):
             return current
         return super().moveCursor(action, modifiers)
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        """The menu key opens the menu on the current item (the mouse, where it points)."""
-        if event.reason() == QContextMenuEvent.Reason.Keyboard and self.currentIndex().isValid():
+    def event(self, event: QEvent) -> bool:
+        """The menu key opens the menu on the current item. Qt places a keyboard context
+        menu by the input method's cursor rectangle, in the tree's coordinates (below the
+        header), while the menu reads viewport coordinates: it opened on the row below."""
+        if (
+            event.type() == QEvent.Type.ContextMenu
+            and isinstance(event, QContextMenuEvent)
+            and event.reason() == QContextMenuEvent.Reason.Keyboard
+            and self.currentIndex().isValid()
+        ):
+            self.scrollTo(self.currentIndex())
             self.customContextMenuRequested.emit(self.visualRect(self.currentIndex()).center())
-            return
-        super().contextMenuEvent(event)
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """The editing keys of the property editor (see the module's docstring)."""
