@@ -383,3 +383,23 @@ def test_the_menu_key_opens_the_menu_on_the_current_row(composer: Any, qtbot: An
     )
     qtbot.waitUntil(lambda: "Price" not in props(controller), timeout=2000)
     assert "$extra" in props(controller)
+
+
+def test_a_lossy_type_chosen_with_a_key_asks_once(composer: Any, qtbot: Any) -> None:
+    """The drop-down stayed open behind the question and committed again when the question
+    took the focus: Cancel left a second, identical question."""
+    controller, widget = composer
+    view = view_of(widget)
+    widget.window().activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=2000)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "ProductName", 1))
+    qtbot.keyClick(view, Qt.Key.Key_O)  # the Type cell's drop-down: "object"
+    qtbot.waitUntil(lambda: message_box(widget, "convertType") is not None, timeout=2000)
+    qtbot.wait(100)  # the question takes the focus
+    click_button(message_box(widget, "convertType"), "Cancel")
+    qtbot.wait(100)
+    assert message_box(widget, "convertType") is None
+    assert props(controller)["ProductName"] == "Winnie the Pooh"
+    assert row_of(view, "ProductName", 1).data() == "string"
+    assert not [c for c in view.viewport().findChildren(QComboBox) if c.isVisible()]

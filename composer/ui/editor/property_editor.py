@@ -85,6 +85,7 @@ class PropertyEditor(QWidget):
         self.tree.setColumnWidth(1, self.fontMetrics().horizontalAdvance("boolean") + 56)
         self._saved: tuple[list[Path], Path | None, int] = ([], None, 0)
         self._select_after: Path | None = None
+        self._question: QMessageBox | None = None
         self.model.modelAboutToBeReset.connect(self._save_view)
         self.model.modelReset.connect(self._restore_view)
         self.model.problem.connect(self._say)
@@ -262,6 +263,8 @@ class PropertyEditor(QWidget):
         if not lost:
             self._select_after = path
             return self.model.convert_type(path, new_type)
+        if self._question is not None:
+            return False  # one question at a time: a second one would ask again after Cancel
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Change the type?",
@@ -276,12 +279,15 @@ class PropertyEditor(QWidget):
         box.setWindowModality(Qt.WindowModality.WindowModal)
 
         def answered() -> None:
+            self._question = None
             if box.clickedButton() is change:
                 self._select_after = path
                 self.model.convert_type(path, new_type)
             box.deleteLater()
+            self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
         box.finished.connect(answered)
+        self._question = box
         box.open()
         return False
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
     QStyledItemDelegate,
@@ -51,9 +52,15 @@ class TreeDelegate(QStyledItemDelegate):
         combo = QComboBox(parent)
         combo.addItems(list(choices))
         combo.setAccessibleName("Type" if index.column() == 1 else "Value")
-        # Commit as soon as a choice is made: one click, not click-then-leave.
-        combo.activated.connect(lambda _i: self.commitData.emit(combo))
+        # Commit as soon as a choice is made (one click, not click-then-leave), and close
+        # the drop-down: left open behind a question about a lossy type change, it committed
+        # again when the question took the focus, and a second question came up.
+        combo.activated.connect(lambda _i: self._chosen(combo))
         return combo
+
+    def _chosen(self, combo: QComboBox) -> None:
+        self.commitData.emit(combo)
+        self.closeEditor.emit(combo, QAbstractItemDelegate.EndEditHint.NoHint)
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         """Show the cell's value in the editor."""
