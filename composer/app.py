@@ -358,6 +358,18 @@ def run_gui(data_dir: Path | None = None, file: Path | None = None) -> int:
     return result
 
 
+def _load_fonts_beside() -> None:
+    """Load Qt's font database (on Linux: fontconfig's configuration and every installed
+    font's entry, ~10 ms) on a worker thread while this one imports and builds the window:
+    the first text the window measures would otherwise wait for it. PySide releases the GIL
+    for the call, and the database serves any thread (behind its own lock)."""
+    import threading
+
+    from PySide6.QtGui import QFontDatabase
+
+    threading.Thread(target=QFontDatabase.families, name="fonts", daemon=True).start()
+
+
 def _paint_window_first(data_dir: Path | None, file: Path | None) -> MainWindow | None:
     """The application, and the window built from the settings and painted (None when the
     settings' folder cannot be used: the event loop says why)."""
@@ -372,6 +384,7 @@ def _paint_window_first(data_dir: Path | None, file: Path | None) -> MainWindow 
     app.setOrganizationName("event-composer")
     app.setDesktopFileName("event-composer")
     app.setQuitOnLastWindowClosed(False)  # the window's close coroutine ends the loop
+    _load_fonts_beside()
     try:
         accounts = _open_accounts(data_dir)
     except OSError:

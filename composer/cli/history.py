@@ -343,8 +343,13 @@ def _print_job_events(storage: Any, row: HistoryRow, text: str | None) -> None:
     if not text:
         print(f"{'':8}a bulk job of {len(events)} events")
         return
-    for event in events[:JOB_LINES_LISTED]:
-        where = f"line {event.line}" if event.line is not None else f"event {event.position + 1}"
+    from composer.services.replay_input import recorded_places
+
+    listed = events[:JOB_LINES_LISTED]
+    places = recorded_places(
+        [(e.run_index if e.run_index is not None else e.position, e.line) for e in listed]
+    )
+    for event, where in zip(listed, places, strict=True):
         print(f"{'':8}{where}: {event.profile or '-'} · {event.metric or '-'}")
     if len(events) > JOB_LINES_LISTED:
         print(f"{'':8}... and {len(events) - JOB_LINES_LISTED} more events of this job match")
@@ -380,6 +385,13 @@ def _status_line(entry: HistoryEntry) -> str:
     if row.state == "imported":
         return "not sent: imported from a file"
     if entry.error is not None:
+        if any(a.status is not None for a in entry.attempts):
+            # an earlier try got an answer: "no response" would say the server never answered
+            from composer.services.outcome_text import attempts_words
+
+            outcome = entry.to_outcome()
+            tries = attempts_words(outcome) if outcome is not None else ""
+            return f"the tries got {tries}; the send ended: {entry.error.message}"
         return (
             f"no response ({entry.error.kind.value}): {entry.error.message}; {entry.error.advice}"
         )

@@ -94,10 +94,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--job-size",
         type=int,
-        default=1000,
+        default=None,
         metavar="N",
         help="with --bulk: at most N events per job (default and most 1000; jobs also stay "
-        "under 5 MB)",
+        "under 5 MB). --resume packs by the size the run was started with unless given",
     )
     p.add_argument(
         "--as-is",
@@ -525,10 +525,12 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     listed = [0]
     name = session.name
 
+    from composer.services.replay_input import file_place
+
     def on_invalid(event: ReplayEvent) -> None:
         listed[0] += 1
         if listed[0] <= MAX_LISTED:
-            say(f"{name}:{event.line}: {event.problem}")
+            say(f"{file_place(name, event.index, event.line, event.column)}: {event.problem}")
 
     accepted = AcceptedLog(args.verify_sample) if wants_verify(args) else None
     replayer: Replayer = Replayer(

@@ -61,7 +61,7 @@ def check(args: argparse.Namespace) -> str | None:
             "--verify is not available with --bulk yet (bulk jobs are not read back): leave "
             "out --verify, or replay without --bulk to have the accepted events read back"
         )
-    if not 1 <= args.job_size <= 1000:
+    if args.job_size is not None and not 1 <= args.job_size <= 1000:
         return "--job-size: give 1 to 1000 events per job"
     if not 1 <= args.concurrency <= 64:
         return "--concurrency: give 1 to 64 jobs in flight with --bulk"
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     """The `replay --bulk` command."""
     import asyncio
 
-    from composer.services.bulk_file import BulkFile
+    from composer.services.bulk_file import BulkFile, resumed_job_size
     from composer.services.replay_input import ReplayInputError
 
     problem = check(args)
@@ -129,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
                 session.plan, code = plan_cli_resume(args, runs, scanned, name, bulk=True)
                 if code is not None:
                     return code
+            args.job_size, note = resumed_job_size(session.plan, args.job_size)
+            if note is not None:
+                session.notes.append(note)
             sender, code = open_sender(
                 args, storage, "replay", client_settings(args, **_limits(args)), endpoint="bulk"
             )
@@ -236,47 +239,63 @@ class JobLines:
     """The lines of one job that share one fate, said once: ``141-150`` when they follow each
     other in the file, else each line (``1, 4, 7``), or the span and how many lines of it
     (``12-980: 40 lines``) when there are many: a job groups events by profile, so its lines
-    need not be neighbours, and a range must never name lines that are not in it."""
+    need not be neighbours, and a range must never name lines that are not in it. Events that
+    share their line with others (a JSON array on one line) are named by number instead
+    (``events 3-9``), after the place of the first: a line number would not find them."""
 
     SHOWN = 5
 
     def __init__(self) -> None:
         self._problem: BulkProblem | None = None
-        self._lines: list[int] = []
+        self._units: list[int] = []
         self._count = 0
+
+    @staticmethod
+    def _unit(problem: BulkProblem) -> int:
+        return problem.line if problem.column is None else problem.index + 1
 
     def start(self, problem: BulkProblem) -> None:
         """Begin a new group with ``problem``."""
-        self._problem, self._lines, self._count = problem, [problem.line], 1
+        self._problem, self._units, self._count = problem, [self._unit(problem)], 1
 
     def join(self, problem: BulkProblem) -> bool:
         """Add ``problem`` to the group when it is the same job's, with the same text."""
         held = self._problem
         if held is None or problem.job is None or held.job != problem.job:
             return False
-        if held.text != problem.text or problem.line <= self._lines[-1]:
+        unit = self._unit(problem)
+        if held.text != problem.text or (held.column is None) != (problem.column is None):
             return False
-        if len(self._lines) < self.SHOWN:
-            self._lines.append(problem.line)
+        if unit <= self._units[-1]:
+            return False
+        if len(self._units) < self.SHOWN:
+            self._units.append(unit)
         else:
-            self._lines[-1] = problem.line  # the last one, for the span
+            self._units[-1] = unit  # the last one, for the span
         self._count += 1
         return True
 
-    def flush(self) -> tuple[str, BulkProblem] | None:
-        """``(where, problem)`` of the group (then empty), or None when there is none."""
-        problem, lines, count = self._problem, self._lines, self._count
-        self._problem, self._lines, self._count = None, [], 0
+    def flush(self, name: str) -> tuple[str, BulkProblem] | None:
+        """``(where, problem)`` of the group (then empty), or None when there is none:
+        ``where`` starts with the file's ``name``, as a terminal line names a place."""
+        from composer.services.replay_input import file_place
+
+        problem, units, count = self._problem, self._units, self._count
+        self._problem, self._units, self._count = None, [], 0
         if problem is None:
             return None
-        first, last = lines[0], lines[-1]
         if count == 1:
-            return f"{first}", problem
+            return file_place(name, problem.index, problem.line, problem.column), problem
+        first, last = units[0], units[-1]
         if last - first + 1 == count:
-            return f"{first}-{last}", problem
-        if count <= self.SHOWN:
-            return ", ".join(map(str, lines)), problem
-        return f"{first}-{last}: {count} lines", problem
+            span = f"{first}-{last}"
+        elif count <= self.SHOWN:
+            span = ", ".join(map(str, units))
+        else:
+            span = f"{first}-{last}: {count} {'lines' if problem.column is None else 'events'}"
+        if problem.column is None:
+            return f"{name}:{span}", problem
+        return f"{name}:{problem.line}:{problem.column}: events {span}", problem
 
 
 async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -> BulkSummary:
@@ -288,13 +307,13 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     lines_of = JobLines()
 
     def flush() -> None:
-        said = lines_of.flush()
+        said = lines_of.flush(session.name)
         if said is not None:
             where, problem = said
             session.listed += 1
             if session.listed <= MAX_LISTED:
                 line.interrupt_line()
-                say(f"{session.name}:{where}: {problem.text}")
+                say(f"{where}: {problem.text}")
 
     def on_problem(problem: BulkProblem) -> None:
         if not lines_of.join(problem):
@@ -376,8 +395,8 @@ def render_summary(summary: BulkSummary, session: _Session, sender: Sender) -> s
             f"{sender.client.revision.name}"
             + ("; every member found a home" if not summary.homeless else "; with no home there:")
         )
-        for text, events, first in summary.homeless:
-            lines.append(f"    {text} ({events} events, first at line {first})")
+        for text, events, _line, place in summary.homeless:
+            lines.append(f"    {text} ({events} events, first at {place})")
     if p.no_history_row:
         lines.append(f"  {p.no_history_row} jobs could not be recorded in the history")
     lines.extend(f"  note: {n}" for n in session.notes)
@@ -405,11 +424,19 @@ def summary_to_json(summary: BulkSummary, session: _Session) -> dict[str, Any]:
         "stopped_reason": summary.stopped_reason,
         "converted": summary.conversions,
         "no_equivalent": [
-            {"member": t, "events": n, "first_line": f} for t, n, f in summary.homeless
+            {"member": t, "events": n, "first_line": f, "first_place": w}
+            for t, n, f, w in summary.homeless
         ],
         "problems_total": summary.problems_total,
         "problems": [
-            {"line": x.line, "index": x.index, "kind": x.kind, "job": x.job, "problem": x.text}
+            {
+                "line": x.line,
+                "column": x.column,
+                "index": x.index,
+                "kind": x.kind,
+                "job": x.job,
+                "problem": x.text,
+            }
             for x in summary.problems
         ],
         "recorded": session.recorded,

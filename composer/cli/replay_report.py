@@ -260,7 +260,9 @@ def resume_hint(
 
 
 def _event_line(name: str, event: ReplayEvent) -> str:
-    return f"  {name}:{event.line}: {event.problem}"
+    from composer.services.replay_input import file_place
+
+    return f"  {file_place(name, event.index, event.line, event.column)}: {event.problem}"
 
 
 def _listed(lines: list[str], title: str, events: list[ReplayEvent], name: str, total: int) -> None:
@@ -338,6 +340,7 @@ def _event_json(e: ReplayEvent) -> dict[str, Any]:
     return {
         "index": e.index,
         "line": e.line,
+        "column": e.column,
         "status": e.status,
         "delivery": e.delivery,
         "problem": e.problem,

@@ -27,6 +27,7 @@ from composer.client.timing import Clock, Sleep, monotonic, real_sleep
 from composer.client.trace import TRACE_KEY, SendTrace
 from composer.domain.error_body import parse_error_body
 from composer.domain.outcome import (
+    Attempt,
     RateLimitInfo,
     RequestRecord,
     SendOutcome,
@@ -251,6 +252,7 @@ class EventClient:
                 TransportErrorKind.TIMEOUT,
                 f"no complete answer within {total:g} s (retries and waits included)",
             )
+            _deadline_cut(prepared.trace.attempts, total)
         except asyncio.CancelledError:
             outcome = self._outcome(
                 prepared,
@@ -311,6 +313,20 @@ class EventClient:
             total_ms=total_ms,
             rate_limit=rate_limit_info(response),
             extra=extra,
+        )
+
+
+def _deadline_cut(attempts: list[Attempt], total: float) -> None:
+    """The attempt the send's time limit cut short was recorded as cancelled (the limit
+    cancels it): it timed out, and whether its request had reached the server is not known."""
+    last = attempts[-1].error if attempts else None
+    if last is not None and last.kind is TransportErrorKind.CANCELLED:
+        attempts[-1] = replace(
+            attempts[-1],
+            error=TransportError(
+                TransportErrorKind.TIMEOUT,
+                f"cut short by the send's time limit ({total:g} s) before an answer",
+            ),
         )
 
 

@@ -164,6 +164,13 @@ class JobMember:
     metric: str | None
     profile: str | None
     unique_id: str | None
+    column: int | None = None
+    """The column it starts at when other events start on its line too; else None."""
+
+
+Source = tuple[int, int, "int | None"]
+"""Where an event comes from: its position in the file, its line and its column (None when
+no other event starts on that line)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +221,7 @@ def pointer_rest(pointer: str) -> str:
 class _Group:
     profile: bytes
     events: list[bytes] = field(default_factory=list)
-    members: list[tuple[int, int, SplitEvent]] = field(default_factory=list)
+    members: list[tuple[Source, SplitEvent]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -224,14 +231,15 @@ class _Open:
     groups: dict[bytes, _Group] = field(default_factory=dict)
     size: int = _ENVELOPE
     count: int = 0
-    keys: dict[tuple[str | None, str], int] = field(default_factory=dict)
-    """(metric, unique_id) -> the line of the event that holds it in this job."""
+    keys: dict[tuple[str | None, str], Source] = field(default_factory=dict)
+    """(metric, unique_id) -> where the event that holds it in this job comes from."""
 
 
 class JobPacker:
     """Packs events into jobs as they come (the file is never held whole): ``add`` returns the
-    jobs that became full, ``finish`` the rest. ``on_repeat(index, line, first_line)`` hears of
-    each event held over to a later job because this one already has its metric and unique_id.
+    jobs that became full, ``finish`` the rest. ``on_repeat(source, first)`` hears of each event
+    held over to a later job because this one already has its metric and unique_id (``first``
+    is where the one in this job comes from).
     """
 
     def __init__(
@@ -239,7 +247,7 @@ class JobPacker:
         *,
         max_events: int = BULK_MAX_EVENTS,
         max_bytes: int = BULK_MAX_BYTES,
-        on_repeat: Callable[[int, int, int], None] | None = None,
+        on_repeat: Callable[[Source, Source], None] | None = None,
         numbers: Iterator[int] | None = None,
     ) -> None:
         if max_events < 1 or max_bytes < _ENVELOPE + _GROUP_FIXED + 2:
@@ -248,7 +256,7 @@ class JobPacker:
         self.max_bytes = max_bytes
         self._on_repeat = on_repeat
         self._open = _Open()
-        self._held: dict[tuple[str | None, str], deque[tuple[int, int, SplitEvent]]] = {}
+        self._held: dict[tuple[str | None, str], deque[tuple[Source, SplitEvent]]] = {}
         """Events held over, by (metric, unique_id), each queue in file order: a new job takes
         the first of each queue, so a refill costs one step per distinct key, not per event."""
         self._held_count = 0
@@ -264,12 +272,16 @@ class JobPacker:
         """Events added but not yet in a returned job."""
         return self._open.count + self._held_count
 
-    def add(self, index: int, line: int, event: SplitEvent) -> list[BulkJob]:
-        """Add one event (which must fit alone); returns the jobs completed meanwhile."""
+    def add(
+        self, index: int, line: int, event: SplitEvent, column: int | None = None
+    ) -> list[BulkJob]:
+        """Add one event (which must fit alone), from position ``index`` of the file, at
+        ``line`` (and ``column`` when other events start on that line); returns the jobs
+        completed meanwhile."""
         if not self.fits_alone(event):
             raise ValueError(f"event {index} is larger than a job may be")
         done: list[BulkJob] = []
-        self._place(index, line, event, done)
+        self._place((index, line, column), event, done)
         return done
 
     def finish(self) -> list[BulkJob]:
@@ -282,15 +294,15 @@ class JobPacker:
         return done
 
     def _place(
-        self, index: int, line: int, event: SplitEvent, done: list[BulkJob], *, new: bool = True
+        self, source: Source, event: SplitEvent, done: list[BulkJob], *, new: bool = True
     ) -> None:
         """Put one event in the open job, or hold it over (reported once, when ``new``)."""
         job = self._open
         key = (event.metric, event.unique_id) if event.unique_id else None
         if key is not None and key in job.keys:
             if new and self._on_repeat is not None:
-                self._on_repeat(index, line, job.keys[key])
-            self._held.setdefault(key, deque()).append((index, line, event))
+                self._on_repeat(source, job.keys[key])
+            self._held.setdefault(key, deque()).append((source, event))
             self._held_count += 1
             if new and self._held_count >= self.max_events:
                 # A job's worth waits already: send the open job, so what is held stays
@@ -305,24 +317,24 @@ class JobPacker:
         if job.count >= self.max_events or job.size + grow > self.max_bytes:
             done.append(self._close())
             self._refill(done)
-            self._place(index, line, event, done, new=new)
+            self._place(source, event, done, new=new)
             return
         if group is None:
             group = job.groups[event.profile] = _Group(event.profile)
         group.events.append(event.event)
-        group.members.append((index, line, event))
+        group.members.append((source, event))
         job.size += grow
         job.count += 1
         if key is not None:
-            job.keys[key] = line
+            job.keys[key] = source
 
     def _refill(self, done: list[BulkJob]) -> None:
         """Start the new job with the events held over from the last one."""
         held, self._held = self._held, {}
         self._held_count = 0
         for key, queue in held.items():
-            index, line, event = queue.popleft()
-            self._place(index, line, event, done, new=False)
+            source, event = queue.popleft()
+            self._place(source, event, done, new=False)
             if queue:  # the others wait for later jobs, still in file order
                 self._held.setdefault(key, deque()).extend(queue)
                 self._held_count += len(queue)
@@ -334,9 +346,11 @@ class JobPacker:
         for g, group in enumerate(job.groups.values()):
             parts.append(_GROUP_HEAD + group.profile + _GROUP_MID + b",".join(group.events))
             parts[-1] += _GROUP_TAIL
-            for slot, (index, line, ev) in enumerate(group.members):
+            for slot, ((index, line, column), ev) in enumerate(group.members):
                 members.append(
-                    JobMember(index, line, g, slot, ev.metric, ev.profile_label, ev.unique_id)
+                    JobMember(
+                        index, line, g, slot, ev.metric, ev.profile_label, ev.unique_id, column
+                    )
                 )
         body = _PREFIX + b",".join(parts) + _SUFFIX
         return BulkJob(next(self._numbers), body, tuple(members))

@@ -23,7 +23,8 @@ class CheckedFindings:
     (:meth:`drop_server`); the check's are fresh for the one generation it read."""
 
     def __init__(self) -> None:
-        self.analysis: Analysis | None = None
+        self._spans: dict[str, JsonSpan] = {}
+        self._resolution: Resolution | None = None
         self.generation = -1
         """The generation of the text the last check read (-1: check again)."""
         self.syntax: Finding | None = None
@@ -48,8 +49,13 @@ class CheckedFindings:
         self.generation = -1
 
     def take(self, analysis: Analysis) -> bool:
-        """Keep ``analysis`` as the last check; True when the syntax error changed."""
-        self.analysis = analysis
+        """Keep what ``analysis`` found as the last check; True when the syntax error changed.
+
+        Only its findings, their places and the variables are kept, not its parse: the
+        composer's state has its own, and a second megabyte of objects alive would only be
+        more for every full garbage collection to walk."""
+        self._spans = analysis.spans
+        self._resolution = analysis.resolution
         self.generation = analysis.generation
         changed = analysis.syntax != self.syntax
         self.syntax = analysis.syntax
@@ -59,9 +65,9 @@ class CheckedFindings:
     def resolution(self, generation: int) -> Resolution | None:
         """The variables of the text of ``generation`` with their preview values (None when
         it holds none or has not been checked)."""
-        if self.analysis is None or not self.is_fresh(generation):
+        if not self.is_fresh(generation):
             return None
-        return self.analysis.resolution
+        return self._resolution
 
     def set_server(self, findings: Sequence[Finding], text: str, tree: EditTree | None) -> None:
         """The findings of a response about ``text``, placed in it."""
@@ -84,9 +90,8 @@ class CheckedFindings:
         from composer.editing.analysis import span_key, spans_for
 
         key = span_key(finding)
-        analysis = self.analysis
-        if analysis is not None and self.is_fresh(generation) and key in analysis.spans:
-            return analysis.spans[key]
+        if self.is_fresh(generation) and key in self._spans:
+            return self._spans[key]
         if finding.source == "server" and key in self._server_spans:
             return self._server_spans[key]
         return spans_for(text, (finding,), tree).get(key)

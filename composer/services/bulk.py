@@ -41,6 +41,7 @@ from composer.domain.bulk_pack import (
     BulkJob,
     JobMember,
     JobPacker,
+    Source,
     SplitEvent,
     bulk_path,
     pointer_rest,
@@ -53,10 +54,11 @@ from composer.domain.findings import ValidationReport, describe_pointer
 from composer.domain.jsontext import parse_json_text
 from composer.domain.outcome import SendOutcome, TransportErrorKind
 from composer.domain.revisions import Shape
+from composer.services.outcome_text import outcome_line
 from composer.services.replay_common import Observer
 from composer.services.replay_common import attributes_of as _attributes
 from composer.services.replay_common import describe_invalid as _describe_invalid
-from composer.services.replay_input import ReplayItem
+from composer.services.replay_input import ReplayItem, event_place
 from composer.services.send import Sender
 
 __all__ = [
@@ -139,6 +141,14 @@ class BulkProblem:
     job: same metric and unique_id as an event already in the job) or ``converted``."""
     text: str
     job: int | None = None
+    column: int | None = None
+    """Its column when other events start on its line too (see ``ReplayItem.column``)."""
+
+    @property
+    def place(self) -> str:
+        """Where the event is in the file, in words (``line 12``, or ``event 3 (line 1,
+        column 245)`` when its line holds other events too)."""
+        return event_place(self.index, self.line, self.column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +164,9 @@ class BulkSummary:
     stopped_reason: str | None = None
     conversions: int = 0
     """Events converted from the 2023-01-24 shape."""
-    homeless: tuple[tuple[str, int, int], ...] = ()
-    """Converted members with no home at the revision: (pointer and note, events, first line)."""
+    homeless: tuple[tuple[str, int, int, str], ...] = ()
+    """Converted members with no home at the revision: (pointer and note, events, the first
+    one's line, and its place in words)."""
 
     def delivery_counts(self) -> dict[str, int]:
         """How many events of this session are in each delivery state (earlier ones apart)."""
@@ -246,13 +257,18 @@ class BulkReplay:
         self._problems: list[BulkProblem] = []
         self._problems_total = 0
         self._unreachable = 0
-        self._homeless: dict[str, list[int]] = {}
-        """What converted events had no home for: text -> [events, first line]."""
+        self._homeless: dict[str, tuple[list[int], ReplayItem]] = {}
+        """What converted events had no home for: text -> ([events], the first event)."""
         self._conversions = 0
         self.progress = BulkProgress(total=0)
         self._started = 0.0
 
     # -- control, from any thread ---------------------------------------------------------
+
+    @property
+    def max_events(self) -> int:
+        """The most events one job carries (``--job-size``; recorded with the run)."""
+        return self._packer.max_events
 
     def unique_id_for(self, index: int) -> str:
         """The unique_id this run fills into event ``index`` when it lacks one (the same as a
@@ -362,12 +378,14 @@ class BulkReplay:
         summary = BulkSummary(
             run_id=self.run_id,
             progress=self.progress,
-            problems=tuple(sorted(self._problems, key=lambda p: (p.line, p.kind))),
+            problems=tuple(sorted(self._problems, key=lambda p: (p.index, p.kind))),
             problems_total=self._problems_total,
             interrupted=self._stopping,
             stopped_reason=self._stopped_reason,
             conversions=self._conversions,
-            homeless=tuple((k, v[0], v[1]) for k, v in self._homeless.items()),
+            homeless=tuple(
+                (k, n[0], first.line, first.place) for k, (n, first) in self._homeless.items()
+            ),
         )
         if cancelled_from_outside:
             raise asyncio.CancelledError
@@ -397,7 +415,7 @@ class BulkReplay:
                 continue
             split, valid = prepared
             packer = self._packer if valid else self._forced
-            for job in packer.add(item.index, item.line, split):
+            for job in packer.add(item.index, item.line, split, item.column):
                 await self._enqueue(queue, job)
                 if self._stopping:
                     return
@@ -431,9 +449,9 @@ class BulkReplay:
                 key = f"{entry.source}: {entry.note}; kept at {entry.target}"
                 seen = self._homeless.get(key)
                 if seen is not None:
-                    seen[0] += 1
+                    seen[0][0] += 1
                 elif len(self._homeless) < 100:
-                    self._homeless[key] = [1, item.line]
+                    self._homeless[key] = ([1], ReplayItem(item.index, item.line, b"", item.column))
             payload = conversion.body
             report = validator.validate_payload(payload, formats=False)
         if not report.valid and not self.force:
@@ -543,7 +561,7 @@ class BulkReplay:
             p.jobs_accepted += 1
         elif delivery is Delivery.UNKNOWN:
             p.unknown += job.events
-            text = f"unknown, may have been recorded ({_describe_outcome(outcome)})"
+            text = _describe_outcome(outcome)
             for m in job.members:
                 self._member_problem(m, "unknown", text, job.number)
         else:
@@ -600,19 +618,19 @@ class BulkReplay:
 
     # -- reporting --------------------------------------------------------------------------
 
-    def _repeat(self, index: int, line: int, first_line: int) -> None:
+    def _repeat(self, source: Source, first: Source) -> None:
         self._problem(
-            ReplayItem(index, line, b""),
+            ReplayItem(source[0], source[1], b"", source[2]),
             "repeat",
-            f"same metric and unique_id as line {first_line}: sent in a later job (one request "
-            "never holds both; Klaviyo records such a repeat at most once)",
+            f"same metric and unique_id as {event_place(*first)}: sent in a later job (one "
+            "request never holds both; Klaviyo records such a repeat at most once)",
         )
 
     def _problem(self, item: ReplayItem, kind: str, text: str, job: int | None = None) -> None:
-        self._report(BulkProblem(item.index, item.line, kind, text, job))
+        self._report(BulkProblem(item.index, item.line, kind, text, job, item.column))
 
     def _member_problem(self, m: JobMember, kind: str, text: str, job: int) -> None:
-        self._report(BulkProblem(m.index, m.line, kind, text, job))
+        self._report(BulkProblem(m.index, m.line, kind, text, job, m.column))
 
     def _report(self, problem: BulkProblem) -> None:
         self._problems_total += 1
@@ -643,10 +661,5 @@ def heap_frozen() -> Iterator[None]:
 
 
 def _describe_outcome(outcome: SendOutcome) -> str:
-    if outcome.status is None:
-        error = outcome.error
-        text = f"no response: {error.message}" if error else "no response"
-    else:
-        text = f"{outcome.status} {status_title(outcome.status)}"
-    tries = len(outcome.attempts)
-    return f"{text} after {tries} attempts" if tries > 1 else text
+    """A job's outcome in a line (the shared wording of every send)."""
+    return outcome_line(outcome) or f"{outcome.status} {status_title(outcome.status or 0)}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from composer.domain.bulk_pack import BULK_MAX_EVENTS
 from composer.services.bulk import BulkReplay, BulkSummary
 from composer.services.ports import RunLog
 from composer.services.replay_input import EventFile, EventStream
@@ -31,6 +32,24 @@ def plan_bulk_resume(runs: RunLog, file: EventFile, target: str) -> ResumePlan:
     return plan_resume(runs, file, target)
 
 
+def resumed_job_size(plan: ResumePlan | None, given: int | None) -> tuple[int, str | None]:
+    """The most events per job of a session: ``given`` (``--job-size``) when the user gave
+    one; else, resuming, the size the run was started with, so the events left go in jobs
+    like the ones before; else the most a job may hold. With it, a note when a resumed run
+    recorded no size (recorded by an earlier version), or None."""
+    if given is not None:
+        return given, None
+    if plan is None:
+        return BULK_MAX_EVENTS, None
+    if plan.run.job_size is None:
+        return BULK_MAX_EVENTS, (
+            f"run {plan.run.id} was recorded without its job size (by an earlier version): "
+            f"the events left go in jobs of up to {BULK_MAX_EVENTS:,}; give --job-size N to "
+            "choose"
+        )
+    return plan.run.job_size, None
+
+
 async def run_bulk_file(
     replay: BulkReplay,
     file: EventFile,
@@ -39,9 +58,10 @@ async def run_bulk_file(
     plan: ResumePlan | None = None,
     notes: list[str] | None = None,
 ) -> BulkSummary:
-    """Record the run (a new one, or the resumed one running again), send the file's events
-    read lazily, and record the end: ``finished`` when every event got a definite answer,
-    else ``stopped`` (resumable). What the history could not record goes to ``notes``."""
+    """Record the run (a new one, with its job size; or the resumed one running again, as it
+    was recorded), send the file's events read lazily, and record the end: ``finished`` when
+    every event got a definite answer, else ``stopped`` (resumable). What the history could
+    not record goes to ``notes``."""
     notes = notes if notes is not None else []
     sender = replay.sender
     if runs is not None:
@@ -56,7 +76,8 @@ async def run_bulk_file(
             force=replay.force,
             fill_unique_id=replay.fill_unique_id,
         )
-        problem = record_start(runs, dataclasses.replace(record, bulk=True))
+        record = dataclasses.replace(record, bulk=True, job_size=replay.max_events)
+        problem = record_start(runs, record)
         if problem is not None:
             notes.append(problem)
             runs = None

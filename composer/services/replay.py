@@ -17,11 +17,16 @@ from dataclasses import dataclass, field
 from composer.client import SendCancelled
 from composer.client.timing import Clock, monotonic
 from composer.domain.delivery import DELIVERIES, Delivery, derive_delivery
-from composer.domain.error_body import status_title
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome, StatusClass, TransportErrorKind
+from composer.services.outcome_text import outcome_line
 from composer.services.replay_common import Observer, attributes_of, describe_invalid
-from composer.services.replay_input import ReplayInputError, ReplayItem, read_events
+from composer.services.replay_input import (
+    ReplayInputError,
+    ReplayItem,
+    event_place,
+    read_events,
+)
 from composer.services.send import Sender, SendResult, finished
 
 __all__ = [
@@ -121,6 +126,14 @@ class ReplayEvent:
     """One of DELIVERY_STATES."""
     earlier: bool = False
     """Accepted by an earlier session of this run (before an interruption); not sent again."""
+    column: int | None = None
+    """Its column, when another event starts on its line (see ``ReplayItem.column``)."""
+
+    @property
+    def place(self) -> str:
+        """Where it is in the file, in words: ``line 12``, or ``event 3 (line 1, column 245)``
+        when its line holds other events too."""
+        return event_place(self.index, self.line, self.column)
 
     @property
     def accepted(self) -> bool:
@@ -197,20 +210,7 @@ def _describe_result(result: SendResult) -> str | None:
 
 
 def _describe_outcome(outcome: SendOutcome) -> str | None:
-    if outcome.accepted:
-        return None
-    if outcome.status is None:
-        error = outcome.error
-        text = f"no response: {error.message} ({error.advice})" if error else "no response"
-    else:
-        detail = outcome.findings[0].message if outcome.findings else ""
-        text = f"{outcome.status} {status_title(outcome.status)}"
-        text = f"{text}: {detail}" if detail else text
-    if delivery_state(outcome) == "unknown":
-        tries = len(outcome.attempts)
-        how = f"after {tries} attempts, " if tries > 1 else ""
-        return f"unknown, may have been recorded ({how}last: {text})"
-    return text
+    return outcome_line(outcome)
 
 
 _CANCELLED = (
@@ -403,6 +403,7 @@ class Replayer:
                         None,
                         attempts=len(answer.attempts),
                         delivery=delivery_state(answer),
+                        column=item.column,
                     )
                     self._record(event)
                     self._count(progress, answer, event)
@@ -420,6 +421,7 @@ class Replayer:
                             "not have left (a resume sends it again with the same unique_id)",
                             None,
                             delivery="unknown",
+                            column=item.column,
                         )
                     )
                     progress.unknown += 1
@@ -491,7 +493,11 @@ class Replayer:
             self._halt()
         # A send cut short by the stop may or may not have reached the server.
         for index, item in in_flight.items():
-            self._record(ReplayEvent(index, item.line, None, _CANCELLED, None, delivery="unknown"))
+            self._record(
+                ReplayEvent(
+                    index, item.line, None, _CANCELLED, None, delivery="unknown", column=item.column
+                )
+            )
             progress.unknown += 1
         self._emit(progress, started)
         interrupted = self._stopping or cancelled_from_outside or reader.error is not None
@@ -572,7 +578,13 @@ class Replayer:
                     if item.index in in_doubt and not self._will_carry_unique_id(report):
                         self._record(
                             ReplayEvent(
-                                item.index, item.line, None, _HELD_BACK, None, delivery="unknown"
+                                item.index,
+                                item.line,
+                                None,
+                                _HELD_BACK,
+                                None,
+                                delivery="unknown",
+                                column=item.column,
                             )
                         )
                         progress.unknown += 1
@@ -587,7 +599,12 @@ class Replayer:
                     reader.done(item)
                     continue
                 invalid = ReplayEvent(
-                    item.index, item.line, None, _describe_invalid(item, report), None
+                    item.index,
+                    item.line,
+                    None,
+                    _describe_invalid(item, report),
+                    None,
+                    column=item.column,
                 )
                 self._record(invalid)
                 self._on_invalid(invalid)
@@ -639,6 +656,7 @@ class Replayer:
             unique_id=result.unique_id,
             attempts=len(outcome.attempts) if outcome else 0,
             delivery=result.delivery.value,
+            column=item.column,
         )
 
     def _emit(self, progress: ReplayProgress, started: float) -> None:

@@ -15,10 +15,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from composer.services.bulk import BulkProgress, BulkReplay, BulkSummary
-from composer.services.bulk_file import BulkFile, BulkResumePlan, run_bulk_file
+from composer.services.bulk_file import (
+    BulkFile,
+    BulkResumePlan,
+    resumed_job_size,
+    run_bulk_file,
+)
 from composer.services.ports import RunLog
 from composer.services.replay_input import ReplayInputError
-from composer.services.replay_session import ReplayCounts, ReplayFileError
+from composer.services.replay_session import (
+    ReplayCounts,
+    ReplayFile,
+    ReplayFileError,
+    unchanged,
+)
 from composer.services.send import Sender
 
 T = TypeVar("T")
@@ -44,30 +54,33 @@ class BulkSession:
         *,
         runs: RunLog | None,
         plan: BulkResumePlan | None = None,
-        expected: tuple[int, str] | None = None,
+        counted: ReplayFile | None = None,
     ) -> None:
         self.sender = sender
         self.path = path
         self.runs = runs
         self.plan = plan
-        self.expected = expected
-        """(events, content hash) the window read: a file changed since is not replayed."""
+        self.counted = counted
+        """The file as the window counted it (events, content hash, size and time of the
+        last change): it is not counted again, and a file changed since is not replayed."""
         force = plan.run.force if plan is not None else False
         fill = plan.run.fill_unique_id if plan is not None else True
+        job_size, note = resumed_job_size(plan, None)
         self.replay = BulkReplay(
             sender,
             run_id=plan.run.id if plan is not None else None,
             force=force,
             fill_unique_id=fill,
+            max_events=job_size,
             on_progress=self._on_progress,
         )
         self.progress: BulkProgress | None = None
         self.summary: BulkSummary | None = None
-        self.notes: list[str] = []
+        self.notes: list[str] = [note] if note else []
         """What the history could not record, in words."""
         self.recorded = False
         self.cancelled = False
-        self.total = expected[0] if expected is not None else 0
+        self.total = counted.count if counted is not None else 0
 
     @property
     def run_id(self) -> str:
@@ -101,28 +114,38 @@ class BulkSession:
         self.replay.cancel()
 
     async def run(self) -> BulkSummary:
-        """Count the file again (streamed), replay it on a worker thread, record how it ended;
-        the summary. Raises :class:`ReplayFileError` when the file cannot be read or changed
-        since the window read it."""
+        """Replay the file on a worker thread (read once more, as a stream, to send it; counted
+        first only when the window did not count it), record how it ended; the summary.
+        Raises :class:`ReplayFileError` when the file cannot be read or changed since the
+        window read it."""
         try:
             summary = await asyncio.to_thread(self._run_in_thread)
         finally:
             self.progress = self.summary.progress if self.summary is not None else self.progress
         return summary
 
-    def _run_in_thread(self) -> BulkSummary:
-        try:
-            try:
-                file = BulkFile.scan(self.path)
-            except ReplayInputError as exc:
-                raise ReplayFileError(f"{self.path}: {exc}") from None
-            except OSError as exc:
-                raise ReplayFileError(f"{self.path}: cannot be read ({exc})") from None
-            if self.expected is not None and (file.count, file.content_hash) != self.expected:
+    def _file(self) -> BulkFile:
+        """The file as it was counted. What the window counted is used as it is while the
+        file keeps its size and time of last change (as a single replay does): counting a
+        file of hundreds of megabytes again would cost as long as reading it to send."""
+        counted = self.counted
+        if counted is not None:
+            if not unchanged(counted):
                 raise ReplayFileError(
                     f"{self.path} changed since it was read: choose it again (File > Replay a "
                     "file…) so that what is replayed is what the dialog shows"
                 )
+            return counted.events
+        try:
+            return BulkFile.scan(self.path)
+        except ReplayInputError as exc:
+            raise ReplayFileError(f"{self.path}: {exc}") from None
+        except OSError as exc:
+            raise ReplayFileError(f"{self.path}: cannot be read ({exc})") from None
+
+    def _run_in_thread(self) -> BulkSummary:
+        try:
+            file = self._file()
             self.total = file.count
             summary = _run_in_own_loop(self._main(file))
         except BaseException:

@@ -26,14 +26,19 @@ def attributes_of(payload: object) -> dict[str, Any] | None:
 
 
 def describe_invalid(item: ReplayItem, report: ValidationReport) -> str:
-    """Why an event is invalid, where (its line in the file, or its field), and how many more
-    errors it has: ``line 12, column 5: ... (and 2 more errors)``."""
+    """Why an event is invalid, where (its line and column in the file, or its field), and how
+    many more errors it has: ``line 12, column 5: ... (and 2 more errors)``."""
     finding = first_error(report)
     if finding is None:
         return "invalid"
     where = f"{describe_pointer(finding.pointer)}: " if finding.pointer else ""
     if finding.line is not None:
-        where = f"line {item.line + finding.line - 1}, column {finding.column}: "
+        # the finding counts from the event's start; on its first line, that is the event's
+        # column of the file
+        column = finding.column
+        if finding.line == 1 and item.column is not None and column is not None:
+            column += item.column - 1
+        where = f"line {item.line + finding.line - 1}, column {column}: "
     more = len(report.errors) - 1
     extra = f" (and {more} more error{'s' * (more != 1)})" if more > 0 else ""
     return f"{where}{finding.message}{extra}"

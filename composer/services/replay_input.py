@@ -9,7 +9,7 @@ import contextlib
 import hashlib
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -35,6 +35,53 @@ class ReplayItem:
     index: int
     line: int
     raw: bytes
+    column: int | None = None
+    """The column (1-based, in characters) the event starts at when another event of the file
+    starts on the same line (a JSON array written on one line); None when its line alone
+    finds it."""
+
+    @property
+    def place(self) -> str:
+        """Where the event is in its file, in words (see :func:`event_place`)."""
+        return event_place(self.index, self.line, self.column)
+
+
+def event_place(index: int, line: int, column: int | None = None) -> str:
+    """Where an event is in its file, in words that find it whatever the file's layout:
+    ``line 12`` when no other event starts on that line, else its number, line and column
+    (``event 3 (line 1, column 245)``), as in a JSON array written on one line."""
+    if column is None:
+        return f"line {line}"
+    return f"event {index + 1} (line {line}, column {column})"
+
+
+def recorded_places(events: Sequence[tuple[int | None, int | None]]) -> list[str]:
+    """Where each of ``events`` is in its file, in words, for events recorded with their
+    position and line but not their column (a bulk job's events in the history): ``line 12``
+    when the line finds it, else ``event 3 (line 1)``: when another of ``events`` starts on
+    the same line, or when the line comes before the event's number (more events than lines
+    up to it: a JSON array on one line)."""
+    lines: dict[int, int] = {}
+    for _index, line in events:
+        if line is not None:
+            lines[line] = lines.get(line, 0) + 1
+    places = []
+    for index, line in events:
+        if line is None:
+            places.append(f"event {(index or 0) + 1}")
+        elif index is not None and (lines[line] > 1 or line <= index):
+            places.append(f"event {index + 1} (line {line})")
+        else:
+            places.append(f"line {line}")
+    return places
+
+
+def file_place(name: str, index: int, line: int, column: int | None = None) -> str:
+    """The place of an event as a terminal line starts it, the way compilers write it (an
+    editor or terminal opens it there): ``events.json:12`` or ``events.json:1:245: event 3``."""
+    if column is None:
+        return f"{name}:{line}"
+    return f"{name}:{line}:{column}: event {index + 1}"
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -95,6 +142,10 @@ def _read_array(text: str, start: int) -> list[ReplayItem]:
             pos += 1
         return pos
 
+    def column_at(pos: int) -> int:
+        return pos - text.rfind("\n", 0, pos)
+
+    starts: list[int] = []
     i = skip_ws(i)
     if i < n and text[i] == "]":
         return items
@@ -108,6 +159,7 @@ def _read_array(text: str, start: int) -> list[ReplayItem]:
                 f"array is not valid JSON ({exc.msg})"
             ) from None
         items.append(ReplayItem(len(items), line_at(i), text[i:end].encode("utf-8")))
+        starts.append(i)
         i = skip_ws(end)
         if i < n and text[i] == ",":
             i += 1
@@ -115,12 +167,29 @@ def _read_array(text: str, start: int) -> list[ReplayItem]:
         if i < n and text[i] == "]":
             if skip_ws(i + 1) != n:
                 raise ReplayInputError(
-                    f"line {line_at(i + 1)}: text after the end of the JSON array"
+                    f"line {line_at(i + 1)}, column {column_at(i + 1)}: text after the end of "
+                    "the JSON array"
                 )
-            return items
+            return _with_columns(items, starts, column_at)
         raise ReplayInputError(
-            f"line {line_at(i)}: expected ',' or ']' after element {len(items)} of the JSON array"
+            f"line {line_at(i)}, column {column_at(i)}: expected ',' or ']' after element "
+            f"{len(items)} of the JSON array"
         )
+
+
+def _with_columns(
+    items: list[ReplayItem], starts: list[int], column_at: Callable[[int], int]
+) -> list[ReplayItem]:
+    """The events with their column where several start on one line."""
+    per_line: dict[int, int] = {}
+    for item in items:
+        per_line[item.line] = per_line.get(item.line, 0) + 1
+    return [
+        ReplayItem(item.index, item.line, item.raw, column_at(start))
+        if per_line[item.line] > 1
+        else item
+        for item, start in zip(items, starts, strict=True)
+    ]
 
 
 def content_hash_of(stream: BinaryIO, limit: int | None = None) -> tuple[bytes, str]:
@@ -261,10 +330,13 @@ class EventStream:
 
     def _array(self, first: bytes, line: int) -> Iterator[ReplayItem]:
         """Elements of a JSON array, cut out with the grammar-only scanner; the buffer holds
-        the current element and at most one chunk more."""
+        the current element and at most one chunk more. An element is handed on once the
+        start of the next one is found: only then is it known whether another event starts
+        on its line (then its column goes with it)."""
         text = self._decode(first, line)
         i = text.index("[") + 1
         line_at = line  # the line the character at ``i`` is on
+        line_begin = 0  # where in ``text`` that line begins (negative once dropped)
         eof = False
 
         def more() -> bool:
@@ -293,26 +365,45 @@ class EventStream:
                     chunk += extra
 
         def skip_ws() -> None:
-            nonlocal i, line_at
+            nonlocal i, line_at, line_begin
             while True:
                 while i < len(text) and text[i] in " \t\r\n":
-                    line_at += text[i] == "\n"
+                    if text[i] == "\n":
+                        line_at += 1
+                        line_begin = i + 1
                     i += 1
                 if i < len(text) or not more():
                     return
 
         def drop_consumed() -> None:
-            nonlocal text, i
+            nonlocal text, i, line_begin
             if i > len(text) // 2:  # amortised: each byte is copied a bounded number of times
                 text = text[i:]
+                line_begin -= i
                 i = 0
+
+        # the element found but not yet handed on: line, column, bytes, and whether the one
+        # before it starts on the same line
+        pending: tuple[int, int, bytes, bool] | None = None
+
+        def hand_on(next_line: int | None) -> Iterator[ReplayItem]:
+            nonlocal pending
+            if pending is None:
+                return
+            at, column, raw, shared = pending
+            pending = None
+            shared = shared or at == next_line
+            yield ReplayItem(self.count, at, raw, column if shared else None)
+            self.count += 1
 
         skip_ws()
         if i < len(text) and text[i] == "]":
             return
+        previous_line = 0
         while True:
             skip_ws()
             drop_consumed()
+            yield from hand_on(line_at if i < len(text) else None)
             while True:
                 try:
                     end = value_end(text, i)
@@ -322,30 +413,45 @@ class EventStream:
                 except ValueError as exc:
                     if len(text) - i > MAX_EVENT_BYTES:
                         raise ReplayInputError(
-                            f"line {line_at}: element {self.count + 1} of the JSON array is "
-                            f"longer than {MAX_EVENT_BYTES // (1024 * 1024)} MB, too large to "
-                            "be one event"
+                            f"line {line_at}, column {i - line_begin + 1}: element "
+                            f"{self.count + 1} of the JSON array is longer than "
+                            f"{MAX_EVENT_BYTES // (1024 * 1024)} MB, too large to be one event"
                         ) from None
                     if more():
                         continue
-                    raise _array_error(exc, text, i, line_at, self.count + 1) from None
+                    raise _array_error(
+                        exc, text, i, (line_at, line_begin), self.count + 1
+                    ) from None
             element = text[i:end]
-            yield ReplayItem(self.count, line_at, element.encode("utf-8"))
-            self.count += 1
-            line_at += element.count("\n")
+            pending = (
+                line_at,
+                i - line_begin + 1,
+                element.encode("utf-8"),
+                line_at == previous_line,
+            )
+            previous_line = line_at
+            newlines = element.count("\n")
+            if newlines:
+                line_at += newlines
+                line_begin = i + element.rindex("\n") + 1
             i = end
             skip_ws()
             if i < len(text) and text[i] == ",":
                 i += 1
                 continue
+            yield from hand_on(None)
             if i < len(text) and text[i] == "]":
                 i += 1
                 skip_ws()
                 if i < len(text):
-                    raise ReplayInputError(f"line {line_at}: text after the end of the JSON array")
+                    raise ReplayInputError(
+                        f"line {line_at}, column {i - line_begin + 1}: text after the end of "
+                        "the JSON array"
+                    )
                 return
             raise ReplayInputError(
-                f"line {line_at}: expected ',' or ']' after element {self.count} of the JSON array"
+                f"line {line_at}, column {i - line_begin + 1}: expected ',' or ']' after "
+                f"element {self.count} of the JSON array"
             )
 
 
@@ -440,19 +546,24 @@ class ThreadedItems:
 
 
 def _array_error(
-    exc: ValueError, text: str, start: int, line: int, element: int
+    exc: ValueError, text: str, start: int, place: tuple[int, int], element: int
 ) -> ReplayInputError:
-    """What is wrong with element ``element`` of a JSON array, which starts at ``text[start]``
-    on line ``line``, by the file's line: the decoder counts lines and columns from the start
-    of the element, which would point at another place of the file."""
+    """What is wrong with element ``element`` of a JSON array, which starts at ``text[start]``,
+    by the file's line and column: ``place`` is the line ``start`` is on and where in ``text``
+    that line begins. The decoder counts lines and columns from the start of the element,
+    which would point at another place of the file."""
+    line, line_begin = place
     where = getattr(exc, "pos", None)
     message = getattr(exc, "msg", None) or str(exc)
     if not isinstance(where, int) or where >= len(text.rstrip()):
         return ReplayInputError(
-            f"line {line}: the file ends inside element {element} of the JSON array, which "
-            "starts on this line: the file is cut short, or a closing ], } or quote is missing"
+            f"line {line}, column {start - line_begin + 1}: the file ends inside element "
+            f"{element} of the JSON array, which starts there: the file is cut short, or a "
+            "closing ], } or quote is missing"
         )
+    newline = text.rfind("\n", start, where)
+    column = where - newline if newline >= 0 else where - line_begin + 1
     return ReplayInputError(
-        f"line {line + text.count(chr(10), start, where)}: element {element} of the JSON array "
-        f"is not valid JSON ({message})"
+        f"line {line + text.count(chr(10), start, where)}, column {column}: element {element} "
+        f"of the JSON array is not valid JSON ({message})"
     )

@@ -107,9 +107,10 @@ class RunEnd:
     """Sends cut short by the stop (events for single creates)."""
     bulk: bool = False
     conversions: int = 0
-    homeless: tuple[tuple[str, int, int], ...] = ()
+    homeless: tuple[tuple[str, int, int, str], ...] = ()
     problems: tuple[str, ...] = ()
-    """``line N: …`` for the events that need a look (the first MAX_LISTED)."""
+    """``line N: …`` (or ``event N (line L, column C): …`` where a line holds several events)
+    for the events that need a look (the first MAX_LISTED)."""
     problems_total: int = 0
 
     @classmethod
@@ -122,7 +123,7 @@ class RunEnd:
             summary.stopped_reason,
             summary.in_flight_cancelled,
             problems=tuple(
-                f"line {e.line}: {e.problem or delivery_text(e.delivery).label}"
+                f"{e.place}: {e.problem or delivery_text(e.delivery).label}"
                 for e in failures[:limit]
             ),
             problems_total=len(failures),
@@ -138,7 +139,7 @@ class RunEnd:
             bulk=True,
             conversions=summary.conversions,
             homeless=summary.homeless,
-            problems=tuple(f"line {p.line}: {p.text}" for p in summary.problems[:limit]),
+            problems=tuple(f"{p.place}: {p.text}" for p in summary.problems[:limit]),
             problems_total=summary.problems_total,
         )
 
@@ -196,9 +197,11 @@ def outcome_text(
         headline = f"{counts.accepted:,} of {counts.total:,} events accepted, {left:,} not"
         tone = Tone.ERROR if counts.accepted == 0 else Tone.WARNING
         if counts.invalid:
+            one = counts.invalid == 1
             parts.append(
-                f"{counts.invalid:,} lines are invalid and were not sent: fix them (listed "
-                "below by line) and replay the file again."
+                f"{counts.invalid:,} {'event is' if one else 'events are'} invalid and "
+                f"{'was' if one else 'were'} not sent: fix {'it' if one else 'them'} (listed "
+                "below by place in the file) and replay the file again."
             )
         if counts.unknown:
             parts.append(
@@ -213,10 +216,8 @@ def outcome_text(
         parts.append(
             f"{end.conversions:,} events were in the 2023-01-24 layout and were converted."
         )
-    for what, events, line in end.homeless[:3]:
-        parts.append(
-            f"No place at this revision for {what} ({events:,} events, first line {line})."
-        )
+    for what, events, _line, place in end.homeless[:3]:
+        parts.append(f"No place at this revision for {what} ({events:,} events, first at {place}).")
     if counts.earlier:
         parts.append(f"{counts.earlier:,} were accepted by an earlier session and not sent again.")
     parts.extend(f"Not in the history: {note}." for note in notes)

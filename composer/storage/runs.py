@@ -50,6 +50,9 @@ class ReplayRun:
     writer_pid: int | None = None
     bulk: bool = False
     """Sent through Bulk Create Events (``replay --bulk``): one history entry per job."""
+    job_size: int | None = None
+    """With ``bulk``: the most events one job of the run carries (``--job-size``), which a
+    resume packs by too; None for a run recorded before the size was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,15 @@ def _run_from(row: tuple[Any, ...]) -> ReplayRun:
         sessions=int(sessions),
         writer_pid=pid,
         bulk=bool(opts.get("bulk", False)),
+        job_size=_positive(opts.get("job_size")),
     )
+
+
+def _positive(value: object) -> int | None:
+    """A recorded count when it is a whole number above 0 (else it is not trusted)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
 
 
 class ReplayRuns:
@@ -98,9 +109,14 @@ class ReplayRuns:
 
     def start(self, run: ReplayRun) -> None:
         """Record a new run before its first send."""
-        options = {"force": run.force, "fill_unique_id": run.fill_unique_id}
+        options: dict[str, bool | int] = {
+            "force": run.force,
+            "fill_unique_id": run.fill_unique_id,
+        }
         if run.bulk:
             options["bulk"] = True
+            if run.job_size is not None:
+                options["job_size"] = run.job_size
 
         def write(conn: sqlite3.Connection) -> None:
             with db.write_transaction(conn):

@@ -112,7 +112,10 @@ class HistoryPart(QObject):
         if body is None:
             self.message.emit(f"History entry #{entry.id} holds no event {chosen.position}.", 8000)
             return False
-        where = f"line {chosen.line}" if chosen.line is not None else f"event {chosen.position + 1}"
+        from composer.services.replay_input import recorded_places
+
+        index = chosen.run_index if chosen.run_index is not None else chosen.position
+        where = recorded_places([(index, chosen.line)])[0]
         if not await self._document.may_replace_composer(f"loading {where} of job #{entry.id}"):
             return False
         self._document.load_unsaved(body.decode("utf-8", "replace"), entry.row.revision)

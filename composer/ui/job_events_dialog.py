@@ -42,10 +42,21 @@ class JobEventsModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.rows: list[JobEventRow] = []
+        self.places: list[str] = []
+        """Where each row's event is in the file: its line, or its number and line where
+        several events start on one line (a JSON array written on one line)."""
 
     def set_rows(self, rows: list[JobEventRow]) -> None:
+        from composer.services.replay_input import recorded_places
+
         self.beginResetModel()
         self.rows = rows
+        self.places = [
+            place.removeprefix("line ")
+            for place in recorded_places(
+                [(r.run_index if r.run_index is not None else r.position, r.line) for r in rows]
+            )
+        ]
         self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -66,7 +77,7 @@ class JobEventsModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            values = (row.line, row.profile, row.metric, row.unique_id)
+            values = (self.places[index.row()], row.profile, row.metric, row.unique_id)
             value = values[index.column()]
             return "—" if value is None else str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
@@ -178,7 +189,7 @@ class JobEventsDialog(QDialog):
         if text is None:
             self._set_total(len(rows))
         # in the file's order (the job's body holds them grouped by profile)
-        rows.sort(key=lambda r: (r.line is None, r.line or 0, r.position))
+        rows.sort(key=lambda r: (r.line is None, r.line or 0, r.run_index or 0, r.position))
         self.model.set_rows(rows)
         noun = "event" if len(rows) == 1 else "events"
         if text is None:

@@ -297,7 +297,7 @@ class ReplayPart(QObject):
                 file.path,
                 runs=self._runs,
                 plan=plan,
-                expected=(file.count, file.content_hash),
+                counted=file,
             )
         else:
             session = ReplaySession(sender, file, runs=self._runs, resume=plan)

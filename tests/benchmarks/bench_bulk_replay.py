@@ -37,27 +37,20 @@ BIG = 1_000_000
 BURST, STEADY = 10, 150
 SINGLE_STEADY = 3500
 
-SERVER = """
-import sys
-from composer.sandbox import SandboxApp, SandboxConfig
-from composer.sandbox.server import base_url_of, bind_socket, serve_forever
-burst, steady, keep = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-config = SandboxConfig(bulk_burst_limit=burst, bulk_steady_limit=steady, max_recorded=keep)
-sock = bind_socket("127.0.0.1", 0)
-print(f"Sandbox listening on {base_url_of(sock)}", flush=True)
-try:
-    serve_forever(SandboxApp(config), sock)
-except KeyboardInterrupt:
-    pass
-"""
-
 
 class Sandbox:
     """The sandbox in a process of its own (the replay gets the other core)."""
 
     def __init__(self, burst: int, steady: int, keep: int) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(burst), str(steady), str(keep)],
+            [
+                sys.executable,
+                "-m",
+                "tests.benchmarks.programs.sandbox_server",
+                f"--bulk-burst={burst}",
+                f"--bulk-steady={steady}",
+                f"--keep={keep}",
+            ],
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,
@@ -184,9 +177,9 @@ def part_single(work: Path) -> None:
     print(f"The same file through single creates: at most {SINGLE_STEADY:,}/min, so at least "
           f"{bound_min:.1f} min ({bound_min * 60:,.0f} s) for {EVENTS:,} events")  # fmt: skip
     path = work / "events-3500.ndjson"
-    with open(work / "events-100k.ndjson", encoding="utf-8") as src, open(path, "w") as out:
+    with open(work / "events-100k.ndjson", encoding="utf-8") as src, open(path, "w") as dest:
         for _ in range(SINGLE_STEADY):
-            out.write(src.readline())
+            dest.write(src.readline())
     sandbox = Sandbox(BURST, STEADY, EVENTS)
     try:
         _, _, out, _ = replay(

@@ -26,6 +26,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import MutableMapping
 from typing import Any
 
 from composer.domain import bulk
@@ -147,7 +148,7 @@ def _in_process_job_ms(jobs: list[bytes]) -> tuple[float, float]:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]

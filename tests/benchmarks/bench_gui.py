@@ -2,6 +2,9 @@
 QMainWindow measured the same way in the same run; memory (RSS) after start and with 100,000
 history entries.
 
+A reference beside them (tests/benchmarks/gui_floor.py): the widgets the window shows at its
+first paint, rebuilt as plain Qt widgets: what Qt alone needs to show that much.
+
 Each start is a fresh process (`event-composer` with EVENT_COMPOSER_STARTUP_PROBE=1, which
 prints ``window-shown <unix time>`` on the window's first paint and quits). Medians of a few
 runs, the two kinds interleaved so that machine noise hits both alike.
@@ -19,30 +22,22 @@ import time
 from pathlib import Path
 
 from tests.benchmarks.bench_package import time_to_window
+from tests.benchmarks.gui_floor import PAINT_PROBE, dump_visible_widgets, floor_argv
 
 RUNS = 5
 ENTRIES = 100_000
 
-BARE_WINDOW = r"""
-import sys, time
-from PySide6.QtCore import QEvent, QObject, QTimer
+BARE_WINDOW = (
+    r"""
+import sys
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication(sys.argv[:1])
 window = QMainWindow()
 window.setWindowTitle("bare")
 window.resize(1280, 860)
-class Probe(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint:
-            window.removeEventFilter(self)
-            print(f"window-shown {time.time():.6f}", flush=True)
-            QTimer.singleShot(0, app.quit)
-        return False
-probe = Probe(window)
-window.installEventFilter(probe)
-window.show()
-app.exec()
 """
+    + PAINT_PROBE
+)
 
 RSS_PROBE = r"""
 import os, sys
@@ -120,18 +115,29 @@ def main() -> None:
     env = _env()
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty"
-        app_times, bare_times = [], []
+        app_times, bare_times, floor_times = [], [], []
         time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))  # warm
+        dump = Path(tmp) / "visible-widgets.json"
+        widgets = dump_visible_widgets(empty, dump, env)
         for _ in range(RUNS):
             bare_times.append(time_to_window([sys.executable, "-c", BARE_WINDOW], env))
             app_times.append(
                 time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))
             )
+            if widgets:
+                floor_times.append(time_to_window(floor_argv(dump), env))
         app_s, bare_s = statistics.median(app_times), statistics.median(bare_times)
         print(f"start to window shown, median of {RUNS}:")
         print(f"  bare PySide6 QMainWindow  {bare_s * 1000:7.0f} ms")
         print(f"  Event Composer            {app_s * 1000:7.0f} ms")
         print(f"  ratio app / bare          {app_s / bare_s:7.2f}x   (target <= 1.5x)")
+        if floor_times:
+            floor_s = statistics.median(floor_times)
+            print(
+                f"  reference: its {widgets} visible widgets as plain Qt widgets (no layouts,"
+                f" no behaviour) {floor_s * 1000:.0f} ms, {floor_s / bare_s:.2f}x the bare"
+                f" window; the app is {app_s / floor_s:.2f}x that"
+            )
 
         rss_env = dict(env)
         out = subprocess.run(

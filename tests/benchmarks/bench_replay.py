@@ -33,24 +33,6 @@ BURST = 10  # per sandbox second: 40/s real
 STEADY = 480  # per sandbox minute (15 s real): 32/s real, so the steady window binds too
 CONCURRENCY = 16
 
-SERVER = """
-import sys, time
-from composer.sandbox import SandboxApp, SandboxConfig
-from composer.sandbox.server import base_url_of, bind_socket, serve_forever
-speedup, burst, steady, rate, seed = (float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
-                                      float(sys.argv[4]), int(sys.argv[5]))
-start = time.time()
-config = SandboxConfig(burst_limit=burst, steady_limit=steady,
-                       clock=lambda: start + (time.time() - start) * speedup,
-                       fault_rate=rate, fault_seed=seed, slow_seconds=0.5, max_recorded=100000)
-sock = bind_socket("127.0.0.1", 0)
-print(f"Sandbox listening on {base_url_of(sock)}", flush=True)
-try:
-    serve_forever(SandboxApp(config), sock)
-except KeyboardInterrupt:  # the benchmark stops it with SIGINT, its clean shutdown
-    pass
-"""
-
 
 class SandboxProcess:
     """A sandbox in a child process, stopped with SIGINT (its clean shutdown)."""
@@ -61,13 +43,13 @@ class SandboxProcess:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
-                "-c",
-                SERVER,
-                str(speedup),
-                str(burst),
-                str(steady),
-                str(fault_rate),
-                str(seed),
+                "-m",
+                "tests.benchmarks.programs.sandbox_server",
+                f"--speedup={speedup}",
+                f"--burst={burst}",
+                f"--steady={steady}",
+                f"--fault-rate={fault_rate}",
+                f"--seed={seed}",
             ],
             stdout=subprocess.PIPE,
             text=True,

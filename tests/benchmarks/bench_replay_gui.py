@@ -139,7 +139,12 @@ async def _run(folder: Path) -> None:
     while part.dialog is None or not part.dialog.start_button.isEnabled():
         await asyncio.sleep(0.05)
     done: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-    part.finished.connect(lambda s: done.done() or done.set_result(s))
+
+    def finish(summary: object) -> None:
+        if not done.done():
+            done.set_result(summary)
+
+    part.finished.connect(finish)
     started = time.perf_counter()
     meter.start()
     if os.environ.get("BULK"):  # the same file in Bulk Create Events jobs
@@ -165,7 +170,12 @@ async def _run(folder: Path) -> None:
     print(f"event loop during it:    {_figures(busy)}")
     print(f"longest gap, ratio to rest: {max(busy) / max(rest):.1f}x")
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    window.closed.connect(lambda: closed.done() or closed.set_result(None))
+
+    def on_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.closed.connect(on_closed)
     window.close()
     await closed
     storage.close()

@@ -43,16 +43,6 @@ EVENT = (
 """A small valid event at revision 2026-07-15 (EMAIL is replaced per line)."""
 REVISION = "2026-07-15"
 
-WRAPPER = """
-import resource, subprocess, sys, time
-started = time.perf_counter()
-proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-took = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stderr.write(proc.stderr.decode(errors="replace")[-600:] if proc.returncode else "")
-print(proc.returncode, f"{took:.2f}", peak)
-"""
-
 
 def write_file(path: Path, lines: int) -> None:
     with path.open("w") as out:
@@ -69,7 +59,7 @@ def write_file(path: Path, lines: int) -> None:
 def measured(command: list[str]) -> tuple[int, float, float]:
     """(exit code, seconds, peak resident MB) of ``command`` in a wrapper process."""
     out = subprocess.run(
-        [sys.executable, "-c", WRAPPER, *command],
+        [sys.executable, "-m", "tests.benchmarks.programs.peak_rss", *command],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -108,57 +98,15 @@ def bench_cli(folder: Path, files: dict[int, Path]) -> None:
         sandbox.stop()
 
 
-GUI = """
-import asyncio, importlib, os, resource, sys, time
-from pathlib import Path
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PySide6.QtWidgets import QApplication
-qasync = importlib.import_module("qasync")
-from tests.benchmarks.bench_replay_gui import GapMeter
-
-async def run(folder, events):
-    from composer.services.send_gateway import ServiceGateway
-    from composer.storage import open_storage
-    from composer.ui.main_window import MainWindow
-    storage = open_storage(folder / "data")
-    window = MainWindow(storage, ServiceGateway(storage))
-    window.start()
-    window.show()
-    while not window.startup_done:
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(1.0)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    meter = GapMeter()
-    meter.start()
-    await asyncio.sleep(2.0)
-    rest = max(meter.stop())
-    meter.start()
-    started = time.perf_counter()
-    part = window.replay_part
-    part.replay_path(events)
-    while part.dialog is None or not part.dialog.start_button.isEnabled():
-        if part.dialog is not None and not part.dialog.file_details.text().startswith("Reading"):
-            break  # read, or refused: say what it says
-        await asyncio.sleep(0.01)
-    took = time.perf_counter() - started
-    gaps = meter.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    shown = part.dialog.file_details.text()[:90]
-    print(f"{took:.2f} {before:.0f} {peak:.0f} {max(gaps) * 1000:.0f} {rest * 1000:.0f} |{shown}")
-    part.dialog.done(0)
-    window.close()
-    await asyncio.sleep(0.5)
-    storage.close()
-
-app = QApplication(sys.argv[:1])
-app.setQuitOnLastWindowClosed(False)
-qasync.run(run(Path(sys.argv[1]), Path(sys.argv[2])))
-"""
-
-
 def bench_dialog(folder: Path, path: Path, lines: int) -> None:
     out = subprocess.run(
-        [sys.executable, "-c", GUI, str(folder / "gui"), str(path)],
+        [
+            sys.executable,
+            "-m",
+            "tests.benchmarks.programs.replay_dialog_memory",
+            str(folder / "gui"),
+            str(path),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -27,6 +27,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from composer.domain.draft import sample_event
 
@@ -35,34 +36,8 @@ CONNECTIONS = 8
 REQUESTS = 8000
 WARMUP = 400
 KEY = "pk_benchmark0123456789"
-
-_BARE_SERVER = """
-import sys
-from composer.sandbox import SandboxConfig
-from composer.sandbox.server import base_url_of, bind_socket, make_server
-
-class Bare:
-    \"\"\"Answers 202 to anything, over the sandbox's own server and HTTP settings.\"\"\"
-    config = SandboxConfig()
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return
-        more = True
-        while more:
-            more = (await receive()).get("more_body", False)
-        await send({"type": "http.response.start", "status": 202,
-                    "headers": [(b"content-length", b"0")]})
-        await send({"type": "http.response.body", "body": b""})
-
-app = Bare()
-sock = bind_socket("127.0.0.1", 0)
-print(f"Sandbox listening on {base_url_of(sock)}", flush=True)
-try:
-    make_server(app).run(sockets=[sock])
-except KeyboardInterrupt:
-    pass
-"""
+ROOT = Path(__file__).resolve().parents[2]
+"""Where ``python -m tests.benchmarks.programs...`` finds the programs."""
 
 
 def _body(unique_id: str) -> bytes:
@@ -84,7 +59,9 @@ def _request(host: str, unique_id: str) -> bytes:
 
 @contextmanager
 def _server(args: list[str]) -> Iterator[tuple[str, int]]:
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0, cwd=ROOT
+    )
     try:
         assert proc.stdout is not None
         with selectors.DefaultSelector() as sel:
@@ -198,7 +175,7 @@ def main() -> None:
             _httpx_load(f"http://{h}:{p}", 2000, CONNECTIONS, in_process=False)
         )
         httpx_rate = statuses[202] / elapsed
-    with _server([python, "-c", _BARE_SERVER]) as (h, p):
+    with _server([python, "-m", "tests.benchmarks.programs.bare_server"]) as (h, p):
         bare_rate = _measure_raw(h, p)
     statuses, elapsed = asyncio.run(_httpx_load(None, 3000, CONNECTIONS, in_process=True))
     in_process_rate = statuses[202] / elapsed

@@ -67,7 +67,7 @@ def test_no_job_exceeds_5_mb_and_an_event_too_large_for_any_job_is_refused():
 def test_the_same_metric_and_unique_id_never_share_a_job():
     repeats = []
     events = [event(i, unique_id="same" if i % 3 == 0 else f"u{i}") for i in range(12)]
-    jobs = pack(events, on_repeat=lambda i, line, first: repeats.append((line, first)))
+    jobs = pack(events, on_repeat=lambda at, first: repeats.append((at[1], first[1])))
     for job in jobs:
         ids = [m.unique_id for m in job.members]
         assert len(ids) == len(set(ids)), ids
@@ -105,7 +105,7 @@ def test_a_repeated_unique_id_is_reported_once_and_held_events_stay_bounded():
     once (not again at every job it waits through), every event goes in exactly one job, and
     the packer holds at most a job's worth of them while the file is read."""
     repeats: list[int] = []
-    packer = JobPacker(max_events=10, on_repeat=lambda i, line, first: repeats.append(i))
+    packer = JobPacker(max_events=10, on_repeat=lambda at, first: repeats.append(at[0]))
     jobs = []
     most_pending = 0
     n = 400

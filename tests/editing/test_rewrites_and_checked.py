@@ -4,6 +4,8 @@ between checks, without Qt."""
 from __future__ import annotations
 
 import json
+import sys
+import weakref
 
 from composer.domain.draft import sample_event
 from composer.domain.findings import Finding, Severity
@@ -54,3 +56,22 @@ def test_the_servers_findings_hold_until_the_next_edit_and_a_check_is_fresh_for_
     assert not checked.is_fresh(3)
     broken = analyse("{ broken", Validator("2023-01-24"), 4)
     assert checked.take(broken) and checked.syntax is not None
+
+
+def test_the_findings_kept_between_checks_do_not_keep_the_checks_parse_alive() -> None:
+    # The composer's state has its own parse: a second one of a long text kept here would
+    # only double what every full garbage collection walks.
+    checked = CheckedFindings()
+    event = sample_event()
+    event["data"]["attributes"]["metric"]["name"] = ""
+    text = json.dumps(event, indent=2)
+    analysis = analyse(text, Validator("2023-01-24"), 3)
+    tree = weakref.ref(analysis.tree)
+    payload = analysis.payload
+    finding = next(f for f in analysis.findings if f.pointer.endswith("/metric/name"))
+    checked.take(analysis)
+    del analysis
+    assert tree() is None
+    assert sys.getrefcount(payload) == 2  # this name and the call's argument: nothing else
+    span = checked.span_of(finding, text, None, 3)  # the findings' places are kept
+    assert span is not None and text[span.value_start : span.value_end] == '""'

@@ -293,3 +293,21 @@ async def test_input_that_stops_being_readable_stops_the_run_with_what_came_befo
     assert "UTF-8" in summary.stopped_reason
     assert summary.delivery_counts()["accepted"] == 3 and len(app.events()) == 3
     assert summary.total_in_file == 3 and summary.resume_skip == 3
+
+
+async def test_the_window_lists_an_event_of_a_one_line_array_by_number_line_and_column(
+    make_example,
+):
+    """The Replay dialog's report (RunEnd) names the event; ``line 1`` would not find it."""
+    from composer.services.replay_text import RunEnd
+
+    docs = [json.loads(make_example(email=f"o{i}@example.com")) for i in range(4)]
+    del docs[2]["data"]["attributes"]["metric"]
+    text = json.dumps(docs, separators=(",", ":"))
+    column = text.index("},{", text.index("o1@example.com")) + 3  # where element 3 starts
+    app = SandboxApp(SandboxConfig())
+    async with open_sender(app) as sender:
+        summary = await Replayer(sender).run(read_events(text.encode()))
+    problems = RunEnd.of_single(summary).problems
+    assert len(problems) == 1
+    assert problems[0].startswith(f"event 3 (line 1, column {column}): not sent: ")

@@ -96,3 +96,14 @@ def test_a_runs_progress_is_read_back_from_its_entries(tmp_path):
     assert (states[0].accepted, states[0].sends, states[0].unique_id) == (True, 1, "u0")
     assert (states[1].accepted, states[1].sends, states[1].unique_id) == (True, 2, "u1")
     assert (states[2].accepted, states[2].unique_id) == (False, None)
+
+
+def test_a_bulk_runs_job_size_is_kept_and_a_run_without_one_reads_as_unknown(tmp_path):
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        sized = run_record("00000000-0000-4000-8000-000000000011", bulk=True, job_size=10)
+        older = run_record("00000000-0000-4000-8000-000000000012", bulk=True)
+        store.runs.start(sized)
+        store.runs.start(older)
+        assert store.runs.get(sized.id) == sized
+        again = store.runs.get(older.id)
+        assert again is not None and again.bulk and again.job_size is None

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from composer.domain.draft import sample_event
 from composer.domain.findings import Finding, Severity
 from composer.ui.editor import ComposerController, ComposerWidget
+from tests.ui.composer_fixtures import show_composer
 
 SAMPLE_REVISION = "2023-01-24"
 """The revision of the flat layout these tests' events (``sample_event()``) are written in."""
@@ -20,13 +21,7 @@ SAMPLE_REVISION = "2023-01-24"
 
 @pytest.fixture
 def composer(qtbot: Any) -> tuple[ComposerController, ComposerWidget]:
-    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
-    controller.load_payload(sample_event())
-    widget = ComposerWidget(controller)
-    qtbot.addWidget(widget)
-    widget.resize(900, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
+    controller, widget = show_composer(qtbot)
     widget.activateWindow()
     return controller, widget
 
@@ -253,15 +248,9 @@ def test_the_raw_json_page_built_on_first_use_shows_what_happened_before(
 ) -> None:
     # The Raw JSON page is built when its tab is first shown (after the first paint): the
     # syntax error and the findings that came before are there, and it works from then on.
-    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     event = sample_event()
     event["data"]["attributes"]["metric"]["name"] = ""
-    controller.load_payload(event)
-    widget = ComposerWidget(controller)
-    qtbot.addWidget(widget)
-    widget.resize(900, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
+    controller, widget = show_composer(qtbot, event)
     assert not widget.raw_page_built()
     cursor = QTextCursor(controller.document)
     cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -287,13 +276,7 @@ def test_the_time_editor_built_after_the_first_paint_keeps_the_time_chosen_befor
 ) -> None:
     # The date-time editor is below the fold: the form is shown without it, and it is built
     # on first use with what the field already holds.
-    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
-    controller.load_payload(sample_event())
-    widget = ComposerWidget(controller)
-    qtbot.addWidget(widget)
-    widget.resize(900, 500)
-    widget.show()
-    qtbot.waitExposed(widget)
+    controller, widget = show_composer(qtbot, size=(900, 500))
     field = widget.form.time_field
     assert not field.edit_built()
 

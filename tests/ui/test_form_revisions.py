@@ -12,6 +12,7 @@ from composer.domain.draft import sample_event
 from composer.domain.validator import Validator
 from composer.editing.revision_shapes import form_shape
 from composer.ui.editor import ComposerController, ComposerWidget
+from tests.ui.composer_fixtures import show_composer
 
 SAMPLE_REVISION = "2023-01-24"
 """The revision of the flat layout these tests' events (``sample_event()``) are written in."""
@@ -21,14 +22,7 @@ REL = "/data/attributes/profile/data/attributes"
 
 @pytest.fixture
 def composer(qtbot: Any) -> tuple[ComposerController, ComposerWidget]:
-    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
-    controller.load_payload(sample_event())
-    widget = ComposerWidget(controller)
-    qtbot.addWidget(widget)
-    widget.resize(900, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return controller, widget
+    return show_composer(qtbot)
 
 
 def body(controller: ComposerController) -> Any:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMenu
 
 from composer.domain.draft import sample_event
 from composer.ui.editor import ComposerController, ComposerWidget
+from tests.ui.composer_fixtures import show_composer
 from tests.ui.window_fixtures import click_button, message_box
 
 SAMPLE_REVISION = "2023-01-24"
@@ -103,13 +104,7 @@ def test_removing_a_property_leaves_no_ghost_row(composer: Any, qtbot: Any) -> N
 def test_a_removed_custom_property_leaves_no_blank_row(qtbot: Any) -> None:
     event = sample_event()
     event["data"]["attributes"]["profile"].update({"Plan": "Gold", "Tier": 2})
-    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
-    controller.load_payload(event)
-    widget = ComposerWidget(controller)
-    qtbot.addWidget(widget)
-    widget.resize(1000, 900)
-    widget.show()
-    qtbot.waitExposed(widget)
+    _controller, widget = show_composer(qtbot, event, size=(1000, 900))
     view = widget.form.profile_tree.tree
     assert names(view) == ["Plan", "Tier"]
     view.setCurrentIndex(row_of(view, "Tier"))

@@ -7,8 +7,11 @@ scope, both built when first needed."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import random
+import sys
+import threading
 import weakref
 from typing import TYPE_CHECKING
 
@@ -23,6 +26,9 @@ if TYPE_CHECKING:
     from composer.editing.state import EditState
 
 log = logging.getLogger(__name__)
+
+WORKER_SWITCH_S = 0.001
+"""The interpreter's thread switch interval while a check runs on the worker thread."""
 
 
 class Checks(QObject):
@@ -56,6 +62,7 @@ class Checks(QObject):
         self._held = False
         self._waiting = False
         self._executor: ThreadPoolExecutor | None = None
+        self._switching = _SwitchOften()
         self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
         self._debounce.timeout.connect(self.soon)
         # queued: the worker thread emits, the UI thread (this object's) receives
@@ -144,9 +151,15 @@ class Checks(QObject):
         def work() -> Analysis | None:
             if generation != state.generation:
                 return None  # superseded while queued
-            return analyse(
+            analysis = analyse(
                 text, validator, generation, with_tree=with_tree, scope=scope, preview_seed=seed
             )
+            if analysis.tree is None and analysis.payload is not None:
+                # The state keeps its own value edit by edit and takes none from a check
+                # without a tree: this one is freed here, not on the window's thread (a
+                # megabyte's objects take milliseconds to free).
+                analysis = dataclasses.replace(analysis, payload=None)
+            return analysis
 
         if self._executor is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -157,8 +170,10 @@ class Checks(QObject):
             # Let queued work go when the controller goes; a running check just finishes.
             weakref.finalize(self, self._executor.shutdown, wait=False, cancel_futures=True)
         delivered = self._delivered
+        switching = self._switching
 
         def deliver(future: Future[Analysis | None]) -> None:
+            switching.leave()
             try:
                 result = future.result()
             except Exception:  # never lose the UI over a worker failure
@@ -168,7 +183,13 @@ class Checks(QObject):
                 with contextlib.suppress(RuntimeError):  # the controller is gone
                     delivered.emit(result)
 
-        self._executor.submit(work).add_done_callback(deliver)
+        switching.enter()
+        try:
+            future = self._executor.submit(work)
+        except RuntimeError:  # the executor is shut down: nothing will leave for us
+            switching.leave()
+            raise
+        future.add_done_callback(deliver)
 
     def _deliver(self, analysis: Analysis) -> None:
         if analysis.generation != self._state.generation:
@@ -180,3 +201,32 @@ class Checks(QObject):
         if busy != self._busy:
             self._busy = busy
             self.busyChanged.emit(busy)
+
+
+class _SwitchOften:
+    """While checks run on the worker thread, the interpreter switches threads every
+    millisecond instead of every 5. The check of a long text is pure Python for a few hundred
+    milliseconds; the window's thread needs the interpreter lock back for each keystroke and
+    paint, and at 5 ms a switch it waited 5-10 ms each time (the p99 of the typing stalls).
+    Entered on the UI thread, left on the worker thread: counted under a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._saved = 0.0
+        self._set = 0.0
+
+    def enter(self) -> None:
+        with self._lock:
+            self._running += 1
+            if self._running == 1:
+                self._saved = sys.getswitchinterval()
+                self._set = min(self._saved, WORKER_SWITCH_S)
+                sys.setswitchinterval(self._set)
+
+    def leave(self) -> None:
+        with self._lock:
+            self._running -= 1
+            # put back unless something else (a replay) set its own meanwhile
+            if self._running == 0 and abs(sys.getswitchinterval() - self._set) < 1e-7:
+                sys.setswitchinterval(self._saved)

@@ -23,6 +23,7 @@ from composer.editing.rewrites import conversion, reformat, revision_of
 from composer.editing.state import EditState
 from composer.editing.values import dump
 from composer.ui.editor.checks import Checks
+from composer.ui.editor.heap import QuietHeap
 from composer.ui.editor.text_mirror import TextMirror
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ class ComposerController(QObject):
         self._saved_generation = 0
         self._was_modified = False
         self._draft: tuple[int, EventDraft | None] = (-1, None)
+        # full garbage collections leave a long text's parse alone while it is edited
+        self._heap = QuietHeap(self)
 
     @property
     def document(self) -> QTextDocument:
@@ -358,6 +361,7 @@ class ComposerController(QObject):
         self._emit_modified()
         self.undoStateChanged.emit()
         self._checks.after_typing()
+        self._heap.touch()
 
     def _emit_modified(self) -> None:
         modified = self.is_modified
@@ -388,3 +392,9 @@ class ComposerController(QObject):
         if value_known or syntax_changed:
             self.draftChanged.emit()
         self.findingsChanged.emit(self.findings())
+        # what this check left (the parse, the tree, the findings and their views) lives
+        # until the next one: out of the full collections' walk while a long text is edited
+        if self._checks.is_short(analysis.text):
+            self._heap.let_go()
+        else:
+            self._heap.hold()

@@ -126,10 +126,17 @@ class EventForm(FormBoxes):
         self.show_findings(self.controller.findings())
 
     def build_rest(self) -> None:
-        """Build what the form leaves for after the window's first paint (the time field's
-        date-time editor, below the fold)."""
+        """Build what the form leaves for after the window's first paint: the fields behind
+        "More profile fields" and the time field's date-time editor (below the fold)."""
         self._rest_built = True
+        self.build_rare_fields()
         self.time_field.time_edit  # noqa: B018  (reading it builds it)
+
+    def _rare_fields_built(self) -> None:
+        for key in self._rare_keys():
+            self.profile_edits[key].installEventFilter(self)
+        self.refresh()
+        self.show_findings(self.controller.findings())
 
     def _make_banner(self) -> QFrame:
         banner = QFrame()
@@ -258,12 +265,12 @@ class EventForm(FormBoxes):
             self._stale = True  # the Raw JSON tab is showing: fill in when shown
             return
         self._stale = False
+        if any(self._text_of(k) for k in self._rare_keys()):
+            self.more_profile.setChecked(True)  # builds those fields, which fill themselves
         self._refreshing = True
         try:
             for key, edit in self.profile_edits.items():
                 set_text(edit, self._text_of(key))
-            if any(self._text_of(k) for k in self._rare_keys()):
-                self.more_profile.setChecked(True)
             if self.consent_boxes:
                 found, consent = self._value("consent")
                 consent = consent if found and isinstance(consent, list) else []
@@ -365,11 +372,11 @@ class EventForm(FormBoxes):
     def focus_finding(self, finding: Finding) -> bool:
         """Focus the field a finding names; False when the form has no field for it."""
         place = self.shape.field_for(finding)
+        if place is not None and place[0] in self._rare_keys() and self.fields_panel.isEnabled():
+            self.more_profile.setChecked(True)  # (built when first shown)
         if place is None or place[0] not in self.rows or not self.fields_panel.isEnabled():
             return False
         key, sub = place
-        if key in self._rare_keys():
-            self.more_profile.setChecked(True)
         if key == "metric_service":
             self.more_metric.setChecked(True)
         row = self.rows[key]

@@ -50,7 +50,10 @@ class FormBoxes(QWidget):
     shape: FormShape
     fields_panel: QWidget
     time_field: TimeField
+    more_profile: Disclosure
     _panel: QVBoxLayout
+    _rare_form: QFormLayout
+    _rare_built: bool
 
     # -- what the fields do (EventForm) ---------------------------------------------------
 
@@ -108,22 +111,46 @@ class FormBoxes(QWidget):
         self.rows[key] = row
         return row
 
+    def _profile_row(self, key: str) -> FieldRow:
+        label = PROFILE_LABELS.get(key, key)
+        edit = line_edit(f"Profile {label.lower()} ({key})", PROFILE_PLACEHOLDERS.get(key, ""))
+        edit.setToolTip(f"profile {key}")
+        edit.textEdited.connect(lambda text, k=key: self._set_text_field(k, text))
+        self.profile_edits[key] = edit
+        return self._row(key, edit)
+
+    def build_rare_fields(self) -> bool:
+        """Build the fields behind "More profile fields" if they are not yet, in the focus
+        order after the toggle; False when they were built already."""
+        if self._rare_built:
+            return False
+        self._rare_built = True
+        previous: QWidget = self.more_profile
+        for key in self._rare_keys():
+            self._rare_form.addRow(f"{PROFILE_LABELS.get(key, key)}:", self._profile_row(key))
+            edit = self.profile_edits[key]
+            QWidget.setTabOrder(previous, edit)
+            previous = edit
+        self._rare_fields_built()
+        return True
+
+    def _rare_fields_built(self) -> None:
+        """What the subclass does once the rare fields exist (show the text and findings)."""
+
     def _profile_box(self) -> QGroupBox:
         box = QGroupBox("Profile — who did it")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         rare = QWidget()
-        rare_form = QFormLayout(rare)
-        rare_form.setContentsMargins(0, 0, 0, 0)
+        self._rare_form = QFormLayout(rare)
+        self._rare_form.setContentsMargins(0, 0, 0, 0)
+        # the fields behind "More profile fields" are built when first shown (or right
+        # after the window's first paint): a third of the form's widgets, none of them seen
+        self._rare_built = False
         rare_keys = self._rare_keys()
         for key in self._profile_keys():
-            label = PROFILE_LABELS.get(key, key)
-            edit = line_edit(f"Profile {label.lower()} ({key})", PROFILE_PLACEHOLDERS.get(key, ""))
-            edit.setToolTip(f"profile {key}")
-            edit.textEdited.connect(lambda text, k=key: self._set_text_field(k, text))
-            self.profile_edits[key] = edit
-            target = rare_form if key in rare_keys else form
-            target.addRow(f"{label}:", self._row(key, edit))
+            if key not in rare_keys:
+                form.addRow(f"{PROFILE_LABELS.get(key, key)}:", self._profile_row(key))
         shape_keys = self.shape.keys()
         flat = "consent" in shape_keys
         more = (
@@ -131,7 +158,7 @@ class FormBoxes(QWidget):
             if flat
             else "More profile fields (IDs, organization, locale, location)"
         )
-        self.more_profile = Disclosure(more, rare)
+        self.more_profile = Disclosure(more, rare, fill=self.build_rare_fields)
         form.addRow(self.more_profile)
         form.addRow(rare)
         if flat:

@@ -3,6 +3,7 @@ and the small text helpers the form uses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
@@ -133,31 +134,50 @@ class FieldRow(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         for w in widgets:
             row.addWidget(w, 1 if isinstance(w, QLineEdit | QComboBox) else 0)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
-        name = self.focus_widget.accessibleName() or "field"
-        self.message.setAccessibleName(f"{name} problem")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(row)
-        layout.addWidget(self.message)
-        self.hint = QLabel(self)
-        self.hint.setObjectName("variableHint")
-        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hint.setAccessibleName(f"{name} resolved value")
-        self.hint.hide()
-        layout.addWidget(self.hint)
+        self._name = self.focus_widget.accessibleName() or "field"
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(2)
+        self._layout.addLayout(row)
+        # the finding's and the resolved value's labels are built when first needed: most
+        # fields never show either, and a form has dozens of fields
+        self._message: QLabel | None = None
+        self._hint: QLabel | None = None
         self._base_description = self.focus_widget.accessibleDescription()
+
+    @property
+    def message(self) -> QLabel:
+        """The line under the field that says what a finding found."""
+        if self._message is None:
+            label = QLabel(self)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.hide()
+            label.setAccessibleName(f"{self._name} problem")
+            self._layout.insertWidget(1, label)  # under the editors, above the hint
+            self._message = label
+        return self._message
+
+    @property
+    def hint(self) -> QLabel:
+        """The grey line under the field with the value its variables resolve to."""
+        if self._hint is None:
+            label = QLabel(self)
+            label.setObjectName("variableHint")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setAccessibleName(f"{self._name} resolved value")
+            label.hide()
+            self._layout.addWidget(label)
+            self._hint = label
+        return self._hint
 
     def set_hint(self, text: str | None, tooltip: str = "") -> None:
         """Show (or with None hide) the resolved value of the field's variables, in grey
         under the field."""
         if not text:
-            self.hint.hide()
-            self.hint.clear()
+            if self._hint is not None:
+                self._hint.hide()
+                self._hint.clear()
             return
         metrics = self.hint.fontMetrics()
         room = max(self.width() - 8, 200)
@@ -199,10 +219,19 @@ class FieldRow(QWidget):
 
 
 class Disclosure(QToolButton):
-    """A "▸ More …" toggle that shows or hides a panel."""
+    """A "▸ More …" toggle that shows or hides a panel; ``fill`` (when given) runs each time
+    before the panel is shown (to build its contents the first time)."""
 
-    def __init__(self, text: str, panel: QWidget, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        panel: QWidget,
+        parent: QWidget | None = None,
+        *,
+        fill: Callable[[], object] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._fill = fill
         self.setText(text)
         self.setAccessibleName(text)
         self.setCheckable(True)
@@ -215,6 +244,8 @@ class Disclosure(QToolButton):
 
     def _on_toggled(self, on: bool) -> None:
         self.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        if on and self._fill is not None:
+            self._fill()
         self._panel.setVisible(on)
 
 

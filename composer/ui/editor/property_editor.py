@@ -9,7 +9,7 @@ JSON; Ctrl+Z/Ctrl+Shift+Z undo and redo (the composer's one history).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,9 @@ from composer.editing.values import TYPES, conversion_loss, type_of
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.tree_model import JsonTreeModel, Path
 from composer.ui.editor.tree_view import PropertyTreeView, TreeDelegate
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 
 class PropertyEditor(QWidget):
@@ -265,6 +267,9 @@ class PropertyEditor(QWidget):
             return self.model.convert_type(path, new_type)
         if self._question is not None:
             return False  # one question at a time: a second one would ask again after Cancel
+        # (the dialog's classes load when first asked, not before the window's first paint)
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Change the type?",

@@ -1,0 +1,5 @@
+"""Programs the benchmarks start as processes of their own (``python -m
+tests.benchmarks.programs.NAME ARGS``): servers to send to, and measuring wrappers. They are
+modules rather than strings of code so that `make lint` type-checks them against the code they
+call (a changed signature or constructor fails there, not on the next `make bench`), and
+tests/packaging/test_benchmarks_current.py runs each once on a tiny input."""
