@@ -398,3 +398,16 @@ def test_a_lossy_type_chosen_with_a_key_asks_once(composer: Any, qtbot: Any) -> 
     assert props(controller)["ProductName"] == "Winnie the Pooh"
     assert row_of(view, "ProductName", 1).data() == "string"
     assert not [c for c in view.viewport().findChildren(QComboBox) if c.isVisible()]
+
+
+def test_tab_leaves_the_tree_after_its_last_cell(composer: Any, qtbot: Any) -> None:
+    """Tab on the last cell went back to the start of the last row: the keyboard was
+    trapped in the tree."""
+    _controller, widget = composer
+    view = view_of(widget)
+    widget.window().activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=2000)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "$extra", 2))
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is widget.form.properties_tree.add_button

@@ -106,7 +106,7 @@ class PropertyTreeView(QTreeView):
                 else QAbstractItemView.CursorAction.MoveUp,
                 modifiers,
             )
-            if row.isValid() and row != current.siblingAtColumn(0):
+            if row.isValid() and row.siblingAtColumn(0) != current.siblingAtColumn(0):
                 return row.siblingAtColumn(0 if forward else model.columnCount(row.parent()) - 1)
             return current
         return super().moveCursor(action, modifiers)
