@@ -48,13 +48,14 @@ def read_fragment(text: str) -> Fragment:
         for child in root.children or []:
             assert child.key is not None
             start, end = root.start + child.start, root.start + child.end
-            members.append((child.key, _from_column_0(source[start:end])))
-    return Fragment(value, _from_column_0(source[root.start : root.end]), tuple(members))
+            members.append((child.key, at_column_0(source[start:end])))
+    return Fragment(value, at_column_0(source[root.start : root.end]), tuple(members))
 
 
-def _from_column_0(value_text: str) -> str:
-    """A value's text with the indentation it had taken off its later lines: a container's
-    last line (its closing bracket) stands where the value's own line started."""
+def at_column_0(value_text: str) -> str:
+    """A value's text as it stands in a larger text, with the indentation of its place taken
+    off its later lines (a container's last line, its closing bracket, is indented as the
+    line the value starts on): what Copy puts on the clipboard, and Paste places anew."""
     if "\n" not in value_text:
         return value_text
     lines = value_text.split("\n")
@@ -67,4 +68,4 @@ def _from_column_0(value_text: str) -> str:
     return "\n".join(out)
 
 
-__all__ = ["Fragment", "read_fragment"]
+__all__ = ["Fragment", "at_column_0", "read_fragment"]

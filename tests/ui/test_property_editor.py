@@ -411,3 +411,14 @@ def test_tab_leaves_the_tree_after_its_last_cell(composer: Any, qtbot: Any) -> N
     view.setCurrentIndex(row_of(view, "$extra", 2))
     qtbot.keyClick(view, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is widget.form.properties_tree.add_button
+
+
+def test_copy_as_json_is_indented_from_its_first_line(composer: Any, qtbot: Any) -> None:
+    """The copied lines kept the indentation of their place in the event: pasted elsewhere,
+    the closing bracket stood 8 columns in."""
+    _controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Categories"))
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == '[\n  "Fiction",\n  "Children"\n]'

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.domain.findings import Severity
-from composer.editing.fragments import read_fragment
+from composer.editing.fragments import at_column_0, read_fragment
 from composer.editing.values import TYPES, conversion_loss, type_of
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.tree_model import JsonTreeModel, Path
@@ -327,7 +327,7 @@ class PropertyEditor(QWidget):
             new_path = _moved(path, step, self.model.child_keys(path[:-1]))
             self._edit_then_select(new_path, "move", self.model.pointer_of(path), step)
         elif action == "copy":
-            QGuiApplication.clipboard().setText(self.model.copy_json(path))
+            QGuiApplication.clipboard().setText(at_column_0(self.model.copy_json(path)))
 
     def _after_removal(self, path: Path) -> Path:
         """What becomes current when ``path`` is removed: the member after it, else the one
