@@ -422,3 +422,18 @@ def test_copy_as_json_is_indented_from_its_first_line(composer: Any, qtbot: Any)
     view.setCurrentIndex(row_of(view, "Categories"))
     qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.clipboard().text() == '[\n  "Fiction",\n  "Children"\n]'
+
+
+def test_an_edit_keeps_what_was_expanded_and_what_was_collapsed(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    view.expand(row_of(view, "Categories"))
+    view.expand(row_of(view, "$extra"))
+    view.collapse(row_of(view, "$extra"))
+    controller.edit("set_json", "/data/attributes/properties/Price", "10.50")
+    assert view.isExpanded(row_of(view, "Categories"))
+    assert not view.isExpanded(row_of(view, "$extra"))
+    view.setCurrentIndex(row_of(view, "Categories"))
+    widget.form.properties_tree.run("duplicate")  # the copy is not expanded, the original is
+    assert view.isExpanded(row_of(view, "Categories"))
+    assert not view.isExpanded(row_of(view, "Categories copy"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QModelIndex,
     QPoint,
     Qt,
 )
@@ -86,6 +85,11 @@ class PropertyEditor(QWidget):
         # Wide enough for the longest type name and the drop-down arrow of its editor.
         self.tree.setColumnWidth(1, self.fontMetrics().horizontalAdvance("boolean") + 56)
         self._saved: tuple[list[Path], Path | None, int] = ([], None, 0)
+        # What is expanded, kept as it changes: reading it back row by row before each reset
+        # asked about every row of an expanded array of thousands.
+        self._expanded: set[Path] = set()
+        self.tree.expanded.connect(lambda index: self._expanded.add(self.model.path_of(index)))
+        self.tree.collapsed.connect(lambda index: self._expanded.discard(self.model.path_of(index)))
         self._select_after: Path | None = None
         self._question: QMessageBox | None = None
         self.model.modelAboutToBeReset.connect(self._save_view)
@@ -137,17 +141,8 @@ class PropertyEditor(QWidget):
         return self.model.path_of(index) if index.isValid() else None
 
     def _save_view(self) -> None:
-        expanded: list[Path] = []
-        stack = [QModelIndex()]
-        while stack:
-            parent = stack.pop()
-            for row in range(self.model.rowCount(parent)):
-                index = self.model.index(row, 0, parent)
-                if self.tree.isExpanded(index):
-                    expanded.append(self.model.path_of(index))
-                    stack.append(index)
         column = max(self.tree.currentIndex().column(), 0)
-        self._saved = (expanded, self.current_path(), column)
+        self._saved = (list(self._expanded), self.current_path(), column)
         # An edit committed from a cell's editor resets the model, which takes the editor
         # away; a focused editor would hand the focus to the next widget in the chain (the
         # buttons below), so the next key would miss the tree. The tree takes it first (Qt
@@ -164,6 +159,7 @@ class PropertyEditor(QWidget):
             expanded = [new + p[len(old) :] if p[: len(old)] == old else p for p in expanded]
             if current is not None and current[: len(old)] == old:
                 current = new + current[len(old) :]
+        self._expanded.clear()  # the reset collapsed everything; what is found again returns
         for path in sorted(expanded, key=len):
             index = self.model.index_of(path)
             if index.isValid():
