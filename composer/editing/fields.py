@@ -13,7 +13,9 @@ from enum import StrEnum
 from composer.domain.findings import Finding, split_pointer
 
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+")
+# Digits in groups of three after a first group that does not start with 0: what "1,234"
+# (or "1.234" where the locale groups with dots) may mean as a thousands separator.
+_GROUPED = {sep: re.compile(rf"-?[1-9]\d{{0,2}}(?:{re.escape(sep)}\d{{3}})+") for sep in (",", ".")}
 
 
 class FieldKind(StrEnum):
@@ -128,13 +130,17 @@ def read_number(text: str, decimal_point: str = ".", group_separator: str = ",")
     """Turn what someone typed into a JSON number, keeping its spelling (``10.50`` stays
     ``10.50``). The locale's decimal separator is accepted where it cannot be anything else:
     ``59,90`` is 59.90 when the locale writes decimals with a comma, and also where a comma
-    cannot be a thousands separator (not followed by exactly three digits)."""
+    cannot be a thousands separator (not followed by exactly three digits). Where the locale
+    groups thousands with a dot, ``1.234`` is not guessed either way."""
     t = text.strip()
     if _JSON_NUMBER.fullmatch(t):
+        if group_separator == "." and _GROUPED["."].fullmatch(t):
+            # "1.234" where the locale writes 1.234 for 1234: a thousandth or a thousand?
+            return _ambiguous(text, t, t.replace(".", ""))
         return _finite(t, text)
     if t.count(",") == 1 and "." not in t:
         candidate = t.replace(",", ".")
-        grouped = _GROUPED.fullmatch(t) is not None
+        grouped = _GROUPED[","].fullmatch(t) is not None
         if _JSON_NUMBER.fullmatch(candidate) and (decimal_point == "," or not grouped):
             return _finite(candidate, text)
     if decimal_point != "." and t.count(decimal_point) == 1:
@@ -147,6 +153,14 @@ def read_number(text: str, decimal_point: str = ".", group_separator: str = ",")
         None,
         f'"{text}" is not a number: write it like 9.99 (digits, one decimal point, no '
         "thousands separators)",
+    )
+
+
+def _ambiguous(typed: str, decimal: str, thousands: str) -> NumberInput:
+    return NumberInput(
+        None,
+        f'"{typed.strip()}" could mean {decimal} or {thousands}: write {thousands}, or '
+        f"{decimal.replace('.', ',')} for the decimal",
     )
 
 

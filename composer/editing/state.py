@@ -10,6 +10,7 @@ the surrounding layout), so every other byte, number spelling and escape stays a
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ from composer.editing.jsontree import EditTree, Node, PathStep, Span, parse_tree
 from composer.editing.style import Style, detect_style, line_indent
 
 _UNKNOWN: Any = object()
+_LINE_BREAK = re.compile(r"\n[ \t]*")
 
 
 class EditState:
@@ -306,12 +308,23 @@ class EditState:
         """Set the value ``ptr`` names to ``json_text`` (one JSON value, written as given, so
         ``10.50`` stays ``10.50``), creating missing members on the way. None when the text
         does not parse, the path cannot be made, or nothing changes."""
-        json.loads(json_text)  # ValueError for a caller's mistake, before anything changes
-        return self._set(ptr, lambda _indent: json_text, label)
+        strict_loads(json_text)  # ValueError for a caller's mistake, before anything changes
+        return self._set(ptr, lambda indent: self._placed(json_text, indent), label)
 
     def set_value(self, ptr: str, value: Any, label: str = "") -> TextEdit | None:
-        """Set the value ``ptr`` names to a Python value, written in the text's style."""
+        """Set the value ``ptr`` names to a Python value, written in the text's style
+        (ValueError for one JSON cannot hold, such as NaN, before anything changes)."""
         return self._set(ptr, lambda indent: self.style().render(value, indent), label)
+
+    def _placed(self, json_text: str, indent: str) -> str:
+        """JSON text written from column 0 (later lines indented from there), placed on a
+        line that starts with ``indent``: its later lines move along; in a text written on
+        one line it goes on one line too. Newlines in valid JSON are only ever blanks."""
+        if "\n" not in json_text:
+            return json_text
+        if not self.style().multiline:
+            return _LINE_BREAK.sub("", json_text)
+        return json_text.replace("\n", "\n" + indent)
 
     def _set(self, ptr: str, render: Callable[[str], str], label: str) -> TextEdit | None:
         tree = self.tree()
@@ -409,9 +422,12 @@ class EditState:
             return None
         n = len(holder.children or [])
         at = n if index is None else max(0, min(index, n))
+        indent = line_indent(self.text, span_of(steps[-1]).start) + self.style().indent
         if json_text is None:
-            indent = line_indent(self.text, span_of(steps[-1]).start) + self.style().indent
             json_text = self.style().render(value, indent)
+        else:
+            strict_loads(json_text)  # ValueError for a caller's mistake
+            json_text = self._placed(json_text, indent)
         return self._insert(
             steps, key, json_text, at, label or f"new member in {_name(parent_ptr)}"
         )

@@ -21,13 +21,23 @@ class Style:
 
     def render(self, value: Any, line_indent: str = "") -> str:
         """``value`` as JSON text in this style, for a place whose line starts with
-        ``line_indent`` (nested lines are indented from there)."""
+        ``line_indent`` (nested lines are indented from there). ValueError for a value JSON
+        cannot hold (NaN, an infinity): such a text would no longer parse."""
         if not isinstance(value, dict | list) or not value:
-            return json.dumps(value, ensure_ascii=False)
+            return json.dumps(value, ensure_ascii=False, allow_nan=False)
         if not self.multiline:
-            return json.dumps(value, ensure_ascii=False, separators=(self.item_sep, self.colon))
+            return json.dumps(
+                value,
+                ensure_ascii=False,
+                allow_nan=False,
+                separators=(self.item_sep, self.colon),
+            )
         text = json.dumps(
-            value, ensure_ascii=False, indent=self.indent, separators=(",", self.colon)
+            value,
+            ensure_ascii=False,
+            allow_nan=False,
+            indent=self.indent,
+            separators=(",", self.colon),
         )
         return text.replace("\n", "\n" + line_indent) if line_indent else text
 

@@ -29,6 +29,11 @@ from composer.editing.fields import (
         ("1,234", ",", "1.234"),  # a decimal comma where the locale writes one
         ("1.234,5", ",", "1234.5"),
         ("1,234", ".", None),  # thousands or decimals? not guessed
+        ("1.234", ",", None),  # ... nor where the locale groups thousands with a dot
+        ("12.345", ",", None),
+        ("1.5", ",", "1.5"),  # a dot before other than three digits groups nothing
+        ("0.125", ",", "0.125"),  # nor after a lone 0
+        ("0,125", ".", "0.125"),
         ("59,9x", ".", None),
         ("ten", ".", None),
         ("1e999", ".", None),

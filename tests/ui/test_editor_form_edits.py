@@ -85,6 +85,25 @@ def test_a_value_that_is_not_a_number_blocks_send_with_its_pointer(
     assert row.message.isVisible() and "number" in row.message.text()
 
 
+def test_a_dot_grouped_number_in_a_decimal_comma_locale_is_not_guessed(
+    composer: Any, qtbot: Any
+) -> None:
+    """In German "1.234" is 1234: it was sent as 1.234, a thousandth of what was meant."""
+    controller, widget = composer
+    old = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    try:
+        widget.form.value_edit.clear()
+        qtbot.keyClicks(widget.form.value_edit, "1.234")
+        assert _value_of(controller) == "1.234"  # what the field shows, as text
+        assert not controller.validate_now().valid
+        widget.form.value_edit.clear()
+        qtbot.keyClicks(widget.form.value_edit, "1.234,50")
+        assert _value_of(controller) == 1234.5
+    finally:
+        QLocale.setDefault(old)
+
+
 def test_a_form_edit_changes_only_the_span_of_its_value(qtbot: Any) -> None:
     controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
     controller.load_text(HAND_WRITTEN)

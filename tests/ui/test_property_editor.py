@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMenu
 
 from composer.domain.draft import sample_event
@@ -245,3 +246,194 @@ def test_copy_paste_as_json_and_undo_in_one_step(composer: Any, qtbot: Any) -> N
     qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert "not hold JSON" in widget.form.properties_tree.status.text()
     assert controller.text() == before
+
+
+def test_the_focus_stays_in_the_tree_after_a_committed_edit(composer: Any, qtbot: Any) -> None:
+    """Choosing a type with a key, or Enter on a value, keeps the keyboard in the tree (it
+    went to the next button, so the next Insert or Tab did something else)."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.window().activateWindow()
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Price", 1))
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.keyClicks(QApplication.focusWidget(), "s")  # the drop-down: "string"
+    assert props(controller)["Price"] == "9.99"
+    assert QApplication.focusWidget() is view
+    qtbot.keyClick(view, Qt.Key.Key_Tab)  # to the Value cell
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    edit = QApplication.focusWidget()
+    assert isinstance(edit, QLineEdit)
+    edit.selectAll()
+    qtbot.keyClicks(edit, "10.50")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: props(controller)["Price"] == "10.50", timeout=2000)
+    qtbot.wait(20)
+    assert QApplication.focusWidget() is view
+    assert view.currentIndex() == row_of(view, "Price", 2)
+
+
+def test_ctrl_insert_adds_inside_and_copies_nothing(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    QApplication.clipboard().setText("kept")
+    view.setCurrentIndex(row_of(view, "Categories"))
+    qtbot.keyClick(view, Qt.Key.Key_Insert, Qt.KeyboardModifier.ControlModifier)
+    assert props(controller)["Categories"] == ["Fiction", "Children", ""]
+    assert QApplication.clipboard().text() == "kept"
+    assert isinstance(QApplication.focusWidget(), QLineEdit)  # the new item's value
+
+
+@pytest.mark.parametrize("removed, then", [("ProductID", "Categories"), ("$extra", "Price")])
+def test_after_a_removal_the_next_row_is_current(
+    composer: Any, qtbot: Any, removed: str, then: str
+) -> None:
+    """Delete, Delete removes two members, as in a file tree: the row after the removed one
+    (the one before, at the end) becomes current."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, removed))
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert removed not in props(controller)
+    assert view.currentIndex() == row_of(view, then)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert then not in props(controller)
+
+
+@pytest.mark.parametrize("pasted", ["NaN", "1e999", "-Infinity", '{"a": NaN}'])
+def test_pasting_what_json_cannot_hold_is_refused(composer: Any, qtbot: Any, pasted: str) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    before = controller.text()
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Price"))
+    QApplication.clipboard().setText(pasted)
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert controller.text() == before
+    assert controller.state.parses()
+    assert "not hold JSON" in widget.form.properties_tree.status.text()
+
+
+def test_a_pasted_fragment_keeps_its_spelling(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "$extra"))
+    QApplication.clipboard().setText(
+        '{\n    "Total": 10.50,\n    "Points": 1e3,\n'
+        '    "City": "caf\\u00e9", "Tags": [1.0, {"a": 2}]\n}'
+    )
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    text = controller.text()
+    assert '"Total": 10.50' in text
+    assert '"Points": 1e3' in text
+    assert '"City": "caf\\u00e9"' in text
+    assert props(controller)["$extra"]["Tags"] == [1.0, {"a": 2}]
+    # an item pasted into a list, and a value pasted over a scalar, as written too
+    view.setCurrentIndex(row_of(view, "Categories"))
+    QApplication.clipboard().setText("  2.50 ")
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    view.setCurrentIndex(row_of(view, "Price"))
+    QApplication.clipboard().setText('"caf\\u00e9"')
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    text = controller.text()
+    assert "2.50\n" in text
+    assert '"Price": "caf\\u00e9"' in text
+
+
+def test_a_value_pasted_with_no_row_chosen_never_replaces_the_whole_object(
+    composer: Any, qtbot: Any
+) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    before = controller.text()
+    view.setFocus()
+    view.setCurrentIndex(QModelIndex())
+    QApplication.clipboard().setText('"hello"')
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert controller.text() == before
+    assert "select the member" in widget.form.properties_tree.status.text()
+
+
+def test_the_menu_key_opens_the_menu_on_the_current_row(composer: Any, qtbot: Any) -> None:
+    """As Qt sends it for the menu key: placed by the input method's cursor rectangle (in
+    the tree's coordinates). Its Remove removed the row below."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Price"))
+
+    def remove_from_menu() -> None:
+        menu = QApplication.activePopupWidget()
+        if isinstance(menu, QMenu):
+            next(a for a in menu.actions() if a.text() == "Remove").trigger()
+            menu.close()
+
+    QTimer.singleShot(200, remove_from_menu)
+    pos = view.inputMethodQuery(Qt.InputMethodQuery.ImCursorRectangle).center()
+    QApplication.sendEvent(
+        view, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, pos, view.mapToGlobal(pos))
+    )
+    qtbot.waitUntil(lambda: "Price" not in props(controller), timeout=2000)
+    assert "$extra" in props(controller)
+
+
+def test_a_lossy_type_chosen_with_a_key_asks_once(composer: Any, qtbot: Any) -> None:
+    """The drop-down stayed open behind the question and committed again when the question
+    took the focus: Cancel left a second, identical question."""
+    controller, widget = composer
+    view = view_of(widget)
+    widget.window().activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=2000)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "ProductName", 1))
+    qtbot.keyClick(view, Qt.Key.Key_O)  # the Type cell's drop-down: "object"
+    qtbot.waitUntil(lambda: message_box(widget, "convertType") is not None, timeout=2000)
+    qtbot.wait(100)  # the question takes the focus
+    click_button(message_box(widget, "convertType"), "Cancel")
+    qtbot.wait(100)
+    assert message_box(widget, "convertType") is None
+    assert props(controller)["ProductName"] == "Winnie the Pooh"
+    assert row_of(view, "ProductName", 1).data() == "string"
+    assert not [c for c in view.viewport().findChildren(QComboBox) if c.isVisible()]
+
+
+def test_tab_leaves_the_tree_after_its_last_cell(composer: Any, qtbot: Any) -> None:
+    """Tab on the last cell went back to the start of the last row: the keyboard was
+    trapped in the tree."""
+    _controller, widget = composer
+    view = view_of(widget)
+    widget.window().activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=2000)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "$extra", 2))
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is widget.form.properties_tree.add_button
+
+
+def test_copy_as_json_is_indented_from_its_first_line(composer: Any, qtbot: Any) -> None:
+    """The copied lines kept the indentation of their place in the event: pasted elsewhere,
+    the closing bracket stood 8 columns in."""
+    _controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Categories"))
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == '[\n  "Fiction",\n  "Children"\n]'
+
+
+def test_an_edit_keeps_what_was_expanded_and_what_was_collapsed(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    view.expand(row_of(view, "Categories"))
+    view.expand(row_of(view, "$extra"))
+    view.collapse(row_of(view, "$extra"))
+    controller.edit("set_json", "/data/attributes/properties/Price", "10.50")
+    assert view.isExpanded(row_of(view, "Categories"))
+    assert not view.isExpanded(row_of(view, "$extra"))
+    view.setCurrentIndex(row_of(view, "Categories"))
+    widget.form.properties_tree.run("duplicate")  # the copy is not expanded, the original is
+    assert view.isExpanded(row_of(view, "Categories"))
+    assert not view.isExpanded(row_of(view, "Categories copy"))

@@ -9,16 +9,16 @@ JSON; Ctrl+Z/Ctrl+Shift+Z undo and redo (the composer's one history).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QModelIndex,
     QPoint,
     Qt,
 )
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,10 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from composer.domain.findings import Severity
+from composer.editing.fragments import at_column_0, read_fragment
 from composer.editing.values import TYPES, conversion_loss, type_of
 from composer.ui.editor.controller import ComposerController
-from composer.ui.editor.tree_model import JsonTreeModel, Path, fragment_value
+from composer.ui.editor.tree_model import JsonTreeModel, Path
 from composer.ui.editor.tree_view import PropertyTreeView, TreeDelegate
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 
 class PropertyEditor(QWidget):
@@ -81,7 +85,13 @@ class PropertyEditor(QWidget):
         # Wide enough for the longest type name and the drop-down arrow of its editor.
         self.tree.setColumnWidth(1, self.fontMetrics().horizontalAdvance("boolean") + 56)
         self._saved: tuple[list[Path], Path | None, int] = ([], None, 0)
+        # What is expanded, kept as it changes: reading it back row by row before each reset
+        # asked about every row of an expanded array of thousands.
+        self._expanded: set[Path] = set()
+        self.tree.expanded.connect(lambda index: self._expanded.add(self.model.path_of(index)))
+        self.tree.collapsed.connect(lambda index: self._expanded.discard(self.model.path_of(index)))
         self._select_after: Path | None = None
+        self._question: QMessageBox | None = None
         self.model.modelAboutToBeReset.connect(self._save_view)
         self.model.modelReset.connect(self._restore_view)
         self.model.problem.connect(self._say)
@@ -131,17 +141,15 @@ class PropertyEditor(QWidget):
         return self.model.path_of(index) if index.isValid() else None
 
     def _save_view(self) -> None:
-        expanded: list[Path] = []
-        stack = [QModelIndex()]
-        while stack:
-            parent = stack.pop()
-            for row in range(self.model.rowCount(parent)):
-                index = self.model.index(row, 0, parent)
-                if self.tree.isExpanded(index):
-                    expanded.append(self.model.path_of(index))
-                    stack.append(index)
         column = max(self.tree.currentIndex().column(), 0)
-        self._saved = (expanded, self.current_path(), column)
+        self._saved = (list(self._expanded), self.current_path(), column)
+        # An edit committed from a cell's editor resets the model, which takes the editor
+        # away; a focused editor would hand the focus to the next widget in the chain (the
+        # buttons below), so the next key would miss the tree. The tree takes it first (Qt
+        # does not watch the editor's focus while it commits).
+        focus = QApplication.focusWidget()
+        if focus is not None and focus is not self.tree and self.tree.isAncestorOf(focus):
+            self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _restore_view(self) -> None:
         expanded, current, column = self._saved
@@ -151,6 +159,7 @@ class PropertyEditor(QWidget):
             expanded = [new + p[len(old) :] if p[: len(old)] == old else p for p in expanded]
             if current is not None and current[: len(old)] == old:
                 current = new + current[len(old) :]
+        self._expanded.clear()  # the reset collapsed everything; what is found again returns
         for path in sorted(expanded, key=len):
             index = self.model.index_of(path)
             if index.isValid():
@@ -252,6 +261,8 @@ class PropertyEditor(QWidget):
         if not lost:
             self._select_after = path
             return self.model.convert_type(path, new_type)
+        if self._question is not None:
+            return False  # one question at a time: a second one would ask again after Cancel
         # (the dialog's classes load when first asked, not before the window's first paint)
         from PySide6.QtWidgets import QMessageBox
 
@@ -269,12 +280,15 @@ class PropertyEditor(QWidget):
         box.setWindowModality(Qt.WindowModality.WindowModal)
 
         def answered() -> None:
+            self._question = None
             if box.clickedButton() is change:
                 self._select_after = path
                 self.model.convert_type(path, new_type)
             box.deleteLater()
+            self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
         box.finished.connect(answered)
+        self._question = box
         box.open()
         return False
 
@@ -298,7 +312,7 @@ class PropertyEditor(QWidget):
                 self.tree.setExpanded(self.model.index_of(path), True)
                 self.add_member(path)
         elif action == "remove":
-            self._edit_then_select(path, "remove", self.model.pointer_of(path))
+            self._edit_then_select(self._after_removal(path), "remove", self.model.pointer_of(path))
         elif action == "duplicate":
             result = self.controller.edit("duplicate", self.model.pointer_of(path))
             if result is not None:
@@ -309,27 +323,47 @@ class PropertyEditor(QWidget):
             new_path = _moved(path, step, self.model.child_keys(path[:-1]))
             self._edit_then_select(new_path, "move", self.model.pointer_of(path), step)
         elif action == "copy":
-            QGuiApplication.clipboard().setText(self.model.copy_json(path))
+            QGuiApplication.clipboard().setText(at_column_0(self.model.copy_json(path)))
+
+    def _after_removal(self, path: Path) -> Path:
+        """What becomes current when ``path`` is removed: the member after it, else the one
+        before it, else its parent (an item of a list keeps its index: the next item)."""
+        if isinstance(path[-1], int):
+            return path
+        keys = self.model.child_keys(path[:-1])
+        row = keys.index(path[-1])
+        if row + 1 < len(keys):
+            return (*path[:-1], keys[row + 1])
+        return (*path[:-1], keys[row - 1]) if row > 0 else path[:-1]
 
     def paste(self, path: Path) -> None:
-        """Paste JSON: into an object an object's members are added (same names replaced);
-        into an array the value is added as its last item; on anything else it replaces
-        the value."""
-        value, problem = fragment_value(QGuiApplication.clipboard().text())
-        if problem:
-            self._say(f"{self._name}: {problem}")
+        """Paste JSON, written as it is on the clipboard (``10.50`` stays ``10.50``): into an
+        object an object's members are added (same names replaced); into an array the value
+        is added as its last item; on anything else it replaces the value. Nothing changes
+        when the clipboard does not hold one JSON value."""
+        try:
+            fragment = read_fragment(QGuiApplication.clipboard().text())
+        except ValueError as exc:
+            self._say(f"{self._name}: the clipboard does not hold JSON ({exc})")
+            return
+        found, holder = self.model.value_at(path)
+        if not path and not isinstance(fragment.value, dict):
+            # the object itself: only members can go into it, never a value over it
+            self._say(
+                f"{self._name}: select the member to replace, or paste an object "
+                '({"Name": value, ...}) to add its members'
+            )
             return
         self._say("")
-        found, holder = self.model.value_at(path)
         ptr = self.model.pointer_of(path)
         with self.controller.batch():
-            if found and isinstance(holder, dict) and isinstance(value, dict):
-                for key, item in value.items():
-                    self.controller.edit("set_value", f"{ptr}/{_escape(key)}", item)
+            if found and isinstance(holder, dict) and isinstance(fragment.value, dict):
+                for key, text in fragment.members:
+                    self.controller.edit("set_json", f"{ptr}/{_escape(key)}", text)
             elif found and isinstance(holder, list):
-                self.controller.edit("insert", ptr, None, value)
+                self.controller.edit("insert", ptr, None, None, json_text=fragment.text)
             else:
-                self.controller.edit("set_value", ptr, value)
+                self.controller.edit("set_json", ptr, fragment.text)
         self._select(path)
 
     def _edit_then_select(self, select: Path, operation: str, *args: Any) -> None:

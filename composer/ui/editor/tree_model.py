@@ -9,7 +9,6 @@ name: what the Name cell edits is exactly the member's name.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import (
@@ -89,7 +88,18 @@ class JsonTreeModel(QAbstractItemModel):
 
     def value_at(self, path: Path) -> tuple[bool, Any]:
         """(True, value) at ``path`` (the object itself for ``()``), (False, None) if absent."""
-        return self.controller.state.value_at(self.pointer_of(path))
+        # walked by the path's keys: the view asks for every cell of every row after a
+        # change, and a pointer built and split again for each made a megabyte's edit slow
+        found, node = self.controller.state.value_at(self.pointer)
+        if not found:
+            return False, None
+        for key in path:
+            in_object = isinstance(node, dict) and isinstance(key, str) and key in node
+            in_array = isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
+            if not (in_object or in_array):
+                return False, None
+            node = node[key]
+        return True, node
 
     def path_of(self, index: Index) -> Path:
         """The path of an index (``()`` for the invisible root)."""
@@ -171,12 +181,13 @@ class JsonTreeModel(QAbstractItemModel):
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         path = self.path_of(index)
         col = index.column()
-        found, value = self.value_at(path)
-        editable = (
-            (col == 0 and isinstance(path[-1], str))
-            or col == 1
-            or (col == 2 and found and not isinstance(value, dict | list) and value is not None)
-        )
+        if col == 0:
+            editable = isinstance(path[-1], str)
+        elif col == 1:
+            editable = True
+        else:
+            found, value = self.value_at(path)
+            editable = found and not isinstance(value, dict | list) and value is not None
         return base | Qt.ItemFlag.ItemIsEditable if editable else base
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -314,11 +325,3 @@ def _marker(severity: Severity) -> QIcon:
         else QStyle.StandardPixmap.SP_MessageBoxWarning
     )
     return style.standardIcon(pixmap)
-
-
-def fragment_value(text: str) -> tuple[Any, str]:
-    """A pasted JSON fragment: its value, or the reason it is not JSON."""
-    try:
-        return json.loads(text), ""
-    except (ValueError, RecursionError) as exc:
-        return None, f"the clipboard does not hold JSON ({exc})"

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
     QStyledItemDelegate,
@@ -44,9 +52,15 @@ class TreeDelegate(QStyledItemDelegate):
         combo = QComboBox(parent)
         combo.addItems(list(choices))
         combo.setAccessibleName("Type" if index.column() == 1 else "Value")
-        # Commit as soon as a choice is made: one click, not click-then-leave.
-        combo.activated.connect(lambda _i: self.commitData.emit(combo))
+        # Commit as soon as a choice is made (one click, not click-then-leave), and close
+        # the drop-down: left open behind a question about a lossy type change, it committed
+        # again when the question took the focus, and a second question came up.
+        combo.activated.connect(lambda _i: self._chosen(combo))
         return combo
+
+    def _chosen(self, combo: QComboBox) -> None:
+        self.commitData.emit(combo)
+        self.closeEditor.emit(combo, QAbstractItemDelegate.EndEditHint.NoHint)
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         """Show the cell's value in the editor."""
@@ -92,17 +106,26 @@ class PropertyTreeView(QTreeView):
                 else QAbstractItemView.CursorAction.MoveUp,
                 modifiers,
             )
-            if row.isValid() and row != current.siblingAtColumn(0):
+            if row.isValid() and row.siblingAtColumn(0) != current.siblingAtColumn(0):
                 return row.siblingAtColumn(0 if forward else model.columnCount(row.parent()) - 1)
             return current
         return super().moveCursor(action, modifiers)
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        """The menu key opens the menu on the current item (the mouse, where it points)."""
-        if event.reason() == QContextMenuEvent.Reason.Keyboard and self.currentIndex().isValid():
+    def event(self, event: QEvent) -> bool:
+        """The menu key opens the menu on the current item. Qt places a keyboard context
+        menu by the input method's cursor rectangle, in the tree's coordinates (below the
+        header), while the menu reads viewport coordinates: it opened on the row below."""
+        if (
+            event.type() == QEvent.Type.ContextMenu
+            and isinstance(event, QContextMenuEvent)
+            and event.reason() == QContextMenuEvent.Reason.Keyboard
+            and self.currentIndex().isValid()
+        ):
+            self.scrollTo(self.currentIndex())
             self.customContextMenuRequested.emit(self.visualRect(self.currentIndex()).center())
-            return
-        super().contextMenuEvent(event)
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """The editing keys of the property editor (see the module's docstring)."""
@@ -122,6 +145,10 @@ def key_action(event: QKeyEvent) -> str:
     key, mods = event.key(), event.modifiers()
     ctrl = Qt.KeyboardModifier.ControlModifier
     alt = Qt.KeyboardModifier.AltModifier
+    # Before the standard keys: on Linux and Windows Ctrl+Ins is also Copy, which would
+    # take the key the editor offers for "Add member inside" (Shift+Ins stays Paste).
+    if key == Qt.Key.Key_Insert and not mods & Qt.KeyboardModifier.ShiftModifier:
+        return "add_child" if mods & ctrl else "add_sibling"
     for seq, name in (
         (QKeySequence.StandardKey.Undo, "undo"),
         (QKeySequence.StandardKey.Redo, "redo"),
@@ -132,8 +159,6 @@ def key_action(event: QKeyEvent) -> str:
             return name
     if key == Qt.Key.Key_Delete:
         return "remove"
-    if key == Qt.Key.Key_Insert:
-        return "add_child" if mods & ctrl else "add_sibling"
     if key == Qt.Key.Key_D and mods & ctrl:
         return "duplicate"
     if key == Qt.Key.Key_Up and mods & alt:
