@@ -437,3 +437,16 @@ def test_an_edit_keeps_what_was_expanded_and_what_was_collapsed(composer: Any, q
     widget.form.properties_tree.run("duplicate")  # the copy is not expanded, the original is
     assert view.isExpanded(row_of(view, "Categories"))
     assert not view.isExpanded(row_of(view, "Categories copy"))
+
+
+def test_a_type_change_keeps_the_number_as_written(composer: Any, qtbot: Any) -> None:
+    """10.50 changed to a string read "10.5", and back to a number 10.5."""
+    controller, widget = composer
+    view = view_of(widget)
+    controller.edit("set_json", "/data/attributes/properties/Price", "10.50")
+    choose_type(qtbot, view, "Price", "string")
+    assert props(controller)["Price"] == "10.50"
+    choose_type(qtbot, view, "Price", "number")
+    assert '"Price": 10.50' in controller.text()
+    choose_type(qtbot, view, "Price", "array")
+    assert '"Price": [10.50]' in controller.text()
