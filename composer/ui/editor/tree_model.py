@@ -258,6 +258,8 @@ class JsonTreeModel(QAbstractItemModel):
             self.problem.emit(f"{self.describe(path)}: {problem}")
             return False
         self.problem.emit("")
+        if isinstance(current, str) and str(value) == current:
+            return True  # left as it was: "caf\u00e9" keeps its escape (Tab walks past cells)
         self.controller.edit("set_json", ptr, json_text)
         return True
 
