@@ -88,6 +88,7 @@ class AcceptedLog:
             sent_at=time.time() - outcome.total_ms / 1000,
             history_id=result.history_id,
             unique_id=result.unique_id,
+            column=item.column,
         )
         self.count += 1
         if self.pool is not None:
@@ -138,6 +139,8 @@ async def verify_run(
 
 def render_verify(summary: VerifySummary, name: str) -> list[str]:
     """The summary's read-back lines."""
+    from composer.services.replay_input import file_place
+
     c = summary.counts()
     what = (
         f"a sample of {summary.chosen}"
@@ -157,7 +160,8 @@ def render_verify(summary: VerifySummary, name: str) -> list[str]:
     missing = [(a, v) for a, v in summary.not_seen() if v.outcome.value == "not_seen"]
     for item, verdict in missing[:MAX_LISTED]:
         cause = f"; likely: {verdict.causes[0]}" if verdict.causes else ""
-        lines.append(f"  {name}:{item.line}: not seen ({item.unique_id}){cause}")
+        where = file_place(name, item.index, item.line, item.column)
+        lines.append(f"  {where}: not seen ({item.unique_id}){cause}")
     if len(missing) > MAX_LISTED:
         lines.append(f"  ... and {len(missing) - MAX_LISTED} more not seen")
     # cannot_check and skipped share their reason (a missing scope...): said once each

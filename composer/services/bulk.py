@@ -662,4 +662,6 @@ def heap_frozen() -> Iterator[None]:
 
 def _describe_outcome(outcome: SendOutcome) -> str:
     """A job's outcome in a line (the shared wording of every send)."""
-    return outcome_line(outcome) or f"{outcome.status} {status_title(outcome.status or 0)}"
+    return outcome_line(outcome, detail=False) or (
+        f"{outcome.status} {status_title(outcome.status or 0)}"
+    )

@@ -255,11 +255,12 @@ def _why_unknown(outcome: SendOutcome) -> str:
     return f"{said}{ended}, so the event may or may not have been recorded."
 
 
-def outcome_line(outcome: SendOutcome) -> str | None:
+def outcome_line(outcome: SendOutcome, *, detail: bool = True) -> str | None:
     """A send that was not accepted, in one line for a listing (a replay's problems, a bulk
     job's events), saying what is known: every try when more than one was made, whether the
     event may have been recorded only where that is so, and "no response" only when no try got
-    one. None when it was accepted."""
+    one. None when it was accepted. ``detail``: with the first error the server named, or the
+    advice for a failed connection (a bulk job names its errors per event itself)."""
     delivery = delivery_of(outcome)
     if delivery is Delivery.ACCEPTED:
         return None
@@ -267,18 +268,18 @@ def outcome_line(outcome: SendOutcome) -> str | None:
     if delivery is Delivery.UNKNOWN:
         return f"unknown, may have been recorded: {attempts_words(outcome)}"
     if outcome.status is not None:
-        detail = outcome.findings[0].message if outcome.findings else ""
+        named = outcome.findings[0].message if outcome.findings and detail else ""
         text = f"{outcome.status} {status_title(outcome.status)}"
         if tries > 1:
             text = f"{text} (the last of {tries} tries: {attempts_words(outcome)})"
-        return f"{text}: {detail}" if detail else text
+        return f"{text}: {named}" if named else text
     if any(a.status is not None for a in outcome.attempts):
         # the server answered some try (and refused it); the send ended without an answer
         return f"not recorded ({attempts_words(outcome)})"
     error = outcome.error
     if error is None:
         return "not sent"
-    text = f"no response: {error.message} ({error.advice})"
+    text = f"no response: {error.message}" + (f" ({error.advice})" if detail else "")
     return f"{text} after {tries} tries" if tries > 1 else text
 
 

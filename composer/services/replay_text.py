@@ -32,7 +32,7 @@ class CountText:
 
 def count_texts(counts: ReplayCounts, *, running: bool = False) -> tuple[CountText, ...]:
     """Accepted, not accepted, unknown, not sent (``Not sent yet`` while ``running``) and
-    invalid lines, in that order."""
+    invalid events, in that order."""
 
     def of(delivery: Delivery, value: int, label: str = "") -> CountText:
         words = delivery_text(delivery)
@@ -43,7 +43,7 @@ def count_texts(counts: ReplayCounts, *, running: bool = False) -> tuple[CountTe
         of(Delivery.NOT_ACCEPTED, counts.not_accepted),
         of(Delivery.UNKNOWN, counts.unknown),
         of(Delivery.NOT_SENT, counts.not_sent, "Not sent yet" if running else ""),
-        CountText("invalid", Tone.ERROR, "Invalid lines", counts.invalid),
+        CountText("invalid", Tone.ERROR, "Invalid events", counts.invalid),
     )
 
 

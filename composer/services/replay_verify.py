@@ -43,6 +43,8 @@ class AcceptedSend:
     """Epoch seconds when it left."""
     history_id: int | None
     unique_id: str | None
+    column: int | None = None
+    """Its column when other events start on its line too (see ``ReplayItem.column``)."""
 
 
 def choose_sample(accepted: Sequence[AcceptedSend], size: int | None) -> list[AcceptedSend]:
@@ -143,7 +145,13 @@ class VerifySummary:
             "interrupted": self.interrupted,
             "reads": self.reads,
             "events": [
-                {"index": a.index, "line": a.line, "unique_id": a.unique_id, **v.to_json()}
+                {
+                    "index": a.index,
+                    "line": a.line,
+                    "column": a.column,
+                    "unique_id": a.unique_id,
+                    **v.to_json(),
+                }
                 for a, v in self.not_seen()
             ],
         }

@@ -208,3 +208,20 @@ def test_the_checks_share_their_reads(tmp_path, capsys) -> None:
     assert code == 0
     assert (v["checked"], v["landed"]) == (30, 30)
     assert v["reads"] <= 12, v["reads"]  # 3 profiles, the metric list, a few listings
+
+
+def test_an_event_not_seen_of_a_one_line_array_is_named_by_number_and_column(
+    tmp_path, capsys
+) -> None:
+    path = events_file(tmp_path, 12)
+    docs = [json.loads(line) for line in path.read_text().splitlines()]
+    one_line = tmp_path / "events.json"
+    one_line.write_text(json.dumps(docs, separators=(",", ":")))
+    with run_in_thread(SandboxConfig(drop_rate=0.4, drop_seed=11)) as url:
+        replay(tmp_path, url, one_line, "--verify", "--verify-timeout", "1")
+    out = capsys.readouterr().out
+    missing = [line.strip() for line in out.splitlines() if "not seen (" in line]
+    assert missing, out
+    for line in missing:  # events.json:1:245: event 3: not seen (...)
+        place, rest = line.split(": event ", 1)
+        assert place.startswith(f"{one_line}:1:") and rest.split(":")[0].isdigit(), line

@@ -99,6 +99,10 @@ def test_a_replay_from_the_dialog_records_its_events_and_counts_them(qtbot, make
     assert dialog.bar.value() == dialog.bar.maximum() == 6
     assert "5 of 6 events accepted" in dialog.outcome_headline.text()
     assert dialog.problems.toPlainText().startswith("line 4: not sent:")  # the invalid line
+    # "Replay again" shows whole at the dialog's size
+    assert dialog.start_button.text() == "Replay again"
+    button = dialog.start_button
+    qtbot.waitUntil(lambda: button.width() >= button.sizeHint().width(), timeout=2000)
     # every send is in the history, tied to the run and the event's position
     rows = window.storage.history.page(limit=20)
     assert sorted(r.run_index for r in rows) == [0, 1, 2, 4, 5]

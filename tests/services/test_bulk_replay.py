@@ -121,6 +121,9 @@ def test_a_refused_job_names_the_events_its_errors_point_at_by_line():
     (refused,) = problems
     assert refused.line == 6 and refused.kind == "refused"
     assert "400" in refused.text and "metric" in refused.text and "name" in refused.text
+    # the job's error is named once, at the event, after the status
+    assert refused.text.startswith("400 Bad request: attributes.metric.data.attributes.name: ")
+    assert refused.text.count("must be a string") == 1
 
 
 def test_the_events_of_a_refused_job_its_errors_do_not_name_are_refused_with_it():
