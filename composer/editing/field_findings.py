@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from composer.domain.findings import Finding, Severity
+from composer.domain.findings import Finding, Severity, describe_pointer
+from composer.domain.rule_ids import DUPLICATE_KEY
 from composer.editing.fields import FormShape
 
 if TYPE_CHECKING:  # the variables load with the first text that holds one, not at start-up
@@ -46,7 +47,7 @@ def place_findings(shape: FormShape, findings: Iterable[Finding]) -> FieldFindin
             continue
         key, sub = place
         if key in placed.in_trees and sub:
-            placed.in_trees[key].setdefault(tree_path(sub), (f.severity, f.message))
+            placed.in_trees[key].setdefault(tree_path(sub), (f.severity, finding_text(f)))
         shown = placed.per_field.get(key)
         if shown is None or (f.is_error and not shown.is_error):
             placed.per_field[key] = f
@@ -54,7 +55,16 @@ def place_findings(shape: FormShape, findings: Iterable[Finding]) -> FieldFindin
 
 
 def finding_text(finding: Finding) -> str:
-    """A field's finding in words, saying when Klaviyo reported it."""
+    """A field's finding in words, saying when Klaviyo reported it. A repeated member is
+    told from the field's side: the Form shows the last one, which Klaviyo keeps, while the
+    finding's own words are about the earlier one it ignores."""
+    if finding.rule == DUPLICATE_KEY:
+        where = f" (line {finding.line})" if finding.line else ""
+        return (
+            f"{describe_pointer(finding.pointer)} is given more than once: this is the last "
+            f"one, kept by Klaviyo; an earlier one{where} is ignored: remove it in Raw JSON "
+            "(click the problem to go there)"
+        )
     origin = " (reported by Klaviyo)" if finding.source == "server" else ""
     return finding.message + origin
 

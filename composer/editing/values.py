@@ -68,6 +68,23 @@ def convert(value: Any, new_type: str) -> Any:
     return None
 
 
+def converted_source(value: Any, source: str | None, new_type: str) -> str | None:
+    """The JSON text of ``value`` (written as ``source``) changed to ``new_type`` where its
+    spelling can be kept: the number ``10.50`` becomes the string ``"10.50"`` (not
+    ``"10.5"``), the string ``"1e3"`` the number ``1e3`` (not ``1000.0``), a scalar put into
+    an array keeps its escapes. None where :func:`convert`'s value is to be written."""
+    kind = type_of(value)
+    if source is None or kind == new_type:
+        return None
+    if kind == "number" and new_type == "string":
+        return json.dumps(source)
+    if kind == "string" and new_type == "number":
+        return read_number(value).json_text
+    if kind in ("number", "string", "boolean") and new_type == "array" and value != "":
+        return f"[{source}]"
+    return None
+
+
 def conversion_loss(value: Any, new_type: str) -> str:
     """What changing ``value`` to ``new_type`` would throw away ("" when nothing): a person
     is asked before it is lost."""

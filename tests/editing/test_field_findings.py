@@ -4,6 +4,7 @@ trees, and the resolved value under a field that holds variables."""
 from __future__ import annotations
 
 from composer.domain.findings import Finding, Severity
+from composer.domain.rule_ids import DUPLICATE_KEY
 from composer.domain.variables import Scope, resolve
 from composer.editing.field_findings import field_hint, finding_text, place_findings
 from composer.editing.fields import event_shape_2023_01_24
@@ -60,3 +61,22 @@ def test_a_field_with_a_variable_shows_its_resolved_value_and_where_it_came_from
     assert "staging" in hint.sources
     assert field_hint(SHAPE, "unique_id", resolution, "staging") is None  # unknown: no hint
     assert field_hint(SHAPE, "value", resolution, "staging") is None  # no variable
+
+
+def test_a_repeated_member_says_the_field_shows_the_one_klaviyo_keeps() -> None:
+    """The Form shows the last of two members of one name: its marker said "ignores this
+    one" of the member that is sent."""
+    repeated = Finding(
+        "/data/attributes/properties/Price",
+        Severity.WARNING,
+        DUPLICATE_KEY,
+        "properties.Price is given more than once in the same object; Klaviyo keeps the last "
+        'one and ignores this one: remove or rename the extra "Price"',
+        line=19,
+        column=9,
+    )
+    placed = place_findings(SHAPE, [repeated])
+    _severity, words = placed.in_trees["properties"][("Price",)]
+    assert "ignores this one" not in words
+    assert "kept" in words and "line 19" in words
+    assert words == finding_text(repeated)

@@ -15,6 +15,7 @@ from composer.editing.fields import (
     event_shape_2023_01_24,
     read_number,
 )
+from composer.editing.values import converted_source
 
 
 @pytest.mark.parametrize(
@@ -105,3 +106,23 @@ def test_member_survives_the_history_round_trip() -> None:
     f = Finding("/data/attributes", Severity.ERROR, "schema-required", "m", member="metric")
     assert Finding.from_json(f.to_json()) == f
     assert f.target == "/data/attributes/metric"
+
+
+@pytest.mark.parametrize(
+    ("value", "source", "new_type", "expected"),
+    [
+        (10.5, "10.50", "string", '"10.50"'),
+        (1000.0, "1e3", "string", '"1e3"'),
+        ("1e3", '"1e3"', "number", "1e3"),
+        ("59,90", '"59,90"', "number", "59.90"),
+        (10.5, "10.50", "array", "[10.50]"),
+        ("café", '"caf\\u00e9"', "array", '["caf\\u00e9"]'),
+        ("", '""', "array", None),  # an empty text becomes an empty list
+        ({"a": 1}, '{"a": 1}', "array", None),
+        ("ten", '"ten"', "number", None),  # not a number: convert() says 0, after a question
+    ],
+)
+def test_a_type_change_keeps_the_spelling(
+    value: object, source: str, new_type: str, expected: str | None
+) -> None:
+    assert converted_source(value, source, new_type) == expected

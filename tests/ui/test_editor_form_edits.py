@@ -204,3 +204,31 @@ def test_the_form_shows_a_loaded_event_before_its_check_is_done(qtbot: Any) -> N
     controller.load_payload(sample_event(), check_later=True)  # the check runs on a worker
     assert widget.form.profile_edits["$email"].text() == "ann.lee@example.com"
     assert widget.form.properties_tree.model.rowCount() == 5
+
+
+def test_a_duplicate_member_warning_leads_to_the_ignored_member_in_the_raw_json(
+    qtbot: Any,
+) -> None:
+    """The Form shows only the member Klaviyo keeps: the warning led to that one, where
+    following its advice (remove the extra) removed the value that is sent."""
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
+    controller.load_text(HAND_WRITTEN)
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    problems = widget.problems.list
+    qtbot.waitUntil(lambda: problems.count() > 0, timeout=2000)
+    item = next(
+        problems.item(i)
+        for i in range(problems.count())
+        if "more than once" in problems.item(i).text()
+    )
+    with qtbot.waitSignal(widget.findingActivated, timeout=1000):
+        qtbot.mouseClick(
+            problems.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=problems.visualItemRect(item).center(),
+        )
+    assert widget.tabs.currentIndex() == 1
+    assert widget.raw_editor.textCursor().selectedText() == '"Plan": "Gold"'

@@ -437,3 +437,32 @@ def test_an_edit_keeps_what_was_expanded_and_what_was_collapsed(composer: Any, q
     widget.form.properties_tree.run("duplicate")  # the copy is not expanded, the original is
     assert view.isExpanded(row_of(view, "Categories"))
     assert not view.isExpanded(row_of(view, "Categories copy"))
+
+
+def test_a_type_change_keeps_the_number_as_written(composer: Any, qtbot: Any) -> None:
+    """10.50 changed to a string read "10.5", and back to a number 10.5."""
+    controller, widget = composer
+    view = view_of(widget)
+    controller.edit("set_json", "/data/attributes/properties/Price", "10.50")
+    choose_type(qtbot, view, "Price", "string")
+    assert props(controller)["Price"] == "10.50"
+    choose_type(qtbot, view, "Price", "number")
+    assert '"Price": 10.50' in controller.text()
+    choose_type(qtbot, view, "Price", "array")
+    assert '"Price": [10.50]' in controller.text()
+
+
+def test_a_cell_left_as_it_was_keeps_its_spelling(composer: Any, qtbot: Any) -> None:
+    """Tab from cell to cell commits each one: an untouched "caf\\u00e9" became "café" and
+    made an undo step (and an unsaved change) out of nothing."""
+    controller, widget = composer
+    view = view_of(widget)
+    controller.edit("set_json", "/data/attributes/properties/ProductName", '"caf\\u00e9"')
+    controller.mark_saved()
+    steps = controller.state.history.undo_label()
+    edit = open_editor(qtbot, view, row_of(view, "ProductName", 2), QLineEdit)
+    assert edit.text() == "café"
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)  # on to the next row's name
+    assert '"ProductName": "caf\\u00e9"' in controller.text()
+    assert not controller.is_modified
+    assert controller.state.history.undo_label() == steps

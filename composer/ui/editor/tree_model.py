@@ -23,7 +23,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from composer.domain.findings import Severity, escape_token
-from composer.editing.values import convert, display, parse_cell, type_of
+from composer.editing.values import convert, converted_source, display, parse_cell, type_of
 from composer.ui.editor.controller import ComposerController
 
 Path = tuple[str | int, ...]
@@ -258,6 +258,8 @@ class JsonTreeModel(QAbstractItemModel):
             self.problem.emit(f"{self.describe(path)}: {problem}")
             return False
         self.problem.emit("")
+        if isinstance(current, str) and str(value) == current:
+            return True  # left as it was: "caf\u00e9" keeps its escape (Tab walks past cells)
         self.controller.edit("set_json", ptr, json_text)
         return True
 
@@ -294,7 +296,11 @@ class JsonTreeModel(QAbstractItemModel):
         if not found or type_of(value) == new_type:
             return found
         self.problem.emit("")
-        return self.controller.edit("set_value", self.pointer_of(path), convert(value, new_type))
+        ptr = self.pointer_of(path)
+        kept = converted_source(value, self.controller.state.source_at(ptr), new_type)
+        if kept is not None:  # as written: 10.50 becomes "10.50", not "10.5"
+            return self.controller.edit("set_json", ptr, kept) is not None
+        return self.controller.edit("set_value", ptr, convert(value, new_type)) is not None
 
     def set_flags(self, flags: dict[Path, tuple[Severity, str]]) -> None:
         """Mark the members findings name (a marker icon and the words as a tool tip)."""

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from composer.domain.findings import Finding
-from composer.domain.rule_ids import is_syntax
+from composer.domain.rule_ids import DUPLICATE_KEY, is_syntax
 from composer.editing.revision_shapes import form_shape
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form import EventForm
@@ -122,9 +122,12 @@ class ComposerWidget(QWidget):
 
     def focus_finding(self, finding: Finding) -> None:
         """Go to what a finding names: its form field when the Form tab is showing and has
-        one, else the JSON text range its pointer (or line and column) names."""
+        one, else the JSON text range its pointer (or line and column) names. A repeated
+        member is always shown in the text: the Form shows only the one Klaviyo keeps, and
+        the warning is about the other."""
         if (
             not is_syntax(finding.rule)
+            and finding.rule != DUPLICATE_KEY
             and self.tabs.currentWidget() is self.form
             and self.form.focus_finding(finding)
         ):
