@@ -343,7 +343,7 @@ def _print_job_events(storage: Any, row: HistoryRow, text: str | None) -> None:
     if not text:
         print(f"{'':8}a bulk job of {len(events)} events")
         return
-    from composer.services.replay_input import recorded_places
+    from composer.services.replay_places import recorded_places
 
     listed = events[:JOB_LINES_LISTED]
     places = recorded_places(
@@ -387,7 +387,7 @@ def _status_line(entry: HistoryEntry) -> str:
     if entry.error is not None:
         if any(a.status is not None for a in entry.attempts):
             # an earlier try got an answer: "no response" would say the server never answered
-            from composer.services.outcome_text import attempts_words
+            from composer.services.attempt_text import attempts_words
 
             outcome = entry.to_outcome()
             tries = attempts_words(outcome) if outcome is not None else ""

@@ -525,7 +525,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     listed = [0]
     name = session.name
 
-    from composer.services.replay_input import file_place
+    from composer.services.replay_places import file_place
 
     def on_invalid(event: ReplayEvent) -> None:
         listed[0] += 1

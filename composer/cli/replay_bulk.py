@@ -278,7 +278,7 @@ class JobLines:
     def flush(self, name: str) -> tuple[str, BulkProblem] | None:
         """``(where, problem)`` of the group (then empty), or None when there is none:
         ``where`` starts with the file's ``name``, as a terminal line names a place."""
-        from composer.services.replay_input import file_place
+        from composer.services.replay_places import file_place
 
         problem, units, count = self._problem, self._units, self._count
         self._problem, self._units, self._count = None, [], 0

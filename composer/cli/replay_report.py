@@ -260,7 +260,7 @@ def resume_hint(
 
 
 def _event_line(name: str, event: ReplayEvent) -> str:
-    from composer.services.replay_input import file_place
+    from composer.services.replay_places import file_place
 
     return f"  {file_place(name, event.index, event.line, event.column)}: {event.problem}"
 

@@ -139,7 +139,7 @@ async def verify_run(
 
 def render_verify(summary: VerifySummary, name: str) -> list[str]:
     """The summary's read-back lines."""
-    from composer.services.replay_input import file_place
+    from composer.services.replay_places import file_place
 
     c = summary.counts()
     what = (

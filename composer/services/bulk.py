@@ -54,11 +54,12 @@ from composer.domain.findings import ValidationReport, describe_pointer
 from composer.domain.jsontext import parse_json_text
 from composer.domain.outcome import SendOutcome, TransportErrorKind
 from composer.domain.revisions import Shape
-from composer.services.outcome_text import outcome_line
+from composer.services.attempt_text import outcome_line
 from composer.services.replay_common import Observer
 from composer.services.replay_common import attributes_of as _attributes
 from composer.services.replay_common import describe_invalid as _describe_invalid
-from composer.services.replay_input import ReplayItem, event_place
+from composer.services.replay_input import ReplayItem
+from composer.services.replay_places import event_place
 from composer.services.send import Sender
 
 __all__ = [

@@ -19,14 +19,10 @@ from composer.client.timing import Clock, monotonic
 from composer.domain.delivery import DELIVERIES, Delivery, derive_delivery
 from composer.domain.findings import ValidationReport
 from composer.domain.outcome import SendOutcome, StatusClass, TransportErrorKind
-from composer.services.outcome_text import outcome_line
+from composer.services.attempt_text import outcome_line
 from composer.services.replay_common import Observer, attributes_of, describe_invalid
-from composer.services.replay_input import (
-    ReplayInputError,
-    ReplayItem,
-    event_place,
-    read_events,
-)
+from composer.services.replay_input import ReplayInputError, ReplayItem, read_events
+from composer.services.replay_places import event_place
 from composer.services.send import Sender, SendResult, finished
 
 __all__ = [

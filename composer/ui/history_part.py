@@ -112,7 +112,7 @@ class HistoryPart(QObject):
         if body is None:
             self.message.emit(f"History entry #{entry.id} holds no event {chosen.position}.", 8000)
             return False
-        from composer.services.replay_input import recorded_places
+        from composer.services.replay_places import recorded_places
 
         index = chosen.run_index if chosen.run_index is not None else chosen.position
         where = recorded_places([(index, chosen.line)])[0]

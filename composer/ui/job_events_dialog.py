@@ -47,7 +47,7 @@ class JobEventsModel(QAbstractTableModel):
         several events start on one line (a JSON array written on one line)."""
 
     def set_rows(self, rows: list[JobEventRow]) -> None:
-        from composer.services.replay_input import recorded_places
+        from composer.services.replay_places import recorded_places
 
         self.beginResetModel()
         self.rows = rows

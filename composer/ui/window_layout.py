@@ -70,6 +70,11 @@ class WindowLayout:
         self.results_tabs.setObjectName("resultsTabs")
         self.results_tabs.setDocumentMode(True)
         self.results_tabs.setTabBarAutoHide(True)
+        # Tab reaches the tab bar itself while it shows: as the tab widget's focus proxy, the
+        # bar hidden with one tab took the Tab key and kept nothing, so Tab stopped at the
+        # composer's last control and never got to the response or the history
+        self.results_tabs.setFocusProxy(None)  # type: ignore[arg-type]  # (None unsets it)
+        self.results_tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.results_tabs.addTab(self.response_view, "Response")
         self.history_pane = HistoryPane()  # its history comes after the first paint
 
@@ -205,12 +210,18 @@ class WindowLayout:
         problems = getattr(self.composer, "problems", None)
         if self._problems_sized_by_user or splitter is None or problems is None:
             return
-        rows = min(max(len(findings), 1), 4)
         listing = problems.list
-        row = listing.sizeHintForRow(0) if listing.count() else listing.fontMetrics().height() + 4
+        if listing.count():
+            # the first four as laid out at the list's width: a long finding wraps onto a
+            # second line (a row's size hint is one line, and cut it off)
+            listing.doItemsLayout()
+            first = [listing.item(i) for i in range(min(listing.count(), 4))]
+            lines = sum(listing.visualItemRect(item).height() for item in first)
+        else:
+            lines = listing.fontMetrics().height() + 4
         margins = problems.layout().contentsMargins() if problems.layout() else None
         chrome = (margins.top() + margins.bottom()) if margins else 0
-        want = problems.header.sizeHint().height() + rows * row + 2 * listing.frameWidth() + chrome
+        want = problems.header.sizeHint().height() + lines + 2 * listing.frameWidth() + chrome
         want += problems.layout().spacing() if problems.layout() else 0
         # never more than the pane can use (one line when there is nothing to list): the
         # rest would be an empty band under it instead of room for the form

@@ -105,7 +105,7 @@ def test_a_history_search_names_an_event_of_a_one_line_array_by_number(tmp_path,
 
 
 def test_recorded_places_name_a_line_only_where_it_finds_the_event():
-    from composer.services.replay_input import recorded_places
+    from composer.services.replay_places import recorded_places
 
     # one event per line (NDJSON, or an array with "[" on a line of its own)
     assert recorded_places([(0, 1), (4, 5), (9, 12)]) == ["line 1", "line 5", "line 12"]

@@ -20,7 +20,8 @@ from composer.domain.outcome import (
     TransportErrorKind,
 )
 from composer.sandbox import FaultKind, SandboxConfig, run_in_thread
-from composer.services.outcome_text import delivery_of, describe_outcome, outcome_line
+from composer.services.attempt_text import outcome_line
+from composer.services.outcome_text import delivery_of, describe_outcome
 from composer.services.send import Sender
 from tests.services.conftest import FLAT_REVISION
 

@@ -157,3 +157,33 @@ def test_the_history_folds_to_a_strip_and_stays_as_left(qtbot, make_window):
     again.history_pane.toggle.click()
     qtbot.waitUntil(again.history_pane.table.isVisible, timeout=3000)
     assert again.history_pane.height() >= 100
+
+
+def test_a_long_finding_shows_whole_in_the_problems_list(qtbot, make_window, tmp_path):
+    """A finding that wraps onto a second line was cut in half: the list was sized for one
+    line per finding."""
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "data": {\n    "attributes": {\n      "properties": {"a": 1,}\n}}}\n')
+    window = make_window(file=broken)
+    sized(qtbot, window, 1024, 700)
+    listing = window.composer.problems.list
+    qtbot.waitUntil(lambda: listing.count() == 1, timeout=3000)
+    QApplication.processEvents()
+    item = listing.visualItemRect(listing.item(0))
+    assert item.height() > listing.fontMetrics().height() * 3 // 2  # it wraps at this width
+    assert listing.viewport().height() >= item.bottom()
+
+
+def test_tab_goes_on_from_the_composer_s_last_control(qtbot, make_window):
+    """Tab stopped on Generate (the composer's last control): the response area's hidden
+    tab bar took it."""
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    generate = window.composer.form.generate_button
+    generate.setFocus()
+    qtbot.keyClick(generate, Qt.Key.Key_Tab)
+    landed = QApplication.focusWidget()
+    assert landed is not generate
+    assert not window.composer.isAncestorOf(landed)
+    assert window.history_pane.isAncestorOf(landed) or window.results_tabs.isAncestorOf(landed)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from composer.client import parse_target
 from composer.domain.draft import sample_event
@@ -197,3 +197,16 @@ def test_in_a_wide_window_the_target_badge_is_whole(qtbot, make_window):
     qtbot.waitUntil(lambda: window.width() == 1300, timeout=3000)
     badge = window.target_bar.badge
     assert badge.text() == "● Sandbox: nothing leaves this computer"
+
+
+def test_a_file_that_does_not_parse_leaves_the_keys_in_the_composer(qtbot, make_window, tmp_path):
+    """The Form hides its fields when the text does not parse: the field with the focus
+    handed it on to the toolbar's first picker, where the next key changed the environment
+    (or opened its folder)."""
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"data": {"attributes": {"properties": {"a": 1,}}}}')
+    window = make_window(file=broken)
+    form = window.composer.form
+    qtbot.waitUntil(form.banner.isVisible, timeout=3000)
+    assert QApplication.focusWidget() is form.banner.findChild(QPushButton)
+    window.controller.mark_saved()

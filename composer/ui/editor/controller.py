@@ -83,6 +83,8 @@ class ComposerController(QObject):
         self._crlf = False
         self._checked = CheckedFindings()
         self._saved_generation = 0
+        self._saved_text: str | None = ""
+        """The text as saved (None: on disk nowhere); undoing back to it is no change."""
         self._was_modified = False
         self._draft: tuple[int, EventDraft | None] = (-1, None)
         # full garbage collections leave a long text's parse alone while it is edited
@@ -164,8 +166,13 @@ class ComposerController(QObject):
 
     @property
     def is_modified(self) -> bool:
-        """True when the text changed since it was loaded or :meth:`mark_saved`."""
-        return self.state.generation != self._saved_generation
+        """True when the text differs from what was loaded or :meth:`mark_saved` (undoing
+        every change since is no change)."""
+        if self.state.generation == self._saved_generation:
+            return False
+        # a different generation may hold the same text again (every change undone): equal
+        # texts compare at memory speed, unequal lengths at once
+        return self._saved_text is None or self.state.text != self._saved_text
 
     def span_of(self, finding: Finding) -> JsonSpan | None:
         """Where a finding sits in the current text (Python offsets), or None."""
@@ -195,6 +202,7 @@ class ComposerController(QObject):
         self._loaded = (self.state.generation, text)
         self._crlf = text.count("\r\n") * 2 > text.count("\n")
         self._saved_generation = self.state.generation
+        self._saved_text = self.state.text
         self._checked.drop_server()
         if self._checks.is_short(text):
             # A short text is read at once (no validator libraries needed): the Form shows it
@@ -226,11 +234,13 @@ class ComposerController(QObject):
     def mark_saved(self) -> None:
         """The current text is what is on disk now."""
         self._saved_generation = self.state.generation
+        self._saved_text = self.state.text
         self._emit_modified()
 
     def mark_unsaved(self) -> None:
         """The current text is on disk nowhere (its file was deleted): it counts as changed."""
         self._saved_generation = -1
+        self._saved_text = None
         self._emit_modified()
 
     def set_revision(self, name: str) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -147,6 +148,7 @@ class EventForm(FormBoxes):
         self.banner_label.setWordWrap(True)
         self.banner_label.setAccessibleName("JSON syntax error message")
         go = QPushButton("Show in Raw JSON", banner)
+        self.banner_button = go
         go.setAccessibleName("Show the syntax error in Raw JSON")
         go.clicked.connect(self.goToSyntaxError)
         row = QHBoxLayout(banner)
@@ -334,6 +336,12 @@ class EventForm(FormBoxes):
             "#syntaxBanner { border: 1px solid #c62828; border-radius: 4px; }"
         )
         self.banner.show()
+        focus = QApplication.focusWidget()
+        if focus is not None and self.scroll_area.isAncestorOf(focus):
+            # the field with the focus is about to hide: the banner's button takes it (the
+            # next widget in the chain is the toolbar's first picker, where a key would
+            # change the environment or the target)
+            self.banner_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self.fields_panel.setEnabled(False)
         self.scroll_area.hide()
         self._filler.show()
