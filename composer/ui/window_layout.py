@@ -70,6 +70,11 @@ class WindowLayout:
         self.results_tabs.setObjectName("resultsTabs")
         self.results_tabs.setDocumentMode(True)
         self.results_tabs.setTabBarAutoHide(True)
+        # Tab reaches the tab bar itself while it shows: as the tab widget's focus proxy, the
+        # bar hidden with one tab took the Tab key and kept nothing, so Tab stopped at the
+        # composer's last control and never got to the response or the history
+        self.results_tabs.setFocusProxy(None)  # type: ignore[arg-type]  # (None unsets it)
+        self.results_tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.results_tabs.addTab(self.response_view, "Response")
         self.history_pane = HistoryPane()  # its history comes after the first paint
 

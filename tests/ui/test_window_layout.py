@@ -172,3 +172,18 @@ def test_a_long_finding_shows_whole_in_the_problems_list(qtbot, make_window, tmp
     item = listing.visualItemRect(listing.item(0))
     assert item.height() > listing.fontMetrics().height() * 3 // 2  # it wraps at this width
     assert listing.viewport().height() >= item.bottom()
+
+
+def test_tab_goes_on_from_the_composer_s_last_control(qtbot, make_window):
+    """Tab stopped on Generate (the composer's last control): the response area's hidden
+    tab bar took it."""
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    generate = window.composer.form.generate_button
+    generate.setFocus()
+    qtbot.keyClick(generate, Qt.Key.Key_Tab)
+    landed = QApplication.focusWidget()
+    assert landed is not generate
+    assert not window.composer.isAncestorOf(landed)
+    assert window.history_pane.isAncestorOf(landed) or window.results_tabs.isAncestorOf(landed)
