@@ -58,3 +58,28 @@ def test_the_state_never_writes_a_value_json_cannot_hold(value: object) -> None:
         state.insert("/list", None, value)
     assert state.text == DOC
     assert not state.history.can_undo()
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        DOC,
+        '{"a": {"b": 1}, "list": [1]}',
+        '{"a":{"b":1,"c":2}}',
+        '{\n    "a": {}\n}',
+        '{"a": {}}',
+        '{\n\t"a": {\n\t\t"b": 1\n\t}\n}',
+    ],
+)
+def test_members_added_in_one_edit_look_as_if_added_one_by_one(doc: str) -> None:
+    members = [("x", "1.50"), ("y", '[\n  "caf\\u00e9"\n]'), ("z", "{}")]
+    one_by_one = EditState(doc)
+    for key, text in members:
+        one_by_one.set_json(f"/a/{key}", text)
+    at_once = EditState(doc)
+    edit = at_once.insert_members("/a", members)
+    assert edit is not None
+    assert at_once.text == one_by_one.text
+    assert at_once.value() == json.loads(one_by_one.text)  # the kept parse is right
+    at_once.undo()
+    assert at_once.text == doc

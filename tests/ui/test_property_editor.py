@@ -466,3 +466,20 @@ def test_a_cell_left_as_it_was_keeps_its_spelling(composer: Any, qtbot: Any) -> 
     assert '"ProductName": "caf\\u00e9"' in controller.text()
     assert not controller.is_modified
     assert controller.state.history.undo_label() == steps
+
+
+def test_a_pasted_object_of_many_members_is_one_change(composer: Any, qtbot: Any) -> None:
+    """Each pasted member was a change of its own (the text, the tree and the Form each
+    followed it): thousands of members stalled the window for minutes."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "$extra"))
+    members = {f"k{i}": i for i in range(300)} | {"URL": "replaced"}
+    QApplication.clipboard().setText(json.dumps(members))
+    changes: list[None] = []
+    controller.textChanged.connect(lambda: changes.append(None))
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert props(controller)["$extra"] == members
+    assert len(changes) <= 2  # the member it had, then the new ones
+    assert list(props(controller)["$extra"])[:2] == ["URL", "k0"]

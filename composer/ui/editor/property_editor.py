@@ -358,8 +358,16 @@ class PropertyEditor(QWidget):
         ptr = self.model.pointer_of(path)
         with self.controller.batch():
             if found and isinstance(holder, dict) and isinstance(fragment.value, dict):
+                # members it has are replaced where they stand; the new ones (the last of a
+                # name given twice) are added in one edit: thousands pasted at once, one
+                # change each made the window stall for minutes
+                added: dict[str, str] = {}
                 for key, text in fragment.members:
-                    self.controller.edit("set_json", f"{ptr}/{_escape(key)}", text)
+                    if key in holder:
+                        self.controller.edit("set_json", f"{ptr}/{_escape(key)}", text)
+                    else:
+                        added[key] = text
+                self.controller.edit("insert_members", ptr, list(added.items()))
             elif found and isinstance(holder, list):
                 self.controller.edit("insert", ptr, None, None, json_text=fragment.text)
             else:
