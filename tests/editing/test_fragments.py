@@ -83,3 +83,18 @@ def test_members_added_in_one_edit_look_as_if_added_one_by_one(doc: str) -> None
     assert at_once.value() == json.loads(one_by_one.text)  # the kept parse is right
     at_once.undo()
     assert at_once.text == doc
+
+
+def test_members_set_in_one_edit_change_only_their_values() -> None:
+    doc = '{\n  "a": {\n    "b": 1,\n    "keep": 1e3,\n    "c": "x", "c": "y"\n  }\n}'
+    state = EditState(doc)
+    edit = state.set_members("/a", [("c", "10.50"), ("b", '{\n  "n": null\n}'), ("no", "1")])
+    assert edit is not None
+    assert state.text == (
+        '{\n  "a": {\n    "b": {\n      "n": null\n    },\n    "keep": 1e3,\n'
+        '    "c": "x", "c": 10.50\n  }\n}'
+    )
+    assert state.value() == json.loads(state.text)
+    assert state.set_members("/a", [("c", "10.50")]) is None  # nothing changes
+    state.undo()
+    assert state.text == doc

@@ -483,3 +483,10 @@ def test_a_pasted_object_of_many_members_is_one_change(composer: Any, qtbot: Any
     assert props(controller)["$extra"] == members
     assert len(changes) <= 2  # the member it had, then the new ones
     assert list(props(controller)["$extra"])[:2] == ["URL", "k0"]
+    # pasted again with other values: every member is one it has
+    again = {key: f"new {key}" for key in members}
+    QApplication.clipboard().setText(json.dumps(again))
+    changes.clear()
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert props(controller)["$extra"] == again
+    assert len(changes) == 1

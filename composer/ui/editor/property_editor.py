@@ -358,15 +358,14 @@ class PropertyEditor(QWidget):
         ptr = self.model.pointer_of(path)
         with self.controller.batch():
             if found and isinstance(holder, dict) and isinstance(fragment.value, dict):
-                # members it has are replaced where they stand; the new ones (the last of a
-                # name given twice) are added in one edit: thousands pasted at once, one
-                # change each made the window stall for minutes
+                # members it has are replaced where they stand, the new ones added (the last
+                # of a name given twice): one edit each, as thousands pasted at once, one
+                # change per member, stalled the window for minutes
+                kept: dict[str, str] = {}
                 added: dict[str, str] = {}
                 for key, text in fragment.members:
-                    if key in holder:
-                        self.controller.edit("set_json", f"{ptr}/{_escape(key)}", text)
-                    else:
-                        added[key] = text
+                    (kept if key in holder else added)[key] = text
+                self.controller.edit("set_members", ptr, list(kept.items()))
                 self.controller.edit("insert_members", ptr, list(added.items()))
             elif found and isinstance(holder, list):
                 self.controller.edit("insert", ptr, None, None, json_text=fragment.text)
