@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -23,6 +22,8 @@ from composer.services.tones import SYMBOLS, Tone
 from composer.ui import theme
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QPlainTextEdit
+
     from composer.domain.findings import Finding
     from composer.domain.outcome import SendOutcome
     from composer.services.verify_text import VerdictText

@@ -5,9 +5,7 @@ new events and templates in the shape of the chosen revision."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtWidgets import QMessageBox, QWidget
+from typing import TYPE_CHECKING, Any
 
 from composer.domain.convert import (
     ConversionReport,
@@ -20,10 +18,16 @@ from composer.domain.jsontext import parse_json_text
 from composer.domain.revisions import NEWEST_REVISION, REVISIONS, get_revision
 from composer.services.retired import RetiredChoice, explanation, question
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
 
 def retired_box(parent: QWidget, revision: str) -> tuple[QMessageBox, dict[Any, RetiredChoice]]:
     """The message box and which button means which choice."""
-    from composer.ui import dialogs  # asyncio with it: not before the first paint
+    # asyncio with the dialogs, and the message box's classes: not before the first paint
+    from PySide6.QtWidgets import QMessageBox
+
+    from composer.ui import dialogs
 
     details = "\n\n".join(f"• {explanation(choice, revision)}" for choice in RetiredChoice)
     box = dialogs.question(

@@ -12,7 +12,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QTextDocument
 
 from composer.domain.draft import EventDraft
 from composer.domain.revisions import DEFAULT_REVISION, get_revision
@@ -28,6 +27,8 @@ from composer.ui.editor.text_mirror import TextMirror
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from PySide6.QtGui import QTextDocument
 
     from composer.domain.convert import ConversionReport
     from composer.domain.findings import Finding, ValidationReport

@@ -5,12 +5,11 @@ and how they show the text and its findings."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -37,6 +36,9 @@ from composer.ui.editor.form_parts import (
 )
 from composer.ui.editor.property_editor import PropertyEditor
 from composer.ui.editor.time_field import TimeField
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDateTimeEdit
 
 PROFILE_BASE = "/data/attributes/profile"
 

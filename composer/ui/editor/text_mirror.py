@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QTextCursor, QTextDocument
-from PySide6.QtWidgets import QPlainTextDocumentLayout
 
 from composer.editing.history import TextEdit
 from composer.editing.locator import from_utf16_offset, utf16_offset
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QTextDocument
+
+# Qt's text document classes (and their enums) load with the first document, when the Raw
+# JSON editor first needs one: not before the window's first paint.
 
 _BLOCK_BREAK = re.compile("\r\n?|[\u2029\ufdd0\ufdd1]")
 """Where QTextDocument.setPlainText starts a new block (each becomes one line end)."""
@@ -47,6 +52,9 @@ class TextMirror(QObject):
     def document(self) -> QTextDocument:
         """The document, holding the text as it is now."""
         if self._document is None:
+            from PySide6.QtGui import QTextDocument
+            from PySide6.QtWidgets import QPlainTextDocumentLayout
+
             document = QTextDocument(self)
             document.setDocumentLayout(QPlainTextDocumentLayout(document))
             document.setUndoRedoEnabled(False)  # one history: the state's
@@ -80,6 +88,8 @@ class TextMirror(QObject):
             return  # made later from the text as it is then
         start = utf16_offset(before, edit.start)
         end = start + utf16_offset(before[edit.start : edit.end], edit.end - edit.start)
+        from PySide6.QtGui import QTextCursor
+
         cursor = QTextCursor(self._document)
         self._applying = True
         try:
@@ -98,6 +108,8 @@ class TextMirror(QObject):
         before = self._current()
         start = from_utf16_offset(before, pos)
         end = start + from_utf16_offset(before[start:], removed)
+        from PySide6.QtGui import QTextCursor
+
         cursor = QTextCursor(self.document)
         cursor.setPosition(pos)
         cursor.setPosition(pos + added, QTextCursor.MoveMode.KeepAnchor)

@@ -6,12 +6,13 @@ it would show, and reading :attr:`TimeField.time_edit` builds it at once."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, QTimeZone, Signal
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDateTimeEdit,
     QHBoxLayout,
     QLabel,
     QRadioButton,
@@ -20,6 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from composer.ui.editor.form_parts import local_offset_minutes, offset_text, parse_iso, utc_offsets
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDateTimeEdit
 
 
 class TimeField(QWidget):
@@ -69,6 +73,9 @@ class TimeField(QWidget):
     def time_edit(self) -> QDateTimeEdit:
         """The date-time editor (built now if it was not yet)."""
         if self._edit is None:
+            # (the spin box classes and their enums load with it)
+            from PySide6.QtWidgets import QDateTimeEdit
+
             edit = QDateTimeEdit()
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")

@@ -9,7 +9,7 @@ name: what the Name cell edits is exactly the member's name.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -19,12 +19,14 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from composer.domain.findings import Severity, escape_token
 from composer.editing.values import convert, converted_source, display, parse_cell, type_of
 from composer.ui.editor.controller import ComposerController
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
 
 Path = tuple[str | int, ...]
 Index = QModelIndex | QPersistentModelIndex
@@ -321,7 +323,8 @@ class JsonTreeModel(QAbstractItemModel):
 
 
 def _marker(severity: Severity) -> QIcon:
-    # QStyle is imported on the first marker: building its many enums slows the first paint
+    # QStyle and QIcon are imported on the first marker: building their many enums slows the
+    # first paint
     from PySide6.QtWidgets import QStyle
 
     style = QApplication.style()
