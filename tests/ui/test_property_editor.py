@@ -490,3 +490,17 @@ def test_a_pasted_object_of_many_members_is_one_change(composer: Any, qtbot: Any
     qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert props(controller)["$extra"] == again
     assert len(changes) == 1
+
+
+def test_a_refusal_is_not_shown_after_the_next_change(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    status = widget.form.properties_tree.status
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Price"))
+    QApplication.clipboard().setText("{not json")
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert status.isVisible() and "not hold JSON" in status.text()
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert "Price" not in props(controller)
+    assert not status.isVisible()

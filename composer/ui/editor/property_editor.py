@@ -170,6 +170,7 @@ class PropertyEditor(QWidget):
             self._select(target, column)
         self._update_buttons()
         self._update_empty()
+        self._say("")  # the object changed: what an earlier refusal said is old news
 
     def _select(self, path: Path, column: int = 0) -> None:
         """Make ``path`` current (or what stands nearest to it now)."""
