@@ -504,3 +504,19 @@ def test_a_refusal_is_not_shown_after_the_next_change(composer: Any, qtbot: Any)
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert "Price" not in props(controller)
     assert not status.isVisible()
+
+
+def test_undoing_a_rename_keeps_the_row_current(composer: Any, qtbot: Any) -> None:
+    """The renamed member is gone after the undo: no row was current, so the next key went
+    nowhere."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    edit = open_editor(qtbot, view, row_of(view, "ProductID"), QLineEdit)
+    edit.setText("SKU")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "SKU" in props(controller), timeout=2000)
+    assert view.currentIndex() == row_of(view, "SKU")
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "ProductID" in props(controller)
+    assert view.currentIndex() == row_of(view, "ProductID")
