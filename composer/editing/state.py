@@ -471,6 +471,90 @@ class EditState:
         at_pos = start + children[-1].end
         return self.apply(TextEdit(at_pos, at_pos, sep + member), label)
 
+    def set_members(
+        self, parent_ptr: str, members: list[tuple[str, str]], label: str = ""
+    ) -> TextEdit | None:
+        """Set the values of members the object ``parent_ptr`` names already has (name,
+        JSON text as written) in one edit: each value's span is replaced and every byte
+        between them stays. None when none of them is there or nothing changes;
+        ValueError for text that is not JSON, before anything changes."""
+        tree = self.tree()
+        steps = tree.path(parent_ptr) if tree is not None else None
+        if steps is None or steps[-1].node.kind != "object":
+            return None
+        holder = steps[-1]
+        base = holder.base + holder.node.start
+        spans: dict[int, tuple[int, str]] = {}  # value start -> (value end, new text)
+        for key, json_text in members:
+            strict_loads(json_text)
+            found = holder.node.child(key)
+            if found is None:
+                continue
+            child = found[1]
+            indent = line_indent(self.text, base + child.key_start)
+            spans[base + child.start] = (base + child.end, self._placed(json_text, indent))
+        if not spans:
+            return None
+        order = sorted(spans)
+        first, last = order[0], spans[order[-1]][0]
+        parts: list[str] = []
+        pos = first
+        for start in order:
+            end, new_text = spans[start]
+            parts.append(self.text[pos:start])
+            parts.append(new_text)
+            pos = end
+        new = "".join(parts)
+        if new == self.text[first:last]:
+            return None
+        return self.apply(
+            TextEdit(first, last, new), label or f"edit of members of {_name(parent_ptr)}"
+        )
+
+    def insert_members(
+        self, parent_ptr: str, members: list[tuple[str, str]], label: str = ""
+    ) -> TextEdit | None:
+        """Add members (name, JSON text as written) at the end of the object ``parent_ptr``
+        names, in one edit laid out like :meth:`insert` would lay them out one by one: a
+        pasted object of thousands of members is one change, not thousands. None when the
+        object is not there or there is nothing to add; ValueError for text that is not
+        JSON, before anything changes."""
+        tree = self.tree()
+        steps = tree.path(parent_ptr) if tree is not None else None
+        if not members or steps is None or steps[-1].node.kind != "object":
+            return None
+        for _key, json_text in members:
+            strict_loads(json_text)
+        style = self.style()
+        holder = steps[-1]
+        node = holder.node
+        children = node.children or []
+        start = holder.base + node.start
+        outer = line_indent(self.text, span_of(holder).start)
+        inner = outer + style.indent
+        texts = [
+            json.dumps(key, ensure_ascii=False) + style.colon + self._placed(text, inner)
+            for key, text in members
+        ]
+        label = label or f"new members in {_name(parent_ptr)}"
+        if not children:
+            if style.multiline:
+                body = f"\n{inner}" + f",\n{inner}".join(texts) + f"\n{outer}"
+            else:
+                body = style.item_sep.join(texts)
+            end = holder.base + node.end
+            return self.apply(TextEdit(start + 1, end - 1, body), label)
+        text = self.text
+        last_start = start + _member_start(children[-1])
+        if len(children) > 1:
+            sep = text[start + children[-2].end : last_start]
+        elif style.multiline:
+            sep = "," + text[start + 1 : last_start]
+        else:
+            sep = style.item_sep
+        at = start + children[-1].end
+        return self.apply(TextEdit(at, at, "".join(sep + t for t in texts)), label)
+
     def rename(self, ptr: str, new_key: str, label: str = "") -> TextEdit | None:
         """Rename the member ``ptr`` names (only its name changes in the text)."""
         tree = self.tree()

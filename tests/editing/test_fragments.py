@@ -58,3 +58,43 @@ def test_the_state_never_writes_a_value_json_cannot_hold(value: object) -> None:
         state.insert("/list", None, value)
     assert state.text == DOC
     assert not state.history.can_undo()
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        DOC,
+        '{"a": {"b": 1}, "list": [1]}',
+        '{"a":{"b":1,"c":2}}',
+        '{\n    "a": {}\n}',
+        '{"a": {}}',
+        '{\n\t"a": {\n\t\t"b": 1\n\t}\n}',
+    ],
+)
+def test_members_added_in_one_edit_look_as_if_added_one_by_one(doc: str) -> None:
+    members = [("x", "1.50"), ("y", '[\n  "caf\\u00e9"\n]'), ("z", "{}")]
+    one_by_one = EditState(doc)
+    for key, text in members:
+        one_by_one.set_json(f"/a/{key}", text)
+    at_once = EditState(doc)
+    edit = at_once.insert_members("/a", members)
+    assert edit is not None
+    assert at_once.text == one_by_one.text
+    assert at_once.value() == json.loads(one_by_one.text)  # the kept parse is right
+    at_once.undo()
+    assert at_once.text == doc
+
+
+def test_members_set_in_one_edit_change_only_their_values() -> None:
+    doc = '{\n  "a": {\n    "b": 1,\n    "keep": 1e3,\n    "c": "x", "c": "y"\n  }\n}'
+    state = EditState(doc)
+    edit = state.set_members("/a", [("c", "10.50"), ("b", '{\n  "n": null\n}'), ("no", "1")])
+    assert edit is not None
+    assert state.text == (
+        '{\n  "a": {\n    "b": {\n      "n": null\n    },\n    "keep": 1e3,\n'
+        '    "c": "x", "c": 10.50\n  }\n}'
+    )
+    assert state.value() == json.loads(state.text)
+    assert state.set_members("/a", [("c", "10.50")]) is None  # nothing changes
+    state.undo()
+    assert state.text == doc

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QPushButton, QScrollArea
 
 from composer.domain.draft import sample_event
 from composer.ui.editor import ComposerController, ComposerWidget
@@ -232,3 +232,24 @@ def test_a_duplicate_member_warning_leads_to_the_ignored_member_in_the_raw_json(
         )
     assert widget.tabs.currentIndex() == 1
     assert widget.raw_editor.textCursor().selectedText() == '"Plan": "Gold"'
+
+
+@pytest.mark.parametrize("text", ['[{"data": {"type": "event"}}]', '"an event"', "null"])
+def test_a_body_that_is_no_object_hides_the_fields_and_says_so(qtbot: Any, text: str) -> None:
+    """A list of events (or a bare value) showed empty fields: what was typed into them
+    stayed in the field and never reached the text that is sent."""
+    controller = ComposerController(debounce_ms=20, revision=SAMPLE_REVISION)
+    controller.load_payload(sample_event())
+    widget = ComposerWidget(controller)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    form = widget.form
+    controller.load_text(text)
+    assert form.banner.isVisible() and "not one event" in form.banner_label.text()
+    assert not form.scroll_area.isVisible()
+    form.banner.findChild(QPushButton).click()
+    assert widget.tabs.currentIndex() == 1
+    widget.show_form()
+    controller.load_payload(sample_event())
+    assert not form.banner.isVisible() and form.scroll_area.isVisible()

@@ -466,3 +466,57 @@ def test_a_cell_left_as_it_was_keeps_its_spelling(composer: Any, qtbot: Any) -> 
     assert '"ProductName": "caf\\u00e9"' in controller.text()
     assert not controller.is_modified
     assert controller.state.history.undo_label() == steps
+
+
+def test_a_pasted_object_of_many_members_is_one_change(composer: Any, qtbot: Any) -> None:
+    """Each pasted member was a change of its own (the text, the tree and the Form each
+    followed it): thousands of members stalled the window for minutes."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "$extra"))
+    members = {f"k{i}": i for i in range(300)} | {"URL": "replaced"}
+    QApplication.clipboard().setText(json.dumps(members))
+    changes: list[None] = []
+    controller.textChanged.connect(lambda: changes.append(None))
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert props(controller)["$extra"] == members
+    assert len(changes) <= 2  # the member it had, then the new ones
+    assert list(props(controller)["$extra"])[:2] == ["URL", "k0"]
+    # pasted again with other values: every member is one it has
+    again = {key: f"new {key}" for key in members}
+    QApplication.clipboard().setText(json.dumps(again))
+    changes.clear()
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert props(controller)["$extra"] == again
+    assert len(changes) == 1
+
+
+def test_a_refusal_is_not_shown_after_the_next_change(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    view = view_of(widget)
+    status = widget.form.properties_tree.status
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "Price"))
+    QApplication.clipboard().setText("{not json")
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert status.isVisible() and "not hold JSON" in status.text()
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert "Price" not in props(controller)
+    assert not status.isVisible()
+
+
+def test_undoing_a_rename_keeps_the_row_current(composer: Any, qtbot: Any) -> None:
+    """The renamed member is gone after the undo: no row was current, so the next key went
+    nowhere."""
+    controller, widget = composer
+    view = view_of(widget)
+    view.setFocus()
+    edit = open_editor(qtbot, view, row_of(view, "ProductID"), QLineEdit)
+    edit.setText("SKU")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "SKU" in props(controller), timeout=2000)
+    assert view.currentIndex() == row_of(view, "SKU")
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "ProductID" in props(controller)
+    assert view.currentIndex() == row_of(view, "ProductID")

@@ -37,6 +37,7 @@ from composer.domain.draft import new_unique_id
 from composer.domain.findings import Finding
 from composer.editing.field_findings import field_hint, finding_text, place_findings, tree_path
 from composer.editing.fields import FormShape, event_shape_2023_01_24, read_number
+from composer.editing.values import type_of
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_boxes import FormBoxes
 from composer.ui.editor.form_parts import (
@@ -267,6 +268,11 @@ class EventForm(FormBoxes):
             self._stale = True  # the Raw JSON tab is showing: fill in when shown
             return
         self._stale = False
+        if not isinstance(state.value(), dict):
+            self._not_an_object(state.value())
+            return
+        if self._banner_kind == "shape":
+            self._show_fields()
         if any(self._text_of(k) for k in self._rare_keys()):
             self.more_profile.setChecked(True)  # builds those fields, which fill themselves
         self._refreshing = True
@@ -320,18 +326,36 @@ class EventForm(FormBoxes):
         """While the text does not parse the fields are hidden (they would show an older
         event) and the banner at the top says where the text breaks."""
         if finding is None:
-            self.banner.hide()
-            self._filler.hide()
-            self.scroll_area.show()
-            self.fields_panel.setEnabled(True)
-            self.refresh()
+            if self._banner_kind == "syntax":
+                self._show_fields()
+            self.refresh()  # (a text that parses but is no object keeps its own banner)
             return
         where = f"line {finding.line}, column {finding.column}" if finding.line else "the text"
-        self.banner_label.setText(
+        self._hide_fields(
+            "syntax",
             f"<b>✖ The JSON text does not parse: syntax error at {where}.</b><br>"
             f"{html(finding.message)}<br>The form shows the event again once the JSON is "
-            "fixed; your text is kept exactly as typed."
+            "fixed; your text is kept exactly as typed.",
         )
+
+    def _not_an_object(self, value: object) -> None:
+        """A body that is no JSON object (a list of events, a bare value) has no fields:
+        typed into, they changed nothing in the text while showing what was typed."""
+        kind = type_of(value)
+        article = "an" if kind[0] in "aeiou" else "a"
+        self._hide_fields(
+            "shape",
+            f"<b>✖ The JSON is {article} {kind}, not one event: the form edits one event "
+            'object ({"data": ...}).</b><br>Edit the text in Raw JSON; to send a list of '
+            "events one by one, use File › Replay a file…",
+        )
+
+    _banner_kind: str | None = None
+    """What the banner says while the fields are hidden: "syntax", "shape" or None."""
+
+    def _hide_fields(self, kind: str, text: str) -> None:
+        self._banner_kind = kind
+        self.banner_label.setText(text)
         self.banner.setStyleSheet(
             "#syntaxBanner { border: 1px solid #c62828; border-radius: 4px; }"
         )
@@ -345,6 +369,13 @@ class EventForm(FormBoxes):
         self.fields_panel.setEnabled(False)
         self.scroll_area.hide()
         self._filler.show()
+
+    def _show_fields(self) -> None:
+        self._banner_kind = None
+        self.banner.hide()
+        self._filler.hide()
+        self.scroll_area.show()
+        self.fields_panel.setEnabled(True)
 
     # -- findings --------------------------------------------------------------------------
 

@@ -84,7 +84,7 @@ class PropertyEditor(QWidget):
         self.tree.setColumnWidth(0, 180)
         # Wide enough for the longest type name and the drop-down arrow of its editor.
         self.tree.setColumnWidth(1, self.fontMetrics().horizontalAdvance("boolean") + 56)
-        self._saved: tuple[list[Path], Path | None, int] = ([], None, 0)
+        self._saved: tuple[list[Path], Path | None, int, int] = ([], None, 0, 0)
         # What is expanded, kept as it changes: reading it back row by row before each reset
         # asked about every row of an expanded array of thousands.
         self._expanded: set[Path] = set()
@@ -141,8 +141,9 @@ class PropertyEditor(QWidget):
         return self.model.path_of(index) if index.isValid() else None
 
     def _save_view(self) -> None:
-        column = max(self.tree.currentIndex().column(), 0)
-        self._saved = (list(self._expanded), self.current_path(), column)
+        current = self.tree.currentIndex()
+        column, row = max(current.column(), 0), max(current.row(), 0)
+        self._saved = (list(self._expanded), self.current_path(), column, row)
         # An edit committed from a cell's editor resets the model, which takes the editor
         # away; a focused editor would hand the focus to the next widget in the chain (the
         # buttons below), so the next key would miss the tree. The tree takes it first (Qt
@@ -152,7 +153,7 @@ class PropertyEditor(QWidget):
             self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _restore_view(self) -> None:
-        expanded, current, column = self._saved
+        expanded, current, column, row = self._saved
         renamed, self.model.renamed = self.model.renamed, None
         if renamed is not None:
             old, new = renamed
@@ -167,12 +168,14 @@ class PropertyEditor(QWidget):
         target = self._select_after or current
         self._select_after = None
         if target is not None:
-            self._select(target, column)
+            self._select(target, column, row)
         self._update_buttons()
         self._update_empty()
+        self._say("")  # the object changed: what an earlier refusal said is old news
 
-    def _select(self, path: Path, column: int = 0) -> None:
-        """Make ``path`` current (or what stands nearest to it now)."""
+    def _select(self, path: Path, column: int = 0, row: int | None = None) -> None:
+        """Make ``path`` current (or what stands nearest to it now: a member that is gone,
+        renamed by an undo or in the text, gives its place, ``row``, to the one there now)."""
         for n in range(len(path), 0, -1):
             index = self.model.index_of(path[:n], column if n == len(path) else 0)
             if index.isValid():
@@ -184,9 +187,10 @@ class PropertyEditor(QWidget):
             # a removed member: its successor, or its predecessor, takes its place
             parent = path[: n - 1]
             keys = self.model.child_keys(parent)
-            if n == len(path) and keys and isinstance(path[-1], int):
-                row = min(path[-1], len(keys) - 1)
-                self.tree.setCurrentIndex(self.model.index_of((*parent, keys[row]), column))
+            place = path[-1] if isinstance(path[-1], int) else row
+            if n == len(path) and keys and place is not None:
+                at = min(place, len(keys) - 1)
+                self.tree.setCurrentIndex(self.model.index_of((*parent, keys[at]), column))
                 return
 
     def _update_empty(self) -> None:
@@ -358,8 +362,15 @@ class PropertyEditor(QWidget):
         ptr = self.model.pointer_of(path)
         with self.controller.batch():
             if found and isinstance(holder, dict) and isinstance(fragment.value, dict):
+                # members it has are replaced where they stand, the new ones added (the last
+                # of a name given twice): one edit each, as thousands pasted at once, one
+                # change per member, stalled the window for minutes
+                kept: dict[str, str] = {}
+                added: dict[str, str] = {}
                 for key, text in fragment.members:
-                    self.controller.edit("set_json", f"{ptr}/{_escape(key)}", text)
+                    (kept if key in holder else added)[key] = text
+                self.controller.edit("set_members", ptr, list(kept.items()))
+                self.controller.edit("insert_members", ptr, list(added.items()))
             elif found and isinstance(holder, list):
                 self.controller.edit("insert", ptr, None, None, json_text=fragment.text)
             else:

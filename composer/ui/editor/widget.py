@@ -152,3 +152,6 @@ class ComposerWidget(QWidget):
         if syntax is not None:
             self.show_raw()
             self.focus_finding(syntax)
+        else:  # the text parses but holds no event object: its text is what to edit
+            self.show_raw()
+            self.raw_editor.setFocus()
