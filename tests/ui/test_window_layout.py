@@ -187,3 +187,17 @@ def test_tab_goes_on_from_the_composer_s_last_control(qtbot, make_window):
     assert landed is not generate
     assert not window.composer.isAncestorOf(landed)
     assert window.history_pane.isAncestorOf(landed) or window.results_tabs.isAncestorOf(landed)
+
+
+def test_after_a_send_tab_reaches_the_response_before_the_history(qtbot, make_window):
+    """The response's tabs are built with the first answer: they came last in the Tab
+    order, after the history."""
+    window = make_window()
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000):
+        window.request_send()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    generate = window.composer.form.generate_button
+    generate.setFocus()
+    qtbot.keyClick(generate, Qt.Key.Key_Tab)
+    assert window.response_view.isAncestorOf(QApplication.focusWidget())
