@@ -23,7 +23,11 @@ BENCHMARKS = ROOT / "tests" / "benchmarks"
 MODULES = sorted(f"tests.benchmarks.{p.stem}" for p in BENCHMARKS.glob("bench_*.py")) + sorted(
     f"tests.benchmarks.programs.{p.stem}" for p in (BENCHMARKS / "programs").glob("*.py")
 )
-NEEDS_QT = {"tests.benchmarks.bench_gui"}  # imports Qt at its top: checked in the Qt pass
+NEEDS_QT = {  # import Qt at their top: tests/ui/test_benchmark_programs_gui.py runs them
+    "tests.benchmarks.programs.bare_window",
+    "tests.benchmarks.programs.floor_window",
+    "tests.benchmarks.programs.visible_widgets",
+}
 
 
 @pytest.mark.parametrize("name", MODULES)

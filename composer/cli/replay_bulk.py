@@ -332,7 +332,7 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     )
     signals = StopSignals(session.stop_signal, replay.cancel, line, "jobs")
     signals.install()
-    _announce(session, replay.run_id)
+    _announce(session, replay.run_id, replay.max_events)
     runs = session.runs if not session.once else None
     try:
         async with sender:
@@ -351,14 +351,15 @@ async def _replay(sender: Sender, session: _Session, args: argparse.Namespace) -
     return summary
 
 
-def _announce(session: _Session, run_id: str) -> None:
+def _announce(session: _Session, run_id: str, job_size: int) -> None:
     file, plan = session.file, session.plan
+    jobs = f"in bulk jobs of up to {job_size:,} event{'s' * (job_size != 1)}"
     if plan is None:
         size = f"{file.count} event{'s' * (file.count != 1)}"
-        say(f"Run {run_id}: {session.path} ({size}, {file.content_hash}), in bulk jobs")
+        say(f"Run {run_id}: {session.path} ({size}, {file.content_hash}), {jobs}")
         return
     say(
-        f"Resuming run {run_id} of {session.path} in bulk jobs: {len(plan.earlier)} of "
+        f"Resuming run {run_id} of {session.path} {jobs}: {len(plan.earlier)} of "
         f"{file.count} events were accepted before and are not sent again; "
         f"{len(plan.in_doubt)} sent before without an accepted answer and {plan.untouched} "
         "not yet sent go now, with their original unique_ids"

@@ -550,10 +550,10 @@ def render_outcome(
     timing = f"{len(attempts)} attempt{'s' * (len(attempts) != 1)}, {outcome.total_ms:.0f} ms"
     lines.append(timing)
     if len(attempts) > 1:
+        from composer.services.attempt_text import attempt_words
+
         for a in attempts:
-            what = (
-                str(a.status) if a.status is not None else (a.error.kind.value if a.error else "?")
-            )
+            what = attempt_words(a.status, a.error)
             lines.append(
                 f"  #{a.number}: {what} after {a.duration_ms:.0f} ms"
                 f" (waited {a.waited_ms / 1000:.1f} s before)"

@@ -7,6 +7,7 @@ storage sits below services and does not import them. It is safe to use from sev
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -76,6 +77,15 @@ _ENTRY_FIELDS = (
 )
 # Qualified, since the search index has columns of the same names.
 _ROW_COLUMNS = ", ".join("e." + c.strip() for c in _ROW_FIELDS.split(","))
+# A send whose last try got no answer: the status an earlier try got (a 429, a 503), if any, so
+# the listing does not read "no response" as though the server never answered. Read from the
+# attempts only for such rows (few), and never from attempts that are not valid JSON.
+_ANSWERED = (
+    "(CASE WHEN e.status IS NULL AND e.attempts IS NOT NULL AND json_valid(e.attempts) THEN "
+    "(SELECT json_extract(a.value, '$.status') FROM json_each(e.attempts) a "
+    "WHERE json_extract(a.value, '$.status') IS NOT NULL "
+    "ORDER BY CAST(a.key AS INTEGER) DESC LIMIT 1) END)"
+)
 _ENTRY_COLUMNS = ", ".join("e." + c.strip() for c in _ENTRY_FIELDS.split(","))
 _INSERT = (
     "INSERT INTO entry (created_ms, completed_ms, state, target, account, revision, method, "
@@ -434,7 +444,7 @@ class HistoryStore:
         entries were recorded: an import lands on top, its entries keeping their own times)."""
         source, where, params, order = _select(query)
         sql = (
-            f"SELECT {_ROW_COLUMNS} FROM {source} {where} "  # noqa: S608 (as in count)
+            f"SELECT {_ROW_COLUMNS}, {_ANSWERED} FROM {source} {where} "  # noqa: S608 (as in count)
             f"ORDER BY {order} DESC LIMIT ? OFFSET ?"
         )
         rows = self._run(lambda c: c.execute(sql, (*params, int(limit), int(offset))).fetchall())
@@ -680,6 +690,10 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
     error = None
     if row.error_kind:
         error = error_from_json({"kind": row.error_kind, "message": error_message or ""})
+    tries = attempts_from_json(attempts)
+    if row.status is None:
+        answered = [a.status for a in tries if a.status is not None]
+        row = dataclasses.replace(row, answered=answered[-1] if answered else None)
     return HistoryEntry(
         row=row,
         request=RequestRecord(
@@ -689,7 +703,7 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
         response_headers=headers_from_json(resp_headers),
         response_body=bytes(resp_body or b""),
         findings=findings_from_json(findings),
-        attempts=attempts_from_json(attempts),
+        attempts=tries,
         rate_limit=rate_limit_from_json(rate_limit),
         error=error,
         template=template,

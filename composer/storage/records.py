@@ -134,6 +134,9 @@ class HistoryRow:
     """When the verdict was recorded (epoch ms)."""
     environment: str | None = None
     """The environment whose variables the event was resolved with (None: none chosen)."""
+    answered: int | None = None
+    """With no final status (the last try got no answer): the status the last try that got
+    one got (a 429, a 503), else None."""
 
     @property
     def verification_json(self) -> dict[str, Any] | None:
@@ -169,6 +172,9 @@ class HistoryRow:
             return "unknown outcome"
         if self.status is not None:
             return str(self.status)
+        if self.error_kind and self.answered is not None:
+            # an earlier try was answered: "no response" alone would say it never was
+            return f"{self.answered}, then {self.error_kind}"
         if self.error_kind:
             return f"no response ({self.error_kind})"
         return "not sent"

@@ -79,11 +79,12 @@ class ResponseDetails(QTabWidget):
     def _fill_attempts(self, outcome: SendOutcome) -> None:
         table = self.attempts_table
         table.setRowCount(len(outcome.attempts))
+        from composer.services.attempt_text import attempt_words
+
         for row, attempt in enumerate(outcome.attempts):
-            if attempt.error is not None:
-                result = f"no response ({attempt.error.kind.value})"
-            else:
-                result = str(attempt.status)
+            # the same words as the outcome's explanation: "no answer in time (the request
+            # had gone out)", "429 Rate limited"
+            result = attempt_words(attempt.status, attempt.error)
             cells = [
                 str(attempt.number),
                 result,

@@ -2,8 +2,8 @@
 QMainWindow measured the same way in the same run; memory (RSS) after start and with 100,000
 history entries.
 
-A reference beside them (tests/benchmarks/gui_floor.py): the widgets the window shows at its
-first paint, rebuilt as plain Qt widgets: what Qt alone needs to show that much.
+A reference beside them (tests/benchmarks/programs/floor_window.py): the widgets the window
+shows at its first paint, rebuilt as plain Qt widgets: what Qt alone needs to show that much.
 
 Each start is a fresh process (`event-composer` with EVENT_COMPOSER_STARTUP_PROBE=1, which
 prints ``window-shown <unix time>`` on the window's first paint and quits). Medians of a few
@@ -22,59 +22,14 @@ import time
 from pathlib import Path
 
 from tests.benchmarks.bench_package import time_to_window
-from tests.benchmarks.gui_floor import PAINT_PROBE, dump_visible_widgets, floor_argv
 
 RUNS = 5
 ENTRIES = 100_000
 
-BARE_WINDOW = (
-    r"""
-import sys
-from PySide6.QtWidgets import QApplication, QMainWindow
-app = QApplication(sys.argv[:1])
-window = QMainWindow()
-window.setWindowTitle("bare")
-window.resize(1280, 860)
-"""
-    + PAINT_PROBE
-)
-
-RSS_PROBE = r"""
-import os, sys
-os.environ["EVENT_COMPOSER_STARTUP_PROBE"] = ""
-from pathlib import Path
-from composer.app import run_gui
-import composer.app as app_module
-
-def rss_mb():
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-original = app_module.build_window
-def build(storage, file=None):
-    window = original(storage, file)
-    from PySide6.QtCore import QTimer
-    def report():
-        # the history opens after the first paint: its model comes with it
-        model = getattr(window.history_pane, "model", None)
-        if model is None or model.is_loading():
-            QTimer.singleShot(50, report)
-            return
-        # scroll the table to the end so that several pages are really loaded
-        window.history_pane.table.scrollToBottom()
-        QTimer.singleShot(500, finish)
-    def finish():
-        model = window.history_pane.model
-        print(f"rss-mb {rss_mb():.1f} rows-loaded {model.rowCount()} total {model.total()}",
-              flush=True)
-        window.close()
-    QTimer.singleShot(300, report)
-    return window
-app_module.build_window = build
-sys.exit(run_gui(Path(sys.argv[1])))
-"""
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAMS = ROOT / "tests" / "benchmarks" / "programs"
+BARE_WINDOW = [sys.executable, str(PROGRAMS / "bare_window.py")]
+"""The baseline, run by its path: it imports nothing but PySide6."""
 
 
 def _env() -> dict[str, str]:
@@ -118,14 +73,16 @@ def main() -> None:
         app_times, bare_times, floor_times = [], [], []
         time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))  # warm
         dump = Path(tmp) / "visible-widgets.json"
-        widgets = dump_visible_widgets(empty, dump, env)
+        widgets = _dump_visible_widgets(empty, dump, env)
         for _ in range(RUNS):
-            bare_times.append(time_to_window([sys.executable, "-c", BARE_WINDOW], env))
+            bare_times.append(time_to_window(BARE_WINDOW, env))
             app_times.append(
                 time_to_window(_app_argv(empty), dict(env, EVENT_COMPOSER_STARTUP_PROBE="1"))
             )
             if widgets:
-                floor_times.append(time_to_window(floor_argv(dump), env))
+                floor_times.append(
+                    time_to_window(_program("floor_window", str(dump)), _with_programs(env))
+                )
         app_s, bare_s = statistics.median(app_times), statistics.median(bare_times)
         print(f"start to window shown, median of {RUNS}:")
         print(f"  bare PySide6 QMainWindow  {bare_s * 1000:7.0f} ms")
@@ -139,9 +96,9 @@ def main() -> None:
                 f" window; the app is {app_s / floor_s:.2f}x that"
             )
 
-        rss_env = dict(env)
+        rss_env = _with_programs(env)
         out = subprocess.run(
-            [sys.executable, "-c", RSS_PROBE, str(empty)],
+            _program("startup_rss", str(empty)),
             capture_output=True,
             text=True,
             env=rss_env,
@@ -154,7 +111,7 @@ def main() -> None:
         took = _fill_history(full, ENTRIES)
         print(f"(filled {ENTRIES:,} history entries in {took:.1f} s)")
         out = subprocess.run(
-            [sys.executable, "-c", RSS_PROBE, str(full)],
+            _program("startup_rss", str(full)),
             capture_output=True,
             text=True,
             env=rss_env,
@@ -172,6 +129,27 @@ def main() -> None:
             f"{full_s * 1000:.0f} ms, {full_s / bare_s:.2f}x the bare window "
             f"(the history's damage check runs after the first paint)"
         )
+
+
+def _program(name: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", f"tests.benchmarks.programs.{name}", *args]
+
+
+def _with_programs(env: dict[str, str]) -> dict[str, str]:
+    """``env`` where ``python -m tests.benchmarks.programs...`` finds the programs."""
+    return dict(env, PYTHONPATH=str(ROOT))
+
+
+def _dump_visible_widgets(data_dir: Path, out: Path, env: dict[str, str]) -> int:
+    """Write the window's visible widgets to ``out``; their number (0 when it failed)."""
+    subprocess.run(
+        _program("visible_widgets", str(data_dir), str(out)),
+        env=_with_programs(env),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return len(json.loads(out.read_text())) if out.exists() else 0
 
 
 def _rss(output: str) -> str:

@@ -38,10 +38,14 @@ def write_events(path):
 
 def jobs_of(tmp_path, capsys, url, *args) -> int:
     """Replay in bulk to a sandbox that answers every job 504 (so the run stays resumable);
-    the number of jobs the session sent."""
+    the number of jobs the session sent (checked against the size it announced)."""
     main(["--data-dir", str(tmp_path / "s"), "replay", str(tmp_path / "e.ndjson"), "--bulk",
           "--attempts", "1", "--json", "--target", url, *args])  # fmt: skip
-    return int(json.loads(capsys.readouterr().out)["jobs"])
+    out, err = capsys.readouterr()
+    jobs = int(json.loads(out)["jobs"])
+    size = int(err.split("in bulk jobs of up to ", 1)[1].split(" ", 1)[0].replace(",", ""))
+    assert jobs == -(-N // size), err  # the jobs it sent are of the size it announced
+    return jobs
 
 
 @pytest.fixture

@@ -154,3 +154,15 @@ def test_send_says_a_429_then_the_time_limit_is_not_recorded_and_not_no_response
     shown = capsys.readouterr().out
     status = next(line for line in shown.splitlines() if line.startswith("Status:"))
     assert "429 Rate limited" in status and "no response" not in status, status
+    # the history's listing: the earlier answer, then what the last try got
+    assert main(["--data-dir", str(tmp_path / "s"), "history"]) == 0
+    listed = capsys.readouterr().out
+    assert "429, then timeout" in listed, listed
+    # a damaged attempts record does not stop the listing
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "s" / "history.sqlite3") as raw:
+        raw.execute("UPDATE entry SET attempts = '{not json'")
+    raw.close()
+    assert main(["--data-dir", str(tmp_path / "s"), "history"]) == 0
+    assert "no response (timeout)" in capsys.readouterr().out
