@@ -5,7 +5,7 @@ about to open)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QWidget
 
 MANAGE_ENVIRONMENTS = "\x00environments"
@@ -135,6 +135,19 @@ class ShrinkingCombo(QComboBox):
             super().keyPressEvent(event)
             return
         event.accept()
+        self._step(key)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """The wheel on the focused picker (the only one it turns) steps through its choices
+        only, as the arrow keys do."""
+        turn = event.angleDelta().y()
+        if not turn or self.view().isVisible():
+            super().wheelEvent(event)
+            return
+        event.accept()
+        self._step(Qt.Key.Key_Down if turn < 0 else Qt.Key.Key_Up)
+
+    def _step(self, key: int) -> None:
         choices = [i for i in range(self.count()) if self._is_choice(i)]
         if not choices:
             return
