@@ -5,11 +5,24 @@ about to open)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QWidget
 
 MANAGE_ENVIRONMENTS = "\x00environments"
 """The environment picker's last item: the environments folder (no environment of its own)."""
+
+ACTION_MARK = "\x00"
+"""Item data starting with this marks an action ("Custom URL…", the environments folder),
+not a choice."""
+
+_STEP_KEYS = (
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+)
 
 
 class ElidingBadge(QLabel):
@@ -110,6 +123,53 @@ class ShrinkingCombo(QComboBox):
 
     def _forget_widths(self, *_args: object) -> None:
         self._widths = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """The arrow, Page and Home/End keys on the closed picker step through its choices
+        only: one Down on the environment picker (the first control of the window) opened
+        the environments folder in the file manager, End on the target the Custom URL
+        dialog. The open list still offers the actions."""
+        key = event.key()
+        alt = event.modifiers() & Qt.KeyboardModifier.AltModifier
+        if key not in _STEP_KEYS or alt or self.view().isVisible():
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        self._step(key)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """The wheel on the focused picker (the only one it turns) steps through its choices
+        only, as the arrow keys do."""
+        turn = event.angleDelta().y()
+        if not turn or self.view().isVisible():
+            super().wheelEvent(event)
+            return
+        event.accept()
+        self._step(Qt.Key.Key_Down if turn < 0 else Qt.Key.Key_Up)
+
+    def _step(self, key: int) -> None:
+        choices = [i for i in range(self.count()) if self._is_choice(i)]
+        if not choices:
+            return
+        current = self.currentIndex()
+        if key in (Qt.Key.Key_Home, Qt.Key.Key_PageUp):
+            target = choices[0]
+        elif key in (Qt.Key.Key_End, Qt.Key.Key_PageDown):
+            target = choices[-1]
+        elif key == Qt.Key.Key_Down:
+            target = next((i for i in choices if i > current), current)
+        else:
+            target = next((i for i in reversed(choices) if i < current), current)
+        if target != current:
+            self.setCurrentIndex(target)
+            self.activated.emit(target)
+
+    def _is_choice(self, index: int) -> bool:
+        data = self.itemData(index)
+        if isinstance(data, str) and data.startswith(ACTION_MARK):
+            return False
+        item = self.model().index(index, 0)
+        return bool(item.flags() & Qt.ItemFlag.ItemIsEnabled) and bool(self.itemText(index))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:

@@ -160,6 +160,9 @@ class ResponseView(QWidget):
             self._tabs = ResponseDetails()
             self._tabs.hide()
             self._layout.insertWidget(self._tabs_at, self._tabs, 3)
+            # built late, they would come last in the Tab order (after the history): their
+            # place is where they stand, after the findings
+            QWidget.setTabOrder(self.findings_list, self._tabs)
         return self._tabs
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -264,3 +265,43 @@ def test_blanks_typed_at_the_edge_of_a_value_move_its_start() -> None:
         assert state.parses()
         state.apply(TextEdit(start, end, new), "typing", group="typing")
         assert_tree_matches(state)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_members_pasted_at_once_change_only_their_object(data: Any) -> None:
+    """A pasted object: the members the object has get their new values in one edit, the
+    new ones are added in one edit, as written; every other byte stays."""
+    doc = data.draw(DOCUMENTS)
+    text = render(data.draw, doc)
+    state = EditState(text)
+    objects = [p for p in paths(doc) if isinstance(get(doc, p), dict)]
+    path = data.draw(st.sampled_from(objects))
+    ptr = pointer(list(path))
+    holder = get(doc, path)
+    span = state.span(ptr)
+    assert span is not None
+    kept = data.draw(st.lists(st.sampled_from(sorted(holder)), unique=True)) if holder else []
+    added = data.draw(st.lists(KEYS.filter(lambda k: k not in holder), unique=True, max_size=3))
+    values = {key: data.draw(VALUES) for key in [*kept, *added]}
+    written = {key: render(data.draw, value) for key, value in values.items()}
+    expected = copy.deepcopy(doc)
+    get(expected, path).update(values) if path else expected.update(values)
+    state.set_members(ptr, [(k, written[k]) for k in kept])
+    state.insert_members(ptr, [(k, written[k]) for k in added])
+    before, after = text[: span.value_start], text[span.value_end :]
+    assert state.text.startswith(before) and state.text.endswith(after)
+    assert json.loads(state.text) == expected
+    for key in values:  # each value as written (its line breaks placed at its depth)
+        placed = state.source_at(pointer([*path, key]))
+        assert placed is not None
+        assert _unbroken(placed) == _unbroken(written[key].strip())
+    assert_tree_matches(state)
+    while state.undo():
+        pass
+    assert state.text == text
+
+
+def _unbroken(text: str) -> str:
+    """JSON text without its line breaks and the indentation after them (only blanks)."""
+    return re.sub(r"\n[ \t]*", "", text)

@@ -313,3 +313,21 @@ def test_a_field_keeps_its_own_tooltip_when_no_finding_is_on_it(composer: Any, q
     qtbot.keyClicks(line, "Placed Order")
     qtbot.waitUntil(lambda: metric.toolTip() == explained, timeout=3000)
     assert widget.form.profile_edits["$email"].toolTip() == "profile $email"
+
+
+def test_the_problem_at_the_cursor_carries_its_own_symbol(composer: Any, qtbot: Any) -> None:
+    """The bar above the text called every problem a warning (⚠), a syntax error too."""
+    controller, widget = composer
+    widget.show_raw()
+    editor = widget.raw_editor
+    cursor = editor.textCursor()
+    at = controller.text().index('"metric"')
+    cursor.setPosition(at)
+    editor.setTextCursor(cursor)
+    qtbot.keyClicks(editor, "oops ")
+    qtbot.waitUntil(lambda: controller.syntax_error() is not None, timeout=2000)
+    syntax = controller.syntax_error()
+    assert syntax is not None
+    widget.focus_finding(syntax)
+    qtbot.waitUntil(lambda: bool(widget.cursor_problem.text()), timeout=2000)
+    assert widget.cursor_problem.text().startswith("✖")

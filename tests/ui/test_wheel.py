@@ -137,3 +137,20 @@ def test_the_wheel_over_a_spin_box_in_a_dialog_changes_nothing_unless_focused(qt
     wheel_over(spin, 1)
     assert spin.value() != before
     dialog.reject()
+
+
+def test_the_wheel_on_a_focused_picker_never_runs_its_actions(qtbot, make_window):
+    """A focused picker takes the wheel: on the environment picker one notch opened the
+    environments folder in the file manager."""
+    window = make_window()
+    bar = window.target_bar
+    asked: list[str] = []
+    bar.manageEnvironmentsRequested.connect(lambda: asked.append("environments folder"))
+    bar.customTargetRequested.connect(lambda: asked.append("custom URL"))
+    focus(qtbot, bar.environment_combo)
+    wheel_over(bar.environment_combo, -1)
+    focus(qtbot, bar.target_combo)
+    for _ in range(3):
+        wheel_over(bar.target_combo, -1)
+    assert asked == []
+    assert bar.target().label == "production"

@@ -187,3 +187,45 @@ def test_tab_goes_on_from_the_composer_s_last_control(qtbot, make_window):
     assert landed is not generate
     assert not window.composer.isAncestorOf(landed)
     assert window.history_pane.isAncestorOf(landed) or window.results_tabs.isAncestorOf(landed)
+
+
+def test_after_a_send_tab_reaches_the_response_before_the_history(qtbot, make_window):
+    """The response's tabs are built with the first answer: they came last in the Tab
+    order, after the history."""
+    window = make_window()
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000):
+        window.request_send()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    generate = window.composer.form.generate_button
+    generate.setFocus()
+    qtbot.keyClick(generate, Qt.Key.Key_Tab)
+    assert window.response_view.isAncestorOf(QApplication.focusWidget())
+
+
+def test_the_form_scrolls_to_the_row_being_edited_in_the_properties(qtbot, make_window, tmp_path):
+    """At 1024x700 the properties table starts below the fold: moving through it with the
+    keyboard edited rows the form did not show."""
+    import json
+
+    from composer.domain.convert import sample_event_in
+
+    event = sample_event_in("2026-07-15")
+    event["data"]["attributes"]["properties"].update({f"Extra {i}": i for i in range(12)})
+    file = tmp_path / "many.json"
+    file.write_text(json.dumps(event, indent=2))
+    window = make_window(file=file)
+    sized(qtbot, window, 1024, 700)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    form = window.composer.form
+    area = form.scroll_area
+    area.verticalScrollBar().setValue(0)
+    tree = form.properties_tree.tree
+    tree.setFocus()
+    qtbot.keyClick(tree, Qt.Key.Key_End)
+    qtbot.keyClick(tree, Qt.Key.Key_Up)
+    row = tree.visualRect(tree.currentIndex())
+    top_left = tree.viewport().mapTo(area.viewport(), row.topLeft())
+    shown = QRect(top_left, row.size()).intersected(area.viewport().rect())
+    assert shown.height() == row.height(), "the current row is out of view"

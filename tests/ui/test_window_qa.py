@@ -210,3 +210,22 @@ def test_a_file_that_does_not_parse_leaves_the_keys_in_the_composer(qtbot, make_
     qtbot.waitUntil(form.banner.isVisible, timeout=3000)
     assert QApplication.focusWidget() is form.banner.findChild(QPushButton)
     window.controller.mark_saved()
+
+
+def test_arrow_keys_on_a_closed_picker_choose_without_running_its_actions(qtbot, make_window):
+    """One Down on the environment picker (the window's first control) opened the
+    environments folder in the file manager; End on the target, the Custom URL dialog."""
+    window = make_window()
+    bar = window.target_bar
+    asked: list[str] = []
+    bar.manageEnvironmentsRequested.connect(lambda: asked.append("environments folder"))
+    bar.customTargetRequested.connect(lambda: asked.append("custom URL"))
+    bar.environment_combo.setFocus()
+    qtbot.keyClick(bar.environment_combo, Qt.Key.Key_Down)
+    qtbot.keyClick(bar.environment_combo, Qt.Key.Key_End)
+    bar.target_combo.setFocus()
+    qtbot.keyClick(bar.target_combo, Qt.Key.Key_End)
+    assert asked == []
+    assert bar.target().label == "production"  # a choice is still a key away
+    qtbot.keyClick(bar.target_combo, Qt.Key.Key_Home)
+    assert bar.target().label == "sandbox"

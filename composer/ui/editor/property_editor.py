@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import (
     QPoint,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -96,6 +98,8 @@ class PropertyEditor(QWidget):
         self.model.modelReset.connect(self._restore_view)
         self.model.problem.connect(self._say)
         self.tree.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        self.tree.selectionModel().currentChanged.connect(lambda *_: self._reveal_current())
+        self.tree.focusEntered.connect(lambda: QTimer.singleShot(0, self, self._reveal_current))
 
         self.add_button = QPushButton(add_label, self)
         self.add_button.setAccessibleName(f"{add_label} to {name}")
@@ -192,6 +196,26 @@ class PropertyEditor(QWidget):
                 at = min(place, len(keys) - 1)
                 self.tree.setCurrentIndex(self.model.index_of((*parent, keys[at]), column))
                 return
+
+    def _reveal_current(self) -> None:
+        """While the keyboard is in the tree, the form around it (a scroll area) shows the
+        current row: at 1024x700 the table starts below the fold, and rows were edited out
+        of sight."""
+        focus = QApplication.focusWidget()
+        if focus is None or not (focus is self.tree or self.tree.isAncestorOf(focus)):
+            return
+        index = self.tree.currentIndex()
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        body = area.widget() if area is not None else None
+        if not index.isValid() or area is None or body is None:
+            return
+        rect = self.tree.visualRect(index)
+        if rect.isEmpty():
+            return
+        center = self.tree.viewport().mapTo(body, rect.center())
+        area.ensureVisible(center.x(), center.y(), 0, rect.height())
 
     def _update_empty(self) -> None:
         empty = bool(self._empty_text) and self.model.rowCount() == 0

@@ -130,7 +130,8 @@ class JsonEdit(QPlainTextEdit):
     """A plain-text editor for JSON with line numbers and problem underlines."""
 
     problemAtCursor = Signal(str)
-    """The message of the problem under the text cursor ("" when none)."""
+    """The problem under the text cursor: its symbol (✖ error, ⚠ warning) and message ("" when
+    none)."""
     variableAtCursor = Signal(str)
     """What the variable under the text cursor resolves to ("" when none)."""
     undoRequested = Signal()
@@ -297,7 +298,9 @@ class JsonEdit(QPlainTextEdit):
     def _report_problem_at_cursor(self) -> None:
         position = self.textCursor().position()
         p = self.problem_at(position)
-        self.problemAtCursor.emit(p.message if p else "")
+        # with the symbol of its severity, as in the Problems list (an error is no warning)
+        symbol = "✖" if p is not None and p.severity is Severity.ERROR else "⚠"
+        self.problemAtCursor.emit(f"{symbol} {p.message}" if p else "")
         mark = self.variable_at(position)
         self.variableAtCursor.emit(mark.text if mark else "")
 

@@ -125,7 +125,7 @@ class RawPage(QWidget):
 
     def _elide_cursor_problem(self) -> None:
         message = self._cursor_message
-        text = f"⚠ {message}" if message else self._cursor_variable
+        text = message or self._cursor_variable
         metrics = self.cursor_problem.fontMetrics()
         width = max(self.cursor_problem.width(), 40)
         self.cursor_problem.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))

@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QContextMenuEvent, QFocusEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -85,6 +85,13 @@ class PropertyTreeView(QTreeView):
     """Tab moves across the cells of a row before the next row, as in a table."""
 
     keyAction = Signal(str)
+    focusEntered = Signal()
+    """The tree took the keyboard focus (after the scroll area around it placed it)."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        """Say that the tree has the focus now."""
+        super().focusInEvent(event)
+        self.focusEntered.emit()
 
     def moveCursor(
         self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
