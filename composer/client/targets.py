@@ -106,7 +106,11 @@ class Target:
 
 
 def _is_loopback_host(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+    """Whether ``host`` is certainly this machine: a loopback address, or ``localhost``, which
+    the hosts file answers. Other names (``app.localhost``, ``localhost.localdomain``) are
+    usually answered by DNS, which may name any host: a key sent there as "this machine"
+    could travel in clear text to another one."""
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
