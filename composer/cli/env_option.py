@@ -79,7 +79,9 @@ def apply_environment(args: argparse.Namespace, env: Environment | None) -> None
     if args.target is None:
         args.target = (env.target if env else None) or "sandbox"
     if getattr(args, "account", None) is None and env is not None and env.account:
-        args.account = env.account
+        # kept apart from --account: a file (perhaps a shared collection's) does not name an
+        # account for another host than Klaviyo or this machine (see open_sender)
+        args.env_account = env.account
     if args.revision is None and env is not None and env.revision:
         args.revision = env.revision
 

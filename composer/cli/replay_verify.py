@@ -161,7 +161,8 @@ def render_verify(summary: VerifySummary, name: str) -> list[str]:
     for item, verdict in missing[:MAX_LISTED]:
         cause = f"; likely: {verdict.causes[0]}" if verdict.causes else ""
         where = file_place(name, item.index, item.line, item.column)
-        lines.append(f"  {where}: not seen ({item.unique_id}){cause}")
+        which = item.unique_id or "no unique_id"
+        lines.append(f"  {where}: not seen ({which}){cause}")
     if len(missing) > MAX_LISTED:
         lines.append(f"  ... and {len(missing) - MAX_LISTED} more not seen")
     # cannot_check and skipped share their reason (a missing scope...): said once each

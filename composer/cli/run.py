@@ -254,7 +254,7 @@ def _environment(args: argparse.Namespace, collection: Collection) -> tuple[Any,
     if args.target is None:
         args.target = (env.target if env is not None else None) or "sandbox"
     if args.account is None and env is not None and env.account:
-        args.account = env.account
+        args.env_account = env.account  # not named for another host (see open_sender)
     if args.revision is None:
         args.revision = env.revision if env is not None else None
     args.follow_layout = args.revision is None

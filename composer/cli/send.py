@@ -198,7 +198,7 @@ def open_sender(
 ) -> tuple[Sender | None, int]:
     """A Sender for the options, or None and the exit code after explaining why not.
     ``endpoint="bulk"``: for Bulk Create Events, with that endpoint's own limiter."""
-    from composer.client import KeyFormatError, TargetError, parse_target
+    from composer.client import KeyFormatError, KeyRoute, TargetError, parse_target
     from composer.services.keys import KeyRefused, KeyUnavailable
     from composer.services.send import Sender
 
@@ -208,9 +208,20 @@ def open_sender(
         err(command, f"--target: {exc}")
         return None, EXIT_BAD_INPUT
     named = (args.account or "").strip() or None
+    # An environment's account is named for Klaviyo and this machine, but not for another
+    # host: the file may be someone else's (a cloned collection), and choosing an environment
+    # is not choosing to send a key to a host it names; --account NAME does that.
+    env_account = (getattr(args, "env_account", None) or "").strip() or None
+    if named is None and target.key_route is not KeyRoute.NAMED_ONLY:
+        named = env_account
     # Without the history, the settings and the keyring still hold the accounts.
     accounts = storage if storage is not None else _accounts_without_history(args)
-    account = named or getattr(args, "recorded_account", None) or _default_account(accounts)
+    account = (
+        named
+        or env_account
+        or getattr(args, "recorded_account", None)
+        or _default_account(accounts)
+    )
     keys = accounts.secrets if accounts is not None else _secret_store()
     history = storage.history if (storage is not None and args.history) else None
     try:

@@ -243,17 +243,37 @@ class EventClient:
         started = self._clock()
         total = self.settings.timeouts.total
         response: httpx.Response | None = None
+        head: httpx.Response | None = None  # the answer's status line and headers, once in
         error: TransportError | None = None
         try:
             async with asyncio.timeout(total):
-                response = await self._http.send(prepared.request)
+                head = await self._http.send(prepared.request, stream=True)
+                try:
+                    await head.aread()
+                except httpx.HTTPError as exc:
+                    prepared.trace.notes.append(_cut_short(classify(exc).message))
+                    response = _head_only(head)
+                else:
+                    response = head
+                finally:
+                    await head.aclose()
         except TimeoutError:
-            error = TransportError(
-                TransportErrorKind.TIMEOUT,
-                f"no complete answer within {total:g} s (retries and waits included)",
-            )
-            _deadline_cut(prepared.trace.attempts, total)
+            if head is not None and response is None:
+                # the status arrived and is what the server said; only its body ran out of time
+                prepared.trace.notes.append(_cut_short(f"the send's time limit ({total:g} s)"))
+                response = _head_only(head)
+            else:
+                error = TransportError(
+                    TransportErrorKind.TIMEOUT,
+                    f"no complete answer within {total:g} s (retries and waits included)",
+                )
+                _deadline_cut(prepared.trace.attempts, total)
         except asyncio.CancelledError:
+            if head is not None:
+                # cancelled while the answer's body came in: the status is the server's answer
+                prepared.trace.notes.append(_cut_short("the send was cancelled"))
+                answer = response if response is not None else _head_only(head)
+                raise SendCancelled(self._outcome(prepared, answer, None, started)) from None
             outcome = self._outcome(
                 prepared,
                 None,
@@ -314,6 +334,21 @@ class EventClient:
             rate_limit=rate_limit_info(response),
             extra=extra,
         )
+
+
+def _head_only(head: httpx.Response) -> httpx.Response:
+    """An answer whose status and headers arrived but whose body was cut short: the status is
+    what the server said about the event (a 202 accepted it), so it is kept, without a body."""
+    dropped = ("content-length", "content-encoding", "transfer-encoding")  # no body follows
+    headers = [(k, v) for k, v in head.headers.multi_items() if k.lower() not in dropped]
+    return httpx.Response(head.status_code, headers=headers, content=b"", request=head.request)
+
+
+def _cut_short(why: str) -> str:
+    return (
+        f"the answer's status and headers arrived, but its body was cut short ({why}); "
+        "the status is the server's answer"
+    )
 
 
 def _deadline_cut(attempts: list[Attempt], total: float) -> None:

@@ -35,9 +35,13 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def classify_kind(exc: BaseException) -> TransportErrorKind:
-    """The kind of a transport failure, from the httpx exception and its causes."""
+    """The kind of a transport failure, from the httpx exception and its causes.
+
+    Words in the messages are read only for a failure before the request went out: after it,
+    a message may quote the server's answer ("illegal status line: ..."), and what a server
+    wrote cannot make the app say the request never reached it."""
     chain = _chain(exc)
-    text = " ".join(str(e) for e in chain).lower()
+    text = "" if isinstance(exc, _SENT) else " ".join(str(e) for e in chain).lower()
     # Look at the outermost exception first: httpx implements its timeouts with cancellation,
     # so a CancelledError deeper in the chain of a ReadTimeout is still a timeout.
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
@@ -65,8 +69,10 @@ def classify_kind(exc: BaseException) -> TransportErrorKind:
         return TransportErrorKind.RESET
     if isinstance(exc, httpx.RemoteProtocolError):
         # "Server disconnected without sending a response" is a dropped connection, which a
-        # person reads as a reset, not as a malformed answer.
-        if "disconnect" in text or "connection closed" in text or "incomplete" in text:
+        # person reads as a reset, not as a malformed answer (h11's own words, at the start:
+        # further on, the message may quote the server's bytes).
+        said = str(exc).lower()[:60]
+        if any(w in said for w in ("disconnect", "connection closed", "peer closed", "incomplete")):
             return TransportErrorKind.RESET
         return TransportErrorKind.PROTOCOL
     if isinstance(exc, httpx.ReadError | httpx.WriteError):
@@ -100,10 +106,12 @@ def request_sent(exc: BaseException, kind: TransportErrorKind) -> bool | None:
     """Whether the request may have reached the server before ``exc``: False when the
     connection was never made (so the server cannot have processed it), True once the request
     was being written or its answer awaited, None when the exception does not say."""
-    if kind in _NEVER_ARRIVED or isinstance(exc, _NEVER_SENT):
-        return False
+    # The phase httpx raised in decides first: a failure while writing the request or reading
+    # its answer (a TLS record garbled mid-answer included) came after the request went out.
     if isinstance(exc, _SENT):
         return True
+    if kind in _NEVER_ARRIVED or isinstance(exc, _NEVER_SENT):
+        return False
     return None
 
 

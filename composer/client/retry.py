@@ -10,6 +10,7 @@ never made. Everything else is final (see :func:`should_retry`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 from collections.abc import Callable
@@ -177,7 +178,10 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 if not should_retry(status, None, has_unique_id=safe(), policy=policy):
                     trace.notes.append(_NOT_SAFE)
                     return response
-                await response.aread()
+                # the wait may be named in the body only; a body cut short names none (its
+                # status decided the retry)
+                with contextlib.suppress(httpx.HTTPError):
+                    await response.aread()
                 asked = retry_after_seconds(response) if status in (429, 503) else None
                 wait = asked if asked else policy.backoff(number, self._rng)
                 if wait > policy.max_wait:

@@ -45,7 +45,8 @@ DELIVERY_TEXT: dict[Delivery, DeliveryText] = {
     Delivery.ACCEPTED: DeliveryText(
         Tone.OK,
         "accepted",
-        "Accepted: the server answered 202 and queued the event; it is recorded once.",
+        "Accepted: the server took the event for processing (Klaviyo answers 202); that "
+        "does not promise the event will be recorded: a read-back that finds it says it landed.",
     ),
     Delivery.NOT_ACCEPTED: DeliveryText(
         Tone.ERROR,

@@ -122,6 +122,8 @@ class SharedChecks:
         self._last_sweep = -math.inf
         self._profile_tried: dict[tuple[tuple[str, str], ...], float] = {}
         self._missing_scope: str | None = None
+        self._claimed: set[str] = set()
+        """Ids of recorded events already the read-back of one send of these checks."""
         self.sweeps = 0
 
     def pending(self) -> int:
@@ -372,6 +374,15 @@ class SharedChecks:
     def _decide(self, waiting: _Waiting, verdict: Verification) -> None:
         if self._waiting.pop(id(waiting), None) is None:
             return
+        landed = verdict.outcome is VerifyOutcome.LANDED
+        found = verdict.evidence.get("event_id") if landed else None
+        if isinstance(found, str):
+            if found in self._claimed:
+                # One recorded event is the landing of one send: another send of these checks
+                # (the same unique_id, or no unique_id and the same second) already has it.
+                verdict = _taken(waiting.sent, verdict, self.verifier.place)
+            else:
+                self._claimed.add(found)
         if verdict.outcome is VerifyOutcome.LANDED:
             self._found_up_to = max(self._found_up_to, waiting.submitted)
             if not waiting.sent.time_given:
@@ -394,6 +405,25 @@ class SharedChecks:
         else:
             least, greatest = self._offsets
             self._offsets = (min(least, offset), max(greatest, offset))
+
+
+def _taken(sent: SentEvent, verdict: Verification, place: str) -> Verification:
+    """The verdict of a send whose only match is an event another send already landed as."""
+    event_id = verdict.evidence.get("event_id")
+    why = (
+        f"the same unique_id {sent.unique_id}, which {place} records once"
+        if sent.unique_id is not None
+        else f"no unique_id and the same second, and {place} keeps one event per profile, "
+        "metric and second"
+    )
+    return Verification(
+        VerifyOutcome.NOT_SEEN,
+        f"Not seen as an event of its own: the one event found (id {event_id}) is already the "
+        f"read-back of another event sent here with {why}; this one was most likely not "
+        "recorded again.",
+        {**verdict.evidence, "taken_by_another": True},
+        (f"a duplicate of another event sent here ({why})",),
+    )
 
 
 def _clusters(waiting: Iterable[_Waiting]) -> list[list[_Waiting]]:
