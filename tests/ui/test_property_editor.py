@@ -544,3 +544,25 @@ def test_tab_in_the_last_cell_s_editor_closes_it(composer: Any, qtbot: Any) -> N
     assert QApplication.focusWidget() is view
     qtbot.keyClick(view, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is widget.form.properties_tree.add_button
+
+
+def test_a_finding_on_a_member_named_with_digits_marks_that_member(
+    composer: Any, qtbot: Any
+) -> None:
+    """A member named "2024" was taken for the index 2024: its marker went nowhere and a
+    click on its finding chose the object's last member."""
+    controller, widget = composer
+    event = sample_event()
+    event["data"]["attributes"]["properties"]["Sales"] = {"2024": "x" * 200_000, "2025": 1}
+    controller.load_payload(event)
+    view = view_of(widget)
+    qtbot.waitUntil(
+        lambda: any(f.pointer.endswith("/Sales/2024") for f in controller.findings()),
+        timeout=3000,
+    )
+    sales = row_of(view, "Sales")
+    year = row_of(view, "2024", parent=sales)
+    qtbot.waitUntil(lambda: year.data(Qt.ItemDataRole.DecorationRole) is not None, timeout=2000)
+    finding = next(f for f in controller.findings() if f.pointer.endswith("/Sales/2024"))
+    assert widget.form.focus_finding(finding)
+    assert view.currentIndex() == row_of(view, "2024", parent=row_of(view, "Sales"))
