@@ -253,3 +253,15 @@ def test_a_body_that_is_no_object_hides_the_fields_and_says_so(qtbot: Any, text:
     widget.show_form()
     controller.load_payload(sample_event())
     assert not form.banner.isVisible() and form.scroll_area.isVisible()
+
+
+def test_the_currency_field_shows_the_code_that_is_sent(qtbot: Any) -> None:
+    """Typed "usd " showed as typed while "USD" was sent."""
+    from composer.domain.convert import sample_event_in
+
+    controller, widget = show_composer(qtbot, sample_event_in("2026-07-15"), revision="2026-07-15")
+    field = widget.form.currency_edit
+    assert field is not None
+    qtbot.keyClicks(field, "usd ")
+    sent = json.loads(controller.text())["data"]["attributes"]["value_currency"]
+    assert sent == "USD" == field.text()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMenu
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLineEdit, QMenu
 
 from composer.domain.draft import sample_event
 from composer.ui.editor import ComposerController, ComposerWidget
@@ -411,6 +411,10 @@ def test_tab_leaves_the_tree_after_its_last_cell(composer: Any, qtbot: Any) -> N
     view.setCurrentIndex(row_of(view, "$extra", 2))
     qtbot.keyClick(view, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is widget.form.properties_tree.add_button
+    view.setFocus()
+    view.setCurrentIndex(row_of(view, "ProductName", 0))
+    qtbot.keyClick(view, Qt.Key.Key_Backtab)  # and out backwards before the first cell
+    assert QApplication.focusWidget() is not view
 
 
 def test_copy_as_json_is_indented_from_its_first_line(composer: Any, qtbot: Any) -> None:
@@ -520,3 +524,45 @@ def test_undoing_a_rename_keeps_the_row_current(composer: Any, qtbot: Any) -> No
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert "ProductID" in props(controller)
     assert view.currentIndex() == row_of(view, "ProductID")
+
+
+def test_tab_in_the_last_cell_s_editor_closes_it(composer: Any, qtbot: Any) -> None:
+    """Tab in the editor of the last cell committed and opened the same editor again, so
+    the keyboard stayed in it."""
+    controller, widget = composer
+    view = view_of(widget)
+    widget.window().activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=2000)
+    controller.edit("set_value", "/data/attributes/properties/Last", "x")
+    edit = open_editor(qtbot, view, row_of(view, "Last", 2), QLineEdit)
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, "y")
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert props(controller)["Last"] == "y"
+    qtbot.waitUntil(lambda: view.state() != QAbstractItemView.State.EditingState, timeout=2000)
+    assert QApplication.focusWidget() is view
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is widget.form.properties_tree.add_button
+
+
+def test_a_finding_on_a_member_named_with_digits_marks_that_member(
+    composer: Any, qtbot: Any
+) -> None:
+    """A member named "2024" was taken for the index 2024: its marker went nowhere and a
+    click on its finding chose the object's last member."""
+    controller, widget = composer
+    event = sample_event()
+    event["data"]["attributes"]["properties"]["Sales"] = {"2024": "x" * 200_000, "2025": 1}
+    controller.load_payload(event)
+    view = view_of(widget)
+    qtbot.waitUntil(
+        lambda: any(f.pointer.endswith("/Sales/2024") for f in controller.findings()),
+        timeout=3000,
+    )
+    sales = row_of(view, "Sales")
+    year = row_of(view, "2024", parent=sales)
+    qtbot.waitUntil(lambda: year.data(Qt.ItemDataRole.DecorationRole) is not None, timeout=2000)
+    finding = next(f for f in controller.findings() if f.pointer.endswith("/Sales/2024"))
+    assert widget.form.focus_finding(finding)
+    assert view.currentIndex() == row_of(view, "2024", parent=row_of(view, "Sales"))

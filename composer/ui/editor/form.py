@@ -198,6 +198,17 @@ class EventForm(FormBoxes):
             channels = [c for c in channels if c != channel]
         self._set("consent", channels or None)  # no channel left: no $consent member
 
+    def _currency_typed(self, text: str) -> None:
+        """A currency code is written in capitals without blanks, and the field shows it so
+        as it is typed ("usd " showed while "USD" was sent)."""
+        code = text.strip().upper()
+        edit = self.currency_edit
+        if edit is not None and edit.text() != code:
+            at = edit.cursorPosition()
+            edit.setText(code)
+            edit.setCursorPosition(min(at, len(code)))
+        self._set_text_field("value_currency", code)
+
     def _value_typed(self, text: str) -> None:
         """What the field shows is what the JSON holds: a number as typed (the locale's
         decimal comma accepted where it is unambiguous), or else the text itself as a

@@ -71,6 +71,9 @@ class FormBoxes(QWidget):
     def _value_typed(self, text: str) -> None:
         raise NotImplementedError
 
+    def _currency_typed(self, text: str) -> None:
+        raise NotImplementedError
+
     def _generate_unique_id(self) -> None:
         raise NotImplementedError
 
@@ -277,9 +280,7 @@ class FormBoxes(QWidget):
         if "value_currency" in keys:
             self.currency_edit = line_edit("Value currency", "USD (ISO 4217)")
             self.currency_edit.setToolTip("value_currency: the currency of value, e.g. USD")
-            self.currency_edit.textEdited.connect(
-                lambda text: self._set_text_field("value_currency", text.strip().upper() or "")
-            )
+            self.currency_edit.textEdited.connect(self._currency_typed)
             form.addRow("Currency:", self._row("value_currency", self.currency_edit))
         self.backfill_check: QCheckBox | None = None
         if "backfill" in keys:

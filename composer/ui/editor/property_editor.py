@@ -245,13 +245,33 @@ class PropertyEditor(QWidget):
 
     def set_flags(self, flags: dict[Path, tuple[Severity, str]]) -> None:
         """Mark the members findings name."""
-        self.model.set_flags(flags)
+        self.model.set_flags({self._as_written(path): flag for path, flag in flags.items()})
 
     def select_path(self, path: Path) -> bool:
         """Reveal, select and focus the member at ``path`` (or its nearest ancestor)."""
+        path = self._as_written(path)
         self._select(path)
         self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
         return self.current_path() == path
+
+    def _as_written(self, path: Path) -> Path:
+        """A finding's path with each step as the value holds it: a member named "2024" of
+        an object is a name, not the index 2024 (its digits read as an index put the marker
+        nowhere and a click on the finding on the object's last member)."""
+        found, node = self.model.value_at(())
+        if not found:
+            return path
+        steps: list[str | int] = []
+        for step in path:
+            if isinstance(node, dict):
+                key: str | int = str(step)
+                node = node.get(key)
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                key, node = step, node[step]
+            else:
+                return (*steps, *path[len(steps) :])
+            steps.append(key)
+        return tuple(steps)
 
     def add_member(self, parent: Path, at: int | None = None) -> Path | None:
         """Add an empty string member to the object or array at ``parent`` (at row ``at``,

@@ -96,7 +96,8 @@ class PropertyTreeView(QTreeView):
     def moveCursor(
         self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
     ) -> QModelIndex:
-        """Tab: the next cell of the row (then the first of the next row); Shift+Tab back."""
+        """Tab: the next cell of the row (then the first of the next row); Shift+Tab back;
+        none past the last cell (or before the first)."""
         current = self.currentIndex()
         model = self.model()
         if current.isValid() and action in (
@@ -115,7 +116,9 @@ class PropertyTreeView(QTreeView):
             )
             if row.isValid() and row.siblingAtColumn(0) != current.siblingAtColumn(0):
                 return row.siblingAtColumn(0 if forward else model.columnCount(row.parent()) - 1)
-            return current
+            # past the last (or first) cell: nowhere in the tree, so Tab leaves it, and Tab in
+            # the last cell's editor closes it instead of opening it again
+            return QModelIndex()
         return super().moveCursor(action, modifiers)
 
     def event(self, event: QEvent) -> bool:
