@@ -242,12 +242,21 @@ def _answered(outcome: SendOutcome, unique_id: str | None, resend: str | None) -
         )
     if status == 400:
         count = len(outcome.findings)
-        what = f"{count} problem{'s' * (count != 1)}" if count else "a problem"
+        if not count:
+            # nothing to list: the answer named no problem the app could read
+            return OutcomeText(
+                Tone.ERROR,
+                "400 Bad request: the event was rejected",
+                "The server refused the event without naming a problem the app could read; "
+                "its answer is shown as it came. Nothing was recorded.",
+            )
+        what = f"{count} problem{'s' * (count != 1)}"
+        # words for the window and the command line alike: each lists the findings its way
         return OutcomeText(
             Tone.ERROR,
             "400 Bad request: the event was rejected",
-            f"The server found {what} in the event; each is listed under Problems beside the "
-            "field it names. Fix them and send again. Nothing was recorded.",
+            f"The server found {what} in the event, each with the field it names. Fix "
+            f"{'them' if count != 1 else 'it'} and send again. Nothing was recorded.",
         )
     if status == 401:
         return OutcomeText(
