@@ -105,6 +105,9 @@ class SettingsDialog(QDialog):
         self._settings = settings
         self._secrets = secrets
         self._accounts = list(settings.accounts)
+        # Removed accounts keep their keys until Save: Cancel must leave the keyring as it was.
+        self._removed: list[str] = []
+        self._states: dict[str, str] = {}
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._general_tab(), "General")
@@ -262,9 +265,11 @@ class SettingsDialog(QDialog):
         self.tabs.setCurrentWidget(self.accounts_tab)
 
     def _fill_accounts(self, states: dict[str, str] | None = None) -> None:
+        if states is not None:
+            self._states = states
         self.accounts_list.clear()
         for name in self._accounts:
-            state = (states or {}).get(name, "…")
+            state = self._states.get(name, "…")
             item = QListWidgetItem(f"{name}    {state}")
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.accounts_list.addItem(item)
@@ -300,6 +305,8 @@ class SettingsDialog(QDialog):
         )
         if name is None:
             return
+        if name in self._removed:
+            self._removed.remove(name)
         if name not in self._accounts:
             self._accounts.append(name)
         self._fill_accounts()
@@ -345,11 +352,14 @@ class SettingsDialog(QDialog):
         if not name:
             return
         self._accounts.remove(name)
-        self._tasks.spawn(self._forget(name), "Removing the key")
+        if name not in self._removed:
+            self._removed.append(name)
+        self._fill_accounts()
 
-    async def _forget(self, name: str) -> None:
-        await off_thread(self._secrets.delete_key, name)
-        await self._load_key_states()
+    def removed_accounts(self) -> tuple[str, ...]:
+        """The accounts removed in this dialog: their keys are deleted from the keyring only
+        once the dialog is saved (Cancel keeps every key)."""
+        return tuple(self._removed)
 
     # -- result --------------------------------------------------------------------------------
 

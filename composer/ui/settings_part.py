@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMenu, QWidget
 
 from composer.client.targets import TargetError, parse_target
-from composer.storage.secrets import SecretStore
+from composer.storage.secrets import SecretStore, SecretStoreError
 from composer.storage.settings import Settings, SettingsStore
 from composer.ui import theme
 from composer.ui.dialogs import ask_text, dispose, run_dialog, warn
@@ -110,6 +110,7 @@ class SettingsPart(QObject):
             if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
                 return
             new = dialog.result_settings()
+            removed = [name for name in dialog.removed_accounts() if name not in new.accounts]
         finally:
             dispose(dialog)
 
@@ -118,6 +119,11 @@ class SettingsPart(QObject):
 
         saved = await off_thread(self._store.modify, keep_layout)
         self.applied.emit(saved)
+        for name in removed:
+            try:
+                await off_thread(self._secrets.delete_key, name)
+            except SecretStoreError as exc:
+                warn(self._window, "Key not deleted", f"{exc}. Delete it in the system keyring.")
         await self._probe_keyring()
 
     # -- theme -----------------------------------------------------------------------------------
