@@ -101,6 +101,13 @@ class HistoryPane(QWidget):
         title.toggled.connect(lambda shown: self.set_collapsed(not shown))
         self.toggle = title
         self._collapsed = False
+        # Ctrl+H anywhere in the window folds or opens the pane, as the title's tool tip says
+        self.fold_action = QAction("&History", self)
+        self.fold_action.setObjectName("toggleHistory")
+        self.fold_action.setShortcut("Ctrl+H")
+        self.fold_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.fold_action.triggered.connect(lambda: self.set_collapsed(not self._collapsed))
+        self.addAction(self.fold_action)
         self.last_label = QLabel()
         self.last_label.setAccessibleName("Last send")
         # a long metric or profile never widens the window: the strip shows what fits, the
@@ -250,6 +257,9 @@ class HistoryPane(QWidget):
             self.model.reload()
 
     def focus_search(self) -> None:
+        """Put the cursor in the search box, opening a folded pane first: a hidden box takes
+        no focus, and the words typed next would go into the composer's field instead."""
+        self.set_collapsed(False)
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 

@@ -129,6 +129,7 @@ class WindowMenus:
         self.window.collection_panel.shownChanged.connect(self.collections_action.setChecked)
         collections.showPanel.connect(lambda: layout.show_collections(True))
         self.window.collection_panel.foldRequested.connect(lambda: layout.show_collections(False))
+        view_menu.addAction(self.window.history_pane.fold_action)  # Ctrl+H
         view_menu.addSeparator()
         self.window.settings_part.fill_theme_menu(view_menu.addMenu("&Theme"))
         self.theme_actions = self.window.settings_part.theme_actions
