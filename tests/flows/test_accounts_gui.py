@@ -62,8 +62,6 @@ def test_remove_then_save_forgets_the_account_and_deletes_its_key(qtbot, make_wi
     dialog.remove_button.click()
     dialog.accept()
     qtbot.waitUntil(lambda: window.storage.secrets.get_key("Production") is None, timeout=5000)
-    qtbot.waitUntil(
-        lambda: window.storage.settings.settings.accounts == ("Staging",), timeout=5000
-    )
+    qtbot.waitUntil(lambda: window.storage.settings.settings.accounts == ("Staging",), timeout=5000)
     assert window.storage.secrets.get_key("Staging") == KEY
     window.storage.secrets.delete_key("Staging")

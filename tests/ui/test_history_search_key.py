@@ -17,9 +17,7 @@ def _action(window: Any, text: str) -> Any:
     return next(a for a in window.findChildren(QAction) if a.text().replace("&", "") == text)
 
 
-def test_search_history_opens_a_folded_history_and_typing_lands_in_the_search(
-    qtbot, make_window
-):
+def test_search_history_opens_a_folded_history_and_typing_lands_in_the_search(qtbot, make_window):
     """The history starts folded; Ctrl+F used to focus its hidden search box, so the words
     typed next went into the composer's field instead (here the email)."""
     window = make_window()
