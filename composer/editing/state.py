@@ -461,14 +461,7 @@ class EditState:
             else:
                 sep = "," + text[start + 1 : child_start]
             return self.apply(TextEdit(child_start, child_start, member + sep), label)
-        last_start = start + _member_start(children[-1])
-        if len(children) > 1:
-            sep = text[start + children[-2].end : last_start]
-        elif style.multiline:
-            sep = "," + text[start + 1 : last_start]
-        else:
-            sep = style.item_sep
-        at_pos = start + children[-1].end
+        sep, at_pos = _after_last(text, start, children, style)
         return self.apply(TextEdit(at_pos, at_pos, sep + member), label)
 
     def set_members(
@@ -545,14 +538,7 @@ class EditState:
             end = holder.base + node.end
             return self.apply(TextEdit(start + 1, end - 1, body), label)
         text = self.text
-        last_start = start + _member_start(children[-1])
-        if len(children) > 1:
-            sep = text[start + children[-2].end : last_start]
-        elif style.multiline:
-            sep = "," + text[start + 1 : last_start]
-        else:
-            sep = style.item_sep
-        at = start + children[-1].end
+        sep, at = _after_last(text, start, children, style)
         return self.apply(TextEdit(at, at, "".join(sep + t for t in texts)), label)
 
     def rename(self, ptr: str, new_key: str, label: str = "") -> TextEdit | None:
@@ -643,6 +629,21 @@ def _inside(edit: TextEdit, start: int, end: int) -> bool:
     if edit.start == edit.end:
         return start < edit.start < end
     return start <= edit.start and edit.end <= end
+
+
+def _after_last(text: str, start: int, children: list[Node], style: Style) -> tuple[str, int]:
+    """Where a member added after the last of ``children`` (of the container starting at
+    ``start``) goes, and what separates it: the separator the members already use (the one
+    between the last two, or the layout's for one), so the addition looks like its
+    neighbours."""
+    last_start = start + _member_start(children[-1])
+    if len(children) > 1:
+        sep = text[start + children[-2].end : last_start]
+    elif style.multiline:
+        sep = "," + text[start + 1 : last_start]
+    else:
+        sep = style.item_sep
+    return sep, start + children[-1].end
 
 
 def _member_start(node: Node) -> int:
