@@ -37,6 +37,8 @@ MAX_FILE_BYTES = 1_000_000
 
 _KEY_LIKE = re.compile(r"\b[ps]k_[A-Za-z0-9]{16,}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_VARIABLE_USE = re.compile(r"\{\{[^\s{}]+\}\}")
+"""A ``{{name}}`` as an event would resolve it (no blanks inside the braces)."""
 _DOMAIN = re.compile(
     r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
@@ -142,6 +144,14 @@ def parse_environment(text: str, name: str, where: str | None = None) -> Environ
                 f"{where}: {member} must be a non-empty string (or left out), not {_kind(value)}"
             )
         values[member] = value
+        used = _VARIABLE_USE.search(value or "")
+        if used is not None:
+            # only an event's strings are resolved; a variable here would be taken literally
+            raise EnvironmentFileError(
+                f"{where}: {member} holds the variable {used.group()}, but variables are "
+                f"filled in only inside the event, not in an environment's {member}: write "
+                f"the {member} itself"
+            )
     target = values["target"]
     if target is not None and not (
         target.strip().lower() in ("sandbox", "production")

@@ -95,6 +95,14 @@ FAKE_KEY = "ab" * 14
         ('{"variables": {"x": {"y": 1}}}', "variables.x must be a string"),
         ('{"target": "sandbox",}', "not JSON"),
         ('{"variables": {"n": NaN}}', "not JSON"),
+        # variables are resolved in the event only: a target or account holding one was taken
+        # as written and the send was refused for the wrong reason ("plain http would carry
+        # the API key", "no key stored for account '{{acct}}'")
+        (
+            '{"target": "http://{{host}}:8787", "variables": {"host": "127.0.0.1"}}',
+            "target holds the variable {{host}}",
+        ),
+        ('{"account": "{{acct}}"}', "account holds the variable {{acct}}"),
     ],
 )
 def test_bad_and_hostile_files_are_refused_naming_file_and_field(
