@@ -189,7 +189,7 @@ def parse_settings(obj: Any) -> tuple[Settings, list[str], set[str]]:
 
     items("targets", _target)
     items("accounts", _string)
-    take("default_target", _string)
+    take("default_target", _default_target)
     take("default_account", lambda v: None if v is None else _string(v))
     take("default_revision", _revision)
     if "retention" in obj:
@@ -266,6 +266,20 @@ def _target(v: Any) -> Target:
             f", found {_kind(v)}"
         )
     return Target(_string(v["name"]), _string(v["base_url"]))
+
+
+def _default_target(v: Any) -> str:
+    """``sandbox``, ``production`` or an http(s) base URL (the window and the CLI would
+    otherwise fall back to the sandbox without a word)."""
+    text = _string(v).strip()
+    scheme, sep, rest = text.partition("://")
+    url = sep and scheme.lower() in ("http", "https") and rest.strip("/")
+    if text.lower() not in ("sandbox", "production") and not url:
+        raise ValueError(
+            "expected sandbox, production or a base URL such as http://127.0.0.1:8787, found "
+            + _kind(v)
+        )
+    return str(v)
 
 
 def _revision(v: Any) -> str:

@@ -71,6 +71,11 @@ def store_with(tmp_path: Path, content: Any) -> SettingsStore:
             "a revision this app knows",
         ),
         ("default_account", ["a"], None, "default_account", "expected text"),
+        # a target that is not one used to be dropped without a word (the app opened on the
+        # sandbox as if the user had asked for it)
+        ("default_target", "stagingserver", "sandbox", "default_target", "a base URL such as"),
+        ("default_target", "ftp://127.0.0.1", "sandbox", "default_target", "sandbox, production"),
+        ("default_target", 8787, "sandbox", "default_target", "expected text"),
         ("recent_files", {"a": 1}, (), "recent_files", "expected a list"),
         ("window_layout", 12, None, "window_layout", "expected text"),
     ],
