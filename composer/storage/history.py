@@ -15,6 +15,7 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
@@ -123,6 +124,14 @@ def fts_query(text: str) -> str | None:
     quoted = ['"' + w.replace('"', '""') + '"' for w in words]
     quoted[-1] += "*"
     return " ".join(quoted)
+
+
+def _folded(text: str) -> str:
+    """``text`` without case or accents ("Zoë" -> "zoe"), as the full-text index compares
+    words (unicode61, diacritics removed), so that a job's events match the search that
+    found the job."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class HistoryStore:
@@ -490,7 +499,7 @@ class HistoryStore:
             ).fetchall()
         )
         events = [JobEventRow(*r) for r in rows]
-        words = [w.casefold() for w in (text or "").split() if re.search(r"\w", w)]
+        words = [_folded(w) for w in (text or "").split() if re.search(r"\w", w)]
         if not events or not words:
             return events
         entry = self.get(entry_id)
@@ -498,7 +507,7 @@ class HistoryStore:
         found = []
         for event in events:
             body = bodies[event.position] if event.position < len(bodies) else {}
-            haystack = json.dumps(body, ensure_ascii=False).casefold()
+            haystack = _folded(json.dumps(body, ensure_ascii=False))
             if all(w in haystack for w in words):
                 found.append(event)
         return found

@@ -112,3 +112,34 @@ def test_a_history_of_the_previous_release_opens_with_every_entry_and_run(tmp_pa
         # and a job can be recorded in it
         entry = record(store, job(0, 2), 202)
         assert len(store.job_events(entry)) == 2
+
+
+def test_the_jobs_events_a_search_finds_are_those_of_the_history_search(tmp_path):
+    """The history's search ignores accents and case (the entry of a job sent to "Zoë" is
+    found by "zoe"), and Enter opens the job's events with that search carried in: they must
+    match the same way, not list "no events match" for the entry the search just found."""
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        packer = JobPacker()
+        for i, city in enumerate(("Zürich", "Köln", "Zürich")):
+            body = {
+                "data": {
+                    "type": "event",
+                    "attributes": {
+                        "profile": {"data": {"type": "profile", "attributes": {
+                            "email": f"zoë{i}@shop.test"}}},
+                        "metric": {"data": {"type": "metric", "attributes": {"name": "Café"}}},
+                        "properties": {"City": city},
+                    },
+                }
+            }  # fmt: skip
+            split = split_event(body)
+            assert not isinstance(split, str)
+            assert packer.add(i, 1 + i, split) == []
+        (packed,) = packer.finish()
+        entry = record(store, packed, 202)
+        for words in ("zurich", "ZURICH", "zoe1", "cafe", "Zürich"):
+            assert [r.id for r in store.page(HistoryQuery(text=words))] == [entry], words
+        assert [e.line for e in store.job_events(entry, "zurich")] == [1, 3]
+        assert [e.line for e in store.job_events(entry, "zoe1")] == [2]
+        assert [e.line for e in store.job_events(entry, "KÖLN")] == [2]
+        assert len(store.job_events(entry, "cafe")) == 3
