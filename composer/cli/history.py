@@ -29,15 +29,22 @@ if TYPE_CHECKING:
 STATUS_CHOICES = tuple(c.value for c in StatusClass if c is not StatusClass.NONE)
 
 
-def _add_filters(p: argparse.ArgumentParser) -> None:
+def _add_filters(p: argparse.ArgumentParser, *, after_action: bool = False) -> None:
+    """The entry filters. ``after_action``: an action's copy of them (``history export
+    --status 4xx``); its options default to nothing at all, so the filters given before the
+    action (``history --status 4xx export``) are kept rather than written over by unset
+    ones."""
+    unset: Any = argparse.SUPPRESS if after_action else None
     p.add_argument(
         "--search",
+        default=unset,
         metavar="TEXT",
         help="full-text search in metric, profile, properties and response",
     )
     p.add_argument(
         "--status",
         action="append",
+        default=unset,
         choices=STATUS_CHOICES,
         metavar="CLASS",
         help="only this status class: 2xx, 4xx, 5xx, error (no response) or "
@@ -46,6 +53,7 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--delivery",
         action="append",
+        default=unset,
         choices=("accepted", "not_accepted", "unknown", "not_sent"),
         metavar="STATE",
         help="only this delivery state: accepted, not_accepted (definitely not recorded), "
@@ -54,16 +62,18 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--verification",
         action="append",
+        default=unset,
         choices=("landed", "not_seen", "cannot_check", "skipped", "unchecked"),
         metavar="VERDICT",
         help="only entries whose read-back (send --verify, replay --verify) found this: "
         "landed, not_seen, cannot_check, skipped, or unchecked (never checked); repeat for "
         "several",
     )
-    p.add_argument("--metric", metavar="NAME", help="only events of this metric")
-    p.add_argument("--target", metavar="TARGET", help="only sends to this target")
+    p.add_argument("--metric", default=unset, metavar="NAME", help="only events of this metric")
+    p.add_argument("--target", default=unset, metavar="TARGET", help="only sends to this target")
     p.add_argument(
         "--since",
+        default=unset,
         metavar="WHEN",
         type=_when,
         help="only entries since WHEN: a date (2024-05-01), a date and time, or an "
@@ -96,7 +106,12 @@ def add_parser(sub: Any) -> None:
         description="Print the full request (Authorization redacted) and response of one entry.",
     )
     show.add_argument("id", type=_positive, metavar="ID")
-    show.add_argument("--json", action="store_true", help="the entry as one JSON object")
+    show.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,  # `history --json show ID` keeps the --json given first
+        help="the entry as one JSON object",
+    )
     show.set_defaults(handler=run_show)
 
     from composer.cli import resend
@@ -113,7 +128,7 @@ def add_parser(sub: Any) -> None:
     )
     export.add_argument("--format", required=True, choices=("har", "ndjson", "curl"))
     export.add_argument("out", metavar="OUT", help="the file to write, or - for stdout")
-    _add_filters(export)
+    _add_filters(export, after_action=True)
     export.set_defaults(handler=run_export)
 
     imp = hsub.add_parser(

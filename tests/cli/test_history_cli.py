@@ -131,6 +131,27 @@ def test_export_honours_filters_and_writes_to_stdout(
     assert json.loads(out)["data"]["attributes"]["profile"]["$email"] == "ann@example.com"
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [("--status", "2xx"), ("--search", "ann"), ("--metric", "Viewed Product")],
+)
+def test_filters_given_before_export_choose_what_is_exported(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, filters: tuple[str, str]
+) -> None:
+    """`history --status 2xx export ...` (the listing's filters, then the action) used to
+    export every entry: the export's own unset filters wrote over the ones given first."""
+    code, out, err = run(capsys, data_dir, *filters, "export", "--format", "ndjson", "-")
+    assert code == 0 and "Exported 1 entry" in err
+    assert json.loads(out)["data"]["attributes"]["profile"]["$email"] == "ann@example.com"
+
+
+def test_json_given_before_show_prints_json(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    code, out, _ = run(capsys, data_dir, "--json", "show", "1")
+    assert code == 0 and json.loads(out)["id"] == 1
+
+
 def test_export_to_a_missing_folder_says_so(
     capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
 ) -> None:
