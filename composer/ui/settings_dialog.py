@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Protocol
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -107,6 +108,9 @@ class SettingsDialog(QDialog):
         self._accounts = list(settings.accounts)
         # Removed accounts keep their keys until Save: Cancel must leave the keyring as it was.
         self._removed: list[str] = []
+        # What the keyring held for each account before this dialog stored a key for it, so
+        # that Cancel can put it back (None: no key)
+        self._before: dict[str, str | None] = {}
         self._states: dict[str, str] = {}
 
         self.tabs = QTabWidget()
@@ -288,6 +292,8 @@ class SettingsDialog(QDialog):
             return status, states
 
         status, states = await off_thread(read)
+        if not shiboken6.isValid(self.keyring_label):
+            return  # the dialog was closed while the keyring was read: nothing to show
         self.keyring_label.setText(keyring_words(status))
         self._fill_accounts(states)
 
@@ -329,6 +335,9 @@ class SettingsDialog(QDialog):
             await self._store_key(account, key)
 
     async def _store_key(self, account: str, key: str) -> None:
+        name = account.strip()
+        if name and name not in self._before:
+            self._before[name] = await off_thread(self._secrets.get_key, name)
         try:
             where = await off_thread(self._secrets.set_key, account, key)
         except ValueError as exc:
@@ -355,6 +364,11 @@ class SettingsDialog(QDialog):
         if name not in self._removed:
             self._removed.append(name)
         self._fill_accounts()
+
+    def keys_before(self) -> dict[str, str | None]:
+        """For each account this dialog stored a key for, the key the keyring held before
+        (None: none). Cancel puts these back: the dialog edits nothing until Save."""
+        return dict(self._before)
 
     def removed_accounts(self) -> tuple[str, ...]:
         """The accounts removed in this dialog: their keys are deleted from the keyring only

@@ -108,6 +108,7 @@ class SettingsPart(QObject):
         assert isinstance(dialog, SettingsDialog)
         try:
             if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
+                await self._restore_keys(dialog.keys_before())
                 return
             new = dialog.result_settings()
             removed = [name for name in dialog.removed_accounts() if name not in new.accounts]
@@ -125,6 +126,17 @@ class SettingsPart(QObject):
             except SecretStoreError as exc:
                 warn(self._window, "Key not deleted", f"{exc}. Delete it in the system keyring.")
         await self._probe_keyring()
+
+    async def _restore_keys(self, before: dict[str, str | None]) -> None:
+        """Cancel: the keys the dialog stored go back to what the keyring held before."""
+        for name, key in before.items():
+            try:
+                if key is None:
+                    await off_thread(self._secrets.delete_key, name)
+                else:
+                    await off_thread(self._secrets.set_key, name, key)
+            except SecretStoreError as exc:
+                warn(self._window, "Key not restored", f"{exc}. Check it in the system keyring.")
 
     # -- theme -----------------------------------------------------------------------------------
 

@@ -65,3 +65,49 @@ def test_remove_then_save_forgets_the_account_and_deletes_its_key(qtbot, make_wi
     qtbot.waitUntil(lambda: window.storage.settings.settings.accounts == ("Staging",), timeout=5000)
     assert window.storage.secrets.get_key("Staging") == KEY
     window.storage.secrets.delete_key("Staging")
+
+
+def _answer_key_dialog(qtbot: Any, dialog: Any, key: str) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    qtbot.waitUntil(lambda: dialog.findChild(QDialog, "keyDialog") is not None, timeout=5000)
+    key_dialog = dialog.findChild(QDialog, "keyDialog")
+    key_dialog.key_edit.setText(key)
+    key_dialog.accept()
+
+
+def test_a_key_replaced_then_cancel_gives_the_old_key_back(qtbot, make_window):
+    """Set key… then Cancel: the keyring holds the key it held before (it used to keep the
+    new one, so the account the user backed out of sent with a different key)."""
+    window = make_window()
+    _keep_account_with_key(window, "Production")
+    dialog = _accounts_dialog(qtbot, window)
+    _select(dialog, "Production")
+    dialog.set_key_button.click()
+    _answer_key_dialog(qtbot, dialog, "pk_" + "e5" * 17)
+    qtbot.waitUntil(lambda: "e5e5" in dialog.accounts_list.item(0).text(), timeout=5000)
+    dialog.reject()
+    qtbot.waitUntil(lambda: window.storage.secrets.get_key("Production") == KEY, timeout=5000)
+
+
+def test_an_account_added_then_cancel_leaves_no_key_behind(qtbot, make_window):
+    """Add account… (name, key) then Cancel: the account is not kept, so neither is its key
+    (it stayed in the keyring, out of sight of every list)."""
+    from PySide6.QtWidgets import QInputDialog
+
+    window = make_window()
+    _keep_account_with_key(window, "Production")
+    dialog = _accounts_dialog(qtbot, window)
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: dialog.findChild(QInputDialog, "accountNameDialog") is not None)
+    ask = dialog.findChild(QInputDialog, "accountNameDialog")
+    ask.setTextValue("Staging")
+    ask.accept()
+    _answer_key_dialog(qtbot, dialog, "pk_" + "f6" * 17)
+    qtbot.waitUntil(lambda: window.storage.secrets.get_key("Staging") is not None, timeout=5000)
+    dialog.reject()
+    qtbot.waitUntil(lambda: window.storage.secrets.get_key("Staging") is None, timeout=5000)
+    assert window.storage.secrets.get_key("Production") == KEY
+    assert window.storage.settings.settings.accounts == ("Production",)
+    qtbot.wait(200)  # closing while the keyring was read is no failure to report
+    assert window.last_error is None
