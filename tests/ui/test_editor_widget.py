@@ -78,15 +78,24 @@ def test_editing_the_json_changes_the_form(composer: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: email.text() == "bob@example.com", timeout=2000)
 
 
-def test_broken_json_keeps_the_text_and_the_form_says_where(composer: Any, qtbot: Any) -> None:
-    controller, widget = composer
+def _type_in_raw_json_before_metric(
+    controller: ComposerController, widget: ComposerWidget, qtbot: Any, text: str
+) -> int:
+    """Type ``text`` in the Raw JSON tab just before the "metric" member; where it went."""
     widget.show_raw()
     editor = widget.raw_editor
     cursor = editor.textCursor()
     at = controller.text().index('"metric"')
     cursor.setPosition(at)
     editor.setTextCursor(cursor)
-    qtbot.keyClicks(editor, "oops ")
+    qtbot.keyClicks(editor, text)
+    return at
+
+
+def test_broken_json_keeps_the_text_and_the_form_says_where(composer: Any, qtbot: Any) -> None:
+    controller, widget = composer
+    at = _type_in_raw_json_before_metric(controller, widget, qtbot, "oops ")
+    editor = widget.raw_editor
     expected_text = controller.text()
     banner = widget.form.banner
     qtbot.waitUntil(lambda: not banner.isHidden(), timeout=2000)
@@ -318,13 +327,7 @@ def test_a_field_keeps_its_own_tooltip_when_no_finding_is_on_it(composer: Any, q
 def test_the_problem_at_the_cursor_carries_its_own_symbol(composer: Any, qtbot: Any) -> None:
     """The bar above the text called every problem a warning (⚠), a syntax error too."""
     controller, widget = composer
-    widget.show_raw()
-    editor = widget.raw_editor
-    cursor = editor.textCursor()
-    at = controller.text().index('"metric"')
-    cursor.setPosition(at)
-    editor.setTextCursor(cursor)
-    qtbot.keyClicks(editor, "oops ")
+    _type_in_raw_json_before_metric(controller, widget, qtbot, "oops ")
     qtbot.waitUntil(lambda: controller.syntax_error() is not None, timeout=2000)
     syntax = controller.syntax_error()
     assert syntax is not None
