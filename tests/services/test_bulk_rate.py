@@ -42,6 +42,13 @@ def events(n: int, per_profile: int = 5, unique_ids: bool = True) -> bytes:
     return b"".join(lines)
 
 
+def _bulk_sender(url: str) -> Sender:
+    """A sender of bulk jobs to ``url`` at Klaviyo's real bulk limits."""
+    return Sender.open(
+        url, revision="2026-07-15", settings=ClientSettings(limits=BULK_LIMITS), endpoint="bulk"
+    )
+
+
 async def test_jobs_at_the_real_bulk_limits_get_no_429_and_are_recorded_once() -> None:
     config = SandboxConfig()  # Klaviyo's bulk limits: 10/s, 150/min, counted on arrival
     assert (config.bulk_burst_limit, config.bulk_steady_limit) == (10, 150)
@@ -52,12 +59,7 @@ async def test_jobs_at_the_real_bulk_limits_get_no_429_and_are_recorded_once() -
 
     data = events(JOBS * PER_JOB)
     with run_in_thread(config) as url:
-        sender = Sender.open(
-            url,
-            revision="2026-07-15",
-            settings=ClientSettings(limits=BULK_LIMITS),
-            endpoint="bulk",
-        )
+        sender = _bulk_sender(url)
         async with sender:
             runner = BulkReplay(sender, max_events=PER_JOB, on_progress=progress)
             summary = await runner.run(EventStream(io.BytesIO(data)), total=JOBS * PER_JOB)
@@ -82,12 +84,7 @@ async def test_a_429_from_a_server_that_counts_more_is_retried_and_nothing_is_lo
     # one event to Klaviyo
     data = events(6 * 5, per_profile=1, unique_ids=False)
     with run_in_thread(config) as url:
-        sender = Sender.open(
-            url,
-            revision="2026-07-15",
-            settings=ClientSettings(limits=BULK_LIMITS),
-            endpoint="bulk",
-        )
+        sender = _bulk_sender(url)
         async with sender:
             runner = BulkReplay(sender, max_events=5, fill_unique_id=False)
             summary = await runner.run(EventStream(io.BytesIO(data)), total=30)
