@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from composer.domain.findings import describe_pointer, split_pointer
+from composer.domain.findings import array_index, describe_pointer, split_pointer
 from composer.domain.jsontext import loads as strict_loads
 from composer.editing.history import History, TextEdit
 from composer.editing.jsontree import EditTree, Node, PathStep, Span, parse_tree, span_of
@@ -79,8 +79,8 @@ class EditState:
         for token in split_pointer(ptr):
             if isinstance(node, dict) and token in node:
                 node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
+            elif isinstance(node, list) and (i := array_index(token)) is not None and i < len(node):
+                node = node[i]
             else:
                 return False, None
         return True, node
