@@ -3,11 +3,15 @@ file I/O here is always called through a worker thread by the window."""
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from composer.domain.collection_rules import EVENT_SUFFIX
 from composer.resources import resource
+from composer.storage.collection_files import atomic_write
+from composer.storage.collection_items import CollectionError
 
 MAX_FILE_BYTES = 50_000_000
 
@@ -65,13 +69,34 @@ def read_event_file(path: Path) -> str:
         ) from None
 
 
+_WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
 def write_event_file(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` (UTF-8, ending with a newline) via a temporary file."""
+    """Write ``text`` to ``path`` (UTF-8, ending with a newline) via a temporary file and a
+    rename, changing nothing else about the file: a link's target gets the text (the link
+    stays), the file keeps its permissions, and a read-only file is refused, not replaced."""
     data = text if text.endswith("\n") else text + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(data, encoding="utf-8")
-        tmp.replace(path)
+        encoded = data.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise EventFileError(
+            f"{path.name}: character {exc.start} is a lone surrogate, which UTF-8 cannot store; "
+            "write it as a \\u escape"
+        ) from None
+    target = Path(os.path.realpath(path))  # the file a link points to: the link stays a link
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise EventFileError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    if mode is not None and (not mode & _WRITE_BITS or not os.access(target, os.W_OK)):
+        raise EventFileError(
+            f"{path}: the file is read-only, so it was not changed; save the event under "
+            "another name (File ▸ Save As…) or make the file writable"
+        )
+    try:
+        atomic_write(target, encoded, str(path))
+    except CollectionError as exc:
+        raise EventFileError(str(exc)) from None
