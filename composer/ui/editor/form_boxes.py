@@ -28,6 +28,7 @@ from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_parts import (
     COMMON_PROFILE_FIELDS,
     CONSENT_LABELS,
+    LONGEST_TEXT,
     PROFILE_LABELS,
     PROFILE_PLACEHOLDERS,
     Disclosure,
@@ -212,6 +213,7 @@ class FormBoxes(QWidget):
         self.metric_combo.setToolTip("metric.name: the event's name in Klaviyo, e.g. Placed Order")
         line = self.metric_combo.lineEdit()
         assert line is not None
+        line.setMaxLength(LONGEST_TEXT)
         line.setPlaceholderText("e.g. Placed Order")
         line.setAccessibleName("Metric name")
         line.textEdited.connect(lambda text: self._set_text_field("metric_name", text, keep=True))
