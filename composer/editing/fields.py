@@ -54,12 +54,16 @@ class FieldBinding:
     """One Form field: its key (``"$email"``, ``"value"``…) and the pointer it edits.
 
     ``hidden``: for a MEMBERS field, member names other fields of the form show.
+    ``holders``: how many objects around the member exist only to hold it (the profile's
+    ``location`` for ``location.city``): setting the field makes them, emptying it removes
+    those it leaves empty, so a field typed into and emptied again sends nothing.
     """
 
     key: str
     pointer: str
     kind: FieldKind = FieldKind.TEXT
     hidden: tuple[str, ...] = ()
+    holders: int = 0
 
 
 @dataclass(frozen=True)

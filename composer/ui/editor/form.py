@@ -165,20 +165,21 @@ class EventForm(FormBoxes):
     def _pointer(self, key: str) -> str:
         return self.shape.binding(key).pointer
 
-    def _run(self, operation: str, *args: Any) -> None:
+    def _run(self, operation: str, *args: Any, **kwargs: Any) -> None:
         if self._refreshing:
             return
         self._editing = True
         try:
             # typing in one field is one undo step
-            self.controller.edit(operation, *args, group=f"field:{args[0]}")
+            self.controller.edit(operation, *args, group=f"field:{args[0]}", **kwargs)
         finally:
             self._editing = False
 
     def _set(self, key: str, value: Any) -> None:
-        """Set the field's member (None removes it)."""
+        """Set the field's member (None removes it, and the objects that only held it)."""
         if value is None:
-            self._run("remove", self._pointer(key))
+            binding = self.shape.binding(key)
+            self._run("remove", binding.pointer, holders=binding.holders)
         else:
             self._run("set_value", self._pointer(key), value)
 
