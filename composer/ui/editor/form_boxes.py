@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -214,6 +215,11 @@ class FormBoxes(QWidget):
         line = self.metric_combo.lineEdit()
         assert line is not None
         line.setMaxLength(LONGEST_TEXT)
+        completer = self.metric_combo.completer()
+        if completer is not None:
+            # metric names are case-sensitive in Klaviyo: Enter on "placed order" must not
+            # pick the list's "Placed Order" (the combo matches items as its completer does)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseSensitive)
         line.setPlaceholderText("e.g. Placed Order")
         line.setAccessibleName("Metric name")
         line.textEdited.connect(lambda text: self._set_text_field("metric_name", text, keep=True))
