@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -46,6 +46,7 @@ from composer.ui.editor.form_parts import (
     html,
     set_text,
 )
+from composer.ui.editor.history_menu import open_history_menu
 
 PROFILE_KEYS = tuple(k for k in PROFILE_LABELS if k.startswith("$"))
 
@@ -234,8 +235,16 @@ class EventForm(FormBoxes):
         return self.time_field.iso()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Ctrl+Z / Ctrl+Shift+Z in a field undo the composer's last change (one history
-        with the Raw JSON text and the property trees), not the field's own typing."""
+        """Ctrl+Z / Ctrl+Shift+Z in a field, and Undo / Redo in its right-click menu, undo
+        the composer's last change (one history with the Raw JSON text and the property
+        trees), not the field's own typing."""
+        if (
+            event.type() == QEvent.Type.ContextMenu
+            and isinstance(event, QContextMenuEvent)
+            and isinstance(watched, QLineEdit)
+        ):
+            open_history_menu(watched, self.controller, event.globalPos())
+            return True
         if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(
             event, QKeyEvent
         ):
