@@ -43,3 +43,21 @@ def test_saving_a_read_only_file_says_so_and_keeps_the_typing(qtbot, make_window
     with qtbot.waitSignal(window.document.saved, timeout=3000):
         window.document.save()
     assert link.is_symlink() and "Through-the-link" in real.read_text()
+
+
+def test_a_utf16_file_opens_and_saves_as_utf8(qtbot, make_window, tmp_path):
+    """A file Notepad saved as "Unicode" (UTF-16 with its byte-order mark) opens, the status
+    bar says Save writes it as UTF-8, and Save does (it used to be refused as not UTF-8)."""
+    text = json.dumps(sample_event(), ensure_ascii=False).replace("Ann", "Zoë")
+    path = tmp_path / "notepad.json"
+    path.write_bytes(text.encode("utf-16"))
+    window = make_window(revision="2023-01-24")
+    window.open_path(path)
+    qtbot.waitUntil(lambda: window.document.file == path, timeout=3000)
+    assert window.controller.text() == text
+    assert "UTF-16" in window.statusBar().currentMessage()
+    type_last_name(qtbot, window, "Ünal")
+    with qtbot.waitSignal(window.document.saved, timeout=3000):
+        window.document.save()
+    saved = path.read_bytes().decode("utf-8")
+    assert "Zoë" in saved and "Ünal" in saved
