@@ -488,6 +488,7 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
 
 def _show(storage: Any, args: argparse.Namespace) -> int:
     from composer.domain.findings import describe_pointer
+    from composer.services.outcome_text import rate_limit_words
 
     entry = storage.history.get(args.id)
     if entry is None:
@@ -503,6 +504,10 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
     attempts = f" · {tries} attempt{'s' * (tries != 1)}" if tries else ""
     print(f"Status: {_status_line(entry)}{attempts}{timing}")
     print(f"Delivery: {_delivery_line(entry)}")
+    outcome = entry.to_outcome()
+    rate = rate_limit_words(outcome) if outcome is not None else None
+    if rate is not None:
+        print(f"Rate limit: {rate}")
     for note in entry.notes or ():
         print(f"Note: {note}")
     verification = _verification_lines(row)

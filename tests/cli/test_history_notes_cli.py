@@ -48,3 +48,17 @@ def test_the_notes_of_a_send_are_shown_again_from_the_history(
     [entry] = json.loads(har.read_text())["log"]["entries"]
     assert entry["_eventComposer"]["notes"] == [note]
     assert f"# note: {NOT_RETRIED}" in curl.read_text()
+
+
+def test_the_wait_a_429_asked_for_is_shown_again_from_the_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = str(tmp_path / "state")
+    config = SandboxConfig(fault_rate=1.0, fault_kinds=(FaultKind.THROTTLED,))
+    with run_in_thread(config) as url:
+        code = main(["--data-dir", state, "send", "--attempts", "1", "--target", url, str(EXAMPLE)])
+    assert code == 1
+    said = [line for line in capsys.readouterr().out.splitlines() if "rate limit:" in line]
+    assert said == ["rate limit: the server asks to wait 1 s"]
+    assert main(["--data-dir", state, "history", "show", "1"]) == 0
+    assert "Rate limit: the server asks to wait 1 s" in capsys.readouterr().out
