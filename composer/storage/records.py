@@ -248,8 +248,11 @@ def outcome_extra(notes: tuple[str, ...] | None, attempts: tuple[Attempt, ...]) 
 # -- (de)serialisation of the JSON columns ---------------------------------------------------
 
 
-def notes_to_json(outcome: SendOutcome) -> str:
-    """The outcome's notes as the history stores them: a JSON array (``[]`` for none)."""
+def notes_to_json(outcome: SendOutcome) -> str | None:
+    """The outcome's notes as the history stores them: a JSON array (``[]`` for none); None
+    (not known) when ``extra["notes"]`` is None, as for a HAR import that does not say."""
+    if "notes" in outcome.extra and outcome.extra["notes"] is None:
+        return None
     notes = outcome.extra.get("notes") or ()
     return json.dumps([str(n) for n in notes], ensure_ascii=False)
 

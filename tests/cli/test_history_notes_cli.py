@@ -49,6 +49,19 @@ def test_the_notes_of_a_send_are_shown_again_from_the_history(
     assert entry["_eventComposer"]["notes"] == [note]
     assert f"# note: {NOT_RETRIED}" in curl.read_text()
 
+    # the HAR brings them into another history; another tool's HAR says nothing of notes
+    other = str(tmp_path / "other")
+    assert main(["--data-dir", other, "history", "import", str(har)]) == 0
+    del entry["_eventComposer"]
+    foreign = tmp_path / "foreign.har"
+    foreign.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    assert main(["--data-dir", other, "history", "import", str(foreign)]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", other, "history", "--json", "show", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == [note]
+    assert main(["--data-dir", other, "history", "--json", "show", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] is None  # not known, not "none"
+
 
 def test_the_wait_a_429_asked_for_is_shown_again_from_the_history(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
