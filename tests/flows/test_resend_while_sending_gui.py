@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from composer.domain.draft import sample_event
 from composer.domain.outcome import RequestRecord, SendOutcome
@@ -37,7 +38,10 @@ def test_resend_during_a_send_says_why_nothing_happens(qtbot, make_window, data_
     )
     pane = window.history_pane
     pane.set_collapsed(False)
-    pane.select_row(0)
+    qtbot.waitUntil(lambda: pane.table.isVisible() and pane.model.rowCount() > 0)
+    rect = pane.table.visualRect(pane.model.index(0, 0))
+    qtbot.mouseClick(pane.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(pane.resend_action.isEnabled)
     entry_id = pane.model.row_at(0).id
     text_before = window.controller.text()
     window.request_send()

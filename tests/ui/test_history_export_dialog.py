@@ -36,16 +36,19 @@ def _one_entry(data_dir: Path) -> None:
 
 
 def _open_export_dialog(qtbot: Any, window: Any) -> tuple[Any, QLineEdit, QComboBox]:
+    """Open the history, click its first row and choose Export selection…"""
     pane = window.history_pane
-    pane.select_row(0)
+    pane.set_collapsed(False)
+    table = pane.table
+    qtbot.waitUntil(lambda: table.isVisible() and pane.model.rowCount() > 0, timeout=3000)
+    rect = table.visualRect(pane.model.index(0, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(pane.export_action.isEnabled, timeout=3000)
     pane.export_action.trigger()
     qtbot.waitUntil(lambda: file_dialog(window, "exportDialog") is not None, timeout=3000)
     dialog = file_dialog(window, "exportDialog")
-    return (
-        dialog,
-        dialog.findChild(QLineEdit, "fileNameEdit"),
-        dialog.findChild(QComboBox, "fileTypeCombo"),
-    )
+    name = dialog.findChild(QLineEdit, "fileNameEdit")
+    return dialog, name, dialog.findChild(QComboBox, "fileTypeCombo")
 
 
 def _choose_format(qtbot: Any, combo: QComboBox, starts: str) -> None:
