@@ -6,10 +6,12 @@ read and treats keyring's ``fail`` and ``null`` backends (and a chainer with not
 as unavailable. Then keys live in this process's memory for this run only: never in a file.
 
 A keyring that refused one call may work again (unlocked, its service back): the store does not
-give it up for the rest of the run. Every call tries it again (unless it never answered at all),
-and a key the user gave that the keyring refused is the account's key until the keyring takes
-it: it is read from memory first (the keyring may still hold the account's older key), and it
-is written to the keyring as soon as the keyring works again, so the next run has it too.
+give it up for the rest of the run. Calls try it again (unless it never answered at all), once
+``retry_delay`` seconds have passed since it refused, so that reading several accounts at once
+asks a locked keyring's owner to unlock it once, not once per account. A key the user gave
+that the keyring refused is the account's key until the keyring takes it: it is read from
+memory first (the keyring may still hold the account's older key), and it is written to the
+keyring as soon as the keyring works again, so the next run has it too.
 
 Every call may block on keyring I/O (D-Bus, an unlock prompt); the GUI calls them from a worker
 thread, and the store is safe to use from several threads. No message, log line or exception
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -125,6 +128,7 @@ class SecretStore:
         known_accounts: Callable[[], Iterable[str]] | None = None,
         backend: Any = None,
         probe_timeout: float = 30.0,
+        retry_delay: float = 5.0,
     ) -> None:
         self.service = service
         self._known = known_accounts or (lambda: ())
@@ -136,6 +140,9 @@ class SecretStore:
         """Whether the keyring, though it failed last time, is tried again by every call: it
         answered with an error (locked, denied...). Not for a keyring that cannot store keys
         at all, nor for one that did not answer in time (each call would hang again)."""
+        self._retry_delay = retry_delay
+        self._refused_at = 0.0
+        """When the keyring last refused (time.monotonic)."""
         self._seen: list[str] = []
         self._status: KeyringStatus | None = None
         self._lock = threading.RLock()
@@ -222,16 +229,19 @@ class SecretStore:
             log_it = log_it and self._status != status
             self._status = status
             self._retry = retry
+            self._refused_at = time.monotonic()
         if log_it:
             log.warning("%s", status.message)
         return status
 
     def _use_keyring(self) -> bool:
-        """Whether this call goes to the keyring: it works, or it failed with an answer and
-        may work again (probed on first use)."""
+        """Whether this call goes to the keyring: it works, or it failed with an answer, may
+        work again, and refused long enough ago (probed on first use)."""
         status = self.status
         with self._lock:
-            return status.available or self._retry
+            if status.available:
+                return True
+            return self._retry and time.monotonic() - self._refused_at >= self._retry_delay
 
     def _worked(self) -> None:
         """A keyring call succeeded: the keyring works (again), and takes the keys that were
