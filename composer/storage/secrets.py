@@ -246,18 +246,22 @@ class SecretStore:
     def _worked(self) -> None:
         """A keyring call succeeded: the keyring works (again), and takes the keys that were
         kept in memory while it did not."""
+        self._mark_working()
         with self._lock:
-            if self._status is not None and self._status.available:
-                if not self._memory:
-                    return
-            else:
+            pending = bool(self._memory)
+        if pending:
+            self._flush()
+
+    def _mark_working(self) -> None:
+        with self._lock:
+            if self._status is None or not self._status.available:
                 self._status = self._working_status()
                 log.info("the keyring works again: %s", self._status.message)
-        self._flush()
 
     def _flush(self) -> None:
         """Write the keys kept in memory to the keyring, each unless a newer one took its place
-        meanwhile; stop at the first refusal (they stay in memory)."""
+        meanwhile; stop at the first refusal (they stay in memory). A key it takes shows the
+        keyring works again."""
         with self._lock:
             pending = list(self._memory)
         stored = 0
@@ -277,6 +281,7 @@ class SecretStore:
                 self._unavailable(_failure_reason(exc))
                 return
         if stored:
+            self._mark_working()
             log.info("the keyring took %d key(s) kept in memory while it did not work", stored)
 
     # -- keys --------------------------------------------------------------------------------
@@ -288,8 +293,12 @@ class SecretStore:
         hold an older key of the account, which the user replaced."""
         with self._lock:
             mine = self._memory.get(account)
-        if mine is not None or not self._use_keyring():
+        if mine is not None:
+            if self._use_keyring():
+                self._flush()  # the keyring may take it now: then the next run has it too
             return mine
+        if not self._use_keyring():
+            return None
         try:
             with self._io:
                 key: str | None = self.backend.get_password(self.service, account)
