@@ -162,6 +162,16 @@ MIGRATIONS: list[list[Step]] = [
         "ALTER TABLE entry ADD COLUMN template TEXT",
         "ALTER TABLE entry ADD COLUMN environment TEXT",
     ],
+    # v8: what an outcome said besides its status and attempts, so an entry opened again says
+    # what the send said when it ended: its notes (a 202 whose body was cut short, "not
+    # retried: no unique_id", a wait longer than allowed...) as a JSON array, and whether the
+    # request of a send that got no answer may have reached the server (1, 0; NULL unknown).
+    # NULL notes: the entry was recorded before notes were kept (every earlier entry), or has
+    # no outcome (pending, imported); it says nothing about notes it may have had.
+    [
+        "ALTER TABLE entry ADD COLUMN notes TEXT",
+        "ALTER TABLE entry ADD COLUMN error_sent INTEGER",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

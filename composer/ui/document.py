@@ -21,6 +21,7 @@ from composer.storage.settings import SettingsStore
 from composer.ui.dialogs import ask, ask_open_path, ask_save_path, question, warn
 from composer.ui.editor import ComposerController
 from composer.ui.retired_dialog import revision_for_text, sample_in, template_in
+from composer.ui.shortcuts import shortcut_for
 from composer.ui.tasks import TaskRunner, off_thread
 
 if TYPE_CHECKING:
@@ -72,10 +73,12 @@ class DocumentPart(QObject):
 
     # -- menu ----------------------------------------------------------------------------------
 
-    def _action(self, text: str, slot: object, shortcut: object = None) -> QAction:
+    def _action(
+        self, text: str, slot: object, shortcut: QKeySequence.StandardKey | str | None = None
+    ) -> QAction:
         action = QAction(text, self._window)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))  # type: ignore[call-overload]
+            action.setShortcut(shortcut_for(shortcut))
         action.triggered.connect(slot)
         self._window.addAction(action)
         return action
