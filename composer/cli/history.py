@@ -465,7 +465,13 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
         },
         "transport_error": None
         if entry.error is None
-        else {"kind": entry.error.kind.value, "message": entry.error.message},
+        else {
+            "kind": entry.error.kind.value,
+            "message": entry.error.message,
+            "request_sent": entry.error.request_sent,
+        },
+        # null: the entry does not know (recorded before the history kept notes, or no outcome)
+        "notes": None if entry.notes is None else list(entry.notes),
         "findings_detail": [f.to_json() for f in entry.findings],
         "attempts": [
             {
@@ -482,6 +488,7 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
 
 def _show(storage: Any, args: argparse.Namespace) -> int:
     from composer.domain.findings import describe_pointer
+    from composer.services.outcome_text import rate_limit_words
 
     entry = storage.history.get(args.id)
     if entry is None:
@@ -497,6 +504,12 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
     attempts = f" · {tries} attempt{'s' * (tries != 1)}" if tries else ""
     print(f"Status: {_status_line(entry)}{attempts}{timing}")
     print(f"Delivery: {_delivery_line(entry)}")
+    outcome = entry.to_outcome()
+    rate = rate_limit_words(outcome) if outcome is not None else None
+    if rate is not None:
+        print(f"Rate limit: {rate}")
+    for note in entry.notes or ():
+        print(f"Note: {note}")
     verification = _verification_lines(row)
     if verification:
         print("\n".join(verification))

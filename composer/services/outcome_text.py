@@ -310,6 +310,22 @@ def timing_line(outcome: SendOutcome) -> str:
     return " · ".join(parts)
 
 
+def rate_limit_words(outcome: SendOutcome) -> str | None:
+    """What the answer's rate-limit headers said, for a terminal: the wait the server asked
+    for, else what was left of the window; None when it said nothing."""
+    rate = outcome.rate_limit
+    if rate is None:
+        return None
+    if rate.retry_after is not None:
+        return f"the server asks to wait {rate.retry_after:g} s"
+    if rate.remaining is not None:
+        reset = (
+            f", which resets in {rate.reset_seconds:g} s" if rate.reset_seconds is not None else ""
+        )
+        return f"{rate.remaining} of {rate.limit} requests left in this minute's window{reset}"
+    return None
+
+
 def pretty_body(body: bytes) -> str:
     """The response or request body, indented when it is JSON, else as text."""
     if not body:

@@ -40,6 +40,8 @@ from composer.storage.records import (
     findings_to_json,
     headers_from_json,
     headers_to_json,
+    notes_from_json,
+    notes_to_json,
     rate_limit_from_json,
     rate_limit_to_json,
     status_class,
@@ -75,7 +77,7 @@ _ROW_FIELDS = (
 _ROW_COUNT = 23
 _ENTRY_FIELDS = (
     _ROW_FIELDS + ", completed_ms, request_headers, request_body, response_headers, "
-    "response_body, findings, attempts, rate_limit, error_message, template"
+    "response_body, findings, attempts, rate_limit, error_message, template, notes, error_sent"
 )
 # Qualified, since the search index has columns of the same names.
 _ROW_COLUMNS = ", ".join("e." + c.strip() for c in _ROW_FIELDS.split(","))
@@ -94,9 +96,9 @@ _INSERT = (
     "url, request_headers, request_body, metric, profile, status, status_class, "
     "response_headers, response_body, findings, finding_count, attempts, total_ms, rate_limit, "
     "error_kind, error_message, writer_pid, run_id, run_index, delivery, unique_id, template, "
-    "environment) "
+    "environment, notes, error_sent) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "?, ?)"
+    "?, ?, ?, ?)"
 )
 _INSERT_FTS = (
     "INSERT INTO entry_fts (rowid, metric, profile, properties, response) VALUES (?, ?, ?, ?, ?)"
@@ -247,7 +249,8 @@ class HistoryStore:
                     "UPDATE entry SET state = 'complete', completed_ms = ?, status = ?, "
                     "status_class = ?, response_headers = ?, response_body = ?, findings = ?, "
                     "finding_count = ?, attempts = ?, total_ms = ?, rate_limit = ?, "
-                    "error_kind = ?, error_message = ?, delivery = ? WHERE id = ?",
+                    "error_kind = ?, error_message = ?, delivery = ?, notes = ?, error_sent = ? "
+                    "WHERE id = ?",
                     (*_outcome_columns(outcome, now), entry_id),
                 )
                 # An FTS update re-reads the row's whole text (a job's is up to 5 MB) to
@@ -576,7 +579,16 @@ def _outcome_columns(outcome: SendOutcome, completed_ms: int) -> tuple[Any, ...]
         outcome.error.kind.value if outcome.error else None,
         outcome.error.message if outcome.error else None,
         delivery_of("complete", outcome.status, outcome.error, outcome.attempts).value,
+        notes_to_json(outcome),
+        _sent(outcome),
     )
+
+
+def _sent(outcome: SendOutcome) -> int | None:
+    """Whether the request of a send that got no answer may have reached the server, as the
+    client saw it (1 or 0), None when unknown or when an answer came."""
+    sent = outcome.error.request_sent if outcome.error is not None else None
+    return None if sent is None else int(sent)
 
 
 def _new_row(
@@ -612,6 +624,8 @@ def _new_row(
             None,
             None,
             delivery_of(state, None, None, ()).value,
+            None,
+            None,
         )
     (
         completed_ms,
@@ -627,6 +641,8 @@ def _new_row(
         error_kind,
         error_message,
         delivery,
+        notes,
+        error_sent,
     ) = done
     row = (
         created_ms,
@@ -661,6 +677,8 @@ def _new_row(
         None if getattr(context, "job_events", ()) else unique_id_of(body),
         context.template,
         context.environment,
+        notes,
+        error_sent,
     )
     response_text = _search_response(outcome.response_body) if outcome is not None else ""
     fts = (
@@ -693,10 +711,15 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
         rate_limit,
         error_message,
         template,
+        notes,
+        error_sent,
     ) = r[_ROW_COUNT:]
     error = None
     if row.error_kind:
-        error = error_from_json({"kind": row.error_kind, "message": error_message or ""})
+        sent = None if error_sent is None else bool(error_sent)
+        error = error_from_json(
+            {"kind": row.error_kind, "message": error_message or "", "request_sent": sent}
+        )
     tries = attempts_from_json(attempts)
     if row.status is None:
         answered = [a.status for a in tries if a.status is not None]
@@ -714,6 +737,7 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
         rate_limit=rate_limit_from_json(rate_limit),
         error=error,
         template=template,
+        notes=notes_from_json(notes) if row.state == "complete" else None,
     )
 
 

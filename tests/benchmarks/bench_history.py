@@ -296,11 +296,11 @@ def main() -> None:
 
 
 def _search_migration(store: HistoryStore) -> None:
-    """The upgrade's re-indexing of the search rows holding such scripts (schema 8), timed
+    """The upgrade's re-indexing of the search rows holding such scripts (schema 9), timed
     on this history (a release before it wrote them as whole runs)."""
     try:
         from composer.storage.search_text import reindex_spaceless
-    except ImportError:  # a release before schema 8
+    except ImportError:  # a release before schema 9
         return
     conn = store._conn()
     started = time.perf_counter()
@@ -308,6 +308,6 @@ def _search_migration(store: HistoryStore) -> None:
     rewritten = reindex_spaceless(conn)
     conn.execute("COMMIT")
     print(
-        f"  upgrade to schema 8: {rewritten:,} search rows indexed again in "
+        f"  upgrade to schema 9: {rewritten:,} search rows indexed again in "
         f"{time.perf_counter() - started:.2f} s"
     )

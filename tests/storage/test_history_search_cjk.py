@@ -83,13 +83,17 @@ def test_latin_search_keeps_prefixes_and_ignores_accents(store: HistoryStore) ->
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def test_a_history_written_before_finds_part_of_a_word_after_the_upgrade(tmp_path: Path) -> None:
-    """history_v7_search.sqlite3 was written by the release of schema 7 (make_history_search.py):
-    every entry comes back unchanged, and its search finds part of a word."""
+@pytest.mark.parametrize("version", [7, 8])
+def test_a_history_written_before_finds_part_of_a_word_after_the_upgrade(
+    tmp_path: Path, version: int
+) -> None:
+    """history_v7_search.sqlite3 and history_v8_search.sqlite3 were written by the releases of
+    schemas 7 and 8 (make_history_search.py): every entry comes back unchanged, and its search
+    finds part of a word."""
     path = tmp_path / "history.sqlite3"
-    shutil.copyfile(FIXTURES / "history_v7_search.sqlite3", path)
+    shutil.copyfile(FIXTURES / f"history_v{version}_search.sqlite3", path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
         before = conn.execute(
             "SELECT id, state, status, metric, profile, request_body, response_body FROM entry"
         ).fetchall()
