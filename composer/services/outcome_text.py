@@ -347,9 +347,16 @@ def status_class_label(status: int | None) -> str:
     return "—" if status is None else str(status)
 
 
-def no_key_message(target: Target, account: str | None) -> str:
+def no_key_message(target: Target, account: str | None, keyring: str | None = None) -> str:
     """Why a send to ``target`` has no key, and how to give it one in the app (the send
-    service's own message speaks of command-line options)."""
+    service's own message speaks of command-line options). ``keyring``: why the keyring
+    cannot be read now (locked...), when that is why the account's key was not found."""
+    if account and keyring:
+        return (
+            f"The key of the account “{account}” could not be read: {keyring}. Unlock the "
+            "system keyring and send again, or give the key again under Account ▸ Manage "
+            "keys… (it is kept in memory until the keyring takes it)."
+        )
     if account:
         return (
             f"No API key is stored for the account “{account}”. Add its private key under "

@@ -6,10 +6,12 @@ read and treats keyring's ``fail`` and ``null`` backends (and a chainer with not
 as unavailable. Then keys live in this process's memory for this run only: never in a file.
 
 A keyring that refused one call may work again (unlocked, its service back): the store does not
-give it up for the rest of the run. Every call tries it again (unless it never answered at all),
-and a key the user gave that the keyring refused is the account's key until the keyring takes
-it: it is read from memory first (the keyring may still hold the account's older key), and it
-is written to the keyring as soon as the keyring works again, so the next run has it too.
+give it up for the rest of the run. Calls try it again (unless it never answered at all), once
+``retry_delay`` seconds have passed since it refused, so that reading several accounts at once
+asks a locked keyring's owner to unlock it once, not once per account. A key the user gave
+that the keyring refused is the account's key until the keyring takes it: it is read from
+memory first (the keyring may still hold the account's older key), and it is written to the
+keyring as soon as the keyring works again, so the next run has it too.
 
 Every call may block on keyring I/O (D-Bus, an unlock prompt); the GUI calls them from a worker
 thread, and the store is safe to use from several threads. No message, log line or exception
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -125,6 +128,7 @@ class SecretStore:
         known_accounts: Callable[[], Iterable[str]] | None = None,
         backend: Any = None,
         probe_timeout: float = 30.0,
+        retry_delay: float = 5.0,
     ) -> None:
         self.service = service
         self._known = known_accounts or (lambda: ())
@@ -136,6 +140,12 @@ class SecretStore:
         """Whether the keyring, though it failed last time, is tried again by every call: it
         answered with an error (locked, denied...). Not for a keyring that cannot store keys
         at all, nor for one that did not answer in time (each call would hang again)."""
+        self._retry_delay = retry_delay
+        self.on_change: Callable[[KeyringStatus], None] | None = None
+        """Called with the new state when the keyring stops or starts working after the first
+        probe, from the thread whose call noticed it (the window keeps its status line true)."""
+        self._refused_at = 0.0
+        """When the keyring last refused (time.monotonic)."""
         self._seen: list[str] = []
         self._status: KeyringStatus | None = None
         self._lock = threading.RLock()
@@ -172,10 +182,22 @@ class SecretStore:
         """Probe the keyring again (e.g. after the user unlocked it) and return its state.
         When it works, it takes the keys kept in memory while it did not."""
         with self._lock:
+            before = self._status
             self._status = status = self._probe()
         if status.available:
+            if before is not None and not before.available:
+                self._changed(status)
             self._flush()  # outside the lock: a keyring call holds _io, then _lock
         return self.status
+
+    def _changed(self, status: KeyringStatus) -> None:
+        callback = self.on_change
+        if callback is None:
+            return
+        try:
+            callback(status)
+        except Exception:  # a listener gone (a closed window) must not fail a key operation
+            log.debug("keyring state listener failed", exc_info=True)
 
     def _probe(self) -> KeyringStatus:
         backend = self.backend
@@ -219,35 +241,47 @@ class SecretStore:
         status = KeyringStatus(False, "memory", f"no working keyring ({reason}): {MEMORY_ONLY}")
         with self._lock:
             # said once per change: a locked keyring is tried again by every call
+            changed = self._status is not None and self._status != status
             log_it = log_it and self._status != status
             self._status = status
             self._retry = retry
+            self._refused_at = time.monotonic()
         if log_it:
             log.warning("%s", status.message)
+        if changed:
+            self._changed(status)
         return status
 
     def _use_keyring(self) -> bool:
-        """Whether this call goes to the keyring: it works, or it failed with an answer and
-        may work again (probed on first use)."""
+        """Whether this call goes to the keyring: it works, or it failed with an answer, may
+        work again, and refused long enough ago (probed on first use)."""
         status = self.status
         with self._lock:
-            return status.available or self._retry
+            if status.available:
+                return True
+            return self._retry and time.monotonic() - self._refused_at >= self._retry_delay
 
     def _worked(self) -> None:
         """A keyring call succeeded: the keyring works (again), and takes the keys that were
         kept in memory while it did not."""
+        self._mark_working()
+        with self._lock:
+            pending = bool(self._memory)
+        if pending:
+            self._flush()
+
+    def _mark_working(self) -> None:
         with self._lock:
             if self._status is not None and self._status.available:
-                if not self._memory:
-                    return
-            else:
-                self._status = self._working_status()
-                log.info("the keyring works again: %s", self._status.message)
-        self._flush()
+                return
+            self._status = status = self._working_status()
+        log.info("the keyring works again: %s", status.message)
+        self._changed(status)
 
     def _flush(self) -> None:
         """Write the keys kept in memory to the keyring, each unless a newer one took its place
-        meanwhile; stop at the first refusal (they stay in memory)."""
+        meanwhile; stop at the first refusal (they stay in memory). A key it takes shows the
+        keyring works again."""
         with self._lock:
             pending = list(self._memory)
         stored = 0
@@ -267,6 +301,7 @@ class SecretStore:
                 self._unavailable(_failure_reason(exc))
                 return
         if stored:
+            self._mark_working()
             log.info("the keyring took %d key(s) kept in memory while it did not work", stored)
 
     # -- keys --------------------------------------------------------------------------------
@@ -278,8 +313,12 @@ class SecretStore:
         hold an older key of the account, which the user replaced."""
         with self._lock:
             mine = self._memory.get(account)
-        if mine is not None or not self._use_keyring():
+        if mine is not None:
+            if self._use_keyring():
+                self._flush()  # the keyring may take it now: then the next run has it too
             return mine
+        if not self._use_keyring():
+            return None
         try:
             with self._io:
                 key: str | None = self.backend.get_password(self.service, account)
