@@ -15,6 +15,7 @@ import json
 import re
 import shlex
 import sys
+import unicodedata
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -287,9 +288,30 @@ def _local(row: HistoryRow) -> str:
     return row.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _cut(text: str | None, width: int) -> str:
+def _columns(char: str) -> int:
+    """How many terminal columns ``char`` takes: two for East Asian wide and full-width
+    characters (東, ｱ is one), none for a combining mark."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _cell(text: str | None, width: int) -> str:
+    """``text`` in a column ``width`` terminal columns wide: cut with "…" when longer, padded
+    with spaces when shorter, counting columns, not characters, so that 東京都 (six columns)
+    lines up with Latin text."""
     text = text or "-"
-    return text if len(text) <= width else text[: width - 1] + "…"
+    used = sum(_columns(c) for c in text)
+    if used > width:
+        kept: list[str] = []
+        used = 1  # the "…"
+        for char in text:
+            if used + _columns(char) > width:
+                break
+            kept.append(char)
+            used += _columns(char)
+        text = "".join(kept) + "…"
+    return text + " " * (width - used)
 
 
 def _list(storage: Any, args: argparse.Namespace) -> int:
@@ -321,8 +343,8 @@ def _list(storage: Any, args: argparse.Namespace) -> int:
     for row in rows:
         print(
             f"{row.id:>6}  {_local(row)}  {delivery_text(row.delivery).label:12}  "
-            f"{_cut(row.status_text, 22):22}  {_cut(row.metric, 22):22}  "
-            f"{_cut(row.profile, 26):26}  {row.target}"
+            f"{_cell(row.status_text, 22)}  {_cell(row.metric, 22)}  "
+            f"{_cell(row.profile, 26)}  {row.target}"
         )
         if _is_job(row):
             _print_job_events(storage, row, query.text)

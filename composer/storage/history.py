@@ -11,7 +11,6 @@ import dataclasses
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -49,6 +48,7 @@ from composer.storage.records import (
     unique_id_of,
 )
 from composer.storage.runs import ReplayRuns
+from composer.storage.search_text import as_read, fts_query, index_text, search_words
 
 if TYPE_CHECKING:
     from composer.storage.imports import ImportResult
@@ -61,6 +61,7 @@ __all__ = [
     "HistoryRow",
     "HistoryStore",
     "JobEventRow",
+    "fts_query",
 ]
 
 log = logging.getLogger(__name__)
@@ -114,18 +115,6 @@ def _job_rows(context: EntryContext) -> list[tuple[Any, ...]]:
     """The job_event rows of a Bulk Create Events entry (none for a single send)."""
     members = getattr(context, "job_events", ()) or ()
     return [(n, m.index, m.line, m.metric, m.profile, m.unique_id) for n, m in enumerate(members)]
-
-
-def fts_query(text: str) -> str | None:
-    """The user's search words as an FTS5 query: every word must match, the last one as a
-    prefix (type-ahead). Words are quoted, so FTS5 operators in the text are taken literally.
-    None when the text holds nothing searchable."""
-    words = [w for w in text.split() if re.search(r"\w", w)]
-    if not words:
-        return None
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    quoted[-1] += "*"
-    return " ".join(quoted)
 
 
 def _folded(text: str) -> str:
@@ -252,9 +241,7 @@ class HistoryStore:
         """Record the outcome of a pending entry (a response of any status, or a transport
         error). An entry deleted meanwhile (retention, clear) is silently left deleted."""
         now = int(time.time() * 1000)
-        response_text = outcome.response_body[: _FTS_RESPONSE_CHARS * 4].decode(
-            "utf-8", errors="replace"
-        )[:_FTS_RESPONSE_CHARS]
+        response_text = _search_response(outcome.response_body)
 
         def write(conn: sqlite3.Connection) -> None:
             with db.write_transaction(conn):
@@ -502,7 +489,7 @@ class HistoryStore:
             ).fetchall()
         )
         events = [JobEventRow(*r) for r in rows]
-        words = [_folded(w) for w in (text or "").split() if re.search(r"\w", w)]
+        words = [_folded(w) for w in search_words(text or "")]
         if not events or not words:
             return events
         entry = self.get(entry_id)
@@ -693,11 +680,22 @@ def _new_row(
         notes,
         error_sent,
     )
-    response_text = ""
-    if outcome is not None:
-        response_text = outcome.response_body.decode("utf-8", errors="replace")
-    fts = (metric or "", search_profile or "", props_text, response_text[:_FTS_RESPONSE_CHARS])
+    response_text = _search_response(outcome.response_body) if outcome is not None else ""
+    fts = (
+        index_text(metric or ""),
+        index_text(search_profile or ""),
+        index_text(props_text),
+        response_text,
+    )
     return row, fts
+
+
+def _search_response(body: bytes) -> str:
+    """The search column of a response body: its first 64,000 characters, with the
+    characters a JSON body spells as escapes, each character of a script without spaces
+    a word of its own (``composer.storage.search_text``)."""
+    text = body[: _FTS_RESPONSE_CHARS * 4].decode("utf-8", errors="replace")
+    return index_text(as_read(text)[:_FTS_RESPONSE_CHARS])
 
 
 def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:

@@ -141,6 +141,9 @@ class SecretStore:
         answered with an error (locked, denied...). Not for a keyring that cannot store keys
         at all, nor for one that did not answer in time (each call would hang again)."""
         self._retry_delay = retry_delay
+        self.on_change: Callable[[KeyringStatus], None] | None = None
+        """Called with the new state when the keyring stops or starts working after the first
+        probe, from the thread whose call noticed it (the window keeps its status line true)."""
         self._refused_at = 0.0
         """When the keyring last refused (time.monotonic)."""
         self._seen: list[str] = []
@@ -179,10 +182,22 @@ class SecretStore:
         """Probe the keyring again (e.g. after the user unlocked it) and return its state.
         When it works, it takes the keys kept in memory while it did not."""
         with self._lock:
+            before = self._status
             self._status = status = self._probe()
         if status.available:
+            if before is not None and not before.available:
+                self._changed(status)
             self._flush()  # outside the lock: a keyring call holds _io, then _lock
         return self.status
+
+    def _changed(self, status: KeyringStatus) -> None:
+        callback = self.on_change
+        if callback is None:
+            return
+        try:
+            callback(status)
+        except Exception:  # a listener gone (a closed window) must not fail a key operation
+            log.debug("keyring state listener failed", exc_info=True)
 
     def _probe(self) -> KeyringStatus:
         backend = self.backend
@@ -226,12 +241,15 @@ class SecretStore:
         status = KeyringStatus(False, "memory", f"no working keyring ({reason}): {MEMORY_ONLY}")
         with self._lock:
             # said once per change: a locked keyring is tried again by every call
+            changed = self._status is not None and self._status != status
             log_it = log_it and self._status != status
             self._status = status
             self._retry = retry
             self._refused_at = time.monotonic()
         if log_it:
             log.warning("%s", status.message)
+        if changed:
+            self._changed(status)
         return status
 
     def _use_keyring(self) -> bool:
@@ -254,9 +272,11 @@ class SecretStore:
 
     def _mark_working(self) -> None:
         with self._lock:
-            if self._status is None or not self._status.available:
-                self._status = self._working_status()
-                log.info("the keyring works again: %s", self._status.message)
+            if self._status is not None and self._status.available:
+                return
+            self._status = status = self._working_status()
+        log.info("the keyring works again: %s", status.message)
+        self._changed(status)
 
     def _flush(self) -> None:
         """Write the keys kept in memory to the keyring, each unless a newer one took its place

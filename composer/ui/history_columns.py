@@ -1,6 +1,7 @@
 """How wide the history table's columns are: each column of short texts of a fixed form
-(time, status, delivery, read back, target, duration, problems) fits the widest text among
-the rows loaded and its title; metric and profile share what is left and are cut with "…"
+(time, status, delivery, read back, duration, problems) fits the widest text among the rows
+loaded and its title; the target fits too while it takes no more than metric or profile
+get (a long custom host is cut); metric and profile share what is left and are cut with "…"
 (their cell's tool tip has the whole text). A column the user has resized keeps its width."""
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from PySide6.QtWidgets import QHeaderView, QTableView
 from composer.ui.history_model import FREE_COLUMNS, TARGET_COLUMN, HistoryTableModel
 
 MAX_TARGET_CHARS = 16
-"""A target (a custom URL's host) wider than this many average characters is cut."""
+"""A target (a custom URL's host) wider than this many average characters is cut when metric
+and profile would get less room than it."""
 
 _REMEASURE = (QEvent.Type.Show, QEvent.Type.FontChange, QEvent.Type.StyleChange)
 
@@ -44,6 +46,8 @@ class HistoryColumns(QObject):
         # in a font still loading.
         if event.type() in _REMEASURE:
             self.fit()
+        elif event.type() == QEvent.Type.Resize:
+            self._place_target()
         return False
 
     def _resized(self, col: int, _old: int, _new: int) -> None:
@@ -63,7 +67,6 @@ class HistoryColumns(QObject):
         header = table.horizontalHeader()
         metrics = table.fontMetrics()
         pad = self._padding()
-        cap = metrics.averageCharWidth() * MAX_TARGET_CHARS
         for col in range(model.columnCount()):
             if col in FREE_COLUMNS:
                 continue
@@ -71,15 +74,30 @@ class HistoryColumns(QObject):
             texts = {model.index(r, col).data() or "" for r in range(first, last + 1)}
             for text in texts:
                 widest = max(widest, metrics.horizontalAdvance(text) + pad)
-            if col == TARGET_COLUMN:
-                widest = min(widest, cap)
             self._widths[col] = widest
-            if col not in self._user_sized and header.sectionSize(col) != widest:
-                self._sizing = True
-                try:
-                    header.resizeSection(col, widest)
-                finally:
-                    self._sizing = False
+            if col != TARGET_COLUMN:
+                self._set_width(col, widest)
+        self._place_target()
+
+    def _place_target(self) -> None:
+        """The target column as wide as its widest text while metric and profile keep a
+        third of the free width each; else cut (a custom URL's host) at a width that still
+        shows Production whole."""
+        widest = self._widths.get(TARGET_COLUMN, 0)
+        others = sum(w for c, w in self._widths.items() if c != TARGET_COLUMN)
+        share = (self._table.viewport().width() - others) // (len(FREE_COLUMNS) + 1)
+        cap = self._table.fontMetrics().averageCharWidth() * MAX_TARGET_CHARS
+        self._set_width(TARGET_COLUMN, min(widest, max(share, cap)))
+
+    def _set_width(self, col: int, width: int) -> None:
+        header = self._table.horizontalHeader()
+        if col in self._user_sized or header.sectionSize(col) == width:
+            return
+        self._sizing = True
+        try:
+            header.resizeSection(col, width)
+        finally:
+            self._sizing = False
 
     def _padding(self) -> int:
         """What a cell takes beside its text: the style's text margin on either side, the

@@ -22,7 +22,7 @@ def _shown(view, item: QTreeWidgetItem, column: int = 0) -> str:
     option = QStyleOptionViewItem()
     option.initFrom(tree)
     option.textElideMode = tree.textElideMode()  # as the view sets it before each paint
-    tree.itemDelegate(index).initStyleOption(option, index)
+    tree.itemDelegateForIndex(index).initStyleOption(option, index)
     width = tree.visualRect(index).width() - 12  # the cell's margins
     return option.fontMetrics.elidedText(option.text, option.textElideMode, width)
 
