@@ -53,9 +53,10 @@ def test_a_utf16_file_opens_and_saves_as_utf8(qtbot, make_window, tmp_path):
     path.write_bytes(text.encode("utf-16"))
     window = make_window(revision="2023-01-24")
     window.open_path(path)
-    qtbot.waitUntil(lambda: window.document.file == path, timeout=3000)
-    assert window.controller.text() == text
+    # the status bar says so once the file is opened (and among the recent files)
+    qtbot.waitUntil(lambda: "Opened" in window.statusBar().currentMessage(), timeout=3000)
     assert "UTF-16" in window.statusBar().currentMessage()
+    assert window.document.file == path and window.controller.text() == text
     type_last_name(qtbot, window, "Ünal")
     with qtbot.waitSignal(window.document.saved, timeout=3000):
         window.document.save()
