@@ -3,8 +3,10 @@ the profile's custom properties): Name · Type · Value, nested objects and arra
 
 The model reads the values from :class:`composer.editing.state.EditState` and changes them
 only through the controller's operations, so every change is a minimal text edit with one
-undo history. Markers for findings live in the decoration and tool-tip roles, never in the
-name: what the Name cell edits is exactly the member's name.
+undo history. After each change the rows follow it row by row (:mod:`composer.ui.editor.
+tree_rows`): the view is told which rows were inserted, removed, moved or changed, so what is
+expanded, current and scrolled to stays. Markers for findings live in the decoration and
+tool-tip roles, never in the name: what the Name cell edits is exactly the member's name.
 """
 
 from __future__ import annotations
@@ -151,7 +153,12 @@ class JsonTreeModel(QAbstractItemModel):
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         """Qt: the index of a cell."""
         # asked for every row at each layout of the view: kept short
-        holder = self._by_id.get(parent.internalId()) if parent.isValid() else self._rows.root
+        if not parent.isValid():
+            holder: Row | None = self._rows.root
+        elif parent.column() == 0:  # only a row's first cell has members under it
+            holder = self._by_id.get(parent.internalId())
+        else:
+            holder = None
         if holder is None or not 0 <= column < 3:
             return QModelIndex()
         kids = holder.kids if holder.kids is not None else self._rows.kids(holder)
