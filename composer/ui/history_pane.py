@@ -139,7 +139,6 @@ class HistoryPane(QWidget):
         # fixed row heights and no per-row sizing: what keeps a long table cheap to scroll
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._on_double_click)
 
         buttons = QHBoxLayout()
@@ -172,8 +171,8 @@ class HistoryPane(QWidget):
         """List ``store`` (the history opens after the window's first paint; until then the
         pane shows its frame without a count)."""
         from composer.ui.history_actions import HistoryActions
+        from composer.ui.history_columns import HistoryColumns
         from composer.ui.history_model import (
-            COLUMN_WIDTHS,
             DELIVERY_FILTERS,
             STATUS_FILTERS,
             VERDICT_FILTERS,
@@ -184,9 +183,7 @@ class HistoryPane(QWidget):
         self._tasks = tasks
         self.model = HistoryTableModel(store, tasks, self)
         self.table.setModel(self.model)
-        header = self.table.horizontalHeader()
-        for col, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(col, width)
+        self.columns = HistoryColumns(self.table, self.model)
         self.status_filter.blockSignals(True)  # the model loads its first page below
         for label, classes in STATUS_FILTERS:
             self.status_filter.addItem(label, {"status_classes": classes})

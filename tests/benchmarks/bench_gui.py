@@ -4,6 +4,8 @@ history entries.
 
 A reference beside them (tests/benchmarks/programs/floor_window.py): the widgets the window
 shows at its first paint, rebuilt as plain Qt widgets: what Qt alone needs to show that much.
+And the Python classes built before the first paint (tests/benchmarks/programs/
+class_building.py): PySide6's enum classes, the app's own, and dataclasses, in number and time.
 
 Each start is a fresh process (`event-composer` with EVENT_COMPOSER_STARTUP_PROBE=1, which
 prints ``window-shown <unix time>`` on the window's first paint and quits). Medians of a few
@@ -96,6 +98,8 @@ def main() -> None:
                 f" window; the app is {app_s / floor_s:.2f}x that"
             )
 
+        print(_class_building(empty, env))
+
         rss_env = _with_programs(env)
         out = subprocess.run(
             _program("startup_rss", str(empty)),
@@ -150,6 +154,45 @@ def _dump_visible_widgets(data_dir: Path, out: Path, env: dict[str, str]) -> int
         check=False,
     )
     return len(json.loads(out.read_text())) if out.exists() else 0
+
+
+def _class_building(data_dir: Path, env: dict[str, str]) -> str:
+    """What Python's building of enum classes and dataclasses takes before the first paint,
+    the app's against the bare window's (programs/class_building.py; medians of 3 runs)."""
+    figures: dict[str, list[dict[str, float]]] = {"app": [], "bare": []}
+    for _ in range(3):
+        for kind, args in (("bare", ["bare"]), ("app", ["app", str(data_dir)])):
+            out = subprocess.run(
+                _program("class_building", *args),
+                capture_output=True,
+                text=True,
+                env=_with_programs(env),
+                timeout=120,
+                check=False,
+            ).stdout
+            lines = [line for line in out.splitlines() if line.startswith("{")]
+            if lines:
+                figures[kind].append(json.loads(lines[-1]))
+    if not figures["app"] or not figures["bare"]:
+        return "Python classes built before the first paint: not measured (no answer)"
+
+    def median(kind: str, key: str) -> float:
+        return statistics.median(run[key] for run in figures[kind])
+
+    def line(kind: str) -> str:
+        name = "the app" if kind == "app" else "bare"
+        text = (
+            f"  {name:<9} {median(kind, 'enums'):4.0f} enum classes ({median(kind, 'qt_enums'):.0f}"
+            f" of them PySide6's) {median(kind, 'enum_ms'):5.1f} ms"
+        )
+        if median(kind, "dataclasses"):
+            count, took = median(kind, "dataclasses"), median(kind, "dataclass_ms")
+            text += f", {count:.0f} dataclasses {took:.1f} ms"
+        return text
+
+    return "Python classes built before the first paint (medians of 3):\n" + "\n".join(
+        line(kind) for kind in ("app", "bare")
+    )
 
 
 def _rss(output: str) -> str:

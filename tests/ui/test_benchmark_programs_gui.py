@@ -65,3 +65,15 @@ def test_the_start_up_programs_show_their_windows_and_report(tmp_path):
     assert shown.startswith("window-shown ")
     figures = _run(["-m", "tests.benchmarks.programs.startup_rss", str(tmp_path / "app")], tmp_path)
     assert figures.startswith("rss-mb ") and figures.split()[-1] == "0", figures
+
+
+def test_the_class_building_program_counts_what_each_window_builds(tmp_path):
+    """bench_gui's count of the enum classes and dataclasses built before the first paint:
+    the bare window builds PySide6's enums only, the app its own classes besides."""
+    bare = json.loads(_run(["-m", "tests.benchmarks.programs.class_building", "bare"],
+                           tmp_path).splitlines()[-1])  # fmt: skip
+    app = json.loads(_run(["-m", "tests.benchmarks.programs.class_building", "app",
+                           str(tmp_path / "app")], tmp_path).splitlines()[-1])  # fmt: skip
+    assert bare["dataclasses"] == 0 and 0 < bare["qt_enums"] <= bare["enums"]
+    assert app["enums"] > app["qt_enums"] > bare["qt_enums"]
+    assert app["dataclasses"] > 0 and app["dataclass_ms"] > 0 and app["enum_ms"] > 0
