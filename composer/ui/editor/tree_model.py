@@ -86,7 +86,10 @@ class JsonTreeModel(QAbstractItemModel):
         loaded anew that has no member in common with the one shown (cheap when the
         object's text did not change)."""
         state = self.controller.state
-        if not state.is_read() or not state.parses():
+        if not state.is_read() and self._load >= 0:
+            return  # a long text loaded since is read on a worker thread: followed then
+        # (the first time the text is read at once: the Form shows it in its first paint)
+        if not state.parses():
             return  # while the text does not parse the tree shows what it last read
         source = state.source_at(self.pointer)
         load = self.controller.loaded_generation()
