@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
+    QLineEdit,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeView,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.editing.values import TYPES
+from composer.ui.editor.form_parts import LONGEST_TEXT
 from composer.ui.editor.tree_model import LABEL_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
@@ -59,7 +61,12 @@ class TreeDelegate(QStyledItemDelegate):
         """A combo box for Type and boolean values, a line edit otherwise."""
         choices = self._choices(index)
         if choices is None:
-            return super().createEditor(parent, option, index)
+            editor = super().createEditor(parent, option, index)
+            if isinstance(editor, QLineEdit):
+                # a name or value of any length edits whole (Qt's default of 32,767
+                # characters cut a longer one, and Enter sent it cut)
+                editor.setMaxLength(LONGEST_TEXT)
+            return editor
         combo = QComboBox(parent)
         combo.addItems(list(choices))
         combo.setAccessibleName("Type" if index.column() == 1 else "Value")
