@@ -416,17 +416,32 @@ class EventForm(FormBoxes):
         self.profile_tree.set_flags(placed.in_trees["profile_properties"])
         self.show_resolution()
 
+    _next_unique_id: str | None = None
+    """The unique_id the next Send carries instead of the field's (None: the field's own)."""
+
+    def show_next_unique_id(self, unique_id: str | None) -> None:
+        """Say under the Unique ID field that the next Send carries ``unique_id`` instead of
+        the one the field shows (the setting that gives each Send a new one); None: the
+        field's own is sent."""
+        self._next_unique_id = unique_id
+        self.show_resolution()
+
     def show_resolution(self) -> None:
         """Under each field whose text holds variables, its value as the next send would
-        resolve it (grey), with every variable's source in the tooltip."""
+        resolve it (grey), with every variable's source in the tooltip; under the Unique ID
+        field the unique_id Send puts in its place."""
         resolution = self.controller.resolution()
-        if resolution is None:  # nothing checked yet, or no variables
-            for row in self.rows.values():
-                row.set_hint(None)
-            return
-        environment = self.controller.variables().environment_name
+        environment = None
+        if resolution is not None:  # (no variables: the scope is not built for nothing)
+            environment = self.controller.variables().environment_name
         for key, row in self.rows.items():
-            hint = field_hint(self.shape, key, resolution, environment)
+            if key == "unique_id" and self._next_unique_id is not None:
+                # Send writes it over whatever the field holds, variables included
+                row.set_hint(*_next_unique_id_hint(self._next_unique_id))
+                continue
+            hint = None
+            if resolution is not None:
+                hint = field_hint(self.shape, key, resolution, environment)
             if hint is None:
                 row.set_hint(None)
             else:
@@ -453,6 +468,17 @@ class EventForm(FormBoxes):
             if isinstance(row.focus_widget, QLineEdit):
                 row.focus_widget.selectAll()
         return True
+
+
+def _next_unique_id_hint(unique_id: str) -> tuple[str, str]:
+    """The grey line under the Unique ID field while each Send gets a new unique_id, and its
+    tooltip: what is sent is never other than what the form says."""
+    return (
+        f"→ Each Send uses a new one instead; the next: {unique_id[:8]}…",
+        f"The next Send carries unique_id {unique_id} in place of this one, so that sending "
+        "again records a new event (Klaviyo drops a repeated unique_id without a word). "
+        "Settings ▸ General turns this off; Resend exactly (History) keeps an entry's.",
+    )
 
 
 __all__ = ["EventForm", "FieldRow"]
