@@ -34,9 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from composer.domain.draft import new_unique_id
-from composer.domain.findings import Finding
+from composer.domain.findings import Finding, describe_pointer
 from composer.editing.field_findings import field_hint, finding_text, place_findings, tree_path
 from composer.editing.fields import FormShape, event_shape_2023_01_24, read_number
+from composer.editing.unshown import unshown_members
 from composer.editing.values import type_of
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_boxes import FormBoxes
@@ -93,6 +94,8 @@ class EventForm(FormBoxes):
         panel.setSpacing(12)
         outer.addWidget(self.fields_panel)
         outer.addStretch(1)
+        self._outer = outer
+        self._unshown: QLabel | None = None  # made when the body has members with no field
         self._panel = panel
         self._build_fields()
         layout = QVBoxLayout(self)
@@ -324,8 +327,33 @@ class EventForm(FormBoxes):
             if self.backfill_check is not None:
                 found, backfill = self._value("backfill")
                 self.backfill_check.setChecked(found and backfill is True)
+            self._show_unshown(unshown_members(self.shape, state.value()))
         finally:
             self._refreshing = False
+
+    def _show_unshown(self, pointers: list[str]) -> None:
+        """Name, above the fields, the members that are sent but that no field shows."""
+        if not pointers:
+            if self._unshown is not None:
+                self._unshown.hide()
+            return
+        if self._unshown is None:
+            label = QLabel()
+            label.setObjectName("unshownMembers")
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setAccessibleName("Members sent with no field in the form")
+            self._outer.insertWidget(0, label)
+            self._unshown = label
+        names = [describe_pointer(p) for p in pointers]
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        plural = len(names) > 1
+        self._unshown.setText(
+            f"<b>Also sent</b>, with no field in this form: {html(shown)}. "
+            f"{'They are' if plural else 'It is'} in the Raw JSON tab."
+        )
+        self._unshown.setToolTip("\n".join(names))
+        self._unshown.show()
 
     def _shows_value(self, typed: str) -> bool:
         """True when the field already shows the value (``59,90`` for 59.90 stays)."""
