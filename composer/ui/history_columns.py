@@ -15,7 +15,8 @@ MAX_TARGET_CHARS = 16
 """A target (a custom URL's host) wider than this many average characters is cut when metric
 and profile would get less room than it."""
 
-_REMEASURE = (QEvent.Type.Show, QEvent.Type.FontChange, QEvent.Type.StyleChange)
+_REMEASURE = (QEvent.Type.FontChange, QEvent.Type.StyleChange)
+_SAMPLE = "2026-12-31 23:59 no response (protocol)"
 
 
 class HistoryColumns(QObject):
@@ -28,6 +29,7 @@ class HistoryColumns(QObject):
         self._sizing = False
         self._user_sized: set[int] = set()
         self._widths: dict[int, int] = {}
+        self._measured = 0
         header = table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(table.fontMetrics().horizontalAdvance("x" * 3))
@@ -41,10 +43,13 @@ class HistoryColumns(QObject):
         self.fit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Measured again when shown and when the font or style changes: texts measured
-        # while the table was hidden (the history starts folded) may have been measured
-        # in a font still loading.
-        if event.type() in _REMEASURE:
+        # Measured again when the font or style changes, and when shown in a font that now
+        # measures otherwise: texts measured while the table was hidden (the history starts
+        # folded) may have been measured in a font still loading. Not on every show: a
+        # long-scrolled table has thousands of rows to measure.
+        if event.type() in _REMEASURE or (
+            event.type() == QEvent.Type.Show and self._measure() != self._measured
+        ):
             self.fit()
         elif event.type() == QEvent.Type.Resize:
             self._place_target()
@@ -54,9 +59,13 @@ class HistoryColumns(QObject):
         if not self._sizing:
             self._user_sized.add(col)  # dragged by the user: leave it as they chose
 
+    def _measure(self) -> int:
+        return self._table.fontMetrics().horizontalAdvance(_SAMPLE)
+
     def fit(self) -> None:
         """Fit every fixed-form column to the titles and the rows loaded now."""
         self._widths = {}
+        self._measured = self._measure()
         self._widen(0, self._model.rowCount() - 1)
 
     def _rows_added(self, _parent: QModelIndex, first: int, last: int) -> None:
