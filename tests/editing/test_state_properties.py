@@ -305,3 +305,19 @@ def test_members_pasted_at_once_change_only_their_object(data: Any) -> None:
 def _unbroken(text: str) -> str:
     """JSON text without its line breaks and the indentation after them (only blanks)."""
     return re.sub(r"\n[ \t]*", "", text)
+
+
+def test_removing_the_last_member_of_its_holders_removes_them_too() -> None:
+    text = '{"p": {"name": "Ann", "location": {"city": "Boston"}}}'
+    state = EditState(text)
+    state.remove("/p/location/city", holders=1)
+    assert state.text == '{"p": {"name": "Ann"}}'
+    state.undo()
+    assert state.text == text
+    # a holder with other members stays, and so does one past the count
+    two = EditState('{"p": {"location": {"city": "Boston", "zip": "02110"}}}')
+    two.remove("/p/location/city", holders=1)
+    assert json.loads(two.text) == {"p": {"location": {"zip": "02110"}}}
+    deep = EditState('{"p": {"location": {"city": "Boston"}}}')
+    deep.remove("/p/location/city", holders=1)
+    assert deep.text == '{"p": {}}'
