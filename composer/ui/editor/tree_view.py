@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.editing.values import TYPES
+from composer.ui.editor.tree_model import LABEL_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -36,6 +37,16 @@ class TreeDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget, convert: Callable[[Index, str], object]) -> None:
         super().__init__(parent)
         self._convert = convert
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        """An array item's Name cell reads its index ("[3]"), which is its place, not its
+        data (see ``LABEL_ROLE``)."""
+        super().initStyleOption(option, index)
+        if index.column() == 0:
+            label = index.data(LABEL_ROLE)
+            if label:
+                option.text = label
+                option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
 
     def _choices(self, index: Index) -> tuple[str, ...] | None:
         if index.column() == 1:
