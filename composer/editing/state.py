@@ -350,7 +350,9 @@ class EditState:
         style = self.style()
         unit = style.indent if style.multiline else ""
         member_indent = line_indent(self.text, span_of(steps[-1]).start) + unit
-        if holder.children is None:  # a scalar stands where an object is needed: replace it
+        if holder.children is None or (holder.kind == "array" and array_index(rest[0]) is None):
+            # a scalar or an array stands where an object is needed (a member name, not an
+            # index, comes next): replace it, or the field would show a value never sent
             if depth == 0:
                 return None
             member_indent = line_indent(self.text, span_of(steps[-1]).start)

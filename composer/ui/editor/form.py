@@ -312,7 +312,10 @@ class EventForm(FormBoxes):
             if self._text_of("metric_service"):
                 self.more_metric.setChecked(True)
             found, time = self._value("time")
-            self.time_field.show_time(time if found and isinstance(time, str) else None)
+            if found and not isinstance(time, str):  # sent as it is: say so, never "no time"
+                self.time_field.show_time(None, other=json.dumps(time, ensure_ascii=False))
+            else:
+                self.time_field.show_time(time if found else None)
             if not self._shows_value(self.value_edit.text()):
                 set_text(self.value_edit, self._value_text())
             set_text(self.unique_edit, self._text_of("unique_id"))
