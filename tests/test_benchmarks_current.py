@@ -49,9 +49,11 @@ def test_the_input_builders_of_the_benchmarks_still_build(tmp_path):
         bench_replay,
         bench_replay_gui,
         bench_replay_memory,
+        bench_tree,
     )
 
     assert len(bench_replay.make_items(3)) == 3
+    assert len(bench_tree.event_with_items(3)["data"]["attributes"]["properties"]["Items"]) == 3
     assert json.loads(bench_delivery.body(1, 2))["data"]["attributes"]["unique_id"]
     assert json.loads(bench_bulk_sandbox._job("t"))["data"]["type"]
     assert json.loads(bench_bulk_sandbox._single(1))["data"]["type"] == "event"

@@ -15,6 +15,7 @@ import json
 import re
 import shlex
 import sys
+import unicodedata
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -287,9 +288,30 @@ def _local(row: HistoryRow) -> str:
     return row.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _cut(text: str | None, width: int) -> str:
+def _columns(char: str) -> int:
+    """How many terminal columns ``char`` takes: two for East Asian wide and full-width
+    characters (東, ｱ is one), none for a combining mark."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _cell(text: str | None, width: int) -> str:
+    """``text`` in a column ``width`` terminal columns wide: cut with "…" when longer, padded
+    with spaces when shorter, counting columns, not characters, so that 東京都 (six columns)
+    lines up with Latin text."""
     text = text or "-"
-    return text if len(text) <= width else text[: width - 1] + "…"
+    used = sum(_columns(c) for c in text)
+    if used > width:
+        kept: list[str] = []
+        used = 1  # the "…"
+        for char in text:
+            if used + _columns(char) > width:
+                break
+            kept.append(char)
+            used += _columns(char)
+        text = "".join(kept) + "…"
+    return text + " " * (width - used)
 
 
 def _list(storage: Any, args: argparse.Namespace) -> int:
@@ -321,8 +343,8 @@ def _list(storage: Any, args: argparse.Namespace) -> int:
     for row in rows:
         print(
             f"{row.id:>6}  {_local(row)}  {delivery_text(row.delivery).label:12}  "
-            f"{_cut(row.status_text, 22):22}  {_cut(row.metric, 22):22}  "
-            f"{_cut(row.profile, 26):26}  {row.target}"
+            f"{_cell(row.status_text, 22)}  {_cell(row.metric, 22)}  "
+            f"{_cell(row.profile, 26)}  {row.target}"
         )
         if _is_job(row):
             _print_job_events(storage, row, query.text)
@@ -465,7 +487,13 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
         },
         "transport_error": None
         if entry.error is None
-        else {"kind": entry.error.kind.value, "message": entry.error.message},
+        else {
+            "kind": entry.error.kind.value,
+            "message": entry.error.message,
+            "request_sent": entry.error.request_sent,
+        },
+        # null: the entry does not know (recorded before the history kept notes, or no outcome)
+        "notes": None if entry.notes is None else list(entry.notes),
         "findings_detail": [f.to_json() for f in entry.findings],
         "attempts": [
             {
@@ -482,6 +510,7 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
 
 def _show(storage: Any, args: argparse.Namespace) -> int:
     from composer.domain.findings import describe_pointer
+    from composer.services.outcome_text import rate_limit_words
 
     entry = storage.history.get(args.id)
     if entry is None:
@@ -497,6 +526,12 @@ def _show(storage: Any, args: argparse.Namespace) -> int:
     attempts = f" · {tries} attempt{'s' * (tries != 1)}" if tries else ""
     print(f"Status: {_status_line(entry)}{attempts}{timing}")
     print(f"Delivery: {_delivery_line(entry)}")
+    outcome = entry.to_outcome()
+    rate = rate_limit_words(outcome) if outcome is not None else None
+    if rate is not None:
+        print(f"Rate limit: {rate}")
+    for note in entry.notes or ():
+        print(f"Note: {note}")
     verification = _verification_lines(row)
     if verification:
         print("\n".join(verification))

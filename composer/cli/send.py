@@ -548,6 +548,7 @@ def render_outcome(
         delivery_of,
         delivery_text,
         describe_outcome,
+        rate_limit_words,
     )
 
     text = describe_outcome(outcome, unique_id=unique_id, resend=resend)
@@ -569,15 +570,9 @@ def render_outcome(
                 f"  #{a.number}: {what} after {a.duration_ms:.0f} ms"
                 f" (waited {a.waited_ms / 1000:.1f} s before)"
             )
-    rate = outcome.rate_limit
+    rate = rate_limit_words(outcome)
     if rate is not None:
-        if rate.retry_after is not None:
-            lines.append(f"rate limit: the server asks to wait {rate.retry_after:g} s")
-        elif rate.remaining is not None:
-            lines.append(
-                f"rate limit: {rate.remaining} of {rate.limit} requests left in this "
-                f"minute's window, which resets in {rate.reset_seconds:g} s"
-            )
+        lines.append(f"rate limit: {rate}")
     for note in outcome.extra.get("notes", []):
         lines.append(f"note: {note}")
     return lines

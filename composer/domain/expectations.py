@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from composer.domain.findings import Finding, split_pointer
+from composer.domain.findings import Finding, array_index, split_pointer
 from composer.domain.jsontext import loads
 
 DEFAULT_LANDED_WITHIN = 30.0
@@ -411,10 +411,8 @@ def _at(doc: Any, ptr: str) -> Any:
                 return _MISSING
             doc = doc[token]
         elif isinstance(doc, list):
-            if not token.isdigit() or (len(token) > 1 and token[0] == "0"):
-                return _MISSING
-            index = int(token)
-            if index >= len(doc):
+            index = array_index(token)
+            if index is None or index >= len(doc):
                 return _MISSING
             doc = doc[index]
         else:

@@ -165,6 +165,15 @@ def split_pointer(ptr: str) -> list[str]:
     return [unescape_token(t) for t in ptr[1:].split("/")]
 
 
+def array_index(token: str) -> int | None:
+    """The array index a pointer token names, or None when it names none: RFC 6901 indexes
+    are ASCII digits without a leading zero (``"٢"`` and ``"²"`` are member names, and
+    ``"01"`` indexes nothing)."""
+    if not token.isascii() or not token.isdigit() or (len(token) > 1 and token[0] == "0"):
+        return None
+    return int(token)
+
+
 def describe_pointer(ptr: str) -> str:
     """A short human name for the field a pointer names, e.g. ``metric.name``."""
     parts = split_pointer(ptr) if ptr.startswith("/") or not ptr else [ptr]

@@ -137,6 +137,13 @@ class SendOutcome:
     rate_limit: RateLimitInfo | None = None
     error: TransportError | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    """``notes``: sentences for people about how the send ended (a body cut short, a retry
+    not made and why); ``throttled``: how many tries were answered 429."""
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the send said besides its status and attempts, in sentences for people."""
+        return tuple(str(n) for n in self.extra.get("notes") or ())
 
     @property
     def accepted(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from composer.domain.findings import Finding, Severity, pointer
 from composer.domain.revisions import KNOWN_CONSENT_CHANNELS, Revision
 from composer.domain.rule_ids import UNIQUE_ID_MISSING
+from composer.domain.schema_rules import described, string_hint
 
 Clock = Callable[[], datetime]
 
@@ -475,9 +476,12 @@ def profile_findings(payload: Any, rev: Revision, *, formats: bool = True) -> li
                 make(
                     f"{base}/{_esc(key)}",
                     "profile-field-type",
-                    f"profile {key} must be a string, not {json.dumps(profile[key])[:40]}: "
-                    "put it in "
-                    "quotes",
+                    f"profile {key} must be a string, not {described(profile[key])}"
+                    + (
+                        string_hint(profile[key])
+                        if not isinstance(profile[key], dict | list)
+                        else ""
+                    ),
                 )
             )
     has_email = isinstance(email, str) and email.strip() != ""

@@ -184,20 +184,33 @@ def _type(error: ValidationError, ptr: str) -> Finding:
     want = _either([str(_TYPE_WORDS.get(t, t)) for t in expected_list])
     got = error.instance
     field = describe_pointer(ptr)
-    shown = "null" if got is None else f"{json_type_name(got)} {_short(got)}"
-    message = f"{field} must be {want}, not {shown}"
-    if "number" in expected_list and isinstance(got, str):
+    message = f"{field} must be {want}, not {described(got)}"
+    if got is None:
+        message += ": write the value, or remove the member"
+    elif "number" in expected_list and isinstance(got, str):
         try:
             float(got)
             message += f": write {got.strip()} without quotes"
         except ValueError:
             message += ": write a number such as 9.99"
-    elif "string" in expected_list and got is None:
-        message += ": leave the member out or write a string"
     elif "string" in expected_list and not isinstance(got, dict | list):
-        # the JSON text of the value (true, 12), not Python's spelling of it (True)
-        message += f": put it in quotes, e.g. {json.dumps(json.dumps(got, ensure_ascii=False))}"
+        message += string_hint(got)
     return Finding(ptr, Severity.ERROR, "schema-type", message)
+
+
+def described(value: Any) -> str:
+    """A value as a finding names it, in JSON's words: ``null``, ``a boolean true``, ``a
+    number 12`` (never Python's None or True)."""
+    if value is None:
+        return "null"
+    return f"{json_type_name(value)} {_short(value)}"
+
+
+def string_hint(value: Any) -> str:
+    """What to write instead of the scalar ``value`` where a string belongs."""
+    if value is None:
+        return ": write the text in quotes, or remove the member"
+    return f": put it in quotes, e.g. {json.dumps(json.dumps(value, ensure_ascii=False))}"
 
 
 def _alternative_types(error: ValidationError) -> list[str]:
@@ -214,11 +227,8 @@ def _alternative_types(error: ValidationError) -> list[str]:
 
 def _alternatives(error: ValidationError, ptr: str) -> Finding:
     want = _either([str(_TYPE_WORDS.get(t, t)) for t in _alternative_types(error)])
-    got = error.instance
-    shown = "null" if got is None else f"{json_type_name(got)} {_short(got)}"
-    return Finding(
-        ptr, Severity.ERROR, "schema-type", f"{describe_pointer(ptr)} must be {want}, not {shown}"
-    )
+    message = f"{describe_pointer(ptr)} must be {want}, not {described(error.instance)}"
+    return Finding(ptr, Severity.ERROR, "schema-type", message)
 
 
 def _enum(error: ValidationError, ptr: str) -> Finding:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from composer.domain.findings import Finding, Severity, describe_pointer
+from composer.domain.findings import Finding, Severity, array_index, describe_pointer
 from composer.domain.rule_ids import DUPLICATE_KEY
 from composer.editing.fields import FormShape
 
@@ -24,7 +24,7 @@ TreePath = tuple[str | int, ...]
 
 def tree_path(tokens: tuple[str, ...]) -> TreePath:
     """A pointer's tokens below a tree field as a tree path (digits are array indices)."""
-    return tuple(int(p) if p.isdigit() else p for p in tokens)
+    return tuple(p if (i := array_index(p)) is None else i for p in tokens)
 
 
 @dataclass(slots=True)

@@ -7,15 +7,35 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from composer.domain.findings import Finding, split_pointer
 
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+# ASCII digits only: JSON has no others (re's \d would take "١" and json.loads refuse it).
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 # Digits in groups of three after a first group that does not start with 0: what "1,234"
 # (or "1.234" where the locale groups with dots) may mean as a thousands separator.
-_GROUPED = {sep: re.compile(rf"-?[1-9]\d{{0,2}}(?:{re.escape(sep)}\d{{3}})+") for sep in (",", ".")}
+_GROUPED = {
+    sep: re.compile(rf"-?[1-9][0-9]{{0,2}}(?:{re.escape(sep)}[0-9]{{3}})+") for sep in (",", ".")
+}
+# What an input method or a pasted spreadsheet cell writes for the signs of a number: the
+# full-width forms and the minus sign (U+2212).
+_SIGNS = str.maketrans({"＋": "+", "－": "-", "−": "-", "．": ".", "，": ",", "ｅ": "e", "Ｅ": "E"})
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of another script (Arabic-Indic ``١٢``, full-width
+    ``１２``…) written as the ASCII digit it is, and full-width signs as ASCII ones; other
+    characters (a superscript ``²`` is no decimal digit) are left for the reader to refuse."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text.translate(_SIGNS):
+        digit = unicodedata.decimal(ch, None) if not ch.isascii() else None
+        out.append(ch if digit is None else str(digit))
+    return "".join(out)
 
 
 class FieldKind(StrEnum):
@@ -34,12 +54,16 @@ class FieldBinding:
     """One Form field: its key (``"$email"``, ``"value"``…) and the pointer it edits.
 
     ``hidden``: for a MEMBERS field, member names other fields of the form show.
+    ``holders``: how many objects around the member exist only to hold it (the profile's
+    ``location`` for ``location.city``): setting the field makes them, emptying it removes
+    those it leaves empty, so a field typed into and emptied again sends nothing.
     """
 
     key: str
     pointer: str
     kind: FieldKind = FieldKind.TEXT
     hidden: tuple[str, ...] = ()
+    holders: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,8 +155,9 @@ def read_number(text: str, decimal_point: str = ".", group_separator: str = ",")
     ``10.50``). The locale's decimal separator is accepted where it cannot be anything else:
     ``59,90`` is 59.90 when the locale writes decimals with a comma, and also where a comma
     cannot be a thousands separator (not followed by exactly three digits). Where the locale
-    groups thousands with a dot, ``1.234`` is not guessed either way."""
-    t = text.strip()
+    groups thousands with a dot, ``1.234`` is not guessed either way. Digits of other scripts
+    (``١٢``, full-width ``１２``) are the number they show."""
+    t = _ascii_digits(text.strip())
     if _JSON_NUMBER.fullmatch(t):
         if group_separator == "." and _GROUPED["."].fullmatch(t):
             # "1.234" where the locale writes 1.234 for 1234: a thousandth or a thousand?

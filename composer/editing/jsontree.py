@@ -15,8 +15,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from composer.domain.findings import array_index, split_pointer
 from composer.domain.findings import pointer as make_pointer
-from composer.domain.findings import split_pointer
 
 # Tokens of valid JSON: a string (unrolled loop: fast on long strings), a bracket or separator,
 # or a bare scalar (number, true, false, null). Whitespace between tokens is skipped.
@@ -57,9 +57,9 @@ class Node:
                 self._index = {c.key: i for i, c in enumerate(children) if c.key is not None}
             i = self._index.get(token)
             return None if i is None else (i, children[i])
-        if not token.isdigit() or (len(token) > 1 and token[0] == "0"):
+        i = array_index(token)
+        if i is None:
             return None
-        i = int(token)
         return (i, children[i]) if i < len(children) else None
 
     def forget_index(self) -> None:

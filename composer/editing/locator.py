@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from composer.domain.findings import split_pointer
+from composer.domain.findings import array_index, split_pointer
 
 # A string ends at its closing quote or, tolerantly, at the end of the line (JSON strings
 # cannot hold a raw newline, so an unterminated one stops there).
@@ -164,9 +164,9 @@ class JsonLocator:
                 if m.key == token:
                     found = m
             return found
-        if not token.isdigit() or (len(token) > 1 and token[0] == "0"):
+        index = array_index(token)
+        if index is None:
             return None
-        index = int(token)
         return members[index] if index < len(members) else None
 
     def locate(self, ptr: str, *, nearest: bool = False) -> JsonSpan | None:

@@ -45,7 +45,7 @@ def form_shape(revision: str) -> FormShape:
     if rev.shape is Shape.FLAT:
         return event_shape_2023_01_24()
     profile = tuple(
-        FieldBinding(key, f"{PROFILE_ATTRIBUTES}/{key.replace('.', '/')}")
+        FieldBinding(key, f"{PROFILE_ATTRIBUTES}/{key.replace('.', '/')}", holders=key.count("."))
         for key in profile_text_keys(rev)
     )
     members = set(rev.attribute_members)

@@ -4,11 +4,16 @@ redo can take the revision back and forth with the text)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from composer.domain.jsontext import parse_json_text
 from composer.editing.history import TextEdit
 from composer.editing.values import dump
+
+# The tokens of valid JSON: a string as written (escapes kept), a bracket or separator, or a
+# bare scalar (a number as spelled, true, false, null). Blanks between them are not tokens.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\],:]|[^\s,:{}\[\]"]+')
 
 if TYPE_CHECKING:
     from composer.domain.convert import ConversionReport
@@ -19,11 +24,47 @@ CONVERT_LABEL = "Convert revision "
 
 def reformat(text: str, *, minify: bool) -> TextEdit | None:
     """The edit that re-indents ``text`` (2 spaces) or puts it on one line; None when the
-    text does not parse. An edit that changes nothing when it is laid out so already."""
+    text does not parse. An edit that changes nothing when it is laid out so already.
+
+    Only the blanks between tokens change: every number, string and member stays as written
+    (``10.50``, ``1e3``, ``"caf\\u00e9"`` and a repeated member are not rewritten from the
+    parse), in the layout ``json.dumps`` would give the value."""
     parsed = parse_json_text(text)
     if not parsed.ok:
         return None
-    return TextEdit(0, len(text), dump(parsed.value, minify=minify))
+    return TextEdit(0, len(text), layout(text, minify=minify))
+
+
+def layout(text: str, *, minify: bool) -> str:
+    """Valid JSON ``text`` laid out with 2-space indent (or on one line without blanks),
+    its tokens kept as written."""
+    tokens = _TOKEN.findall(text)
+    if minify:
+        return "".join(tokens)
+    out: list[str] = []
+    depth = 0
+    n = len(tokens)
+    i = 0
+    while i < n:
+        tok = tokens[i]
+        if tok in "{[":
+            if i + 1 < n and tokens[i + 1] in "}]":
+                out.append(tok + tokens[i + 1])  # an empty container stays on its line
+                i += 2
+                continue
+            depth += 1
+            out.append(tok + "\n" + "  " * depth)
+        elif tok in "}]":
+            depth -= 1
+            out.append("\n" + "  " * depth + tok)
+        elif tok == ",":
+            out.append(",\n" + "  " * depth)
+        elif tok == ":":
+            out.append(": ")
+        else:
+            out.append(tok)
+        i += 1
+    return "".join(out)
 
 
 def conversion(

@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from composer.domain.findings import describe_pointer, split_pointer
+from composer.domain.findings import array_index, describe_pointer, split_pointer
 from composer.domain.jsontext import loads as strict_loads
 from composer.editing.history import History, TextEdit
 from composer.editing.jsontree import EditTree, Node, PathStep, Span, parse_tree, span_of
@@ -79,8 +79,8 @@ class EditState:
         for token in split_pointer(ptr):
             if isinstance(node, dict) and token in node:
                 node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
+            elif isinstance(node, list) and (i := array_index(token)) is not None and i < len(node):
+                node = node[i]
             else:
                 return False, None
         return True, node
@@ -350,7 +350,9 @@ class EditState:
         style = self.style()
         unit = style.indent if style.multiline else ""
         member_indent = line_indent(self.text, span_of(steps[-1]).start) + unit
-        if holder.children is None:  # a scalar stands where an object is needed: replace it
+        if holder.children is None or (holder.kind == "array" and array_index(rest[0]) is None):
+            # a scalar or an array stands where an object is needed (a member name, not an
+            # index, comes next): replace it, or the field would show a value never sent
             if depth == 0:
                 return None
             member_indent = line_indent(self.text, span_of(steps[-1]).start)
@@ -381,12 +383,17 @@ class EditState:
                 text = "{" + name + text + "}"
         return text
 
-    def remove(self, ptr: str, label: str = "") -> TextEdit | None:
-        """Remove the member or element ``ptr`` names (with its separator)."""
+    def remove(self, ptr: str, label: str = "", *, holders: int = 0) -> TextEdit | None:
+        """Remove the member or element ``ptr`` names (with its separator). Up to
+        ``holders`` objects around it that hold nothing else go with it (the location
+        object a city field made)."""
         tree = self.tree()
         steps = tree.path(ptr) if tree is not None and ptr else None
         if steps is None:
             return None
+        while holders > 0 and len(steps) > 2 and len(steps[-2].node.children or ()) == 1:
+            steps, holders = steps[:-1], holders - 1
+            ptr = ptr.rsplit("/", 1)[0]
         parent_step, child_step = steps[-2], steps[-1]
         children = parent_step.node.children
         assert children is not None

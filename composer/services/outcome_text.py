@@ -310,6 +310,22 @@ def timing_line(outcome: SendOutcome) -> str:
     return " · ".join(parts)
 
 
+def rate_limit_words(outcome: SendOutcome) -> str | None:
+    """What the answer's rate-limit headers said, for a terminal: the wait the server asked
+    for, else what was left of the window; None when it said nothing."""
+    rate = outcome.rate_limit
+    if rate is None:
+        return None
+    if rate.retry_after is not None:
+        return f"the server asks to wait {rate.retry_after:g} s"
+    if rate.remaining is not None:
+        reset = (
+            f", which resets in {rate.reset_seconds:g} s" if rate.reset_seconds is not None else ""
+        )
+        return f"{rate.remaining} of {rate.limit} requests left in this minute's window{reset}"
+    return None
+
+
 def pretty_body(body: bytes) -> str:
     """The response or request body, indented when it is JSON, else as text."""
     if not body:
@@ -331,9 +347,16 @@ def status_class_label(status: int | None) -> str:
     return "—" if status is None else str(status)
 
 
-def no_key_message(target: Target, account: str | None) -> str:
+def no_key_message(target: Target, account: str | None, keyring: str | None = None) -> str:
     """Why a send to ``target`` has no key, and how to give it one in the app (the send
-    service's own message speaks of command-line options)."""
+    service's own message speaks of command-line options). ``keyring``: why the keyring
+    cannot be read now (locked...), when that is why the account's key was not found."""
+    if account and keyring:
+        return (
+            f"The key of the account “{account}” could not be read: {keyring}. Unlock the "
+            "system keyring and send again, or give the key again under Account ▸ Manage "
+            "keys… (it is kept in memory until the keyring takes it)."
+        )
     if account:
         return (
             f"No API key is stored for the account “{account}”. Add its private key under "

@@ -136,9 +136,13 @@ class ServiceGateway:
         """The key to send to ``target`` with (None for a local target without an account),
         read off the UI thread; raises KeyRefused or KeyUnavailable."""
         check_key_destination(target, account, named=named)  # before the keyring is read
-        key = await asyncio.to_thread(self._storage.secrets.get_key, account) if account else None
+        secrets = self._storage.secrets
+        key = await asyncio.to_thread(secrets.get_key, account) if account else None
         if (account and not key) or (not account and not target.is_local):
-            raise KeyUnavailable(no_key_message(target, account))
+            # the key may be in a keyring that cannot be read now: say so, not "no key"
+            status = secrets.status if account else None
+            problem = None if status is None or status.available else str(status)
+            raise KeyUnavailable(no_key_message(target, account, problem))
         return key
 
     async def _sender(

@@ -44,6 +44,12 @@ def _fill_delivery(conn: sqlite3.Connection) -> None:
     backfill_delivery(conn)
 
 
+def _reindex_spaceless(conn: sqlite3.Connection) -> None:
+    from composer.storage.search_text import reindex_spaceless
+
+    reindex_spaceless(conn)
+
+
 # Each migration is a list of steps, applied in one transaction; the database's
 # ``user_version`` is the number of migrations applied. Never edit a released migration: add one.
 MIGRATIONS: list[list[Step]] = [
@@ -162,6 +168,21 @@ MIGRATIONS: list[list[Step]] = [
         "ALTER TABLE entry ADD COLUMN template TEXT",
         "ALTER TABLE entry ADD COLUMN environment TEXT",
     ],
+    # v8: what an outcome said besides its status and attempts, so an entry opened again says
+    # what the send said when it ended: its notes (a 202 whose body was cut short, "not
+    # retried: no unique_id", a wait longer than allowed...) as a JSON array, and whether the
+    # request of a send that got no answer may have reached the server (1, 0; NULL unknown).
+    # NULL notes: the entry was recorded before notes were kept (every earlier entry), or has
+    # no outcome (pending, imported); it says nothing about notes it may have had.
+    [
+        "ALTER TABLE entry ADD COLUMN notes TEXT",
+        "ALTER TABLE entry ADD COLUMN error_sent INTEGER",
+    ],
+    # v9: search finds part of a word in Chinese, Japanese or Korean ("京都" in "東京都"):
+    # each character of a script written without spaces is a word of the index of its own
+    # (composer.storage.search_text). The search rows an earlier release wrote with such text,
+    # or with a JSON response spelling characters as escapes, are indexed again that way.
+    [_reindex_spaceless],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

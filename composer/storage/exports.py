@@ -206,6 +206,8 @@ def write_curl(entries: Iterable[HistoryEntry], out: TextIO) -> int:
             f"\n# entry {row.id}, {when}, {comment_text(row.target)}: "
             f"{comment_text(row.status_text)}\n"
         )
+        for note in entry.notes or ():
+            out.write(f"# note: {comment_text(note)}\n")
         out.write(curl_command(entry) + "\n")
         written += 1
     return written
@@ -282,6 +284,8 @@ def har_entry(entry: HistoryEntry) -> dict[str, Any]:
             "revision": row.revision,
             "findings": [f.to_json() for f in entry.findings],
             "attempts": json.loads(attempts_to_json(entry.attempts)),
+            # null: not known (recorded before the history kept notes, or no outcome)
+            "notes": None if entry.notes is None else list(entry.notes),
         },
     }
 

@@ -226,7 +226,17 @@ def _har_outcome(
         findings=tuple(Finding.from_json(f) for f in ours.get("findings", [])),
         attempts=attempts_from_json(json.dumps(ours.get("attempts", []))),
         total_ms=float(item.get("time") or 0.0),
+        extra={"notes": _har_notes(ours)},
     )
+
+
+def _har_notes(ours: dict[str, Any]) -> list[str] | None:
+    """The notes an Event Composer HAR export carries for an entry; None when the file does
+    not say (another tool's HAR, an older export): the history then does not know them."""
+    notes = ours.get("notes")
+    if isinstance(notes, list) and all(isinstance(n, str) for n in notes):
+        return notes
+    return None
 
 
 def import_into(

@@ -197,6 +197,11 @@ class HistoryEntry:
     template: str | None = None
     """The event as written, with its variables, when it held any (``request.body`` is then
     the exact resolved bytes sent); None for an event without variables."""
+    notes: tuple[str, ...] | None = None
+    """What the outcome said besides its status and attempts, as the send showed it (a 202
+    whose body was cut short, "not retried: no unique_id"...); ``()`` when it said nothing
+    more; None when the entry does not know: recorded by a release before the history kept
+    notes, or no outcome was recorded (pending, imported)."""
 
     @property
     def id(self) -> int:
@@ -224,10 +229,46 @@ class HistoryEntry:
             total_ms=self.row.total_ms or 0.0,
             rate_limit=self.rate_limit,
             error=self.error,
+            extra=outcome_extra(self.notes, self.attempts),
         )
 
 
+def outcome_extra(notes: tuple[str, ...] | None, attempts: tuple[Attempt, ...]) -> dict[str, Any]:
+    """The ``extra`` of a recorded outcome, as the client made it: its notes, and how many of
+    its tries were answered 429 (the client counts exactly those)."""
+    extra: dict[str, Any] = {}
+    if notes:
+        extra["notes"] = list(notes)
+    throttled = sum(1 for a in attempts if a.status == 429)
+    if throttled:
+        extra["throttled"] = throttled
+    return extra
+
+
 # -- (de)serialisation of the JSON columns ---------------------------------------------------
+
+
+def notes_to_json(outcome: SendOutcome) -> str | None:
+    """The outcome's notes as the history stores them: a JSON array (``[]`` for none); None
+    (not known) when ``extra["notes"]`` is None, as for a HAR import that does not say."""
+    if "notes" in outcome.extra and outcome.extra["notes"] is None:
+        return None
+    notes = outcome.extra.get("notes") or ()
+    return json.dumps([str(n) for n in notes], ensure_ascii=False)
+
+
+def notes_from_json(text: str | None) -> tuple[str, ...] | None:
+    """The stored notes; None when none were recorded (an entry of an earlier release) or
+    the column does not hold a JSON array of texts (nothing is made up from it)."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(value, list):
+        return None
+    return tuple(str(n) for n in value if isinstance(n, str))
 
 
 def headers_to_json(headers: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> str:

@@ -12,6 +12,8 @@ the one Qt event loop keeps running every task in turn.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,19 +168,98 @@ async def ask_save_path(
     return path if path.suffix else path.with_suffix(f".{suffix}")
 
 
-async def ask_save_path_and_filter(
-    parent: QWidget, caption: str, suggested: str, filters: str, *, name: str = "saveFileDialog"
-) -> tuple[Path, str] | None:
-    """Like :func:`ask_save_path`, also returning the name filter the user chose."""
-    dialog = _file_dialog(parent, name, caption, suggested, filters)
+@dataclass(frozen=True)
+class SaveFormat:
+    """A format a save dialog offers: its filter line, its key and its file suffix."""
+
+    filter: str
+    key: str
+    suffix: str
+
+
+def format_of_suffix(path: Path, formats: Sequence[SaveFormat]) -> SaveFormat | None:
+    """The format whose suffix ``path`` has (ignoring case), None when none does."""
+    suffix = path.suffix.lower()
+    return next((f for f in formats if f.suffix == suffix), None) if suffix else None
+
+
+def with_format_suffix(path: Path, fmt: SaveFormat, formats: Sequence[SaveFormat]) -> Path:
+    """``path`` named for ``fmt``: another format's suffix replaced, the suffix added to a
+    name without one; a suffix of the user's own (``.txt``) is left as typed."""
+    if not path.suffix or format_of_suffix(path, formats) is not None:
+        return path.with_suffix(fmt.suffix)
+    return path
+
+
+@dataclass
+class _Choice:
+    """The format chosen last in a save dialog, and whether it was picked from the list (or
+    follows a suffix typed)."""
+
+    format: SaveFormat
+    picked: bool = False
+
+
+async def ask_save_path_for_format(
+    parent: QWidget,
+    caption: str,
+    stem: str,
+    formats: Sequence[SaveFormat],
+    *,
+    name: str = "saveFileDialog",
+) -> tuple[Path, SaveFormat] | None:
+    """Where to save and in which of ``formats`` (the first is suggested, as ``stem`` plus
+    its suffix); None when cancelled. The name and the format always agree: choosing a
+    format renames the suffix, typing another format's suffix chooses that format, and a
+    dialog that keeps the name when the format changes (a desktop's own) gets the suffix
+    of the format chosen last."""
+    from PySide6.QtWidgets import QLineEdit
+
+    by_filter = {f.filter: f for f in formats}
+    dialog = _file_dialog(parent, name, caption, "", ";;".join(by_filter))
     dialog.setAcceptMode(dialog.AcceptMode.AcceptSave)
     dialog.setFileMode(dialog.FileMode.AnyFile)
-    if suggested:
-        dialog.selectFile(suggested)
+    dialog.selectNameFilter(formats[0].filter)
+    dialog.selectFile(stem + formats[0].suffix)
+    chosen = _Choice(formats[0])
+
+    def typed() -> Path | None:
+        edit = dialog.findChild(QLineEdit, "fileNameEdit")
+        text = edit.text() if edit is not None else ""
+        if not text:
+            files = dialog.selectedFiles()
+            text = Path(files[0]).name if files and files[0] else ""
+        return Path(text) if text else None
+
+    def format_picked(label: str) -> None:
+        fmt = by_filter.get(label)
+        if fmt is None or fmt is chosen.format:
+            return
+        chosen.format, chosen.picked = fmt, True
+        current = typed()
+        if current is not None:
+            renamed = with_format_suffix(current, fmt, formats)
+            if renamed != current:
+                dialog.selectFile(str(renamed))
+
+    def name_typed(text: str) -> None:
+        fmt = format_of_suffix(Path(text), formats)
+        if fmt is not None and fmt is not chosen.format:
+            chosen.format, chosen.picked = fmt, False
+            dialog.selectNameFilter(fmt.filter)
+
+    dialog.filterSelected.connect(format_picked)
+    edit = dialog.findChild(QLineEdit, "fileNameEdit")  # Qt's own dialog: follow the typing
+    if edit is not None:
+        edit.textEdited.connect(name_typed)
     path = await _chosen_path(dialog)
     if path is None:
         return None
-    return path, dialog.selectedNameFilter()
+    fmt = by_filter.get(dialog.selectedNameFilter(), chosen.format)
+    named = format_of_suffix(path, formats)
+    if named is not None and named is not fmt and not chosen.picked:
+        fmt = named  # a suffix typed after the format was chosen (or with none chosen)
+    return with_format_suffix(path, fmt, formats), fmt
 
 
 async def ask_text(

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from composer.storage.event_files import (
     EventFileError,
-    read_event_file,
+    read_event,
     templates,
     write_event_file,
 )
@@ -21,6 +21,7 @@ from composer.storage.settings import SettingsStore
 from composer.ui.dialogs import ask, ask_open_path, ask_save_path, question, warn
 from composer.ui.editor import ComposerController
 from composer.ui.retired_dialog import revision_for_text, sample_in, template_in
+from composer.ui.shortcuts import shortcut_for
 from composer.ui.tasks import TaskRunner, off_thread
 
 if TYPE_CHECKING:
@@ -72,10 +73,12 @@ class DocumentPart(QObject):
 
     # -- menu ----------------------------------------------------------------------------------
 
-    def _action(self, text: str, slot: object, shortcut: object = None) -> QAction:
+    def _action(
+        self, text: str, slot: object, shortcut: QKeySequence.StandardKey | str | None = None
+    ) -> QAction:
         action = QAction(text, self._window)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))  # type: ignore[call-overload]
+            action.setShortcut(shortcut_for(shortcut))
         action.triggered.connect(slot)
         self._window.addAction(action)
         return action
@@ -253,10 +256,11 @@ class DocumentPart(QObject):
         if not await self.may_replace_composer(f"opening {path.name}"):
             return
         try:
-            text = await off_thread(read_event_file, path)
+            read = await off_thread(read_event, path)
         except EventFileError as exc:
             warn(self._window, "Cannot open the file", str(exc))
             return
+        text = read.text
         if as_template:  # templates come in the shape of the chosen revision
             text = template_in(text, self.controller.revision())
         self.controller.load_text(text)
@@ -266,7 +270,10 @@ class DocumentPart(QObject):
         self.set_file(None if as_template else path)
         if not as_template:
             await self._remember_recent(path)
-        self.message.emit(f"Opened {path.name}.", 5000)
+        note = ""
+        if read.encoding != "UTF-8":
+            note = f" (written in {read.encoding}; Save writes UTF-8)"
+        self.message.emit(f"Opened {path.name}{note}.", 5000)
 
     # -- import ----------------------------------------------------------------------------------
 

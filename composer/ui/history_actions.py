@@ -14,14 +14,14 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QTableView, QWidget
 
 from composer.storage.exports import curl_command
 from composer.storage.records import HistoryEntry, HistoryQuery
-from composer.ui.dialogs import ask, ask_save_path_and_filter, question
+from composer.ui.dialogs import SaveFormat, ask, ask_save_path_for_format, question
 from composer.ui.history_model import HistoryPager, HistoryTableModel
 from composer.ui.tasks import TaskRunner, off_thread
 
 EXPORT_FORMATS = (
-    ("HAR 1.2 (*.har)", "har", ".har"),
-    ("NDJSON, replayable (*.ndjson)", "ndjson", ".ndjson"),
-    ("cURL script (*.sh)", "curl", ".sh"),
+    SaveFormat("HAR 1.2 (*.har)", "har", ".har"),
+    SaveFormat("NDJSON, replayable (*.ndjson)", "ndjson", ".ndjson"),
+    SaveFormat("cURL script (*.sh)", "curl", ".sh"),
 )
 
 
@@ -201,21 +201,16 @@ class HistoryActions(QObject):
             self._tasks.spawn(self._export_dialog(), "Exporting the history")
 
     async def _export_dialog(self) -> None:
-        filters = ";;".join(f for f, _fmt, _ext in EXPORT_FORMATS)
-        chosen = await ask_save_path_and_filter(
+        chosen = await ask_save_path_for_format(
             self._owner,
             "Export history entries",
-            "history-export.har",
-            filters,
+            "history-export",
+            EXPORT_FORMATS,
             name="exportDialog",
         )
-        if chosen is None:
-            return
-        target, label = chosen
-        fmt, ext = next(((f, e) for name, f, e in EXPORT_FORMATS if name == label), ("har", ".har"))
-        if not target.suffix:
-            target = target.with_suffix(ext)
-        self.export_selected_to(target, fmt)
+        if chosen is not None:
+            target, fmt = chosen
+            self.export_selected_to(target, fmt.key)
 
     def export_selected_to(self, path: Path, fmt: str) -> None:
         """Export the selected entries to ``path`` as ``fmt`` (har, ndjson, curl)."""

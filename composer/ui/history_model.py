@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -28,7 +29,9 @@ COLUMNS = (
 DELIVERY_COLUMN = 2
 VERDICT_COLUMN = 3
 """Whether the accepted event was found when read back (composer.services.verify)."""
-COLUMN_WIDTHS = (75, 100, 105, 110, 140, 170, 90, 75, 60)
+TARGET_COLUMN = 6
+FREE_COLUMNS = (4, 5)
+"""Metric and profile: texts of any length, which share the width the others leave."""
 STATUS_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("All statuses", ()),
     ("2xx accepted", (StatusClass.S2XX,)),
@@ -74,7 +77,17 @@ def time_text(row: HistoryRow, now: datetime | None = None) -> str:
 
 
 def target_text(label: str) -> str:
+    """A target's name in words: Sandbox, Production, or its URL."""
     return {"sandbox": "Sandbox", "production": "Production"}.get(label, label)
+
+
+def target_cell(label: str) -> str:
+    """A target as its column shows it: a custom URL by its host (and port), which is what
+    tells one server from another; the cell's tool tip has the URL."""
+    text = target_text(label)
+    if text == label and "://" in label:
+        return urlsplit(label).netloc or label
+    return text
 
 
 class HistoryTableModel(QAbstractTableModel):
@@ -124,6 +137,10 @@ class HistoryTableModel(QAbstractTableModel):
             return QColor(getattr(theme.colors(), _verdict(row).tone.value))
         if role == Qt.ItemDataRole.ToolTipRole and col == VERDICT_COLUMN:
             return _verdict(row, evidence=True).detail or self._tooltip(row)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (*FREE_COLUMNS, TARGET_COLUMN):
+            # the whole text of a cell a narrow column cuts, before the entry's summary
+            whole = row.target if col == TARGET_COLUMN else self._display(row, col)
+            return f"{COLUMNS[col]}: {whole}\n{self._tooltip(row)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row)
         if role == Qt.ItemDataRole.UserRole:
@@ -239,8 +256,8 @@ class HistoryTableModel(QAbstractTableModel):
             return row.metric or "—"
         if col == 5:
             return row.profile or "—"
-        if col == 6:
-            return target_text(row.target)
+        if col == TARGET_COLUMN:
+            return target_cell(row.target)
         if col == 7:
             return "—" if row.total_ms is None else f"{row.total_ms:,.0f} ms"
         if col == 8:

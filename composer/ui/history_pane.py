@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from composer.ui.tasks import TaskRunner
 
 SEARCH_DEBOUNCE_MS = 250
+SEARCH_MIN_CHARS = 10
+"""The search field is never narrower than this many average characters."""
+FILTER_MIN_CHARS = 9
+"""The status filter shows this many characters of its choice when the pane is narrow; its
+open list shows every choice whole."""
 
 EMPTY_HISTORY = (
     "No sends yet — press Ctrl+Enter to send the event in the composer. "
@@ -118,8 +123,20 @@ class HistoryPane(QWidget):
         self.search.setPlaceholderText("Search metric, profile, properties, response…  (Ctrl+F)")
         self.search.setAccessibleName("Search history")
         self.search.setClearButtonEnabled(True)
+        # never squeezed to a letter beside the buttons in a narrow window (the collections
+        # shown at 1024 pixels): the status list gives way instead
+        self.search.setMinimumWidth(self.fontMetrics().averageCharWidth() * SEARCH_MIN_CHARS)
+        self.search.setToolTip(
+            "Search the metric, profile, properties and response of every entry: each word "
+            "must match, the last as the start of a word; case and accents are ignored, and "
+            "Chinese or Japanese text matches inside words (Ctrl+F)"
+        )
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status, delivery or read-back")
+        self.status_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.status_filter.setMinimumContentsLength(FILTER_MIN_CHARS)  # its list shows all
         self.status_filter.setToolTip(
             "Show entries by status, by delivery, or by whether the accepted event was found "
             "when read back"
@@ -139,7 +156,6 @@ class HistoryPane(QWidget):
         # fixed row heights and no per-row sizing: what keeps a long table cheap to scroll
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._on_double_click)
 
         buttons = QHBoxLayout()
@@ -172,8 +188,8 @@ class HistoryPane(QWidget):
         """List ``store`` (the history opens after the window's first paint; until then the
         pane shows its frame without a count)."""
         from composer.ui.history_actions import HistoryActions
+        from composer.ui.history_columns import HistoryColumns
         from composer.ui.history_model import (
-            COLUMN_WIDTHS,
             DELIVERY_FILTERS,
             STATUS_FILTERS,
             VERDICT_FILTERS,
@@ -184,9 +200,7 @@ class HistoryPane(QWidget):
         self._tasks = tasks
         self.model = HistoryTableModel(store, tasks, self)
         self.table.setModel(self.model)
-        header = self.table.horizontalHeader()
-        for col, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(col, width)
+        self.columns = HistoryColumns(self.table, self.model)
         self.status_filter.blockSignals(True)  # the model loads its first page below
         for label, classes in STATUS_FILTERS:
             self.status_filter.addItem(label, {"status_classes": classes})

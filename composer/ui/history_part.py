@@ -58,6 +58,8 @@ class HistoryPart(QObject):
         self._polling = False
         pane.entryActivated.connect(self.load_entry)
         pane.resendRequested.connect(self.resend_entry)
+        self._resend_tip = pane.resend_action.toolTip()
+        sender.sendingChanged.connect(self._follow_sending)
         self._poll = QTimer(self)
         self._poll.setInterval(poll_ms)
         self._poll.timeout.connect(self._poll_once)
@@ -148,10 +150,20 @@ class HistoryPart(QObject):
         )
         return True
 
+    def _follow_sending(self, sending: bool) -> None:
+        # Resend stays enabled (its shortcut too) so that trying it says why it waits
+        tip = self._resend_tip
+        if sending:
+            tip += ". Not while a send is under way: wait for its answer, or press Esc to cancel it"
+        self.pane.resend_action.setToolTip(tip)
+
     def resend_entry(self, entry: HistoryEntry) -> None:
         """Resend exactly: the recorded bytes again, as they were, with their unique_id (no
-        re-validation)."""
-        if self._sender.is_sending():
+        re-validation). While a send is under way nothing happens but a sentence saying so:
+        one send at a time, never one queued behind another's answer."""
+        refusal = self._sender.refusal(f"Not resent: history entry #{entry.id}")
+        if refusal is not None:
+            self.message.emit(refusal, 10000)
             return
         if is_job_url(entry.request.url):
             self.message.emit(

@@ -116,6 +116,16 @@ class ResponseView(QWidget):
         self.explanation.setAccessibleName("What the response means")
         self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        # what the send said besides its status (a body cut short, a retry not made and why):
+        # plain text, since a note can quote what a server said
+        self.notes_label = QLabel()
+        self.notes_label.setObjectName("responseNotes")
+        self.notes_label.setAccessibleName("Notes on how the send ended")
+        self.notes_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes_label.hide()
+
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
@@ -144,6 +154,7 @@ class ResponseView(QWidget):
         layout.addWidget(self.history_warning)
         layout.addWidget(self.progress)
         layout.addWidget(self.explanation)
+        layout.addWidget(self.notes_label)
         layout.addWidget(self.verify_box)
         layout.addWidget(self.findings_list, 1)
         self._tabs_at = layout.count()
@@ -212,6 +223,8 @@ class ResponseView(QWidget):
         self.verify_box.hide()
         self.delivery_label.hide()
         self.history_warning.hide()
+        self.notes_label.clear()
+        self.notes_label.hide()
         self.findings_list.clear()
         self.findings_list.hide()
         if self._tabs is not None:
@@ -245,6 +258,8 @@ class ResponseView(QWidget):
         self.explanation.setText(f"{note} {words.explanation}" if note else words.explanation)
         self.show_delivery(delivery_of(outcome).value, unique_id)
         self.show_history_problem(history_problem)
+        self.notes_label.setText("\n".join(f"• {n[:1].upper()}{n[1:]}" for n in outcome.notes))
+        self.notes_label.setVisible(bool(outcome.notes))
         self.findings_list.clear()
         for finding in outcome.findings:
             where = describe_pointer(finding.pointer) if finding.pointer else "the request"

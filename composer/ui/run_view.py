@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -39,6 +41,19 @@ IDLE_TEXT = (
     "Run (or press Run there): every request is sent with the current environment and "
     "checked against its NAME.expect.json."
 )
+
+
+class ResultDelegate(QStyledItemDelegate):
+    """Cuts each text where it matters least: a request's name at its start (its own name,
+    at the end of ``folder/name``, is what tells rows apart), a reason at its end (what
+    failed comes first; the tool tip and the details below have it whole)."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        reason = index.parent().isValid()
+        option.textElideMode = Qt.TextElideMode.ElideRight if reason else Qt.TextElideMode.ElideLeft
 
 
 class RunView(QWidget):
@@ -88,11 +103,10 @@ class RunView(QWidget):
         self.results.setHeaderLabels(list(COLUMNS))
         self.results.setRootIsDecorated(True)
         self.results.setUniformRowHeights(False)
-        self.results.setWordWrap(False)  # cut names end in … (ElideLeft); details show all
+        self.results.setWordWrap(False)  # cut texts end in …; the details show all
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # in a narrow column the request's own name (its end) is what tells rows apart
-        self.results.setTextElideMode(Qt.TextElideMode.ElideLeft)
+        self.results.setItemDelegate(ResultDelegate(self.results))
         header = self.results.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -87,9 +87,29 @@ class SendPart(QObject):
     def is_sending(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    def refusal(self, what: str) -> str | None:
+        """Why ``what`` (e.g. "Not resent: history entry #12") cannot start now, in a
+        sentence saying what to do; None when a send can start. One send at a time: the
+        answer on screen and the history entry it completes belong to it."""
+        if self.closing:
+            return f"{what}: the window is closing."
+        if self.is_sending():
+            return (
+                f"{what}: a send is under way. Wait for its answer, or press Esc to cancel "
+                "it, then try again."
+            )
+        return None
+
+    def _refused(self, what: str) -> bool:
+        """Say in the status bar why ``what`` cannot start now (True), or nothing (False)."""
+        reason = self.refusal(what)
+        if reason is not None:
+            self.message.emit(reason, 10000)
+        return reason is not None
+
     def request_send(self) -> None:
         """Send (Ctrl+Enter): validate, confirm when needed, send, show the outcome."""
-        if self.is_sending() or self.closing:
+        if self._refused("Not sent"):
             return
         self.verify.forget()
         self._task = self._tasks.spawn(self._send_flow(self.controller.text()), "Send")
@@ -100,7 +120,8 @@ class SendPart(QObject):
         """Resend exactly: recorded bytes again, as they were, unique_id included (no
         re-validation). ``entry_id`` names the history entry they come from; ``template`` is
         the event with variables they were resolved from (kept in the new entry too)."""
-        if self.is_sending() or self.closing:
+        what = "Not resent" if entry_id is None else f"Not resent: history entry #{entry_id}"
+        if self._refused(what):
             return
         text = body.decode("utf-8", "replace")
         self.verify.forget()

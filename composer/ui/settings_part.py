@@ -3,12 +3,12 @@ the keyring's state in the status bar, the theme menu, and a custom target URL."
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMenu, QWidget
 
 from composer.client.targets import TargetError, parse_target
-from composer.storage.secrets import SecretStore, SecretStoreError
+from composer.storage.secrets import KeyringStatus, SecretStore, SecretStoreError
 from composer.storage.settings import Settings, SettingsStore
 from composer.ui import theme
 from composer.ui.dialogs import ask_text, dispose, run_dialog, warn
@@ -25,6 +25,8 @@ class SettingsPart(QObject):
 
     applied = Signal(object)
     themeChanged = Signal()
+    keyringChanged = Signal(object)
+    """The keyring stopped or started working (emitted from the thread that noticed)."""
 
     def __init__(
         self,
@@ -50,6 +52,9 @@ class SettingsPart(QObject):
         self._probe_timer.setSingleShot(True)
         self._probe_timer.setInterval(KEYRING_PROBE_DELAY_MS)
         self._probe_timer.timeout.connect(self.probe_keyring)
+        # the status line follows the keyring: a key it refuses, or its working again
+        self.keyringChanged.connect(self._show_keyring)
+        secrets.on_change = self.keyringChanged.emit
 
     @property
     def settings(self) -> Settings:
@@ -70,6 +75,7 @@ class SettingsPart(QObject):
     def stop(self) -> None:
         self.closing = True
         self._probe_timer.stop()
+        self._secrets.on_change = None
 
     # -- keyring -------------------------------------------------------------------------------
 
@@ -77,9 +83,13 @@ class SettingsPart(QObject):
         self._tasks.spawn(self._probe_keyring(), "Checking the keyring")
 
     async def _probe_keyring(self) -> None:
+        status = await off_thread(lambda: self._secrets.status)
+        self._show_keyring(status)
+
+    @Slot(object)
+    def _show_keyring(self, status: KeyringStatus) -> None:
         from composer.ui.settings_dialog import keyring_words
 
-        status = await off_thread(lambda: self._secrets.status)
         if self.closing:
             return
         if status.available:

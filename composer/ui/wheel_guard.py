@@ -1,19 +1,22 @@
-"""Combo boxes and spin boxes take the mouse wheel only when they have the keyboard focus.
+"""Combo boxes, spin boxes and tab bars take the mouse wheel only when they have the keyboard
+focus.
 
 Qt's default lets a wheel passing over a combo box change it: one tick while scrolling the
 form turned Target from Sandbox into Klaviyo production. One filter on the application covers
 every combo box and spin box (date-time edits included) in every window and dialog, those that
 exist now and those created later: the wheel over an unfocused one goes to its parent (the
 form scrolls on), and since they no longer take focus from the wheel, a passing wheel cannot
-focus them first either. Click or Tab into one, and the wheel steps it as usual.
+focus them first either. Click or Tab into one, and the wheel steps it as usual. A tab bar
+(Form / Raw JSON, the response's Body / Headers / …) switched to the next tab under a
+passing wheel the same way.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QTabBar, QWidget
 
-GUARDED = (QComboBox, QAbstractSpinBox)
+GUARDED = (QComboBox, QAbstractSpinBox, QTabBar)
 
 
 def _focused(widget: QWidget) -> bool:

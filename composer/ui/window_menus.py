@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from composer.ui.shortcuts import shortcut_for
+
 if TYPE_CHECKING:
     from composer.ui.main_window import MainWindow
 
@@ -21,10 +23,16 @@ class WindowMenus:
         self.window = window
         self._build_menus(*menus)
 
-    def _action(self, text: str, slot: Any, shortcut: Any = None, name: str = "") -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot: Any,
+        shortcut: QKeySequence.StandardKey | str | None = None,
+        name: str = "",
+    ) -> QAction:
         action = QAction(text, self.window)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcut(shortcut_for(shortcut))
         action.triggered.connect(slot)
         if name:
             action.setObjectName(name)

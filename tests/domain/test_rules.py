@@ -337,3 +337,39 @@ def test_a_missing_profile_or_metric_is_hinted_in_the_revisions_layout(
     messages = " | ".join(f.message for f in report.errors)
     assert profile_hint in messages
     assert metric_hint in messages
+
+
+@pytest.mark.parametrize(
+    ("changes", "said", "not_said"),
+    [
+        (
+            {"unique_id": None},
+            ["unique_id must be a string, not null:", "remove"],
+            ["null null", "None"],
+        ),
+        ({"unique_id": True}, ["not a boolean true", 'e.g. "true"'], ["True"]),
+        ({"unique_id": 12}, ["not a number 12", 'e.g. "12"'], []),
+        ({"value": None}, ["value must be a number, not null:", "remove"], ["null null"]),
+        (
+            {"profile": {"$email": "ann@example.com", "$first_name": None}},
+            ["$first_name must be a string, not null:", "remove"],
+            ["put it in quotes", "None"],
+        ),
+        (
+            {"profile": {"$email": "ann@example.com", "$first_name": False}},
+            ["$first_name must be a string, not a boolean false", 'e.g. "false"'],
+            ["False"],
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_named_in_json_words(
+    changes: dict[str, object], said: list[str], not_said: list[str]
+) -> None:
+    """A null, true or false is said as JSON says it ("None", "True" and "null null" were
+    Python's words), with what would be right."""
+    findings = validator().validate_payload(event(**changes)).findings
+    (message,) = [f.message for f in findings if said[0] in f.message]
+    for words in said:
+        assert words in message
+    for words in not_said:
+        assert words not in message

@@ -114,8 +114,8 @@ def test_a_wrong_type_is_said_in_json_words_once() -> None:
         'unique_id must be a string, not a boolean true: put it in quotes, e.g. "true"'
     ]
     assert by_pointer["/data/attributes/profile/data/attributes/phone_number"] == [
-        "profile.data.attributes.phone_number must be a string, not null: leave the member "
-        "out or write a string"
+        "profile.data.attributes.phone_number must be a string, not null: write the value, "
+        "or remove the member"
     ]
     assert by_pointer["/data/attributes/profile/data/attributes/location/latitude"] == [
         "profile.data.attributes.location.latitude must be a string or a number, not null"

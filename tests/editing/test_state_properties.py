@@ -305,3 +305,35 @@ def test_members_pasted_at_once_change_only_their_object(data: Any) -> None:
 def _unbroken(text: str) -> str:
     """JSON text without its line breaks and the indentation after them (only blanks)."""
     return re.sub(r"\n[ \t]*", "", text)
+
+
+def test_removing_the_last_member_of_its_holders_removes_them_too() -> None:
+    text = '{"p": {"name": "Ann", "location": {"city": "Boston"}}}'
+    state = EditState(text)
+    state.remove("/p/location/city", holders=1)
+    assert state.text == '{"p": {"name": "Ann"}}'
+    state.undo()
+    assert state.text == text
+    # a holder with other members stays, and so does one past the count
+    two = EditState('{"p": {"location": {"city": "Boston", "zip": "02110"}}}')
+    two.remove("/p/location/city", holders=1)
+    assert json.loads(two.text) == {"p": {"location": {"zip": "02110"}}}
+    deep = EditState('{"p": {"location": {"city": "Boston"}}}')
+    deep.remove("/p/location/city", holders=1)
+    assert deep.text == '{"p": {}}'
+
+
+def test_a_member_set_through_an_array_replaces_it_like_a_scalar() -> None:
+    """A Form field whose object is an array in the text ("profile": []) writes its value:
+    it used to change nothing while the field showed what was typed."""
+    for holder in ("[]", "[1, 2]", '"x"', "null"):
+        state = EditState('{"a": {"profile": ' + holder + ', "z": 1}}')
+        assert state.set_value("/a/profile/$email", "ann@example.com") is not None
+        assert json.loads(state.text) == {"a": {"profile": {"$email": "ann@example.com"}, "z": 1}}
+        state.undo()
+        assert json.loads(state.text)["a"]["profile"] == json.loads(holder)
+    # an element of an array is still set or appended by its index
+    items = EditState('{"items": [1]}')
+    items.set_value("/items/1", 2)
+    assert json.loads(items.text) == {"items": [1, 2]}
+    assert items.set_value("/items/5", 3) is None

@@ -200,3 +200,123 @@ def test_each_store_honours_the_backend_variable_as_it_is_now(
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     store = SecretStore(_service())
     assert not store.status.available and "switched off" in store.status.message
+
+
+RECOVERY_SCRIPT = r"""
+import io, json, logging, os, signal, sys, time
+from pathlib import Path
+
+import secretstorage
+from jeepney import DBusAddress, new_method_call
+from secretstorage.util import format_secret, open_session
+
+from composer.storage.secrets import SecretStore
+
+OLD, NEW, PROD, OTHER, MODE = sys.argv[1:6]
+NAMES = {OLD: "old", NEW: "new", PROD: "prod", OTHER: "other", None: None}
+log = io.StringIO()
+logging.basicConfig(stream=log, level=logging.DEBUG)
+bus = secretstorage.dbus_init()
+collection = secretstorage.get_default_collection(bus)
+
+
+def unlock():
+    # the daemon's own way to unlock without a prompt: its master password (the session's)
+    service = DBusAddress("/org/freedesktop/secrets", bus_name="org.freedesktop.secrets",
+                          interface="org.freedesktop.Secret.Service")
+    path = bus.send_and_get_reply(new_method_call(service, "ReadAlias", "s", ("default",))).body[0]
+    internal = DBusAddress("/org/freedesktop/secrets", bus_name="org.freedesktop.secrets",
+                           interface="org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface")
+    secret = format_secret(open_session(bus), b"event-composer-tests", "text/plain")
+    bus.send_and_get_reply(new_method_call(internal, "UnlockWithMasterPassword", "o(oayays)",
+                                           (path, secret)))
+
+
+def stop_daemon():
+    # SIGTERM to this session's own daemon (the owner of the Secret Service name on this bus);
+    # the bus starts a new one on the next call, whose keyring is locked until unlocked
+    dbus = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
+                       interface="org.freedesktop.DBus")
+    pid = bus.send_and_get_reply(new_method_call(
+        dbus, "GetConnectionUnixProcessID", "s", ("org.freedesktop.secrets",))).body[0]
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
+
+
+RETRY = 0.3  # seconds before a keyring that refused is tried again (5 in the app)
+store = SecretStore(
+    "event-composer-recovery", known_accounts=lambda: ["Staging", "Prod"], retry_delay=RETRY
+)
+out = {"first": [store.set_key("Staging", OLD), store.set_key("Prod", PROD)]}
+if MODE == "stop-daemon":
+    stop_daemon()
+else:
+    collection.lock()
+out["refused"] = store.set_key("Staging", NEW)  # the user replaces the key: the keyring is locked
+out["while_locked"] = NAMES[store.get_key("Staging")]
+out["prod_while_locked"] = NAMES[store.get_key("Prod")]
+unlock()
+out["prod_at_once"] = NAMES[store.get_key("Prod")]  # refused a moment ago: not asked again yet
+time.sleep(RETRY)
+out["unlocked"] = not secretstorage.get_default_collection(bus).is_locked()
+if MODE == "probe":
+    store.probe()  # the app asks the keyring how it is again (the window does not, yet)
+out["staging"] = NAMES[store.get_key("Staging")]
+# the app may need no other key: reading this one is enough for the keyring to get it
+out["stored"] = NAMES[SecretStore("event-composer-recovery").get_key("Staging")]
+out["prod"] = NAMES[store.get_key("Prod")]
+out["other"] = store.set_key("Other", OTHER)
+out["status"] = store.status.message
+later = SecretStore("event-composer-recovery")  # the next run of the app
+out["next_run"] = {a: NAMES[later.get_key(a)] for a in ("Staging", "Prod", "Other")}
+found = [str(p) for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")
+         for p in Path(os.environ[var]).rglob("*")
+         if p.is_file() and any(k.encode() in p.read_bytes() for k in (OLD, NEW, PROD, OTHER))]
+out["files_with_a_key"] = found
+out["log_has_a_key"] = any(k in log.getvalue() for k in (OLD, NEW, PROD, OTHER))
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(
+    not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
+    reason="needs dbus-run-session and gnome-keyring-daemon (make system-deps)",
+)
+@pytest.mark.parametrize("mode", ["lock", "probe", "stop-daemon"])
+def test_a_key_the_keyring_refused_is_the_one_used_and_stored_once_it_works_again(
+    tmp_path: Path, mode: str
+) -> None:
+    """A Secret Service of its own, locked for real (or its daemon stopped with SIGTERM, and the
+    one the bus starts instead locked) while the user replaces a key (the write is refused: the
+    new key is kept in memory), then unlocked with its master password. The key
+    the user gave is the one used (never the stale one the keyring still holds), the keyring
+    serves its other keys again, takes new ones, and holds the user's key for the next run."""
+    keys = ["pk_" + c * 30 for c in "abcd"]  # old, new, prod, other
+    script = tmp_path / "recovery.py"
+    script.write_text(RECOVERY_SCRIPT)
+    run = subprocess.run(  # noqa: PLW1510 (the return code is asserted)
+        ["bash", str(ROOT / ".ci" / "keyring-session"), sys.executable, str(script), *keys, mode],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["first"] == ["keyring", "keyring"]
+    assert (out["refused"], out["while_locked"]) == ("memory", "new")
+    assert out["prod_while_locked"] is None and out["unlocked"]
+    assert out["prod_at_once"] is None
+    assert out["staging"] == "new"  # the key the user gave, not the keyring's stale one
+    assert out["stored"] == "new"
+    assert out["prod"] == "prod"  # the keyring's other keys are read again
+    assert out["other"] == "keyring"  # and it takes new ones again
+    assert out["status"] == "Secret Service (unlocked)"
+    assert out["next_run"] == {"Staging": "new", "Prod": "prod", "Other": "other"}
+    assert out["files_with_a_key"] == [] and out["log_has_a_key"] is False
+    assert not any(k in run.stdout + run.stderr for k in keys)

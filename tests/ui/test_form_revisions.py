@@ -165,3 +165,33 @@ def test_the_first_event_comes_in_the_default_revisions_shape(qtbot, make_window
     report = Validator("2026-07-15").validate_payload(json.loads(window.controller.text()))
     assert [f.message for f in report.findings if f.severity.value == "error"] == []
     window.controller.mark_saved()
+
+
+def test_a_nested_field_emptied_again_leaves_no_empty_object(composer: Any, qtbot: Any) -> None:
+    """Typing a city makes the profile's location object; deleting the city again takes the
+    location away too: the Form shows no location, so none is sent (it used to send
+    "location": {})."""
+    from PySide6.QtCore import Qt
+
+    controller, widget = composer
+    controller.convert_to_revision("2026-07-15")
+    before = controller.text()
+    form = widget.form
+    form.more_profile.setChecked(True)
+    city = form.profile_edits["location.city"]
+    city.setFocus()
+    qtbot.keyClicks(city, "Bo")
+    assert body(controller)["data"]["attributes"]["profile"]["data"]["attributes"]["location"] == {
+        "city": "Bo"
+    }
+    qtbot.keyClick(city, Qt.Key.Key_Backspace)
+    qtbot.keyClick(city, Qt.Key.Key_Backspace)
+    assert controller.text() == before
+    # a location with another member keeps it
+    form.profile_edits["location.zip"].setFocus()
+    qtbot.keyClicks(form.profile_edits["location.zip"], "02110")
+    city.setFocus()
+    qtbot.keyClicks(city, "X")
+    qtbot.keyClick(city, Qt.Key.Key_Backspace)
+    attrs = body(controller)["data"]["attributes"]["profile"]["data"]["attributes"]
+    assert attrs["location"] == {"zip": "02110"}

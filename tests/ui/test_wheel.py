@@ -154,3 +154,27 @@ def test_the_wheel_on_a_focused_picker_never_runs_its_actions(qtbot, make_window
         wheel_over(bar.target_combo, -1)
     assert asked == []
     assert bar.target().label == "production"
+
+
+def test_the_wheel_over_an_unfocused_tab_bar_switches_no_tab(qtbot, make_window):
+    """A wheel passing over the Form / Raw JSON tabs (or the response's Body / Headers /
+    Request / Attempts) used to switch to the next tab."""
+    from PySide6.QtWidgets import QTabBar
+
+    window = make_window()
+    composer_tabs = window.composer.tabs
+    assert composer_tabs.currentIndex() == 0
+    wheel_over(composer_tabs.tabBar(), -1)
+    assert composer_tabs.currentIndex() == 0
+    with qtbot.waitSignal(window.sendFinished, timeout=10_000):
+        window.request_send()  # the response's tabs show
+    bars = [b for b in window.findChildren(QTabBar) if b.isVisible() and b.count() > 1]
+    assert len(bars) >= 2
+    for bar in bars:
+        before = bar.currentIndex()
+        wheel_over(bar, -1 if before + 1 < bar.count() else 1)
+        assert bar.currentIndex() == before, bar.tabText(0)
+    # a focused tab bar still takes it
+    focus(qtbot, composer_tabs.tabBar())
+    wheel_over(composer_tabs.tabBar(), -1)
+    assert composer_tabs.currentIndex() == 1

@@ -109,6 +109,11 @@ class ComposerController(QObject):
         """The text as the editor holds it (lines end in "\\n"); :meth:`span_of` counts in it."""
         return self.state.text
 
+    def loaded_generation(self) -> int:
+        """The state's generation when the document shown was loaded: it changes only when
+        another text is loaded (a view that follows edits row by row starts over then)."""
+        return self._loaded[0]
+
     def payload(self) -> Any | None:
         """The parsed body, or None while the text does not parse."""
         return self.state.value()

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -46,6 +46,7 @@ from composer.ui.editor.form_parts import (
     html,
     set_text,
 )
+from composer.ui.editor.history_menu import open_history_menu
 
 PROFILE_KEYS = tuple(k for k in PROFILE_LABELS if k.startswith("$"))
 
@@ -165,20 +166,21 @@ class EventForm(FormBoxes):
     def _pointer(self, key: str) -> str:
         return self.shape.binding(key).pointer
 
-    def _run(self, operation: str, *args: Any) -> None:
+    def _run(self, operation: str, *args: Any, **kwargs: Any) -> None:
         if self._refreshing:
             return
         self._editing = True
         try:
             # typing in one field is one undo step
-            self.controller.edit(operation, *args, group=f"field:{args[0]}")
+            self.controller.edit(operation, *args, group=f"field:{args[0]}", **kwargs)
         finally:
             self._editing = False
 
     def _set(self, key: str, value: Any) -> None:
-        """Set the field's member (None removes it)."""
+        """Set the field's member (None removes it, and the objects that only held it)."""
         if value is None:
-            self._run("remove", self._pointer(key))
+            binding = self.shape.binding(key)
+            self._run("remove", binding.pointer, holders=binding.holders)
         else:
             self._run("set_value", self._pointer(key), value)
 
@@ -233,8 +235,16 @@ class EventForm(FormBoxes):
         return self.time_field.iso()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Ctrl+Z / Ctrl+Shift+Z in a field undo the composer's last change (one history
-        with the Raw JSON text and the property trees), not the field's own typing."""
+        """Ctrl+Z / Ctrl+Shift+Z in a field, and Undo / Redo in its right-click menu, undo
+        the composer's last change (one history with the Raw JSON text and the property
+        trees), not the field's own typing."""
+        if (
+            event.type() == QEvent.Type.ContextMenu
+            and isinstance(event, QContextMenuEvent)
+            and isinstance(watched, QLineEdit)
+        ):
+            open_history_menu(watched, self.controller, event.globalPos())
+            return True
         if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(
             event, QKeyEvent
         ):
@@ -302,7 +312,10 @@ class EventForm(FormBoxes):
             if self._text_of("metric_service"):
                 self.more_metric.setChecked(True)
             found, time = self._value("time")
-            self.time_field.show_time(time if found and isinstance(time, str) else None)
+            if found and not isinstance(time, str):  # sent as it is: say so, never "no time"
+                self.time_field.show_time(None, other=json.dumps(time, ensure_ascii=False))
+            else:
+                self.time_field.show_time(time if found else None)
             if not self._shows_value(self.value_edit.text()):
                 set_text(self.value_edit, self._value_text())
             set_text(self.unique_edit, self._text_of("unique_id"))

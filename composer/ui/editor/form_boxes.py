@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +29,7 @@ from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_parts import (
     COMMON_PROFILE_FIELDS,
     CONSENT_LABELS,
+    LONGEST_TEXT,
     PROFILE_LABELS,
     PROFILE_PLACEHOLDERS,
     Disclosure,
@@ -212,6 +214,12 @@ class FormBoxes(QWidget):
         self.metric_combo.setToolTip("metric.name: the event's name in Klaviyo, e.g. Placed Order")
         line = self.metric_combo.lineEdit()
         assert line is not None
+        line.setMaxLength(LONGEST_TEXT)
+        completer = self.metric_combo.completer()
+        if completer is not None:
+            # metric names are case-sensitive in Klaviyo: Enter on "placed order" must not
+            # pick the list's "Placed Order" (the combo matches items as its completer does)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseSensitive)
         line.setPlaceholderText("e.g. Placed Order")
         line.setAccessibleName("Metric name")
         line.textEdited.connect(lambda text: self._set_text_field("metric_name", text, keep=True))

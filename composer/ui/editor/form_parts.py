@@ -249,9 +249,16 @@ class Disclosure(QToolButton):
         self._panel.setVisible(on)
 
 
+LONGEST_TEXT = (1 << 31) - 1
+"""What a Form field holds at most: as much as a JSON string can (Qt's default of 32,767
+characters cut a longer value on show, and the next keystroke sent the cut value)."""
+
+
 def line_edit(name: str, placeholder: str = "") -> QLineEdit:
-    """A line edit with an accessible name, a placeholder and a clear button."""
+    """A line edit with an accessible name, a placeholder and a clear button, that shows a
+    value of any length whole."""
     edit = QLineEdit()
+    edit.setMaxLength(LONGEST_TEXT)
     edit.setAccessibleName(name)
     edit.setPlaceholderText(placeholder)
     edit.setClearButtonEnabled(True)

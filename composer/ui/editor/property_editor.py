@@ -35,7 +35,7 @@ from composer.editing.fragments import at_column_0, read_fragment
 from composer.editing.values import TYPES, conversion_loss, type_of
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.tree_model import JsonTreeModel, Path
-from composer.ui.editor.tree_view import PropertyTreeView, TreeDelegate
+from composer.ui.editor.tree_view import NameDelegate, PropertyTreeView, TreeDelegate
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
@@ -66,6 +66,7 @@ class PropertyEditor(QWidget):
         self.tree.setItemDelegate(
             TreeDelegate(self, lambda index, t: self.convert(self.model.path_of(index), t))
         )
+        self.tree.setItemDelegateForColumn(0, NameDelegate(self))
         self.tree.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -87,15 +88,14 @@ class PropertyEditor(QWidget):
         # Wide enough for the longest type name and the drop-down arrow of its editor.
         self.tree.setColumnWidth(1, self.fontMetrics().horizontalAdvance("boolean") + 56)
         self._saved: tuple[list[Path], Path | None, int, int] = ([], None, 0, 0)
-        # What is expanded, kept as it changes: reading it back row by row before each reset
-        # asked about every row of an expanded array of thousands.
-        self._expanded: set[Path] = set()
-        self.tree.expanded.connect(lambda index: self._expanded.add(self.model.path_of(index)))
-        self.tree.collapsed.connect(lambda index: self._expanded.discard(self.model.path_of(index)))
         self._select_after: Path | None = None
         self._question: QMessageBox | None = None
+        # An edit changes only its rows (what is expanded, current and scrolled to stays);
+        # a document loaded anew resets the model, and what was expanded and current is
+        # found again by path.
         self.model.modelAboutToBeReset.connect(self._save_view)
         self.model.modelReset.connect(self._restore_view)
+        self.model.refreshed.connect(self._after_change)
         self.model.problem.connect(self._say)
         self.tree.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
         self.tree.selectionModel().currentChanged.connect(lambda *_: self._reveal_current())
@@ -135,7 +135,7 @@ class PropertyEditor(QWidget):
         layout.addWidget(self.empty_label)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
-        self._restore_view()
+        self._after_change()
 
     # -- view state across changes ---------------------------------------------------------
 
@@ -147,32 +147,47 @@ class PropertyEditor(QWidget):
     def _save_view(self) -> None:
         current = self.tree.currentIndex()
         column, row = max(current.column(), 0), max(current.row(), 0)
-        self._saved = (list(self._expanded), self.current_path(), column, row)
-        # An edit committed from a cell's editor resets the model, which takes the editor
-        # away; a focused editor would hand the focus to the next widget in the chain (the
-        # buttons below), so the next key would miss the tree. The tree takes it first (Qt
-        # does not watch the editor's focus while it commits).
+        # only rows whose members the view was given can be expanded: asking those is cheap
+        # where asking every row of an expanded array of thousands was not
+        expanded = [
+            path
+            for path in self.model.opened_paths()
+            if self.tree.isExpanded(self.model.index_of(path))
+        ]
+        self._saved = (expanded, self.current_path(), column, row)
+        # A reset takes a cell's open editor away; a focused editor would hand the focus to
+        # the next widget in the chain (the buttons below), so the next key would miss the
+        # tree. The tree takes it first (Qt does not watch the editor's focus while it
+        # commits).
         focus = QApplication.focusWidget()
         if focus is not None and focus is not self.tree and self.tree.isAncestorOf(focus):
             self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _restore_view(self) -> None:
+        """After a reset (another document): expand again what was expanded and make the
+        same member current, found by path."""
         expanded, current, column, row = self._saved
+        self._saved = ([], None, 0, 0)
         renamed, self.model.renamed = self.model.renamed, None
         if renamed is not None:
             old, new = renamed
             expanded = [new + p[len(old) :] if p[: len(old)] == old else p for p in expanded]
             if current is not None and current[: len(old)] == old:
                 current = new + current[len(old) :]
-        self._expanded.clear()  # the reset collapsed everything; what is found again returns
         for path in sorted(expanded, key=len):
             index = self.model.index_of(path)
             if index.isValid():
                 self.tree.setExpanded(index, True)
-        target = self._select_after or current
-        self._select_after = None
+        if current is not None and self._select_after is None:
+            self._select(current, column, row)
+
+    def _after_change(self) -> None:
+        """After the rows followed a change: the member an action asked for becomes current
+        (the view keeps everything else as it was)."""
+        target, self._select_after = self._select_after, None
         if target is not None:
-            self._select(target, column, row)
+            current = self.tree.currentIndex()
+            self._select(target, max(current.column(), 0), max(current.row(), 0))
         self._update_buttons()
         self._update_empty()
         self._say("")  # the object changed: what an earlier refusal said is old news

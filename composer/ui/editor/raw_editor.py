@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFontDatabase,
     QHelpEvent,
     QKeyEvent,
@@ -303,6 +305,16 @@ class JsonEdit(QPlainTextEdit):
         self.problemAtCursor.emit(f"{symbol} {p.message}" if p else "")
         mark = self.variable_at(position)
         self.variableAtCursor.emit(mark.text if mark else "")
+
+    open_menu: Callable[[QPoint], None] | None = None
+    """Opens the right-click menu at a global position (the page's: its Undo and Redo are
+    the composer's); None: Qt's own menu."""
+
+    def contextMenuEvent(self, e: QContextMenuEvent) -> None:
+        if self.open_menu is not None:
+            self.open_menu(e.globalPos())
+        else:
+            super().contextMenuEvent(e)
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
         """Undo and redo go to the composer's history; a cursor move ends a typing step."""

@@ -12,6 +12,7 @@ from composer.domain.findings import Finding
 from composer.domain.rule_ids import is_syntax
 from composer.domain.variables import describe_resolved
 from composer.ui.editor.controller import ComposerController
+from composer.ui.editor.history_menu import open_history_menu
 from composer.ui.editor.raw_editor import JsonEdit, Problem, VariableMark
 
 
@@ -57,6 +58,7 @@ class RawPage(QWidget):
         self.raw_editor.variableAtCursor.connect(self._show_cursor_variable)
         self.raw_editor.undoRequested.connect(controller.undo)
         self.raw_editor.redoRequested.connect(controller.redo)
+        self.raw_editor.open_menu = lambda at: open_history_menu(self.raw_editor, controller, at)
         self.raw_editor.cursorPositionChanged.connect(self._show_position)
         controller.findingsChanged.connect(self.show_findings)
         controller.syntaxStateChanged.connect(self.show_syntax)

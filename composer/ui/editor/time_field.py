@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDateTimeEdit
 
 
+NO_TIME = "No time is sent; Klaviyo uses the time it receives the event"
+"""The note under the field while the event has no time member."""
+
+
 class TimeField(QWidget):
     """Edits the event's time. ``changed`` carries the ISO 8601 text to send, or None for
     no time (Klaviyo then uses the time it receives the event)."""
@@ -133,6 +137,7 @@ class TimeField(QWidget):
         if self._showing:
             return
         if received:
+            self.note.setText(NO_TIME)  # (it said "Sent as …" of the time just taken away)
             self.changed.emit(None)
         else:
             self._time_changed()
@@ -144,13 +149,28 @@ class TimeField(QWidget):
         self.note.setText(f"Sent as {iso}")
         self.changed.emit(iso)
 
-    def show_time(self, time: str | None) -> None:
-        """Show the JSON's time (None: no time member)."""
+    def show_time(self, time: str | None, *, other: str | None = None) -> None:
+        """Show the JSON's time (None: no time member). ``other``: the JSON text of a time
+        member that is no string (a number, null…), which is sent as it is."""
         self._showing = True
         try:
-            self._show(time)
+            if other is not None:
+                self._show_other(other)
+            else:
+                self._show(time)
         finally:
             self._showing = False
+
+    def _show_other(self, json_text: str) -> None:
+        self.time_edit  # noqa: B018  (the editor is where a date and time is picked instead)
+        self.time_at.setChecked(True)
+        self._set_edit_enabled(True)
+        self.offset_combo.setEnabled(True)
+        shown = json_text if len(json_text) <= 40 else json_text[:39] + "…"
+        self.note.setText(
+            f"The JSON has time {shown}, which is no date-time text and is sent as it is; "
+            "pick a date and time to replace it, or choose when Klaviyo receives it"
+        )
 
     def _show(self, time: str | None) -> None:
         if time is None:
@@ -160,7 +180,7 @@ class TimeField(QWidget):
             if not self._date_time().isValid() or self.note.text() == "":
                 self._set_date_time(QDateTime.currentDateTime())
                 self._select_offset(local_offset_minutes())
-            self.note.setText("No time is sent; Klaviyo uses the time it receives the event")
+            self.note.setText(NO_TIME)
             return
         self.time_edit  # noqa: B018  (a time to show: the editor is needed now)
         self.time_at.setChecked(True)

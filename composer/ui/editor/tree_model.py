@@ -3,8 +3,10 @@ the profile's custom properties): Name · Type · Value, nested objects and arra
 
 The model reads the values from :class:`composer.editing.state.EditState` and changes them
 only through the controller's operations, so every change is a minimal text edit with one
-undo history. Markers for findings live in the decoration and tool-tip roles, never in the
-name: what the Name cell edits is exactly the member's name.
+undo history. After each change the rows follow it row by row (:mod:`composer.ui.editor.
+tree_rows`): the view is told which rows were inserted, removed, moved or changed, so what is
+expanded, current and scrolled to stays. Markers for findings live in the decoration and
+tool-tip roles, never in the name: what the Name cell edits is exactly the member's name.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import QApplication
 from composer.domain.findings import Severity, escape_token
 from composer.editing.values import convert, converted_source, display, parse_cell, type_of
 from composer.ui.editor.controller import ComposerController
+from composer.ui.editor.tree_rows import Row, Rows
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
@@ -31,8 +34,17 @@ if TYPE_CHECKING:
 Path = tuple[str | int, ...]
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Type", "Value")
+_FIXED = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NAME = _FIXED | Qt.ItemFlag.ItemIsEditable
+_NAME_LEAF = _NAME | Qt.ItemFlag.ItemNeverHasChildren
+_FIXED_LEAF = _FIXED | Qt.ItemFlag.ItemNeverHasChildren
+_NONE = Qt.ItemFlag.NoItemFlags
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 SEVERITY_ROLE = Qt.ItemDataRole.UserRole + 2
+LABEL_ROLE = Qt.ItemDataRole.UserRole + 3
+"""The Name cell of an array item: its index ("[3]"), which the delegate paints. It is the
+row's place, not its data (as a table's row numbers), so an item inserted before it does
+not change the items after it."""
 
 
 class JsonTreeModel(QAbstractItemModel):
@@ -41,6 +53,8 @@ class JsonTreeModel(QAbstractItemModel):
 
     problem = Signal(str)
     """An edit was refused; says why and what would be right."""
+    refreshed = Signal()
+    """The rows follow a change of the text (after its row signals, or after a reset)."""
 
     def __init__(
         self,
@@ -54,35 +68,46 @@ class JsonTreeModel(QAbstractItemModel):
         self.controller = controller
         self.pointer = pointer
         self.name = name
-        self._hidden = frozenset(hidden)
-        self._paths: list[Path] = [()]
-        self._ids: dict[Path, int] = {(): 0}
-        self._children: dict[Path, tuple[list[str | int], dict[str | int, int]]] = {}
-        self._generation = -1
+        self._rows = Rows(self, frozenset(hidden), self._spelling)
+        self._by_id = self._rows.by_id  # the views ask for rows by id thousands of times
         self._source: str | None = None
+        self._load = -1  # the load of a document the rows show (see ComposerController)
         self._flags: dict[Path, tuple[Severity, str]] = {}
         self.renamed: tuple[Path, Path] | None = None
-        """The last rename made here (old path, new path): the view keeps the row current."""
+        """The last rename made here (old path, new path): the view keeps the row current
+        across a reset."""
         controller.draftChanged.connect(self.sync)
         self.sync()
 
     # -- reading ---------------------------------------------------------------------------
 
     def sync(self) -> None:
-        """Follow the text: reset when the object's text changed (cheap when it did not)."""
+        """Follow the text: the rows that changed, row by row; a reset only for a document
+        loaded anew that has no member in common with the one shown (cheap when the
+        object's text did not change)."""
         state = self.controller.state
-        if not state.is_read() or not state.parses():
-            return
+        if not state.is_read() and self._load >= 0:
+            return  # a long text loaded since is read on a worker thread: followed then
+        # (the first time the text is read at once: the Form shows it in its first paint)
+        if not state.parses():
+            return  # while the text does not parse the tree shows what it last read
         source = state.source_at(self.pointer)
-        if source == self._source and self._generation >= 0:
-            self._generation = state.generation
-            self._children.clear()
+        load = self.controller.loaded_generation()
+        if source == self._source and load == self._load:
             return
-        self.beginResetModel()
         self._source = source
-        self._generation = state.generation
-        self._children.clear()
-        self.endResetModel()
+        _found, value = state.value_at(self.pointer)
+        loaded, self._load = load != self._load, load
+        if loaded and not self._rows.matches(value):  # another document: nothing to keep
+            self.beginResetModel()
+            self._rows.start(value)
+            self.endResetModel()
+            self.refreshed.emit()
+            return
+        self.renamed = None
+        self._rows.follow(value)
+        if self._rows.signals:
+            self.refreshed.emit()
 
     def pointer_of(self, path: Path) -> str:
         """The JSON pointer of a path inside the object."""
@@ -103,66 +128,70 @@ class JsonTreeModel(QAbstractItemModel):
             node = node[key]
         return True, node
 
+    def _row(self, index: Index) -> Row | None:
+        if not index.isValid():
+            return self._rows.root
+        return self._by_id.get(index.internalId())
+
     def path_of(self, index: Index) -> Path:
         """The path of an index (``()`` for the invisible root)."""
-        if not index.isValid():
-            return ()
-        return self._paths[int(index.internalId())]
-
-    def _id(self, path: Path) -> int:
-        found = self._ids.get(path)
-        if found is None:
-            found = self._ids[path] = len(self._paths)
-            self._paths.append(path)
-        return found
+        row = self._row(index)
+        return () if row is None else self._rows.path(row)
 
     def child_keys(self, path: Path) -> list[str | int]:
         """Member names (or element indexes) under ``path``, in text order."""
-        if self._generation != self.controller.state.generation:
-            self._children.clear()
-            self._generation = self.controller.state.generation
-        cached = self._children.get(path)
-        if cached is None:
-            found, value = self.value_at(path)
-            keys: list[str | int] = []
-            if found and isinstance(value, dict):
-                keys = [k for k in value if path or k not in self._hidden]
-            elif found and isinstance(value, list):
-                keys = list(range(len(value)))
-            cached = (keys, {k: i for i, k in enumerate(keys)})
-            self._children[path] = cached
-        return cached[0]
+        row = self._rows.find(path)
+        return [] if row is None else [k.token for k in self._rows.kids(row)]
+
+    def opened_paths(self) -> list[Path]:
+        """The paths of the members whose rows a view has been given (the only ones that
+        can be expanded)."""
+        return [self._rows.path(row) for row in self._rows.opened()]
 
     def index_of(self, path: Path, column: int = 0) -> QModelIndex:
         """The index of a path (invalid when the path is not there)."""
-        if not path:
-            return QModelIndex()
-        self.child_keys(path[:-1])
-        rows = self._children[path[:-1]][1]
-        row = rows.get(path[-1])
-        if row is None:
-            return QModelIndex()
-        return self.createIndex(row, column, self._id(path))
+        row = self._rows.find(path) if path else None
+        return QModelIndex() if row is None else self._rows.index(row, column)
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         """Qt: the index of a cell."""
-        keys = self.child_keys(self.path_of(parent))
-        if not 0 <= row < len(keys) or not 0 <= column < len(COLUMNS):
+        # asked for every row at each layout of the view: kept short
+        if not parent.isValid():
+            holder: Row | None = self._rows.root
+        elif parent.column() == 0:  # only a row's first cell has members under it
+            holder = self._by_id.get(parent.internalId())
+        else:
+            holder = None
+        if holder is None or not 0 <= column < 3:
             return QModelIndex()
-        return self.createIndex(row, column, self._id((*self.path_of(parent), keys[row])))
+        kids = holder.kids if holder.kids is not None else self._rows.kids(holder)
+        if not 0 <= row < len(kids):
+            return QModelIndex()
+        return self.createIndex(row, column, kids[row].ident)
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         """Qt: the parent of an index."""
-        path = self.path_of(index)
-        if len(path) <= 1:
+        row = self._row(index) if index.isValid() else None
+        if row is None or row.parent is None:
             return QModelIndex()
-        return self.index_of(path[:-1])
+        return self._rows.index(row.parent)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         """Qt: how many members the item has."""
         if parent.isValid() and parent.column() != 0:
             return 0
-        return len(self.child_keys(self.path_of(parent)))
+        holder = self._row(parent)
+        return 0 if holder is None else len(self._rows.kids(holder))
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        """Qt: whether the item has members (without making their rows: the view asks this
+        of every row it shows)."""
+        if not parent.isValid():
+            return bool(self._rows.kids(self._rows.root))
+        holder = self._by_id.get(parent.internalId())
+        if holder is None or parent.column() != 0:
+            return False
+        return holder.size > 0 if holder.kids is None else bool(holder.kids)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         """Qt: Name, Type, Value."""
@@ -178,28 +207,29 @@ class JsonTreeModel(QAbstractItemModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         """Qt: names of object members, every type, and scalar values are editable."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        path = self.path_of(index)
+        # asked of every row at each layout of the view: read from the row, not the text
+        row = self._by_id.get(index.internalId()) if index.isValid() else None
+        if row is None:  # the invisible root, or a row removed since the index was made
+            return _NONE
         col = index.column()
         if col == 0:
-            editable = isinstance(path[-1], str)
-        elif col == 1:
-            editable = True
-        else:
-            found, value = self.value_at(path)
-            editable = found and not isinstance(value, dict | list) and value is not None
-        return base | Qt.ItemFlag.ItemIsEditable if editable else base
+            if row.size < 0:
+                return _NAME_LEAF if row.key is not None else _FIXED_LEAF
+            return _NAME if row.key is not None else _FIXED
+        if col == 1:
+            return _NAME
+        return _NAME if row.size < 0 and row.kind != "null" else _FIXED
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Qt: what a cell shows and edits; a finding's marker and words on the name."""
-        if not index.isValid():
-            return None
         path = self.path_of(index)
+        if not path:
+            return None
         col = index.column()
         if role == PATH_ROLE:
             return self.pointer_of(path)
+        if role in (LABEL_ROLE, Qt.ItemDataRole.AccessibleTextRole) and col == 0:
+            return f"[{path[-1]}]" if isinstance(path[-1], int) else None
         flag = self._flags.get(path)
         if role == SEVERITY_ROLE:
             return flag[0].value if flag else None
@@ -222,14 +252,20 @@ class JsonTreeModel(QAbstractItemModel):
         found, value = self.value_at(path)
         if col == 0:
             key = path[-1]
-            return key if isinstance(key, str) else f"[{key}]"
+            return key if isinstance(key, str) else None
         if col == 1:
             return type_of(value)
         if isinstance(value, int | float) and not isinstance(value, bool):
             source = self.controller.state.source_at(self.pointer_of(path))
             if source is not None:
+                row = self._row(index)
+                if row is not None:
+                    row.spelling = source  # a change of spelling alone repaints the row
                 return source  # as written: 10.50 stays 10.50
         return display(value) if found else ""
+
+    def _spelling(self, row: Row) -> str | None:
+        return self.controller.state.source_at(self.pointer_of(self._rows.path(row)))
 
     def _resolved_tip(self, path: Path) -> str | None:
         """A value with variables: what the next send would make of it."""
@@ -243,9 +279,9 @@ class JsonTreeModel(QAbstractItemModel):
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         """Qt: rename a member, change a type, or set a value (one text edit each)."""
-        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
-            return False
         path = self.path_of(index)
+        if not path or role != Qt.ItemDataRole.EditRole:
+            return False
         ptr = self.pointer_of(path)
         found, current = self.value_at(path)
         if not found:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.editing.values import TYPES
+from composer.ui.editor.tree_model import LABEL_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -79,6 +80,19 @@ class TreeDelegate(QStyledItemDelegate):
             self._convert(index, text)
         else:
             model.setData(index, text)
+
+
+class NameDelegate(QStyledItemDelegate):
+    """The Name column: an array item's cell reads its index ("[3]"), which is its place,
+    not its data (see ``LABEL_ROLE``). Only this column pays for the Python override."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        """The index of an array item as its name."""
+        super().initStyleOption(option, index)
+        label = index.data(LABEL_ROLE)
+        if label:
+            option.text = label
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
 
 
 class PropertyTreeView(QTreeView):
