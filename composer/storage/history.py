@@ -48,7 +48,12 @@ from composer.storage.records import (
     unique_id_of,
 )
 from composer.storage.runs import ReplayRuns
-from composer.storage.search_text import as_read, fts_query, index_text, search_words
+from composer.storage.search_text import (
+    as_read,
+    fts_query,
+    index_text,
+    symbol_words,
+)
 
 if TYPE_CHECKING:
     from composer.storage.imports import ImportResult
@@ -489,7 +494,8 @@ class HistoryStore:
             ).fetchall()
         )
         events = [JobEventRow(*r) for r in rows]
-        words = [_folded(w) for w in search_words(text or "")]
+        # every word, those with no letter or digit (an emoji) too, as the search takes them
+        words = [_folded(w) for w in (text or "").split()]
         if not events or not words:
             return events
         entry = self.get(entry_id)
@@ -741,6 +747,15 @@ def _entry_from(r: tuple[Any, ...]) -> HistoryEntry:
     )
 
 
+_HOLDS = (
+    "(instr(entry_fts.metric, ?) OR instr(entry_fts.profile, ?) "
+    "OR instr(entry_fts.properties, ?) OR instr(entry_fts.response, ?))"
+)
+"""A search word with no letter or digit (an emoji, €, ★), which the index holds no word
+for: found as it is written in the indexed text. With other words the index finds the
+candidates first; alone, every entry's search text is read (0.3 s at 100,000 entries)."""
+
+
 def _select(query: HistoryQuery | None) -> tuple[str, str, tuple[Any, ...], str]:
     """(FROM source, WHERE clause, parameters, ordering column) for a query, made only of
     fixed SQL fragments; every value is a bound parameter.
@@ -755,11 +770,17 @@ def _select(query: HistoryQuery | None) -> tuple[str, str, tuple[Any, ...], str]
     params: list[Any] = []
     if query.text:
         match = fts_query(query.text)
-        if match is not None:
+        symbols = symbol_words(query.text)
+        if match is not None or symbols:
             source = "entry_fts CROSS JOIN entry e ON e.id = entry_fts.rowid"
             order = "entry_fts.rowid"
+        if match is not None:
             clauses.append("entry_fts MATCH ?")
             params.append(match)
+        for word in symbols:
+            # no word of the index (an emoji, €): the text itself, in the indexed columns
+            clauses.append(_HOLDS)
+            params.extend([word] * 4)
     if query.deliveries:
         marks = ", ".join("?" for _ in query.deliveries)
         clauses.append(f"e.delivery IN ({marks})")

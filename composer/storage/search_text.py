@@ -59,6 +59,13 @@ def search_words(text: str) -> list[str]:
     return [w for w in text.split() if re.search(r"\w", w)]
 
 
+def symbol_words(text: str) -> list[str]:
+    """The words of a search text with no letter or digit (an emoji, €, ★): the index
+    holds no word for them (its tokenizer takes them for separators), so they are looked
+    for as written."""
+    return [w for w in text.split() if not re.search(r"\w", w)]
+
+
 def fts_query(text: str) -> str | None:
     """The user's search words as an FTS5 query: every word must match, the last one as a
     prefix (type-ahead). Words are quoted, so FTS5 operators in the text are taken literally;

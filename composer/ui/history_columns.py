@@ -1,8 +1,10 @@
 """How wide the history table's columns are: each column of short texts of a fixed form
 (time, status, delivery, read back, duration, problems) fits the widest text among the rows
-loaded and its title; the target fits too while it takes no more than metric or profile
-get (a long custom host is cut); metric and profile share what is left and are cut with "…"
-(their cell's tool tip has the whole text). A column the user has resized keeps its width."""
+loaded and its title; the target fits too while it takes no more than metric or profile get
+(a long custom host is cut); metric and profile share what is left, never narrower than
+:data:`MIN_FREE_CHARS` characters: in a narrow window (the collections shown beside a
+1024-pixel one) the table scrolls sideways rather than cut them to a letter. A cut metric or
+profile is whole in its cell's tool tip. A column the user has resized keeps its width."""
 
 from __future__ import annotations
 
@@ -14,12 +16,15 @@ from composer.ui.history_model import FREE_COLUMNS, TARGET_COLUMN, HistoryTableM
 MAX_TARGET_CHARS = 16
 """A target (a custom URL's host) wider than this many average characters is cut when metric
 and profile would get less room than it."""
+MIN_FREE_CHARS = 16
+"""Metric and profile are never narrower than this many average characters."""
 
-_REMEASURE = (QEvent.Type.Show, QEvent.Type.FontChange, QEvent.Type.StyleChange)
+_REMEASURE = (QEvent.Type.FontChange, QEvent.Type.StyleChange)
+_SAMPLE = "2026-12-31 23:59 no response (protocol)"
 
 
 class HistoryColumns(QObject):
-    """Sizes the columns of ``table`` (showing ``model``) as rows arrive."""
+    """Sizes the columns of ``table`` (showing ``model``) as rows arrive and as it resizes."""
 
     def __init__(self, table: QTableView, model: HistoryTableModel) -> None:
         super().__init__(table)
@@ -28,12 +33,12 @@ class HistoryColumns(QObject):
         self._sizing = False
         self._user_sized: set[int] = set()
         self._widths: dict[int, int] = {}
+        self._measured = 0
         header = table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(table.fontMetrics().horizontalAdvance("x" * 3))
         for col in range(model.columnCount()):
-            mode = QHeaderView.ResizeMode.Stretch if col in FREE_COLUMNS else None
-            header.setSectionResizeMode(col, mode or QHeaderView.ResizeMode.Interactive)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         header.sectionResized.connect(self._resized)
         model.modelReset.connect(self.fit)
         model.rowsInserted.connect(self._rows_added)
@@ -41,22 +46,29 @@ class HistoryColumns(QObject):
         self.fit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Measured again when shown and when the font or style changes: texts measured
-        # while the table was hidden (the history starts folded) may have been measured
-        # in a font still loading.
-        if event.type() in _REMEASURE:
+        # Measured again when the font or style changes, and when shown in a font that now
+        # measures otherwise: texts measured while the table was hidden (the history starts
+        # folded) may have been measured in a font still loading. Not on every show: a
+        # long-scrolled table has thousands of rows to measure.
+        if event.type() in _REMEASURE or (
+            event.type() == QEvent.Type.Show and self._measure() != self._measured
+        ):
             self.fit()
         elif event.type() == QEvent.Type.Resize:
-            self._place_target()
+            self._place()
         return False
 
     def _resized(self, col: int, _old: int, _new: int) -> None:
         if not self._sizing:
             self._user_sized.add(col)  # dragged by the user: leave it as they chose
 
+    def _measure(self) -> int:
+        return self._table.fontMetrics().horizontalAdvance(_SAMPLE)
+
     def fit(self) -> None:
         """Fit every fixed-form column to the titles and the rows loaded now."""
         self._widths = {}
+        self._measured = self._measure()
         self._widen(0, self._model.rowCount() - 1)
 
     def _rows_added(self, _parent: QModelIndex, first: int, last: int) -> None:
@@ -77,17 +89,27 @@ class HistoryColumns(QObject):
             self._widths[col] = widest
             if col != TARGET_COLUMN:
                 self._set_width(col, widest)
-        self._place_target()
+        self._place()
 
-    def _place_target(self) -> None:
-        """The target column as wide as its widest text while metric and profile keep a
-        third of the free width each; else cut (a custom URL's host) at a width that still
-        shows Production whole."""
+    def _place(self) -> None:
+        """Share the width the fixed-form columns leave: the target as wide as its widest
+        text while metric and profile keep as much each (else cut, at a width that still
+        shows Production whole), then metric and profile, each at least
+        :data:`MIN_FREE_CHARS` characters wide."""
+        header = self._table.horizontalHeader()
+        char = self._table.fontMetrics().averageCharWidth()
+        fixed = (TARGET_COLUMN, *FREE_COLUMNS)
+        taken = sum(header.sectionSize(c) for c in range(header.count()) if c not in fixed)
+        room = self._table.viewport().width() - taken
         widest = self._widths.get(TARGET_COLUMN, 0)
-        others = sum(w for c, w in self._widths.items() if c != TARGET_COLUMN)
-        share = (self._table.viewport().width() - others) // (len(FREE_COLUMNS) + 1)
-        cap = self._table.fontMetrics().averageCharWidth() * MAX_TARGET_CHARS
-        self._set_width(TARGET_COLUMN, min(widest, max(share, cap)))
+        self._set_width(TARGET_COLUMN, min(widest, max(room // 3, char * MAX_TARGET_CHARS)))
+        room -= header.sectionSize(TARGET_COLUMN)
+        chosen = [c for c in FREE_COLUMNS if c in self._user_sized]
+        room -= sum(header.sectionSize(c) for c in chosen)
+        free = [c for c in FREE_COLUMNS if c not in self._user_sized]
+        for i, col in enumerate(free):
+            share = room // len(free) + (room % len(free) if i == 0 else 0)
+            self._set_width(col, max(share, char * MIN_FREE_CHARS))
 
     def _set_width(self, col: int, width: int) -> None:
         header = self._table.horizontalHeader()

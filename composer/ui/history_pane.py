@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from composer.ui.tasks import TaskRunner
 
 SEARCH_DEBOUNCE_MS = 250
+SEARCH_MIN_CHARS = 10
+"""The search field is never narrower than this many average characters."""
+FILTER_MIN_CHARS = 9
+"""The status filter shows this many characters of its choice when the pane is narrow; its
+open list shows every choice whole."""
 
 EMPTY_HISTORY = (
     "No sends yet — press Ctrl+Enter to send the event in the composer. "
@@ -118,8 +123,20 @@ class HistoryPane(QWidget):
         self.search.setPlaceholderText("Search metric, profile, properties, response…  (Ctrl+F)")
         self.search.setAccessibleName("Search history")
         self.search.setClearButtonEnabled(True)
+        # never squeezed to a letter beside the buttons in a narrow window (the collections
+        # shown at 1024 pixels): the status list gives way instead
+        self.search.setMinimumWidth(self.fontMetrics().averageCharWidth() * SEARCH_MIN_CHARS)
+        self.search.setToolTip(
+            "Search the metric, profile, properties and response of every entry: each word "
+            "must match, the last as the start of a word; case and accents are ignored, and "
+            "Chinese or Japanese text matches inside words (Ctrl+F)"
+        )
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status, delivery or read-back")
+        self.status_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.status_filter.setMinimumContentsLength(FILTER_MIN_CHARS)  # its list shows all
         self.status_filter.setToolTip(
             "Show entries by status, by delivery, or by whether the accepted event was found "
             "when read back"

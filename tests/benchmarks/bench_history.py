@@ -281,8 +281,9 @@ def main() -> None:
             target=50,
         )
         # Part of a word in a script written without spaces: "京都" is inside "東京都渋谷区"
-        # and begins "京都府京都市"; a single character; a word and a rare profile together.
-        for text in ("京都", "渋谷", "京", "渋谷区 user77763@example.com"):
+        # and begins "京都府京都市"; a single character; a word and a rare profile together;
+        # a sign the index has no word for (read in every entry's search text: the worst).
+        for text in ("京都", "渋谷", "京", "渋谷区 user77763@example.com", "€"):
             cjk = HistoryQuery(text=text)
             matches = store.count(cjk)
 
