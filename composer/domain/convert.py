@@ -362,7 +362,7 @@ def _meta_in_data(source: Revision, data: dict[str, Any]) -> bool:
 def _profile_up(flat: dict[str, Any], target: Revision, report: ConversionReport) -> Any:
     attributes: dict[str, Any] = {}
     custom: dict[str, Any] = {}
-    raw = flat.get(RESIDUAL_KEY)
+    raw: Any = flat.get(RESIDUAL_KEY)
     residual: dict[str, Any] = raw if _is_residual(raw, flat) else {}
     for key, value in flat.items():
         src = f"{_P}/{escape_token(key)}"
@@ -716,7 +716,7 @@ def _metric(value: Any, shape: Shape | None, target: Revision, report: Conversio
 
 
 def _metric_up(value: dict[str, Any], report: ConversionReport) -> Any:
-    raw = value.get(RESIDUAL_KEY)
+    raw: Any = value.get(RESIDUAL_KEY)
     residual: dict[str, Any] = raw if _is_metric_residual(raw, value) else {}
     attributes = {k: v for k, v in value.items() if not (k == RESIDUAL_KEY and residual)}
     for key in attributes:
