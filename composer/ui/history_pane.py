@@ -133,10 +133,12 @@ class HistoryPane(QWidget):
         )
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status, delivery or read-back")
-        self.status_filter.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        # as wide as its longest choice where there is room; narrower only in a narrow pane
+        # (its open list still shows every choice whole)
+        arrow = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        self.status_filter.setMinimumWidth(
+            self.fontMetrics().averageCharWidth() * FILTER_MIN_CHARS + 2 * arrow
         )
-        self.status_filter.setMinimumContentsLength(FILTER_MIN_CHARS)  # its list shows all
         self.status_filter.setToolTip(
             "Show entries by status, by delivery, or by whether the accepted event was found "
             "when read back"
