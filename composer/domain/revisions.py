@@ -57,6 +57,9 @@ class ProfileShape:
     meta_path: tuple[str, ...] | None = None
     """Path of the profile's ``meta`` object (moved in 2024-02-15), None when there is none."""
     meta_fields: tuple[str, ...] = ()
+    id_path: tuple[str, ...] | None = None
+    """Path of the profile's Klaviyo ``id`` (relationship shape only): an identifier too
+    (2024-06-15 names "id, email, or phone_number"; the member exists from 2023-07-15)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,12 @@ class Revision:
     def schema(self) -> dict[str, Any]:
         return _load_schema(self.schema_file)
 
+    def types_member(self, path: tuple[str, ...]) -> bool:
+        """Whether the published schema gives the member at ``path`` a type of its own (then
+        the schema's check of it is the one that speaks)."""
+        node = _member_schema(self.schema_file, path)
+        return node is not None and ("type" in node or "oneOf" in node)
+
 
 def today_utc() -> date:
     """Today's date in UTC (the default clock of every lifecycle question)."""
@@ -134,6 +143,18 @@ def _load_schema(file_name: str) -> dict[str, Any]:
     with resource("schemas", file_name).open(encoding="utf-8") as fh:
         schema: dict[str, Any] = json.load(fh)
     return schema
+
+
+@cache
+def _member_schema(file_name: str, path: tuple[str, ...]) -> dict[str, Any] | None:
+    """The schema of the member at ``path`` in a revision's request schema, None if absent."""
+    node: Any = _load_schema(file_name)
+    for key in path:
+        members = node.get("properties") if isinstance(node, dict) else None
+        if not isinstance(members, dict) or key not in members:
+            return None
+        node = members[key]
+    return node if isinstance(node, dict) else None
 
 
 # -- the building blocks of the table ---------------------------------------------------------
@@ -204,6 +225,7 @@ def _relationship_profile(
         if meta_in_attributes
         else ("data", "attributes", "profile", "data", "meta"),
         meta_fields=("patch_properties", *(("patch_identifiers",) if patch_identifiers else ())),
+        id_path=("data", "attributes", "profile", "data", "id"),
     )
 
 

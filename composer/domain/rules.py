@@ -468,6 +468,8 @@ def profile_findings(payload: Any, rev: Revision, *, formats: bool = True) -> li
     phone = profile.get(shape.phone_key)
     for key in shape.string_fields:
         if key in profile and not isinstance(profile[key], str):
+            if rev.types_member((*shape.path, key)):
+                continue  # the schema's own check speaks (and knows whether null is taken)
             identifier = key in (shape.email_key, shape.phone_key)
             make = _error if identifier else _warning
             findings.append(
@@ -484,7 +486,9 @@ def profile_findings(payload: Any, rev: Revision, *, formats: bool = True) -> li
             )
     has_email = isinstance(email, str) and email.strip() != ""
     has_phone = isinstance(phone, str) and phone.strip() != ""
-    if not (has_email or has_phone):
+    profile_id = _get(payload, shape.id_path) if shape.id_path else None
+    has_id = isinstance(profile_id, str) and profile_id.strip() != ""
+    if not (has_email or has_phone or has_id):
         others = [k for k in shape.other_identifier_keys if profile.get(k) not in (None, "")]
         if others:
             findings.append(
@@ -503,7 +507,12 @@ def profile_findings(payload: Any, rev: Revision, *, formats: bool = True) -> li
                     base,
                     "profile-identifier",
                     f'profile has no identifier; add {shape.email_key} (e.g. "ann@example.com") '
-                    f'and/or {shape.phone_key} in E.164 (e.g. "+15005550006")',
+                    f'and/or {shape.phone_key} in E.164 (e.g. "+15005550006")'
+                    + (
+                        ", or the Klaviyo id of an existing profile as profile.data.id"
+                        if shape.id_path
+                        else ""
+                    ),
                 )
             )
     if has_email and formats:

@@ -53,16 +53,76 @@ def json_type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def _either(words: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 def _short(value: Any, limit: int = 40) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def json_schema(node: Any) -> Any:
+    """An OpenAPI 3.0 schema object as the JSON Schema (draft 7) it means.
+
+    Klaviyo publishes its request schemas in OpenAPI 3.0's dialect, where ``nullable: true``
+    says that null is one more value the member takes (its SDKs send ``"value": null`` for a
+    nullable member set to None). JSON Schema has no such keyword and would refuse null, so
+    null joins the member's ``type`` (and ``enum``), or its ``oneOf``/``anyOf`` alternatives
+    when it has no type of its own. A node that lists members (``properties``, ``required``)
+    without a type is an object. The rest is kept as it is.
+    """
+    if isinstance(node, list):
+        return [json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "nullable":
+            continue
+        if key in ("properties", "patternProperties", "definitions"):
+            out[key] = {name: json_schema(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not", "allOf", "anyOf", "oneOf"):
+            out[key] = json_schema(value)
+        else:
+            out[key] = value
+    # An object by every other word of it: up to 2024-10-15 the metric's attributes lists
+    # members and requires "name" but names no type (2025-01-15 adds it); JSON Schema would
+    # take any non-object there, a number or a string, without a name.
+    untyped = "type" not in out and not {"oneOf", "anyOf", "allOf"} & out.keys()
+    if untyped and ("properties" in out or "required" in out):
+        out["type"] = "object"
+    if node.get("nullable") is True:
+        _add_null(out)
+    return out
+
+
+def _add_null(out: dict[str, Any]) -> None:
+    kind = out.get("type")
+    if isinstance(kind, str) and kind != "null":
+        out["type"] = [kind, "null"]
+    elif isinstance(kind, list) and "null" not in kind:
+        out["type"] = [*kind, "null"]
+    if isinstance(out.get("enum"), list) and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    if kind is None:
+        for combinator in ("oneOf", "anyOf"):
+            if isinstance(out.get(combinator), list):
+                out[combinator] = [*out[combinator], {"type": "null"}]
+
+
+@cache
+def _json_schema(schema_file: str, revision: Revision) -> dict[str, Any]:
+    translated: dict[str, Any] = json_schema(revision.schema)
+    return translated
 
 
 @cache
 def _validator(schema_file: str, revision: Revision) -> Draft7Validator:
     from jsonschema import Draft7Validator  # costly: load on first use
 
-    return Draft7Validator(revision.schema)
+    return Draft7Validator(_json_schema(schema_file, revision))
 
 
 # Inside profile and metric (revisions from 2023-07-15 on) "data", "type" and "attributes" name
@@ -121,7 +181,7 @@ def _required(error: ValidationError, ptr: str, shape: Shape) -> Iterator[Findin
 def _type(error: ValidationError, ptr: str) -> Finding:
     expected: Any = error.validator_value
     expected_list = expected if isinstance(expected, list) else [expected]
-    want = " or ".join(str(_TYPE_WORDS.get(t, t)) for t in expected_list)
+    want = _either([str(_TYPE_WORDS.get(t, t)) for t in expected_list])
     got = error.instance
     field = describe_pointer(ptr)
     message = f"{field} must be {want}, not {described(got)}"
@@ -153,6 +213,24 @@ def string_hint(value: Any) -> str:
     return f": put it in quotes, e.g. {json.dumps(json.dumps(value, ensure_ascii=False))}"
 
 
+def _alternative_types(error: ValidationError) -> list[str]:
+    """The types a ``oneOf``/``anyOf`` of plain types allows (empty when it is more than that)."""
+    options: Any = error.validator_value
+    types: list[str] = []
+    for option in options if isinstance(options, list) else []:
+        kind = option.get("type") if isinstance(option, dict) else None
+        if not isinstance(kind, str) or set(option) - {"type", "items"}:
+            return []
+        types.append(kind)
+    return types
+
+
+def _alternatives(error: ValidationError, ptr: str) -> Finding:
+    want = _either([str(_TYPE_WORDS.get(t, t)) for t in _alternative_types(error)])
+    message = f"{describe_pointer(ptr)} must be {want}, not {described(error.instance)}"
+    return Finding(ptr, Severity.ERROR, "schema-type", message)
+
+
 def _enum(error: ValidationError, ptr: str) -> Finding:
     values: Any = error.validator_value
     allowed = " or ".join(json.dumps(v) for v in values)
@@ -173,7 +251,9 @@ def _fast_check(schema_file: str, revision: Revision) -> Callable[[Any], Any] | 
     try:
         import fastjsonschema  # costly: load on first use
 
-        check: Callable[[Any], Any] = fastjsonschema.compile(revision.schema, use_default=False)
+        check: Callable[[Any], Any] = fastjsonschema.compile(
+            _json_schema(schema_file, revision), use_default=False
+        )
         return check
     except Exception:  # the slow path is always there
         return None
@@ -212,6 +292,8 @@ def schema_findings(payload: Any, revision: Revision) -> list[Finding]:
             findings.append(_type(error, ptr))
         elif error.validator == "enum":
             findings.append(_enum(error, ptr))
+        elif error.validator in ("oneOf", "anyOf") and _alternative_types(error):
+            findings.append(_alternatives(error, ptr))
         else:
             findings.append(
                 Finding(

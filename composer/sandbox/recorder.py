@@ -59,8 +59,8 @@ def profile_identity(payload: Any, rev: Revision) -> str:
     compare case-insensitively. At relationship revisions a profile ``id`` comes first.
     """
     shape = rev.profile
-    if shape.path[-2:] == ("data", "attributes"):
-        profile_id = _get(payload, (*shape.path[:-1], "id"))
+    if shape.id_path is not None:
+        profile_id = _get(payload, shape.id_path)
         if isinstance(profile_id, str) and profile_id:
             return f"id:{profile_id}"
     profile = _get(payload, shape.path)

@@ -129,3 +129,50 @@ def test_sdk_1_1_0_creates_a_2023_01_24_event() -> None:
         assert run_sdk(url, [json.loads(EXAMPLE.read_text())], target) == "2023-01-24"
         events = url.app.events()
     assert [e.revision for e in events] == ["2023-01-24"]
+
+
+# The SDK's own models: a nullable member set to None is sent as null ("time": null,
+# "value": null, ...), and a profile may be named by its Klaviyo id alone.
+_MODELS_SCRIPT = """
+import sys
+from klaviyo_api import KlaviyoAPI
+from openapi_client.models import (
+    EventCreateQueryV2, EventCreateQueryV2ResourceObject as Event,
+    EventCreateQueryV2ResourceObjectAttributes as Attributes,
+    EventCreateQueryV2ResourceObjectAttributesMetric as MetricRel,
+    EventCreateQueryV2ResourceObjectAttributesProfile as ProfileRel,
+    EventProfileCreateQueryResourceObject as Profile,
+    EventProfileCreateQueryResourceObjectAttributes as ProfileAttributes,
+    MetricCreateQueryResourceObject as Metric,
+    MetricCreateQueryResourceObjectAttributes as MetricAttributes,
+)
+url, key = sys.argv[1], sys.argv[2]
+client = KlaviyoAPI(key, max_delay=1, max_retries=1, test_host=url)
+metric = MetricRel(data=Metric(type="metric", attributes=MetricAttributes(
+    name="Viewed Product", service=None)))
+profile = ProfileRel(data=Profile(type="profile", id="01GDDKASAP8TKDDA2GRZDSVP4H",
+    attributes=ProfileAttributes(phone_number=None)))
+client.Events.create_event(EventCreateQueryV2(data=Event(type="event", attributes=Attributes(
+    properties={"Plan": "Gold"}, metric=metric, profile=profile, time=None, value=None,
+    value_currency=None, unique_id="sdk-nulls-1"))))
+"""
+
+
+def test_sdk_24_models_send_nulls_and_a_profile_id_and_are_accepted() -> None:
+    if importlib.util.find_spec("klaviyo_api") is None:
+        pytest.skip("klaviyo-api 24.x (a test dependency) is not installed")
+    with run_in_thread(SandboxConfig()) as url:
+        result = subprocess.run(
+            [sys.executable, "-c", _MODELS_SCRIPT, url, KEY],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        events = url.app.events()
+    assert result.returncode == 0, result.stderr[-2000:]
+    [event] = events
+    attributes = event.body["data"]["attributes"]
+    assert attributes["value"] is None and attributes["time"] is None  # nulls were sent
+    assert event.profile == "id:01GDDKASAP8TKDDA2GRZDSVP4H"
+    assert event.unique_id == "sdk-nulls-1"

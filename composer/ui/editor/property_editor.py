@@ -35,7 +35,7 @@ from composer.editing.fragments import at_column_0, read_fragment
 from composer.editing.values import TYPES, conversion_loss, type_of
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.tree_model import JsonTreeModel, Path
-from composer.ui.editor.tree_view import PropertyTreeView, TreeDelegate
+from composer.ui.editor.tree_view import NameDelegate, PropertyTreeView, TreeDelegate
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
@@ -66,6 +66,7 @@ class PropertyEditor(QWidget):
         self.tree.setItemDelegate(
             TreeDelegate(self, lambda index, t: self.convert(self.model.path_of(index), t))
         )
+        self.tree.setItemDelegateForColumn(0, NameDelegate(self))
         self.tree.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed

@@ -38,16 +38,6 @@ class TreeDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._convert = convert
 
-    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
-        """An array item's Name cell reads its index ("[3]"), which is its place, not its
-        data (see ``LABEL_ROLE``)."""
-        super().initStyleOption(option, index)
-        if index.column() == 0:
-            label = index.data(LABEL_ROLE)
-            if label:
-                option.text = label
-                option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
-
     def _choices(self, index: Index) -> tuple[str, ...] | None:
         if index.column() == 1:
             return TYPES
@@ -90,6 +80,19 @@ class TreeDelegate(QStyledItemDelegate):
             self._convert(index, text)
         else:
             model.setData(index, text)
+
+
+class NameDelegate(QStyledItemDelegate):
+    """The Name column: an array item's cell reads its index ("[3]"), which is its place,
+    not its data (see ``LABEL_ROLE``). Only this column pays for the Python override."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        """The index of an array item as its name."""
+        super().initStyleOption(option, index)
+        label = index.data(LABEL_ROLE)
+        if label:
+            option.text = label
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
 
 
 class PropertyTreeView(QTreeView):
