@@ -87,7 +87,9 @@ class FormShape:
 
     def field_for(self, finding: Finding) -> tuple[str, tuple[str, ...]] | None:
         """The field a finding is about, and the path inside it (for a MEMBERS field):
-        matched on the finding's pointer and absent member, never on its words."""
+        matched on the finding's pointer and absent member, never on its words. A finding
+        about an object that only holds fields (the profile's location) goes to the first
+        of them."""
         try:
             target = split_pointer(finding.target)
         except ValueError:
@@ -108,6 +110,13 @@ class FormShape:
             if best is None or len(tokens) > best[0]:
                 best = (len(tokens), b)
         if best is None:
+            # an object that holds fields but is no field itself (the profile's location):
+            # its first field, where a person fixes it (not the body or its attributes,
+            # which hold every field)
+            inside = exact + "/"
+            holders = [b for b in self.fields if b.pointer.startswith(inside)]
+            if holders and len(holders) < len(self.fields):
+                return holders[0].key, ()
             return None
         return best[1].key, tuple(target[best[0] :])
 

@@ -288,3 +288,29 @@ def test_an_item_typed_above_keeps_the_current_row_and_what_is_expanded_on_their
     assert expanded_skus(big) == skus
     assert view.visualRect(view.currentIndex()).intersects(view.viewport().rect())
     assert ("inserted", (("Items",), 10, 10)) in big.signals.seen
+
+
+def test_a_moved_member_takes_its_expansion_along(big: Any, qtbot: Any) -> None:
+    """Alt+Up and Alt+Down on an expanded item, and on an expanded member of an object:
+    it stays expanded where it goes, and the one it passed stays collapsed."""
+    view, model, editor = big.view, big.model, big.editor
+    skus = expanded_skus(big)
+    view.setCurrentIndex(model.index_of(("Items", MIDDLE)))
+    qtbot.keyClick(view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert editor.current_path() == ("Items", MIDDLE - 1)
+    assert view.isExpanded(model.index_of(("Items", MIDDLE - 1)))
+    assert not view.isExpanded(model.index_of(("Items", MIDDLE)))
+    assert expanded_skus(big) == skus
+    qtbot.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert view.isExpanded(model.index_of(("Items", MIDDLE)))
+    assert not view.isExpanded(model.index_of(("Items", MIDDLE - 1)))
+    # a member of the properties object: Items moves up past the member before it
+    before = model.child_keys(())
+    view.setCurrentIndex(model.index_of(("Items",)))
+    qtbot.keyClick(view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    at = before.index("Items")
+    assert model.child_keys(())[at - 1 : at + 1] == ["Items", before[at - 1]]
+    assert view.isExpanded(model.index_of(("Items",)))
+    assert expanded_skus(big) == skus
+    assert ("reset", None) not in big.signals.seen
+    assert [k for k in big.signals.kinds() if k != "changed"] == ["moved", "moved", "moved"]
