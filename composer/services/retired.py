@@ -59,6 +59,23 @@ def question(revision: str, newest: str = NEWEST_REVISION, today: date | None = 
     )
 
 
+def notice(revision: str, today: date | None = None) -> str | None:
+    """The window's notice while ``revision`` is chosen, or None when it is not retired."""
+    if not get_revision(revision).is_retired(today):
+        return None
+    forward, same = falls_forward_to(revision, today)
+    handled = (
+        f"as {forward.name}, whose layout is the same, by that revision's rules"
+        if same
+        else "as a newer revision with another layout"
+    )
+    return (
+        f"⚠ Klaviyo retired revision {revision} two years after its release: Klaviyo most "
+        f"likely handles it {handled}. Pick a current revision to convert the event, or Send "
+        "asks how before anything goes to Klaviyo."
+    )
+
+
 def explanation(
     choice: RetiredChoice,
     revision: str,
