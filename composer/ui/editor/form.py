@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QContextMenuEvent, QDropEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -40,6 +40,7 @@ from composer.editing.fields import FormShape, event_shape_2023_01_24, read_numb
 from composer.editing.unshown import unshown_members
 from composer.editing.values import type_of
 from composer.ui.editor.controller import ComposerController
+from composer.ui.editor.drops import carries_files
 from composer.ui.editor.form_boxes import FormBoxes
 from composer.ui.editor.form_parts import (
     PROFILE_LABELS,
@@ -247,6 +248,15 @@ class EventForm(FormBoxes):
             and isinstance(watched, QLineEdit)
         ):
             open_history_menu(watched, self.controller, event.globalPos())
+            return True
+        if (
+            event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+            and isinstance(event, QDropEvent)
+            and carries_files(event.mimeData())
+        ):
+            # a file dragged over a field goes on to the window, which opens it (its path
+            # went into the field, and so into the JSON)
+            event.ignore()
             return True
         if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(
             event, QKeyEvent

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from composer.domain.findings import Severity
 from composer.editing.style import escape_unshowable
+from composer.ui.editor.drops import carries_files
 from composer.ui.theme import is_dark_palette
 
 # Highlighting a block is linear in its length; a minified megabyte is one block, so only its
@@ -317,11 +318,16 @@ class JsonEdit(QPlainTextEdit):
         else:
             super().contextMenuEvent(e)
 
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        """A dragged file is not text to insert: the window opens it (its path went into
+        the JSON)."""
+        return not carries_files(source) and super().canInsertFromMimeData(source)
+
     def insertFromMimeData(self, source: QMimeData) -> None:
         """Paste (and drop) plain text only, a character the document cannot hold (U+2029
         in a string) written as its escape: it would become a line end and break the
         string."""
-        if source.hasText():
+        if source.hasText() and not carries_files(source):
             self.insertPlainText(escape_unshowable(source.text()))
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
