@@ -122,7 +122,8 @@ def add_parser(sub: Any) -> None:
     choice.add_argument(
         "--as-is",
         action="store_true",
-        help="send as it is (Klaviyo most likely falls forward and answers 400)",
+        help="send as it is (Klaviyo most likely falls forward to a newer revision: a "
+        "flat 2023-01-24 body is refused 400, a later layout is judged by its rules)",
     )
     choice.add_argument(
         "--opt-out-fall-forward",

@@ -60,6 +60,9 @@ _FLAT_TO_NEW: dict[str, tuple[tuple[str, ...], bool]] = {
 _NEW_TO_FLAT: dict[tuple[str, ...], str] = {path: key for key, (path, _) in _FLAT_TO_NEW.items()}
 _CONSENT = "$consent"
 _META = "meta"
+_MEMBERS = "members"
+"""Residual key for members of ``profile.data`` (or ``metric.data``) whose names are the
+residual's own keys (a data member named ``location`` is not the profile's location)."""
 _RESIDUAL_OWN = frozenset(
     {
         "id",
@@ -71,8 +74,82 @@ _RESIDUAL_OWN = frozenset(
         "profile",
         "data",
         "attributes_value",
+        _MEMBERS,
     }
 )
+_RESIDUAL_OBJECTS = ("attributes", "location", "properties", "profile", _MEMBERS)
+"""Residual members that are always objects (a residual with one of them otherwise was not
+written by the converter: it is a custom property like any other)."""
+
+
+def _clashes(name: str, value: Any) -> bool:
+    """Whether a custom profile property cannot stay a member of the flat profile: its name
+    is a flat field's, or it is a ``data`` that would make the body read as the later layout."""
+    return name in _FLAT_TO_NEW or (name == "data" and _resource_like(value))
+
+
+def _is_residual(value: Any, flat: dict[str, Any]) -> bool:
+    """Whether ``value``, the ``$relationship`` of the flat profile ``flat``, is a residual the
+    converter could have written going down, and not a user's custom property of that name:
+    a non-empty object whose object members are non-empty objects, holding only what has no
+    flat key, and nothing that the other members of ``flat`` would take the place of."""
+    if not isinstance(value, dict) or not value:
+        return False
+    if not all(isinstance(value[k], dict) and value[k] for k in _RESIDUAL_OBJECTS if k in value):
+        return False
+    keys = value.keys()
+    others = [k for k in flat if k != RESIDUAL_KEY]
+    if "data" in keys:  # profile.data was no object: only what was beside it, and no field
+        return keys <= {"data", "profile"} and not others
+    if "attributes_value" in keys:  # attributes was no object: nothing came out of it
+        return not isinstance(value["attributes_value"], dict) and not (
+            {"attributes", "location", "properties"} & keys or others
+        )
+    attributes = value.get("attributes", {})
+    location = value.get("location", {})
+    if any((k,) in _NEW_TO_FLAT for k in attributes) or any(
+        ("location", k) in _NEW_TO_FLAT for k in location
+    ):
+        return False
+    kept_properties = value.get("properties", {}).items()
+    if not all(_clashes(k, v) or k == RESIDUAL_KEY for k, v in kept_properties):
+        return False
+    if not all(k in _RESIDUAL_OWN - {"id", "type"} for k in value.get(_MEMBERS, ())):
+        return False
+    for key in others:
+        mapped = _FLAT_TO_NEW.get(key)
+        if mapped is None:
+            taken = "properties" in attributes
+        elif len(mapped[0]) == 1:
+            taken = mapped[0][0] in attributes
+        else:
+            taken = "location" in attributes or mapped[0][1] in location
+        if taken:
+            return False
+    return True
+
+
+def _is_metric_residual(value: Any, flat: dict[str, Any]) -> bool:
+    """The same for the flat metric's ``$relationship`` (see ``_METRIC_OWN``)."""
+    if not isinstance(value, dict) or not value:
+        return False
+    objects = ("outer", _MEMBERS, "named")
+    if not all(isinstance(value[k], dict) and value[k] for k in objects if k in value):
+        return False
+    keys = value.keys()
+    others = [k for k in flat if k != RESIDUAL_KEY]
+    if not all(k in _METRIC_OWN for k in value.get(_MEMBERS, ())):
+        return False
+    if "data" in keys:
+        return keys <= {"data", "outer"} and not others
+    if "attributes" in keys:
+        return not isinstance(value["attributes"], dict) and "named" not in keys and not others
+    named = value.get("named", {})
+    if not all(k in _MISREAD and (k == RESIDUAL_KEY or k not in flat) for k in named):
+        return False
+    if keys == {"named"} and set(named) == {RESIDUAL_KEY}:  # kept so only when it looks like one
+        return _is_metric_residual(named[RESIDUAL_KEY], flat)
+    return True
 
 
 class EntryKind(StrEnum):
@@ -166,13 +243,21 @@ def body_shape(body: Any, ambiguous: Shape = Shape.RELATIONSHIP) -> Shape | None
     for member in ("profile", "metric"):
         value = attrs.get(member)
         if isinstance(value, dict) and isinstance(value.get("data"), dict):
-            if _RESOURCE_MEMBERS & value["data"].keys():
+            if _resource_like(value["data"]):
                 return Shape.RELATIONSHIP
             undecided = True
     return ambiguous if undecided else Shape.FLAT
 
 
 _RESOURCE_MEMBERS = frozenset({"type", "attributes", "id"})
+_MISREAD = frozenset({RESIDUAL_KEY, "data"})
+"""Flat metric (and profile) member names whose values could be misread (see ``named``)."""
+
+
+def _resource_like(value: Any) -> bool:
+    """A value that, as the flat profile's or metric's ``data``, makes the body read as the
+    later layout (see :func:`body_shape`)."""
+    return isinstance(value, dict) and bool(_RESOURCE_MEMBERS & value.keys())
 
 
 def guess_revision(body: Any) -> str:
@@ -209,7 +294,7 @@ def convert(body: Any, to: str, from_: str | None = None) -> Conversion:
     out_attrs: dict[str, Any] = {}
     for key, value in attrs.items():
         if key == "profile":
-            out_attrs[key] = _profile(value, shape, target, report)
+            out_attrs[key] = _profile(value, shape, source, target, report)
         elif key == "metric":
             out_attrs[key] = _metric(value, shape, target, report)
         else:
@@ -237,7 +322,9 @@ _P = "/data/attributes/profile"
 _PA = "/data/attributes/profile/data/attributes"
 
 
-def _profile(value: Any, shape: Shape | None, target: Revision, report: ConversionReport) -> Any:
+def _profile(
+    value: Any, shape: Shape | None, source: Revision, target: Revision, report: ConversionReport
+) -> Any:
     if not isinstance(value, dict):
         return value  # the validator says what is wrong; nothing to map
     if shape is Shape.FLAT and target.shape is Shape.FLAT:
@@ -245,8 +332,8 @@ def _profile(value: Any, shape: Shape | None, target: Revision, report: Conversi
     if shape is Shape.FLAT:
         return _profile_up(value, target, report)
     if target.shape is Shape.FLAT:
-        return _profile_down(value, target, report)
-    return _profile_across(value, target, report)
+        return _profile_down(value, source, target, report)
+    return _profile_across(value, source, target, report)
 
 
 def _homeless(report: ConversionReport, source: str, target: str, note: str) -> None:
@@ -261,11 +348,22 @@ def _path_ptr(base: str, path: tuple[str, ...]) -> str:
     return base + "".join("/" + escape_token(p) for p in path)
 
 
+def _meta_in_data(source: Revision, data: dict[str, Any]) -> bool:
+    """Whether the profile's meta is ``profile.data.meta`` at ``source`` (up to 2023-12-15)
+    rather than ``profile.data.attributes.meta``; a flat source says nothing, so the body
+    does (the meta is in attributes when attributes has one)."""
+    where = source.profile.meta_path
+    if where is not None:
+        return where[-2] == "data"
+    attributes = data.get("attributes")
+    return not (isinstance(attributes, dict) and _META in attributes)
+
+
 def _profile_up(flat: dict[str, Any], target: Revision, report: ConversionReport) -> Any:
     attributes: dict[str, Any] = {}
     custom: dict[str, Any] = {}
-    residual = flat.get(RESIDUAL_KEY)
-    residual = residual if isinstance(residual, dict) else {}
+    raw: Any = flat.get(RESIDUAL_KEY)
+    residual: dict[str, Any] = raw if _is_residual(raw, flat) else {}
     for key, value in flat.items():
         src = f"{_P}/{escape_token(key)}"
         if key == RESIDUAL_KEY and residual:
@@ -291,17 +389,16 @@ def _profile_up(flat: dict[str, Any], target: Revision, report: ConversionReport
                 )
             else:
                 _moved(report, src, dst, "custom profile property")
-    for key, value in (residual.get("attributes") or {}).items():
-        attributes[key] = value
-    for key, value in (residual.get("location") or {}).items():
+    # a residual holds nothing the flat members took (see _is_residual)
+    custom.update(residual.get("properties", {}))
+    attributes.update(residual.get("attributes", {}))
+    for key, value in residual.get("location", {}).items():
         attributes.setdefault("location", {})[key] = value
-    for key, value in (residual.get("properties") or {}).items():
-        custom[key] = value
     if custom:
         attributes["properties"] = custom
     if residual:
         _moved(report, f"{_P}/{escape_token(RESIDUAL_KEY)}", f"{_P}/data", "restored")
-    out: dict[str, Any] = dict(residual.get("profile") or {})
+    out: dict[str, Any] = dict(residual.get("profile", {}))
     if "data" in residual:  # a data member that was not an object, kept whole
         out["data"] = residual["data"]
         return out
@@ -312,43 +409,107 @@ def _profile_up(flat: dict[str, Any], target: Revision, report: ConversionReport
     for key, value in residual.items():
         if key not in _RESIDUAL_OWN:
             data[key] = value
+    data.update(residual.get(_MEMBERS, {}))
     if _META in residual:
-        _place_meta(data, residual[_META], target)
+        _place_meta(data, residual[_META], target, report)
     _check_fields(data, target, report)
     out["data"] = data
     return out
 
 
-def _place_meta(data: dict[str, Any], meta: Any, target: Revision) -> None:
-    mp = target.profile.meta_path
-    if mp is not None and mp[-2] == "data":
+def _free_name(taken: dict[str, Any], name: str) -> str:
+    """``name``, or ``name`` with the first free number after it."""
+    n = 1
+    candidate = name
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}{n}"
+    return candidate
+
+
+def _place_meta(
+    data: dict[str, Any], meta: Any, target: Revision, report: ConversionReport
+) -> None:
+    """Put the profile's meta where ``target`` has it; where a member of that name is there
+    already (an unknown one, kept as it was), the meta goes to the other place, reported."""
+    where = target.profile.meta_path
+    want_data = where is None or where[-2] == "data"
+    attributes = data.get("attributes")
+    free_in_data = _META not in data
+    free_in_attributes = isinstance(attributes, dict) and _META not in attributes
+    if want_data and free_in_data:
         data[_META] = meta
+        return
+    if not want_data and free_in_attributes:
+        assert isinstance(attributes, dict)
+        attributes[_META] = meta
+        return
+    if free_in_data:
+        data[_META] = meta
+        ptr = f"{_P}/data/meta"
+    elif free_in_attributes:
+        assert isinstance(attributes, dict)
+        attributes[_META] = meta
+        ptr = f"{_PA}/meta"
     else:
-        data.setdefault("attributes", {})[_META] = meta
+        name = _free_name(data, _META)
+        data[name] = meta
+        ptr = f"{_P}/data/{escape_token(name)}"
+    _homeless(
+        report,
+        f"{_P}/{escape_token(RESIDUAL_KEY)}/meta",
+        ptr,
+        f"the profile's meta cannot go where {target.name} has it: a member of that name is "
+        "there already",
+    )
 
 
-def _profile_down(rel: dict[str, Any], target: Revision, report: ConversionReport) -> Any:
+def _profile_down(
+    rel: dict[str, Any], source: Revision, target: Revision, report: ConversionReport
+) -> Any:
     data = rel.get("data")
     flat: dict[str, Any] = {}
     residual: dict[str, Any] = {}
     siblings = {k: v for k, v in rel.items() if k != "data"}
-    if siblings:  # members beside data: kept whole
+    for key in siblings:  # members beside data: kept whole
+        _homeless(
+            report,
+            f"{_P}/{escape_token(key)}",
+            f"{_P}/{escape_token(RESIDUAL_KEY)}/profile/{escape_token(key)}",
+            f"the profile's {key} has no place in the flat profile of {target.name}",
+        )
+    if siblings:
         residual["profile"] = siblings
     if not isinstance(data, dict):
-        if data is not None:
+        if "data" in rel:  # null too: what was written is kept
             residual["data"] = data
         return _finish_down(flat, residual, target, report, {"data": f"{_P}/data"})
     attributes = data.get("attributes")
+    meta_in_data = _meta_in_data(source, data)
     sources: dict[str, str] = {}
+    custom_residual: list[tuple[str, Any]] = []  # a custom property named $relationship
     for key, value in data.items():
         if key == "attributes" or (key == "type" and value == "profile"):
             continue
-        residual[key] = value
-        sources[key] = f"{_P}/data/{escape_token(key)}"
+        src = f"{_P}/data/{escape_token(key)}"
+        if key in ("id", "type") or (key == _META and meta_in_data):
+            residual[key] = value
+            sources[key] = src
+        elif key in _RESIDUAL_OWN:  # a member whose name the residual uses for its own
+            residual.setdefault(_MEMBERS, {})[key] = value
+            _homeless(
+                report,
+                src,
+                f"{_P}/{escape_token(RESIDUAL_KEY)}/{_MEMBERS}/{escape_token(key)}",
+                f"the profile's {key} has no place in the flat profile of {target.name}",
+            )
+        else:
+            residual[key] = value
+            sources[key] = src
     if isinstance(attributes, dict):
         for key, value in attributes.items():
             src = f"{_PA}/{escape_token(key)}"
-            if key == "location" and isinstance(value, dict):
+            if key == "location" and isinstance(value, dict) and value:
                 for lk, lv in value.items():
                     _down_field(
                         ("location", lk),
@@ -359,17 +520,22 @@ def _profile_down(rel: dict[str, Any], target: Revision, report: ConversionRepor
                         target=target,
                         report=report,
                     )
-            elif key == "properties" and isinstance(value, dict):
+            elif key == "properties" and isinstance(value, dict) and value:
                 for pk, pv in value.items():
                     psrc = f"{src}/{escape_token(pk)}"
-                    if pk in _FLAT_TO_NEW or pk == RESIDUAL_KEY:
+                    if pk == RESIDUAL_KEY:  # where it goes depends on the rest
+                        custom_residual.append((psrc, pv))
+                    elif _clashes(pk, pv):
                         residual.setdefault("properties", {})[pk] = pv
                         _homeless(
                             report,
                             psrc,
                             f"{_P}/{escape_token(RESIDUAL_KEY)}/properties/{escape_token(pk)}",
                             f"a custom property named {pk} clashes with the field {pk} at "
-                            f"{target.name}",
+                            f"{target.name}"
+                            if pk in _FLAT_TO_NEW
+                            else f"a custom property named {pk} holding type, attributes or id "
+                            "would make the flat profile read as the later layout",
                         )
                     else:
                         flat[pk] = pv
@@ -377,17 +543,17 @@ def _profile_down(rel: dict[str, Any], target: Revision, report: ConversionRepor
                         if pk == _CONSENT:
                             note = "consent channels"
                         _moved(report, psrc, f"{_P}/{escape_token(pk)}", note)
-            elif key == _META:
+            elif key == _META and not meta_in_data:
                 residual[_META] = value
                 sources[_META] = src
             else:
                 _down_field(
                     (key,), value, src, flat=flat, residual=residual, target=target, report=report
                 )
-    elif attributes is not None:
+    elif "attributes" in data:  # not an object (null too): kept whole
         residual["attributes_value"] = attributes
         sources["attributes_value"] = f"{_P}/data/attributes"
-    return _finish_down(flat, residual, target, report, sources)
+    return _finish_down(flat, residual, target, report, sources, custom_residual=custom_residual)
 
 
 def _down_field(
@@ -432,47 +598,71 @@ def _finish_down(
     target: Revision,
     report: ConversionReport,
     sources: dict[str, str],
+    *,
+    custom_residual: list[tuple[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    here = f"{_P}/{escape_token(RESIDUAL_KEY)}"
+    for src, value in custom_residual or ():
+        if residual or _is_residual(value, flat):  # it would be read as a residual: inside
+            residual.setdefault("properties", {})[RESIDUAL_KEY] = value
+            _homeless(
+                report,
+                src,
+                f"{here}/properties/{escape_token(RESIDUAL_KEY)}",
+                f"a custom property named {RESIDUAL_KEY} clashes with the key that keeps what "
+                f"the flat profile of {target.name} has no place for",
+            )
+        else:
+            flat[RESIDUAL_KEY] = value
+            _moved(report, src, here, "custom profile property")
     if residual:
         for key in residual:
-            if key in ("location", "attributes", "properties"):
+            if key in ("location", "attributes", "properties", "profile", _MEMBERS):
                 continue  # reported member by member
             src = sources.get(key, f"{_P}/{escape_token(key)}")
             _homeless(
                 report,
                 src,
-                f"{_P}/{escape_token(RESIDUAL_KEY)}/{escape_token(key)}",
+                f"{here}/{escape_token(key)}",
                 f"the profile's {key} has no place in the flat profile of {target.name}",
             )
         flat[RESIDUAL_KEY] = residual
     return flat
 
 
-def _profile_across(rel: dict[str, Any], target: Revision, report: ConversionReport) -> Any:
+def _profile_across(
+    rel: dict[str, Any], source: Revision, target: Revision, report: ConversionReport
+) -> Any:
     data = rel.get("data")
     if not isinstance(data, dict):
         return rel
     out_data = dict(data)
     attributes = data.get("attributes")
-    meta_here: tuple[str, ...] | None = ("data",) if _META in data else None
-    if isinstance(attributes, dict) and _META in attributes:
-        meta_here = ("data", "attributes")
-    if meta_here is not None:
-        want = target.profile.meta_path
-        want_in_data = want is not None and want[-2] == "data"
-        src = f"{_P}/{'/'.join(meta_here)}/meta"
-        if (meta_here == ("data",)) != want_in_data:
-            if meta_here == ("data",):
-                meta = out_data.pop(_META)
-                out_data["attributes"] = dict(attributes) if isinstance(attributes, dict) else {}
-                out_data["attributes"][_META] = meta
-                _moved(report, src, f"{_PA}/meta")
-            else:
-                assert isinstance(attributes, dict)
-                out_attrs = dict(attributes)
-                out_data[_META] = out_attrs.pop(_META)
-                out_data["attributes"] = out_attrs
-                _moved(report, src, f"{_P}/data/meta")
+    from_data = _meta_in_data(source, data)
+    to_data = _meta_in_data(target, data)
+    has_meta = _META in data if from_data else isinstance(attributes, dict) and _META in attributes
+    if has_meta and from_data != to_data:
+        src = f"{_P}/data/meta" if from_data else f"{_PA}/meta"
+        dst = f"{_PA}/meta" if from_data else f"{_P}/data/meta"
+        if from_data and isinstance(attributes, dict) and _META not in attributes:
+            out_attrs = dict(attributes)
+            out_attrs[_META] = out_data.pop(_META)
+            out_data["attributes"] = out_attrs
+            _moved(report, src, dst)
+        elif not from_data and _META not in data:
+            assert isinstance(attributes, dict)
+            out_attrs = dict(attributes)
+            out_data[_META] = out_attrs.pop(_META)
+            out_data["attributes"] = out_attrs
+            _moved(report, src, dst)
+        else:  # the target's place is taken (or attributes is no object): it stays
+            _homeless(
+                report,
+                src,
+                src,
+                f"the profile's meta cannot go where {target.name} has it: a member of that "
+                "name is there already",
+            )
     out = dict(rel)
     out["data"] = out_data
     _check_fields(out_data, target, report)
@@ -494,9 +684,10 @@ def _check_fields(data: dict[str, Any], target: Revision, report: ConversionRepo
                 if lk not in shape.location_fields:
                     lp = f"{ptr}/{escape_token(lk)}"
                     _homeless(report, lp, lp, f"location.{lk} is not a field at {target.name}")
-    meta = data.get(_META) if _META in data else attributes.get(_META)
+    in_data = _meta_in_data(target, data)
+    meta = data.get(_META) if in_data else attributes.get(_META)
     if isinstance(meta, dict):
-        base = f"{_P}/data/meta" if _META in data else f"{_PA}/meta"
+        base = f"{_P}/data/meta" if in_data else f"{_PA}/meta"
         for mk in meta:
             if mk not in shape.meta_fields:
                 mp = f"{base}/{escape_token(mk)}"
@@ -509,59 +700,96 @@ _M = "/data/attributes/metric"
 _MA = "/data/attributes/metric/data/attributes"
 
 
+_METRIC_OWN = frozenset({"outer", "attributes", "data", _MEMBERS, "named"})
+"""The metric residual's own keys: members beside ``data`` (``outer``), a non-object
+``attributes`` or ``data``, data members named like these (``members``), and attributes
+that would be misread in the flat metric (``named``): one named ``$relationship``, or ``data``
+holding what looks like a resource (the flat metric would read as the later layout)."""
+
+
 def _metric(value: Any, shape: Shape | None, target: Revision, report: ConversionReport) -> Any:
     if not isinstance(value, dict) or (shape is Shape.FLAT) == (target.shape is Shape.FLAT):
         return value
     if shape is Shape.FLAT:
-        residual = value.get(RESIDUAL_KEY)
-        residual = residual if isinstance(residual, dict) else {}
-        attributes = {k: v for k, v in value.items() if not (k == RESIDUAL_KEY and residual)}
-        for key in attributes:
-            _moved(report, f"{_M}/{escape_token(key)}", f"{_MA}/{escape_token(key)}")
-        outer = residual.get("outer")
-        if "data" in residual:
-            return {**(outer or {}), "data": residual["data"]}
-        new_data: dict[str, Any] = {"type": "metric"}
-        new_data.update({k: v for k, v in residual.items() if k not in ("outer", "attributes")})
-        new_data["attributes"] = residual.get("attributes", attributes)
-        return {**(outer or {}), "data": new_data}
+        return _metric_up(value, report)
+    return _metric_down(value, target, report)
+
+
+def _metric_up(value: dict[str, Any], report: ConversionReport) -> Any:
+    raw: Any = value.get(RESIDUAL_KEY)
+    residual: dict[str, Any] = raw if _is_metric_residual(raw, value) else {}
+    attributes = {k: v for k, v in value.items() if not (k == RESIDUAL_KEY and residual)}
+    for key in attributes:
+        _moved(report, f"{_M}/{escape_token(key)}", f"{_MA}/{escape_token(key)}")
+    for key, item in residual.get("named", {}).items():
+        attributes[key] = item
+        _moved(
+            report,
+            f"{_M}/{escape_token(RESIDUAL_KEY)}/named/{escape_token(key)}",
+            f"{_MA}/{escape_token(key)}",
+        )
+    outer: dict[str, Any] = dict(residual.get("outer", {}))
+    if "data" in residual:
+        kept = residual["data"]
+    else:
+        kept = {"type": "metric"}
+        kept.update({k: v for k, v in residual.items() if k not in _METRIC_OWN})
+        kept.update(residual.get(_MEMBERS, {}))
+        kept["attributes"] = residual.get("attributes", attributes)
+    return {**outer, "data": kept}
+
+
+def _metric_down(value: dict[str, Any], target: Revision, report: ConversionReport) -> Any:
     data = value.get("data")
     flat: dict[str, Any] = {}
     rest: dict[str, Any] = {}
+    homeless: list[tuple[str, str]] = []  # (from, to under $relationship)
     outer = {k: v for k, v in value.items() if k != "data"}
     if outer:
         rest["outer"] = outer
+        homeless.extend((f"{_M}/{escape_token(k)}", f"outer/{escape_token(k)}") for k in outer)
+    named: dict[str, Any] = {}  # attributes the flat metric would misread
     if isinstance(data, dict):
         m_attributes = data.get("attributes")
         if isinstance(m_attributes, dict):
             for key, item in m_attributes.items():
+                if key == RESIDUAL_KEY or (key == "data" and _resource_like(item)):
+                    named[key] = item
+                    continue
                 flat[key] = item
                 _moved(report, f"{_MA}/{escape_token(key)}", f"{_M}/{escape_token(key)}")
-        elif m_attributes is not None:
+        elif "attributes" in data:  # not an object (null too): kept whole
             rest["attributes"] = m_attributes
-        rest.update(
-            {
-                k: v
-                for k, v in data.items()
-                if k != "attributes" and not (k == "type" and v == "metric")
-            }
-        )
-    elif data is not None:
+            homeless.append((f"{_M}/data/attributes", "attributes"))
+        for k, v in data.items():
+            if k == "attributes" or (k == "type" and v == "metric"):
+                continue
+            if k in _METRIC_OWN:  # a member whose name the residual uses for its own
+                rest.setdefault(_MEMBERS, {})[k] = v
+                homeless.append((f"{_M}/data/{escape_token(k)}", f"{_MEMBERS}/{escape_token(k)}"))
+            else:
+                rest[k] = v
+                homeless.append((f"{_M}/data/{escape_token(k)}", escape_token(k)))
+    elif "data" in value:  # not an object (null too): kept whole
         rest["data"] = data
+        homeless.append((f"{_M}/data", "data"))
+    item = named.get(RESIDUAL_KEY)
+    if set(named) == {RESIDUAL_KEY} and not rest and not _is_metric_residual(item, flat):
+        flat[RESIDUAL_KEY] = item  # alone and unlike a residual: it stays a member of that name
+        _moved(report, f"{_MA}/{escape_token(RESIDUAL_KEY)}", f"{_M}/$relationship")
+    elif named:
+        rest["named"] = named
+        homeless.extend((f"{_MA}/{escape_token(k)}", f"named/{escape_token(k)}") for k in named)
     if rest:
         flat[RESIDUAL_KEY] = rest
-        for key in rest:
-            where = f"{_M}/data/{escape_token(key)}"
-            if key == "outer":
-                where = _M
-            elif key == "data":
-                where = f"{_M}/data"
-            _homeless(
-                report,
-                where,
-                f"{_M}/{escape_token(RESIDUAL_KEY)}/{escape_token(key)}",
-                f"the metric's {key} has no place in the flat metric of {target.name}",
-            )
+    for src, under in homeless:
+        _homeless(
+            report,
+            src,
+            f"{_M}/{escape_token(RESIDUAL_KEY)}/{under}",
+            f"the metric's {src.rsplit('/', 1)[-1]} has no place in the flat metric of "
+            f"{target.name}",
+        )
     return flat
 
 

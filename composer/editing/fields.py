@@ -87,7 +87,9 @@ class FormShape:
 
     def field_for(self, finding: Finding) -> tuple[str, tuple[str, ...]] | None:
         """The field a finding is about, and the path inside it (for a MEMBERS field):
-        matched on the finding's pointer and absent member, never on its words."""
+        matched on the finding's pointer and absent member, never on its words. A finding
+        about an object that only holds fields (the profile's location) goes to the first
+        of them."""
         try:
             target = split_pointer(finding.target)
         except ValueError:
@@ -108,6 +110,13 @@ class FormShape:
             if best is None or len(tokens) > best[0]:
                 best = (len(tokens), b)
         if best is None:
+            # an object that holds fields but is no field itself (the profile's location):
+            # its first field, where a person fixes it (not the body or its attributes,
+            # which hold every field)
+            inside = exact + "/"
+            holders = [b for b in self.fields if b.pointer.startswith(inside)]
+            if holders and len(holders) < len(self.fields):
+                return holders[0].key, ()
             return None
         return best[1].key, tuple(target[best[0] :])
 
@@ -174,11 +183,29 @@ def read_number(text: str, decimal_point: str = ".", group_separator: str = ",")
             return _finite(candidate, text)
     if t.startswith("+") and _JSON_NUMBER.fullmatch(t[1:]):
         return _finite(t[1:], text)
+    tidy = _tidy(t)
+    if tidy != t:  # "007", ".5", "5.": one number however written
+        read = read_number(tidy, decimal_point, group_separator)
+        if read.json_text is not None:
+            return read
     return NumberInput(
         None,
         f'"{text}" is not a number: write it like 9.99 (digits, one decimal point, no '
         "thousands separators)",
     )
+
+
+_LEADING_ZEROS = re.compile(r"^([+-]?)0+(?=[0-9])")
+_BARE_POINT = re.compile(r"^([+-]?)([.,])(?=[0-9])")
+_TRAILING_POINT = re.compile(r"(?<=[0-9])[.,]$")
+
+
+def _tidy(t: str) -> str:
+    """``t`` without what JSON does not write but cannot change the number: leading zeros
+    (``007``), a point with no digit before it (``.5``) or after it (``5.``)."""
+    t = _LEADING_ZEROS.sub(r"\1", t)
+    t = _BARE_POINT.sub(r"\g<1>0\2", t)
+    return _TRAILING_POINT.sub("", t)
 
 
 def _ambiguous(typed: str, decimal: str, thousands: str) -> NumberInput:

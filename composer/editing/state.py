@@ -19,7 +19,7 @@ from composer.domain.findings import array_index, describe_pointer, split_pointe
 from composer.domain.jsontext import loads as strict_loads
 from composer.editing.history import History, TextEdit
 from composer.editing.jsontree import EditTree, Node, PathStep, Span, parse_tree, span_of
-from composer.editing.style import Style, detect_style, line_indent
+from composer.editing.style import Style, detect_style, escape_unshowable, line_indent
 
 _UNKNOWN: Any = object()
 _LINE_BREAK = re.compile(r"\n[ \t]*")
@@ -110,8 +110,13 @@ class EditState:
     # -- changing --------------------------------------------------------------------------
 
     def apply(self, edit: TextEdit, label: str, *, group: str | None = None) -> TextEdit:
-        """Make ``edit`` and record it for undo. Edits of one ``group`` in a row merge into
-        one step (see :class:`History`); :attr:`group` is used when none is given."""
+        """Make ``edit`` and record it for undo; the edit made. Edits of one ``group`` in a
+        row merge into one step (see :class:`History`); :attr:`group` is used when none is
+        given. A character the Raw JSON editor cannot hold as itself (U+2029…) is written as
+        its escape: the same value, shown as it is."""
+        shown = escape_unshowable(edit.new)
+        if shown is not edit.new:
+            edit = TextEdit(edit.start, edit.end, shown)
         before = self.text
         self.history.record(edit, before, label, group or self.group)
         self._change(edit, before)

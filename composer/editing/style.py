@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,3 +92,18 @@ def detect_style(text: str, root: Node) -> Style:
     if multiline:
         found_sep = True
     return Style(multiline, indent, colon, item_sep)
+
+
+# Characters a text widget cannot hold as themselves: Qt's QTextDocument starts a new block at
+# each (a paragraph separator, its frame markers), so they would read back as a line end and
+# break the string they stand in. In valid JSON they can only stand inside a string, where
+# their \u escape is the same value.
+_UNSHOWABLE = re.compile("[\u2029\ufdd0\ufdd1]")
+
+
+def escape_unshowable(text: str) -> str:
+    """``text`` with U+2029, U+FDD0 and U+FDD1 written as their ``\\u`` escapes (the same
+    JSON value: they can only stand inside a string)."""
+    if _UNSHOWABLE.search(text) is None:
+        return text
+    return _UNSHOWABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

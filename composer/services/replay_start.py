@@ -10,7 +10,7 @@ from composer.services.keys import plain_http_refusal
 from composer.services.outcome_text import no_key_message
 from composer.services.replay_runs import ResumePlan
 from composer.services.replay_session import bulk_refusal
-from composer.services.retired import needs_choice
+from composer.services.retired import falls_forward_to, needs_choice
 
 
 def replay_refusal(target: Target, account: str | None, revision: str, bulk: bool) -> str | None:
@@ -24,10 +24,16 @@ def replay_refusal(target: Target, account: str | None, revision: str, bulk: boo
     if account is None and not target.is_local:
         return no_key_message(target, None)
     if needs_choice(target, revision):
+        forward, same = falls_forward_to(revision)
+        handled = (
+            f"with {forward.name}, by that revision's rules"
+            if same
+            else "with a newer revision whose layout is different"
+        )
         return (
             f"Klaviyo retired API revision {revision}: it would most likely handle these "
-            "events with a newer revision whose layout is different. Choose a current "
-            "revision in the Revision list to replay this file to Klaviyo."
+            f"events {handled}. Choose a current revision in the Revision list to replay "
+            "this file to Klaviyo."
         )
     return None
 

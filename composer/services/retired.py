@@ -8,7 +8,6 @@ shape differs, so a flat 2023-01-24 body is refused 400; with the header
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -16,7 +15,8 @@ from enum import StrEnum
 from composer.client.targets import Target
 from composer.domain.convert import ConversionReport, convert
 from composer.domain.jsontext import parse_json_text
-from composer.domain.revisions import NEWEST_REVISION, get_revision
+from composer.domain.number_text import dump_keeping_spelling, read_keeping_spelling
+from composer.domain.revisions import NEWEST_REVISION, Revision, get_revision, oldest_supported
 
 OPT_OUT_HEADERS = {"X-Klaviyo-Revision-Fall-Forward-Opt-Out": "1"}
 
@@ -35,16 +35,53 @@ def needs_choice(target: Target, revision: str, today: date | None = None) -> bo
     return target.is_klaviyo and get_revision(revision).is_retired(today)
 
 
-def question(revision: str, newest: str = NEWEST_REVISION) -> str:
+def falls_forward_to(revision: str, today: date | None = None) -> tuple[Revision, bool]:
+    """The revision Klaviyo most likely serves a retired ``revision`` with (the oldest one not
+    retired ``today``), and whether its body layout is the same (a relationship-layout
+    revision such as 2024-07-15 falls forward to one of the same layout; the flat 2023-01-24
+    does not)."""
+    forward = oldest_supported(today)
+    return forward, forward.shape is get_revision(revision).shape
+
+
+def question(revision: str, newest: str = NEWEST_REVISION, today: date | None = None) -> str:
     """The question, in words a marketer follows."""
+    forward, same = falls_forward_to(revision, today)
+    handled = (
+        f"with a newer revision ({forward.name}) whose layout is the same, by that revision's rules"
+        if same
+        else "with a newer revision whose layout is different"
+    )
     return (
         f"Klaviyo retired API revision {revision} (revisions are retired two years after "
-        f"their release). Klaviyo will most likely handle this event with a newer revision "
-        f"whose layout is different. How should it be sent?"
+        f"their release). Klaviyo will most likely handle this event {handled}. How should "
+        "it be sent?"
     )
 
 
-def explanation(choice: RetiredChoice, revision: str, newest: str = NEWEST_REVISION) -> str:
+def notice(revision: str, today: date | None = None) -> str | None:
+    """The window's notice while ``revision`` is chosen, or None when it is not retired."""
+    if not get_revision(revision).is_retired(today):
+        return None
+    forward, same = falls_forward_to(revision, today)
+    handled = (
+        f"as {forward.name}, whose layout is the same, by that revision's rules"
+        if same
+        else "as a newer revision with another layout"
+    )
+    return (
+        f"⚠ Klaviyo retired revision {revision} two years after its release: Klaviyo most "
+        f"likely handles it {handled}. Pick a current revision to convert the event, or Send "
+        "asks how before anything goes to Klaviyo."
+    )
+
+
+def explanation(
+    choice: RetiredChoice,
+    revision: str,
+    newest: str = NEWEST_REVISION,
+    today: date | None = None,
+) -> str:
     """One sentence per choice: what happens."""
     if choice is RetiredChoice.CONVERT:
         return (
@@ -53,6 +90,12 @@ def explanation(choice: RetiredChoice, revision: str, newest: str = NEWEST_REVIS
             "listed first."
         )
     if choice is RetiredChoice.AS_IS:
+        forward, same = falls_forward_to(revision, today)
+        if same:
+            return (
+                f"Send as it is: Klaviyo will most likely read it as {forward.name}, whose "
+                f"layout is the same, and accept it if it meets that revision's rules."
+            )
         return (
             f"Send as it is: Klaviyo will most likely read it as a newer revision and refuse "
             f'the {revision} layout with 400 ("The payload provided in the request is '
@@ -92,6 +135,7 @@ def plan(
             revision,
             problem=f"the event cannot be converted: {parsed.finding.message}",
         )
-    result = convert(parsed.value, to, revision)
-    text = json.dumps(result.body, ensure_ascii=False, indent=2).encode("utf-8")
+    value, spelled = read_keeping_spelling(body)
+    result = convert(value, to, revision)
+    text = dump_keeping_spelling(result.body, spelled=spelled).encode("utf-8")
     return PlannedSend(text, to, report=result.report)

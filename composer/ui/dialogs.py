@@ -168,6 +168,16 @@ async def ask_save_path(
     return path if path.suffix else path.with_suffix(f".{suffix}")
 
 
+def documents_folder() -> Path:
+    """The user's documents folder when it exists, else their home folder: where a file the
+    user saves goes first (the folder the app was started from may be anything, even /)."""
+    from PySide6.QtCore import QStandardPaths
+
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    documents = Path(found) if found else None
+    return documents if documents is not None and documents.is_dir() else Path.home()
+
+
 @dataclass(frozen=True)
 class SaveFormat:
     """A format a save dialog offers: its filter line, its key and its file suffix."""
@@ -206,17 +216,20 @@ async def ask_save_path_for_format(
     stem: str,
     formats: Sequence[SaveFormat],
     *,
+    folder: Path | None = None,
     name: str = "saveFileDialog",
 ) -> tuple[Path, SaveFormat] | None:
     """Where to save and in which of ``formats`` (the first is suggested, as ``stem`` plus
-    its suffix); None when cancelled. The name and the format always agree: choosing a
-    format renames the suffix, typing another format's suffix chooses that format, and a
-    dialog that keeps the name when the format changes (a desktop's own) gets the suffix
-    of the format chosen last."""
+    its suffix, in ``folder``: by default the user's documents folder, else their home,
+    never wherever the app was started from); None when cancelled. The name and the
+    format always agree: choosing a format renames the suffix, typing another format's
+    suffix chooses that format, and a dialog that keeps the name when the format changes
+    (a desktop's own) gets the suffix of the format chosen last."""
     from PySide6.QtWidgets import QLineEdit
 
     by_filter = {f.filter: f for f in formats}
-    dialog = _file_dialog(parent, name, caption, "", ";;".join(by_filter))
+    start = str(folder if folder is not None else documents_folder())
+    dialog = _file_dialog(parent, name, caption, start, ";;".join(by_filter))
     dialog.setAcceptMode(dialog.AcceptMode.AcceptSave)
     dialog.setFileMode(dialog.FileMode.AnyFile)
     dialog.selectNameFilter(formats[0].filter)

@@ -63,6 +63,8 @@ class HistoryActions(QObject):
         self._resend = resend
         self._say = say
         self._refresh = refresh
+        self._export_folder: Path | None = None
+        """Where the last export went this run (None: the user's documents folder)."""
 
         self.load_action = self._action("Load into composer", self._load_selected, "Return")
         self.resend_action = self._action("Resend exactly", self._resend_selected, "Ctrl+R")
@@ -206,10 +208,12 @@ class HistoryActions(QObject):
             "Export history entries",
             "history-export",
             EXPORT_FORMATS,
+            folder=self._export_folder,
             name="exportDialog",
         )
         if chosen is not None:
             target, fmt = chosen
+            self._export_folder = target.parent  # the next export starts there
             self.export_selected_to(target, fmt.key)
 
     def export_selected_to(self, path: Path, fmt: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QAction, QFocusEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,6 +41,13 @@ EMPTY_HISTORY = (
 )
 
 
+_KEYBOARD_FOCUS = (
+    Qt.FocusReason.TabFocusReason,
+    Qt.FocusReason.BacktabFocusReason,
+    Qt.FocusReason.ShortcutFocusReason,
+)
+
+
 class HistoryTable(QTableView):
     """The history table; while it has no rows it says why, in the middle of its area."""
 
@@ -57,6 +64,24 @@ class HistoryTable(QTableView):
         """The sentence shown now: empty when the table has rows."""
         model = self.model()
         return self._placeholder if model is None or model.rowCount() == 0 else ""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        # Tabbed into with nothing chosen, Qt frames a current row without selecting it, and
+        # every action (Enter loads, Ctrl+R resends) works on the selection: choose that row.
+        # (Not on a click: the click chooses, Ctrl+click adds to nothing.)
+        if event.reason() not in _KEYBOARD_FOCUS:
+            return
+        model, chosen = self.model(), self.selectionModel()
+        if model is None or chosen is None or model.rowCount() == 0 or chosen.hasSelection():
+            return
+        current = self.currentIndex()
+        row = current.row() if current.isValid() else 0
+        chosen.setCurrentIndex(
+            model.index(row, max(current.column(), 0)),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -133,10 +158,12 @@ class HistoryPane(QWidget):
         )
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status, delivery or read-back")
-        self.status_filter.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        # as wide as its longest choice where there is room; narrower only in a narrow pane
+        # (its open list still shows every choice whole)
+        arrow = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        self.status_filter.setMinimumWidth(
+            self.fontMetrics().averageCharWidth() * FILTER_MIN_CHARS + 2 * arrow
         )
-        self.status_filter.setMinimumContentsLength(FILTER_MIN_CHARS)  # its list shows all
         self.status_filter.setToolTip(
             "Show entries by status, by delivery, or by whether the accepted event was found "
             "when read back"

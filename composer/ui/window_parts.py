@@ -105,6 +105,7 @@ class WindowParts(QObject):
         elif file is not None:  # it could not be read at once: opened (or why not said) now
             window.open_path(file)
         window.composer.build_rest()
+        window.composer.form.show_next_unique_id(self.send.next_unique_id())
         app = QApplication.instance()
         if isinstance(app, QApplication):
             WheelGuard.install(app)
@@ -157,6 +158,7 @@ class WindowParts(QObject):
         self.send.cancelled.connect(self.history.refresh)
         self.send.finished.connect(status.send_finished)
         self.send.nextUniqueIdChanged.connect(status.next_id_label.set_next)
+        self.send.nextUniqueIdChanged.connect(lay.composer.form.show_next_unique_id)
         self.send.verify.verified.connect(lambda _verdict: self.history.refresh())
         self.settings.applied.connect(window.apply_settings)
         self.settings.themeChanged.connect(status.refresh_colors)

@@ -126,3 +126,18 @@ def test_a_type_change_keeps_the_spelling(
     value: object, source: str, new_type: str, expected: str | None
 ) -> None:
     assert converted_source(value, source, new_type) == expected
+
+
+def test_a_finding_about_an_object_of_fields_goes_to_its_first_field() -> None:
+    """ "location must be an object" had no field: the Form marked nothing and a click on it
+    left the Form."""
+    from composer.editing.revision_shapes import form_shape
+
+    shape = form_shape("2026-07-15")
+    location = "/data/attributes/profile/data/attributes/location"
+    finding = Finding(location, Severity.ERROR, "schema-type", "must be an object")
+    assert shape.field_for(finding) == ("location.address1", ())
+    inside = Finding(location + "/city", Severity.ERROR, "schema-type", "must be a string")
+    assert shape.field_for(inside) == ("location.city", ())
+    for elsewhere in ("/data/attributes/elsewhere", "/data/attributes", "/data", ""):
+        assert shape.field_for(Finding(elsewhere, Severity.ERROR, "r", "m")) is None

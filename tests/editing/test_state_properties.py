@@ -337,3 +337,13 @@ def test_a_member_set_through_an_array_replaces_it_like_a_scalar() -> None:
     items.set_value("/items/1", 2)
     assert json.loads(items.text) == {"items": [1, 2]}
     assert items.set_value("/items/5", 3) is None
+
+
+def test_a_character_the_raw_json_editor_cannot_hold_is_written_as_its_escape() -> None:
+    """U+2029 (and Qt's frame markers U+FDD0/U+FDD1) would become a line end in the Raw
+    JSON editor and break the string: a form edit writes the escape, the same value."""
+    state = EditState('{"a": "x"}')
+    edit = state.set_value("/a", "one\u2029two\ufdd0")
+    assert edit is not None and "\u2029" not in edit.new
+    assert state.text == '{"a": "one\\u2029two\\ufdd0"}'
+    assert state.value() == {"a": "one\u2029two\ufdd0"}

@@ -195,3 +195,42 @@ def test_a_nested_field_emptied_again_leaves_no_empty_object(composer: Any, qtbo
     qtbot.keyClick(city, Qt.Key.Key_Backspace)
     attrs = body(controller)["data"]["attributes"]["profile"]["data"]["attributes"]
     assert attrs["location"] == {"zip": "02110"}
+
+
+def test_a_finding_about_the_location_object_is_on_its_first_field(
+    composer: Any, qtbot: Any
+) -> None:
+    """ "location must be an object" marked no field and its click left the Form."""
+    from PySide6.QtWidgets import QApplication
+
+    controller, widget = composer
+    controller.convert_to_revision("2026-07-15")
+    controller.edit("set_value", f"{REL}/location", "Boston")
+    controller.validate_now()
+    (finding,) = [f for f in controller.findings() if f.pointer == f"{REL}/location"]
+    form = widget.form
+    assert form.focus_finding(finding)
+    assert form.more_profile.isChecked()
+    first = form.profile_edits["location.address1"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first, timeout=3000)
+    assert "location" in form.rows["location.address1"].message.text()
+
+
+def test_members_with_no_field_are_named_above_the_fields(composer: Any, qtbot: Any) -> None:
+    """A profile named by its Klaviyo id (or any member this revision's Form has no field
+    for) is sent: the Form says so instead of showing an event without it."""
+    controller, widget = composer
+    form = widget.form
+    assert form._unshown is None or form._unshown.isHidden()
+    controller.convert_to_revision("2026-07-15")
+    controller.edit("set_value", "/data/attributes/profile/data/id", "01HXPROFILE")
+    label = form._unshown
+    assert label is not None and label.isVisible()
+    assert "profile.data.id" in label.text() and "Raw JSON" in label.text()
+    # it sits above the fields: seen without scrolling
+    assert (
+        label.mapTo(form, label.rect().topLeft()).y()
+        < form.rows["email"].mapTo(form, form.rows["email"].rect().topLeft()).y()
+    )
+    controller.undo()
+    assert label.isHidden()

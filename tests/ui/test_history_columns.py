@@ -111,6 +111,11 @@ def test_no_fixed_form_column_is_cut_and_the_rest_fit(
     search = pane.search
     assert search.width() >= search.fontMetrics().horizontalAdvance("Search…")
     assert window.width() <= size[0]
+    if not collections:  # the status list shows its longest choice whole
+        combo = pane.status_filter
+        texts = [combo.itemText(i) for i in range(combo.count())]
+        longest = max(combo.fontMetrics().horizontalAdvance(t) for t in texts)
+        assert combo.width() >= longest + 20  # and its arrow
     if not collections:  # every column is in view: nothing to scroll sideways to
         assert header.length() <= table.viewport().width()
         assert not table.horizontalScrollBar().isVisible()

@@ -125,3 +125,29 @@ def test_a_dialog_that_keeps_the_name_gets_the_chosen_formats_suffix(
     assert not (tmp_path / "history-export.har").exists()
     text = (tmp_path / "history-export.ndjson").read_text()
     assert json.loads(text.splitlines()[0])["data"]["type"] == "event"
+
+
+def test_the_dialog_opens_in_the_documents_folder_then_where_the_last_export_went(
+    qtbot, make_window, data_dir, tmp_path, monkeypatch
+):
+    """It opened in the folder the app was started from (anything, even /)."""
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOCUMENTS_DIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))  # no user-dirs.dirs there
+    started_in = tmp_path / "elsewhere"
+    started_in.mkdir()
+    monkeypatch.chdir(started_in)
+    _one_entry(data_dir)
+    window = make_window()
+    dialog, name, _combo = _open_export_dialog(qtbot, window)
+    assert Path(dialog.directory().absolutePath()) == home / "Documents"
+    out = tmp_path / "exports"
+    out.mkdir()
+    name.setText(str(out / "first.har"))
+    with qtbot.waitSignal(window.history_pane.message, timeout=5000):
+        dialog.accept()
+    dialog, _name, _combo = _open_export_dialog(qtbot, window)
+    assert Path(dialog.directory().absolutePath()) == out
+    dialog.reject()

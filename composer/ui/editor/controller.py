@@ -267,8 +267,7 @@ class ComposerController(QObject):
         converted = conversion(old, name, self._checks.revision)
         if converted is not None:
             edit, label, report = converted
-            self.state.apply(edit, label)
-            self._after_edit(edit, old)
+            self._after_edit(self.state.apply(edit, label), old)
         self.set_revision(name)
         return None if converted is None else report
 
@@ -354,8 +353,7 @@ class ComposerController(QObject):
         if edit is None:
             return False
         if edit.new != old:
-            self.state.apply(edit, "minify" if minify else "format")
-            self._after_edit(edit, old)
+            self._after_edit(self.state.apply(edit, "minify" if minify else "format"), old)
         return True
 
     def _after_edit(self, edit: TextEdit, before: str) -> None:

@@ -34,9 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from composer.domain.draft import new_unique_id
-from composer.domain.findings import Finding
+from composer.domain.findings import Finding, describe_pointer
 from composer.editing.field_findings import field_hint, finding_text, place_findings, tree_path
 from composer.editing.fields import FormShape, event_shape_2023_01_24, read_number
+from composer.editing.unshown import unshown_members
 from composer.editing.values import type_of
 from composer.ui.editor.controller import ComposerController
 from composer.ui.editor.form_boxes import FormBoxes
@@ -93,6 +94,8 @@ class EventForm(FormBoxes):
         panel.setSpacing(12)
         outer.addWidget(self.fields_panel)
         outer.addStretch(1)
+        self._outer = outer
+        self._unshown: QLabel | None = None  # made when the body has members with no field
         self._panel = panel
         self._build_fields()
         layout = QVBoxLayout(self)
@@ -324,8 +327,33 @@ class EventForm(FormBoxes):
             if self.backfill_check is not None:
                 found, backfill = self._value("backfill")
                 self.backfill_check.setChecked(found and backfill is True)
+            self._show_unshown(unshown_members(self.shape, state.value()))
         finally:
             self._refreshing = False
+
+    def _show_unshown(self, pointers: list[str]) -> None:
+        """Name, above the fields, the members that are sent but that no field shows."""
+        if not pointers:
+            if self._unshown is not None:
+                self._unshown.hide()
+            return
+        if self._unshown is None:
+            label = QLabel()
+            label.setObjectName("unshownMembers")
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setAccessibleName("Members sent with no field in the form")
+            self._outer.insertWidget(0, label)
+            self._unshown = label
+        names = [describe_pointer(p) for p in pointers]
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        plural = len(names) > 1
+        self._unshown.setText(
+            f"<b>Also sent</b>, with no field in this form: {html(shown)}. "
+            f"{'They are' if plural else 'It is'} in the Raw JSON tab."
+        )
+        self._unshown.setToolTip("\n".join(names))
+        self._unshown.show()
 
     def _shows_value(self, typed: str) -> bool:
         """True when the field already shows the value (``59,90`` for 59.90 stays)."""
@@ -416,17 +444,32 @@ class EventForm(FormBoxes):
         self.profile_tree.set_flags(placed.in_trees["profile_properties"])
         self.show_resolution()
 
+    _next_unique_id: str | None = None
+    """The unique_id the next Send carries instead of the field's (None: the field's own)."""
+
+    def show_next_unique_id(self, unique_id: str | None) -> None:
+        """Say under the Unique ID field that the next Send carries ``unique_id`` instead of
+        the one the field shows (the setting that gives each Send a new one); None: the
+        field's own is sent."""
+        self._next_unique_id = unique_id
+        self.show_resolution()
+
     def show_resolution(self) -> None:
         """Under each field whose text holds variables, its value as the next send would
-        resolve it (grey), with every variable's source in the tooltip."""
+        resolve it (grey), with every variable's source in the tooltip; under the Unique ID
+        field the unique_id Send puts in its place."""
         resolution = self.controller.resolution()
-        if resolution is None:  # nothing checked yet, or no variables
-            for row in self.rows.values():
-                row.set_hint(None)
-            return
-        environment = self.controller.variables().environment_name
+        environment = None
+        if resolution is not None:  # (no variables: the scope is not built for nothing)
+            environment = self.controller.variables().environment_name
         for key, row in self.rows.items():
-            hint = field_hint(self.shape, key, resolution, environment)
+            if key == "unique_id" and self._next_unique_id is not None:
+                # Send writes it over whatever the field holds, variables included
+                row.set_hint(*_next_unique_id_hint(self._next_unique_id))
+                continue
+            hint = None
+            if resolution is not None:
+                hint = field_hint(self.shape, key, resolution, environment)
             if hint is None:
                 row.set_hint(None)
             else:
@@ -453,6 +496,17 @@ class EventForm(FormBoxes):
             if isinstance(row.focus_widget, QLineEdit):
                 row.focus_widget.selectAll()
         return True
+
+
+def _next_unique_id_hint(unique_id: str) -> tuple[str, str]:
+    """The grey line under the Unique ID field while each Send gets a new unique_id, and its
+    tooltip: what is sent is never other than what the form says."""
+    return (
+        f"→ Each Send uses a new one instead; the next: {unique_id[:8]}…",
+        f"The next Send carries unique_id {unique_id} in place of this one, so that sending "
+        "again records a new event (Klaviyo drops a repeated unique_id without a word). "
+        "Settings ▸ General turns this off; Resend exactly (History) keeps an entry's.",
+    )
 
 
 __all__ = ["EventForm", "FieldRow"]

@@ -2,9 +2,10 @@
 with the mouse (buttons, a context menu) and with the keyboard alone.
 
 Keys: F2 or Enter edits the current cell; Tab and Shift+Tab move between Name, Type and Value
-(and on to the next row); Insert adds a member after the current one, Ctrl+Insert one inside
-it; Delete removes; Ctrl+D duplicates; Alt+Up/Alt+Down move; Ctrl+C/Ctrl+V copy and paste as
-JSON; Ctrl+Z/Ctrl+Shift+Z undo and redo (the composer's one history).
+(and on to the next row), Ctrl+Tab and Ctrl+Shift+Tab leave the tree; Insert adds a member
+after the current one, Ctrl+Insert one inside it; Delete removes; Ctrl+D duplicates;
+Alt+Up/Alt+Down move; Ctrl+C/Ctrl+V copy and paste as JSON; Ctrl+Z/Ctrl+Shift+Z undo and redo
+(the composer's one history).
 """
 
 from __future__ import annotations

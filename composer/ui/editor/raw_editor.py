@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from composer.domain.findings import Severity
+from composer.editing.style import escape_unshowable
 from composer.ui.theme import is_dark_palette
 
 # Highlighting a block is linear in its length; a minified megabyte is one block, so only its
@@ -315,6 +316,13 @@ class JsonEdit(QPlainTextEdit):
             self.open_menu(e.globalPos())
         else:
             super().contextMenuEvent(e)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        """Paste (and drop) plain text only, a character the document cannot hold (U+2029
+        in a string) written as its escape: it would become a line end and break the
+        string."""
+        if source.hasText():
+            self.insertPlainText(escape_unshowable(source.text()))
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
         """Undo and redo go to the composer's history; a cursor move ends a typing step."""

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from composer.editing.history import TextEdit
 from composer.editing.locator import from_utf16_offset, utf16_offset
+from composer.editing.style import escape_unshowable
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QTextDocument
@@ -72,7 +73,9 @@ class TextMirror(QObject):
 
     def load(self, text: str) -> str:
         """Replace the document's text with ``text``; the text as the document holds it
-        (its lines end in "\\n")."""
+        (its lines end in "\\n", and a character it cannot hold, such as U+2029 inside a
+        string, is written as its escape instead of becoming a line end)."""
+        text = escape_unshowable(text)
         plain = plain_text(text)
         if plain is None:
             self._set_plain_text(self.document, text)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
+    QLineEdit,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeView,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.editing.values import TYPES
+from composer.ui.editor.form_parts import LONGEST_TEXT
 from composer.ui.editor.tree_model import LABEL_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
@@ -49,7 +51,7 @@ class TreeDelegate(QStyledItemDelegate):
         """A combo box for Type and boolean values, a line edit otherwise."""
         choices = self._choices(index)
         if choices is None:
-            return super().createEditor(parent, option, index)
+            return _whole(super().createEditor(parent, option, index))
         combo = QComboBox(parent)
         combo.addItems(list(choices))
         combo.setAccessibleName("Type" if index.column() == 1 else "Value")
@@ -93,6 +95,18 @@ class NameDelegate(QStyledItemDelegate):
         if label:
             option.text = label
             option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        """A line edit that holds a name of any length."""
+        return _whole(super().createEditor(parent, option, index))
+
+
+def _whole(editor: QWidget) -> QWidget:
+    """A cell's line edit holds a name or value of any length (Qt's default of 32,767
+    characters cut a longer one, and Enter sent it cut)."""
+    if isinstance(editor, QLineEdit):
+        editor.setMaxLength(LONGEST_TEXT)
+    return editor
 
 
 class PropertyTreeView(QTreeView):
@@ -155,6 +169,18 @@ class PropertyTreeView(QTreeView):
         """The editing keys of the property editor (see the module's docstring)."""
         if self.state() == QAbstractItemView.State.EditingState:
             super().keyPressEvent(event)
+            return
+        if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and (
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            # Tab walks every cell of every row; Ctrl+Tab leaves the tree at once (as it
+            # leaves a text editor), Ctrl+Shift+Tab backwards
+            backwards = event.key() == Qt.Key.Key_Backtab or bool(
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            )
+            # (the view's own focusNextPrevChild would walk the cells again)
+            QWidget.focusNextPrevChild(self, not backwards)
+            event.accept()
             return
         name = key_action(event)
         if name:
