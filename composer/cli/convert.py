@@ -63,8 +63,12 @@ def run(args: argparse.Namespace) -> int:
         name = "<stdin>" if args.path == "-" else args.path
         print(f"event-composer convert: {name}{where}: {f.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    result = convert(parsed.value, args.to, args.from_)
-    print_out(json.dumps(result.body, ensure_ascii=False, indent=2))
+    from composer.domain.number_text import dump_keeping_spelling, read_keeping_spelling
+
+    # numbers keep their spelling (1.10, 1e2), as they were written
+    value, spelled = read_keeping_spelling(raw)
+    result = convert(value, args.to, args.from_)
+    print_out(dump_keeping_spelling(result.body, spelled=spelled))
     if args.report_json:
         print(json.dumps(result.report.to_json(), ensure_ascii=False), file=sys.stderr)
     else:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from composer.domain.jsontext import parse_json_text
 from composer.editing.history import TextEdit
-from composer.editing.values import dump
 
 # The tokens of valid JSON: a string as written (escapes kept), a bracket or separator, or a
 # bare scalar (a number as spelled, true, false, null). Blanks between them are not tokens.
@@ -79,11 +78,14 @@ def conversion(
     if not parsed.ok:
         return None
     from composer.domain.convert import convert
+    from composer.domain.number_text import dump_keeping_spelling, read_keeping_spelling
 
-    result = convert(parsed.value, revision, current)
-    if result.body == parsed.value:
+    # numbers keep their spelling (1.10, 1e2): the switch moves members, it does not retype
+    value, spelled = read_keeping_spelling(text)
+    result = convert(value, revision, current)
+    if result.body == value:
         return None
-    edit = TextEdit(0, len(text), dump(result.body))
+    edit = TextEdit(0, len(text), dump_keeping_spelling(result.body, spelled=spelled))
     return edit, f"{CONVERT_LABEL}{current} {revision}", result.report
 
 

@@ -8,7 +8,6 @@ shape differs, so a flat 2023-01-24 body is refused 400; with the header
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -16,6 +15,7 @@ from enum import StrEnum
 from composer.client.targets import Target
 from composer.domain.convert import ConversionReport, convert
 from composer.domain.jsontext import parse_json_text
+from composer.domain.number_text import dump_keeping_spelling, read_keeping_spelling
 from composer.domain.revisions import NEWEST_REVISION, Revision, get_revision, oldest_supported
 
 OPT_OUT_HEADERS = {"X-Klaviyo-Revision-Fall-Forward-Opt-Out": "1"}
@@ -118,6 +118,7 @@ def plan(
             revision,
             problem=f"the event cannot be converted: {parsed.finding.message}",
         )
-    result = convert(parsed.value, to, revision)
-    text = json.dumps(result.body, ensure_ascii=False, indent=2).encode("utf-8")
+    value, spelled = read_keeping_spelling(body)
+    result = convert(value, to, revision)
+    text = dump_keeping_spelling(result.body, spelled=spelled).encode("utf-8")
     return PlannedSend(text, to, report=result.report)

@@ -72,3 +72,23 @@ def test_an_unknown_revision_is_refused_with_the_choices() -> None:
     result = run("--to", "2024-01-01", str(ORDER))
     assert result.returncode == 2
     assert "2026-07-15" in result.stderr
+
+
+SPELLED = (
+    '{"data": {"type": "event", "attributes": {"profile": {"$email": "a@b.co", "$latitude": '
+    '40.71280}, "metric": {"name": "M"}, "properties": {"Price": 1.10, "Big": 1e2, "Long": '
+    '0.30000000000000000001, "Tiny": 1E-7, "Neg": -0.0, "Many": [2.50, 3.0e0]}, "value": 9.990}}}'
+)
+LITERALS = ["40.71280", "1.10", "1e2", "0.30000000000000000001", "1E-7", "-0.0", "2.50", "3.0e0"]
+
+
+def test_numbers_keep_their_spelling_there_and_back() -> None:
+    up = run("--to", "2026-07-15", "--from", "2023-01-24", "-", stdin=SPELLED.encode())
+    assert up.returncode == 0, up.stderr
+    numbers = {token.strip(",[]") for token in up.stdout.split()}
+    assert set(LITERALS) | {"9.990"} <= numbers
+    down = run("--to", "2023-01-24", "--from", "2026-07-15", "-", stdin=up.stdout.encode())
+    assert down.returncode == 1, down.stderr  # location.latitude is the legacy $latitude there
+    assert json.dumps(json.loads(down.stdout)) == json.dumps(json.loads(SPELLED))
+    # the same text once the layout is compared: every literal as it was written
+    assert "".join(down.stdout.split()) == SPELLED.replace(" ", "").replace("\n", "")
