@@ -453,12 +453,13 @@ class BulkValidator:
             return None
         aptr = f"{ptr}/attributes"
         backfill = attributes.get("backfill")
-        if "backfill" in attributes and not isinstance(backfill, bool):
+        # nullable in the published schema (null: not given, the default false applies)
+        if backfill is not None and not isinstance(backfill, bool):
             findings.append(
                 _error(
                     f"{aptr}/backfill",
                     "schema-type",
-                    f"{_where(aptr)}.backfill must be true or false, not {_shown(backfill)}",
+                    f"{_where(aptr)}.backfill must be true, false or null, not {_shown(backfill)}",
                 )
             )
         profile_ok = True

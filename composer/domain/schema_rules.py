@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -188,14 +189,31 @@ def _type(error: ValidationError, ptr: str) -> Finding:
     if got is None:
         message += ": write the value, or remove the member"
     elif "number" in expected_list and isinstance(got, str):
-        try:
-            float(got)
-            message += f": write {got.strip()} without quotes"
-        except ValueError:
-            message += ": write a number such as 9.99"
+        message += number_hint(got)
     elif "string" in expected_list and not isinstance(got, dict | list):
         message += string_hint(got)
     return Finding(ptr, Severity.ERROR, "schema-type", message)
+
+
+def number_hint(text: str) -> str:
+    """What to write instead of the string ``text`` where a number belongs: the number
+    without quotes when the text is one in JSON's spelling, else its JSON spelling ("007"
+    is 7; Python's float() also takes "nan", "1_000" and "٣", which JSON does not)."""
+    t = text.strip()
+    try:
+        value = json.loads(t)
+    except ValueError:
+        value = None
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return f": write {t} without quotes"
+    try:
+        number = float(t)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        return ": write a number such as 9.99"
+    spelled = str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
+    return f": write it as the number {spelled}, without quotes"
 
 
 def described(value: Any) -> str:

@@ -183,11 +183,29 @@ def read_number(text: str, decimal_point: str = ".", group_separator: str = ",")
             return _finite(candidate, text)
     if t.startswith("+") and _JSON_NUMBER.fullmatch(t[1:]):
         return _finite(t[1:], text)
+    tidy = _tidy(t)
+    if tidy != t:  # "007", ".5", "5.": one number however written
+        read = read_number(tidy, decimal_point, group_separator)
+        if read.json_text is not None:
+            return read
     return NumberInput(
         None,
         f'"{text}" is not a number: write it like 9.99 (digits, one decimal point, no '
         "thousands separators)",
     )
+
+
+_LEADING_ZEROS = re.compile(r"^([+-]?)0+(?=[0-9])")
+_BARE_POINT = re.compile(r"^([+-]?)([.,])(?=[0-9])")
+_TRAILING_POINT = re.compile(r"(?<=[0-9])[.,]$")
+
+
+def _tidy(t: str) -> str:
+    """``t`` without what JSON does not write but cannot change the number: leading zeros
+    (``007``), a point with no digit before it (``.5``) or after it (``5.``)."""
+    t = _LEADING_ZEROS.sub(r"\1", t)
+    t = _BARE_POINT.sub(r"\g<1>0\2", t)
+    return _TRAILING_POINT.sub("", t)
 
 
 def _ambiguous(typed: str, decimal: str, thousands: str) -> NumberInput:

@@ -6,21 +6,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
-from composer.domain.revisions import get_revision
+from composer.services.retired import notice
 from composer.storage.settings import SettingsStore
 from composer.ui import theme
 
 
 def retired_revision_text(revision: str) -> str | None:
-    """The banner text for ``revision``, or None when it is not retired."""
-    rev = get_revision(revision)
-    if not rev.is_retired():
-        return None
-    return (
-        f"⚠ Klaviyo retired revision {revision} two years after its release: Klaviyo most "
-        "likely handles it as a newer revision with another layout. Pick a current revision to "
-        "convert the event, or Send asks how before anything goes to Klaviyo."
-    )
+    """The banner text for ``revision``, or None when it is not retired (the words are
+    composer.services.retired's, shared with the send question)."""
+    return notice(revision)
 
 
 def settings_notice_text(store: SettingsStore) -> str | None:

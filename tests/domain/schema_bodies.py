@@ -192,3 +192,19 @@ def present(body: Any, path: tuple[str, ...]) -> bool:
             return False
         node = node[key]
     return True
+
+
+def members(node: Any, schema: dict[str, Any], path: tuple[Any, ...] = ()) -> list[Site]:
+    """Every member the schema names that ``node`` could hold, through arrays too: the members
+    of the objects ``node`` has (its arrays' items included)."""
+    out: list[Site] = []
+    if isinstance(node, dict) and _kind(schema) == "object":
+        required = set(schema.get("required", ()))
+        for name, sub in schema.get("properties", {}).items():
+            out.append(Site((*path, name), sub, name in required))
+            if name in node:
+                out.extend(members(node[name], sub, (*path, name)))
+    elif isinstance(node, list) and "items" in schema:
+        for index, item in enumerate(node):
+            out.extend(members(item, schema["items"], (*path, index)))
+    return out

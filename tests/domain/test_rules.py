@@ -373,3 +373,24 @@ def test_a_value_of_the_wrong_type_is_named_in_json_words(
         assert words in message
     for words in not_said:
         assert words not in message
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("9.99", "write 9.99 without quotes"),
+        ("007", "write it as the number 7, without quotes"),
+        ("1_000", "write it as the number 1000, without quotes"),
+        ("nan", "write a number such as 9.99"),
+        ("inf", "write a number such as 9.99"),
+        ("1e400", "write a number such as 9.99"),
+    ],
+)
+def test_a_number_in_quotes_is_hinted_in_json_spelling(typed: str, hint: str) -> None:
+    """ "write nan without quotes" (or 007, 1_000) led to a text that does not parse."""
+    (message,) = [
+        f.message
+        for f in validator().validate_payload(event(value=typed)).findings
+        if f.pointer == "/data/attributes/value"
+    ]
+    assert message.endswith(hint)

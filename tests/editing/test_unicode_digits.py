@@ -66,3 +66,16 @@ def test_a_member_named_with_other_digits_is_a_name_everywhere() -> None:
     ]
     placed = place_findings(shape, findings).in_trees["properties"]
     assert set(placed) == {("²",), ("01",), (2,)}
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("007", "7"), (".5", "0.5"), ("5.", "5"), ("-.5", "-0.5"), ("-007.50", "-7.50"),
+     (",5", "0.5"), ("00", "0"), (".", None), ("-", None), ("0x1", None)],
+)  # fmt: skip
+def test_a_number_typed_with_zeros_or_a_bare_point_is_that_number(
+    typed: str, expected: str | None
+) -> None:
+    """It went into the JSON as a string, an error whose hint ("write 007 without quotes")
+    did not parse either."""
+    assert read_number(typed).json_text == expected

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from composer.domain.convert import convert
-from composer.sandbox import SandboxConfig, run_in_thread
+from composer.sandbox import RetiredRevisionPolicy, SandboxConfig, run_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "resources" / "examples" / "placed-order.event.json"
@@ -176,3 +176,51 @@ def test_sdk_24_models_send_nulls_and_a_profile_id_and_are_accepted() -> None:
     assert attributes["value"] is None and attributes["time"] is None  # nulls were sent
     assert event.profile == "id:01GDDKASAP8TKDDA2GRZDSVP4H"
     assert event.unique_id == "sdk-nulls-1"
+
+
+_ANSWER_SCRIPT = """
+import json, sys
+from klaviyo_api import KlaviyoAPI
+client = KlaviyoAPI(sys.argv[2], max_delay=1, max_retries=1, test_host=sys.argv[1])
+try:
+    client.Events.create_event(json.loads(sys.stdin.read()))
+    print(json.dumps({"status": 202}))
+except Exception as exc:  # the SDK's ApiException: status and the JSON:API body
+    print(json.dumps({"status": exc.status, "body": json.loads(exc.body)}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "status", "code"),
+    [
+        (RetiredRevisionPolicy.FALL_FORWARD, 400, "invalid"),
+        (RetiredRevisionPolicy.GONE, 410, "gone"),
+    ],
+)
+def test_sdk_1_1_0_gets_what_klaviyo_answers_a_retired_revision_today(
+    policy: RetiredRevisionPolicy, status: int, code: str
+) -> None:
+    """Klaviyo today serves 2023-01-24 with a newer revision, which refuses the flat layout (or
+    answers 410 where falling forward is refused); the SDK reads either answer as an
+    ApiException carrying the JSON:API errors."""
+    target = _sdk_1_1_0()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    with run_in_thread(SandboxConfig(retired_revisions=policy)) as url:
+        result = subprocess.run(
+            [sys.executable, "-c", _ANSWER_SCRIPT, url, KEY],
+            input=EXAMPLE.read_text(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=env,
+        )
+        recorded = url.app.events()
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer = json.loads(result.stdout)
+    assert answer["status"] == status
+    assert {e["code"] for e in answer["body"]["errors"]} == {code}
+    if status == 400:  # the newer layout's members are named
+        pointers = {e["source"]["pointer"] for e in answer["body"]["errors"]}
+        assert {"/data/attributes/profile", "/data/attributes/metric"} <= pointers
+    assert recorded == []

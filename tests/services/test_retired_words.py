@@ -23,7 +23,7 @@ from composer.sandbox import (
     in_process_transport,
 )
 from composer.services.replay_start import replay_refusal
-from composer.services.retired import RetiredChoice, explanation, question
+from composer.services.retired import RetiredChoice, explanation, notice, question
 
 NOV_30 = date(2026, 11, 30)
 NOV_30_EPOCH = 1_796_040_000.0  # 2026-11-30T12:00:00Z
@@ -91,3 +91,18 @@ def test_the_replay_refusal_says_the_same() -> None:
     later = replay_refusal(production, "main", "2024-07-15", bulk=False)
     assert flat is not None and "layout is different" in flat
     assert later is not None and "different" not in later and "by that revision's rules" in later
+
+
+@pytest.mark.parametrize("revision", RETIRED)
+async def test_the_window_notice_says_what_falling_forward_answers(revision: str) -> None:
+    words = notice(revision, NOV_30)
+    assert words is not None and f"retired revision {revision}" in words
+    if await _fall_forward_status(revision) == 400:
+        assert "another layout" in words
+    else:
+        assert "another layout" not in words and "layout is the same" in words
+
+
+def test_no_notice_for_a_revision_still_supported() -> None:
+    assert notice("2025-01-15", NOV_30) is None
+    assert notice("2026-07-15", NOV_30) is None

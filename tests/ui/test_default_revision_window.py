@@ -71,3 +71,24 @@ def test_a_history_entry_of_2023_01_24_loads_at_its_own_revision(
     assert json.loads(window.controller.text()) == flat
     qtbot.waitUntil(window.banner.isVisible, timeout=3000)
     window.controller.mark_saved()
+
+
+def test_the_notice_of_a_retired_revision_in_the_later_layout_says_so(
+    qtbot, make_window, data_dir
+) -> None:
+    """2024-07-15 (retired on 2026-07-15) falls forward to a revision of the same layout: the
+    notice must not tell the user that the layout will be another one."""
+    from composer.domain.revisions import get_revision
+
+    window = make_window()
+    window.target_bar.set_revision("2024-07-15")
+    if not get_revision("2024-07-15").is_retired():
+        return  # before 2026-07-15 nothing is shown
+    qtbot.waitUntil(window.banner.isVisible, timeout=3000)
+    text = window.banner.label.text()
+    assert "retired revision 2024-07-15" in text
+    assert "another layout" not in text and "layout is the same" in text
+    window.target_bar.set_revision("2023-01-24")
+    qtbot.waitUntil(lambda: "retired revision 2023-01-24" in window.banner.label.text())
+    assert "another layout" in window.banner.label.text()
+    window.controller.mark_saved()

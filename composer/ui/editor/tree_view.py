@@ -170,6 +170,18 @@ class PropertyTreeView(QTreeView):
         if self.state() == QAbstractItemView.State.EditingState:
             super().keyPressEvent(event)
             return
+        if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and (
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            # Tab walks every cell of every row; Ctrl+Tab leaves the tree at once (as it
+            # leaves a text editor), Ctrl+Shift+Tab backwards
+            backwards = event.key() == Qt.Key.Key_Backtab or bool(
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            )
+            # (the view's own focusNextPrevChild would walk the cells again)
+            QWidget.focusNextPrevChild(self, not backwards)
+            event.accept()
+            return
         name = key_action(event)
         if name:
             self.keyAction.emit(name)
