@@ -99,8 +99,10 @@ def _is_residual(value: Any, flat: dict[str, Any]) -> bool:
         return False
     keys = value.keys()
     others = [k for k in flat if k != RESIDUAL_KEY]
+    if "data" in value.get("profile", {}):  # what was beside data cannot be data
+        return False
     if "data" in keys:  # profile.data was no object: only what was beside it, and no field
-        return keys <= {"data", "profile"} and not others
+        return keys <= {"data", "profile"} and not others and not isinstance(value["data"], dict)
     if "attributes_value" in keys:  # attributes was no object: nothing came out of it
         return not isinstance(value["attributes_value"], dict) and not (
             {"attributes", "location", "properties"} & keys or others
@@ -140,8 +142,10 @@ def _is_metric_residual(value: Any, flat: dict[str, Any]) -> bool:
     others = [k for k in flat if k != RESIDUAL_KEY]
     if not all(k in _METRIC_OWN for k in value.get(_MEMBERS, ())):
         return False
-    if "data" in keys:
-        return keys <= {"data", "outer"} and not others
+    if "data" in value.get("outer", {}):  # what was beside data cannot be data
+        return False
+    if "data" in keys:  # metric.data was no object: only what was beside it
+        return keys <= {"data", "outer"} and not others and not isinstance(value["data"], dict)
     if "attributes" in keys:
         return not isinstance(value["attributes"], dict) and "named" not in keys and not others
     named = value.get("named", {})
@@ -260,6 +264,20 @@ def _resource_like(value: Any) -> bool:
     return isinstance(value, dict) and bool(_RESOURCE_MEMBERS & value.keys())
 
 
+def _own_shape(member: Any, body: Shape | None) -> Shape | None:
+    """The layout of one profile or metric: a hand-migrated body may have one in each (the
+    profile rewritten, the metric still ``{"name": ...}``). A resource under ``data`` is the
+    later layout; members but no ``data`` at all, the flat one (the later layout requires
+    ``data``); anything else is read as the body is."""
+    if not isinstance(member, dict) or not member:
+        return body
+    if _resource_like(member.get("data")):
+        return Shape.RELATIONSHIP
+    if "data" not in member:
+        return Shape.FLAT
+    return body
+
+
 def guess_revision(body: Any) -> str:
     """The revision a body most likely targets when none is named: the flat layout's revision
     (2023-01-24) for a body whose profile or metric is written in the flat layout, else the
@@ -294,9 +312,9 @@ def convert(body: Any, to: str, from_: str | None = None) -> Conversion:
     out_attrs: dict[str, Any] = {}
     for key, value in attrs.items():
         if key == "profile":
-            out_attrs[key] = _profile(value, shape, source, target, report)
+            out_attrs[key] = _profile(value, _own_shape(value, shape), source, target, report)
         elif key == "metric":
-            out_attrs[key] = _metric(value, shape, target, report)
+            out_attrs[key] = _metric(value, _own_shape(value, shape), target, report)
         else:
             out_attrs[key] = value
             if key not in target.attribute_members:

@@ -76,6 +76,24 @@ def notice(revision: str, today: date | None = None) -> str | None:
     )
 
 
+def checked_note(revision: str, today: date | None = None) -> str | None:
+    """What to know when a body was checked at ``revision`` (``validate``): None while the
+    revision is supported; once retired, what Klaviyo most likely does with it instead."""
+    if not get_revision(revision).is_retired(today):
+        return None
+    forward, same = falls_forward_to(revision, today)
+    if same:
+        return (
+            f"revision {revision} is retired: Klaviyo most likely handles it as {forward.name} "
+            f"(same layout), by that revision's rules; --revision {forward.name} checks it so"
+        )
+    return (
+        f"revision {revision} is retired: Klaviyo most likely handles it as a newer revision "
+        f"with another layout and refuses this one (400); `event-composer convert --to "
+        f"{NEWEST_REVISION} FILE` rewrites it"
+    )
+
+
 def explanation(
     choice: RetiredChoice,
     revision: str,

@@ -16,6 +16,9 @@ import json
 import re
 import sqlite3
 
+from composer.domain.jsontext import JsonTextError
+from composer.domain.jsontext import loads as strict_loads
+
 # Scripts written without spaces between words (code point ranges):
 _SPACELESS_RANGES = (
     "\u3040-\u30ff"  # Hiragana, Katakana
@@ -48,8 +51,8 @@ def as_read(text: str) -> str:
     if "\\u" not in text:
         return text
     try:
-        return json.dumps(json.loads(text), ensure_ascii=False)
-    except (ValueError, RecursionError):
+        return json.dumps(strict_loads(text), ensure_ascii=False)
+    except JsonTextError:
         return text
 
 

@@ -103,3 +103,31 @@ def test_readable_report_names_field_and_fix() -> None:
     assert result.returncode == 1
     assert "/data/attributes/value" in result.stdout
     assert "write 9.99 without quotes" in result.stdout
+
+
+def test_valid_at_a_retired_revision_says_what_klaviyo_does_instead(tmp_path: Path) -> None:
+    """A body checked at a retired revision is 'valid' for that revision's contract; Klaviyo
+    today handles it as a newer one, and stderr says which and how to check or convert."""
+    from composer.domain.convert import convert
+    from composer.domain.revisions import REVISIONS, get_revision, oldest_supported
+
+    flat = json.loads(EXAMPLES[0].read_text())
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps(convert(flat, "2024-07-15").body))
+    current = tmp_path / "current.json"
+    current.write_text(json.dumps(convert(flat, "2026-07-15").body))
+    same = run("--revision", "2024-07-15", str(later))
+    other = run("--revision", "2023-01-24", str(EXAMPLES[0]))
+    supported = run("--revision", "2026-07-15", str(current))
+    assert same.returncode == other.returncode == supported.returncode == 0
+    assert "retired" not in supported.stderr
+    if not get_revision("2024-07-15").is_retired():
+        return  # before 2026-07-15 it is not retired yet
+    forward = oldest_supported().name
+    assert "revision 2024-07-15 is retired" in same.stderr
+    assert f"as {forward} (same layout)" in same.stderr and f"--revision {forward}" in same.stderr
+    assert "revision 2023-01-24 is retired" in other.stderr
+    assert "another layout" in other.stderr and f"convert --to {list(REVISIONS)[-1]}" in (
+        other.stderr
+    )
+    assert "retired" not in run("--json", "--revision", "2024-07-15", str(later)).stderr

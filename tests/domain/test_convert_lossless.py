@@ -354,3 +354,41 @@ def test_convert_never_raises(body: Any, to: str, source: str | None) -> None:
     result = convert(body, to, from_=source)
     json.dumps(result.body)
     json.dumps(result.report.to_json())
+
+
+def test_a_half_migrated_body_converts_each_member_from_its_own_layout() -> None:
+    """The profile rewritten by hand in the later layout, the metric still {"name": ...} (or
+    the other way round): each goes to the target's layout, and the metric name stays a
+    metric name instead of being hidden away."""
+    mixed = event(
+        {"data": {"type": "profile", "attributes": {"email": "ann@example.com"}}},
+        {"name": "Viewed Product"},
+    )
+    down = convert(copy.deepcopy(mixed), "2023-01-24", from_="2026-07-15").body
+    assert down["data"]["attributes"]["profile"] == {"$email": "ann@example.com"}
+    assert down["data"]["attributes"]["metric"] == {"name": "Viewed Product"}
+    up = convert(copy.deepcopy(mixed), "2026-07-15", from_="2026-07-15").body
+    assert up["data"]["attributes"]["metric"] == {
+        "data": {"type": "metric", "attributes": {"name": "Viewed Product"}}
+    }
+    other_way = event(
+        {"$email": "ann@example.com"}, {"data": {"type": "metric", "attributes": {"name": "M"}}}
+    )
+    up2 = convert(copy.deepcopy(other_way), "2026-07-15", from_="2023-01-24").body
+    assert up2["data"]["attributes"]["profile"]["data"]["attributes"] == {
+        "email": "ann@example.com"
+    }
+    assert up2["data"]["attributes"]["metric"] == other_way["data"]["attributes"]["metric"]
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        {RESIDUAL_KEY: {"data": {}}},
+        {"x": 1, RESIDUAL_KEY: {"outer": {"data": None, "y": 2}}},
+    ],
+)
+def test_a_flat_metric_relationship_member_unlike_the_converters_is_kept(metric: Any) -> None:
+    body = event({"$email": "a@b.co"}, metric)
+    _, back = there_and_back(body, "2026-07-15", "2023-01-24")
+    assert back == body

@@ -369,8 +369,7 @@ class PropertyEditor(QWidget):
             if action in ("add_sibling", "add_child"):
                 self.add_member(())
         elif action == "add_sibling":
-            keys = self.model.child_keys(path[:-1])
-            self.add_member(path[:-1], keys.index(path[-1]) + 1)
+            self.add_member(path[:-1], self.model.index_of(path).row() + 1)
         elif action == "add_child":
             if self.model.is_container(path):
                 self.tree.setExpanded(self.model.index_of(path), True)
@@ -384,7 +383,8 @@ class PropertyEditor(QWidget):
                 self._select(copy_path)
         elif action in ("move_up", "move_down"):
             step = -1 if action == "move_up" else 1
-            new_path = _moved(path, step, self.model.child_keys(path[:-1]))
+            count = self.model.rowCount(self.model.index_of(path).parent())
+            new_path = _moved(path, step, count)
             self._edit_then_select(new_path, "move", self.model.pointer_of(path), step)
         elif action == "copy":
             QGuiApplication.clipboard().setText(at_column_0(self.model.copy_json(path)))
@@ -394,11 +394,12 @@ class PropertyEditor(QWidget):
         before it, else its parent (an item of a list keeps its index: the next item)."""
         if isinstance(path[-1], int):
             return path
-        keys = self.model.child_keys(path[:-1])
-        row = keys.index(path[-1])
-        if row + 1 < len(keys):
-            return (*path[:-1], keys[row + 1])
-        return (*path[:-1], keys[row - 1]) if row > 0 else path[:-1]
+        # by row, not by listing the names: an object may have thousands
+        index = self.model.index_of(path)
+        row, count = index.row(), self.model.rowCount(index.parent())
+        if row + 1 < count:
+            return self.model.path_of(index.siblingAtRow(row + 1))
+        return self.model.path_of(index.siblingAtRow(row - 1)) if row > 0 else path[:-1]
 
     def paste(self, path: Path) -> None:
         """Paste JSON, written as it is on the clipboard (``10.50`` stays ``10.50``): into an
@@ -496,9 +497,9 @@ def _last_token(ptr: str, like: Path) -> str | int:
     return int(token) if isinstance(like[-1], int) else token
 
 
-def _moved(path: Path, step: int, keys: list[str | int]) -> Path:
+def _moved(path: Path, step: int, count: int) -> Path:
     if isinstance(path[-1], int):
-        return (*path[:-1], max(0, min(len(keys) - 1, path[-1] + step)))
+        return (*path[:-1], max(0, min(count - 1, path[-1] + step)))
     return path
 
 

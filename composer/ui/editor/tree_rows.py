@@ -13,7 +13,7 @@ An array item's row number is its index, so its name ("[3]") is not item data (s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex
@@ -23,7 +23,9 @@ from composer.editing.values import type_of
 
 Token = str | int
 Path = tuple[Token, ...]
-Member = tuple[str | None, Any]  # (name, value); no name for an array item
+Members = tuple[list[str] | None, Sequence[Any]]
+"""A container's member names (None for an array's items) and values, in text order: two
+lists, not a pair per member (an array of 20,000 items is not copied to be compared)."""
 
 
 class Row:
@@ -101,8 +103,8 @@ class Rows:
         if root.kind != "object":
             return True
         shown = root.kids if root.kids is not None else ()
-        old = {k.key for k in shown} or {k for k, _ in self._members(root, root.value)}
-        new = {k for k, _ in self._members(root, value)}
+        old = {k.key for k in shown} or set(self._members(root, root.value)[0] or ())
+        new = set(self._members(root, value)[0] or ())
         return not old or not new or not old.isdisjoint(new)
 
     def get(self, ident: int) -> Row | None:
@@ -112,7 +114,7 @@ class Rows:
     def kids(self, row: Row) -> list[Row]:
         """The rows inside ``row`` (made when first asked for)."""
         if row.kids is None:
-            row.kids = self._made(row, self._members(row, row.value), 0)
+            row.kids = self._made(row, self._members(row, row.value), 0, None)
         return row.kids
 
     def find(self, path: Path) -> Row | None:
@@ -165,20 +167,24 @@ class Rows:
         if self._update(self.root, None, value):
             self.signals += 1  # the root has no row of its own to repaint
 
-    def _members(self, row: Row, value: Any) -> list[Member]:
+    def _members(self, row: Row, value: Any) -> Members:
         if isinstance(value, dict):
             if row is self.root and self._hidden:
-                return [(k, v) for k, v in value.items() if k not in self._hidden]
-            return list(value.items())
+                keys = [k for k in value if k not in self._hidden]
+                return keys, [value[k] for k in keys]
+            return list(value), list(value.values())
         if isinstance(value, list):
-            return [(None, v) for v in value]
-        return []
+            return None, value
+        return None, []
 
-    def _made(self, parent: Row, members: list[Member], first: int) -> list[Row]:
+    def _made(self, parent: Row, members: Members, first: int, end: int | None) -> list[Row]:
+        """Rows for ``members[first:end]`` (numbered as the members: an insertion renumbers)."""
+        keys, values = members
+        end = len(values) if end is None else end
         made = []
         ident = self._next
-        for row, (key, value) in enumerate(members, first):
-            item = Row(ident, parent, key, row, value)
+        for n in range(first, end):
+            item = Row(ident, parent, None if keys is None else keys[n], n, values[n])
             self.by_id[ident] = item
             made.append(item)
             ident += 1
@@ -210,8 +216,8 @@ class Rows:
             if opened:
                 row.kids = []
                 members = self._members(row, value)
-                if members:
-                    self._insert(row, 0, members)
+                if members[1]:
+                    self._insert(row, 0, members, 0, len(members[1]))
             return True
         old = row.value
         if row.kids is not None:
@@ -234,28 +240,28 @@ class Rows:
     def _follow_kids(self, parent: Row, value: Any) -> None:
         kids = parent.kids
         assert kids is not None
-        members = self._members(parent, value)
-        if parent.kind == "object":
-            steps = align_members([k.key or "" for k in kids], [k or "" for k, _ in members])
+        keys, values = members = self._members(parent, value)
+        if keys is not None:
+            steps = align_members([k.key or "" for k in kids], keys)
         else:
-            steps = align_items([k.value for k in kids], [v for _, v in members])
-        kept: list[tuple[Row, Member]] = []
+            steps = align_items([k.value for k in kids], values)
+        kept: list[tuple[int, int, int]] = []  # (row, member, count): pairs, in place
         shift = 0  # rows inserted minus rows removed so far
         for tag, i1, i2, j1, j2 in steps:
-            at = i1 + shift
+            at = i1 + shift  # steps come in order: what a later one changes stands after
             if tag in ("equal", "replace"):
                 both = min(i2 - i1, j2 - j1)
-                kept.extend(zip(kids[at : at + both], members[j1 : j1 + both], strict=True))
+                kept.append((at, j1, both))
                 if i2 - i1 > both:
                     self._remove(parent, at + both, i2 - i1 - both)
                 elif j2 - j1 > both:
-                    self._insert(parent, at + both, members[j1 + both : j2])
+                    self._insert(parent, at + both, members, j1 + both, j2)
                 shift += (j2 - j1) - (i2 - i1)
             elif tag == "delete":
                 self._remove(parent, at, i2 - i1)
                 shift -= i2 - i1
             elif tag == "insert":
-                self._insert(parent, at, members[j1:j2])
+                self._insert(parent, at, members, j1, j2)
                 shift += j2 - j1
             else:  # move_down / move_up: one row goes to the other end of the range
                 last = i2 - 1 + shift
@@ -263,14 +269,17 @@ class Rows:
                     self._move(parent, at, last + 1)
                 else:
                     self._move(parent, last, at)
-                kept.extend(zip(kids[at : last + 1], members[j1:j2], strict=True))
+                kept.append((at, j1, i2 - i1))
         changed = []
-        for row, (key, new) in kept:
-            untouched = new is row.value and key == row.key and row.kids is None
-            if untouched and (row.size < 0 or row.size == len(new)):
-                continue  # the common case
-            if self._update(row, key, new):
-                changed.append(row.row)
+        for at, j, count in kept:
+            for n in range(count):
+                row, new = kids[at + n], values[j + n]
+                key = None if keys is None else keys[j + n]
+                untouched = new is row.value and key == row.key and row.kids is None
+                if untouched and (row.size < 0 or row.size == len(new)):
+                    continue  # the common case
+                if self._update(row, key, new):
+                    changed.append(row.row)
         self._repaint(parent, changed)
 
     def _repaint(self, parent: Row, rows: list[int]) -> None:
@@ -302,12 +311,14 @@ class Rows:
         self._model.endRemoveRows()
         self.signals += 1
 
-    def _insert(self, parent: Row, first: int, members: list[Member]) -> None:
+    def _insert(self, parent: Row, at: int, members: Members, first: int, end: int) -> None:
+        """Rows for ``members[first:end]`` inserted at row ``at``."""
         kids = parent.kids
         assert kids is not None
-        self._model.beginInsertRows(self.index(parent), first, first + len(members) - 1)
-        kids[first:first] = self._made(parent, members, first)
-        _renumber(kids, first + len(members))
+        self._model.beginInsertRows(self.index(parent), at, at + end - first - 1)
+        made = self._made(parent, members, first, end)
+        kids[at:at] = made
+        _renumber(kids, at)
         parent.names = None
         self._model.endInsertRows()
         self.signals += 1
