@@ -9,8 +9,8 @@ import composer.app as app_module
 _build = app_module.build_window
 
 
-def build_window(storage, gateway, file=None):
-    window = _build(storage, gateway, file)
+def build_window(*args, **kwargs):
+    window = _build(*args, **kwargs)
 
     def run_first_collection() -> None:
         from composer.ui.collection_model import Kind
