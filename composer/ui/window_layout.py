@@ -23,6 +23,7 @@ from composer.ui.banner import Banner
 from composer.ui.editor import ComposerController, ComposerWidget
 from composer.ui.history_pane import HistoryPane
 from composer.ui.response_view import ResponseView
+from composer.ui.status_bar import MessageStatusBar
 from composer.ui.target_bar import TargetBar
 
 if TYPE_CHECKING:
@@ -145,7 +146,8 @@ class WindowLayout:
         self.status_keyring.setAccessibleName("Keyring status")
         self.status_rate = QLabel()
         self.status_rate.setAccessibleName("Rate limit remaining")
-        bar = window.statusBar()
+        bar = MessageStatusBar()
+        window.setStatusBar(bar)
         bar.addWidget(self.status_target)
         bar.addWidget(self.status_keyring, 1)
         bar.addPermanentWidget(self.status_rate)
