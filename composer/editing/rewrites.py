@@ -89,6 +89,19 @@ def conversion(
     return edit, f"{CONVERT_LABEL}{current} {revision}", result.report
 
 
+def repeated_members(text: str) -> list[str]:
+    """Pointers of the members ``text`` gives more than once in one object, in text order
+    (each once): a rewrite from the parse keeps only the last of each, as Klaviyo reads it,
+    and says so. Empty when the text does not parse."""
+    from composer.editing.jsontree import parse_tree
+
+    try:
+        _root, duplicates = parse_tree(text)
+    except (ValueError, RecursionError):
+        return []
+    return list(dict.fromkeys(d.pointer for d in duplicates))
+
+
 def revision_of(label: str, *, undone: bool) -> str | None:
     """The revision a conversion step's undo (``undone``) or redo leaves the event in; None
     when ``label`` is no conversion."""

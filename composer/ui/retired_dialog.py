@@ -19,6 +19,8 @@ from composer.domain.revisions import NEWEST_REVISION, REVISIONS, get_revision
 from composer.services.retired import RetiredChoice, explanation, question
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from PySide6.QtWidgets import QMessageBox, QWidget
 
 
@@ -60,13 +62,21 @@ async def ask_retired_choice(parent: QWidget, revision: str) -> RetiredChoice | 
     return choices.get(clicked)
 
 
-def conversion_summary(report: ConversionReport, before: str, after: str) -> str:
-    """One status-bar line: what a switch of revision changed in the open event."""
+def conversion_summary(
+    report: ConversionReport, before: str, after: str, repeated: Sequence[str] = ()
+) -> str:
+    """One status-bar line: what a switch of revision changed in the open event
+    (``repeated``: pointers of members it found given twice, and kept once)."""
     moved, homeless = report.moved, report.homeless
     words = f"Converted the event from {before} to {after}: {len(moved)} field(s) moved"
     if homeless:
         names = ", ".join(e.source.rsplit("/", 1)[-1] for e in homeless[:4])
         words += f"; no equivalent for {names} (kept, see Raw JSON)"
+    if repeated:
+        from composer.domain.findings import describe_pointer
+
+        names = ", ".join(describe_pointer(p) for p in repeated[:4])
+        words += f"; {names} given twice, the last kept"  # (the one Klaviyo reads)
     return words + ". Undo (Ctrl+Z) goes back."
 
 

@@ -102,7 +102,8 @@ class WindowStatus(QObject):
         if report is not None:
             from composer.ui.retired_dialog import conversion_summary
 
-            self.show_message(conversion_summary(report, before, revision), 30000)
+            words = conversion_summary(report, before, revision, controller.conversion_repeats)
+            self.show_message(words, 30000)
         self.layout.banner.show_message(f"retired:{revision}", retired_revision_text(revision))
 
     def follow_revision(self, revision: str) -> None:

@@ -234,3 +234,21 @@ def test_members_with_no_field_are_named_above_the_fields(composer: Any, qtbot: 
     )
     controller.undo()
     assert label.isHidden()
+
+
+def test_a_member_given_twice_is_named_when_the_switch_keeps_it_once(qtbot, make_window):
+    """Switching the revision rewrites the event from its parse, which keeps the last of a
+    member given twice: the status bar says so (it was dropped without a word)."""
+    window = make_window(revision="2023-01-24")
+    event = sample_event()
+    text = json.dumps(event, indent=2).replace(
+        '"$first_name": "Ann"', '"Plan": "Gold", "Plan": "Silver", "$first_name": "Ann"'
+    )
+    window.controller.load_text(text)
+    window.target_bar.set_revision("2026-07-15")
+    message = window.statusBar().currentMessage()
+    assert "Converted the event" in message
+    assert "profile.Plan given twice, the last kept" in message
+    props = json.loads(window.controller.text())["data"]["attributes"]["profile"]["data"]
+    assert props["attributes"]["properties"] == {"Plan": "Silver"}
+    window.controller.mark_saved()

@@ -18,7 +18,7 @@ from composer.domain.revisions import DEFAULT_REVISION, get_revision
 from composer.editing.checked import CheckedFindings
 from composer.editing.history import TextEdit
 from composer.editing.locator import JsonSpan, utf16_offset
-from composer.editing.rewrites import conversion, reformat, revision_of
+from composer.editing.rewrites import conversion, reformat, repeated_members, revision_of
 from composer.editing.state import EditState
 from composer.editing.values import dump
 from composer.ui.editor.checks import Checks
@@ -87,6 +87,8 @@ class ComposerController(QObject):
         """The text as saved (None: on disk nowhere); undoing back to it is no change."""
         self._was_modified = False
         self._draft: tuple[int, EventDraft | None] = (-1, None)
+        self.conversion_repeats: list[str] = []
+        """Pointers of the members the last conversion found given twice and kept once."""
         # full garbage collections leave a long text's parse alone while it is edited
         self._heap = QuietHeap(self)
 
@@ -265,8 +267,11 @@ class ComposerController(QObject):
         get_revision(name)
         old = self.state.text
         converted = conversion(old, name, self._checks.revision)
+        self.conversion_repeats = []
         if converted is not None:
             edit, label, report = converted
+            # a member given twice is kept once (the last, as Klaviyo reads it): say which
+            self.conversion_repeats = repeated_members(old)
             self._after_edit(self.state.apply(edit, label), old)
         self.set_revision(name)
         return None if converted is None else report
