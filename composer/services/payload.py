@@ -27,11 +27,21 @@ def metric_name(payload: Any, revision: Revision) -> str | None:
 
 
 def profile_label(payload: Any, revision: Revision) -> str | None:
-    """The profile identifier shown in listings: the email, else the phone number."""
-    profile = _get(payload, revision.profile.path)
+    """The profile identifier shown in listings: the email, else the phone number, else the
+    profile's Klaviyo id (later layout), else another identifier the revision knows
+    (external_id, anonymous_id, _kx, $id...): a profile Klaviyo accepts is never shown as none."""
+    shape = revision.profile
+    profile = _get(payload, shape.path)
     if not isinstance(profile, dict):
-        return None
-    for key in (revision.profile.email_key, revision.profile.phone_key):
+        profile = {}
+    for key in (shape.email_key, shape.phone_key):
+        value = profile.get(key)
+        if isinstance(value, str) and value:
+            return value
+    profile_id = _get(payload, shape.id_path) if shape.id_path else None
+    if isinstance(profile_id, str) and profile_id:
+        return profile_id
+    for key in shape.other_identifier_keys:
         value = profile.get(key)
         if isinstance(value, str) and value:
             return value

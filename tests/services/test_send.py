@@ -135,3 +135,31 @@ async def test_the_history_store_records_pending_then_complete(make_example, tmp
     assert entry is not None
     assert entry.row.state == "complete"
     assert entry.to_outcome().status == 202
+
+
+@pytest.mark.parametrize(
+    ("profile_data", "label"),
+    [
+        (
+            {"type": "profile", "id": "01GDDKASAP8TKDDA2GRZDSVP4H", "attributes": {}},
+            "01GDDKASAP8TKDDA2GRZDSVP4H",
+        ),
+        ({"type": "profile", "attributes": {"external_id": "crm-42"}}, "crm-42"),
+        ({"type": "profile", "attributes": {"email": "ann@example.com"}}, "ann@example.com"),
+    ],
+)
+async def test_history_names_a_profile_by_whatever_identifies_it(history, profile_data, label):
+    """A profile named by its Klaviyo id (or only an external_id) is accepted: its history
+    entry names it so, not by nothing."""
+    from composer.domain.convert import convert
+    from tests.services.conftest import example
+
+    body = convert(json.loads(example()), "2026-07-15", FLAT_REVISION).body
+    body["data"]["attributes"]["profile"] = {"data": profile_data}
+    app = SandboxApp(SandboxConfig())
+    async with Sender.open(
+        "sandbox", sandbox=app, history=history, environ={}, revision="2026-07-15"
+    ) as sender:
+        result = await sender.send(json.dumps(body).encode())
+    assert result.outcome.accepted
+    assert history.begun[0][1].profile == label
