@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from composer.domain.findings import Severity
+from composer.editing.indentation import indent_unit, shift_lines, tab_text
 from composer.editing.style import escape_unshowable
 from composer.ui.editor.drops import carries_files
 from composer.ui.theme import is_dark_palette
@@ -338,7 +339,51 @@ class JsonEdit(QPlainTextEdit):
         if e.matches(QKeySequence.StandardKey.Redo):
             self.redoRequested.emit()
             return
+        if e.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and not e.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        ):  # Ctrl+Tab still leaves the editor
+            self._indent(outdent=e.key() == Qt.Key.Key_Backtab)
+            return
         super().keyPressEvent(e)
+
+    def _indent(self, *, outdent: bool) -> None:
+        """Tab: indentation in the text's own unit at the cursor, or every selected line one
+        level in; Shift+Tab: the cursor's line or the selected lines one level out. One
+        change of the text, so one undo step."""
+        cursor = self.textCursor()
+        doc = self.document()
+        start, end = cursor.selectionStart(), cursor.selectionEnd()
+        first, last = doc.findBlock(start), doc.findBlock(end)
+        if last != first and end == last.position():  # a selection up to a line's start
+            last = last.previous()
+        near = [
+            doc.findBlockByNumber(n).text()
+            for n in range(max(0, first.blockNumber() - 40), last.blockNumber() + 41)
+        ]
+        unit = indent_unit(near)
+        if not outdent and first == last:
+            cursor.insertText(tab_text(unit, start - first.position()))
+            return
+        lines = QTextCursor(doc)
+        lines.setPosition(first.position())
+        lines.setPosition(last.position() + last.length() - 1, QTextCursor.MoveMode.KeepAnchor)
+        old = "\n".join(
+            doc.findBlockByNumber(n).text()
+            for n in range(first.blockNumber(), last.blockNumber() + 1)
+        )
+        new = shift_lines(old, unit, outdent=outdent)
+        if new == old:
+            return
+        lines.insertText(new)
+        if first == last and not cursor.hasSelection():  # the cursor keeps its place on the line
+            column = max(0, start - first.position() + _units(new) - _units(old))
+            cursor.setPosition(first.position() + min(column, _units(new)))
+            self.setTextCursor(cursor)
+            return
+        selected = QTextCursor(doc)
+        selected.setPosition(first.position())
+        selected.setPosition(first.position() + _units(new), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(selected)
 
     def event(self, e: QEvent) -> bool:
         if e.type() == QEvent.Type.ShortcutOverride and _is_undo_or_redo(e):
@@ -366,6 +411,11 @@ class JsonEdit(QPlainTextEdit):
         self.setTextCursor(cursor)
         self.centerCursor()
         self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _units(text: str) -> int:
+    """``text``'s length in the document's positions (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 __all__ = ["JsonEdit", "JsonHighlighter", "Problem", "VariableMark"]
