@@ -10,6 +10,7 @@ import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -166,6 +167,24 @@ print(json.dumps({{"before": store.status.message, "available": status.available
 """
 
 
+def _in_own_keyring(
+    tmp_path: Path, source: str, *args: str
+) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """Run ``source`` as a script in a Secret Service of its own (so what it does to the
+    keyring cannot disturb other tests); the run and the JSON of its last line."""
+    script = tmp_path / "script.py"
+    script.write_text(source)
+    run = subprocess.run(  # noqa: PLW1510 (the return code is asserted)
+        ["bash", str(ROOT / ".ci" / "keyring-session"), sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run, json.loads(run.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.skipif(
     not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
     reason="needs dbus-run-session and gnome-keyring-daemon (make system-deps)",
@@ -173,17 +192,7 @@ print(json.dumps({{"before": store.status.message, "available": status.available
 def test_a_locked_keyring_is_unavailable_and_says_so(tmp_path: Path) -> None:
     """A Secret Service of its own (so locking it cannot disturb other tests), locked for
     real: its unlock prompt cannot be shown here, as on a headless machine."""
-    script = tmp_path / "locked.py"
-    script.write_text(LOCKED_SCRIPT)
-    run = subprocess.run(  # noqa: PLW1510 (the return code is asserted)
-        ["bash", str(ROOT / ".ci" / "keyring-session"), sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        cwd=ROOT,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    out = json.loads(run.stdout.strip().splitlines()[-1])
+    run, out = _in_own_keyring(tmp_path, LOCKED_SCRIPT)
     assert out["before"] == "Secret Service (unlocked)"
     assert out["available"] is False
     assert "the keyring is locked" in out["message"]
@@ -297,17 +306,7 @@ def test_a_key_the_keyring_refused_is_the_one_used_and_stored_once_it_works_agai
     the user gave is the one used (never the stale one the keyring still holds), the keyring
     serves its other keys again, takes new ones, and holds the user's key for the next run."""
     keys = ["pk_" + c * 30 for c in "abcd"]  # old, new, prod, other
-    script = tmp_path / "recovery.py"
-    script.write_text(RECOVERY_SCRIPT)
-    run = subprocess.run(  # noqa: PLW1510 (the return code is asserted)
-        ["bash", str(ROOT / ".ci" / "keyring-session"), sys.executable, str(script), *keys, mode],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        cwd=ROOT,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    out = json.loads(run.stdout.strip().splitlines()[-1])
+    run, out = _in_own_keyring(tmp_path, RECOVERY_SCRIPT, *keys, mode)
     assert out["first"] == ["keyring", "keyring"]
     assert (out["refused"], out["while_locked"]) == ("memory", "new")
     assert out["prod_while_locked"] is None and out["unlocked"]
