@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         name = "<stdin>" if args.path == "-" else args.path
         print(f"event-composer convert: {name}{where}: {f.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from composer.domain.number_text import dump_keeping_spelling, read_keeping_spelling
+    from composer.domain.spelling import dump_keeping_spelling, read_keeping_spelling
 
     # numbers keep their spelling (1.10, 1e2), as they were written
     value, spelled = read_keeping_spelling(raw)

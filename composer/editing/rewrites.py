@@ -78,7 +78,7 @@ def conversion(
     if not parsed.ok:
         return None
     from composer.domain.convert import convert
-    from composer.domain.number_text import dump_keeping_spelling, read_keeping_spelling
+    from composer.domain.spelling import dump_keeping_spelling, read_keeping_spelling
 
     # numbers keep their spelling (1.10, 1e2): the switch moves members, it does not retype
     value, spelled = read_keeping_spelling(text)

@@ -15,8 +15,8 @@ from enum import StrEnum
 from composer.client.targets import Target
 from composer.domain.convert import ConversionReport, convert
 from composer.domain.jsontext import parse_json_text
-from composer.domain.number_text import dump_keeping_spelling, read_keeping_spelling
 from composer.domain.revisions import NEWEST_REVISION, Revision, get_revision, oldest_supported
+from composer.domain.spelling import dump_keeping_spelling, read_keeping_spelling
 
 OPT_OUT_HEADERS = {"X-Klaviyo-Revision-Fall-Forward-Opt-Out": "1"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from composer.domain.convert import convert
+from composer.domain.spelling import dump_keeping_spelling, read_keeping_spelling
 from tests.benchmarks.bench_validate import best_of, limit_event, typical_event
 
 
@@ -35,6 +36,30 @@ def main() -> None:
             f"{whole / parse:5.2f}x"
         )
     print("targets: typical event under 0.5 ms; 5 MB event within 2x json.loads")
+    spelled()
+
+
+def spelled() -> None:
+    """Reading and writing a body whose every string is written with escapes and every number
+    with a spelling Python would change (what a revision switch keeps as written), beside
+    json.loads and json.dumps of the same text."""
+    properties = {f"cl\u00e9 {i}": f"caf\u00e9 cr\u00e8me n\u00b0{i}" for i in range(30_000)}
+    body = json.loads(json.dumps({"data": {"type": "event", "attributes": {"properties": {}}}}))
+    body["data"]["attributes"]["properties"] = properties
+    prices = ",\n".join(f'        "price {i}": {i}.10' for i in range(30_000))
+    text = json.dumps(body, ensure_ascii=True, indent=2).replace(
+        '"properties": {', '"properties": {\n' + prices + ",", 1
+    )
+    value, odd = read_keeping_spelling(text)
+    assert dump_keeping_spelling(value, spelled=odd) == text
+    parse = best_of(lambda: json.loads(text), 3, 1)
+    read = best_of(lambda: read_keeping_spelling(text), 3, 1)
+    plain = json.loads(text)
+    dump = best_of(lambda: json.dumps(plain, ensure_ascii=False, indent=2), 3, 1)
+    write = best_of(lambda: dump_keeping_spelling(value, spelled=odd), 3, 1)
+    print(f"{len(text) / 1e6:.1f} MB, 60,000 strings with escapes and 30,000 numbers like 1.10:")
+    print(f"  read keeping spelling  {read * 1000:7.1f} ms   {read / parse:5.1f}x json.loads")
+    print(f"  write keeping spelling {write * 1000:7.1f} ms   {write / dump:5.1f}x json.dumps")
 
 
 if __name__ == "__main__":

@@ -70,3 +70,49 @@ def test_any_decimal_spelling_survives_the_switch_there_and_back(literals: list[
     text = TEXT.replace('"Price": 1.10', props)
     back = _apply(_apply(text, "2024-10-15", "2023-01-24"), "2023-01-24", "2024-10-15")
     assert _numbers(back) == _numbers(text)
+
+
+ESCAPED = r"""{
+  "data": {
+    "type": "event",
+    "attributes": {
+      "profile": {"$email": "ren\u00e9e@example.com", "$first_name": "Ren\u00e9e"},
+      "metric": {"name": "Viewed \u00c9t\u00e9"},
+      "properties": {"caf\u00e9": "caf\u00e9", "Path": "a\/b", "Emoji": "\ud83c\udf89",
+                     "Plain": "caf\u00e9 au lait", "Line": "one\ntwo"}
+    }
+  }
+}"""
+ESCAPED_LITERALS = [
+    r'"ren\u00e9e@example.com"', r'"Ren\u00e9e"', r'"Viewed \u00c9t\u00e9"', r'"caf\u00e9"',
+    r'"a\/b"', r'"\ud83c\udf89"', r'"caf\u00e9 au lait"',
+]  # fmt: skip
+
+
+def test_a_revision_switch_and_back_keeps_each_string_as_written() -> None:
+    """An escape (\\u00e9, \\/, a surrogate pair) stays an escape there and back, in values
+    and in member names; it used to come back as the character (the same value, other bytes)."""
+    up = _apply(ESCAPED, "2026-07-15", "2023-01-24")
+    assert all(literal in up for literal in ESCAPED_LITERALS), up
+    assert "é" not in up and "🎉" not in up
+    down = _apply(up, "2023-01-24", "2026-07-15")
+    assert all(literal in down for literal in ESCAPED_LITERALS), down
+    assert json.loads(down) == json.loads(ESCAPED)
+
+
+def test_the_retired_convert_choice_sends_the_strings_as_written() -> None:
+    planned = plan(ESCAPED.encode(), "2023-01-24", RetiredChoice.CONVERT)
+    assert all(literal.encode() in planned.body for literal in ESCAPED_LITERALS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=5))
+def test_any_escaped_properties_keep_their_spelling_there_and_back(props: dict[str, str]) -> None:
+    body = json.loads(TEXT)
+    body["data"]["attributes"]["properties"] = props
+    text = json.dumps(body, indent=2)  # every non-ASCII character written as an escape
+    up = _apply(text, "2026-07-15", "2023-01-24")
+    down = _apply(up, "2023-01-24", "2026-07-15")
+    assert json.loads(down) == body
+    strings = re.findall(r'"(?:[^"\\]|\\.)*"', text)
+    assert all(s in down for s in strings if "\\" in s)
