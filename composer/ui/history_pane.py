@@ -158,12 +158,6 @@ class HistoryPane(QWidget):
         )
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status, delivery or read-back")
-        # as wide as its longest choice where there is room; narrower only in a narrow pane
-        # (its open list still shows every choice whole)
-        arrow = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
-        self.status_filter.setMinimumWidth(
-            self.fontMetrics().averageCharWidth() * FILTER_MIN_CHARS + 2 * arrow
-        )
         self.status_filter.setToolTip(
             "Show entries by status, by delivery, or by whether the accepted event was found "
             "when read back"
@@ -225,6 +219,13 @@ class HistoryPane(QWidget):
 
         self._store = store
         self._tasks = tasks
+        # the status list is as wide as its longest choice where there is room; narrower
+        # only in a narrow pane (its open list still shows every choice whole). Measured here,
+        # with its choices: QStyle's enums take ~5 ms to build, not before the first paint
+        arrow = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        self.status_filter.setMinimumWidth(
+            self.fontMetrics().averageCharWidth() * FILTER_MIN_CHARS + 2 * arrow
+        )
         self.model = HistoryTableModel(store, tasks, self)
         self.table.setModel(self.model)
         self.columns = HistoryColumns(self.table, self.model)

@@ -4,11 +4,14 @@ Qt's own menu, with Undo and Redo taken over by the composer's one history, as C
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
 from composer.ui.editor.controller import ComposerController
+
+if TYPE_CHECKING:  # the text editor's classes load with the Raw JSON page, after the paint
+    from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
 
 def open_history_menu(
